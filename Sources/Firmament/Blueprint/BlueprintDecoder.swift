@@ -1,0 +1,196 @@
+import Foundation
+
+/// Why a blueprint could not be loaded.
+public enum BlueprintError: Error, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case invalid([Diagnostic])
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): "\(file): cannot read the blueprint: \(reason)"
+        case .invalid(let diagnostics): diagnostics.map(\.description).joined(separator: "\n")
+        }
+    }
+}
+
+/// Reads and validates blueprint files (format version 1).
+public enum BlueprintDecoder {
+    /// The largest blueprint file accepted, so that a huge input fails fast and clearly.
+    public static let maxFileSize = 64 << 20
+
+    /// Loads the blueprint at `path`; `displayName` is how errors name the file.
+    public static func load(path: String, displayName: String? = nil) throws(BlueprintError) -> Blueprint {
+        let name = displayName ?? path
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if (attributes[.type] as? FileAttributeType) == .typeDirectory {
+                throw BlueprintError.unreadable(file: name, reason: "it is a directory")
+            }
+            if let size = attributes[.size] as? Int, size > maxFileSize {
+                throw BlueprintError.unreadable(file: name, reason: "it is \(size) bytes; the limit is \(maxFileSize)")
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as BlueprintError {
+            throw error
+        } catch {
+            throw .unreadable(file: name, reason: FileErrors.reason(error))
+        }
+        return try decode([UInt8](data), file: name)
+    }
+
+    /// Decodes a blueprint from bytes, reporting every problem at once.
+    public static func decode(_ bytes: [UInt8], file: String) throws(BlueprintError) -> Blueprint {
+        let root: JSONNode
+        do {
+            root = try JSONReader.parse(bytes)
+        } catch {
+            throw .invalid([Diagnostic(file: file, position: error.position, path: "", message: error.message)])
+        }
+        var context = DecodingContext(file: file)
+        let blueprint = decode(root, &context)
+        if !context.diagnostics.isEmpty || blueprint == nil {
+            throw .invalid(context.diagnostics)
+        }
+        return blueprint!
+    }
+
+    static let topKeys = ["version", "name", "providers", "apps", "networks", "connectors"]
+
+    static func decode(_ root: JSONNode, _ context: inout DecodingContext) -> Blueprint? {
+        let path = JSONPath()
+        if case .object(let members) = root.kind, members.isEmpty {
+            context.report(path, "the blueprint is empty; expected at least \"version\", \"name\", \"providers\" and \"apps\"", at: root.position)
+            return nil
+        }
+        guard let top = context.members(of: root, at: path, allowed: topKeys, required: ["version", "name", "providers", "apps"]) else {
+            return nil
+        }
+        if let version = top["version"], let v = context.int(version, at: path.key("version")), v != 1 {
+            context.report(path.key("version"), "unsupported format version \(v); expected 1", at: version.position)
+        }
+        var name: String?
+        if let node = top["name"], let s = context.string(node, at: path.key("name")) {
+            name = context.name(s, at: path.key("name"), position: node.position, what: "blueprint")
+        }
+        let providers = top["providers"].map { decodeProviders($0, path.key("providers"), &context) } ?? [:]
+        var blueprint = Blueprint(name: name ?? "", providers: providers)
+        blueprint.apps = top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
+        blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
+        NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)
+        blueprint.connectors = top["connectors"].map { NetworkDecoder.connectors($0, path.key("connectors"), blueprint, &context) } ?? []
+        ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, &context)
+        return name == nil ? nil : blueprint
+    }
+
+    static func decodeProviders(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> [String: ProviderSpec] {
+        var result: [String: ProviderSpec] = [:]
+        for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of providers") ?? [] {
+            let here = path.key(key)
+            guard let name = context.name(key, at: here, position: keyPosition, what: "provider"),
+                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings"], required: ["type"])
+            else { continue }
+            guard let type = fields["type"].flatMap({ context.choice($0, at: here.key("type"), ProviderTypes.known) }) else { continue }
+            var spec = ProviderSpec(type: type)
+            if let node = fields["connectivity"] {
+                guard let c = context.choice(node, at: here.key("connectivity"), Connectivity.allCases.map(\.rawValue)) else { continue }
+                spec.connectivity = Connectivity(rawValue: c)!
+            }
+            if let settings = fields["settings"] {
+                guard case .object = settings.kind else {
+                    context.report(here.key("settings"), "expected an object, found \(settings.typeName)", at: settings.position)
+                    continue
+                }
+                spec.settings = settings.plain
+            }
+            result[name] = spec
+        }
+        return result
+    }
+
+    static func decodeApps(
+        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+    ) -> [String: AppSpec] {
+        var result: [String: AppSpec] = [:]
+        let keys = ["deploymentPath", "attributes", "power", "waitForIP"]
+        for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of apps") ?? [] {
+            let here = path.key(key)
+            guard let name = context.name(key, at: here, position: keyPosition, what: "app"),
+                let fields = context.members(of: value, at: here, allowed: keys, required: ["deploymentPath"])
+            else { continue }
+            let deploymentPath = fields["deploymentPath"].flatMap { decodeDeploymentPath($0, here.key("deploymentPath"), providers, &context) }
+            let attributes = fields["attributes"].map { decodeAttributes($0, here.key("attributes"), &context) } ?? [:]
+            let power = fields["power"].flatMap { context.choice($0, at: here.key("power"), ["on", "off"]) }.flatMap(Power.init(rawValue:))
+            let waitForIP = fields["waitForIP"].flatMap { context.bool($0, at: here.key("waitForIP")) }
+            guard let deploymentPath else { continue }
+            result[name] = AppSpec(deploymentPath: deploymentPath, attributes: attributes, power: power ?? .on, waitForIP: waitForIP ?? true)
+        }
+        return result
+    }
+
+    static func decodeDeploymentPath(
+        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+    ) -> DeploymentPath? {
+        guard let fields = context.members(of: node, at: path, allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]) else {
+            return nil
+        }
+        let provider = fields["provider"].flatMap { providerReference($0, path.key("provider"), providers, &context) }
+        let type = fields["deploymentType"].flatMap { context.string($0, at: path.key("deploymentType")) }
+        if let type, type.isEmpty, let node = fields["deploymentType"] {
+            context.report(path.key("deploymentType"), "expected a non-empty string", at: node.position)
+        }
+        let attributes = fields["attributes"].map { decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        guard let provider, let type, !type.isEmpty else { return nil }
+        return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
+    }
+
+    /// A provider name that must name a provider of the blueprint.
+    static func providerReference(
+        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+    ) -> String? {
+        guard let name = context.string(node, at: path) else { return nil }
+        if providers[name] != nil { return name }
+        var message = "unknown provider \(quoted(name))"
+        if let hint = Spelling.closest(to: name, among: providers.keys.sorted()) { message += " (did you mean \(hint)?)" }
+        else if providers.isEmpty { message += "; the blueprint defines no providers" }
+        else { message += "; expected one of: " + providers.keys.sorted().joined(separator: ", ") }
+        context.report(path, message, at: node.position)
+        return nil
+    }
+
+    static func decodeAttributes(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
+        var result: [String: AttributeValue] = [:]
+        for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of attributes") ?? [] {
+            let here = path.key(key)
+            if key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                context.report(here, "an attribute name must be 1 to 200 characters with no control characters", at: keyPosition)
+                continue
+            }
+            switch value.kind {
+            case .string(let s):
+                result[key] = .literal(s)
+            case .object:
+                guard let fields = context.members(of: value, at: here, allowed: ["env"], required: ["env"]),
+                    let envNode = fields["env"], let env = context.string(envNode, at: here.key("env"))
+                else { continue }
+                if EnvironmentName.isValid(env) {
+                    result[key] = .env(env)
+                } else {
+                    context.report(here.key("env"), "\(quoted(env)) is not an environment variable name; expected letters, digits and '_', not starting with a digit", at: envNode.position)
+                }
+            default:
+                context.report(here, "expected a string or {\"env\": \"NAME\"}, found \(value.typeName)", at: value.position)
+            }
+        }
+        return result
+    }
+}
+
+/// The rule for environment variable names in `{"env": NAME}`.
+enum EnvironmentName {
+    static func isValid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !name.isEmpty, name.count <= 128 else { return false }
+        let allowed: (Unicode.Scalar) -> Bool = { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+        return allowed(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(allowed)
+    }
+}

@@ -1,0 +1,117 @@
+/// Collects every problem found while decoding one file, so that all are reported together.
+public struct DecodingContext: Sendable {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    public init(file: String) {
+        self.file = file
+    }
+
+    /// Records a problem at `node`'s position, or at `position` when given.
+    public mutating func report(_ path: JSONPath, _ message: String, at position: SourcePosition?) {
+        diagnostics.append(Diagnostic(file: file, position: position, path: path.description, message: message))
+    }
+
+    /// The members of an object, keyed by name, after checking for a non-object, duplicate keys,
+    /// unknown keys (with a hint) and missing required keys. Nil when `node` is not an object.
+    public mutating func members(
+        of node: JSONNode, at path: JSONPath, allowed: [String], required: [String] = []
+    ) -> [String: JSONNode]? {
+        guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
+        var result: [String: JSONNode] = [:]
+        for (key, keyPosition, value) in entries {
+            if allowed.contains(key) {
+                result[key] = value
+            } else {
+                var message = "unknown key"
+                if let hint = Spelling.closest(to: key, among: allowed) { message += " (did you mean \(hint)?)" }
+                else { message += "; expected one of: " + allowed.joined(separator: ", ") }
+                report(path.key(key), message, at: keyPosition)
+            }
+        }
+        for key in required where result[key] == nil {
+            report(path, "missing required key \(quoted(key))", at: node.position)
+        }
+        return result
+    }
+
+    /// The members of an object in file order, after reporting duplicate keys (each duplicate is
+    /// dropped). Nil, with a problem reported, when `node` is not an object.
+    public mutating func entries(
+        of node: JSONNode, at path: JSONPath, what: String
+    ) -> [(String, SourcePosition, JSONNode)]? {
+        guard case .object(let members) = node.kind else {
+            report(path, "expected \(what), found \(node.typeName)", at: node.position)
+            return nil
+        }
+        var seen: [String: SourcePosition] = [:]
+        var result: [(String, SourcePosition, JSONNode)] = []
+        for member in members {
+            if let first = seen[member.key] {
+                report(path.key(member.key), "duplicate key (first defined at \(first))", at: member.keyPosition)
+                continue
+            }
+            seen[member.key] = member.keyPosition
+            result.append((member.key, member.keyPosition, member.value))
+        }
+        return result
+    }
+
+    /// A string value, or nil with a problem reported.
+    public mutating func string(_ node: JSONNode, at path: JSONPath) -> String? {
+        if case .string(let s) = node.kind { return s }
+        report(path, "expected a string, found \(node.typeName)", at: node.position)
+        return nil
+    }
+
+    /// A boolean value, or nil with a problem reported.
+    public mutating func bool(_ node: JSONNode, at path: JSONPath) -> Bool? {
+        if case .bool(let b) = node.kind { return b }
+        report(path, "expected true or false, found \(node.typeName)", at: node.position)
+        return nil
+    }
+
+    /// An integer value, or nil with a problem reported.
+    public mutating func int(_ node: JSONNode, at path: JSONPath) -> Int? {
+        if case .number(let text) = node.kind, let value = Int(text) { return value }
+        report(path, "expected a whole number, found \(node.typeName)", at: node.position)
+        return nil
+    }
+
+    /// One of a fixed set of strings, or nil with a problem reported.
+    public mutating func choice(_ node: JSONNode, at path: JSONPath, _ choices: [String]) -> String? {
+        guard let value = string(node, at: path) else { return nil }
+        if choices.contains(value) { return value }
+        var message = "expected " + choices.map { quoted($0) }.joined(separator: " or ") + ", found \(quoted(value))"
+        if let hint = Spelling.closest(to: value, among: choices) { message += " (did you mean \(hint)?)" }
+        report(path, message, at: node.position)
+        return nil
+    }
+
+    /// A name that can safely become part of a file name, or nil with a problem reported.
+    public mutating func name(_ value: String, at path: JSONPath, position: SourcePosition?, what: String) -> String? {
+        if Name.isValid(value) { return value }
+        report(path, "\(quoted(value)) is not a valid \(what) name; expected \(Name.rule)", at: position)
+        return nil
+    }
+}
+
+/// The rule for the names of blueprints, apps, networks and providers.
+public enum Name {
+    /// The rule in words, for messages.
+    public static let rule = "a letter, then up to 62 letters, digits, '_', '.' or '-'"
+
+    /// Whether `value` matches `[A-Za-z][A-Za-z0-9_.-]{0,62}`.
+    public static func isValid(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard let first = bytes.first, bytes.count <= 63, isLetter(first) else { return false }
+        return bytes.dropFirst().allSatisfy { byte in
+            isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+}

@@ -1,0 +1,53 @@
+/// One problem found in an input file: where it is and what was expected.
+public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+    /// The file, as the user named it.
+    public var file: String
+    /// Where in the file, when known.
+    public var position: SourcePosition?
+    /// The JSON path, such as `apps.web.deploymentPath`; empty for the whole document.
+    public var path: String
+    /// What is wrong and what was expected.
+    public var message: String
+
+    public init(file: String, position: SourcePosition?, path: String, message: String) {
+        self.file = file
+        self.position = position
+        self.path = path
+        self.message = message
+    }
+
+    /// `lab.json:12:7: apps.web.deploymentPth: unknown key (did you mean deploymentPath?)`
+    public var description: String {
+        var text = file
+        if let position { text += ":\(position)" }
+        text += ": "
+        if !path.isEmpty { text += "\(path): " }
+        return text + message
+    }
+}
+
+/// A JSON path under construction, rendered as `apps.web.attributes["Public IP"]`.
+public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
+    public private(set) var description: String
+
+    public init(_ root: String = "") { description = root }
+
+    /// The path of member `key` below this one.
+    public func key(_ key: String) -> JSONPath {
+        let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+        if plain { return JSONPath(description.isEmpty ? key : description + "." + key) }
+        return JSONPath(description + "[" + quoted(key) + "]")
+    }
+
+    /// The path of element `index` below this one.
+    public func index(_ index: Int) -> JSONPath { JSONPath(description + "[\(index)]") }
+}
+
+/// A user-supplied string made safe to print: JSON-escaped, quoted, and cut to 80 characters.
+public func quoted(_ text: String) -> String {
+    let cut = text.count > 80 ? String(text.prefix(77)) + "..." : text
+    return JSON.string(cut).compactText
+}
