@@ -1,0 +1,115 @@
+/// What the last applies did, as recorded: one entry per deployed app, plus the provider calls
+/// that were started and whose outcome is not yet known.
+public struct State: Sendable, Equatable {
+    public static let formatVersion = 1
+
+    /// Set when the state is created, and kept for its whole life.
+    public var lineage: String
+    /// Goes up by one with every recorded change.
+    public var serial: Int
+    /// The blueprint this state belongs to.
+    public var blueprint: String
+    public var apps: [String: AppState]
+    /// Provider calls started but not yet known to have finished, by intent id.
+    public var intents: [String: Intent]
+
+    public init(lineage: String, serial: Int = 0, blueprint: String, apps: [String: AppState] = [:], intents: [String: Intent] = [:]) {
+        self.lineage = lineage
+        self.serial = serial
+        self.blueprint = blueprint
+        self.apps = apps
+        self.intents = intents
+    }
+
+    /// A new, empty state with a fresh lineage.
+    public static func new(blueprint: String) -> State {
+        State(lineage: UUIDText.random(), blueprint: blueprint)
+    }
+
+    /// Applies one recorded change.
+    public mutating func apply(_ change: StateChange) {
+        switch change {
+        case .putApp(let name, let app): apps[name] = app
+        case .removeApp(let name): apps[name] = nil
+        case .beginIntent(let intent): intents[intent.id] = intent
+        case .endIntent(let id): intents[id] = nil
+        }
+    }
+}
+
+/// One app as deployed.
+public struct AppState: Sendable, Equatable {
+    public var provider: String
+    /// The deployment path as applied; env attributes stay references.
+    public var deploymentPath: DeploymentPath
+    /// The digest of `deploymentPath`, to compare without reading every attribute.
+    public var pathDigest: String
+    /// The app's attributes as applied from the blueprint; env attributes stay references.
+    public var attributes: [String: AttributeValue]
+    public var vmName: String
+    public var vmUuid: String
+    public var address: String
+    public var publicAddress: String
+    public var power: Power
+    /// deployedAppAttributes from the driver, such as a generated password.
+    public var deployedAttributes: [String: String]
+    /// deployedAppAdditionalData from the driver.
+    public var additionalData: [String: String]
+    /// vmDetailsData from the driver, as it sent it.
+    public var vmDetails: JSON
+
+    public init(
+        provider: String, deploymentPath: DeploymentPath, attributes: [String: AttributeValue], vmName: String,
+        vmUuid: String, address: String = "", publicAddress: String = "", power: Power = .off,
+        deployedAttributes: [String: String] = [:], additionalData: [String: String] = [:], vmDetails: JSON = .null
+    ) {
+        self.provider = provider
+        self.deploymentPath = deploymentPath
+        self.pathDigest = deploymentPath.digest
+        self.attributes = attributes
+        self.vmName = vmName
+        self.vmUuid = vmUuid
+        self.address = address
+        self.publicAddress = publicAddress
+        self.power = power
+        self.deployedAttributes = deployedAttributes
+        self.additionalData = additionalData
+        self.vmDetails = vmDetails
+    }
+}
+
+/// A provider call that was started. It is recorded durably before the call, and ended after.
+public struct Intent: Sendable, Equatable {
+    public enum Operation: String, Sendable, Equatable, CaseIterable {
+        case deploy, delete
+    }
+
+    public var id: String
+    public var operation: Operation
+    public var app: String
+    public var provider: String
+    /// The unique VM name asked for (deploy) or being deleted (delete).
+    public var vmName: String
+    /// The VM's uuid, when known (delete).
+    public var vmUuid: String
+    /// When it started, as ISO 8601.
+    public var started: String
+
+    public init(id: String, operation: Operation, app: String, provider: String, vmName: String, vmUuid: String = "", started: String) {
+        self.id = id
+        self.operation = operation
+        self.app = app
+        self.provider = provider
+        self.vmName = vmName
+        self.vmUuid = vmUuid
+        self.started = started
+    }
+}
+
+/// One change to the state, as written to the journal.
+public enum StateChange: Sendable, Equatable {
+    case putApp(String, AppState)
+    case removeApp(String)
+    case beginIntent(Intent)
+    case endIntent(String)
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Reads and writes a state: the snapshot file plus the journal of changes since.
+public enum StateStore {
+    /// A loaded state and what loading it noticed.
+    public struct Loaded: Sendable {
+        public var state: State
+        /// Whether any file of the state existed.
+        public var existed: Bool
+        /// The length of the journal's valid prefix (0 when there is none).
+        public var journalLength: Int
+        /// Whether the journal holds records not yet in the snapshot.
+        public var journalHasRecords: Bool
+        /// Warnings for the user, such as a dropped torn journal tail.
+        public var warnings: [String]
+    }
+
+    /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none.
+    public static func load(_ paths: StatePaths, blueprint: String) throws(StateError) -> Loaded {
+        var state: State?
+        if let bytes = try FileIO.read(paths.snapshot) {
+            let node: JSONNode
+            do { node = try JSONReader.parse(bytes, maxDepth: 64) } catch {
+                throw .corrupt(file: paths.snapshot, reason: "\(error.position): \(error.message)")
+            }
+            var context = DecodingContext(file: paths.snapshot)
+            guard let decoded = State.decode(node, &context), context.diagnostics.isEmpty else {
+                throw .corrupt(file: paths.snapshot, reason: context.diagnostics.map(\.description).joined(separator: "; "))
+            }
+            state = decoded
+        }
+        var loaded = Loaded(state: state ?? State.new(blueprint: blueprint), existed: state != nil, journalLength: 0, journalHasRecords: false, warnings: [])
+        if let bytes = try FileIO.read(paths.journal), let journal = try Journal.parse(bytes, file: paths.journal) {
+            if state == nil {
+                loaded.state = State(lineage: journal.lineage, blueprint: journal.blueprint)
+            } else if journal.lineage != loaded.state.lineage {
+                throw .corrupt(file: paths.journal, reason: "the journal belongs to lineage \(journal.lineage), the snapshot to \(loaded.state.lineage)")
+            }
+            loaded.existed = true
+            loaded.journalLength = journal.validLength
+            for (serial, change) in journal.records where serial > loaded.state.serial {
+                loaded.state.apply(change)
+                loaded.state.serial = serial
+                loaded.journalHasRecords = true
+            }
+            if let tail = journal.droppedTail { loaded.warnings.append(tail) }
+        }
+        if loaded.state.blueprint != blueprint {
+            throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
+        }
+        return loaded
+    }
+
+    /// Writes `state` as the new snapshot (keeping the old one as `.backup`) and starts an empty
+    /// journal. A crash between the two steps is safe: replay skips records the snapshot holds.
+    public static func writeSnapshot(_ state: State, _ paths: StatePaths) throws(StateError) {
+        try FileIO.makeDirectory(paths.directory)
+        if FileIO.exists(paths.snapshot) {
+            unlink(paths.backup)
+            link(paths.snapshot, paths.backup)
+        }
+        try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(state.json), to: paths.snapshot)
+        try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
+    }
+}
