@@ -1,0 +1,129 @@
+/// The driver SPI, after CloudShell's cloud provider interface. Every call may be cancelled
+/// through Swift task cancellation, which drivers see as CloudShell's cancellation context.
+public protocol CloudProvider: Sendable {
+    /// The provider's name in the blueprint.
+    var name: String { get }
+    /// CloudShell's get_inventory: checks settings and credentials.
+    func validate() async throws
+    /// Creates the VM, named `request.vmName`, and returns CloudShell's DeployAppResult.
+    func deploy(_ request: DeployRequest) async throws -> DeployAppResult
+    func powerOn(_ app: DeployedApp) async throws
+    func powerOff(_ app: DeployedApp) async throws
+    /// CloudShell's remote_refresh_ip: the VM's current private and public address.
+    func refreshIP(_ app: DeployedApp) async throws -> Addresses
+    /// Powers off if needed, then deletes. A VM that is already gone is not an error.
+    func delete(_ app: DeployedApp) async throws
+    /// The VM with this unique name, if it exists: how an interrupted deploy is recovered.
+    func findByName(_ vmName: String) async throws -> Observation?
+    /// What is real right now for each app, in one batch: GetVmDetails plus power state.
+    func observe(_ apps: [DeployedApp]) async throws -> [Observation]
+}
+
+/// What a deploy asks for. Secrets are resolved here and go no further than the driver.
+public struct DeployRequest: Sendable, Equatable {
+    public var actionId: String
+    /// The app's name in the blueprint.
+    public var appName: String
+    /// The unique VM name, chosen (and recorded) before the call.
+    public var vmName: String
+    /// The blueprint's name, which drivers tag VMs with.
+    public var sandbox: String
+    public var deploymentType: String
+    public var deploymentAttributes: [String: String]
+    public var appAttributes: [String: String]
+
+    public init(actionId: String, appName: String, vmName: String, sandbox: String, deploymentType: String,
+                deploymentAttributes: [String: String], appAttributes: [String: String]) {
+        self.actionId = actionId
+        self.appName = appName
+        self.vmName = vmName
+        self.sandbox = sandbox
+        self.deploymentType = deploymentType
+        self.deploymentAttributes = deploymentAttributes
+        self.appAttributes = appAttributes
+    }
+}
+
+/// CloudShell's DeployAppResult.
+public struct DeployAppResult: Sendable, Equatable {
+    public var vmName: String
+    public var vmUuid: String
+    public var deployedAppAddress: String
+    public var deployedAppAttributes: [String: String]
+    public var deployedAppAdditionalData: [String: String]
+    public var vmDetailsData: JSON
+
+    public init(vmName: String, vmUuid: String, deployedAppAddress: String, deployedAppAttributes: [String: String] = [:],
+                deployedAppAdditionalData: [String: String] = [:], vmDetailsData: JSON = .null) {
+        self.vmName = vmName
+        self.vmUuid = vmUuid
+        self.deployedAppAddress = deployedAppAddress
+        self.deployedAppAttributes = deployedAppAttributes
+        self.deployedAppAdditionalData = deployedAppAdditionalData
+        self.vmDetailsData = vmDetailsData
+    }
+}
+
+/// A deployed app as later calls see it (CloudShell's deployed_app_json).
+public struct DeployedApp: Sendable, Equatable {
+    public var appName: String
+    public var vmName: String
+    public var vmUuid: String
+    public var address: String
+    public var publicAddress: String
+
+    public init(appName: String, vmName: String, vmUuid: String, address: String = "", publicAddress: String = "") {
+        self.appName = appName
+        self.vmName = vmName
+        self.vmUuid = vmUuid
+        self.address = address
+        self.publicAddress = publicAddress
+    }
+}
+
+/// A VM's private and public address.
+public struct Addresses: Sendable, Equatable {
+    public var privateAddress: String
+    public var publicAddress: String
+
+    public init(privateAddress: String, publicAddress: String = "") {
+        self.privateAddress = privateAddress
+        self.publicAddress = publicAddress
+    }
+}
+
+/// What a provider reports as real for one VM.
+public struct Observation: Sendable, Equatable {
+    public var vmName: String
+    public var vmUuid: String
+    public var exists: Bool
+    public var power: Power?
+    public var addresses: Addresses
+    public var appName: String
+    public var sandbox: String
+
+    public init(vmName: String, vmUuid: String, exists: Bool, power: Power?, addresses: Addresses, appName: String = "", sandbox: String = "") {
+        self.vmName = vmName
+        self.vmUuid = vmUuid
+        self.exists = exists
+        self.power = power
+        self.addresses = addresses
+        self.appName = appName
+        self.sandbox = sandbox
+    }
+}
+
+/// A provider call that failed.
+public struct ProviderError: Error, Equatable, CustomStringConvertible {
+    public var provider: String
+    public var operation: String
+    public var message: String
+
+    public init(provider: String, operation: String, message: String) {
+        self.provider = provider
+        self.operation = operation
+        self.message = message
+    }
+
+    public var description: String { "provider \(quoted(provider)): \(operation) failed: \(message)" }
+}

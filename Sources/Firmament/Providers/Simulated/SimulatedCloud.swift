@@ -1,0 +1,158 @@
+/// The embedded simulated cloud (`"type": "simulated"`): VMs with power states and IPs from a
+/// CIDR, kept on disk so that several `firm` processes, and `firm sim`, see one world. Each
+/// operation can be given a latency and made to fail for chosen apps.
+public struct SimulatedCloud: CloudProvider {
+    public let name: String
+    public let settings: SimulatedSettings
+    let world: SimulatedWorldFile
+
+    /// Opens provider `name`'s world under `settings.dataDir`, resolved against `baseDirectory`.
+    public init(name: String, settings: SimulatedSettings, baseDirectory: String) throws(ProviderError) {
+        self.name = name
+        self.settings = settings
+        let dir = settings.dataDir.hasPrefix("/") ? settings.dataDir : baseDirectory + "/" + settings.dataDir
+        world = try SimulatedWorldFile(dataDir: dir, provider: name)
+    }
+
+    /// Waits for the operation's latency, then fails if the settings say so for `app`.
+    func enter(_ operation: String, app: String) async throws {
+        if let latency = settings.latency[operation] {
+            var generator = SystemRandomNumberGenerator()
+            let delay = latency.sample(using: &generator)
+            if delay > .zero { try await Task.sleep(for: delay) }
+        }
+        try Task.checkCancellation()
+        if settings.failures[operation]?.contains(app) == true {
+            throw ProviderError(provider: name, operation: operation, message: "injected failure for app \(quoted(app))")
+        }
+    }
+
+    func transact<T>(_ operation: String, _ body: (inout SimulatedWorldFile.Transaction) throws -> T) throws -> T {
+        do {
+            return try world.transact(body)
+        } catch let error as ProviderError {
+            throw error
+        } catch {
+            throw ProviderError(provider: name, operation: operation, message: "\(error)")
+        }
+    }
+
+    public func validate() async throws {
+        _ = try transact("validate") { _ in () }
+    }
+
+    public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
+        try await enter("deploy", app: request.appName)
+        let cidr = settings.cidr
+        let providerName = name
+        let vm = try transact("deploy") { world -> SimulatedVM in
+            if world.vm(name: request.vmName) != nil {
+                throw ProviderError(provider: providerName, operation: "deploy", message: "a VM named \(quoted(request.vmName)) already exists")
+            }
+            guard let ip = world.freeAddress(in: cidr) else {
+                throw ProviderError(provider: providerName, operation: "deploy", message: "no free address left in \(cidr)")
+            }
+            let vm = SimulatedVM(vmName: request.vmName, vmUuid: UUIDText.random(), app: request.appName, sandbox: request.sandbox,
+                                 deploymentType: request.deploymentType, status: .stopped, ip: ip, publicIp: "",
+                                 mac: Self.mac(for: request.vmName))
+            world.put(vm)
+            return vm
+        }
+        return DeployAppResult(
+            vmName: vm.vmName, vmUuid: vm.vmUuid, deployedAppAddress: vm.ip,
+            deployedAppAttributes: ["User": request.appAttributes["User"] ?? "admin"],
+            deployedAppAdditionalData: ["sandbox": request.sandbox, "createdBy": "firmament-simulated"],
+            vmDetailsData: Self.details(vm))
+    }
+
+    public func powerOn(_ app: DeployedApp) async throws {
+        try await setStatus(.running, app, operation: "powerOn")
+    }
+
+    public func powerOff(_ app: DeployedApp) async throws {
+        try await setStatus(.stopped, app, operation: "powerOff")
+    }
+
+    func setStatus(_ status: SimulatedVM.Status, _ app: DeployedApp, operation: String) async throws {
+        try await enter(operation, app: app.appName)
+        let providerName = name
+        try transact(operation) { world in
+            guard var vm = world.vm(uuid: app.vmUuid) else {
+                throw ProviderError(provider: providerName, operation: operation, message: "VM \(quoted(app.vmName)) (\(app.vmUuid)) does not exist")
+            }
+            if vm.status != status {
+                vm.status = status
+                world.put(vm)
+            }
+        }
+    }
+
+    public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
+        try await enter("refreshIP", app: app.appName)
+        let providerName = name
+        return try transact("refreshIP") { world in
+            guard let vm = world.vm(uuid: app.vmUuid) else {
+                throw ProviderError(provider: providerName, operation: "refreshIP", message: "VM \(quoted(app.vmName)) does not exist")
+            }
+            guard vm.status == .running else {
+                throw ProviderError(provider: providerName, operation: "refreshIP", message: "VM \(quoted(app.vmName)) is not powered on")
+            }
+            return Addresses(privateAddress: vm.ip, publicAddress: vm.publicIp)
+        }
+    }
+
+    public func delete(_ app: DeployedApp) async throws {
+        try await enter("delete", app: app.appName)
+        try transact("delete") { world in
+            if let vm = world.vm(uuid: app.vmUuid) ?? world.vm(name: app.vmName) { world.delete(vm.vmName) }
+        }
+    }
+
+    public func findByName(_ vmName: String) async throws -> Observation? {
+        try await enter("findByName", app: "")
+        return try transact("findByName") { world in world.vm(name: vmName)?.observation }
+    }
+
+    public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
+        try await enter("observe", app: "")
+        return try transact("observe") { world in
+            apps.map { app in
+                world.vm(uuid: app.vmUuid)?.observation
+                    ?? Observation(vmName: app.vmName, vmUuid: app.vmUuid, exists: false, power: nil, addresses: Addresses(privateAddress: ""), appName: app.appName)
+            }
+        }
+    }
+
+    /// Every VM in this provider's world.
+    public func allVMs() throws -> [SimulatedVM] {
+        try transact("list") { world in world.vms.values.sorted { $0.vmName < $1.vmName } }
+    }
+
+    /// Changes the world out of band, as `firm sim` does.
+    public func mutate(_ operation: String, vmName: String, _ change: @escaping (inout SimulatedVM) -> Bool) throws {
+        let providerName = name
+        try transact(operation) { world in
+            guard var vm = world.vm(name: vmName) else {
+                throw ProviderError(provider: providerName, operation: operation, message: "no VM named \(quoted(vmName))")
+            }
+            if change(&vm) { world.put(vm) } else { world.delete(vm.vmName) }
+        }
+    }
+
+    static func mac(for vmName: String) -> String {
+        let digest = SHA256.hex(vmName)
+        let bytes = stride(from: 0, to: 10, by: 2).map { i in String(digest.dropFirst(i).prefix(2)) }
+        return "02:" + bytes.joined(separator: ":")
+    }
+
+    static func details(_ vm: SimulatedVM) -> JSON {
+        [
+            "vmInstanceData": [["key": "Deployment Type", "value": .string(vm.deploymentType), "hidden": false],
+                               ["key": "Status", "value": .string(vm.status.rawValue), "hidden": false]],
+            "vmNetworkData": [["interfaceId": "0", "networkId": "default", "isPrimary": true, "isPredefined": false,
+                               "networkData": [["key": "MAC Address", "value": .string(vm.mac), "hidden": false]],
+                               "privateIpAddress": .string(vm.ip), "publicIpAddress": .string(vm.publicIp)]],
+            "appName": .string(vm.app), "errorMessage": "",
+        ]
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+
+/// The on-disk world of one simulated provider: `<dataDir>/<provider>.world`, a log of JSON
+/// lines (`{"put": VM}` or `{"delete": vmName}`), guarded by an flock on `<provider>.world.lock`.
+///
+/// Every operation takes the lock, reads what other processes appended since it last looked,
+/// appends its own change and lets go, so that any number of `firm` processes share one world
+/// without corrupting it, at O(1) cost per operation. The log is rewritten compactly (temp file
+/// and rename) when it grows to several times the number of VMs.
+final class SimulatedWorldFile: @unchecked Sendable {
+    let path: String
+    private let lockPath: String
+    private var vms: [String: SimulatedVM] = [:]
+    private var byUuid: [String: String] = [:]
+    private var usedIPs: Set<UInt32> = []
+    private var offset = 0
+    private var inode: ino_t = 0
+    private var lineCount = 0
+    private let mutex = NSLock()
+
+    init(dataDir: String, provider: String) throws(ProviderError) {
+        path = (dataDir as NSString).appendingPathComponent("\(provider).world")
+        lockPath = path + ".lock"
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        } catch {
+            throw ProviderError(provider: provider, operation: "open", message: "cannot create the data folder \(quoted(dataDir)): \(FileErrors.reason(error))")
+        }
+    }
+
+    /// Runs `body` with the world locked and up to date; `body` returns the changes to append.
+    func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
+        mutex.lock()
+        defer { mutex.unlock() }
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            if errno != EINTR { throw WorldError("cannot lock \(lockPath): \(FileErrors.errno(errno))") }
+        }
+        try catchUp()
+        var transaction = Transaction(file: self)
+        let result = try body(&transaction)
+        if !transaction.lines.isEmpty { try append(transaction.lines) }
+        if lineCount > 1000 && lineCount > 4 * vms.count { try compact() }
+        return result
+    }
+
+    struct Transaction {
+        fileprivate let file: SimulatedWorldFile
+        fileprivate var lines: [UInt8] = []
+
+        var vms: [String: SimulatedVM] { file.vms }
+        func vm(uuid: String) -> SimulatedVM? { file.byUuid[uuid].flatMap { file.vms[$0] } }
+        func vm(name: String) -> SimulatedVM? { file.vms[name] }
+
+        mutating func put(_ vm: SimulatedVM) {
+            file.apply(.put(vm))
+            lines.append(contentsOf: Array((["put": vm.json] as JSON).compactText.utf8) + [0x0A])
+        }
+
+        mutating func delete(_ vmName: String) {
+            file.apply(.delete(vmName))
+            lines.append(contentsOf: Array((["delete": .string(vmName)] as JSON).compactText.utf8) + [0x0A])
+        }
+
+        /// The lowest free host address in `cidr` at or after the network's third address.
+        func freeAddress(in cidr: CIDR) -> String? {
+            let first = cidr.network.value &+ 2
+            let last = cidr.last.value &- 1
+            guard first <= last else { return nil }
+            var candidate = first &+ UInt32(file.usedIPs.count % Int(last - first + 1))
+            for _ in 0...(last - first) {
+                if !file.usedIPs.contains(candidate) { return IPv4Address(candidate).description }
+                candidate = candidate == last ? first : candidate + 1
+            }
+            return nil
+        }
+    }
+
+    private enum Change { case put(SimulatedVM), delete(String) }
+
+    private func apply(_ change: Change) {
+        switch change {
+        case .put(let vm):
+            if let old = vms[vm.vmName], let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
+            vms[vm.vmName] = vm
+            byUuid[vm.vmUuid] = vm.vmName
+            if let ip = IPv4Address(vm.ip) { usedIPs.insert(ip.value) }
+        case .delete(let name):
+            if let old = vms.removeValue(forKey: name) {
+                byUuid[old.vmUuid] = nil
+                if let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
+            }
+        }
+        lineCount += 1
+    }
+
+    private func catchUp() throws {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            if errno == ENOENT {
+                reset()
+                return
+            }
+            throw WorldError("cannot stat \(path): \(FileErrors.errno(errno))")
+        }
+        if info.st_ino != inode || Int(info.st_size) < offset {
+            reset()
+            inode = info.st_ino
+        }
+        guard Int(info.st_size) > offset else { return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: Int(info.st_size) - offset)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard n >= 0 else { throw WorldError("cannot read \(path): \(FileErrors.errno(errno))") }
+        var start = 0
+        for i in 0..<n where buffer[i] == 0x0A {
+            if let node = try? JSONReader.parse(Array(buffer[start..<i])) {
+                let json = node.plain
+                if let vm = json["put"].flatMap(SimulatedVM.init) { apply(.put(vm)) }
+                else if let name = json["delete"]?.stringValue { apply(.delete(name)) }
+            }
+            start = i + 1
+        }
+        offset += start
+    }
+
+    private func reset() {
+        vms = [:]
+        byUuid = [:]
+        usedIPs = []
+        offset = 0
+        inode = 0
+        lineCount = 0
+    }
+
+    private func append(_ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
+        defer { close(fd) }
+        do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError(error.description) }
+        var info = stat()
+        fstat(fd, &info)
+        inode = info.st_ino
+        offset = Int(info.st_size)
+    }
+
+    private func compact() throws {
+        var bytes: [UInt8] = []
+        for name in vms.keys.sorted() {
+            bytes.append(contentsOf: Array((["put": vms[name]!.json] as JSON).compactText.utf8) + [0x0A])
+        }
+        do { try FileIO.atomicWrite(bytes, to: path) } catch { throw WorldError(error.description) }
+        var info = stat()
+        stat(path, &info)
+        inode = info.st_ino
+        offset = Int(info.st_size)
+        lineCount = vms.count
+    }
+}
+
+struct WorldError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
