@@ -91,21 +91,29 @@ extension AppState {
 
 extension Intent {
     public var json: JSON {
-        [
-            "id": .string(id), "operation": .string(operation.rawValue), "app": .string(app), "provider": .string(provider),
-            "vmName": .string(vmName), "vmUuid": .string(vmUuid), "started": .string(started),
-        ]
+        var o = JSONObject([
+            ("id", .string(id)), ("operation", .string(operation.rawValue)), ("app", .string(app)), ("provider", .string(provider)),
+            ("vmName", .string(vmName)), ("vmUuid", .string(vmUuid)), ("started", .string(started)),
+        ])
+        if let deploymentPath {
+            o["deploymentPath"] = deploymentPath.json
+            o["attributes"] = AttributeValue.json(attributes)
+        }
+        return .object(o)
     }
 
     static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> Intent? {
         let keys = ["id", "operation", "app", "provider", "vmName", "vmUuid", "started"]
-        guard let f = context.members(of: node, at: path, allowed: keys, required: keys) else { return nil }
+        guard let f = context.members(of: node, at: path, allowed: keys + ["deploymentPath", "attributes"], required: keys) else { return nil }
         func string(_ key: String) -> String? { f[key].flatMap { context.string($0, at: path.key(key)) } }
         guard let id = string("id"), let op = f["operation"].flatMap({ context.choice($0, at: path.key("operation"), Operation.allCases.map(\.rawValue)) }),
             let app = string("app"), let provider = string("provider"), let vmName = string("vmName"),
             let vmUuid = string("vmUuid"), let started = string("started")
         else { return nil }
-        return Intent(id: id, operation: Operation(rawValue: op)!, app: app, provider: provider, vmName: vmName, vmUuid: vmUuid, started: started)
+        let deploymentPath = f["deploymentPath"].flatMap { AppState.decodePath($0, path.key("deploymentPath"), &context) }
+        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        return Intent(id: id, operation: Operation(rawValue: op)!, app: app, provider: provider, vmName: vmName, vmUuid: vmUuid, started: started,
+                      deploymentPath: deploymentPath, attributes: attributes)
     }
 }
 

@@ -94,8 +94,15 @@ public struct Intent: Sendable, Equatable {
     public var vmUuid: String
     /// When it started, as ISO 8601.
     public var started: String
+    /// For a deploy: the deployment path and app attributes asked for, so that recovery can
+    /// adopt the VM with what it really was deployed from.
+    public var deploymentPath: DeploymentPath?
+    public var attributes: [String: AttributeValue]
 
-    public init(id: String, operation: Operation, app: String, provider: String, vmName: String, vmUuid: String = "", started: String) {
+    public init(id: String, operation: Operation, app: String, provider: String, vmName: String, vmUuid: String = "", started: String,
+                deploymentPath: DeploymentPath? = nil, attributes: [String: AttributeValue] = [:]) {
+        self.deploymentPath = deploymentPath
+        self.attributes = attributes
         self.id = id
         self.operation = operation
         self.app = app

@@ -1,0 +1,135 @@
+/// Runs one planned action.
+public protocol ActionRunning: Sendable {
+    func run(_ action: PlannedAction) async -> ActionOutcome
+}
+
+/// Runs actions against the providers and records each result durably before returning, so
+/// that nothing depending on it can start before it is on disk. Deploys and deletes record an
+/// intent first, so that a crash mid-call leaves something to recover, never an orphan.
+public struct ActionRunner: ActionRunning {
+    public let blueprint: Blueprint
+    public let providers: [String: any CloudProvider]
+    public let recorder: StateRecorder
+    public let environment: @Sendable (String) -> String?
+
+    public init(blueprint: Blueprint, providers: [String: any CloudProvider], recorder: StateRecorder,
+                environment: @escaping @Sendable (String) -> String?) {
+        self.blueprint = blueprint
+        self.providers = providers
+        self.recorder = recorder
+        self.environment = environment
+    }
+
+    public func run(_ action: PlannedAction) async -> ActionOutcome {
+        guard let app = action.appName else { return .failed("unsupported target \(action.target)", fatal: false) }
+        do {
+            switch action.type {
+            case .deploy: return .succeeded(try await deploy(app))
+            case .delete: return .succeeded(try await delete(app))
+            case .replace:
+                _ = try await delete(app)
+                return .succeeded(try await deploy(app))
+            case .powerOn: return .succeeded(try await setPower(.on, app))
+            case .powerOff: return .succeeded(try await setPower(.off, app))
+            case .refreshIP: return .succeeded(try await refreshIP(app))
+            }
+        } catch let error as StateError {
+            return .failed("cannot record the result: \(error)", fatal: true)
+        } catch is CancellationError {
+            return .failed("cancelled", fatal: false)
+        } catch let error as ActionError {
+            return .failed(error.description, fatal: false)
+        } catch {
+            return .failed("\(error)", fatal: false)
+        }
+    }
+
+    func provider(_ name: String) throws -> any CloudProvider {
+        guard let p = providers[name] else { throw ActionError("provider \(quoted(name)) is not configured in the blueprint") }
+        return p
+    }
+
+    func current(_ app: String) async throws -> AppState {
+        guard let state = await recorder.state.apps[app] else { throw ActionError("app.\(app) is not in the state") }
+        return state
+    }
+
+    func deploy(_ app: String) async throws -> String {
+        guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
+        let path = spec.deploymentPath
+        let provider = try provider(path.provider)
+        let request = DeployRequest(
+            actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: blueprint.name,
+            deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),
+            appAttributes: try resolve(spec.attributes, app))
+        let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
+                            started: Timestamp.now(), deploymentPath: path, attributes: spec.attributes)
+        try await recorder.record(.beginIntent(intent))
+        let result = try await provider.deploy(request)
+        let state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
+                             vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,
+                             deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
+                             vmDetails: result.vmDetailsData)
+        try await recorder.record([.putApp(app, state), .endIntent(intent.id)])
+        return "vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)"
+    }
+
+    func delete(_ app: String) async throws -> String {
+        let state = try await current(app)
+        let provider = try provider(state.provider)
+        let intent = Intent(id: UUIDText.random(), operation: .delete, app: app, provider: state.provider, vmName: state.vmName,
+                            vmUuid: state.vmUuid, started: Timestamp.now())
+        try await recorder.record(.beginIntent(intent))
+        try await provider.delete(state.deployedApp(app))
+        try await recorder.record([.removeApp(app), .endIntent(intent.id)])
+        return "vm \(state.vmName) deleted"
+    }
+
+    func setPower(_ power: Power, _ app: String) async throws -> String {
+        var state = try await current(app)
+        let provider = try provider(state.provider)
+        if power == .on { try await provider.powerOn(state.deployedApp(app)) } else { try await provider.powerOff(state.deployedApp(app)) }
+        state.power = power
+        try await recorder.record(.putApp(app, state))
+        return "vm \(state.vmName) is \(power == .on ? "running" : "stopped")"
+    }
+
+    func refreshIP(_ app: String) async throws -> String {
+        var state = try await current(app)
+        let provider = try provider(state.provider)
+        let addresses = try await provider.refreshIP(state.deployedApp(app))
+        state.address = addresses.privateAddress
+        state.publicAddress = addresses.publicAddress
+        try await recorder.record(.putApp(app, state))
+        return addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)"
+    }
+
+    /// Attribute values with `{"env": NAME}` read from the environment.
+    func resolve(_ attributes: [String: AttributeValue], _ app: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in attributes {
+            switch value {
+            case .literal(let s): out[key] = s
+            case .env(let name):
+                guard let s = environment(name) else {
+                    throw ActionError("environment variable \(name) is not set (app.\(app) attribute \(quoted(key)) needs it)")
+                }
+                out[key] = s
+            }
+        }
+        return out
+    }
+}
+
+/// A failure of one action, in words for the user.
+public struct ActionError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension AppState {
+    /// The app as later provider calls see it.
+    public func deployedApp(_ name: String) -> DeployedApp {
+        DeployedApp(appName: name, vmName: vmName, vmUuid: vmUuid, address: address, publicAddress: publicAddress)
+    }
+}

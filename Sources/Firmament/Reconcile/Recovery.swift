@@ -1,0 +1,45 @@
+/// Settles intents left by a run that died mid-call: a deploy whose VM exists is adopted, one
+/// whose VM does not exist is forgotten; a delete is checked the same way. Nothing is asked of
+/// the user.
+public enum Recovery {
+    /// What recovery found for one intent.
+    public struct Finding: Sendable, Equatable {
+        public var intent: Intent
+        public var message: String
+    }
+
+    /// The state changes that settle every intent, and what was found.
+    public static func recover(_ state: State, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], findings: [Finding]) {
+        var changes: [StateChange] = []
+        var findings: [Finding] = []
+        for id in state.intents.keys.sorted() {
+            let intent = state.intents[id]!
+            guard let provider = providers[intent.provider] else {
+                findings.append(Finding(intent: intent, message: "provider \(quoted(intent.provider)) is no longer configured; the intent is kept"))
+                continue
+            }
+            let found = try await provider.findByName(intent.vmName)
+            switch intent.operation {
+            case .deploy:
+                if let vm = found, let path = intent.deploymentPath {
+                    let app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
+                                       vmUuid: vm.vmUuid, address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress,
+                                       power: vm.power ?? .off)
+                    changes.append(.putApp(intent.app, app))
+                    findings.append(Finding(intent: intent, message: "adopted VM \(vm.vmName) (\(vm.vmUuid)) for app.\(intent.app), deployed by an interrupted run"))
+                } else {
+                    findings.append(Finding(intent: intent, message: "an interrupted deploy of app.\(intent.app) created no VM (\(intent.vmName)); nothing to adopt"))
+                }
+            case .delete:
+                if found == nil {
+                    if state.apps[intent.app]?.vmName == intent.vmName { changes.append(.removeApp(intent.app)) }
+                    findings.append(Finding(intent: intent, message: "an interrupted delete of app.\(intent.app) completed: VM \(intent.vmName) is gone"))
+                } else {
+                    findings.append(Finding(intent: intent, message: "an interrupted delete of app.\(intent.app) did not complete: VM \(intent.vmName) still exists"))
+                }
+            }
+            changes.append(.endIntent(id))
+        }
+        return (changes, findings)
+    }
+}

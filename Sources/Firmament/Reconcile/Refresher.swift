@@ -1,0 +1,59 @@
+/// Asks the providers what is real for every app in the state, in one batch per provider, and
+/// returns the state as the world really is, with a note for every difference.
+public enum Refresher {
+    /// One difference between the recorded state and the world.
+    public struct Note: Sendable, Equatable {
+        public enum Kind: String, Sendable { case missing, power, address }
+        public var app: String
+        public var kind: Kind
+        public var expected: String
+        public var actual: String
+    }
+
+    /// The changes that bring `state` in line with what the providers observe.
+    public static func refresh(_ state: State, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], notes: [Note]) {
+        var byProvider: [String: [String]] = [:]
+        for (name, app) in state.apps { byProvider[app.provider, default: []].append(name) }
+        let observations = try await withThrowingTaskGroup(of: [(String, Observation)].self) { group in
+            for (providerName, names) in byProvider {
+                guard let provider = providers[providerName] else { continue }
+                let sorted = names.sorted()
+                let apps = sorted.map { state.apps[$0]!.deployedApp($0) }
+                group.addTask { Array(zip(sorted, try await provider.observe(apps))) }
+            }
+            var all: [String: Observation] = [:]
+            for try await batch in group { for (name, o) in batch { all[name] = o } }
+            return all
+        }
+        var changes: [StateChange] = []
+        var notes: [Note] = []
+        for name in state.apps.keys.sorted() {
+            guard let observed = observations[name], var app = state.apps[name] else { continue }
+            guard observed.exists else {
+                notes.append(Note(app: name, kind: .missing, expected: "VM \(app.vmName)", actual: "no such VM"))
+                changes.append(.removeApp(name))
+                continue
+            }
+            var changed = false
+            if let power = observed.power, power != app.power {
+                notes.append(Note(app: name, kind: .power, expected: app.power.rawValue, actual: power.rawValue))
+                app.power = power
+                changed = true
+            }
+            let addresses = observed.addresses
+            if addresses.privateAddress != app.address || addresses.publicAddress != app.publicAddress {
+                notes.append(Note(app: name, kind: .address, expected: describe(app.address, app.publicAddress), actual: describe(addresses.privateAddress, addresses.publicAddress)))
+                app.address = addresses.privateAddress
+                app.publicAddress = addresses.publicAddress
+                changed = true
+            }
+            if changed { changes.append(.putApp(name, app)) }
+        }
+        return (changes, notes)
+    }
+
+    static func describe(_ address: String, _ publicAddress: String) -> String {
+        let a = address.isEmpty ? "(none)" : address
+        return publicAddress.isEmpty ? a : "\(a), public \(publicAddress)"
+    }
+}

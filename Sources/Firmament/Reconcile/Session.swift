@@ -1,0 +1,125 @@
+import Foundation
+
+/// One blueprint with its state and drivers: the steps every command is made of. It returns
+/// values and throws typed errors; the CLI decides what to print.
+public struct Session: Sendable {
+    public let blueprint: Blueprint
+    /// The blueprint file as the user named it.
+    public let blueprintFile: String
+    public let paths: StatePaths
+    public let providers: [String: any CloudProvider]
+
+    /// Loads and validates the blueprint, then starts its drivers.
+    public init(blueprintFile: String, statePath: String?, baseDirectory: String) throws {
+        let blueprint = try BlueprintDecoder.load(path: blueprintFile)
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, baseDirectory: baseDirectory)
+    }
+
+    public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, baseDirectory: String) throws {
+        self.blueprint = blueprint
+        self.blueprintFile = blueprintFile
+        self.paths = statePath.map(StatePaths.init(snapshot:)) ?? StatePaths.default(for: blueprint.name)
+        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory)
+    }
+
+    /// What a plan found before planning: recovered intents and refresh differences.
+    public struct Preview: Sendable {
+        public var state: State
+        public var warnings: [String]
+        public var recovered: [Recovery.Finding]
+        public var drift: [Refresher.Note]
+        public var plan: Plan
+    }
+
+    /// Loads the state (no lock, no writes), recovers and refreshes in memory, and plans.
+    public func preview(refresh: Bool, destroy: Bool = false) async throws -> Preview {
+        let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+        var state = loaded.state
+        let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
+        for change in recoveryChanges { state.apply(change) }
+        var notes: [Refresher.Note] = []
+        if refresh {
+            let (changes, n) = try await Refresher.refresh(state, providers: providers)
+            for change in changes { state.apply(change) }
+            notes = n
+        }
+        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: state)
+        plan.serial = loaded.state.serial
+        if destroy { plan.blueprintDigest = blueprint.digest }
+        return Preview(state: state, warnings: loaded.warnings, recovered: findings, drift: notes, plan: plan)
+    }
+
+    /// The blueprint with no apps, networks or connectors: what `destroy` converges to.
+    public var emptied: Blueprint {
+        Blueprint(name: blueprint.name, providers: blueprint.providers)
+    }
+
+    /// A state opened for changes: locked, recovered and (optionally) refreshed, with every
+    /// change so far durable.
+    public struct Writable: Sendable {
+        public let lock: StateLock
+        public let recorder: StateRecorder
+        public let loadedSerial: Int
+        public let loadedLineage: String
+        public let warnings: [String]
+        public let recovered: [Recovery.Finding]
+        public let drift: [Refresher.Note]
+    }
+
+    /// Locks the state for `operation`, then recovers and refreshes it durably.
+    public func open(operation: String, lockTimeout: Duration?, refresh: Bool) async throws -> Writable {
+        let lock = try StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
+        do {
+            let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+            let recorder = try StateRecorder(loaded, paths: paths)
+            let (recoveryChanges, findings) = try await Recovery.recover(loaded.state, providers: providers)
+            if !recoveryChanges.isEmpty { try await recorder.record(recoveryChanges) }
+            var notes: [Refresher.Note] = []
+            if refresh {
+                let (changes, n) = try await Refresher.refresh(await recorder.state, providers: providers)
+                if !changes.isEmpty { try await recorder.record(changes) }
+                notes = n
+            }
+            return Writable(lock: lock, recorder: recorder, loadedSerial: loaded.state.serial, loadedLineage: loaded.state.lineage,
+                            warnings: loaded.warnings, recovered: findings, drift: notes)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// Checks that a saved plan still fits the state and this blueprint.
+    public func checkFresh(_ plan: Plan, _ writable: Writable) throws(PlanError) {
+        if plan.blueprintDigest != blueprint.digest {
+            throw .stale("the blueprint \(blueprintFile) changed since the plan was made")
+        }
+        if plan.lineage != writable.loadedLineage {
+            throw .stale("the state's lineage is \(writable.loadedLineage), the plan was made for \(plan.lineage)")
+        }
+        if plan.serial != writable.loadedSerial {
+            throw .stale("the state changed since the plan was made (serial \(plan.serial) then, \(writable.loadedSerial) now)")
+        }
+    }
+
+    /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
+    public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
+                        environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
+                        progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
+        let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment)
+        let summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
+        try await writable.recorder.compact()
+        await writable.recorder.close()
+        return summary
+    }
+
+    /// Every environment variable the blueprint's `{"env": …}` attributes need that is not set.
+    public func missingEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var missing: Set<String> = []
+        for app in blueprint.apps.values {
+            for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
+                if case .env(let name) = value, environment[name] == nil { missing.insert(name) }
+            }
+        }
+        return missing.sorted()
+    }
+}
