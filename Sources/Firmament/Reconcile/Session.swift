@@ -112,10 +112,12 @@ public struct Session: Sendable {
         return summary
     }
 
-    /// Every environment variable the blueprint's `{"env": …}` attributes need that is not set.
-    public func missingEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    /// Every environment variable that `{"env": …}` attributes of apps the plan deploys need and
+    /// that is not set.
+    public func missingEnvironment(for plan: Plan, _ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var missing: Set<String> = []
-        for app in blueprint.apps.values {
+        for action in plan.actions where action.type == .deploy || action.type == .replace {
+            guard let app = action.appName.flatMap({ blueprint.apps[$0] }) else { continue }
             for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
                 if case .env(let name) = value, environment[name] == nil { missing.insert(name) }
             }

@@ -15,8 +15,9 @@ public enum StateStore {
         public var warnings: [String]
     }
 
-    /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none.
-    public static func load(_ paths: StatePaths, blueprint: String) throws(StateError) -> Loaded {
+    /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none. With a
+    /// blueprint name, a state that belongs to another blueprint is refused.
+    public static func load(_ paths: StatePaths, blueprint: String?) throws(StateError) -> Loaded {
         var state: State?
         if let bytes = try FileIO.read(paths.snapshot) {
             let node: JSONNode
@@ -29,7 +30,7 @@ public enum StateStore {
             }
             state = decoded
         }
-        var loaded = Loaded(state: state ?? State.new(blueprint: blueprint), existed: state != nil, journalLength: 0, journalHasRecords: false, warnings: [])
+        var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil, journalLength: 0, journalHasRecords: false, warnings: [])
         if let bytes = try FileIO.read(paths.journal), let journal = try Journal.parse(bytes, file: paths.journal) {
             if state == nil {
                 loaded.state = State(lineage: journal.lineage, blueprint: journal.blueprint)
@@ -45,7 +46,7 @@ public enum StateStore {
             }
             if let tail = journal.droppedTail { loaded.warnings.append(tail) }
         }
-        if loaded.state.blueprint != blueprint {
+        if let blueprint, loaded.state.blueprint != blueprint {
             throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
         }
         return loaded

@@ -1,0 +1,48 @@
+/// Masking of sensitive values for display: attribute names that look like secrets, and every
+/// value that came from `{"env": …}`.
+public enum Masking {
+    static let markers = ["password", "secret", "token", "key", "credential", "private"]
+    public static let mask = "(sensitive)"
+
+    /// Whether an attribute name looks like it holds a secret.
+    public static func isSensitive(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return markers.contains { lower.contains($0) }
+    }
+
+    static func masked(_ map: [String: String]) -> JSON {
+        .object(JSONObject(map.keys.sorted().map { ($0, isSensitive($0) ? .string(mask) : .string(map[$0]!)) }))
+    }
+
+    static func masked(_ map: [String: AttributeValue]) -> JSON {
+        .object(JSONObject(map.keys.sorted().map { key in
+            switch map[key]! {
+            case .env(let name): (key, ["env": .string(name)])
+            case .literal(let s): (key, isSensitive(key) ? .string(mask) : .string(s))
+            }
+        }))
+    }
+}
+
+extension AppState {
+    /// The JSON form with sensitive values masked, for `firm show` and `firm state show`.
+    public var maskedJSON: JSON {
+        guard case .object(var o) = json else { return json }
+        o["attributes"] = Masking.masked(attributes)
+        o["deployedAttributes"] = Masking.masked(deployedAttributes)
+        o["additionalData"] = Masking.masked(additionalData)
+        var path = deploymentPath.json.objectValue ?? JSONObject()
+        path["attributes"] = Masking.masked(deploymentPath.attributes)
+        o["deploymentPath"] = .object(path)
+        return .object(o)
+    }
+}
+
+extension State {
+    /// The JSON form with sensitive values masked.
+    public var maskedJSON: JSON {
+        guard case .object(var o) = json else { return json }
+        o["apps"] = .object(JSONObject(apps.keys.sorted().map { ($0, apps[$0]!.maskedJSON) }))
+        return .object(o)
+    }
+}

@@ -1,0 +1,118 @@
+/// A command's usage, summary, details and options, for `firm help` and `--help`.
+struct CommandHelp {
+    var name: String
+    var usage: String
+    var summary: String
+    var details: String
+    var options: [OptionSpec]
+
+    var text: String {
+        var out = "Usage: \(usage)\n\n\(summary)\n"
+        if !details.isEmpty { out += "\n\(details)\n" }
+        if !options.isEmpty {
+            out += "\nOptions:\n"
+            for o in options where o.name != "--help" {
+                let left = o.value.map { "\(o.name) \($0)" } ?? o.name
+                out += "  " + left.padding(toLength: max(24, left.count + 2), withPad: " ", startingAt: 0) + o.help + "\n"
+            }
+            out += "  --help                  Show this help.\n"
+        }
+        return out
+    }
+}
+
+extension OptionSpec {
+    static let help = OptionSpec(name: "--help", value: nil, help: "Show this help.")
+    static let state = OptionSpec(name: "--state", value: "PATH", help: "The state file (default: state/<blueprint name>.state.json).")
+    static let json = OptionSpec(name: "--json", value: nil, help: "Print JSON instead of text.")
+    static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
+    static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
+    static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
+    static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
+    static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Say more (-v).")
+}
+
+enum Help {
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, version, help]
+
+    static let validate = CommandHelp(
+        name: "validate", usage: "firm validate BLUEPRINT",
+        summary: "Check a blueprint file and report every problem, with its line, column and JSON path.",
+        details: "Nothing is contacted and nothing is written. Exits 0 when the blueprint is valid, 1 when it is not.",
+        options: [.json, .help])
+
+    static let plan = CommandHelp(
+        name: "plan", usage: "firm plan BLUEPRINT [options]",
+        summary: "Show what apply would do to make the world match the blueprint.",
+        details: """
+            The state is first recovered (intents left by an interrupted run are settled) and refreshed
+            (the providers are asked what is real), in memory only: plan never writes the state.
+            With --detailed-exitcode, exits 0 when there are no changes and 2 when there are.
+            """,
+        options: [.state, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
+                  OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
+                  OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
+                  .refresh, .help])
+
+    static let apply = CommandHelp(
+        name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
+        summary: "Make the world match the blueprint, or carry out a saved plan.",
+        details: """
+            Takes the state lock, recovers and refreshes the state, plans, asks for confirmation, then runs
+            the actions concurrently. Every result is durable before anything that depends on it starts.
+            A saved plan is applied only if the blueprint and the state are still what it was made from;
+            otherwise apply exits 4 (stale plan). A held lock exits 3. A failed action exits 1, after every
+            action that does not depend on it has run; running apply again finishes the job.
+            The first SIGINT or SIGTERM starts nothing new, lets running actions finish, saves the state and
+            exits 130 or 143; a second one exits at once (the next run recovers).
+            """,
+        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .verbose, .help])
+
+    static let destroy = CommandHelp(
+        name: "destroy", usage: "firm destroy BLUEPRINT [options]",
+        summary: "Delete every VM the state records for this blueprint.",
+        details: "Works like apply with a blueprint that has no apps. The state file stays, empty.",
+        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .help])
+
+    static let show = CommandHelp(
+        name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",
+        summary: "Show the recorded state of a blueprint, or a saved plan.",
+        details: "Sensitive values (passwords, keys, secrets from the environment) are masked.",
+        options: [.state, .json, .help])
+
+    static let state = CommandHelp(
+        name: "state", usage: "firm state (list | show ADDR | rm ADDR) [BLUEPRINT] [--state PATH]",
+        summary: "Read or edit the recorded state.",
+        details: """
+            list       Print one address per line, such as app.web.
+            show ADDR  Print what the state records for ADDR (sensitive values masked).
+            rm ADDR    Forget ADDR without touching the cloud (the VM is no longer managed).
+            Name the state by its BLUEPRINT, or by --state PATH.
+            """,
+        options: [.state, .json, .help])
+
+    static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
+
+    static let help = CommandHelp(name: "help", usage: "firm help [COMMAND]", summary: "Show help for firm or one command.", details: "", options: [.help])
+
+    static var overview: String {
+        var out = """
+            firm: a declarative reconciler for sandbox infrastructure.
+
+            Usage: firm COMMAND [arguments] [options]
+
+            Commands:
+
+            """
+        for c in commands { out += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary + "\n" }
+        out += """
+
+            Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
+            Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan, 64 usage,
+            130/143 stopped by SIGINT/SIGTERM. See docs/cli.md.
+            """
+        return out
+    }
+}
+
+import Foundation

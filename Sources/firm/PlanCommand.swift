@@ -1,0 +1,56 @@
+import Firmament
+import Foundation
+
+enum PlanCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.plan)
+        let file = try args.positionals(["BLUEPRINT"], Help.plan)[0]
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"))
+        for warning in preview.warnings { Terminal.err("warning: \(warning)") }
+        if args.flag("--json") {
+            var json = preview.plan.json
+            if case .object(var o) = json {
+                o["recovered"] = .array(preview.recovered.map { .string($0.message) })
+                o["refresh"] = .array(preview.drift.map(\.json))
+                json = .object(o)
+            }
+            Terminal.out(json.prettyText)
+        } else {
+            Terminal.out(Reports.preamble(recovered: preview.recovered, drift: preview.drift) + PlanRenderer.text(preview.plan))
+        }
+        if let out = args.values["--out"] {
+            do {
+                try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(preview.plan.json), to: out)
+            } catch {
+                throw StateError.io(file: out, reason: "cannot save the plan: \(error)")
+            }
+            if !args.flag("--json") { Terminal.out("Saved the plan to \(out). Apply it with: firm apply \(out)") }
+        }
+        if args.flag("--detailed-exitcode") && preview.plan.hasChanges { throw Exit(.changes) }
+    }
+}
+
+/// Text for what happened before planning.
+enum Reports {
+    static func preamble(recovered: [Recovery.Finding], drift: [Refresher.Note]) -> String {
+        var out = ""
+        if !recovered.isEmpty {
+            out += "Recovered from an interrupted run:\n"
+            for f in recovered { out += "  * \(f.message)\n" }
+            out += "\n"
+        }
+        if !drift.isEmpty {
+            out += "Refresh found changes made outside Firmament:\n"
+            for n in drift { out += "  * app.\(n.app): \(n.kind.rawValue): recorded \(n.expected), actual \(n.actual)\n" }
+            out += "\n"
+        }
+        return out
+    }
+}
+
+extension Refresher.Note {
+    var json: JSON {
+        ["target": .string("app.\(app)"), "kind": .string(kind.rawValue), "expected": .string(expected), "actual": .string(actual)]
+    }
+}

@@ -1,0 +1,73 @@
+import Firmament
+import Foundation
+
+enum ShowCommand {
+    static func run(_ args: Arguments) throws {
+        try handleHelp(args, Help.show)
+        let target = args.positionals.first
+        if args.positionals.count > 1 { throw UsageError(message: "unexpected argument \(quoted(args.positionals[1]))", command: Help.show) }
+        if let target, let plan = try PlanFile.readIfPlan(target) {
+            Terminal.out(args.flag("--json") ? plan.json.prettyText : PlanRenderer.text(plan))
+            return
+        }
+        let state = try StateLocator.load(blueprint: target, statePath: args.values["--state"], help: Help.show)
+        if args.flag("--json") {
+            Terminal.out(state.maskedJSON.prettyText)
+            return
+        }
+        Terminal.out(text(state))
+    }
+
+    static func text(_ state: State) -> String {
+        var out = "State of blueprint \(quoted(state.blueprint)) (serial \(state.serial), lineage \(state.lineage))\n"
+        if state.apps.isEmpty { out += "\nNo apps are deployed.\n" }
+        for name in state.apps.keys.sorted() {
+            let app = state.apps[name]!
+            out += "\napp.\(name)\n"
+            out += "  vm:         \(app.vmName) (\(app.vmUuid))\n"
+            out += "  provider:   \(app.provider), \(app.deploymentPath.deploymentType)\n"
+            out += "  power:      \(app.power.rawValue)\n"
+            out += "  address:    \(app.address.isEmpty ? "(none)" : app.address)\(app.publicAddress.isEmpty ? "" : ", public \(app.publicAddress)")\n"
+            for (key, value) in app.attributes.sorted(by: { $0.key < $1.key }) {
+                out += "  attribute:  \(key) = \(Masking.isSensitive(key) && !value.isEnv ? Masking.mask : value.display)\n"
+            }
+            for (key, value) in app.deployedAttributes.sorted(by: { $0.key < $1.key }) {
+                out += "  deployed:   \(key) = \(Masking.isSensitive(key) ? Masking.mask : quoted(value))\n"
+            }
+        }
+        if !state.intents.isEmpty {
+            out += "\nInterrupted provider calls (settled by the next plan or apply):\n"
+            for intent in state.intents.values.sorted(by: { $0.id < $1.id }) {
+                out += "  \(intent.operation.rawValue) app.\(intent.app) as \(intent.vmName), started \(intent.started)\n"
+            }
+        }
+        return out
+    }
+}
+
+extension AttributeValue {
+    var isEnv: Bool {
+        if case .env = self { return true }
+        return false
+    }
+}
+
+/// Finds the state file from a blueprint or `--state`.
+enum StateLocator {
+    static func paths(blueprint: String?, statePath: String?, help: CommandHelp) throws -> (StatePaths, String?) {
+        if let statePath {
+            let name = try blueprint.map { try BlueprintDecoder.load(path: $0).name }
+            return (StatePaths(snapshot: statePath), name)
+        }
+        guard let blueprint else { throw UsageError(message: "name the BLUEPRINT, or the state file with --state PATH", command: help) }
+        let name = try BlueprintDecoder.load(path: blueprint).name
+        return (StatePaths.default(for: name), name)
+    }
+
+    static func load(blueprint: String?, statePath: String?, help: CommandHelp) throws -> State {
+        let (paths, name) = try paths(blueprint: blueprint, statePath: statePath, help: help)
+        let loaded = try StateStore.load(paths, blueprint: name)
+        for warning in loaded.warnings { Terminal.err("warning: \(warning)") }
+        return loaded.state
+    }
+}

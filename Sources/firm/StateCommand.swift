@@ -1,0 +1,52 @@
+import Firmament
+import Foundation
+
+enum StateCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.state)
+        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show or rm", command: Help.state) }
+        var rest = Array(args.positionals.dropFirst())
+        switch sub {
+        case "list":
+            guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
+            let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+            let addresses = state.apps.keys.sorted().map { "app.\($0)" }
+            if !addresses.isEmpty { Terminal.out(addresses.joined(separator: "\n")) }
+        case "show", "rm":
+            guard let address = rest.popLast() else { throw UsageError(message: "missing ADDR, such as app.web", command: Help.state) }
+            guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
+            guard address.hasPrefix("app."), Name.isValid(String(address.dropFirst(4))) else {
+                throw UsageError(message: "\(quoted(address)) is not an address; expected app.NAME", command: Help.state)
+            }
+            let app = String(address.dropFirst(4))
+            if sub == "show" {
+                let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+                guard let entry = state.apps[app] else {
+                    Terminal.err("firm: \(address) is not in the state")
+                    throw Exit(.failure)
+                }
+                Terminal.out(entry.maskedJSON.prettyText)
+            } else {
+                try await remove(app, blueprint: rest.first, statePath: args.values["--state"])
+                Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")
+            }
+        default:
+            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show or rm", command: Help.state)
+        }
+    }
+
+    static func remove(_ app: String, blueprint: String?, statePath: String?) async throws {
+        let (paths, name) = try StateLocator.paths(blueprint: blueprint, statePath: statePath, help: Help.state)
+        let lock = try StateLock.acquire(paths, operation: "state rm")
+        defer { lock.release() }
+        let loaded = try StateStore.load(paths, blueprint: name)
+        guard loaded.state.apps[app] != nil else {
+            Terminal.err("firm: app.\(app) is not in the state")
+            throw Exit(.failure)
+        }
+        let recorder = try StateRecorder(loaded, paths: paths)
+        try await recorder.record(.removeApp(app))
+        try await recorder.compact()
+        await recorder.close()
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where the CLI writes: stdout for results, stderr for errors, warnings and progress of
+/// machine-readable commands.
+enum Terminal {
+    private static let lock = NSLock()
+
+    static func out(_ text: String, terminator: String = "\n") {
+        guard !text.isEmpty || !terminator.isEmpty else { return }
+        write(STDOUT_FILENO, text + terminator, addNewline: false)
+    }
+
+    static func err(_ text: String) {
+        write(STDERR_FILENO, text)
+    }
+
+    static func write(_ fd: Int32, _ text: String, addNewline: Bool = true) {
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes = Array(text.utf8)
+        if addNewline && bytes.last != 0x0A { bytes.append(0x0A) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Reads one line from stdin.
+    static func readLine() -> String? { Swift.readLine() }
+}
