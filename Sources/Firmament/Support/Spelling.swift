@@ -6,7 +6,14 @@ public enum Spelling {
         var best: (String, Int)?
         for candidate in candidates {
             let d = distance(word.lowercased(), candidate.lowercased())
-            if d <= limit, d < (best?.1 ?? Int.max) { best = (candidate, d) }
+            guard d <= limit else { continue }
+            if let current = best {
+                // On a tie, a candidate that extends the word ("of" -> "off") is the likelier one.
+                let better = d < current.1 || (d == current.1 && candidate.hasPrefix(word) && !current.0.hasPrefix(word))
+                if better { best = (candidate, d) }
+            } else {
+                best = (candidate, d)
+            }
         }
         return best?.0
     }

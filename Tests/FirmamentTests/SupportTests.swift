@@ -1,0 +1,71 @@
+import Testing
+
+@testable import Firmament
+
+@Suite("Support")
+struct SupportTests {
+    @Test("SHA-256 matches the NIST vectors")
+    func sha256() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("CRC-32 matches the check value")
+    func crc32() {
+        #expect(CRC32.hex("123456789".utf8) == "cbf43926")
+        #expect(CRC32.hex([UInt8]()) == "00000000")
+    }
+
+    @Test("durations parse and format", arguments: [
+        ("10ms", 10_000), ("1.5s", 1_500_000), ("250us", 250), ("2m", 120_000_000), ("0", 0),
+    ])
+    func durations(_ text: String, _ micros: Int64) {
+        #expect(DurationText.parse(text) == .microseconds(micros))
+    }
+
+    @Test("bad durations and latency ranges are refused", arguments: ["", "ms", "-1s", "10", "1x", "1e3s", "60ms..40ms", "a..b"])
+    func badDurations(_ text: String) {
+        #expect(LatencyRange(text) == nil)
+    }
+
+    @Test("latency ranges sample inside their bounds")
+    func latencySamples() {
+        let range = LatencyRange("40ms..60ms")!
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let d = range.sample(using: &generator)
+            #expect(d >= .milliseconds(40) && d <= .milliseconds(60))
+        }
+    }
+
+    @Test("CIDR parsing and containment")
+    func cidr() {
+        #expect(CIDR("10.0.0.0/16")?.description == "10.0.0.0/16")
+        #expect(CIDR("10.0.0.1/16") == nil)
+        #expect(CIDR("10.0.0.0/33") == nil)
+        #expect(CIDR("10.0.0/16") == nil)
+        #expect(CIDR("010.0.0.0/16") == nil)
+        #expect(CIDR("10.0.0.0/16")!.contains(CIDR("10.0.3.0/24")!))
+        #expect(!CIDR("10.0.0.0/16")!.contains(CIDR("10.1.0.0/24")!))
+        #expect(CIDR("10.0.0.0/24")!.overlaps(CIDR("10.0.0.128/25")!))
+    }
+
+    @Test("spelling hints find near misses only")
+    func spelling() {
+        #expect(Spelling.closest(to: "deploymentPth", among: ["deploymentPath", "attributes"]) == "deploymentPath")
+        #expect(Spelling.closest(to: "waitForIp", among: ["waitForIP", "power"]) == "waitForIP")
+        #expect(Spelling.closest(to: "zzz", among: ["deploymentPath", "attributes"]) == nil)
+    }
+
+    @Test("the priority queue pops the greatest first")
+    func priorityQueue() {
+        var q = PriorityQueue<Int>(by: <)
+        for n in [5, 1, 9, 3, 7, 9, 0] { q.push(n) }
+        var out: [Int] = []
+        while let n = q.pop() { out.append(n) }
+        #expect(out == [9, 9, 7, 5, 3, 1, 0])
+    }
+}
