@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// A runner that sleeps per action, fails chosen actions and records what ran when.
+final class FakeRunner: ActionRunning, @unchecked Sendable {
+    let delays: [String: Duration]
+    let failing: Set<String>
+    private let lock = NSLock()
+    private(set) var started: [String] = []
+    private(set) var finished: [String] = []
+    private(set) var maxConcurrent = 0
+    private var running = 0
+
+    init(delays: [String: Duration] = [:], failing: Set<String> = []) {
+        self.delays = delays
+        self.failing = failing
+    }
+
+    func run(_ action: PlannedAction) async -> ActionOutcome {
+        lock.withLock {
+            started.append(action.id)
+            running += 1
+            maxConcurrent = max(maxConcurrent, running)
+        }
+        try? await Task.sleep(for: delays[action.id] ?? .milliseconds(1))
+        lock.withLock {
+            running -= 1
+            finished.append(action.id)
+        }
+        return failing.contains(action.id) ? .failed("boom", fatal: false) : .succeeded("ok")
+    }
+}
+
+@Suite("Executor")
+struct ExecutorTests {
+    static func chain(_ app: String) -> [PlannedAction] {
+        let deploy = PlannedAction(type: .deploy, target: "app.\(app)", reason: "r", provider: "sim")
+        let on = PlannedAction(type: .powerOn, target: "app.\(app)", dependsOn: [deploy.id], reason: "r", provider: "sim")
+        let ip = PlannedAction(type: .refreshIP, target: "app.\(app)", dependsOn: [on.id], reason: "r", provider: "sim")
+        return [deploy, on, ip]
+    }
+
+    static func plan(_ actions: [PlannedAction]) -> Plan {
+        Plan(blueprintName: "lab", blueprintFile: "lab.json", blueprintDigest: "d", lineage: "L", serial: 0, actions: actions)
+    }
+
+    @Test("a failure skips its dependents and not its siblings")
+    func failureSkipsDependents() async {
+        let runner = FakeRunner(failing: ["deploy:app.db"])
+        let summary = await Executor(parallelism: 4, runner: runner).run(Self.plan(Self.chain("web") + Self.chain("db")), progress: { _ in })
+        #expect(Set(summary.done) == ["deploy:app.web", "powerOn:app.web", "refreshIP:app.web"])
+        #expect(summary.failed.map(\.0) == ["deploy:app.db"])
+        #expect(Set(summary.skipped) == ["powerOn:app.db", "refreshIP:app.db"])
+        #expect(!runner.started.contains("powerOn:app.db"))
+        #expect(!summary.succeeded)
+    }
+
+    @Test("never runs more than the parallelism limit at once")
+    func parallelismLimit() async {
+        let runner = FakeRunner()
+        let actions = (0..<30).flatMap { Self.chain("a\($0)") }
+        let summary = await Executor(parallelism: 5, runner: runner).run(Self.plan(actions), progress: { _ in })
+        #expect(summary.done.count == 90)
+        #expect(runner.maxConcurrent <= 5)
+        #expect(runner.maxConcurrent >= 2)
+    }
+
+    @Test("a fast app's next step does not wait for a slow app's deploy")
+    func noBarrier() async {
+        let runner = FakeRunner(delays: ["deploy:app.slow": .milliseconds(300)])
+        _ = await Executor(parallelism: 4, runner: runner).run(Self.plan(Self.chain("slow") + Self.chain("fast")), progress: { _ in })
+        let done = runner.finished
+        #expect(done.firstIndex(of: "refreshIP:app.fast")! < done.firstIndex(of: "deploy:app.slow")!)
+    }
+
+    @Test("with one slot, the longest remaining chain starts first")
+    func criticalPathFirst() async {
+        let lone = PlannedAction(type: .powerOff, target: "app.a", reason: "r", provider: "sim")
+        let runner = FakeRunner()
+        _ = await Executor(parallelism: 1, runner: runner).run(Self.plan([lone] + Self.chain("z")), progress: { _ in })
+        #expect(runner.started.first == "deploy:app.z")
+        #expect(runner.started.firstIndex(of: "powerOn:app.z")! < runner.started.firstIndex(of: "powerOff:app.a")!)
+    }
+
+    @Test("a stop flag starts nothing new and reports what was not started")
+    func stopFlag() async {
+        let stop = StopFlag()
+        let runner = FakeRunner(delays: ["deploy:app.a0": .milliseconds(50)])
+        let actions = (0..<5).flatMap { Self.chain("a\($0)") }
+        let summary = await Executor(parallelism: 1, runner: runner, stop: stop).run(Self.plan(actions)) { event in
+            if case .started = event.kind { stop.set() }
+        }
+        #expect(summary.done.count == 1)
+        #expect(summary.notStarted.count == 14)
+        #expect(!summary.succeeded)
+    }
+
+    @Test("every event carries the elapsed time, in order")
+    func progressEvents() async {
+        let events = EventLog()
+        _ = await Executor(parallelism: 2, runner: FakeRunner()).run(Self.plan(Self.chain("web"))) { events.add($0) }
+        #expect(events.count == 6)
+        #expect(events.elapsedIsMonotonic)
+    }
+}
+
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ExecutionEvent] = []
+    func add(_ e: ExecutionEvent) { lock.withLock { events.append(e) } }
+    var count: Int { lock.withLock { events.count } }
+    var elapsedIsMonotonic: Bool {
+        lock.withLock { zip(events, events.dropFirst()).allSatisfy { $0.elapsed <= $1.elapsed } }
+    }
+}
