@@ -33,7 +33,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, sim, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -90,6 +90,18 @@ enum Help {
             Name the state by its BLUEPRINT, or by --state PATH.
             """,
         options: [.state, .json, .help])
+
+    static let sim = CommandHelp(
+        name: "sim", usage: "firm sim BLUEPRINT (list | stop APP | start APP | delete APP | set-ip APP IP | disconnect APP NETWORK)",
+        summary: "Change the simulated cloud outside Firmament's knowledge, to demonstrate and test drift.",
+        details: """
+            list               Show every VM in the blueprint's simulated providers.
+            stop|start APP     Power the app's VM off or on.
+            delete APP         Delete the app's VM.
+            set-ip APP IP      Give the app's VM another private address.
+            disconnect APP NET Remove a VLAN membership (needs connectivity, not yet modelled).
+            """,
+        options: [.json, .help])
 
     static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
 

@@ -23,6 +23,7 @@ struct Firm {
             case "destroy": try await ApplyCommand.run(try Arguments(rest, for: Help.destroy), destroy: true)
             case "show": try ShowCommand.run(try Arguments(rest, for: Help.show))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
+            case "sim": try await SimCommand.run(try Arguments(rest, for: Help.sim))
             case "version", "--version":
                 if rest.contains("--help") { Terminal.out(Help.version.text) } else { Terminal.out("firm \(FirmamentVersion.current)") }
             case "help", "--help", "-h": try HelpCommand.run(rest)
@@ -66,7 +67,11 @@ func handleHelp(_ args: Arguments, _ help: CommandHelp) throws {
 
 enum HelpCommand {
     static func run(_ rest: [String]) throws {
-        guard let name = rest.first, name != "--help" else {
+        if rest == ["--help"] {
+            Terminal.out(Help.help.text)
+            return
+        }
+        guard let name = rest.first else {
             Terminal.out(Help.overview)
             return
         }

@@ -1,1 +1,166 @@
+import Foundation
 import Testing
+
+@testable import Firmament
+
+@Suite("End to end: lifecycle", .serialized)
+struct LifecycleTests {
+    func actions(_ plan: String) throws -> [String] {
+        let json = try JSONReader.parse(plan).plain
+        return (json["actions"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+    }
+
+    func worldVMs(_ firm: FirmProcess) throws -> [SimulatedVM] {
+        let cloud = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory)
+        return try cloud.allVMs()
+    }
+
+    @Test("apply, no changes, change power and a deployment attribute, apply, destroy: state and world end empty")
+    func lifecycle() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let env = Blueprints.secretEnv
+
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(apply.stdout.contains("Apply complete"))
+        #expect(try worldVMs(firm).count == 3)
+        #expect(try worldVMs(firm).allSatisfy { $0.status == .running })
+
+        let same = try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env)
+        #expect(same.code == 0, "\(same.output)")
+        #expect(same.stdout.contains("No changes"))
+
+        firm.write("lab.json", Blueprints.lab(webPower: "off", dbType: "postgres-16"))
+        let changed = try firm.run(["plan", "lab.json", "--json", "--detailed-exitcode"], environment: env)
+        #expect(changed.code == 2)
+        #expect(try actions(changed.stdout) == ["replace:app.db", "powerOn:app.db", "powerOff:app.web"])
+        #expect(changed.stdout.contains("deploymentPath.deploymentType"))
+
+        let oldDB = try worldVMs(firm).first { $0.app == "db" }!.vmName
+        let second = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(second.code == 0, "\(second.output)")
+        let world = try worldVMs(firm)
+        #expect(world.count == 3)
+        #expect(world.first { $0.app == "web" }?.status == .stopped)
+        #expect(world.first { $0.app == "db" }?.vmName != oldDB)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+
+        let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "\(destroy.output)")
+        #expect(try worldVMs(firm).isEmpty)
+        let list = try firm.run(["state", "list", "lab.json"])
+        #expect(list.code == 0)
+        #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        let state = try JSONReader.parse(firm.read("state/lab.state.json")!).plain
+        #expect(state["apps"] == .object(JSONObject()))
+    }
+
+    @Test("an injected deploy failure leaves siblings done and dependents skipped; a second apply converges")
+    func injectedFailure() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab(failures: #"{"deploy": ["api"]}"#))
+        let first = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        #expect(first.code == 1)
+        #expect(first.stdout.contains("FAILED  + deploy app.api"))
+        #expect(first.stdout.contains("skipped ~ power on app.api (deploy:app.api failed)"))
+        #expect(first.stdout.contains("skipped ~ refresh IP app.api"))
+        #expect(first.stdout.contains("done    ~ refresh IP app.web"))
+        #expect(first.stdout.contains("3 done") == false)
+        let state = try JSONReader.parse(firm.read("state/lab.state.json")!).plain
+        #expect(state["apps"]?["web"]?["power"] == "on")
+        #expect(state["apps"]?["api"] == nil)
+
+        firm.write("lab.json", Blueprints.lab())
+        let second = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        #expect(second.code == 0, "\(second.output)")
+        #expect(second.stdout.contains("+ deploy app.api"))
+        #expect(!second.stdout.contains("deploy app.web"))
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+    }
+
+    @Test("a second apply on a held lock fails at once and says who holds it")
+    func heldLock() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
+        defer { lock.release() }
+        let start = Date()
+        let result = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        #expect(result.code == 3)
+        #expect(result.stderr.contains("locked by"))
+        #expect(result.stderr.contains("pid \(getpid())"))
+        #expect(result.stderr.contains(lock.info.id))
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(!firm.exists(".firm/sim/sim.world"))
+    }
+
+    @Test("a saved plan applies once; a stale one is refused with its own exit code")
+    func savedPlans() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let env = Blueprints.secretEnv
+        #expect(try firm.run(["plan", "lab.json", "--out", "first.plan"]).code == 0)
+        #expect(try firm.run(["plan", "lab.json", "--out", "second.plan"]).code == 0)
+        #expect(firm.read("first.plan") == firm.read("second.plan"))
+        #expect(firm.read("first.plan")?.contains("hunter2") == false)
+        let applied = try firm.run(["apply", "first.plan"], environment: env)
+        #expect(applied.code == 0, "\(applied.output)")
+        let stale = try firm.run(["apply", "second.plan"], environment: env)
+        #expect(stale.code == 4)
+        #expect(stale.stderr.contains("stale plan"))
+
+        #expect(try firm.run(["plan", "lab.json", "--out", "third.plan"]).code == 0)
+        firm.write("lab.json", Blueprints.lab(webPower: "off"))
+        let changedBlueprint = try firm.run(["apply", "third.plan"], environment: env)
+        #expect(changedBlueprint.code == 4)
+        #expect(changedBlueprint.stderr.contains("blueprint"))
+    }
+
+    @Test("secrets from the environment never reach output, plans or the state")
+    func secrets() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        #expect(apply.code == 0)
+        let show = try firm.run(["show", "lab.json"])
+        let showJSON = try firm.run(["show", "lab.json", "--json"])
+        for text in [apply.output, show.output, showJSON.output, firm.read("state/lab.state.json") ?? ""] {
+            #expect(!text.contains("hunter2"))
+        }
+        #expect(show.stdout.contains("Password = (sensitive, from $LAB_DB_PASSWORD)"))
+    }
+
+    @Test("a missing secret stops the apply before anything changes")
+    func missingSecret() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let result = try firm.run(["apply", "lab.json", "--auto-approve"], environment: ["LAB_DB_PASSWORD": ""].filter { _ in false })
+        #expect(result.code == 1)
+        #expect(result.stderr.contains("LAB_DB_PASSWORD"))
+        #expect(try worldVMs(firm).isEmpty)
+    }
+
+    @Test("changes made outside Firmament are planned back and fixed")
+    func outOfBand() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let env = Blueprints.secretEnv
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try firm.run(["sim", "lab.json", "stop", "web"]).code == 0)
+        #expect(try firm.run(["sim", "lab.json", "delete", "api"]).code == 0)
+        let plan = try firm.run(["plan", "lab.json", "--json", "--detailed-exitcode"])
+        #expect(plan.code == 2)
+        #expect(try actions(plan.stdout) == ["deploy:app.api", "powerOn:app.api", "refreshIP:app.api", "powerOn:app.web", "refreshIP:app.web"])
+        #expect(try firm.run(["plan", "lab.json", "--refresh=false", "--detailed-exitcode"]).code == 0)
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+    }
+}

@@ -14,7 +14,7 @@ final class TempDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 
     func write(_ name: String, _ text: String) {
-        FileManager.default.createFile(atPath: file(name), contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: file(name), contents: Data(text.utf8))
     }
 
     func read(_ name: String) -> String? {

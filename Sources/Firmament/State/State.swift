@@ -21,9 +21,10 @@ public struct State: Sendable, Equatable {
         self.intents = intents
     }
 
-    /// A new, empty state with a fresh lineage.
+    /// A state that does not exist yet. Its lineage is empty until the first write gives it
+    /// one, so that plans made before the first apply are deterministic.
     public static func new(blueprint: String) -> State {
-        State(lineage: UUIDText.random(), blueprint: blueprint)
+        State(lineage: "", blueprint: blueprint)
     }
 
     /// Applies one recorded change.

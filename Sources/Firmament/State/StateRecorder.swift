@@ -16,11 +16,13 @@ public actor StateRecorder {
     /// Opens the journal for appending after `loaded`, cutting off any torn tail first. A new
     /// state gets a journal with a header.
     public init(_ loaded: StateStore.Loaded, paths: StatePaths) throws(StateError) {
-        self.state = loaded.state
+        var state = loaded.state
+        if state.lineage.isEmpty { state.lineage = UUIDText.random() }
+        self.state = state
         self.paths = paths
         try FileIO.makeDirectory(paths.directory)
         if loaded.journalLength == 0 {
-            try FileIO.atomicWrite(Journal.header(lineage: loaded.state.lineage, blueprint: loaded.state.blueprint), to: paths.journal)
+            try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
             self.file = try JournalFile(path: paths.journal, truncateTo: nil)
         } else {
             self.file = try JournalFile(path: paths.journal, truncateTo: loaded.journalLength)

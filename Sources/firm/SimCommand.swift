@@ -1,0 +1,76 @@
+import Firmament
+import Foundation
+
+/// `firm sim BLUEPRINT …`: changes the simulated cloud behind Firmament's back, for tutorials,
+/// demos and drift tests.
+enum SimCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.sim)
+        let p = args.positionals
+        guard p.count >= 2 else { throw UsageError(message: "expected BLUEPRINT and a subcommand", command: Help.sim) }
+        let blueprint = try BlueprintDecoder.load(path: p[0])
+        let sub = p[1]
+        let clouds = try simulatedClouds(blueprint)
+        switch (sub, p.count) {
+        case ("list", 2):
+            try list(clouds, sandbox: blueprint.name, json: args.flag("--json"))
+        case ("stop", 3), ("start", 3), ("delete", 3):
+            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
+            try cloud.mutate(sub, vmName: vm.vmName) { vm in
+                if sub == "delete" { return false }
+                vm.status = sub == "stop" ? .stopped : .running
+                return true
+            }
+            Terminal.out("sim: \(sub == "delete" ? "deleted" : sub == "stop" ? "stopped" : "started") VM \(vm.vmName) of app.\(p[2]) outside Firmament.")
+        case ("set-ip", 4):
+            guard IPv4Address(p[3]) != nil else { throw UsageError(message: "\(quoted(p[3])) is not an IPv4 address", command: Help.sim) }
+            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
+            try cloud.mutate("set-ip", vmName: vm.vmName) { vm in
+                vm.ip = p[3]
+                return true
+            }
+            Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
+        case ("disconnect", 4):
+            Terminal.err("firm: sim disconnect needs VLAN connectivity, which this version of Firmament does not model yet.")
+            throw Exit(.failure)
+        default:
+            throw UsageError(message: "unknown or incomplete sim command: \(p.dropFirst().joined(separator: " "))", command: Help.sim)
+        }
+    }
+
+    static func simulatedClouds(_ blueprint: Blueprint) throws -> [SimulatedCloud] {
+        let base = FileManager.default.currentDirectoryPath
+        return try blueprint.providers.keys.sorted().compactMap { name in
+            let spec = blueprint.providers[name]!
+            guard spec.type == "simulated" else { return nil }
+            return try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), baseDirectory: base)
+        }
+    }
+
+    static func find(_ app: String, in clouds: [SimulatedCloud], blueprint: Blueprint) throws -> (SimulatedCloud, SimulatedVM) {
+        var matches: [(SimulatedCloud, SimulatedVM)] = []
+        for cloud in clouds {
+            for vm in try cloud.allVMs() where vm.sandbox == blueprint.name && vm.app == app { matches.append((cloud, vm)) }
+        }
+        guard matches.count == 1 else {
+            Terminal.err("firm: sim: \(matches.isEmpty ? "no" : "\(matches.count)") VMs of app.\(app) in the simulated cloud of blueprint \(quoted(blueprint.name))")
+            throw Exit(.failure)
+        }
+        return matches[0]
+    }
+
+    static func list(_ clouds: [SimulatedCloud], sandbox: String, json: Bool) throws {
+        var rows: [JSON] = []
+        var lines: [String] = []
+        for cloud in clouds {
+            for vm in try cloud.allVMs() {
+                rows.append(["provider": .string(cloud.name), "vmName": .string(vm.vmName), "vmUuid": .string(vm.vmUuid), "app": .string(vm.app),
+                             "sandbox": .string(vm.sandbox), "status": .string(vm.status.rawValue), "ip": .string(vm.ip)])
+                lines.append("\(cloud.name)\t\(vm.vmName)\t\(vm.status.rawValue)\t\(vm.ip)\t\(vm.sandbox == sandbox ? "" : "sandbox \(vm.sandbox)")")
+            }
+        }
+        if json { Terminal.out(JSON.array(rows).prettyText) }
+        else if lines.isEmpty { Terminal.out("The simulated cloud has no VMs.") }
+        else { Terminal.out(lines.joined(separator: "\n")) }
+    }
+}
