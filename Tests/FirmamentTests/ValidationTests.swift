@@ -118,11 +118,12 @@ struct ValidationTests {
         #expect(b.providers["sim"]?.connectivity == .l2)
     }
 
-    @Test("formatting and key order do not change the digest")
+    @Test("formatting and key order do not change the canonical digest")
     func digestIsCanonical() throws {
         let a = try BlueprintDecoder.decode(Array(Self.blueprint(#""apps": {"a": "# + Self.app() + #", "b": "# + Self.app() + "}").utf8), file: "x")
         let b = try BlueprintDecoder.decode(Array(("{\n\"apps\": {\"b\": " + Self.app() + ", \"a\": " + Self.app() + "}, \"name\": \"lab\", \"version\": 1, " + Self.provider + "}").utf8), file: "x")
-        #expect(a.digest == b.digest)
+        #expect(a.canonicalDigest == b.canonicalDigest)
+        #expect(a.digest != b.digest, "a saved plan is checked against the file's own bytes")
     }
 
     @Test("a file that is not UTF-8 is refused")

@@ -53,6 +53,10 @@ extension Blueprint {
         ]
     }
 
+    /// What a saved plan checks the blueprint against: the SHA-256 of the file it was read from,
+    /// or of the canonical form for a blueprint built in code.
+    public var digest: String { sourceDigest ?? canonicalDigest }
+
     /// The SHA-256 of the canonical form: formatting and key order do not change it.
-    public var digest: String { SHA256.hex(canonicalJSON.compactText) }
+    public var canonicalDigest: String { SHA256.hex(canonicalJSON.compactText) }
 }

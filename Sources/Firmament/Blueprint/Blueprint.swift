@@ -6,6 +6,8 @@ public struct Blueprint: Sendable, Equatable {
     public var apps: [String: AppSpec]
     public var networks: [String: NetworkSpec]
     public var connectors: [ConnectorSpec]
+    /// The SHA-256 of the file the blueprint was read from, when it was read from one.
+    public var sourceDigest: String?
 
     public init(
         name: String, providers: [String: ProviderSpec] = [:], apps: [String: AppSpec] = [:],

@@ -49,10 +49,11 @@ public enum BlueprintDecoder {
         }
         var context = DecodingContext(file: file)
         let blueprint = decode(root, &context)
-        if !context.diagnostics.isEmpty || blueprint == nil {
+        guard context.diagnostics.isEmpty, var blueprint else {
             throw .invalid(context.diagnostics)
         }
-        return blueprint!
+        blueprint.sourceDigest = SHA256.hex(bytes)
+        return blueprint
     }
 
     static let topKeys = ["version", "name", "providers", "apps", "networks", "connectors"]

@@ -50,6 +50,9 @@ private struct Parser {
     var line = 1
     var lineStart = 0
     var depth = 0
+    /// The last position computed, so that the next one on the same line counts on from it.
+    var cachedIndex = 0
+    var cachedColumn = 1
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -71,16 +74,24 @@ private struct Parser {
     }
 
     var position: SourcePosition {
-        var column = 1
-        var i = lineStart
-        while i < index {
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        mutating get {
+            var column = 1
+            var i = lineStart
+            if cachedIndex >= lineStart && cachedIndex <= index {
+                column = cachedColumn
+                i = cachedIndex
+            }
+            while i < index {
+                if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+            }
+            cachedIndex = index
+            cachedColumn = column
+            return SourcePosition(line: line, column: column)
         }
-        return SourcePosition(line: line, column: column)
     }
 
-    func error(_ message: String) -> JSONSyntaxError {
+    mutating func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(message: message, position: position)
     }
 

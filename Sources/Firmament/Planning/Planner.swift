@@ -53,7 +53,7 @@ public enum Planner {
     static func changedFields(_ desired: AppSpec, _ current: AppState) -> [String] {
         var fields: [String] = []
         let path = desired.deploymentPath
-        if path.digest != current.pathDigest {
+        if path != current.deploymentPath {
             if path.provider != current.deploymentPath.provider { fields.append("deploymentPath.provider") }
             if path.deploymentType != current.deploymentPath.deploymentType { fields.append("deploymentPath.deploymentType") }
             for key in changedKeys(path.attributes, current.deploymentPath.attributes) {

@@ -72,11 +72,10 @@ extension AppState {
             let deploymentPath = decodePath(pathNode, path.key("deploymentPath"), &context)
         else { return nil }
         let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
-        var app = AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
-                           address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
-                           deployedAttributes: map("deployedAttributes"), additionalData: map("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null)
-        if let digest = string("pathDigest") { app.pathDigest = digest }
-        return app
+        return AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
+                        address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
+                        deployedAttributes: map("deployedAttributes"), additionalData: map("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
+                        pathDigest: string("pathDigest"))
     }
 
     static func decodePath(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> DeploymentPath? {

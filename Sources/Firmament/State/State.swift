@@ -62,11 +62,12 @@ public struct AppState: Sendable, Equatable {
     public init(
         provider: String, deploymentPath: DeploymentPath, attributes: [String: AttributeValue], vmName: String,
         vmUuid: String, address: String = "", publicAddress: String = "", power: Power = .off,
-        deployedAttributes: [String: String] = [:], additionalData: [String: String] = [:], vmDetails: JSON = .null
+        deployedAttributes: [String: String] = [:], additionalData: [String: String] = [:], vmDetails: JSON = .null,
+        pathDigest: String? = nil
     ) {
         self.provider = provider
         self.deploymentPath = deploymentPath
-        self.pathDigest = deploymentPath.digest
+        self.pathDigest = pathDigest ?? deploymentPath.digest
         self.attributes = attributes
         self.vmName = vmName
         self.vmUuid = vmUuid

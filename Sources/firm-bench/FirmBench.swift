@@ -1,0 +1,70 @@
+import Firmament
+import Foundation
+
+/// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
+/// and writes the same figures to docs/performance.md.
+///
+/// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
+@main
+struct FirmBench {
+    static func main() async {
+        let args = CommandLine.arguments.dropFirst()
+        do {
+            if let i = args.firstIndex(of: "--plan-child") {
+                let apps = Int(args[args.index(after: i)])!
+                let r = try Benchmarks.plan(apps: apps, directory: temporaryDirectory())
+                print("\(r.apps) \(r.seconds) \(r.peakMB) \(r.actions)")
+                return
+            }
+            try await runAll(quick: args.contains("--quick"), write: !args.contains("--no-write"))
+        } catch {
+            FileHandle.standardError.write(Data("firm-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "firm-bench-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func runChild(apps: Int) throws -> Benchmarks.PlanResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--plan-child", String(apps)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let f = String(decoding: data, as: UTF8.self).split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard process.terminationStatus == 0, f.count == 4 else { throw BenchError("plan benchmark for \(apps) apps failed") }
+        return Benchmarks.PlanResult(apps: Int(f[0])!, seconds: Double(f[1])!, peakMB: Double(f[2])!, actions: Int(f[3])!)
+    }
+
+    static func runAll(quick: Bool, write: Bool) async throws {
+        var report = Report()
+        for apps in quick ? [1_000] : [1_000, 10_000] {
+            let runs = try (0..<3).map { _ in try runChild(apps: apps) }
+            report.plans.append(runs.min { $0.seconds < $1.seconds }!)
+            print("plan \(apps) apps: \(String(format: "%.3f", report.plans.last!.seconds)) s")
+        }
+        let latency = #"{"deploy": "40ms..60ms", "powerOn": "10ms", "refreshIP": "5ms"}"#
+        report.makespan = try await Benchmarks.apply(apps: quick ? 200 : 1_000, parallelism: 100, latency: latency, directory: try temporaryDirectory())
+        print("apply makespan: \(String(format: "%.3f", report.makespan!.seconds)) s")
+        report.overhead = try await Benchmarks.apply(apps: quick ? 1_000 : 10_000, parallelism: 100, latency: "{}", directory: try temporaryDirectory())
+        print("executor overhead: \(String(format: "%.1f", report.overhead!.seconds / Double(report.overhead!.actions) * 1e6)) µs per action")
+        print("")
+        print(report.table)
+        if write && !quick {
+            try report.markdown.write(toFile: "docs/performance.md", atomically: true, encoding: .utf8)
+            print("\nWrote docs/performance.md")
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
