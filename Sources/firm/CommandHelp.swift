@@ -33,7 +33,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, sim, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, forceUnlock, sim, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -90,6 +90,17 @@ enum Help {
             Name the state by its BLUEPRINT, or by --state PATH.
             """,
         options: [.state, .json, .help])
+
+    static let forceUnlock = CommandHelp(
+        name: "force-unlock", usage: "firm force-unlock BLUEPRINT LOCK_ID [--state PATH]",
+        summary: "Clear a state lock that its holder no longer holds.",
+        details: """
+            LOCK_ID is the id that a locked command printed. A local lock is released by the operating
+            system when its holder exits, even after kill -9, so this only clears leftover holder
+            information; a lock held by a live process is refused (exit 3): stop that process instead.
+            The command is here for the remote state backends to come, whose locks can outlive a holder.
+            """,
+        options: [.state, .help])
 
     static let sim = CommandHelp(
         name: "sim", usage: "firm sim BLUEPRINT (list | stop APP | start APP | delete APP | set-ip APP IP | disconnect APP NETWORK)",

@@ -24,6 +24,7 @@ struct Firm {
             case "show": try ShowCommand.run(try Arguments(rest, for: Help.show))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sim": try await SimCommand.run(try Arguments(rest, for: Help.sim))
+            case "force-unlock": try ForceUnlockCommand.run(try Arguments(rest, for: Help.forceUnlock))
             case "version", "--version":
                 if rest.contains("--help") { Terminal.out(Help.version.text) } else { Terminal.out("firm \(FirmamentVersion.current)") }
             case "help", "--help", "-h": try HelpCommand.run(rest)
@@ -62,6 +63,20 @@ func handleHelp(_ args: Arguments, _ help: CommandHelp) throws {
     if args.flag("--help") {
         Terminal.out(help.text)
         throw Exit(.success)
+    }
+}
+
+enum ForceUnlockCommand {
+    static func run(_ args: Arguments) throws {
+        try handleHelp(args, Help.forceUnlock)
+        let p = try args.positionals(["BLUEPRINT", "LOCK_ID"], Help.forceUnlock)
+        let (paths, _) = try StateLocator.paths(blueprint: p[0], statePath: args.values["--state"], help: Help.forceUnlock)
+        switch try StateLock.forceUnlock(paths, id: p[1]) {
+        case .cleared(let info?):
+            Terminal.out("The lock \(info.id) (\(info.operation) by \(info.who), pid \(info.pid)) was no longer held; its information is cleared.")
+        case .cleared(nil):
+            Terminal.out("The state is not locked.")
+        }
     }
 }
 

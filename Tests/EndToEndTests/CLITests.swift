@@ -71,7 +71,7 @@ struct CLITests {
         #expect(result.stderr.contains("--auto-approve"))
     }
 
-    @Test("every command has help", arguments: ["validate", "plan", "apply", "destroy", "show", "state", "sim", "version", "help"])
+    @Test("every command has help", arguments: ["validate", "plan", "apply", "destroy", "show", "state", "force-unlock", "sim", "version", "help"])
     func help(_ command: String) throws {
         let firm = FirmProcess()
         defer { firm.remove() }

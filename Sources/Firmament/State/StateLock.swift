@@ -47,6 +47,30 @@ public final class StateLock: Sendable {
         return LockInfo(node.plain)
     }
 
+    /// What `force-unlock` found.
+    public enum ForceUnlockResult: Sendable, Equatable {
+        /// The lock was not held; its leftover holder information was cleared.
+        case cleared(LockInfo?)
+    }
+
+    /// Breaks the lock `id` if nobody holds it any more. A local lock is an flock that the OS
+    /// releases when its holder dies, so a held one belongs to a live process and is refused.
+    public static func forceUnlock(_ paths: StatePaths, id: String) throws(StateError) -> ForceUnlockResult {
+        let info = readInfo(paths.lock)
+        if let info, info.id != id {
+            throw .io(file: paths.lock, reason: "the lock id is \(info.id), not \(id); nothing was changed")
+        }
+        let fd = open(paths.lock, O_RDWR | O_CLOEXEC)
+        if fd < 0 { return .cleared(nil) }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw .locked(file: paths.snapshot, holder: info)
+        }
+        ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        return .cleared(info)
+    }
+
     /// Releases the lock. Idempotent in effect: closing the descriptor releases the flock.
     public func release() {
         ftruncate(fd, 0)

@@ -41,11 +41,13 @@ public struct SimulatedCloud: CloudProvider {
         _ = try transact("validate") { _ in () }
     }
 
+    /// Creates the VM at once in state `pending`, waits for the deploy latency, then leaves it
+    /// `stopped`; an injected failure rolls the VM back, as CloudShell drivers do. A process
+    /// killed during the wait leaves a pending VM behind, which `findByName` finds.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
-        try await enter("deploy", app: request.appName)
         let cidr = settings.cidr
         let providerName = name
-        let vm = try transact("deploy") { world -> SimulatedVM in
+        _ = try transact("deploy") { world -> SimulatedVM in
             if world.vm(name: request.vmName) != nil {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "a VM named \(quoted(request.vmName)) already exists")
             }
@@ -53,9 +55,25 @@ public struct SimulatedCloud: CloudProvider {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "no free address left in \(cidr)")
             }
             let vm = SimulatedVM(vmName: request.vmName, vmUuid: UUIDText.random(), app: request.appName, sandbox: request.sandbox,
-                                 deploymentType: request.deploymentType, status: .stopped, ip: ip, publicIp: "",
+                                 deploymentType: request.deploymentType, status: .pending, ip: ip, publicIp: "",
                                  mac: Self.mac(for: request.vmName))
             world.put(vm)
+            return vm
+        }
+        do {
+            try await enter("deploy", app: request.appName)
+        } catch {
+            _ = try? transact("deploy") { world in world.delete(request.vmName) }
+            throw error
+        }
+        let vm = try transact("deploy") { world -> SimulatedVM in
+            guard var vm = world.vm(name: request.vmName) else {
+                throw ProviderError(provider: providerName, operation: "deploy", message: "VM \(quoted(request.vmName)) vanished during its deploy")
+            }
+            if vm.status == .pending {
+                vm.status = .stopped
+                world.put(vm)
+            }
             return vm
         }
         return DeployAppResult(

@@ -141,6 +141,12 @@ final class SimulatedWorldFile: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
         defer { close(fd) }
+        var before = stat()
+        fstat(fd, &before)
+        if Int(before.st_size) > offset, before.st_ino == inode || offset == 0 {
+            // A writer killed mid-line left a torn tail; we hold the lock, so cut it off.
+            ftruncate(fd, off_t(offset))
+        }
         do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError(error.description) }
         var info = stat()
         fstat(fd, &info)
