@@ -69,6 +69,7 @@ public struct Session: Sendable {
     /// Locks the state for `operation`, then recovers and refreshes it durably.
     public func open(operation: String, lockTimeout: Duration?, refresh: Bool) async throws -> Writable {
         let lock = try StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
+        StateStore.removeLeftovers(paths)
         do {
             let loaded = try StateStore.load(paths, blueprint: blueprint.name)
             let recorder = try StateRecorder(loaded, paths: paths)

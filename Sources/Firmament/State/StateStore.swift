@@ -63,4 +63,15 @@ public enum StateStore {
         try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(state.json), to: paths.snapshot)
         try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
     }
+
+    /// Removes temp files that a process killed mid-write left beside the state. Call with the
+    /// lock held, so that no live writer's temp file is touched.
+    public static func removeLeftovers(_ paths: StatePaths) {
+        let dir = paths.directory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        let base = (paths.snapshot as NSString).lastPathComponent
+        for name in names where name.hasPrefix(base + ".tmp-") || name.hasPrefix(base + ".journal.tmp-") {
+            unlink(dir + "/" + name)
+        }
+    }
 }
