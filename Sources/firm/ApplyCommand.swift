@@ -16,7 +16,8 @@ enum ApplyCommand {
         let session = try Session(blueprintFile: saved?.blueprintFile ?? target, statePath: args.values["--state"],
                                   baseDirectory: FileManager.default.currentDirectoryPath)
         Signals.shared.install()
-        let writable = try await session.open(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout, refresh: args.enabled("--refresh"))
+        let writable = try await session.open(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout, refresh: args.enabled("--refresh"),
+                                              parallelism: parallelism)
         defer { writable.lock.release() }
         for warning in writable.warnings { Terminal.err("warning: \(warning)") }
         Terminal.out(Reports.preamble(recovered: writable.recovered, drift: writable.drift), terminator: "")

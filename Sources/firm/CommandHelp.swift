@@ -33,7 +33,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, show, state, forceUnlock, sim, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, forceUnlock, sim, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -52,7 +52,7 @@ enum Help {
         options: [.state, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
-                  .refresh, .help])
+                  .refresh, .parallelism, .help])
 
     static let apply = CommandHelp(
         name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
@@ -90,6 +90,40 @@ enum Help {
             Name the state by its BLUEPRINT, or by --state PATH.
             """,
         options: [.state, .json, .help])
+
+    static let drift = CommandHelp(
+        name: "drift", usage: "firm drift BLUEPRINT [options]",
+        summary: "Tell CI whether the world has drifted from the state: exit 0 in sync, 2 drift, 1 error.",
+        details: """
+            Asks the providers what is real and compares it with the state: VMs missing, power, addresses,
+            and VMs tagged with this blueprint that the state does not know (unmanaged). Each item has the
+            expected and actual value and the action apply would take. Blueprint changes that were not
+            applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
+            writes no state, so it never blocks an apply.
+            """,
+        options: [.state, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+                  OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
+                  OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
+                  .parallelism, .help])
+
+    static let refresh = CommandHelp(
+        name: "refresh", usage: "firm refresh BLUEPRINT [options]",
+        summary: "Record in the state what the providers report, and change nothing else.",
+        details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
+        options: [.state, .parallelism, .lockTimeout, .help])
+
+    static let reconcile = CommandHelp(
+        name: "reconcile", usage: "firm reconcile BLUEPRINT --every DURATION [options]",
+        summary: "Loop: refresh, plan and apply, so drift is corrected, not only reported.",
+        details: """
+            Each cycle takes the lock, recovers, refreshes, plans, applies the whole plan and releases the
+            lock, then logs one line. On an error it backs off exponentially (every × 2^failures, at most
+            5 minutes). SIGINT or SIGTERM stops it cleanly: running actions finish, the state is saved, the
+            lock is released and it exits 0. Memory does not grow from cycle to cycle.
+            """,
+        options: [.state, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
+                  .parallelism, .lockTimeout,
+                  OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."), .help])
 
     static let forceUnlock = CommandHelp(
         name: "force-unlock", usage: "firm force-unlock BLUEPRINT LOCK_ID [--state PATH]",
@@ -131,7 +165,8 @@ enum Help {
         out += """
 
             Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
-            Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan, 64 usage,
+            Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan,
+            5 pending blueprint changes (drift --fail-on-pending), 64 usage,
             130/143 stopped by SIGINT/SIGTERM. See docs/cli.md.
             """
         return out

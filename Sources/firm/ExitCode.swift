@@ -10,6 +10,8 @@ enum ExitCode: Int32 {
     case locked = 3
     /// A saved plan no longer fits the state or the blueprint.
     case stalePlan = 4
+    /// No drift, but blueprint changes are not applied (`drift --fail-on-pending`).
+    case pending = 5
     /// The command line is wrong.
     case usage = 64
     /// Stopped by SIGINT.

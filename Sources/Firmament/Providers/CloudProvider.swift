@@ -17,6 +17,9 @@ public protocol CloudProvider: Sendable {
     func findByName(_ vmName: String) async throws -> Observation?
     /// What is real right now for each app, in one batch: GetVmDetails plus power state.
     func observe(_ apps: [DeployedApp]) async throws -> [Observation]
+    /// Every VM the provider has that is tagged with this sandbox (blueprint) name: how VMs
+    /// that the state does not know are found.
+    func inventory(sandbox: String) async throws -> [Observation]
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.

@@ -10,19 +10,42 @@ public enum Refresher {
         public var actual: String
     }
 
-    /// The changes that bring `state` in line with what the providers observe.
-    public static func refresh(_ state: State, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], notes: [Note]) {
+    /// Apps per `observe` call.
+    public static let batchSize = 100
+
+    /// The changes that bring `state` in line with what the providers observe. Observations are
+    /// asked for in batches per provider, at most `parallelism` batches at once.
+    public static func refresh(_ state: State, providers: [String: any CloudProvider], parallelism: Int = 10) async throws -> (changes: [StateChange], notes: [Note]) {
         var byProvider: [String: [String]] = [:]
         for (name, app) in state.apps { byProvider[app.provider, default: []].append(name) }
-        let observations = try await withThrowingTaskGroup(of: [(String, Observation)].self) { group in
-            for (providerName, names) in byProvider {
-                guard let provider = providers[providerName] else { continue }
-                let sorted = names.sorted()
-                let apps = sorted.map { state.apps[$0]!.deployedApp($0) }
-                group.addTask { Array(zip(sorted, try await provider.observe(apps))) }
+        var batches: [(any CloudProvider, [String])] = []
+        for providerName in byProvider.keys.sorted() {
+            guard let provider = providers[providerName] else { continue }
+            let names = byProvider[providerName]!.sorted()
+            for start in stride(from: 0, to: names.count, by: batchSize) {
+                batches.append((provider, Array(names[start..<min(start + batchSize, names.count)])))
             }
+        }
+        let observations = try await withThrowingTaskGroup(of: [(String, Observation)].self) { group in
             var all: [String: Observation] = [:]
-            for try await batch in group { for (name, o) in batch { all[name] = o } }
+            var next = 0
+            func add() {
+                let (provider, names) = batches[next]
+                next += 1
+                let apps = names.map { state.apps[$0]!.deployedApp($0) }
+                group.addTask {
+                    let observed = try await provider.observe(apps)
+                    guard observed.count == apps.count else {
+                        throw ProviderError(provider: provider.name, operation: "observe", message: "answered \(observed.count) observations for \(apps.count) apps")
+                    }
+                    return Array(zip(names, observed))
+                }
+            }
+            while next < batches.count && next < max(1, parallelism) { add() }
+            while let batch = try await group.next() {
+                for (name, o) in batch { all[name] = o }
+                if next < batches.count { add() }
+            }
             return all
         }
         var changes: [StateChange] = []

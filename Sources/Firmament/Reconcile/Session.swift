@@ -32,14 +32,14 @@ public struct Session: Sendable {
     }
 
     /// Loads the state (no lock, no writes), recovers and refreshes in memory, and plans.
-    public func preview(refresh: Bool, destroy: Bool = false) async throws -> Preview {
+    public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let loaded = try StateStore.load(paths, blueprint: blueprint.name)
         var state = loaded.state
         let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
         for change in recoveryChanges { state.apply(change) }
         var notes: [Refresher.Note] = []
         if refresh {
-            let (changes, n) = try await Refresher.refresh(state, providers: providers)
+            let (changes, n) = try await Refresher.refresh(state, providers: providers, parallelism: parallelism)
             for change in changes { state.apply(change) }
             notes = n
         }
@@ -67,7 +67,7 @@ public struct Session: Sendable {
     }
 
     /// Locks the state for `operation`, then recovers and refreshes it durably.
-    public func open(operation: String, lockTimeout: Duration?, refresh: Bool) async throws -> Writable {
+    public func open(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Writable {
         let lock = try StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
         StateStore.removeLeftovers(paths)
         do {
@@ -77,7 +77,7 @@ public struct Session: Sendable {
             if !recoveryChanges.isEmpty { try await recorder.record(recoveryChanges) }
             var notes: [Refresher.Note] = []
             if refresh {
-                let (changes, n) = try await Refresher.refresh(await recorder.state, providers: providers)
+                let (changes, n) = try await Refresher.refresh(await recorder.state, providers: providers, parallelism: parallelism)
                 if !changes.isEmpty { try await recorder.record(changes) }
                 notes = n
             }

@@ -141,6 +141,13 @@ public struct SimulatedCloud: CloudProvider {
         }
     }
 
+    public func inventory(sandbox: String) async throws -> [Observation] {
+        try await enter("observe", app: "")
+        return try transact("inventory") { world in
+            world.vms.values.filter { $0.sandbox == sandbox }.sorted { $0.vmName < $1.vmName }.map(\.observation)
+        }
+    }
+
     /// Every VM in this provider's world.
     public func allVMs() throws -> [SimulatedVM] {
         try transact("list") { world in world.vms.values.sorted { $0.vmName < $1.vmName } }

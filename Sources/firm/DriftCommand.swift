@@ -1,0 +1,45 @@
+import Firmament
+import Foundation
+
+enum DriftCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.drift)
+        let file = try args.positionals(["BLUEPRINT"], Help.drift)[0]
+        let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.drift)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let report = try await DriftDetector.detect(session, parallelism: parallelism)
+        if let junit = args.values["--junit"] {
+            do {
+                try FileIO.atomicWrite(Array(report.junit.utf8), to: junit, mode: 0o644)
+            } catch {
+                throw StateError.io(file: junit, reason: "cannot write the JUnit report: \(error)")
+            }
+        }
+        if args.flag("--json") {
+            Terminal.out(report.json.prettyText)
+        } else if args.flag("--github") {
+            Terminal.out(report.githubAnnotations)
+        } else {
+            Terminal.out(report.text, terminator: "")
+        }
+        if !report.inSync { throw Exit(.changes) }
+        if args.flag("--fail-on-pending") && !report.pending.isEmpty { throw Exit(.pending) }
+    }
+}
+
+enum RefreshCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.refresh)
+        let file = try args.positionals(["BLUEPRINT"], Help.refresh)[0]
+        let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
+                                              refresh: true, parallelism: parallelism)
+        defer { writable.lock.release() }
+        try await writable.recorder.compact()
+        await writable.recorder.close()
+        for warning in writable.warnings { Terminal.err("warning: \(warning)") }
+        let preamble = Reports.preamble(recovered: writable.recovered, drift: writable.drift)
+        Terminal.out(preamble.isEmpty ? "The state already matches what the providers report." : preamble + "The state now records what the providers report.")
+    }
+}

@@ -1,0 +1,78 @@
+import Firmament
+import Foundation
+
+/// `firm reconcile BLUEPRINT --every 30s`: the controller loop. Each cycle locks the state,
+/// recovers, refreshes, plans and applies, releases the lock, and logs one line. Errors back
+/// off exponentially up to a cap. SIGINT or SIGTERM stops it cleanly between or inside cycles.
+enum ReconcileCommand {
+    static let backoffCap: Duration = .seconds(300)
+
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.reconcile)
+        let file = try args.positionals(["BLUEPRINT"], Help.reconcile)[0]
+        guard let every = try args.duration("--every", Help.reconcile), every >= .milliseconds(100) else {
+            throw UsageError(message: "--every is required, at least 100ms, such as --every 30s", command: Help.reconcile)
+        }
+        let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.reconcile)
+        let maxCycles = try args.int("--max-cycles", default: 0, in: 0...Int.max, Help.reconcile)
+        let stop = StopFlag()
+        Signals.shared.install()
+        Signals.shared.beginApply(stop)
+        var failures = 0
+        var cycle = 0
+        while !stop.isSet && (maxCycles == 0 || cycle < maxCycles) {
+            cycle += 1
+            let started = ContinuousClock.now
+            var wait = every
+            do {
+                let line = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop)
+                failures = 0
+                log("cycle \(cycle): \(line) in \(DurationText.format(ContinuousClock.now - started))")
+            } catch {
+                failures += 1
+                wait = min(every * (1 << min(failures, 16)), backoffCap)
+                log("cycle \(cycle): error: \(describe(error)); retrying in \(DurationText.format(wait))")
+            }
+            if maxCycles != 0 && cycle >= maxCycles { break }
+            let deadline = ContinuousClock.now + wait
+            while !stop.isSet && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+            }
+        }
+        Signals.shared.endApply()
+        log("stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")")
+    }
+
+    static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let writable = try await session.open(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
+                                              refresh: true, parallelism: parallelism)
+        defer { writable.lock.release() }
+        let plan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: await writable.recorder.state)
+        let drift = writable.drift.count
+        guard plan.hasChanges else {
+            try await writable.recorder.compact()
+            await writable.recorder.close()
+            return drift == 0 ? "in sync" : "\(drift) drift item\(drift == 1 ? "" : "s") recorded (addresses), nothing to apply"
+        }
+        let missing = session.missingEnvironment(for: plan)
+        if !missing.isEmpty {
+            try await writable.recorder.compact()
+            await writable.recorder.close()
+            throw ActionError("environment variables not set: \(missing.joined(separator: ", "))")
+        }
+        let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
+        let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
+            + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
+        if !summary.failed.isEmpty { throw ActionError(text + ": " + summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; ")) }
+        return text
+    }
+
+    static func log(_ line: String) {
+        Terminal.out("\(Timestamp.now()) \(line)")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        String(describing: error).replacingOccurrences(of: "\n", with: "; ")
+    }
+}

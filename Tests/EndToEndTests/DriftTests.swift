@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@Suite("End to end: drift", .serialized)
+struct DriftTests {
+    struct Kind: CustomStringConvertible, Sendable {
+        var name: String
+        /// `firm sim` arguments after the blueprint.
+        var change: [String]
+        var kind: String
+        var target: String
+        var fix: String
+        /// The plan that fixes it, as action ids; empty when apply only records the change.
+        var plan: [String]
+        var description: String { name }
+    }
+
+    static let kinds: [Kind] = [
+        Kind(name: "a VM deleted out of band", change: ["delete", "api"], kind: "missing", target: "app.api", fix: "deploy",
+             plan: ["deploy:app.api", "powerOn:app.api", "refreshIP:app.api"]),
+        Kind(name: "a VM stopped out of band", change: ["stop", "web"], kind: "power", target: "app.web", fix: "powerOn",
+             plan: ["powerOn:app.web", "refreshIP:app.web"]),
+        Kind(name: "an address changed out of band", change: ["set-ip", "db", "10.9.0.200"], kind: "address", target: "app.db",
+             fix: "none: apply or firm refresh records the new address", plan: []),
+    ]
+
+    func junitFailures(_ firm: FirmProcess, _ name: String) throws -> (tests: Int, failures: Int) {
+        let document = try XMLDocument(data: Data(firm.read(name)!.utf8))
+        let suite = try document.nodes(forXPath: "/testsuites/testsuite").first as! XMLElement
+        let cases = try document.nodes(forXPath: "//testcase").count
+        let failures = try document.nodes(forXPath: "//failure").count
+        #expect(suite.attribute(forName: "failures")?.stringValue == String(failures))
+        return (cases, failures)
+    }
+
+    @Test("each kind of drift is reported exactly, planned back, fixed, and then gone", arguments: kinds)
+    func driftKind(_ k: Kind) throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+
+        #expect(try firm.run(["sim", "lab.json"] + k.change).code == 0)
+        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        #expect(drift.code == 2, "\(drift.output)")
+        let report = try JSONReader.parse(drift.stdout).plain
+        #expect(report["inSync"] == false)
+        let items = report["items"]?.arrayValue ?? []
+        #expect(items.count == 1)
+        #expect(items.first?["kind"]?.stringValue == k.kind)
+        #expect(items.first?["target"]?.stringValue == k.target)
+        #expect(items.first?["fix"]?.stringValue == k.fix)
+        #expect(items.first?["expected"] != nil && items.first?["actual"] != nil)
+        #expect(report["pending"] == [])
+        let junit = try junitFailures(firm, "drift.xml")
+        #expect(junit.tests == 3)
+        #expect(junit.failures == 1)
+
+        let plan = try firm.run(["plan", "lab.json", "--json"])
+        let ids = (try JSONReader.parse(plan.stdout).plain["actions"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        #expect(ids == k.plan)
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        let after = try firm.run(["drift", "lab.json"])
+        #expect(after.code == 0, "\(after.output)")
+    }
+
+    @Test("a VM the state does not know is reported as unmanaged, and left alone")
+    func unmanaged() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try firm.run(["state", "rm", "lab.json", "app.web"]).code == 0)
+        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        #expect(drift.code == 2)
+        let report = try JSONReader.parse(drift.stdout).plain
+        let items = report["items"]?.arrayValue ?? []
+        #expect(items.map { $0["kind"]?.stringValue } == ["unmanaged"])
+        #expect(items.first?["target"]?.stringValue?.hasPrefix("vm.web__") == true)
+        #expect(report["pending"]?.arrayValue?.first?["target"] == "app.web")
+        #expect(try junitFailures(firm, "drift.xml").failures == 1)
+    }
+
+    @Test("a blueprint change not yet applied is pending, not drift")
+    func pendingIsNotDrift() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        firm.write("lab.json", Blueprints.lab(webPower: "off", extraApps: #", "cache": {"deploymentPath": {"provider": "sim", "deploymentType": "redis"}}"#))
+        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        #expect(drift.code == 0, "\(drift.output)")
+        let report = try JSONReader.parse(drift.stdout).plain
+        #expect(report["inSync"] == true)
+        #expect(report["items"] == [])
+        let pending = (report["pending"]?.arrayValue ?? []).map { "\($0["action"]!.stringValue!) \($0["target"]!.stringValue!)" }
+        #expect(pending == ["deploy app.cache", "powerOff app.web"])
+        #expect(try junitFailures(firm, "drift.xml").failures == 0)
+        #expect(try firm.run(["drift", "lab.json", "--fail-on-pending"]).code == 5)
+        let github = try firm.run(["drift", "lab.json", "--github"])
+        #expect(github.stdout.contains("::notice file=lab.json,title=pending%3A app.cache::deploy"))
+    }
+
+    @Test("drift does not wait for, or block, a running apply")
+    func driftIsReadOnly() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
+        defer { lock.release() }
+        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+    }
+
+    @Test("firm refresh records what the providers report and changes nothing in the world")
+    func refresh() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try firm.run(["sim", "lab.json", "set-ip", "web", "10.9.0.201"]).code == 0)
+        #expect(try firm.run(["sim", "lab.json", "stop", "api"]).code == 0)
+        let result = try firm.run(["refresh", "lab.json"])
+        #expect(result.code == 0)
+        #expect(result.stdout.contains("app.web: address"))
+        let state = try JSONReader.parse(firm.read("state/lab.state.json")!).plain
+        #expect(state["apps"]?["web"]?["address"] == "10.9.0.201")
+        #expect(state["apps"]?["api"]?["power"] == "off")
+        let world = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+        #expect(world.first { $0.app == "api" }?.status == .stopped)
+        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+    }
+
+    @Test("reconcile fixes an out-of-band stop within one cycle and exits cleanly on SIGTERM")
+    func reconcile() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        let (process, out, err) = try firm.start(["reconcile", "lab.json", "--every", "300ms"], environment: Blueprints.secretEnv)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try firm.run(["sim", "lab.json", "stop", "web"]).code == 0)
+        var fixed = false
+        for _ in 0..<40 {
+            try await Task.sleep(for: .milliseconds(100))
+            let world = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+            if world.first(where: { $0.app == "web" })?.status == .running { fixed = true; break }
+        }
+        #expect(fixed)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let output = outBox.text() + errBox.text()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("applied 2 actions"))
+        #expect(output.contains("stopped after"))
+        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "test")
+        lock.release()
+    }
+
+    @Test("reconcile backs off on errors")
+    func reconcileBackoff() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab(failures: #"{"deploy": ["api"]}"#))
+        let result = try firm.run(["reconcile", "lab.json", "--every", "100ms", "--max-cycles", "3"], environment: Blueprints.secretEnv)
+        #expect(result.code == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.contains("error:") && $0.contains("retrying in 200ms") }.count == 1)
+        #expect(lines.filter { $0.contains("retrying in 400ms") }.count == 1)
+    }
+}
