@@ -31,7 +31,7 @@ enum ApplyCommand {
                                 state: await writable.recorder.state)
         }
         guard plan.hasChanges else {
-            try await writable.recorder.compact()
+            try await session.finish(writable, blueprint: destroy ? session.emptied : session.blueprint)
             Terminal.out(PlanRenderer.text(plan))
             return
         }

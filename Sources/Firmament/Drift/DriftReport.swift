@@ -55,7 +55,7 @@ public enum DriftDetector {
             let fix: String
             switch note.kind {
             case .address: fix = "none: apply or firm refresh records the new address"
-            case .missing, .power: fix = fixes[target] ?? "none: the blueprint no longer wants it"
+            case .missing, .power, .connectivity: fix = fixes[target] ?? "none: the blueprint no longer wants it"
             }
             return DriftReport.Item(kind: DriftReport.Item.Kind(rawValue: note.kind.rawValue)!, target: target,
                                     expected: note.expected, actual: note.actual, fix: fix)

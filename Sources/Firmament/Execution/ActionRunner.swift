@@ -1,6 +1,16 @@
-/// Runs one planned action.
+/// Runs planned actions: one at a time, or connectivity actions of one provider as a batch.
 public protocol ActionRunning: Sendable {
     func run(_ action: PlannedAction) async -> ActionOutcome
+    /// Runs actions that go to the provider in one call; one outcome per action, in order.
+    func runBatch(_ actions: [PlannedAction]) async -> [ActionOutcome]
+}
+
+extension ActionRunning {
+    public func runBatch(_ actions: [PlannedAction]) async -> [ActionOutcome] {
+        var outcomes: [ActionOutcome] = []
+        for action in actions { outcomes.append(await run(action)) }
+        return outcomes
+    }
 }
 
 /// Runs actions against the providers and records each result durably before returning, so
@@ -21,26 +31,37 @@ public struct ActionRunner: ActionRunning {
     }
 
     public func run(_ action: PlannedAction) async -> ActionOutcome {
-        guard let app = action.appName else { return .failed("unsupported target \(action.target)", fatal: false) }
         do {
             switch action.type {
-            case .deploy: return .succeeded(try await deploy(app))
+            case .prepareInfra: return .succeeded(try await prepareInfra(action))
+            case .cleanInfra: return .succeeded(try await cleanInfra(action))
+            case .connect, .disconnect: return await runBatch([action])[0]
+            default: break
+            }
+            guard let app = action.appName else { return .failed("unsupported target \(action.target)", fatal: false) }
+            switch action.type {
+            case .deploy: return .succeeded(try await deploy(app, action.details))
             case .delete: return .succeeded(try await delete(app))
             case .replace:
                 _ = try await delete(app)
-                return .succeeded(try await deploy(app))
+                return .succeeded(try await deploy(app, action.details))
             case .powerOn: return .succeeded(try await setPower(.on, app))
             case .powerOff: return .succeeded(try await setPower(.off, app))
             case .refreshIP: return .succeeded(try await refreshIP(app))
+            case .connect, .disconnect, .prepareInfra, .cleanInfra: return .failed("unreachable", fatal: false)
             }
-        } catch let error as StateError {
-            return .failed("cannot record the result: \(error)", fatal: true)
-        } catch is CancellationError {
-            return .failed("cancelled", fatal: false)
-        } catch let error as ActionError {
-            return .failed(error.description, fatal: false)
         } catch {
-            return .failed("\(error)", fatal: false)
+            return Self.outcome(error)
+        }
+    }
+
+    /// The outcome for an error thrown by an action.
+    static func outcome(_ error: any Error) -> ActionOutcome {
+        switch error {
+        case let error as StateError: .failed("cannot record the result: \(error)", fatal: true)
+        case is CancellationError: .failed("cancelled", fatal: false)
+        case let error as ActionError: .failed(error.description, fatal: false)
+        default: .failed("\(error)", fatal: false)
         }
     }
 
@@ -54,22 +75,26 @@ public struct ActionRunner: ActionRunning {
         return state
     }
 
-    func deploy(_ app: String) async throws -> String {
+    func deploy(_ app: String, _ details: ActionDetails) async throws -> String {
         guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
+        let subnets = try await subnetConnections(details)
         let request = DeployRequest(
             actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: blueprint.name,
             deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),
-            appAttributes: try resolve(spec.attributes, app))
+            appAttributes: try resolve(spec.attributes, app), subnets: subnets)
         let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
                             started: Timestamp.now(), deploymentPath: path, attributes: spec.attributes)
         try await recorder.record(.beginIntent(intent))
         let result = try await provider.deploy(request)
-        let state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
+        var state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
                              vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,
                              deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
                              vmDetails: result.vmDetailsData)
+        for s in subnets {
+            state.connections[s.network] = Connection(interface: result.subnetInterfaces[s.subnetId] ?? "", subnetId: s.subnetId)
+        }
         try await recorder.record([.putApp(app, state), .endIntent(intent.id)])
         return "vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)"
     }

@@ -26,33 +26,45 @@ public struct Executor: Sendable {
         }
         for index in graph.actions.indices where remaining[index] == 0 { ready.push(index) }
 
-        await withTaskGroup(of: (Int, ActionOutcome).self) { group in
+        await withTaskGroup(of: [(Int, ActionOutcome)].self) { group in
             var running = 0
             while true {
                 while running < parallelism, !stop.isSet, !summary.fatal, let index = ready.pop() {
-                    let action = graph.actions[index]
-                    progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start))
-                    running += 1
-                    group.addTask { (index, await runner.run(action)) }
-                }
-                guard let (index, outcome) = await group.next() else { break }
-                running -= 1
-                let action = graph.actions[index]
-                switch outcome {
-                case .succeeded(let detail):
-                    summary.done.append(action.id)
-                    progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
-                    for child in graph.dependents[index] where !skipped.contains(child) {
-                        remaining[child] -= 1
-                        if remaining[child] == 0 { ready.push(child) }
+                    // Connectivity actions of one provider that are ready together go in one call;
+                    // nothing waits for more to become ready.
+                    var batch = [index]
+                    let first = graph.actions[index]
+                    if first.type.isConnectivity {
+                        batch += ready.removeAll { graph.actions[$0].type.isConnectivity && graph.actions[$0].provider == first.provider }.sorted()
                     }
-                case .failed(let message, let fatal):
-                    summary.failed.append((action.id, message))
-                    if fatal { summary.fatal = true }
-                    progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
-                    for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
-                        summary.skipped.append(graph.actions[victim].id)
-                        progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
+                    let actions = batch.map { graph.actions[$0] }
+                    for action in actions { progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start)) }
+                    running += 1
+                    group.addTask {
+                        if !first.type.isConnectivity { return [(index, await runner.run(first))] }
+                        return Array(zip(batch, await runner.runBatch(actions)))
+                    }
+                }
+                guard let results = await group.next() else { break }
+                running -= 1
+                for (index, outcome) in results {
+                    let action = graph.actions[index]
+                    switch outcome {
+                    case .succeeded(let detail):
+                        summary.done.append(action.id)
+                        progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
+                        for child in graph.dependents[index] where !skipped.contains(child) {
+                            remaining[child] -= 1
+                            if remaining[child] == 0 { ready.push(child) }
+                        }
+                    case .failed(let message, let fatal):
+                        summary.failed.append((action.id, message))
+                        if fatal { summary.fatal = true }
+                        progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
+                        for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
+                            summary.skipped.append(graph.actions[victim].id)
+                            progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
+                        }
                     }
                 }
             }
@@ -101,8 +113,9 @@ struct ActionGraph {
         case .replace: 8
         case .deploy: 5
         case .delete: 3
-        case .powerOn, .powerOff: 1
-        case .refreshIP: 1
+        case .prepareInfra: 4
+        case .cleanInfra: 2
+        case .powerOn, .powerOff, .refreshIP, .connect, .disconnect: 1
         }
     }
 

@@ -31,7 +31,36 @@ public struct Plan: Sendable, Equatable {
 
 /// What an action does.
 public enum ActionType: String, Sendable, Equatable, CaseIterable {
-    case deploy, delete, replace, powerOn, powerOff, refreshIP
+    case deploy, delete, replace, powerOn, powerOff, refreshIP, connect, disconnect, prepareInfra, cleanInfra
+
+    /// Whether actions of this type go to the provider in batches (ApplyConnectivityChanges).
+    public var isConnectivity: Bool { self == .connect || self == .disconnect }
+}
+
+/// What an action needs beyond its type and target. Never a secret.
+public enum ActionDetails: Sendable, Equatable {
+    case none
+    /// connect / disconnect on L2: the network, its VLAN id and the port mode.
+    case vlan(network: String, vlan: Int, mode: PortMode)
+    /// deploy / replace on L3: the networks (subnets) to connect at deploy time.
+    case subnets([String])
+    /// prepareInfra: the cloud network (when new), the subnets to prepare, and whether to create keys.
+    case prepare(cloud: String?, subnets: [PlannedSubnet], keys: Bool)
+    /// cleanInfra: the whole sandbox infrastructure, or these subnets.
+    case clean(all: Bool, subnets: [String])
+}
+
+/// A subnet to prepare.
+public struct PlannedSubnet: Sendable, Equatable {
+    public var name: String
+    public var cidr: String
+    public var isPublic: Bool
+
+    public init(name: String, cidr: String, isPublic: Bool) {
+        self.name = name
+        self.cidr = cidr
+        self.isPublic = isPublic
+    }
 }
 
 /// One node of the plan's DAG.
@@ -47,15 +76,28 @@ public struct PlannedAction: Sendable, Equatable {
     public var provider: String
     /// For a replace: the fields whose change forced it, such as `deploymentPath.deploymentType`.
     public var changedFields: [String]
+    public var details: ActionDetails
 
-    public init(type: ActionType, target: String, dependsOn: [String] = [], reason: String, provider: String, changedFields: [String] = []) {
-        self.id = "\(type.rawValue):\(target)"
+    public init(type: ActionType, target: String, dependsOn: [String] = [], reason: String, provider: String, changedFields: [String] = [],
+                details: ActionDetails = .none) {
+        if case .vlan(let network, _, _) = details {
+            self.id = "\(type.rawValue):\(target):network.\(network)"
+        } else {
+            self.id = "\(type.rawValue):\(target)"
+        }
         self.type = type
         self.target = target
         self.dependsOn = dependsOn
         self.reason = reason
         self.provider = provider
         self.changedFields = changedFields
+        self.details = details
+    }
+
+    /// The network of a connect or disconnect.
+    public var network: String? {
+        if case .vlan(let network, _, _) = details { return network }
+        return nil
     }
 
     /// The app name, for targets of the form `app.NAME`.

@@ -23,6 +23,20 @@ public enum PlanRenderer {
         case .powerOn: "~ power on \(action.target)"
         case .powerOff: "~ power off \(action.target)"
         case .refreshIP: "~ refresh IP \(action.target)"
+        case .connect, .disconnect:
+            if case .vlan(let network, let vlan, let mode) = action.details {
+                "~ \(action.type.rawValue) \(action.target) → network.\(network) (vlan \(vlan), \(mode.rawValue))"
+            } else {
+                "~ \(action.type.rawValue) \(action.target)"
+            }
+        case .prepareInfra:
+            if case .prepare(let cloud, let subnets, let keys) = action.details {
+                "+ prepare \(action.target) (" + ([cloud.map { "cloud \($0)" }, subnets.isEmpty ? nil : "subnets " + subnets.map(\.name).joined(separator: ", "),
+                                                    keys ? "keys" : nil].compactMap { $0 }.joined(separator: ", ")) + ")"
+            } else {
+                "+ prepare \(action.target)"
+            }
+        case .cleanInfra: "- clean \(action.target)"
         }
     }
 
@@ -30,7 +44,12 @@ public enum PlanRenderer {
     public static func summaryLine(_ plan: Plan) -> String {
         let count = { (t: ActionType) in plan.actions.filter { $0.type == t }.count }
         let power = count(.powerOn) + count(.powerOff)
-        return "Plan: \(count(.deploy)) to deploy, \(count(.replace)) to replace, \(count(.delete)) to delete, "
-            + "\(power) power change\(power == 1 ? "" : "s"), \(count(.refreshIP)) IP refresh\(count(.refreshIP) == 1 ? "" : "es")."
+        var text = "Plan: \(count(.deploy)) to deploy, \(count(.replace)) to replace, \(count(.delete)) to delete, "
+            + "\(power) power change\(power == 1 ? "" : "s"), \(count(.refreshIP)) IP refresh\(count(.refreshIP) == 1 ? "" : "es")"
+        let links = count(.connect) + count(.disconnect)
+        if links > 0 { text += ", \(count(.connect)) to connect, \(count(.disconnect)) to disconnect" }
+        let infra = count(.prepareInfra) + count(.cleanInfra)
+        if infra > 0 { text += ", \(count(.prepareInfra)) to prepare, \(count(.cleanInfra)) to clean" }
+        return text + "."
     }
 }

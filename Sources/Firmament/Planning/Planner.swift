@@ -1,52 +1,23 @@
 /// Computes the plan from the desired blueprint and the recorded (possibly refreshed) state.
 /// Pure: no I/O, no clock, no randomness.
+///
+/// Edges: prepareInfra → deploy (L3); deploy → connect → powerOn → refreshIP (L2);
+/// disconnect → delete; delete → cleanInfra; and for a replace, its disconnects before it and
+/// its connects after it.
 public enum Planner {
     public static func plan(blueprint: Blueprint, blueprintFile: String, state: State) -> Plan {
-        var actions: [PlannedAction] = []
-        let names = Set(blueprint.apps.keys).union(state.apps.keys).sorted()
-        for name in names {
-            actions += appActions(name, desired: blueprint.apps[name], current: state.apps[name])
+        let topology = Topology.resolve(blueprint, state: state)
+        var builder = PlanBuilder()
+        let prepares = InfraPlanner.prepareActions(blueprint, topology, state)
+        for provider in prepares.keys.sorted() { builder.add(prepares[provider]!) }
+        var removals = Removals()
+        let context = AppPlanner(blueprint: blueprint, topology: topology, state: state, prepares: prepares.mapValues(\.id))
+        for name in Set(blueprint.apps.keys).union(state.apps.keys).sorted() {
+            context.actions(for: name, into: &builder, removals: &removals)
         }
+        InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), into: &builder)
         return Plan(blueprintName: blueprint.name, blueprintFile: blueprintFile, blueprintDigest: blueprint.digest,
-                    lineage: state.lineage, serial: state.serial, actions: actions)
-    }
-
-    static func appActions(_ name: String, desired: AppSpec?, current: AppState?) -> [PlannedAction] {
-        let target = "app.\(name)"
-        switch (desired, current) {
-        case (nil, nil):
-            return []
-        case (nil, let current?):
-            return [PlannedAction(type: .delete, target: target, reason: "\(target) is in the state but no longer in the blueprint", provider: current.provider)]
-        case (let desired?, nil):
-            let deploy = PlannedAction(type: .deploy, target: target, reason: "\(target) is in the blueprint but not deployed",
-                                       provider: desired.deploymentPath.provider)
-            return [deploy] + startActions(target, desired, after: deploy, why: "after its deploy")
-        case (let desired?, let current?):
-            let changed = changedFields(desired, current)
-            if !changed.isEmpty {
-                let replace = PlannedAction(type: .replace, target: target,
-                                            reason: changed.joined(separator: ", ") + " changed; the VM must be replaced",
-                                            provider: desired.deploymentPath.provider, changedFields: changed)
-                return [replace] + startActions(target, desired, after: replace, why: "after its replace")
-            }
-            if desired.power != current.power {
-                if desired.power == .off {
-                    return [PlannedAction(type: .powerOff, target: target, reason: "power is \"on\"; the blueprint wants \"off\"", provider: current.provider)]
-                }
-                return startActions(target, desired, after: nil, why: "power is \"off\"; the blueprint wants \"on\"")
-            }
-            return []
-        }
-    }
-
-    /// powerOn and refreshIP for an app that must run, after `previous` when given.
-    static func startActions(_ target: String, _ desired: AppSpec, after previous: PlannedAction?, why: String) -> [PlannedAction] {
-        guard desired.power == .on else { return [] }
-        let provider = desired.deploymentPath.provider
-        let powerOn = PlannedAction(type: .powerOn, target: target, dependsOn: previous.map { [$0.id] } ?? [], reason: why, provider: provider)
-        guard desired.waitForIP else { return [powerOn] }
-        return [powerOn, PlannedAction(type: .refreshIP, target: target, dependsOn: [powerOn.id], reason: "waitForIP is set", provider: provider)]
+                    lineage: state.lineage, serial: state.serial, actions: builder.sorted())
     }
 
     /// The fields whose change forces a replace, in a fixed order.
@@ -69,5 +40,16 @@ public enum Planner {
 
     static func changedKeys(_ a: [String: AttributeValue], _ b: [String: AttributeValue]) -> [String] {
         Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+    }
+}
+
+/// The actions that take VMs away, by provider and by subnet, for the clean-ups to wait on.
+struct Removals {
+    var byProvider: [String: [String]] = [:]
+    var bySubnet: [String: [String]] = [:]
+
+    mutating func add(_ id: String, provider: String, subnets: [String]) {
+        byProvider[provider, default: []].append(id)
+        for s in subnets { bySubnet[s, default: []].append(id) }
     }
 }

@@ -20,6 +20,13 @@ public protocol CloudProvider: Sendable {
     /// Every VM the provider has that is tagged with this sandbox (blueprint) name: how VMs
     /// that the state does not know are found.
     func inventory(sandbox: String) async throws -> [Observation]
+    /// L2: one batch of setVlan and removeVlan actions; each result echoes its actionId.
+    /// removeVlan of a VLAN the VM is not on succeeds.
+    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult]
+    /// L3: prepares the sandbox's cloud network, subnets and keys; get-or-create.
+    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult
+    /// L3: removes subnets, or the whole sandbox infrastructure. What is already gone is not an error.
+    func cleanSandboxInfra(_ request: InfraCleanup) async throws
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.
@@ -34,9 +41,12 @@ public struct DeployRequest: Sendable, Equatable {
     public var deploymentType: String
     public var deploymentAttributes: [String: String]
     public var appAttributes: [String: String]
+    /// L3: the subnets to connect the VM to (connectSubnet actions); empty means the default subnet.
+    public var subnets: [SubnetConnection]
 
     public init(actionId: String, appName: String, vmName: String, sandbox: String, deploymentType: String,
-                deploymentAttributes: [String: String], appAttributes: [String: String]) {
+                deploymentAttributes: [String: String], appAttributes: [String: String], subnets: [SubnetConnection] = []) {
+        self.subnets = subnets
         self.actionId = actionId
         self.appName = appName
         self.vmName = vmName
@@ -55,9 +65,12 @@ public struct DeployAppResult: Sendable, Equatable {
     public var deployedAppAttributes: [String: String]
     public var deployedAppAdditionalData: [String: String]
     public var vmDetailsData: JSON
+    /// L3: subnet id -> the interface of its ConnectToSubnet result.
+    public var subnetInterfaces: [String: String]
 
     public init(vmName: String, vmUuid: String, deployedAppAddress: String, deployedAppAttributes: [String: String] = [:],
-                deployedAppAdditionalData: [String: String] = [:], vmDetailsData: JSON = .null) {
+                deployedAppAdditionalData: [String: String] = [:], vmDetailsData: JSON = .null, subnetInterfaces: [String: String] = [:]) {
+        self.subnetInterfaces = subnetInterfaces
         self.vmName = vmName
         self.vmUuid = vmUuid
         self.deployedAppAddress = deployedAppAddress
@@ -104,8 +117,15 @@ public struct Observation: Sendable, Equatable {
     public var addresses: Addresses
     public var appName: String
     public var sandbox: String
+    /// L2: the VLAN ids the VM's interfaces are members of.
+    public var vlans: [Int]
+    /// L3: the subnets the VM is on.
+    public var subnetIds: [String]
 
-    public init(vmName: String, vmUuid: String, exists: Bool, power: Power?, addresses: Addresses, appName: String = "", sandbox: String = "") {
+    public init(vmName: String, vmUuid: String, exists: Bool, power: Power?, addresses: Addresses, appName: String = "", sandbox: String = "",
+                vlans: [Int] = [], subnetIds: [String] = []) {
+        self.vlans = vlans
+        self.subnetIds = subnetIds
         self.vmName = vmName
         self.vmUuid = vmUuid
         self.exists = exists

@@ -6,7 +6,8 @@ public enum ProviderFactory {
         for (name, spec) in blueprint.providers.sorted(by: { $0.key < $1.key }) {
             switch spec.type {
             case "simulated":
-                result[name] = try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), baseDirectory: baseDirectory)
+                result[name] = try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), connectivity: spec.connectivity,
+                                              baseDirectory: baseDirectory)
             default:
                 throw ProviderError(provider: name, operation: "start", message: "unknown provider type \(quoted(spec.type))")
             }

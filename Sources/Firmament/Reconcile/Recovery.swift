@@ -22,9 +22,12 @@ public enum Recovery {
             switch intent.operation {
             case .deploy:
                 if let vm = found, let path = intent.deploymentPath {
-                    let app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
+                    var app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
                                        vmUuid: vm.vmUuid, address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress,
                                        power: vm.power ?? .off)
+                    for (network, n) in state.networks where n.subnetId != nil && vm.subnetIds.contains(n.subnetId!) {
+                        app.connections[network] = Connection(subnetId: n.subnetId)
+                    }
                     changes.append(.putApp(intent.app, app))
                     findings.append(Finding(intent: intent, message: "adopted VM \(vm.vmName) (\(vm.vmUuid)) for app.\(intent.app), deployed by an interrupted run"))
                 } else {

@@ -3,7 +3,7 @@
 public enum Refresher {
     /// One difference between the recorded state and the world.
     public struct Note: Sendable, Equatable {
-        public enum Kind: String, Sendable { case missing, power, address }
+        public enum Kind: String, Sendable { case missing, power, address, connectivity }
         public var app: String
         public var kind: Kind
         public var expected: String
@@ -69,6 +69,17 @@ public enum Refresher {
                 app.address = addresses.privateAddress
                 app.publicAddress = addresses.publicAddress
                 changed = true
+            }
+            for (network, connection) in app.connections.sorted(by: { $0.key < $1.key }) {
+                if let vlan = connection.vlan, !observed.vlans.contains(vlan) {
+                    notes.append(Note(app: name, kind: .connectivity, expected: "member of VLAN \(vlan) (network.\(network))", actual: "not a member"))
+                    app.connections[network] = nil
+                    changed = true
+                } else if let subnet = connection.subnetId, !observed.subnetIds.contains(subnet) {
+                    notes.append(Note(app: name, kind: .connectivity, expected: "on subnet \(subnet) (network.\(network))", actual: "not on it"))
+                    app.connections[network] = nil
+                    changed = true
+                }
             }
             if changed { changes.append(.putApp(name, app)) }
         }

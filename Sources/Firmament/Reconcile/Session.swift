@@ -108,9 +108,29 @@ public struct Session: Sendable {
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
         let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment)
         let summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
-        try await writable.recorder.compact()
+        if !summary.fatal { try await finish(writable, blueprint: blueprintForRun ?? blueprint) }
         await writable.recorder.close()
         return summary
+    }
+
+    /// Records the VLAN ids of L2 networks (so `auto` ids stay stable even before anything
+    /// connects), forgets networks nothing uses any more, and compacts the state.
+    public func finish(_ writable: Writable, blueprint: Blueprint) async throws {
+        let state = await writable.recorder.state
+        let topology = Topology.resolve(blueprint, state: state)
+        var changes: [StateChange] = []
+        for (name, network) in topology.networks.sorted(by: { $0.key < $1.key }) {
+            guard case .vlan(let id) = network.kind else { continue }
+            let record = NetworkState(provider: network.provider, vlan: id)
+            if state.networks[name] != record { changes.append(.putNetwork(name, record)) }
+        }
+        let used = Set(state.apps.values.flatMap { $0.connections.keys })
+        for (name, network) in state.networks.sorted(by: { $0.key < $1.key })
+        where network.vlan != nil && topology.networks[name] == nil && !used.contains(name) {
+            changes.append(.removeNetwork(name))
+        }
+        if !changes.isEmpty { try await writable.recorder.record(changes) }
+        try await writable.recorder.compact()
     }
 
     /// Every environment variable that `{"env": …}` attributes of apps the plan deploys need and

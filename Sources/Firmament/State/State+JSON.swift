@@ -9,13 +9,15 @@ extension State {
             "blueprint": .string(blueprint),
             "apps": .object(JSONObject(apps.keys.sorted().map { ($0, apps[$0]!.json) })),
             "intents": .object(JSONObject(intents.keys.sorted().map { ($0, intents[$0]!.json) })),
+            "networks": .object(JSONObject(networks.keys.sorted().map { ($0, networks[$0]!.json) })),
+            "infra": .object(JSONObject(infra.keys.sorted().map { ($0, infra[$0]!.json) })),
         ]
     }
 
     /// Decodes a state document, reporting every problem with its path.
     static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> State? {
         let path = JSONPath()
-        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents"],
+        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra"],
                                            required: ["version", "lineage", "serial", "blueprint", "apps"]) else { return nil }
         if let v = fields["version"].flatMap({ context.int($0, at: path.key("version")) }), v != State.formatVersion {
             context.report(path.key("version"), "state format version \(v) is not supported; this firm reads version \(State.formatVersion)", at: fields["version"]!.position)
@@ -31,6 +33,12 @@ extension State {
         }
         for (id, _, value) in fields["intents"].flatMap({ context.entries(of: $0, at: path.key("intents"), what: "an object of intents") }) ?? [] {
             if let intent = Intent.decode(value, path.key("intents").key(id), &context) { state.intents[id] = intent }
+        }
+        for (name, _, value) in fields["networks"].flatMap({ context.entries(of: $0, at: path.key("networks"), what: "an object of networks") }) ?? [] {
+            if let network = NetworkState.decode(value, path.key("networks").key(name), &context) { state.networks[name] = network }
+        }
+        for (name, _, value) in fields["infra"].flatMap({ context.entries(of: $0, at: path.key("infra"), what: "an object of providers") }) ?? [] {
+            if let infra = InfraState.decode(value, path.key("infra").key(name), &context) { state.infra[name] = infra }
         }
         return state
     }
@@ -51,11 +59,12 @@ extension AppState {
             "deployedAttributes": .sortedObject(deployedAttributes),
             "additionalData": .sortedObject(additionalData),
             "vmDetails": vmDetails,
+            "connections": .object(JSONObject(connections.keys.sorted().map { ($0, connections[$0]!.json) })),
         ]
     }
 
     static let keys = ["provider", "deploymentPath", "pathDigest", "attributes", "vmName", "vmUuid", "address",
-                       "publicAddress", "power", "deployedAttributes", "additionalData", "vmDetails"]
+                       "publicAddress", "power", "deployedAttributes", "additionalData", "vmDetails", "connections"]
 
     static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> AppState? {
         guard let f = context.members(of: node, at: path, allowed: keys, required: ["provider", "deploymentPath", "vmName", "vmUuid", "power"]) else { return nil }
@@ -72,10 +81,14 @@ extension AppState {
             let deploymentPath = decodePath(pathNode, path.key("deploymentPath"), &context)
         else { return nil }
         let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
-        return AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
-                        address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
-                        deployedAttributes: map("deployedAttributes"), additionalData: map("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
-                        pathDigest: string("pathDigest"))
+        var app = AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
+                           address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
+                           deployedAttributes: map("deployedAttributes"), additionalData: map("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
+                           pathDigest: string("pathDigest"))
+        for (name, _, value) in f["connections"].flatMap({ context.entries(of: $0, at: path.key("connections"), what: "an object of connections") }) ?? [] {
+            if let c = Connection.decode(value, path.key("connections").key(name), &context) { app.connections[name] = c }
+        }
+        return app
     }
 
     static func decodePath(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> DeploymentPath? {
@@ -116,42 +129,3 @@ extension Intent {
     }
 }
 
-extension StateChange {
-    /// The journal form of the change, stamped with the serial it produces.
-    func json(serial: Int) -> JSON {
-        switch self {
-        case .putApp(let name, let app): ["serial": .int(serial), "op": "putApp", "app": .string(name), "value": app.json]
-        case .removeApp(let name): ["serial": .int(serial), "op": "removeApp", "app": .string(name)]
-        case .beginIntent(let intent): ["serial": .int(serial), "op": "beginIntent", "value": intent.json]
-        case .endIntent(let id): ["serial": .int(serial), "op": "endIntent", "id": .string(id)]
-        }
-    }
-
-    static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> (serial: Int, change: StateChange)? {
-        let path = JSONPath()
-        guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id"], required: ["serial", "op"]),
-            let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial")) }),
-            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "removeApp", "beginIntent", "endIntent"]) })
-        else { return nil }
-        func need(_ key: String) -> JSONNode? {
-            if let n = f[key] { return n }
-            context.report(path, "missing required key \(quoted(key))", at: node.position)
-            return nil
-        }
-        switch op {
-        case "putApp":
-            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }),
-                let app = need("value").flatMap({ AppState.decode($0, path.key("value"), &context) }) else { return nil }
-            return (serial, .putApp(name, app))
-        case "removeApp":
-            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }) else { return nil }
-            return (serial, .removeApp(name))
-        case "beginIntent":
-            guard let intent = need("value").flatMap({ Intent.decode($0, path.key("value"), &context) }) else { return nil }
-            return (serial, .beginIntent(intent))
-        default:
-            guard let id = need("id").flatMap({ context.string($0, at: path.key("id")) }) else { return nil }
-            return (serial, .endIntent(id))
-        }
-    }
-}

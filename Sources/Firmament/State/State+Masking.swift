@@ -43,6 +43,11 @@ extension State {
     public var maskedJSON: JSON {
         guard case .object(var o) = json else { return json }
         o["apps"] = .object(JSONObject(apps.keys.sorted().map { ($0, apps[$0]!.maskedJSON) }))
+        o["infra"] = .object(JSONObject(infra.keys.sorted().map { key in
+            var i = infra[key]!
+            i.keys = Masking.mask
+            return (key, i.json)
+        }))
         return .object(o)
     }
 }

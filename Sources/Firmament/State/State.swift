@@ -12,13 +12,20 @@ public struct State: Sendable, Equatable {
     public var apps: [String: AppState]
     /// Provider calls started but not yet known to have finished, by intent id.
     public var intents: [String: Intent]
+    /// Networks as realized: allocated VLAN ids (L2) and prepared subnets (L3), by name.
+    public var networks: [String: NetworkState]
+    /// Each L3 provider's prepared sandbox infrastructure, by provider name.
+    public var infra: [String: InfraState]
 
-    public init(lineage: String, serial: Int = 0, blueprint: String, apps: [String: AppState] = [:], intents: [String: Intent] = [:]) {
+    public init(lineage: String, serial: Int = 0, blueprint: String, apps: [String: AppState] = [:], intents: [String: Intent] = [:],
+                networks: [String: NetworkState] = [:], infra: [String: InfraState] = [:]) {
         self.lineage = lineage
         self.serial = serial
         self.blueprint = blueprint
         self.apps = apps
         self.intents = intents
+        self.networks = networks
+        self.infra = infra
     }
 
     /// A state that does not exist yet. Its lineage is empty until the first write gives it
@@ -34,6 +41,10 @@ public struct State: Sendable, Equatable {
         case .removeApp(let name): apps[name] = nil
         case .beginIntent(let intent): intents[intent.id] = intent
         case .endIntent(let id): intents[id] = nil
+        case .putNetwork(let name, let network): networks[name] = network
+        case .removeNetwork(let name): networks[name] = nil
+        case .putInfra(let provider, let value): infra[provider] = value
+        case .removeInfra(let provider): infra[provider] = nil
         }
     }
 }
@@ -58,6 +69,8 @@ public struct AppState: Sendable, Equatable {
     public var additionalData: [String: String]
     /// vmDetailsData from the driver, as it sent it.
     public var vmDetails: JSON
+    /// The app's network connections as made, by network name.
+    public var connections: [String: Connection] = [:]
 
     public init(
         provider: String, deploymentPath: DeploymentPath, attributes: [String: AttributeValue], vmName: String,
@@ -121,4 +134,8 @@ public enum StateChange: Sendable, Equatable {
     case removeApp(String)
     case beginIntent(Intent)
     case endIntent(String)
+    case putNetwork(String, NetworkState)
+    case removeNetwork(String)
+    case putInfra(String, InfraState)
+    case removeInfra(String)
 }

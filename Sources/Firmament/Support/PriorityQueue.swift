@@ -37,4 +37,14 @@ public struct PriorityQueue<Element> {
         }
         return top
     }
+
+    /// Takes out every element matching `predicate`, in no particular order.
+    public mutating func removeAll(where predicate: (Element) -> Bool) -> [Element] {
+        let removed = items.filter(predicate)
+        guard !removed.isEmpty else { return [] }
+        let kept = items.filter { !predicate($0) }
+        items = []
+        for item in kept { push(item) }
+        return removed
+    }
 }

@@ -4,12 +4,14 @@
 public struct SimulatedCloud: CloudProvider {
     public let name: String
     public let settings: SimulatedSettings
+    public let connectivity: Connectivity
     let world: SimulatedWorldFile
 
     /// Opens provider `name`'s world under `settings.dataDir`, resolved against `baseDirectory`.
-    public init(name: String, settings: SimulatedSettings, baseDirectory: String) throws(ProviderError) {
+    public init(name: String, settings: SimulatedSettings, connectivity: Connectivity = .l2, baseDirectory: String) throws(ProviderError) {
         self.name = name
         self.settings = settings
+        self.connectivity = connectivity
         let dir = settings.dataDir.hasPrefix("/") ? settings.dataDir : baseDirectory + "/" + settings.dataDir
         world = try SimulatedWorldFile(dataDir: dir, provider: name)
     }
@@ -45,18 +47,16 @@ public struct SimulatedCloud: CloudProvider {
     /// `stopped`; an injected failure rolls the VM back, as CloudShell drivers do. A process
     /// killed during the wait leaves a pending VM behind, which `findByName` finds.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
-        let cidr = settings.cidr
         let providerName = name
         _ = try transact("deploy") { world -> SimulatedVM in
             if world.vm(name: request.vmName) != nil {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "a VM named \(quoted(request.vmName)) already exists")
             }
-            guard let ip = world.freeAddress(in: cidr) else {
-                throw ProviderError(provider: providerName, operation: "deploy", message: "no free address left in \(cidr)")
-            }
-            let vm = SimulatedVM(vmName: request.vmName, vmUuid: UUIDText.random(), app: request.appName, sandbox: request.sandbox,
-                                 deploymentType: request.deploymentType, status: .pending, ip: ip, publicIp: "",
+            let (ip, publicIp) = try placement(request, world)
+            var vm = SimulatedVM(vmName: request.vmName, vmUuid: UUIDText.random(), app: request.appName, sandbox: request.sandbox,
+                                 deploymentType: request.deploymentType, status: .pending, ip: ip, publicIp: publicIp,
                                  mac: Self.mac(for: request.vmName))
+            vm.subnets = request.subnets.map(\.subnetId)
             world.put(vm)
             return vm
         }
@@ -80,7 +80,8 @@ public struct SimulatedCloud: CloudProvider {
             vmName: vm.vmName, vmUuid: vm.vmUuid, deployedAppAddress: vm.ip,
             deployedAppAttributes: ["User": request.appAttributes["User"] ?? "admin"],
             deployedAppAdditionalData: ["sandbox": request.sandbox, "createdBy": "firmament-simulated"],
-            vmDetailsData: Self.details(vm))
+            vmDetailsData: Self.details(vm),
+            subnetInterfaces: Dictionary(uniqueKeysWithValues: request.subnets.enumerated().map { ($1.subnetId, "eth\($0)") }))
     }
 
     public func powerOn(_ app: DeployedApp) async throws {

@@ -16,12 +16,18 @@ public struct SimulatedVM: Sendable, Equatable {
     public var publicIp: String
     /// The primary interface's MAC address.
     public var mac: String
+    /// L2: VLAN id -> the interface (MAC) that is a member of it.
+    public var vlans: [Int: String] = [:]
+    /// L3: the subnets the VM is on.
+    public var subnets: [String] = []
 
     var json: JSON {
         [
             "vmName": .string(vmName), "vmUuid": .string(vmUuid), "app": .string(app), "sandbox": .string(sandbox),
             "deploymentType": .string(deploymentType), "status": .string(status.rawValue), "ip": .string(ip),
             "publicIp": .string(publicIp), "mac": .string(mac),
+            "vlans": .object(JSONObject(vlans.keys.sorted().map { (String($0), .string(vlans[$0]!)) })),
+            "subnets": .array(subnets.map(JSON.string)),
         ]
     }
 
@@ -44,11 +50,60 @@ public struct SimulatedVM: Sendable, Equatable {
         self.init(vmName: name, vmUuid: uuid, app: json["app"]?.stringValue ?? "", sandbox: json["sandbox"]?.stringValue ?? "",
                   deploymentType: json["deploymentType"]?.stringValue ?? "", status: status, ip: json["ip"]?.stringValue ?? "",
                   publicIp: json["publicIp"]?.stringValue ?? "", mac: json["mac"]?.stringValue ?? "")
+        for (key, value) in json["vlans"]?.objectValue?.members ?? [] {
+            if let id = Int(key), let interface = value.stringValue { vlans[id] = interface }
+        }
+        subnets = json["subnets"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     /// What a refresh reports for this VM.
     var observation: Observation {
         Observation(vmName: vmName, vmUuid: vmUuid, exists: true, power: status == .running ? .on : .off,
-                    addresses: Addresses(privateAddress: ip, publicAddress: publicIp), appName: app, sandbox: sandbox)
+                    addresses: Addresses(privateAddress: ip, publicAddress: publicIp), appName: app, sandbox: sandbox,
+                    vlans: vlans.keys.sorted(), subnetIds: subnets)
+    }
+}
+
+/// One sandbox's L3 infrastructure in the simulated cloud.
+public struct SimulatedInfra: Sendable, Equatable {
+    public struct Subnet: Sendable, Equatable {
+        public var name: String
+        public var cidr: String
+        public var isPublic: Bool
+    }
+
+    public var sandbox: String
+    public var networkId: String
+    public var cidr: String
+    /// Subnet id -> subnet.
+    public var subnets: [String: Subnet]
+    public var keys: String
+
+    var json: JSON {
+        [
+            "sandbox": .string(sandbox), "networkId": .string(networkId), "cidr": .string(cidr), "keys": .string(keys),
+            "subnets": .object(JSONObject(subnets.keys.sorted().map { id in
+                let s = subnets[id]!
+                return (id, ["name": .string(s.name), "cidr": .string(s.cidr), "public": .bool(s.isPublic)])
+            })),
+        ]
+    }
+
+    init(sandbox: String, networkId: String, cidr: String, subnets: [String: Subnet] = [:], keys: String = "") {
+        self.sandbox = sandbox
+        self.networkId = networkId
+        self.cidr = cidr
+        self.subnets = subnets
+        self.keys = keys
+    }
+
+    init?(_ json: JSON) {
+        guard let sandbox = json["sandbox"]?.stringValue, let networkId = json["networkId"]?.stringValue, let cidr = json["cidr"]?.stringValue
+        else { return nil }
+        self.init(sandbox: sandbox, networkId: networkId, cidr: cidr, keys: json["keys"]?.stringValue ?? "")
+        for (id, s) in json["subnets"]?.objectValue?.members ?? [] {
+            guard let name = s["name"]?.stringValue, let c = s["cidr"]?.stringValue else { continue }
+            subnets[id] = Subnet(name: name, cidr: c, isPublic: s["public"]?.boolValue ?? false)
+        }
     }
 }

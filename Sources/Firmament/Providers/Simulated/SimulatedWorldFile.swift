@@ -11,6 +11,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
     let path: String
     private let lockPath: String
     private var vms: [String: SimulatedVM] = [:]
+    private var infra: [String: SimulatedInfra] = [:]
     private var byUuid: [String: String] = [:]
     private var usedIPs: Set<UInt32> = []
     private var offset = 0
@@ -42,7 +43,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         var transaction = Transaction(file: self)
         let result = try body(&transaction)
         if !transaction.lines.isEmpty { try append(transaction.lines) }
-        if lineCount > 1000 && lineCount > 4 * vms.count { try compact() }
+        if lineCount > 1000 && lineCount > 4 * (vms.count + infra.count) { try compact() }
         return result
     }
 
@@ -51,6 +52,17 @@ final class SimulatedWorldFile: @unchecked Sendable {
         fileprivate var lines: [UInt8] = []
 
         var vms: [String: SimulatedVM] { file.vms }
+        func infra(_ sandbox: String) -> SimulatedInfra? { file.infra[sandbox] }
+
+        mutating func putInfra(_ value: SimulatedInfra) {
+            file.apply(.putInfra(value))
+            lines.append(contentsOf: Array((["infra": value.json] as JSON).compactText.utf8) + [0x0A])
+        }
+
+        mutating func deleteInfra(_ sandbox: String) {
+            file.apply(.deleteInfra(sandbox))
+            lines.append(contentsOf: Array((["deleteInfra": .string(sandbox)] as JSON).compactText.utf8) + [0x0A])
+        }
         func vm(uuid: String) -> SimulatedVM? { file.byUuid[uuid].flatMap { file.vms[$0] } }
         func vm(name: String) -> SimulatedVM? { file.vms[name] }
 
@@ -64,21 +76,22 @@ final class SimulatedWorldFile: @unchecked Sendable {
             lines.append(contentsOf: Array((["delete": .string(vmName)] as JSON).compactText.utf8) + [0x0A])
         }
 
-        /// The lowest free host address in `cidr` at or after the network's third address.
-        func freeAddress(in cidr: CIDR) -> String? {
+        /// A free host address in `cidr` (from its third address on), outside `excluded`.
+        func freeAddress(in cidr: CIDR, excluding excluded: [CIDR] = []) -> String? {
             let first = cidr.network.value &+ 2
             let last = cidr.last.value &- 1
             guard first <= last else { return nil }
             var candidate = first &+ UInt32(file.usedIPs.count % Int(last - first + 1))
             for _ in 0...(last - first) {
-                if !file.usedIPs.contains(candidate) { return IPv4Address(candidate).description }
+                let address = IPv4Address(candidate)
+                if !file.usedIPs.contains(candidate) && !excluded.contains(where: { $0.contains(address) }) { return address.description }
                 candidate = candidate == last ? first : candidate + 1
             }
             return nil
         }
     }
 
-    private enum Change { case put(SimulatedVM), delete(String) }
+    private enum Change { case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String) }
 
     private func apply(_ change: Change) {
         switch change {
@@ -92,6 +105,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
                 byUuid[old.vmUuid] = nil
                 if let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
             }
+        case .putInfra(let value): infra[value.sandbox] = value
+        case .deleteInfra(let sandbox): infra[sandbox] = nil
         }
         lineCount += 1
     }
@@ -122,6 +137,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
                 let json = node.plain
                 if let vm = json["put"].flatMap(SimulatedVM.init) { apply(.put(vm)) }
                 else if let name = json["delete"]?.stringValue { apply(.delete(name)) }
+                else if let value = json["infra"].flatMap(SimulatedInfra.init) { apply(.putInfra(value)) }
+                else if let sandbox = json["deleteInfra"]?.stringValue { apply(.deleteInfra(sandbox)) }
             }
             start = i + 1
         }
@@ -130,6 +147,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
     private func reset() {
         vms = [:]
+        infra = [:]
         byUuid = [:]
         usedIPs = []
         offset = 0
@@ -156,6 +174,9 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
     private func compact() throws {
         var bytes: [UInt8] = []
+        for sandbox in infra.keys.sorted() {
+            bytes.append(contentsOf: Array((["infra": infra[sandbox]!.json] as JSON).compactText.utf8) + [0x0A])
+        }
         for name in vms.keys.sorted() {
             bytes.append(contentsOf: Array((["put": vms[name]!.json] as JSON).compactText.utf8) + [0x0A])
         }
@@ -164,7 +185,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         stat(path, &info)
         inode = info.st_ino
         offset = Int(info.st_size)
-        lineCount = vms.count
+        lineCount = vms.count + infra.count
     }
 }
 

@@ -1,0 +1,57 @@
+/// Plans L3 sandbox infrastructure: PrepareSandboxInfra before the first deploy on a provider
+/// (and for subnets added later), CleanSandboxInfra after the last delete.
+enum InfraPlanner {
+    /// Whether the blueprint still uses `provider` for an app or a network.
+    static func uses(_ blueprint: Blueprint, _ topology: Topology, _ provider: String) -> Bool {
+        blueprint.apps.values.contains { $0.deploymentPath.provider == provider } || topology.networks.values.contains { $0.provider == provider }
+    }
+
+    static func prepareActions(_ blueprint: Blueprint, _ topology: Topology, _ state: State) -> [String: PlannedAction] {
+        var result: [String: PlannedAction] = [:]
+        for (provider, spec) in blueprint.providers where spec.connectivity == .l3 && uses(blueprint, topology, provider) {
+            let infra = state.infra[provider]
+            var subnets: [PlannedSubnet] = []
+            for (name, network) in topology.networks.sorted(by: { $0.key < $1.key }) where network.provider == provider {
+                guard case .subnet(let cidr, let isPublic) = network.kind else { continue }
+                let recorded = state.networks[name]
+                if infra == nil || recorded?.subnetId == nil || recorded?.cidr != cidr {
+                    subnets.append(PlannedSubnet(name: name, cidr: cidr, isPublic: isPublic))
+                }
+            }
+            guard infra == nil || !subnets.isEmpty else { continue }
+            let target = "provider.\(provider)"
+            let reason = infra == nil ? "\(target) is used and its sandbox infrastructure is not prepared"
+                : "subnet\(subnets.count == 1 ? "" : "s") " + subnets.map(\.name).joined(separator: ", ") + " not prepared yet"
+            result[provider] = PlannedAction(type: .prepareInfra, target: target, reason: reason, provider: provider,
+                                             details: .prepare(cloud: infra == nil ? Topology.cloudCIDR(spec).description : nil,
+                                                               subnets: subnets, keys: infra == nil))
+        }
+        return result
+    }
+
+    static func cleanActions(_ blueprint: Blueprint, _ topology: Topology, _ state: State, removals: Removals,
+                             prepares: [String: String], into b: inout PlanBuilder) {
+        for provider in state.infra.keys.sorted() {
+            let subnets = state.networks.filter { $0.value.provider == provider && $0.value.subnetId != nil }.keys.sorted()
+            if !uses(blueprint, topology, provider) {
+                b.add(PlannedAction(type: .cleanInfra, target: "provider.\(provider)", dependsOn: removals.byProvider[provider] ?? [],
+                                    reason: "the blueprint no longer uses provider.\(provider): its last app and network are gone",
+                                    provider: provider, details: .clean(all: true, subnets: subnets)))
+                continue
+            }
+            for name in subnets {
+                let recorded = state.networks[name]!
+                let desiredCIDR: String? = {
+                    if case .subnet(let cidr, _)? = topology.networks[name]?.kind { return cidr }
+                    return nil
+                }()
+                guard desiredCIDR != recorded.cidr else { continue }
+                let id = b.add(PlannedAction(type: .cleanInfra, target: "network.\(name)", dependsOn: removals.bySubnet[name] ?? [],
+                                             reason: desiredCIDR == nil ? "network.\(name) was removed from the blueprint"
+                                                 : "network.\(name) changes from \(recorded.cidr ?? "?") to \(desiredCIDR!)",
+                                             provider: provider, details: .clean(all: false, subnets: [name])))
+                if desiredCIDR != nil, let prepare = prepares[provider] { b.addDependencies(prepare, on: [id]) }
+            }
+        }
+    }
+}

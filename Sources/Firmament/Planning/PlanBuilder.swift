@@ -1,0 +1,41 @@
+/// Collects a plan's actions and their dependencies, then orders them so that every action
+/// comes after those it depends on, ties broken by the order they were added (deterministic).
+struct PlanBuilder {
+    private(set) var actions: [PlannedAction] = []
+    private var index: [String: Int] = [:]
+
+    /// Adds an action and returns its id.
+    @discardableResult
+    mutating func add(_ action: PlannedAction) -> String {
+        index[action.id] = actions.count
+        actions.append(action)
+        return action.id
+    }
+
+    /// Makes `id` depend on `dependencies` too.
+    mutating func addDependencies(_ id: String, on dependencies: [String]) {
+        guard let i = index[id] else { return }
+        for d in dependencies where !actions[i].dependsOn.contains(d) && d != id { actions[i].dependsOn.append(d) }
+    }
+
+    /// The actions in dependency order.
+    func sorted() -> [PlannedAction] {
+        var remaining = actions.map { Set($0.dependsOn.filter { index[$0] != nil }).count }
+        var dependents = [[Int]](repeating: [], count: actions.count)
+        for (i, a) in actions.enumerated() {
+            for d in Set(a.dependsOn) { if let j = index[d] { dependents[j].append(i) } }
+        }
+        var ready = PriorityQueue<Int>(by: >)
+        for i in actions.indices where remaining[i] == 0 { ready.push(i) }
+        var order: [PlannedAction] = []
+        while let i = ready.pop() {
+            order.append(actions[i])
+            for j in dependents[i] {
+                remaining[j] -= 1
+                if remaining[j] == 0 { ready.push(j) }
+            }
+        }
+        precondition(order.count == actions.count, "the plan has a dependency cycle")
+        return order
+    }
+}

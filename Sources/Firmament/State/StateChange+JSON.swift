@@ -1,0 +1,55 @@
+/// The journal form of state changes.
+extension StateChange {
+    /// The journal form of the change, stamped with the serial it produces.
+    func json(serial: Int) -> JSON {
+        switch self {
+        case .putApp(let name, let app): ["serial": .int(serial), "op": "putApp", "app": .string(name), "value": app.json]
+        case .removeApp(let name): ["serial": .int(serial), "op": "removeApp", "app": .string(name)]
+        case .beginIntent(let intent): ["serial": .int(serial), "op": "beginIntent", "value": intent.json]
+        case .endIntent(let id): ["serial": .int(serial), "op": "endIntent", "id": .string(id)]
+        case .putNetwork(let name, let n): ["serial": .int(serial), "op": "putNetwork", "name": .string(name), "value": n.json]
+        case .removeNetwork(let name): ["serial": .int(serial), "op": "removeNetwork", "name": .string(name)]
+        case .putInfra(let provider, let i): ["serial": .int(serial), "op": "putInfra", "name": .string(provider), "value": i.json]
+        case .removeInfra(let provider): ["serial": .int(serial), "op": "removeInfra", "name": .string(provider)]
+        }
+    }
+
+    static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> (serial: Int, change: StateChange)? {
+        let path = JSONPath()
+        guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name"], required: ["serial", "op"]),
+            let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial")) }),
+            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra"]) })
+        else { return nil }
+        func need(_ key: String) -> JSONNode? {
+            if let n = f[key] { return n }
+            context.report(path, "missing required key \(quoted(key))", at: node.position)
+            return nil
+        }
+        switch op {
+        case "putApp":
+            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }),
+                let app = need("value").flatMap({ AppState.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .putApp(name, app))
+        case "removeApp":
+            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }) else { return nil }
+            return (serial, .removeApp(name))
+        case "beginIntent":
+            guard let intent = need("value").flatMap({ Intent.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .beginIntent(intent))
+        case "endIntent":
+            guard let id = need("id").flatMap({ context.string($0, at: path.key("id")) }) else { return nil }
+            return (serial, .endIntent(id))
+        case "putNetwork":
+            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }),
+                let n = need("value").flatMap({ NetworkState.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .putNetwork(name, n))
+        case "putInfra":
+            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }),
+                let i = need("value").flatMap({ InfraState.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .putInfra(name, i))
+        default:
+            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }) else { return nil }
+            return (serial, op == "removeNetwork" ? .removeNetwork(name) : .removeInfra(name))
+        }
+    }
+}
