@@ -144,9 +144,9 @@ enum Help {
             stop|start APP     Power the app's VM off or on.
             delete APP         Delete the app's VM.
             set-ip APP IP      Give the app's VM another private address.
-            disconnect APP NET Remove a VLAN membership (needs connectivity, not yet modelled).
+            disconnect APP NET Remove the app's VM from an L2 network's VLAN.
             """,
-        options: [.json, .help])
+        options: [.state, .json, .help])
 
     static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
 

@@ -31,11 +31,31 @@ enum SimCommand {
             }
             Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
         case ("disconnect", 4):
-            Terminal.err("firm: sim disconnect needs VLAN connectivity, which this version of Firmament does not model yet.")
-            throw Exit(.failure)
+            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
+            let vlan = try vlanOf(network: p[3], blueprint: blueprint, statePath: args.values["--state"])
+            var removed = false
+            try cloud.mutate("disconnect", vmName: vm.vmName) { vm in
+                removed = vm.vlans.removeValue(forKey: vlan) != nil
+                return true
+            }
+            guard removed else {
+                Terminal.err("firm: sim: VM \(vm.vmName) of app.\(p[2]) is not on VLAN \(vlan) (network.\(p[3]))")
+                throw Exit(.failure)
+            }
+            Terminal.out("sim: removed VM \(vm.vmName) of app.\(p[2]) from VLAN \(vlan) (network.\(p[3])) outside Firmament.")
         default:
             throw UsageError(message: "unknown or incomplete sim command: \(p.dropFirst().joined(separator: " "))", command: Help.sim)
         }
+    }
+
+    /// The VLAN of an L2 network: as the state recorded it, or as the blueprint resolves it.
+    static func vlanOf(network: String, blueprint: Blueprint, statePath: String?) throws -> Int {
+        let paths = statePath.map(StatePaths.init(snapshot:)) ?? StatePaths.default(for: blueprint.name)
+        let state = try StateStore.load(paths, blueprint: blueprint.name).state
+        if let vlan = state.networks[network]?.vlan { return vlan }
+        if case .vlan(let id)? = Topology.resolve(blueprint, state: state).networks[network]?.kind { return id }
+        Terminal.err("firm: sim: \(quoted(network)) is not an L2 network of blueprint \(quoted(blueprint.name))")
+        throw Exit(.failure)
     }
 
     static func simulatedClouds(_ blueprint: Blueprint) throws -> [SimulatedCloud] {
@@ -43,7 +63,7 @@ enum SimCommand {
         return try blueprint.providers.keys.sorted().compactMap { name in
             let spec = blueprint.providers[name]!
             guard spec.type == "simulated" else { return nil }
-            return try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), baseDirectory: base)
+            return try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), connectivity: spec.connectivity, baseDirectory: base)
         }
     }
 
@@ -65,8 +85,10 @@ enum SimCommand {
         for cloud in clouds {
             for vm in try cloud.allVMs() {
                 rows.append(["provider": .string(cloud.name), "vmName": .string(vm.vmName), "vmUuid": .string(vm.vmUuid), "app": .string(vm.app),
-                             "sandbox": .string(vm.sandbox), "status": .string(vm.status.rawValue), "ip": .string(vm.ip)])
-                lines.append("\(cloud.name)\t\(vm.vmName)\t\(vm.status.rawValue)\t\(vm.ip)\t\(vm.sandbox == sandbox ? "" : "sandbox \(vm.sandbox)")")
+                             "sandbox": .string(vm.sandbox), "status": .string(vm.status.rawValue), "ip": .string(vm.ip),
+                             "vlans": .array(vm.vlans.keys.sorted().map(JSON.int)), "subnets": .array(vm.subnets.map(JSON.string))])
+                let links = vm.vlans.keys.sorted().map { "vlan \($0)" } + vm.subnets
+                lines.append("\(cloud.name)\t\(vm.vmName)\t\(vm.status.rawValue)\t\(vm.ip)\t\(links.joined(separator: ","))\t\(vm.sandbox == sandbox ? "" : "sandbox \(vm.sandbox)")")
             }
         }
         if json { Terminal.out(JSON.array(rows).prettyText) }

@@ -71,7 +71,7 @@ extension DriftReport {
         } else {
             out += "Drift in blueprint \(quoted(blueprint)): \(items.count) item\(items.count == 1 ? "" : "s") changed outside Firmament.\n"
             for i in items {
-                out += "  \(i.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))\(i.target)\n"
+                out += "  \(i.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))\(i.target)\n"
                 out += "      expected \(i.expected)\n      actual   \(i.actual)\n      fix      \(i.fix)\n"
             }
         }

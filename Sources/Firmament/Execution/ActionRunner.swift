@@ -92,6 +92,7 @@ public struct ActionRunner: ActionRunning {
                              vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,
                              deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
                              vmDetails: result.vmDetailsData)
+        state.publicAddress = Self.primaryPublicAddress(result.vmDetailsData)
         for s in subnets {
             state.connections[s.network] = Connection(interface: result.subnetInterfaces[s.subnetId] ?? "", subnetId: s.subnetId)
         }
@@ -143,6 +144,15 @@ public struct ActionRunner: ActionRunning {
             }
         }
         return out
+    }
+}
+
+extension ActionRunner {
+    /// The public address of the primary interface in CloudShell's vmDetailsData, if any.
+    static func primaryPublicAddress(_ details: JSON) -> String {
+        let interfaces = details["vmNetworkData"]?.arrayValue ?? []
+        let primary = interfaces.first { $0["isPrimary"]?.boolValue == true } ?? interfaces.first
+        return primary?["publicIpAddress"]?.stringValue ?? ""
     }
 }
 
