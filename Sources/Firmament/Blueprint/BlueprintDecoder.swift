@@ -80,6 +80,7 @@ public enum BlueprintDecoder {
         blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
         NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)
         blueprint.connectors = top["connectors"].map { NetworkDecoder.connectors($0, path.key("connectors"), blueprint, &context) } ?? []
+        NetworkDecoder.checkVLANCapacity(path.key("networks"), blueprint, &context)
         ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, &context)
         return name == nil ? nil : blueprint
     }

@@ -61,6 +61,19 @@ enum NetworkDecoder {
         return result
     }
 
+    /// Reports an L2 provider whose VLAN range cannot hold all its networks, implicit ones too.
+    static func checkVLANCapacity(_ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) {
+        for (name, provider) in blueprint.providers.sorted(by: { $0.key < $1.key }) where provider.connectivity == .l2 {
+            let networks = blueprint.networks.values.filter { $0.provider == name }.count
+            let links = Set(blueprint.connectors.filter { blueprint.apps[$0.from]?.deploymentPath.provider == name && blueprint.apps[$0.to] != nil }
+                .map { Topology.linkName($0.from, $0.to) }).count
+            let range = VLANRange.of(provider)
+            if networks + links > range.count {
+                context.report(path, "provider \(quoted(name)) needs \(networks + links) VLAN ids (\(networks) networks, \(links) app-to-app links) but its range \(range.lowerBound)-\(range.upperBound) has \(range.count)", at: nil)
+            }
+        }
+    }
+
     /// Reports every network whose name is also an app's: the two share one namespace.
     static func checkNamespace(_ node: JSONNode?, _ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) {
         guard let node, case .object(let members) = node.kind else { return }
