@@ -51,7 +51,11 @@ struct FirmBench {
             print("plan \(apps) apps: \(String(format: "%.3f", report.plans.last!.seconds)) s")
         }
         let latency = #"{"deploy": "40ms..60ms", "powerOn": "10ms", "refreshIP": "5ms"}"#
-        report.makespan = try await Benchmarks.apply(apps: quick ? 200 : 1_000, parallelism: 100, latency: latency, directory: try temporaryDirectory())
+        var makespans: [Benchmarks.ApplyResult] = []
+        for _ in 0..<3 {
+            makespans.append(try await Benchmarks.apply(apps: quick ? 200 : 1_000, parallelism: 100, latency: latency, directory: try temporaryDirectory()))
+        }
+        report.makespan = makespans.sorted { $0.seconds < $1.seconds }[1]
         print("apply makespan: \(String(format: "%.3f", report.makespan!.seconds)) s")
         report.overhead = try await Benchmarks.apply(apps: quick ? 1_000 : 10_000, parallelism: 100, latency: "{}", directory: try temporaryDirectory())
         print("executor overhead: \(String(format: "%.1f", report.overhead!.seconds / Double(report.overhead!.actions) * 1e6)) µs per action")

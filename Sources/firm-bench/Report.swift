@@ -61,7 +61,8 @@ struct Report {
                powerOn 10 ms and refreshIP 5 ms, at parallelism 100, with the state journal fsynced as
                in a real apply. The lower bound is max(longest chain, total work / parallelism), using
                the mean latency of each operation for total work and the slowest for the chain. The
-               ratio shows what scheduling and persistence cost over a perfect scheduler.
+               ratio shows what scheduling and persistence cost over a perfect scheduler. The median of
+               three runs is reported.
             3. **Executor overhead.** N new apps with zero latency at parallelism 100 (deploy, powerOn
                and refreshIP each), so the time is Firmament's own: scheduling, the simulated cloud's
                shared world file, and durable state records. Reported per action, persistence included.

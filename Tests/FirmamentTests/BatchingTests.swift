@@ -3,17 +3,21 @@ import Testing
 
 @testable import Firmament
 
-/// A runner that records each batch of connectivity actions it is given.
+/// A runner that records each batch of connectivity actions it is given. An action in `gates`
+/// does not finish before the action it names (or 20 s pass).
 final class BatchRecorder: ActionRunning, @unchecked Sendable {
-    let delays: [String: Duration]
+    let gates: [String: String]
     private let lock = NSLock()
     private(set) var batches: [[String]] = []
     private(set) var finished: [String] = []
 
-    init(delays: [String: Duration] = [:]) { self.delays = delays }
+    init(gates: [String: String] = [:]) { self.gates = gates }
 
     func run(_ action: PlannedAction) async -> ActionOutcome {
-        try? await Task.sleep(for: delays[action.id] ?? .milliseconds(1))
+        try? await Task.sleep(for: .milliseconds(1))
+        if let gate = gates[action.id] {
+            for _ in 0..<2000 where !lock.withLock({ finished.contains(gate) }) { try? await Task.sleep(for: .milliseconds(10)) }
+        }
         lock.withLock { finished.append(action.id) }
         return .succeeded("ok")
     }
@@ -61,7 +65,7 @@ struct BatchingTests {
         let slow = PlannedAction(type: .deploy, target: "app.slow", reason: "r", provider: "lab")
         let fast = PlannedAction(type: .deploy, target: "app.fast", reason: "r", provider: "lab")
         let actions = [slow, fast, Self.connect("slow", "n", after: [slow.id]), Self.connect("fast", "n", after: [fast.id])]
-        let runner = BatchRecorder(delays: [slow.id: .milliseconds(300)])
+        let runner = BatchRecorder(gates: [slow.id: "connect:app.fast:network.n"])
         _ = await Executor(parallelism: 10, runner: runner).run(Self.plan(actions), progress: { _ in })
         let done = runner.finished
         #expect(done.firstIndex(of: "connect:app.fast:network.n")! < done.firstIndex(of: slow.id)!)

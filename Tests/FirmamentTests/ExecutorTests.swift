@@ -3,20 +3,26 @@ import Testing
 
 @testable import Firmament
 
-/// A runner that sleeps per action, fails chosen actions and records what ran when.
+/// A runner that sleeps per action, fails chosen actions and records what ran when. An action
+/// in `gates` does not finish before the action it names has finished (or 20 s have passed),
+/// so ordering tests do not depend on timing.
 final class FakeRunner: ActionRunning, @unchecked Sendable {
     let delays: [String: Duration]
     let failing: Set<String>
+    let gates: [String: String]
     private let lock = NSLock()
     private(set) var started: [String] = []
     private(set) var finished: [String] = []
     private(set) var maxConcurrent = 0
     private var running = 0
 
-    init(delays: [String: Duration] = [:], failing: Set<String> = []) {
+    init(delays: [String: Duration] = [:], failing: Set<String> = [], gates: [String: String] = [:]) {
         self.delays = delays
         self.failing = failing
+        self.gates = gates
     }
+
+    func hasFinished(_ id: String) -> Bool { lock.withLock { finished.contains(id) } }
 
     func run(_ action: PlannedAction) async -> ActionOutcome {
         lock.withLock {
@@ -25,6 +31,9 @@ final class FakeRunner: ActionRunning, @unchecked Sendable {
             maxConcurrent = max(maxConcurrent, running)
         }
         try? await Task.sleep(for: delays[action.id] ?? .milliseconds(1))
+        if let gate = gates[action.id] {
+            for _ in 0..<2000 where !hasFinished(gate) { try? await Task.sleep(for: .milliseconds(10)) }
+        }
         lock.withLock {
             running -= 1
             finished.append(action.id)
@@ -69,7 +78,7 @@ struct ExecutorTests {
 
     @Test("a fast app's next step does not wait for a slow app's deploy")
     func noBarrier() async {
-        let runner = FakeRunner(delays: ["deploy:app.slow": .milliseconds(300)])
+        let runner = FakeRunner(gates: ["deploy:app.slow": "refreshIP:app.fast"])
         _ = await Executor(parallelism: 4, runner: runner).run(Self.plan(Self.chain("slow") + Self.chain("fast")), progress: { _ in })
         let done = runner.finished
         #expect(done.firstIndex(of: "refreshIP:app.fast")! < done.firstIndex(of: "deploy:app.slow")!)
@@ -87,7 +96,7 @@ struct ExecutorTests {
     @Test("a stop flag starts nothing new and reports what was not started")
     func stopFlag() async {
         let stop = StopFlag()
-        let runner = FakeRunner(delays: ["deploy:app.a0": .milliseconds(50)])
+        let runner = FakeRunner()
         let actions = (0..<5).flatMap { Self.chain("a\($0)") }
         let summary = await Executor(parallelism: 1, runner: runner, stop: stop).run(Self.plan(actions)) { event in
             if case .started = event.kind { stop.set() }
