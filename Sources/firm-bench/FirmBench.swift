@@ -10,6 +10,12 @@ struct FirmBench {
     static func main() async {
         let args = CommandLine.arguments.dropFirst()
         do {
+            if let i = args.firstIndex(of: "--overhead-only") {
+                let apps = Int(args[args.index(after: i)])!
+                let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())
+                print(String(format: "%.1f µs per action", r.seconds / Double(r.actions) * 1e6))
+                return
+            }
             if let i = args.firstIndex(of: "--plan-child") {
                 let apps = Int(args[args.index(after: i)])!
                 let r = try Benchmarks.plan(apps: apps, directory: temporaryDirectory())

@@ -163,4 +163,25 @@ struct LifecycleTests {
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
     }
+
+    @Test("two firm processes applying at once share one simulated world without corrupting it")
+    func sharedWorld() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let latency = #"{"deploy": "1ms..5ms"}"#
+        firm.write("one.json", Torture.blueprint(count: 40, variant: 0, latency: latency, name: "one"))
+        firm.write("two.json", Torture.blueprint(count: 40, variant: 0, latency: latency, name: "two"))
+        let (p1, o1, e1) = try firm.start(["apply", "one.json", "--auto-approve", "--parallelism", "20"])
+        let (p2, o2, e2) = try firm.start(["apply", "two.json", "--auto-approve", "--parallelism", "20"])
+        let boxes = [ReadBox(o1.fileHandleForReading), ReadBox(e1.fileHandleForReading), ReadBox(o2.fileHandleForReading), ReadBox(e2.fileHandleForReading)]
+        p1.waitUntilExit()
+        p2.waitUntilExit()
+        let output = boxes.map { $0.text() }.joined()
+        #expect(p1.terminationStatus == 0 && p2.terminationStatus == 0, "\(output)")
+        for name in ["one", "two"] {
+            #expect(try Torture.check(firm, name: name).isEmpty)
+        }
+        let sim = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+        #expect(Set(sim.map(\.ip)).count == sim.count, "no address was handed out twice")
+    }
 }

@@ -18,6 +18,16 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private var inode: ino_t = 0
     private var lineCount = 0
     private let mutex = NSLock()
+    /// Kept open between operations: the lock file, and the log for appending (reopened when
+    /// compaction has replaced the file).
+    private var lockFD: Int32 = -1
+    private var appendFD: Int32 = -1
+    private var appendInode: ino_t = 0
+
+    deinit {
+        if lockFD >= 0 { close(lockFD) }
+        if appendFD >= 0 { close(appendFD) }
+    }
 
     init(dataDir: String, provider: String) throws(ProviderError) {
         path = (dataDir as NSString).appendingPathComponent("\(provider).world")
@@ -33,12 +43,14 @@ final class SimulatedWorldFile: @unchecked Sendable {
     func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         mutex.lock()
         defer { mutex.unlock() }
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }
-        defer { close(lockFD) }
+        if lockFD < 0 {
+            lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }
+        }
         while flock(lockFD, LOCK_EX) != 0 {
             if errno != EINTR { throw WorldError("cannot lock \(lockPath): \(FileErrors.errno(errno))") }
         }
+        defer { flock(lockFD, LOCK_UN) }
         try catchUp()
         var transaction = Transaction(file: self)
         let result = try body(&transaction)
@@ -156,9 +168,18 @@ final class SimulatedWorldFile: @unchecked Sendable {
     }
 
     private func append(_ bytes: [UInt8]) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
-        defer { close(fd) }
+        if appendFD >= 0 && (inode == 0 || appendInode != inode) {
+            close(appendFD)
+            appendFD = -1
+        }
+        if appendFD < 0 {
+            appendFD = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard appendFD >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
+            var info = stat()
+            fstat(appendFD, &info)
+            appendInode = info.st_ino
+        }
+        let fd = appendFD
         var before = stat()
         fstat(fd, &before)
         if Int(before.st_size) > offset, before.st_ino == inode || offset == 0 {
@@ -166,10 +187,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
             ftruncate(fd, off_t(offset))
         }
         do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError(error.description) }
-        var info = stat()
-        fstat(fd, &info)
-        inode = info.st_ino
-        offset = Int(info.st_size)
+        inode = appendInode
+        offset = Int(before.st_size > off_t(offset) ? off_t(offset) : before.st_size) + bytes.count
     }
 
     private func compact() throws {
