@@ -33,7 +33,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, forceUnlock, sim, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -147,6 +147,19 @@ enum Help {
             disconnect APP NET Remove the app's VM from an L2 network's VLAN.
             """,
         options: [.state, .json, .help])
+
+    static let driver = CommandHelp(
+        name: "driver", usage: "firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... -- COMMAND [ARG]...",
+        summary: "Run a process driver through every operation of the protocol and report what it gets wrong.",
+        details: """
+            Starts COMMAND as a driver for a sandbox of its own and checks: the initialize handshake, deploy
+            under the given name, findByName, observe, power on and off, refreshIP, VLAN changes (L2) or
+            PrepareSandboxInfra get-or-create and cleanup (L3), inventory, concurrent requests, an unknown
+            method, and an idempotent delete. Each check prints PASS or FAIL; exit 0 when all pass, 1 when not.
+            --setting values are passed in initialize's settings (connectivity defaults to --connectivity).
+            """,
+        options: [OptionSpec(name: "--connectivity", value: "L2|L3", help: "The model the driver should report (default L2)."),
+                  OptionSpec(name: "--setting", value: "KEY=VALUE", help: "A setting for initialize; repeat for more."), .help])
 
     static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
 

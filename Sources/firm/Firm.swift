@@ -27,6 +27,7 @@ struct Firm {
             case "show": try ShowCommand.run(try Arguments(rest, for: Help.show))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sim": try await SimCommand.run(try Arguments(rest, for: Help.sim))
+            case "driver": try await DriverCommand.run(rest)
             case "force-unlock": try ForceUnlockCommand.run(try Arguments(rest, for: Help.forceUnlock))
             case "version", "--version":
                 if rest.contains("--help") { Terminal.out(Help.version.text) } else { Terminal.out("firm \(FirmamentVersion.current)") }

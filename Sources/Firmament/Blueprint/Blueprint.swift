@@ -33,11 +33,18 @@ public struct ProviderSpec: Sendable, Equatable {
     public var connectivity: Connectivity
     /// The driver's settings, as written; each driver checks its own.
     public var settings: JSON
+    /// `process` drivers: the program and its arguments.
+    public var command: [String]
+    /// `process` drivers: the time limit per operation (`default` for the others).
+    public var timeouts: [String: Duration]
 
-    public init(type: String, connectivity: Connectivity = .l2, settings: JSON = .object(JSONObject())) {
+    public init(type: String, connectivity: Connectivity = .l2, settings: JSON = .object(JSONObject()), command: [String] = [],
+                timeouts: [String: Duration] = [:]) {
         self.type = type
         self.connectivity = connectivity
         self.settings = settings
+        self.command = command
+        self.timeouts = timeouts
     }
 }
 

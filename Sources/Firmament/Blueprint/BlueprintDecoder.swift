@@ -90,7 +90,7 @@ public enum BlueprintDecoder {
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of providers") ?? [] {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "provider"),
-                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings"], required: ["type"])
+                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings", "command", "timeouts"], required: ["type"])
             else { continue }
             guard let type = fields["type"].flatMap({ context.choice($0, at: here.key("type"), ProviderTypes.known) }) else { continue }
             var spec = ProviderSpec(type: type)
@@ -105,6 +105,7 @@ public enum BlueprintDecoder {
                 }
                 spec.settings = settings.plain
             }
+            guard ProcessProviderDecoder.decode(fields, here, &spec, &context) else { continue }
             result[name] = spec
         }
         return result

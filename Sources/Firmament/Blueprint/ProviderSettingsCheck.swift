@@ -1,6 +1,6 @@
 /// The provider types Firmament knows, and the check of each one's settings.
 public enum ProviderTypes {
-    public static let known = ["simulated"]
+    public static let known = ["simulated", "process"]
 }
 
 /// Checks every provider's `settings` with the rules of its type.
@@ -15,6 +15,7 @@ enum ProviderSettingsCheck {
             let here = path.key(member.key).key("settings")
             switch spec.type {
             case "simulated": _ = SimulatedSettings.decode(settings, here, apps: apps, &context)
+            case "process": ProcessProviderDecoder.checkSettings(settings, here, &context)
             default: break
             }
         }

@@ -1,0 +1,223 @@
+import Foundation
+
+/// A driver child process spoken to in newline-delimited JSON-RPC 2.0 over stdin and stdout.
+/// Many requests may be in flight at once; answers are matched by id. A driver that exits,
+/// writes what is not JSON, floods stdout or does not answer in time fails only the requests
+/// it was answering, and a crashed driver is started again for later requests, a few times.
+actor DriverConnection {
+    static let protocolVersion = 1
+    static let maxRestarts = 3
+    static let defaultTimeouts: [String: Duration] = [
+        "initialize": .seconds(30), "deploy": .seconds(600), "delete": .seconds(300), "prepareSandboxInfra": .seconds(600),
+        "cleanSandboxInfra": .seconds(600), "refreshIP": .seconds(600), "default": .seconds(120),
+    ]
+
+    let provider: String
+    let command: [String]
+    let workingDirectory: String
+    let timeouts: [String: Duration]
+    let log: DriverLog
+    /// Builds the `initialize` params, with secrets resolved; called at each start.
+    let initializeParams: @Sendable () throws -> JSON
+
+    private var process: Process?
+    private var stdin: FileHandle?
+    private var generation = 0
+    private var starts = 0
+    private var starting: Task<JSON, any Error>?
+    private(set) var hello: JSON?
+    private var nextId = 1
+    private var pending: [Int: (method: String, continuation: CheckedContinuation<JSON, any Error>)] = [:]
+    private var timers: [Int: Task<Void, Never>] = [:]
+
+    init(provider: String, command: [String], workingDirectory: String, timeouts: [String: Duration],
+         log: DriverLog, initializeParams: @escaping @Sendable () throws -> JSON) {
+        self.provider = provider
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.timeouts = timeouts
+        self.log = log
+        self.initializeParams = initializeParams
+    }
+
+    /// The driver as named in messages: its own name once known, and its command.
+    var driverName: String {
+        let own = hello?["name"]?.stringValue.map { "\($0) " } ?? ""
+        return "driver \(own)(\(command.joined(separator: " ")))"
+    }
+
+    func error(_ method: String, _ message: String) -> ProviderError {
+        var text = "\(driverName): \(message)"
+        let tail = log.tail.suffix(5)
+        if !tail.isEmpty { text += "\n  last lines on its stderr:\n" + tail.map { "    " + $0 }.joined(separator: "\n") }
+        return ProviderError(provider: provider, operation: method, message: text)
+    }
+
+    /// Calls `method` and returns its result.
+    func call(_ method: String, _ params: JSON) async throws -> JSON {
+        _ = try await started()
+        return try await send(method, params)
+    }
+
+    /// The `initialize` result, starting the driver when it is not running.
+    func started() async throws -> JSON {
+        if process != nil, let hello { return hello }
+        if let starting { return try await starting.value }
+        let task = Task { try await self.start() }
+        starting = task
+        defer { starting = nil }
+        return try await task.value
+    }
+
+    private func start() async throws -> JSON {
+        if starts > Self.maxRestarts {
+            throw error("start", "it crashed \(starts) times; it is not started again in this run")
+        }
+        starts += 1
+        generation += 1
+        let params = try initializeParams()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw self.error("start", "cannot start it: \(error.localizedDescription)")
+        }
+        self.process = process
+        self.stdin = input.fileHandleForWriting
+        log.startReading(errors.fileHandleForReading.fileDescriptor)
+        let (stream, continuation) = AsyncStream.makeStream(of: DriverOutput.Event.self)
+        DriverOutput.startReading(output.fileHandleForReading.fileDescriptor, into: continuation)
+        let gen = generation
+        Task { for await event in stream { self.handle(event, generation: gen) } }
+        let result = try await send("initialize", params)
+        guard result["connectivity"]?.stringValue != nil, result["name"]?.stringValue != nil else {
+            stop("its initialize answer has no \"name\" or \"connectivity\"")
+            throw error("initialize", "its initialize answer has no \"name\" or \"connectivity\": \(Self.excerpt(result.compactText))")
+        }
+        hello = result
+        return result
+    }
+
+    private func send(_ method: String, _ params: JSON) async throws -> JSON {
+        let id = nextId
+        nextId += 1
+        let timeout = timeouts[method] ?? timeouts["default"] ?? Self.defaultTimeouts[method] ?? Self.defaultTimeouts["default"]!
+        let request: JSON = ["jsonrpc": "2.0", "id": .int(id), "method": .string(method), "params": params]
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSON, any Error>) in
+                pending[id] = (method, continuation)
+                guard let stdin, (try? stdin.write(contentsOf: Data((request.compactText + "\n").utf8))) != nil else {
+                    finish(id, .failure(error(method, "cannot write to its stdin (it has exited)")))
+                    return
+                }
+                timers[id] = Task {
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    self.expire(id, after: timeout)
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func finish(_ id: Int, _ result: Result<JSON, any Error>) {
+        guard let entry = pending.removeValue(forKey: id) else { return }
+        timers.removeValue(forKey: id)?.cancel()
+        entry.continuation.resume(with: result)
+    }
+
+    private func expire(_ id: Int, after timeout: Duration) {
+        guard let method = pending[id]?.method else { return }
+        notifyCancel(id)
+        finish(id, .failure(error(method, "did not answer \(method) within \(DurationText.format(timeout)) (set \"timeouts\" on the provider to allow more)")))
+    }
+
+    private func cancel(_ id: Int) {
+        guard pending[id] != nil else { return }
+        notifyCancel(id)
+        finish(id, .failure(CancellationError()))
+    }
+
+    private func notifyCancel(_ id: Int) {
+        let note: JSON = ["jsonrpc": "2.0", "method": "$/cancel", "params": ["id": .int(id)]]
+        try? stdin?.write(contentsOf: Data((note.compactText + "\n").utf8))
+    }
+
+    private func handle(_ event: DriverOutput.Event, generation gen: Int) {
+        guard gen == generation else { return }
+        switch event {
+        case .line(let line):
+            if line.isEmpty { return }
+            guard let json = try? JSONReader.parse(line).plain else {
+                failAll("wrote a line that is not JSON: \(Self.excerpt(line))")
+                stop(nil)
+                return
+            }
+            guard let id = json["id"]?.intValue else {
+                if json["method"] != nil { log.add("notification: \(Self.excerpt(line))") }
+                else { log.add("firm: ignored a message with no id: \(Self.excerpt(line))") }
+                return
+            }
+            guard let entry = pending[id] else {
+                log.add("firm: ignored an answer for unknown request id \(id)")
+                return
+            }
+            if let result = json["result"] {
+                finish(id, .success(result))
+            } else if let error = json["error"] {
+                let message = error["message"]?.stringValue ?? Self.excerpt(error.compactText)
+                finish(id, .failure(self.error(entry.method, message)))
+            } else {
+                finish(id, .failure(self.error(entry.method, "its answer has neither \"result\" nor \"error\": \(Self.excerpt(line))")))
+            }
+        case .flood:
+            failAll("flooded stdout with a line longer than \(DriverOutput.maxLine / (1 << 20)) MiB")
+            stop(nil)
+        case .end:
+            let status = process.map { p -> String in
+                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+                p.waitUntilExit()
+                return p.terminationReason == .uncaughtSignal ? "was killed by signal \(p.terminationStatus)" : "exited with status \(p.terminationStatus)"
+            } ?? "exited"
+            process = nil
+            stdin = nil
+            hello = nil
+            failAll("\(status) before answering")
+        }
+    }
+
+    private func failAll(_ message: String) {
+        for (id, entry) in pending.sorted(by: { $0.key < $1.key }) {
+            finish(id, .failure(error(entry.method, message + " " + entry.method)))
+        }
+    }
+
+    /// Stops the driver process; the next call starts it again.
+    private func stop(_ reason: String?) {
+        if let reason { log.add("firm: stopping the driver: \(reason)") }
+        try? stdin?.close()
+        process?.terminate()
+        process = nil
+        stdin = nil
+        hello = nil
+        generation += 1
+    }
+
+    /// Closes the driver's stdin, which asks it to exit.
+    func shutdown() {
+        try? stdin?.close()
+        stdin = nil
+    }
+
+    static func excerpt(_ text: String) -> String {
+        text.count > 200 ? String(text.prefix(197)) + "..." : text
+    }
+}

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""filecloud: a reference Firmament driver, in Python with the standard library only.
+
+Its "cloud" is a JSON file of VM records (setting "stateFile"). It speaks newline-delimited
+JSON-RPC 2.0 on stdin/stdout with CloudShell's request and result shapes; see docs/drivers.md.
+Settings: stateFile (default .filecloud.json), cidr (default 10.80.0.0/16), connectivity
+(L2 or L3, default L2). Logs go to stderr. It exits when stdin closes.
+"""
+import fcntl, ipaddress, json, os, sys, uuid
+
+SETTINGS = {}
+OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "vmDetails", "observe", "findByName",
+              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra"]
+
+
+def log(*parts):
+    print("filecloud:", *parts, file=sys.stderr, flush=True)
+
+
+class Cloud:
+    """The JSON file, read and written under an exclusive lock for each operation."""
+
+    def __enter__(self):
+        path = SETTINGS.get("stateFile", ".filecloud.json")
+        self.lock = open(path + ".lock", "w")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        self.path = path
+        try:
+            with open(path) as f:
+                self.data = json.load(f)
+        except FileNotFoundError:
+            self.data = {"vms": {}, "infra": {}}
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            with open(self.path + ".tmp", "w") as f:
+                json.dump(self.data, f, indent=1, sort_keys=True)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(self.path + ".tmp", self.path)
+        self.lock.close()
+
+    def vm_by_uid(self, uid):
+        return next((vm for vm in self.data["vms"].values() if vm["uid"] == uid), None)
+
+    def free_ip(self, network, excluded=()):
+        used = {vm["ip"] for vm in self.data["vms"].values()}
+        for host in ipaddress.ip_network(network).hosts():
+            if str(host) not in used and not any(host in ipaddress.ip_network(x) for x in excluded):
+                if int(host) & 0xFF > 1:
+                    return str(host)
+        raise RuntimeError("no free address in " + network)
+
+
+def observation(vm):
+    if vm is None:
+        return None
+    return {"vmName": vm["name"], "vmUuid": vm["uid"], "exists": True, "power": "on" if vm["status"] == "running" else "off",
+            "privateIp": vm["ip"], "publicIp": vm.get("publicIp", ""), "vlans": sorted(int(v) for v in vm["vlans"]),
+            "subnets": vm["subnets"], "appName": vm["app"], "sandbox": vm["sandbox"]}
+
+
+def attrs(items):
+    return {a["attributeName"]: a["attributeValue"] for a in items or []}
+
+
+def deploy(p):
+    actions = p["driverRequest"]["actions"]
+    app = next(a for a in actions if a["type"] == "deployApp")
+    subnets = [a for a in actions if a["type"] == "connectSubnet"]
+    params = app["actionParams"]
+    with Cloud() as cloud:
+        if params["vmName"] in cloud.data["vms"]:
+            raise RuntimeError("a VM named %s already exists" % params["vmName"])
+        infra = cloud.data["infra"].get(p["sandbox"])
+        if SETTINGS.get("connectivity", "L2") == "L3":
+            if infra is None:
+                raise RuntimeError("the sandbox infrastructure is not prepared")
+            for s in subnets:
+                if s["actionParams"]["subnetId"] not in infra["subnets"]:
+                    raise RuntimeError("subnet %s is not prepared" % s["actionParams"]["subnetId"])
+        if subnets:
+            ip = cloud.free_ip(subnets[0]["actionParams"]["cidr"])
+        elif infra:
+            ip = cloud.free_ip(infra["cidr"], [s["cidr"] for s in infra["subnets"].values()])
+        else:
+            ip = cloud.free_ip(SETTINGS.get("cidr", "10.80.0.0/16"))
+        vm = {"name": params["vmName"], "uid": str(uuid.uuid4()), "app": params["appName"], "sandbox": p["sandbox"],
+              "status": "stopped", "ip": ip, "vlans": {}, "subnets": [s["actionParams"]["subnetId"] for s in subnets],
+              "deploymentPath": params["deployment"]["deploymentPath"]}
+        cloud.data["vms"][vm["name"]] = vm
+    log("deployed", vm["name"], ip)
+    results = [{"type": "DeployApp", "actionId": app["actionId"], "success": True, "infoMessage": "", "errorMessage": "",
+                "vmUuid": vm["uid"], "vmName": vm["name"], "deployedAppAddress": ip,
+                "deployedAppAttributes": [{"attributeName": "User", "attributeValue": attrs(params["appResource"]["attributes"]).get("User", "admin")}],
+                "deployedAppAdditionalData": {"createdBy": "filecloud"},
+                "vmDetailsData": {"vmInstanceData": [{"key": "Deployment", "value": vm["deploymentPath"], "hidden": False}],
+                                  "vmNetworkData": [], "appName": vm["app"], "errorMessage": ""}}]
+    results += [{"type": "ConnectToSubnet", "actionId": s["actionId"], "success": True, "infoMessage": "", "errorMessage": "",
+                 "interface": "eth%d" % i} for i, s in enumerate(subnets)]
+    return {"driverResponse": {"actionResults": results}}
+
+
+def set_power(p, status):
+    with Cloud() as cloud:
+        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        if vm is None:
+            raise RuntimeError("VM %s does not exist" % p["deployedApp"]["name"])
+        vm["status"] = status
+    return None
+
+
+def refresh_ip(p):
+    with Cloud() as cloud:
+        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        if vm is None or vm["status"] != "running":
+            raise RuntimeError("VM %s is not powered on" % p["deployedApp"]["name"])
+        return {"privateIp": vm["ip"], "publicIp": vm.get("publicIp", "")}
+
+
+def delete(p):
+    with Cloud() as cloud:
+        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        if vm is not None:
+            del cloud.data["vms"][vm["name"]]
+    return None
+
+
+def observe(p):
+    with Cloud() as cloud:
+        result = []
+        for item in p["items"]:
+            vm = cloud.vm_by_uid(item["vmdetails"]["uid"])
+            result.append(observation(vm) or {"vmName": item["name"], "vmUuid": item["vmdetails"]["uid"], "exists": False})
+        return result
+
+
+def vm_details(p):
+    with Cloud() as cloud:
+        return [{"appName": i["deployedAppJson"]["name"], "errorMessage": "" if vm else "no such VM",
+                 "vmInstanceData": [{"key": "Status", "value": vm["status"], "hidden": False}] if vm else [], "vmNetworkData": []}
+                for i in p["items"] for vm in [cloud.vm_by_uid(i["deployedAppJson"]["vmdetails"]["uid"])]]
+
+
+def apply_connectivity(p):
+    results = []
+    with Cloud() as cloud:
+        for a in p["driverRequest"]["actions"]:
+            vm = cloud.vm_by_uid(attrs(a["customActionAttributes"])["VM_UUID"])
+            vlan = a["actionParams"]["vlanId"]
+            result = {"type": a["type"], "actionId": a["actionId"], "success": True, "infoMessage": "", "errorMessage": "", "updatedInterface": ""}
+            if a["type"] == "setVlan":
+                if vm is None:
+                    result.update(success=False, errorMessage="VM does not exist")
+                else:
+                    vm["vlans"][vlan] = result["updatedInterface"] = "%s/vlan%s" % (vm["name"], vlan)
+            elif vm is not None:
+                vm["vlans"].pop(vlan, None)
+            results.append(result)
+    return {"driverResponse": {"actionResults": results}}
+
+
+def prepare(p):
+    results = []
+    with Cloud() as cloud:
+        infra = cloud.data["infra"].setdefault(p["sandbox"], {"networkId": "net-" + uuid.uuid4().hex[:8],
+                                                              "cidr": SETTINGS.get("cidr", "10.80.0.0/16"), "subnets": {}, "keys": ""})
+        for a in p["driverRequest"]["actions"]:
+            result = {"actionId": a["actionId"], "success": True, "infoMessage": "", "errorMessage": ""}
+            if a["type"] == "prepareCloudInfra":
+                infra["cidr"] = a["actionParams"]["cidr"]
+                result.update(type="PrepareNetwork", networkId=infra["networkId"])
+            elif a["type"] == "prepareSubnet":
+                params = a["actionParams"]
+                found = [i for i, s in infra["subnets"].items() if s["name"] == params["alias"] and s["cidr"] == params["cidr"]]
+                subnet_id = found[0] if found else "subnet-" + uuid.uuid4().hex[:8]
+                infra["subnets"][subnet_id] = {"name": params["alias"], "cidr": params["cidr"], "public": params["isPublic"]}
+                result.update(type="PrepareSubnet", subnetId=subnet_id)
+            elif a["type"] == "createKeys":
+                infra["keys"] = infra["keys"] or "ssh-ed25519 " + uuid.uuid4().hex
+                result.update(type="CreateKeys", accessKey=infra["keys"])
+            results.append(result)
+    return {"driverResponse": {"actionResults": results}}
+
+
+def clean(p):
+    results = []
+    with Cloud() as cloud:
+        infra = cloud.data["infra"].get(p["sandbox"])
+        for a in p["driverRequest"]["actions"]:
+            if infra is not None and a["type"] == "cleanupNetwork":
+                del cloud.data["infra"][p["sandbox"]]
+            elif infra is not None:
+                infra["subnets"].pop(a["actionParams"]["subnetId"], None)
+            results.append({"type": "CleanupNetwork", "actionId": a["actionId"], "success": True, "infoMessage": "", "errorMessage": ""})
+    return {"driverResponse": {"actionResults": results}}
+
+
+def find_by_name(p):
+    with Cloud() as cloud:
+        return observation(cloud.data["vms"].get(p["vmName"]))
+
+
+def inventory(p):
+    with Cloud() as cloud:
+        return [observation(vm) for vm in cloud.data["vms"].values() if vm["sandbox"] == p["sandbox"]]
+
+
+def initialize(p):
+    SETTINGS.clear()
+    SETTINGS.update(p.get("settings", {}))
+    log("started for provider", p.get("provider"), "sandbox", p.get("sandbox"))
+    return {"name": "filecloud", "version": "1.0", "connectivity": SETTINGS.get("connectivity", "L2"), "operations": OPERATIONS}
+
+
+METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": lambda p: set_power(p, "running"),
+           "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete, "vmDetails": vm_details,
+           "observe": observe, "findByName": find_by_name, "inventory": inventory, "applyConnectivityChanges": apply_connectivity,
+           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean}
+
+
+def handle(request):
+    """One JSON-RPC request in, one response out (None for a notification such as $/cancel)."""
+    if "id" not in request:
+        return None
+    method = METHODS.get(request.get("method"))
+    if method is None:
+        return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": "unknown method %s" % request.get("method")}}
+    try:
+        return {"jsonrpc": "2.0", "id": request["id"], "result": method(request.get("params", {}))}
+    except Exception as error:  # every failure goes back to Firmament as a JSON-RPC error
+        log("error in", request["method"], error)
+        return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32000, "message": str(error)}}
+
+
+def main():
+    for line in sys.stdin:
+        if line.strip():
+            response = handle(json.loads(line))
+            if response is not None:
+                sys.stdout.write(json.dumps(response) + "\n")
+                sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
