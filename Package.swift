@@ -17,7 +17,7 @@ let package = Package(
         .executableTarget(name: "firm", dependencies: ["Firmament"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament"], swiftSettings: strict),
         .testTarget(name: "FirmamentTests", dependencies: ["Firmament"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["Firmament", "firm"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Firmament", "firm"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,6 +41,7 @@ public struct DriftReport: Sendable, Equatable {
 public enum DriftDetector {
     public static func detect(_ session: Session, parallelism: Int = 10) async throws -> DriftReport {
         let loaded = try StateStore.load(session.paths, blueprint: session.blueprint.name)
+        try await session.validateProviders(loaded.state)
         var recovered = loaded.state
         let (recoveryChanges, findings) = try await Recovery.recover(recovered, providers: session.providers)
         for change in recoveryChanges { recovered.apply(change) }

@@ -10,16 +10,18 @@ public struct Session: Sendable {
     public let providers: [String: any CloudProvider]
 
     /// Loads and validates the blueprint, then starts its drivers.
-    public init(blueprintFile: String, statePath: String?, baseDirectory: String) throws {
+    /// `driverLog` receives the lines process drivers write on stderr (for `-v`).
+    public init(blueprintFile: String, statePath: String?, baseDirectory: String, driverLog: (@Sendable (String) -> Void)? = nil) throws {
         let blueprint = try BlueprintDecoder.load(path: blueprintFile)
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, baseDirectory: baseDirectory)
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, baseDirectory: baseDirectory, driverLog: driverLog)
     }
 
-    public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, baseDirectory: String) throws {
+    public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, baseDirectory: String,
+                driverLog: (@Sendable (String) -> Void)? = nil) throws {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
         self.paths = statePath.map(StatePaths.init(snapshot:)) ?? StatePaths.default(for: blueprint.name)
-        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory)
+        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, driverLog: driverLog)
     }
 
     /// What a plan found before planning: recovered intents and refresh differences.
@@ -31,9 +33,19 @@ public struct Session: Sendable {
         public var plan: Plan
     }
 
+    /// Checks the settings and credentials (CloudShell's get_inventory) of every provider the
+    /// blueprint or the state uses; a process driver is started and its handshake checked.
+    public func validateProviders(_ state: State) async throws {
+        var used = Set(blueprint.apps.values.map(\.deploymentPath.provider)).union(blueprint.networks.values.map(\.provider))
+        used.formUnion(state.apps.values.map(\.provider))
+        used.formUnion(state.infra.keys)
+        for name in used.sorted() { try await providers[name]?.validate() }
+    }
+
     /// Loads the state (no lock, no writes), recovers and refreshes in memory, and plans.
     public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+        try await validateProviders(loaded.state)
         var state = loaded.state
         let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
         for change in recoveryChanges { state.apply(change) }
@@ -72,6 +84,7 @@ public struct Session: Sendable {
         StateStore.removeLeftovers(paths)
         do {
             let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+            try await validateProviders(loaded.state)
             let recorder = try StateRecorder(loaded, paths: paths)
             let (recoveryChanges, findings) = try await Recovery.recover(loaded.state, providers: providers)
             if !recoveryChanges.isEmpty { try await recorder.record(recoveryChanges) }

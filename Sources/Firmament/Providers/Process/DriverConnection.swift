@@ -26,6 +26,8 @@ actor DriverConnection {
     private var starts = 0
     private var starting: Task<JSON, any Error>?
     private(set) var hello: JSON?
+    /// The name and version the driver gave, kept after it exits, for messages.
+    private var ownName: String?
     private var nextId = 1
     private var pending: [Int: (method: String, continuation: CheckedContinuation<JSON, any Error>)] = [:]
     private var timers: [Int: Task<Void, Never>] = [:]
@@ -42,7 +44,7 @@ actor DriverConnection {
 
     /// The driver as named in messages: its own name once known, and its command.
     var driverName: String {
-        let own = hello?["name"]?.stringValue.map { "\($0) " } ?? ""
+        let own = ownName.map { "\($0) " } ?? ""
         return "driver \(own)(\(command.joined(separator: " ")))"
     }
 
@@ -102,6 +104,7 @@ actor DriverConnection {
             throw error("initialize", "its initialize answer has no \"name\" or \"connectivity\": \(Self.excerpt(result.compactText))")
         }
         hello = result
+        ownName = result["name"]?.stringValue
         return result
     }
 
