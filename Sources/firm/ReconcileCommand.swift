@@ -45,6 +45,18 @@ enum ReconcileCommand {
 
     static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        do {
+            let line = try await runCycle(session, args: args, parallelism: parallelism, stop: stop)
+            await session.shutdown()
+            return line
+        } catch {
+            await session.shutdown()
+            throw error
+        }
+    }
+
+    /// One cycle on an open session; its drivers are shut down by the caller.
+    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
         let writable = try await session.open(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                               refresh: true, parallelism: parallelism)
         defer { writable.lock.release() }

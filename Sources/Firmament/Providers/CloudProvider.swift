@@ -27,6 +27,12 @@ public protocol CloudProvider: Sendable {
     func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult
     /// L3: removes subnets, or the whole sandbox infrastructure. What is already gone is not an error.
     func cleanSandboxInfra(_ request: InfraCleanup) async throws
+    /// Releases what the driver holds (a process driver's child process). Later calls may start it again.
+    func shutdown() async
+}
+
+extension CloudProvider {
+    public func shutdown() async {}
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.

@@ -33,6 +33,11 @@ public struct Session: Sendable {
         public var plan: Plan
     }
 
+    /// Shuts every driver down (a process driver's child exits).
+    public func shutdown() async {
+        for name in providers.keys.sorted() { await providers[name]!.shutdown() }
+    }
+
     /// Checks the settings and credentials (CloudShell's get_inventory) of every provider the
     /// blueprint or the state uses; a process driver is started and its handshake checked.
     public func validateProviders(_ state: State) async throws {

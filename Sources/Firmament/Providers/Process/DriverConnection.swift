@@ -77,6 +77,8 @@ actor DriverConnection {
         }
         starts += 1
         generation += 1
+        // A driver that has exited must not take firm down with it when firm writes to it.
+        signal(SIGPIPE, SIG_IGN)
         let params = try initializeParams()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
