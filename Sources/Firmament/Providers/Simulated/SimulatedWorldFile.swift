@@ -65,27 +65,17 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
         var vms: [String: SimulatedVM] { file.vms }
         func infra(_ sandbox: String) -> SimulatedInfra? { file.infra[sandbox] }
-
-        mutating func putInfra(_ value: SimulatedInfra) {
-            file.apply(.putInfra(value))
-            lines.append(contentsOf: Array((["infra": value.json] as JSON).compactText.utf8) + [0x0A])
-        }
-
-        mutating func deleteInfra(_ sandbox: String) {
-            file.apply(.deleteInfra(sandbox))
-            lines.append(contentsOf: Array((["deleteInfra": .string(sandbox)] as JSON).compactText.utf8) + [0x0A])
-        }
         func vm(uuid: String) -> SimulatedVM? { file.byUuid[uuid].flatMap { file.vms[$0] } }
         func vm(name: String) -> SimulatedVM? { file.vms[name] }
 
-        mutating func put(_ vm: SimulatedVM) {
-            file.apply(.put(vm))
-            lines.append(contentsOf: Array((["put": vm.json] as JSON).compactText.utf8) + [0x0A])
-        }
+        mutating func put(_ vm: SimulatedVM) { record(.put(vm)) }
+        mutating func delete(_ vmName: String) { record(.delete(vmName)) }
+        mutating func putInfra(_ value: SimulatedInfra) { record(.putInfra(value)) }
+        mutating func deleteInfra(_ sandbox: String) { record(.deleteInfra(sandbox)) }
 
-        mutating func delete(_ vmName: String) {
-            file.apply(.delete(vmName))
-            lines.append(contentsOf: Array((["delete": .string(vmName)] as JSON).compactText.utf8) + [0x0A])
+        private mutating func record(_ change: Change) {
+            file.apply(change)
+            lines.append(contentsOf: change.line)
         }
 
         /// A free host address in `cidr` (from its third address on), outside `excluded`.
@@ -103,7 +93,28 @@ final class SimulatedWorldFile: @unchecked Sendable {
         }
     }
 
-    private enum Change { case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String) }
+    /// One line of the world log.
+    fileprivate enum Change {
+        case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String)
+
+        var line: [UInt8] {
+            let json: JSON = switch self {
+            case .put(let vm): ["put": vm.json]
+            case .delete(let name): ["delete": .string(name)]
+            case .putInfra(let value): ["infra": value.json]
+            case .deleteInfra(let sandbox): ["deleteInfra": .string(sandbox)]
+            }
+            return Array(json.compactText.utf8) + [0x0A]
+        }
+
+        init?(_ json: JSON) {
+            if let vm = json["put"].flatMap(SimulatedVM.init) { self = .put(vm) }
+            else if let name = json["delete"]?.stringValue { self = .delete(name) }
+            else if let value = json["infra"].flatMap(SimulatedInfra.init) { self = .putInfra(value) }
+            else if let sandbox = json["deleteInfra"]?.stringValue { self = .deleteInfra(sandbox) }
+            else { return nil }
+        }
+    }
 
     private func apply(_ change: Change) {
         switch change {
@@ -145,13 +156,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         guard n >= 0 else { throw WorldError("cannot read \(path): \(FileErrors.errno(errno))") }
         var start = 0
         for i in 0..<n where buffer[i] == 0x0A {
-            if let node = try? JSONReader.parse(Array(buffer[start..<i])) {
-                let json = node.plain
-                if let vm = json["put"].flatMap(SimulatedVM.init) { apply(.put(vm)) }
-                else if let name = json["delete"]?.stringValue { apply(.delete(name)) }
-                else if let value = json["infra"].flatMap(SimulatedInfra.init) { apply(.putInfra(value)) }
-                else if let sandbox = json["deleteInfra"]?.stringValue { apply(.deleteInfra(sandbox)) }
-            }
+            if let node = try? JSONReader.parse(Array(buffer[start..<i])), let change = Change(node.plain) { apply(change) }
             start = i + 1
         }
         offset += start
@@ -193,12 +198,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
     private func compact() throws {
         var bytes: [UInt8] = []
-        for sandbox in infra.keys.sorted() {
-            bytes.append(contentsOf: Array((["infra": infra[sandbox]!.json] as JSON).compactText.utf8) + [0x0A])
-        }
-        for name in vms.keys.sorted() {
-            bytes.append(contentsOf: Array((["put": vms[name]!.json] as JSON).compactText.utf8) + [0x0A])
-        }
+        for sandbox in infra.keys.sorted() { bytes.append(contentsOf: Change.putInfra(infra[sandbox]!).line) }
+        for name in vms.keys.sorted() { bytes.append(contentsOf: Change.put(vms[name]!).line) }
         do { try FileIO.atomicWrite(bytes, to: path) } catch { throw WorldError(error.description) }
         var info = stat()
         stat(path, &info)
