@@ -40,7 +40,6 @@ public struct Topology: Sendable, Equatable {
             case .subnet(let cidr, let isPublic):
                 topology.networks[name] = Network(provider: spec.provider, kind: .subnet(cidr: cidr, isPublic: isPublic), implicit: false)
             }
-            if case .vlan(.auto) = spec.kind { continue }
         }
         for connector in blueprint.connectors {
             let (a, b) = (connector.from, connector.to)
