@@ -40,6 +40,12 @@ enum ApplyCommand {
             return
         }
         Terminal.out(PlanRenderer.text(plan))
+        let missing = session.missingEnvironment(for: plan)
+        if !missing.isEmpty {
+            try await writable.recorder.compact()
+            Terminal.err("firm: these environment variables are needed by {\"env\": …} attributes and are not set: \(missing.joined(separator: ", ")); nothing was changed.")
+            throw Exit(.failure)
+        }
         if !autoApprove {
             Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
             guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
@@ -48,64 +54,13 @@ enum ApplyCommand {
                 throw Exit(.failure)
             }
         }
-        let missing = session.missingEnvironment(for: plan)
-        if !missing.isEmpty {
-            try await writable.recorder.compact()
-            Terminal.err("firm: these environment variables are needed by {\"env\": …} attributes and are not set: \(missing.joined(separator: ", ")); nothing was changed.")
-            throw Exit(.failure)
-        }
         let stop = StopFlag()
         Signals.shared.beginApply(stop)
-        let verbose = args.flag("--verbose")
         let summary = try await session.execute(plan, on: writable, blueprintForRun: destroy ? session.emptied : nil, parallelism: parallelism,
-                                                stop: stop, progress: { Progress.print($0, verbose: verbose) })
+                                                stop: stop, progress: Progress.print)
         Signals.shared.endApply()
         Terminal.out(Progress.summary(summary, destroy: destroy))
         if let code = Signals.shared.exitCode { throw Exit(code) }
         if !summary.succeeded { throw Exit(.failure) }
-    }
-}
-
-/// Progress lines: one when an action starts and one when it ends, with the elapsed time.
-enum Progress {
-    static func print(_ event: ExecutionEvent, verbose: Bool) {
-        let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
-        let what = PlanRenderer.line(event.action)
-        switch event.kind {
-        case .started: Terminal.out("\(time) start   \(what)")
-        case .succeeded(let detail): Terminal.out("\(time) done    \(what): \(detail)")
-        case .failed(let message): Terminal.out("\(time) FAILED  \(what): \(message)")
-        case .skipped(let cause): Terminal.out("\(time) skipped \(what) (\(cause) failed)")
-        }
-    }
-
-    static func summary(_ s: ExecutionSummary, destroy: Bool) -> String {
-        var text = "\n\(destroy ? "Destroy" : "Apply") \(s.succeeded ? "complete" : "incomplete") in \(DurationText.format(s.elapsed)): "
-            + "\(s.done.count) done, \(s.failed.count) failed, \(s.skipped.count) skipped"
-        if !s.notStarted.isEmpty { text += ", \(s.notStarted.count) not started" }
-        text += "."
-        if !s.failed.isEmpty {
-            text += "\nFailed:\n" + s.failed.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
-            text += "\nRun `firm apply` again to retry what failed and what it skipped."
-        }
-        return text
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
-}
-
-/// Saved plan files.
-enum PlanFile {
-    /// The plan in `path`, when the file is a plan rather than a blueprint.
-    static func readIfPlan(_ path: String) throws -> Plan? {
-        guard let bytes = try FileIO.read(path), let node = try? JSONReader.parse(bytes),
-            case .object(let members) = node.kind, members.contains(where: { $0.key == "actions" }),
-            members.contains(where: { $0.key == "formatVersion" })
-        else { return nil }
-        return try Plan.decode(node, file: path)
     }
 }

@@ -1,0 +1,33 @@
+import Firmament
+
+/// Progress lines: one when an action starts and one when it ends, with the elapsed time.
+enum Progress {
+    @Sendable static func print(_ event: ExecutionEvent) {
+        let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
+        let what = PlanRenderer.line(event.action)
+        switch event.kind {
+        case .started: Terminal.out("\(time) start   \(what)")
+        case .succeeded(let detail): Terminal.out("\(time) done    \(what): \(detail)")
+        case .failed(let message): Terminal.out("\(time) FAILED  \(what): \(message)")
+        case .skipped(let cause): Terminal.out("\(time) skipped \(what) (\(cause) failed)")
+        }
+    }
+
+    static func summary(_ s: ExecutionSummary, destroy: Bool) -> String {
+        var text = "\n\(destroy ? "Destroy" : "Apply") \(s.succeeded ? "complete" : "incomplete") in \(DurationText.format(s.elapsed)): "
+            + "\(s.done.count) done, \(s.failed.count) failed, \(s.skipped.count) skipped"
+        if !s.notStarted.isEmpty { text += ", \(s.notStarted.count) not started" }
+        text += "."
+        if !s.failed.isEmpty {
+            text += "\nFailed:\n" + s.failed.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
+            text += "\nRun `firm apply` again to retry what failed and what it skipped."
+        }
+        return text
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
