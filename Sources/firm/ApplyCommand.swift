@@ -13,12 +13,8 @@ enum ApplyCommand {
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
-        var driverLog: (@Sendable (String) -> Void)?
-        if args.flag("--verbose") {
-            driverLog = { line in Terminal.err("driver: " + line) }
-        }
         let session = try Session(blueprintFile: saved?.blueprintFile ?? target, statePath: args.values["--state"],
-                                  baseDirectory: FileManager.default.currentDirectoryPath, driverLog: driverLog)
+                                  baseDirectory: FileManager.default.currentDirectoryPath, driverLog: Terminal.driverLog(args))
         Signals.shared.install()
         let writable = try await session.open(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout, refresh: args.enabled("--refresh"),
                                               parallelism: parallelism)

@@ -29,7 +29,7 @@ extension OptionSpec {
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
     static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
-    static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Say more (-v).")
+    static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
 }
 
 enum Help {
@@ -52,7 +52,7 @@ enum Help {
         options: [.state, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
-                  .refresh, .parallelism, .help])
+                  .refresh, .parallelism, .verbose, .help])
 
     static let apply = CommandHelp(
         name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
@@ -104,7 +104,7 @@ enum Help {
         options: [.state, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
-                  .parallelism, .help])
+                  .parallelism, .verbose, .help])
 
     static let refresh = CommandHelp(
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",

@@ -6,7 +6,8 @@ enum DriftCommand {
         try handleHelp(args, Help.drift)
         let file = try args.positionals(["BLUEPRINT"], Help.drift)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.drift)
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath,
+                                  driverLog: Terminal.driverLog(args))
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
         if let junit = args.values["--junit"] {
             do {

@@ -5,7 +5,8 @@ enum PlanCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.plan)
         let file = try args.positionals(["BLUEPRINT"], Help.plan)[0]
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath,
+                                  driverLog: Terminal.driverLog(args))
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }

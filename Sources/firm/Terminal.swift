@@ -32,6 +32,13 @@ enum Terminal {
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
+    /// With `-v`, process drivers' stderr lines go to stderr, prefixed with `driver:`.
+    static func driverLog(_ args: Arguments) -> (@Sendable (String) -> Void)? {
+        guard args.flag("--verbose") else { return nil }
+        let sink: @Sendable (String) -> Void = { line in Terminal.err("driver: " + line) }
+        return sink
+    }
+
     /// Reads one line from stdin.
     static func readLine() -> String? { Swift.readLine() }
 }

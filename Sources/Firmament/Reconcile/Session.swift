@@ -50,7 +50,7 @@ public struct Session: Sendable {
     /// Loads the state (no lock, no writes), recovers and refreshes in memory, and plans.
     public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let loaded = try StateStore.load(paths, blueprint: blueprint.name)
-        try await validateProviders(loaded.state)
+        if refresh { try await validateProviders(loaded.state) }
         var state = loaded.state
         let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
         for change in recoveryChanges { state.apply(change) }
