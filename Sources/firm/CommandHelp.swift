@@ -174,7 +174,7 @@ enum Help {
             Commands:
 
             """
-        for c in commands { out += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary + "\n" }
+        for c in commands { out += "  " + c.name.padding(toLength: 14, withPad: " ", startingAt: 0) + c.summary + "\n" }
         out += """
 
             Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
