@@ -36,23 +36,24 @@ public struct ActionRunner: ActionRunning {
             case .prepareInfra: return .succeeded(try await prepareInfra(action))
             case .cleanInfra: return .succeeded(try await cleanInfra(action))
             case .connect, .disconnect: return await runBatch([action])[0]
-            default: break
-            }
-            guard let app = action.appName else { return .failed("unsupported target \(action.target)", fatal: false) }
-            switch action.type {
-            case .deploy: return .succeeded(try await deploy(app, action.details))
-            case .delete: return .succeeded(try await delete(app))
+            case .deploy: return .succeeded(try await deploy(try app(action), action.details))
+            case .delete: return .succeeded(try await delete(try app(action)))
             case .replace:
-                _ = try await delete(app)
-                return .succeeded(try await deploy(app, action.details))
-            case .powerOn: return .succeeded(try await setPower(.on, app))
-            case .powerOff: return .succeeded(try await setPower(.off, app))
-            case .refreshIP: return .succeeded(try await refreshIP(app))
-            case .connect, .disconnect, .prepareInfra, .cleanInfra: return .failed("unreachable", fatal: false)
+                _ = try await delete(try app(action))
+                return .succeeded(try await deploy(try app(action), action.details))
+            case .powerOn: return .succeeded(try await setPower(.on, try app(action)))
+            case .powerOff: return .succeeded(try await setPower(.off, try app(action)))
+            case .refreshIP: return .succeeded(try await refreshIP(try app(action)))
             }
         } catch {
             return Self.outcome(error)
         }
+    }
+
+    /// The app an action targets (`app.NAME`).
+    func app(_ action: PlannedAction) throws -> String {
+        guard let name = action.appName else { throw ActionError("\(action.type.rawValue) needs an app target, not \(action.target)") }
+        return name
     }
 
     /// The outcome for an error thrown by an action.
