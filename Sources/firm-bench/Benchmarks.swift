@@ -55,6 +55,21 @@ enum Benchmarks {
                            lowerBound: lowerBound(plan, blueprint, parallelism), failed: summary.failed.count)
     }
 
+    /// What rewriting the whole state after every action would cost at `apps` apps: the time of
+    /// one atomic snapshot write (median of five), for comparison with the journal's cost.
+    static func rewriteCost(apps: Int, directory: String) throws -> Double {
+        let state = Workloads.state(apps: apps)
+        let paths = StatePaths(snapshot: directory + "/rewrite.state.json")
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let start = clock.now
+            try StateStore.writeSnapshot(state, paths)
+            times.append((clock.now - start).seconds)
+        }
+        return times.sorted()[2]
+    }
+
     /// max(longest chain, total work / parallelism), from the mean of each latency setting.
     static func lowerBound(_ plan: Plan, _ blueprint: Blueprint, _ parallelism: Int) -> Double {
         let settings = SimulatedSettings(blueprint.providers["sim"]!.settings)

@@ -65,6 +65,7 @@ struct FirmBench {
         print("apply makespan: \(String(format: "%.3f", report.makespan!.seconds)) s")
         report.overhead = try await Benchmarks.apply(apps: quick ? 1_000 : 10_000, parallelism: 100, latency: "{}", directory: try temporaryDirectory())
         print("executor overhead: \(String(format: "%.1f", report.overhead!.seconds / Double(report.overhead!.actions) * 1e6)) µs per action")
+        report.rewriteSeconds = try Benchmarks.rewriteCost(apps: quick ? 1_000 : 10_000, directory: try temporaryDirectory())
         print("")
         print(report.table)
         if write && !quick {
