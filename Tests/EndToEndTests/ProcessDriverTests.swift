@@ -109,6 +109,7 @@ struct ProcessDriverTests {
         #expect(state["apps"]?["api"]?["power"] == "on")
         #expect(state["apps"]?["web"]?["power"] == "on")
         if m.how == "crash" { #expect(result.stdout.contains("misbehaving: crashing on purpose"), "the driver's last stderr lines are shown") }
+        if m.how == "hang" { #expect(firm.read("cancels.log")?.isEmpty == false, "the driver was sent $/cancel for the request it never answered") }
 
         firm.write("lab.json", Self.blueprint(driver: Self.misbehaving))
         let again = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Self.env)

@@ -75,6 +75,25 @@ struct StateStoreTests {
         #expect(reloaded.warnings.isEmpty)
     }
 
+    @Test("a reader ignores, without a warning, the half-written last record of an apply that holds the lock")
+    func tornTailWhileLocked() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let recorder = try StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths)
+        try await recorder.record(.putApp("a", Self.app(1)))
+        await recorder.close()
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: paths.journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("0badc0de {\"serial\":2,".utf8))
+        try handle.close()
+        let lock = try StateLock.acquire(paths, operation: "apply")
+        let loaded = try StateStore.load(paths, blueprint: "lab")
+        #expect(loaded.state.apps.keys.sorted() == ["a"])
+        #expect(loaded.warnings.isEmpty)
+        lock.release()
+        #expect(try StateStore.load(paths, blueprint: "lab").warnings.count == 1)
+    }
+
     @Test("damage before the last journal record is refused, not guessed at")
     func damagedMiddle() async throws {
         let dir = TempDirectory()

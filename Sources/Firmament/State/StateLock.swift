@@ -41,6 +41,18 @@ public final class StateLock: Sendable {
         return StateLock(fd: fd, path: paths.lock, info: info)
     }
 
+    /// Whether some process holds the lock right now.
+    public static func isHeld(_ paths: StatePaths) -> Bool {
+        let fd = open(paths.lock, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
     /// Who holds the lock at `path`, if anyone wrote it down.
     public static func readInfo(_ path: String) -> LockInfo? {
         guard let bytes = try? FileIO.read(path), let node = try? JSONReader.parse(bytes) else { return nil }

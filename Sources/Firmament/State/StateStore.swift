@@ -44,7 +44,9 @@ public enum StateStore {
                 loaded.state.serial = serial
                 loaded.journalHasRecords = true
             }
-            if let tail = journal.droppedTail { loaded.warnings.append(tail) }
+            // A reader that does not hold the lock may see the last record of a running apply
+            // half written: that is no damage, so it is ignored quietly.
+            if let tail = journal.droppedTail, !StateLock.isHeld(paths) { loaded.warnings.append(tail) }
         }
         if let blueprint, loaded.state.blueprint != blueprint {
             throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)

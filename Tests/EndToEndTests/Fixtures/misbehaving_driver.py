@@ -27,6 +27,10 @@ def main():
         if not line.strip():
             continue
         request = json.loads(line)
+        if request.get("method") == "$/cancel":
+            with open("cancels.log", "a") as f:
+                f.write("%s\n" % request["params"]["id"])
+            continue
         if request.get("method") == "initialize":
             for rule in filter(None, request["params"].get("settings", {}).get("misbehave", "").split(",")):
                 key, how = rule.split("=")
