@@ -39,7 +39,7 @@ enum StateCommand {
         let (paths, name) = try StateLocator.paths(blueprint: blueprint, statePath: statePath, help: Help.state)
         let lock = try StateLock.acquire(paths, operation: "state rm")
         defer { lock.release() }
-        let loaded = try StateStore.load(paths, blueprint: name)
+        let loaded = try StateStore.load(paths, blueprint: name, writer: true)
         guard loaded.state.apps[app] != nil else {
             Terminal.err("firm: app.\(app) is not in the state")
             throw Exit(.failure)

@@ -90,6 +90,7 @@ struct StateStoreTests {
         let loaded = try StateStore.load(paths, blueprint: "lab")
         #expect(loaded.state.apps.keys.sorted() == ["a"])
         #expect(loaded.warnings.isEmpty)
+        #expect(try StateStore.load(paths, blueprint: "lab", writer: true).warnings.count == 1, "the lock holder is told")
         lock.release()
         #expect(try StateStore.load(paths, blueprint: "lab").warnings.count == 1)
     }

@@ -88,7 +88,7 @@ public struct Session: Sendable {
         let lock = try StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
         StateStore.removeLeftovers(paths)
         do {
-            let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+            let loaded = try StateStore.load(paths, blueprint: blueprint.name, writer: true)
             try await validateProviders(loaded.state)
             let recorder = try StateRecorder(loaded, paths: paths)
             let (recoveryChanges, findings) = try await Recovery.recover(loaded.state, providers: providers)

@@ -16,8 +16,9 @@ public enum StateStore {
     }
 
     /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none. With a
-    /// blueprint name, a state that belongs to another blueprint is refused.
-    public static func load(_ paths: StatePaths, blueprint: String?) throws(StateError) -> Loaded {
+    /// blueprint name, a state that belongs to another blueprint is refused. `writer` says that
+    /// the caller holds the lock (so a torn tail can only be a crash's).
+    public static func load(_ paths: StatePaths, blueprint: String?, writer: Bool = false) throws(StateError) -> Loaded {
         var state: State?
         if let bytes = try FileIO.read(paths.snapshot) {
             let node: JSONNode
@@ -46,7 +47,7 @@ public enum StateStore {
             }
             // A reader that does not hold the lock may see the last record of a running apply
             // half written: that is no damage, so it is ignored quietly.
-            if let tail = journal.droppedTail, !StateLock.isHeld(paths) { loaded.warnings.append(tail) }
+            if let tail = journal.droppedTail, writer || !StateLock.isHeld(paths) { loaded.warnings.append(tail) }
         }
         if let blueprint, loaded.state.blueprint != blueprint {
             throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
