@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// Mutated and truncated blueprints never crash the reader or the validator: each one is
+/// either valid or refused with at least one problem that names the file.
+@Suite("Hostile input")
+struct HostileInputTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func example(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: root.appendingPathComponent("blueprints/\(name)")))
+    }
+
+    func check(_ bytes: [UInt8], _ what: String) {
+        do {
+            _ = try BlueprintDecoder.decode(bytes, file: "fuzz.json")
+        } catch {
+            guard case .invalid(let problems) = error else { Issue.record("\(what): \(error)"); return }
+            #expect(!problems.isEmpty, "\(what): refused with no problem listed")
+            #expect(problems.allSatisfy { $0.file == "fuzz.json" && !$0.message.isEmpty }, "\(what)")
+        }
+    }
+
+    @Test("every truncation of a blueprint is refused cleanly", arguments: ["three-tier-l2.json", "l3-sandbox.json"])
+    func truncations(_ name: String) throws {
+        let bytes = try Self.example(name)
+        for length in 0..<bytes.count { check(Array(bytes[0..<length]), "\(name) cut at \(length)") }
+    }
+
+    @Test("3,000 random byte mutations never crash the reader or the validator")
+    func mutations() throws {
+        var rng = SplitMix(seed: 0x5EED)
+        let seeds = try ["quickstart.json", "three-tier-l2.json", "l3-sandbox.json"].map(Self.example)
+        let alphabet = Array("{}[]\",:0123456789-eE.tfnul \\/\u{0}\u{7f}é😀".utf8) + [0xFF, 0xC0, 0xED, 0xA0, 0x80]
+        for round in 0..<3_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[at] = alphabet.randomElement(using: &rng)!
+                case 1: bytes.insert(alphabet.randomElement(using: &rng)!, at: at)
+                default: if bytes.count > 1 { bytes.remove(at: at) }
+                }
+            }
+            check(bytes, "round \(round)")
+        }
+    }
+}
+
+@Suite("Hostile state files")
+struct HostileStateTests {
+    @Test("1,000 damaged snapshots are loaded or refused with a StateError, never a crash, and never rewritten")
+    func damagedSnapshots() throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        var state = State(lineage: "L", serial: 4, blueprint: "lab")
+        state.apps["web"] = StateStoreTests.app(1)
+        state.networks["n"] = NetworkState(provider: "sim", vlan: 12)
+        state.infra["sky"] = InfraState(cidr: "10.0.0.0/16", networkId: "net", keys: "k")
+        let good = JSONWriter(pretty: true).bytes(state.json)
+        var rng = SplitMix(seed: 42)
+        for round in 0..<1_000 {
+            var bytes = good
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: paths.snapshot))
+            do {
+                _ = try StateStore.load(paths, blueprint: nil)
+            } catch {
+                #expect(!error.description.isEmpty, "round \(round)")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: paths.snapshot)) == Data(bytes), "round \(round): the file was rewritten")
+        }
+    }
+}
+
+/// A seeded generator, so that a failing round can be repeated.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
