@@ -8,6 +8,7 @@ enum ApplyCommand {
         let target = try args.positionals([destroy ? "BLUEPRINT" : "BLUEPRINT or PLANFILE"], help)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, help)
         let lockTimeout = try args.duration("--lock-timeout", help)
+        let stopTimeout = try args.duration("--stop-timeout", help) ?? .seconds(10)
         let saved = destroy ? nil : try PlanFile.readIfPlan(target)
         let autoApprove = args.flag("--auto-approve") || saved != nil
         if !autoApprove && !Terminal.stdinIsTerminal {
@@ -46,14 +47,17 @@ enum ApplyCommand {
             Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
             guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                 try await writable.recorder.compact()
-                Terminal.out("Apply cancelled; nothing was changed.")
+                Terminal.out("\(destroy ? "Destroy" : "Apply") cancelled; nothing was changed.")
                 throw Exit(.failure)
             }
         }
         let stop = StopFlag()
-        Signals.shared.beginApply(stop)
-        let summary = try await session.execute(plan, on: writable, blueprintForRun: destroy ? session.emptied : nil, parallelism: parallelism,
-                                                stop: stop, progress: Progress.print)
+        let run = Task {
+            try await session.execute(plan, on: writable, blueprintForRun: destroy ? session.emptied : nil, parallelism: parallelism,
+                                      stop: stop, progress: Progress.print)
+        }
+        Signals.shared.beginApply(stop, grace: stopTimeout) { run.cancel() }
+        let summary = try await run.value
         Signals.shared.endApply()
         Terminal.out(Progress.summary(summary, destroy: destroy))
         if let code = Signals.shared.exitCode { throw Exit(code) }

@@ -29,6 +29,7 @@ extension OptionSpec {
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
     static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
+    static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
     static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
 }
 
@@ -63,16 +64,17 @@ enum Help {
             A saved plan is applied only if the blueprint and the state are still what it was made from;
             otherwise apply exits 4 (stale plan). A held lock exits 3. A failed action exits 1, after every
             action that does not depend on it has run; running apply again finishes the job.
-            The first SIGINT or SIGTERM starts nothing new, lets running actions finish, saves the state and
-            exits 130 or 143; a second one exits at once (the next run recovers).
+            The first SIGINT or SIGTERM starts nothing new, gives running actions --stop-timeout to finish,
+            then cancels them (drivers receive the cancellation), saves the state and exits 130 or 143; a
+            second signal exits at once (the next run recovers).
             """,
-        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .verbose, .help])
+        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
     static let destroy = CommandHelp(
         name: "destroy", usage: "firm destroy BLUEPRINT [options]",
         summary: "Delete every VM the state records for this blueprint.",
         details: "Works like apply with a blueprint that has no apps. The state file stays, empty.",
-        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .help])
+        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
     static let show = CommandHelp(
         name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",

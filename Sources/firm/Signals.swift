@@ -3,13 +3,16 @@ import Foundation
 
 /// SIGINT and SIGTERM: outside an apply they exit at once (the journal is always consistent and
 /// the OS releases the lock). During an apply the first one stops new actions from starting and
-/// lets running ones finish, so the state is saved and the lock released; a second one exits
-/// at once.
+/// lets running ones finish for a grace period, then cancels them (Swift task cancellation,
+/// which drivers see as CloudShell's cancellation context); the state is saved and the lock
+/// released. A second signal exits at once.
 final class Signals: @unchecked Sendable {
     static let shared = Signals()
     private let lock = NSLock()
     private var sources: [any DispatchSourceSignal] = []
     private var stop: StopFlag?
+    private var grace: Duration = .seconds(10)
+    private var onGraceExpired: (@Sendable () -> Void)?
     private(set) var received: Int32?
 
     func install() {
@@ -26,6 +29,7 @@ final class Signals: @unchecked Sendable {
         lock.lock()
         let stop = self.stop
         let first = received == nil
+        let grace = self.grace
         if first { received = sig }
         lock.unlock()
         guard let stop, first else {
@@ -33,13 +37,23 @@ final class Signals: @unchecked Sendable {
             _exit(128 + sig)
         }
         stop.set()
-        Terminal.err("\nfirm: \(sig == SIGINT ? "SIGINT" : "SIGTERM") received: starting nothing new and waiting for running actions (signal again to exit at once).")
+        Terminal.err("\nfirm: \(sig == SIGINT ? "SIGINT" : "SIGTERM") received: starting nothing new; running actions get \(DurationText.format(grace)) to finish, then are cancelled (signal again to exit at once).")
+        let nanos = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { [self] in
+            lock.lock()
+            let expire = self.stop === stop ? onGraceExpired : nil
+            lock.unlock()
+            expire?()
+        }
     }
 
-    /// Marks the start of the part of an apply that stops gracefully.
-    func beginApply(_ stop: StopFlag) {
+    /// Marks the start of the part of an apply that stops gracefully: `onGraceExpired` runs
+    /// `grace` after the first signal, if the apply is still running.
+    func beginApply(_ stop: StopFlag, grace: Duration = .seconds(10), onGraceExpired: (@Sendable () -> Void)? = nil) {
         lock.lock()
         self.stop = stop
+        self.grace = grace
+        self.onGraceExpired = onGraceExpired
         let early = received
         lock.unlock()
         if early != nil { stop.set() }
@@ -48,6 +62,7 @@ final class Signals: @unchecked Sendable {
     func endApply() {
         lock.lock()
         stop = nil
+        onGraceExpired = nil
         lock.unlock()
     }
 

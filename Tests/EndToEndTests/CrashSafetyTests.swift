@@ -142,6 +142,29 @@ struct CrashSafetyTests {
         #expect(again.code == 0)
     }
 
+    @Test("after --stop-timeout, running actions are cancelled; the next run recovers them with no orphan")
+    func cancelAfterGrace() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: #"{"deploy": "30s"}"#, name: "slow"))
+        let (process, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--stop-timeout", "300ms"])
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        try await waitForStart(firm)
+        let start = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let output = outBox.text() + errBox.text()
+        #expect(process.terminationStatus == 130, "\(output)")
+        #expect(Date().timeIntervalSince(start) < 10, "it did not wait for the 30 s deploys")
+        #expect(output.contains("FAILED  + deploy") && output.contains("cancelled"), "\(output)")
+        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
+        lock.release()
+        firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: "{}", name: "slow"))
+        let again = try firm.run(["apply", "slow.json", "--auto-approve"])
+        #expect(again.code == 0, "\(again.output)")
+        #expect(try Torture.check(firm, name: "slow").isEmpty)
+    }
+
     @Test("a second SIGINT exits at once, and the next run recovers what was in flight")
     func secondInterrupt() async throws {
         let firm = FirmProcess()
