@@ -29,7 +29,7 @@ enum ShowCommand {
             out += "  power:      \(app.power.rawValue)\n"
             out += "  address:    \(app.address.isEmpty ? "(none)" : app.address)\(app.publicAddress.isEmpty ? "" : ", public \(app.publicAddress)")\n"
             for (key, value) in app.attributes.sorted(by: { $0.key < $1.key }) {
-                out += "  attribute:  \(key) = \(Masking.isSensitive(key) && !value.isEnv ? Masking.mask : value.display)\n"
+                out += "  attribute:  \(key) = \(Masking.isSensitive(key) && !value.isEnvReference ? Masking.mask : value.display)\n"
             }
             for (key, value) in app.deployedAttributes.sorted(by: { $0.key < $1.key }) {
                 out += "  deployed:   \(key) = \(Masking.isSensitive(key) ? Masking.mask : quoted(value))\n"
@@ -42,13 +42,6 @@ enum ShowCommand {
             }
         }
         return out
-    }
-}
-
-extension AttributeValue {
-    var isEnv: Bool {
-        if case .env = self { return true }
-        return false
     }
 }
 

@@ -77,7 +77,18 @@ struct PlannerTests {
         var state = State(lineage: "L", blueprint: "lab")
         state.apps["web"] = Self.deployed(.off)
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: state)
-        #expect(plan.actions[0].reason == "deploymentPath.deploymentType changed; the VM must be replaced")
+        #expect(plan.actions[0].reason == "deploymentPath.deploymentType (\"small\" → \"large\") changed; the VM must be replaced")
+        #expect(plan.actions[0].changedFields == ["deploymentPath.deploymentType"])
+    }
+
+    @Test("a replace shows plain old and new values, and never a secret's")
+    func replaceValues() {
+        var blueprint = Blueprint(name: "lab")
+        blueprint.apps["web"] = Self.spec(.off, attributes: ["User": .literal("root"), "Token": .literal("t2"), "Key2": .env("K")])
+        var state = State(lineage: "L", blueprint: "lab")
+        state.apps["web"] = Self.deployed(.off, attributes: ["User": .literal("admin"), "Token": .literal("t1"), "Key2": .literal("plain")])
+        let reason = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: state).actions[0].reason
+        #expect(reason == "attributes.Key2, attributes.Token, attributes.User (\"admin\" → \"root\") changed; the VM must be replaced")
     }
 
     @Test("the same inputs give byte-identical plan JSON, whatever the dictionary order")

@@ -62,6 +62,12 @@ public enum AttributeValue: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Whether the value comes from the environment (and so is sensitive).
+    public var isEnvReference: Bool {
+        if case .env = self { return true }
+        return false
+    }
+
     /// How the value is shown to people: secrets are masked.
     public var display: String {
         switch self {

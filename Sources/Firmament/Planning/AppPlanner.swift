@@ -88,7 +88,7 @@ struct AppPlanner {
             why = "after its deploy"
         } else if rebuild && subnetMoved {
             let delete = b.add(PlannedAction(type: .delete, target: target, dependsOn: disconnects.values.sorted(),
-                                             reason: fields.joined(separator: ", ") + " changed; the VM is deleted before its subnet is re-created",
+                                             reason: Planner.describe(fields, desired, current!) + " changed; the VM is deleted before its subnet is re-created",
                                              provider: current!.provider))
             removals.add(delete, provider: current!.provider, subnets: currentSubnets)
             created = b.add(PlannedAction(type: .deploy, target: target, dependsOn: [delete] + prepare,
@@ -96,7 +96,7 @@ struct AppPlanner {
             why = "after its deploy"
         } else if rebuild {
             created = b.add(PlannedAction(type: .replace, target: target, dependsOn: disconnects.values.sorted() + prepare,
-                                          reason: fields.joined(separator: ", ") + " changed; the VM must be replaced",
+                                          reason: Planner.describe(fields, desired, current!) + " changed; the VM must be replaced",
                                           provider: provider, changedFields: fields, details: details))
             removals.add(created!, provider: current!.provider, subnets: currentSubnets)
             why = "after its replace"

@@ -38,6 +38,33 @@ public enum Planner {
         return fields
     }
 
+    /// The changed fields for a reason, with old and new values where they are plain and not
+    /// sensitive: `deploymentPath.deploymentType ("small" → "large")`.
+    static func describe(_ fields: [String], _ desired: AppSpec, _ current: AppState) -> String {
+        fields.map { field in
+            func values(_ old: String?, _ new: String?) -> String {
+                "\(field) (\(old.map(quoted) ?? "unset") → \(new.map(quoted) ?? "unset"))"
+            }
+            func literal(_ v: AttributeValue?) -> String? {
+                if case .literal(let s)? = v { return s }
+                return nil
+            }
+            switch field {
+            case "deploymentPath.provider": return values(current.deploymentPath.provider, desired.deploymentPath.provider)
+            case "deploymentPath.deploymentType": return values(current.deploymentPath.deploymentType, desired.deploymentPath.deploymentType)
+            default:
+                for (prefix, old, new) in [("deploymentPath.attributes", current.deploymentPath.attributes, desired.deploymentPath.attributes),
+                                           ("attributes", current.attributes, desired.attributes)] {
+                    guard let key = old.keys.first(where: { JSONPath(prefix).key($0).description == field })
+                        ?? new.keys.first(where: { JSONPath(prefix).key($0).description == field }) else { continue }
+                    if Masking.isSensitive(key) || old[key]?.isEnvReference == true || new[key]?.isEnvReference == true { return field }
+                    return values(literal(old[key]), literal(new[key]))
+                }
+                return field
+            }
+        }.joined(separator: ", ")
+    }
+
     static func changedKeys(_ a: [String: AttributeValue], _ b: [String: AttributeValue]) -> [String] {
         Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
     }
