@@ -40,15 +40,8 @@ public struct DriftReport: Sendable, Equatable {
 /// job never blocks an apply.
 public enum DriftDetector {
     public static func detect(_ session: Session, parallelism: Int = 10) async throws -> DriftReport {
-        let loaded = try StateStore.load(session.paths, blueprint: session.blueprint.name)
-        try await session.validateProviders(loaded.state)
-        var recovered = loaded.state
-        let (recoveryChanges, findings) = try await Recovery.recover(recovered, providers: session.providers)
-        for change in recoveryChanges { recovered.apply(change) }
-
-        var refreshed = recovered
-        let (changes, notes) = try await Refresher.refresh(recovered, providers: session.providers, parallelism: parallelism)
-        for change in changes { refreshed.apply(change) }
+        let settled = try await session.settle(refresh: true, parallelism: parallelism)
+        let (loaded, recovered, refreshed, findings, notes) = (settled.loaded, settled.recovered, settled.refreshed, settled.findings, settled.notes)
 
         let fixes = firstActions(Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: refreshed))
         var items = notes.map { note -> DriftReport.Item in

@@ -47,23 +47,40 @@ public struct Session: Sendable {
         for name in used.sorted() { try await providers[name]?.validate() }
     }
 
-    /// Loads the state (no lock, no writes), recovers and refreshes in memory, and plans.
-    public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
+    /// The state as loaded, then with interrupted intents settled, then refreshed from the
+    /// providers: all in memory, with no lock taken and nothing written.
+    public struct Settled: Sendable {
+        public var loaded: StateStore.Loaded
+        public var recovered: State
+        public var refreshed: State
+        public var findings: [Recovery.Finding]
+        public var notes: [Refresher.Note]
+    }
+
+    /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
+    public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
         let loaded = try StateStore.load(paths, blueprint: blueprint.name)
         if refresh { try await validateProviders(loaded.state) }
-        var state = loaded.state
-        let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
-        for change in recoveryChanges { state.apply(change) }
+        var recovered = loaded.state
+        let (recoveryChanges, findings) = try await Recovery.recover(recovered, providers: providers)
+        for change in recoveryChanges { recovered.apply(change) }
+        var refreshed = recovered
         var notes: [Refresher.Note] = []
         if refresh {
-            let (changes, n) = try await Refresher.refresh(state, providers: providers, parallelism: parallelism)
-            for change in changes { state.apply(change) }
+            let (changes, n) = try await Refresher.refresh(recovered, providers: providers, parallelism: parallelism)
+            for change in changes { refreshed.apply(change) }
             notes = n
         }
-        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: state)
-        plan.serial = loaded.state.serial
+        return Settled(loaded: loaded, recovered: recovered, refreshed: refreshed, findings: findings, notes: notes)
+    }
+
+    /// Settles the state in memory (no lock, no writes) and plans.
+    public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
+        let settled = try await settle(refresh: refresh, parallelism: parallelism)
+        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed)
+        plan.serial = settled.loaded.state.serial
         if destroy { plan.blueprintDigest = blueprint.digest }
-        return Preview(state: state, warnings: loaded.warnings, recovered: findings, drift: notes, plan: plan)
+        return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan)
     }
 
     /// The blueprint with no apps, networks or connectors: what `destroy` converges to.

@@ -23,7 +23,8 @@ public struct SimulatedSettings: Sendable, Equatable {
     public init() {}
 
     /// Decodes and checks settings, reporting each problem with its path.
-    static func decode(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext) -> SimulatedSettings? {
+    /// `apps` are the blueprint's app names, which `failures` may name; nil skips that check.
+    static func decode(_ node: JSONNode, _ path: JSONPath, apps: Set<String>?, _ context: inout DecodingContext) -> SimulatedSettings? {
         guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
         var settings = SimulatedSettings()
         let before = context.diagnostics.count
@@ -55,8 +56,11 @@ public struct SimulatedSettings: Sendable, Equatable {
                 }
                 for (i, item) in items.enumerated() {
                     guard let app = context.string(item, at: here.index(i)) else { continue }
-                    if apps.contains(app) { settings.failures[op, default: []].insert(app) }
-                    else { context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.sorted()).map { " (did you mean \($0)?)" } ?? ""), at: item.position) }
+                    if let apps, !apps.contains(app) {
+                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.sorted()).map { " (did you mean \($0)?)" } ?? ""), at: item.position)
+                    } else {
+                        settings.failures[op, default: []].insert(app)
+                    }
                 }
             }
         }
@@ -75,15 +79,6 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// Settings from a provider spec that has already been validated.
     public init(_ settings: JSON) {
         var context = DecodingContext(file: "")
-        let node = JSONNode(plain: settings)
-        self = Self.decode(node, JSONPath(), apps: Self.allApps(settings), &context) ?? SimulatedSettings()
-    }
-
-    private static func allApps(_ settings: JSON) -> Set<String> {
-        var apps: Set<String> = []
-        for (_, list) in settings["failures"]?.objectValue?.members ?? [] {
-            for item in list.arrayValue ?? [] { if let s = item.stringValue { apps.insert(s) } }
-        }
-        return apps
+        self = Self.decode(JSONNode(plain: settings), JSONPath(), apps: nil, &context) ?? SimulatedSettings()
     }
 }
