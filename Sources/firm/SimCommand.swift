@@ -50,7 +50,7 @@ enum SimCommand {
 
     /// The VLAN of an L2 network: as the state recorded it, or as the blueprint resolves it.
     static func vlanOf(network: String, blueprint: Blueprint, statePath: String?) throws -> Int {
-        let paths = statePath.map(StatePaths.init(snapshot:)) ?? StatePaths.default(for: blueprint.name)
+        let paths = StatePaths.resolve(statePath, blueprint: blueprint.name)
         let state = try StateStore.load(paths, blueprint: blueprint.name).state
         if let vlan = state.networks[network]?.vlan { return vlan }
         if case .vlan(let id)? = Topology.resolve(blueprint, state: state).networks[network]?.kind { return id }

@@ -20,7 +20,7 @@ public struct Session: Sendable {
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
-        self.paths = statePath.map(StatePaths.init(snapshot:)) ?? StatePaths.default(for: blueprint.name)
+        self.paths = StatePaths.resolve(statePath, blueprint: blueprint.name)
         self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, driverLog: driverLog)
     }
 

@@ -10,6 +10,11 @@ public struct StatePaths: Sendable, Equatable {
         StatePaths(snapshot: "state/\(blueprint).state.json")
     }
 
+    /// `--state PATH` when given, else the default for the blueprint.
+    public static func resolve(_ statePath: String?, blueprint: String) -> StatePaths {
+        statePath.map(StatePaths.init(snapshot:)) ?? .default(for: blueprint)
+    }
+
     /// Append-only records written since the snapshot.
     public var journal: String { snapshot + ".journal" }
     /// The lock file; the lock is an flock on it, released by the OS if the holder dies.
