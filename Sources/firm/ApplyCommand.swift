@@ -14,42 +14,42 @@ enum ApplyCommand {
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
-        let session = try Session(blueprintFile: saved?.blueprintFile ?? target, statePath: args.values["--state"],
+        let session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
                                   baseDirectory: FileManager.default.currentDirectoryPath, driverLog: Terminal.driverLog(args))
-        Signals.shared.install()
-        let writable = try await session.open(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout, refresh: args.enabled("--refresh"),
-                                              parallelism: parallelism)
-        defer { writable.lock.release() }
-        for warning in writable.warnings { Terminal.err("warning: \(warning)") }
-        Terminal.out(Reports.preamble(recovered: writable.recovered, drift: writable.drift), terminator: "")
+        if let saved { try session.checkPlace(saved) }
+        let locked = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
+                                                     refresh: args.enabled("--refresh"), parallelism: parallelism)
+        defer { locked.lock.release() }
+        for warning in locked.loaded.warnings { Terminal.err("warning: \(warning)") }
+        Terminal.out(Reports.preamble(recovered: locked.recovered, drift: locked.drift), terminator: "")
 
+        // Everything that can refuse is checked before anything is written.
         let plan: Plan
         if let saved {
-            try session.checkFresh(saved, writable)
+            try session.checkFresh(saved, locked)
             plan = saved
         } else {
-            plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile,
-                                state: await writable.recorder.state)
+            plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state)
         }
-        guard plan.hasChanges else {
-            try await session.finish(writable, blueprint: destroy ? session.emptied : session.blueprint)
-            Terminal.out(PlanRenderer.text(plan))
-            return
-        }
-        Terminal.out(PlanRenderer.text(plan))
         let missing = session.missingEnvironment(for: plan)
+        if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }
         if !missing.isEmpty {
-            try await writable.recorder.compact()
             Terminal.err("firm: these environment variables are needed by {\"env\": …} attributes and are not set: \(missing.joined(separator: ", ")); nothing was changed.")
             throw Exit(.failure)
         }
-        if !autoApprove {
+        if plan.hasChanges && !autoApprove {
             Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
             guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-                try await writable.recorder.compact()
                 Terminal.out("\(destroy ? "Destroy" : "Apply") cancelled; nothing was changed.")
                 throw Exit(.failure)
             }
+        }
+        let writable = try await session.begin(locked)
+        guard plan.hasChanges else {
+            try await session.finish(writable, blueprint: destroy ? session.emptied : session.blueprint)
+            await writable.recorder.close()
+            Terminal.out(PlanRenderer.text(plan))
+            return
         }
         let stop = StopFlag()
         let run = Task {

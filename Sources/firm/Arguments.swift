@@ -36,10 +36,13 @@ struct Arguments {
                 let hint = Spelling.closest(to: name, among: help.options.map(\.name)).map { " (did you mean \($0)?)" } ?? ""
                 throw UsageError(message: "unknown option \(name)\(hint)", command: help)
             }
-            if spec.value != nil {
+            if let placeholder = spec.value {
                 if parts.count == 2 { values[spec.name] = parts[1] }
                 else if let next = rest.popFirst() { values[spec.name] = next }
-                else { throw UsageError(message: "\(name) needs a value (\(spec.value!))", command: help) }
+                else { throw UsageError(message: "\(name) needs a value (\(placeholder))", command: help) }
+                if values[spec.name]?.isEmpty == true {
+                    throw UsageError(message: "\(name) needs a non-empty value (\(placeholder))", command: help)
+                }
             } else if parts.count == 2 {
                 switch parts[1] {
                 case "true": flags.insert(spec.name)

@@ -14,8 +14,12 @@ enum ExitCode: Int32 {
     case pending = 5
     /// The command line is wrong.
     case usage = 64
+    /// Stopped by SIGHUP (the terminal went away).
+    case hangup = 129
     /// Stopped by SIGINT.
     case interrupted = 130
+    /// Stopped because stdout was closed (as by `| head`), like SIGPIPE.
+    case outputClosed = 141
     /// Stopped by SIGTERM.
     case terminated = 143
 }

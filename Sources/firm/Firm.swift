@@ -5,6 +5,7 @@ import Foundation
 struct Firm {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        Signals.shared.install()
         let code = await run(arguments)
         exit(code.rawValue)
     }

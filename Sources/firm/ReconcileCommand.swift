@@ -16,10 +16,10 @@ enum ReconcileCommand {
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.reconcile)
         let maxCycles = try args.int("--max-cycles", default: 0, in: 0...Int.max, Help.reconcile)
         let stop = StopFlag()
-        Signals.shared.install()
         Signals.shared.beginApply(stop)
         var failures = 0
         var cycle = 0
+        var lastFailed = false
         while !stop.isSet && (maxCycles == 0 || cycle < maxCycles) {
             cycle += 1
             let started = ContinuousClock.now
@@ -27,9 +27,11 @@ enum ReconcileCommand {
             do {
                 let line = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop)
                 failures = 0
+                lastFailed = false
                 log("cycle \(cycle): \(line) in \(DurationText.format(ContinuousClock.now - started))")
             } catch {
                 failures += 1
+                lastFailed = true
                 wait = min(every * (1 << min(failures, 16)), backoffCap)
                 log("cycle \(cycle): error: \(describe(error)); retrying in \(DurationText.format(wait))")
             }
@@ -40,7 +42,8 @@ enum ReconcileCommand {
             }
         }
         Signals.shared.endApply()
-        log("stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")")
+        log("stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")" + (lastFailed ? "; the last one failed" : ""))
+        if lastFailed { throw Exit(.failure) }
     }
 
     static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {

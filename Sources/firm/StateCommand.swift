@@ -37,7 +37,7 @@ enum StateCommand {
 
     static func remove(_ app: String, blueprint: String?, statePath: String?) async throws {
         let (paths, name) = try StateLocator.paths(blueprint: blueprint, statePath: statePath, help: Help.state)
-        let lock = try StateLock.acquire(paths, operation: "state rm")
+        let lock = try await StateLock.acquire(paths, operation: "state rm")
         defer { lock.release() }
         let loaded = try StateStore.load(paths, blueprint: name, writer: true)
         guard loaded.state.apps[app] != nil else {

@@ -7,14 +7,16 @@ enum Terminal {
 
     static func out(_ text: String, terminator: String = "\n") {
         guard !text.isEmpty || !terminator.isEmpty else { return }
-        write(STDOUT_FILENO, text + terminator, addNewline: false)
+        if !write(STDOUT_FILENO, text + terminator, addNewline: false) { Signals.shared.outputClosed() }
     }
 
     static func err(_ text: String) {
         write(STDERR_FILENO, text)
     }
 
-    static func write(_ fd: Int32, _ text: String, addNewline: Bool = true) {
+    /// Writes all of `text`; false when the reader has gone (EPIPE).
+    @discardableResult
+    static func write(_ fd: Int32, _ text: String, addNewline: Bool = true) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         var bytes = Array(text.utf8)
@@ -24,10 +26,11 @@ enum Terminal {
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n <= 0 {
                 if errno == EINTR { continue }
-                return
+                return errno != EPIPE
             }
             offset += n
         }
+        return true
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }

@@ -132,7 +132,7 @@ struct CrashSafetyTests {
         let output = out.text() + err.text()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(output.contains("not started") || output.contains("skipped"))
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
         lock.release()
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
         #expect(state.intents.isEmpty, "in-flight actions finished and were recorded")
@@ -157,7 +157,7 @@ struct CrashSafetyTests {
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(Date().timeIntervalSince(start) < 10, "it did not wait for the 30 s deploys")
         #expect(output.contains("FAILED  + deploy") && output.contains("cancelled"), "\(output)")
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
         lock.release()
         firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: "{}", name: "slow"))
         let again = try firm.run(["apply", "slow.json", "--auto-approve"])
@@ -204,12 +204,12 @@ struct CrashSafetyTests {
     }
 
     @Test("force-unlock clears a lock nobody holds and refuses one that is held")
-    func forceUnlock() throws {
+    func forceUnlock() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
         let paths = StatePaths(snapshot: firm.path("state/lab.state.json"))
-        let lock = try StateLock.acquire(paths, operation: "apply")
+        let lock = try await StateLock.acquire(paths, operation: "apply")
         let held = try firm.run(["force-unlock", "lab.json", lock.info.id])
         #expect(held.code == 3)
         let wrong = try firm.run(["force-unlock", "lab.json", "not-the-id"])
@@ -224,7 +224,7 @@ struct CrashSafetyTests {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
         let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--lock-timeout", "10s"], environment: Blueprints.secretEnv)
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
         try await Task.sleep(for: .milliseconds(400))

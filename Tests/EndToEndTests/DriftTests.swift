@@ -110,12 +110,12 @@ struct DriftTests {
     }
 
     @Test("drift does not wait for, or block, a running apply")
-    func driftIsReadOnly() throws {
+    func driftIsReadOnly() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
         defer { lock.release() }
         #expect(try firm.run(["drift", "lab.json"]).code == 0)
     }
@@ -162,17 +162,18 @@ struct DriftTests {
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("applied 2 actions"))
         #expect(output.contains("stopped after"))
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "test")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "test")
         lock.release()
     }
 
-    @Test("reconcile backs off on errors")
+    @Test("reconcile backs off on errors, and exits 1 when its last cycle failed")
     func reconcileBackoff() throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab(failures: #"{"deploy": ["api"]}"#))
         let result = try firm.run(["reconcile", "lab.json", "--every", "100ms", "--max-cycles", "3"], environment: Blueprints.secretEnv)
-        #expect(result.code == 0)
+        #expect(result.code == 1, "the last cycle failed")
+        #expect(result.stdout.contains("the last one failed"))
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.filter { $0.contains("error:") && $0.contains("retrying in 200ms") }.count == 1)
         #expect(lines.filter { $0.contains("retrying in 400ms") }.count == 1)

@@ -82,11 +82,11 @@ struct LifecycleTests {
     }
 
     @Test("a second apply on a held lock fails at once and says who holds it")
-    func heldLock() throws {
+    func heldLock() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
-        let lock = try StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
         defer { lock.release() }
         let start = Date()
         let result = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)

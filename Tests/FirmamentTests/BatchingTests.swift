@@ -33,8 +33,7 @@ final class BatchRecorder: ActionRunning, @unchecked Sendable {
 @Suite("Executor: connectivity batches")
 struct BatchingTests {
     static func connect(_ app: String, _ network: String, after deps: [String], provider: String = "lab") -> PlannedAction {
-        PlannedAction(type: .connect, target: "app.\(app)", dependsOn: deps, reason: "r", provider: provider,
-                      details: .vlan(network: network, vlan: 10, mode: .access))
+        PlannedAction(.connect(app: app, VLANLink(network: network, vlan: 10, mode: .access)), dependsOn: deps, reason: "r", provider: provider)
     }
 
     static func plan(_ actions: [PlannedAction]) -> Plan {
@@ -62,8 +61,8 @@ struct BatchingTests {
 
     @Test("a slow deploy elsewhere does not delay the connect of a fast app")
     func noWaitingForBatches() async {
-        let slow = PlannedAction(type: .deploy, target: "app.slow", reason: "r", provider: "lab")
-        let fast = PlannedAction(type: .deploy, target: "app.fast", reason: "r", provider: "lab")
+        let slow = PlannedAction(.deploy(app: "slow", subnets: []), reason: "r", provider: "lab")
+        let fast = PlannedAction(.deploy(app: "fast", subnets: []), reason: "r", provider: "lab")
         let actions = [slow, fast, Self.connect("slow", "n", after: [slow.id]), Self.connect("fast", "n", after: [fast.id])]
         let runner = BatchRecorder(gates: [slow.id: "connect:app.fast:network.n"])
         _ = await Executor(parallelism: 10, runner: runner).run(Self.plan(actions), progress: { _ in })

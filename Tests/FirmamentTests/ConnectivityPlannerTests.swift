@@ -177,12 +177,12 @@ struct ConnectivityPlannerTests {
         b.connectors = [ConnectorSpec(from: "api", to: "dmz")]
         let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: State(lineage: "", blueprint: "lab"))
         #expect(plan.actions.first?.id == "prepareInfra:provider.sky")
-        #expect(plan.actions.first?.details == .prepare(cloud: "10.0.0.0/16", subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], keys: true))
+        #expect(plan.actions.first?.kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16", subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true)))
         #expect(PlanRenderer.line(plan.actions[0]) == "+ prepare provider.sky (cloud 10.0.0.0/16, subnets dmz, keys)")
         let deploys = plan.actions.filter { $0.type == .deploy }
         #expect(deploys.allSatisfy { $0.dependsOn == ["prepareInfra:provider.sky"] })
-        #expect(deploys.first { $0.target == "app.api" }?.details == .subnets(["dmz"]))
-        #expect(deploys.first { $0.target == "app.lone" }?.details == .subnets([]))
+        #expect(deploys.first { $0.target == "app.api" }?.kind == .deploy(app: "api", subnets: ["dmz"]))
+        #expect(deploys.first { $0.target == "app.lone" }?.kind == .deploy(app: "lone", subnets: []))
     }
 
     @Test("L3: a subnet added later is prepared on its own, and its app is replaced onto it")
@@ -194,7 +194,7 @@ struct ConnectivityPlannerTests {
         b.connectors = [ConnectorSpec(from: "api", to: "priv")]
         let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: state)
         #expect(plan.actions.map(\.id) == ["prepareInfra:provider.sky", "replace:app.api", "powerOn:app.api"])
-        #expect(plan.actions[0].details == .prepare(cloud: nil, subnets: [PlannedSubnet(name: "priv", cidr: "10.0.2.0/24", isPublic: false)], keys: false))
+        #expect(plan.actions[0].kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: nil, subnets: [PlannedSubnet(name: "priv", cidr: "10.0.2.0/24", isPublic: false)], createKeys: false)))
         #expect(plan.actions[1].reason.contains("connectors (+priv)"))
         #expect(plan.actions[1].dependsOn == ["prepareInfra:provider.sky"])
     }

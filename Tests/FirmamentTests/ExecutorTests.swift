@@ -45,9 +45,9 @@ final class FakeRunner: ActionRunning, @unchecked Sendable {
 @Suite("Executor")
 struct ExecutorTests {
     static func chain(_ app: String) -> [PlannedAction] {
-        let deploy = PlannedAction(type: .deploy, target: "app.\(app)", reason: "r", provider: "sim")
-        let on = PlannedAction(type: .powerOn, target: "app.\(app)", dependsOn: [deploy.id], reason: "r", provider: "sim")
-        let ip = PlannedAction(type: .refreshIP, target: "app.\(app)", dependsOn: [on.id], reason: "r", provider: "sim")
+        let deploy = PlannedAction(.deploy(app: app, subnets: []), reason: "r", provider: "sim")
+        let on = PlannedAction(.powerOn(app: app), dependsOn: [deploy.id], reason: "r", provider: "sim")
+        let ip = PlannedAction(.refreshIP(app: app), dependsOn: [on.id], reason: "r", provider: "sim")
         return [deploy, on, ip]
     }
 
@@ -86,7 +86,7 @@ struct ExecutorTests {
 
     @Test("with one slot, the longest remaining chain starts first")
     func criticalPathFirst() async {
-        let lone = PlannedAction(type: .powerOff, target: "app.a", reason: "r", provider: "sim")
+        let lone = PlannedAction(.powerOff(app: "a"), reason: "r", provider: "sim")
         let runner = FakeRunner()
         _ = await Executor(parallelism: 1, runner: runner).run(Self.plan([lone] + Self.chain("z")), progress: { _ in })
         #expect(runner.started.first == "deploy:app.z")

@@ -113,7 +113,8 @@ struct PlannerTests {
     func planJSON() throws {
         var blueprint = Blueprint(name: "lab")
         blueprint.apps["web"] = Self.spec()
-        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: State(lineage: "L", serial: 2, blueprint: "lab"))
+        var plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: State(lineage: "L", serial: 2, blueprint: "lab"))
+        plan.location = PlanLocation(blueprint: "/work/lab.json", state: "/work/state/lab.state.json")
         let json = plan.json
         let action = json["actions"]?.arrayValue?.first
         for key in ["id", "type", "target", "dependsOn", "reason"] { #expect(action?[key] != nil, "\(key)") }

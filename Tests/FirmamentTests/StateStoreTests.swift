@@ -86,7 +86,7 @@ struct StateStoreTests {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("0badc0de {\"serial\":2,".utf8))
         try handle.close()
-        let lock = try StateLock.acquire(paths, operation: "apply")
+        let lock = try await StateLock.acquire(paths, operation: "apply")
         let loaded = try StateStore.load(paths, blueprint: "lab")
         #expect(loaded.state.apps.keys.sorted() == ["a"])
         #expect(loaded.warnings.isEmpty)
@@ -131,21 +131,21 @@ struct StateStoreTests {
     }
 
     @Test("the lock is exclusive and says who holds it")
-    func lockHolder() throws {
+    func lockHolder() async throws {
         let dir = TempDirectory()
         let paths = StatePaths(snapshot: dir.file("lab.state.json"))
-        let first = try StateLock.acquire(paths, operation: "apply")
+        let first = try await StateLock.acquire(paths, operation: "apply")
         do {
-            _ = try StateLock.acquire(paths, operation: "apply")
+            _ = try await StateLock.acquire(paths, operation: "apply")
             Issue.record("second lock taken")
         } catch {
-            guard case .locked(_, let holder) = error else { Issue.record("\(error)"); return }
+            guard case StateError.locked(_, let holder) = error else { Issue.record("\(error)"); return }
             #expect(holder?.id == first.info.id)
             #expect(holder?.operation == "apply")
             #expect(holder?.pid == getpid())
         }
         first.release()
-        let second = try StateLock.acquire(paths, operation: "destroy")
+        let second = try await StateLock.acquire(paths, operation: "destroy")
         second.release()
     }
 

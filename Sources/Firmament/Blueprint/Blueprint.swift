@@ -137,7 +137,7 @@ public struct NetworkSpec: Sendable, Equatable {
 }
 
 /// How an app's interface joins a VLAN.
-public enum PortMode: String, Sendable, Equatable {
+public enum PortMode: String, Sendable, Equatable, CaseIterable {
     case access
     case trunk
 }

@@ -21,22 +21,13 @@ public enum BlueprintDecoder {
     /// Loads the blueprint at `path`; `displayName` is how errors name the file.
     public static func load(path: String, displayName: String? = nil) throws(BlueprintError) -> Blueprint {
         let name = displayName ?? path
-        let data: Data
+        let bytes: [UInt8]
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if (attributes[.type] as? FileAttributeType) == .typeDirectory {
-                throw BlueprintError.unreadable(file: name, reason: "it is a directory")
-            }
-            if let size = attributes[.size] as? Int, size > maxFileSize {
-                throw BlueprintError.unreadable(file: name, reason: "it is \(size) bytes; the limit is \(maxFileSize)")
-            }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch let error as BlueprintError {
-            throw error
+            bytes = try FileIO.readRegular(path, limit: maxFileSize)
         } catch {
-            throw .unreadable(file: name, reason: FileErrors.reason(error))
+            throw .unreadable(file: name, reason: error.description)
         }
-        return try decode([UInt8](data), file: name)
+        return try decode(bytes, file: name)
     }
 
     /// Decodes a blueprint from bytes, reporting every problem at once.

@@ -115,3 +115,39 @@ public enum Name {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
     }
 }
+
+extension DecodingContext {
+    /// An integer within `range`, or nil with a problem reported.
+    public mutating func int(_ node: JSONNode, at path: JSONPath, in range: ClosedRange<Int>) -> Int? {
+        guard let value = int(node, at: path) else { return nil }
+        if range.contains(value) { return value }
+        report(path, "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound)", at: node.position)
+        return nil
+    }
+
+    /// The items of an array, or nil with a problem reported.
+    public mutating func array(_ node: JSONNode, at path: JSONPath) -> [JSONNode]? {
+        if case .array(let items) = node.kind { return items }
+        report(path, "expected an array, found \(node.typeName)", at: node.position)
+        return nil
+    }
+
+    /// An array of strings, or nil with every non-string reported.
+    public mutating func strings(_ node: JSONNode, at path: JSONPath) -> [String]? {
+        guard let items = array(node, at: path) else { return nil }
+        var result: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let s = string(item, at: path.index(i)) else { return nil }
+            result.append(s)
+        }
+        return result
+    }
+
+    /// An IPv4 CIDR such as `10.0.1.0/24`, or nil with a problem reported.
+    public mutating func cidr(_ node: JSONNode, at path: JSONPath) -> String? {
+        guard let text = string(node, at: path) else { return nil }
+        if CIDR(text) != nil { return text }
+        report(path, "\(quoted(text)) is not an IPv4 CIDR such as 10.0.1.0/24", at: node.position)
+        return nil
+    }
+}

@@ -5,9 +5,13 @@ extension ActionRunner {
     /// call, matches each result by actionId, and records what succeeded in one group.
     public func runBatch(_ actions: [PlannedAction]) async -> [ActionOutcome] {
         var outcomes = [ActionOutcome?](repeating: nil, count: actions.count)
-        var changes: [(Int, VLANChange)] = []
+        var changes: [(Int, VLANChange, network: String)] = []
         for (i, action) in actions.enumerated() {
-            guard action.type.isConnectivity, case .vlan(let network, let vlan, let mode) = action.details, let app = action.appName else {
+            let app: String, link: VLANLink, kind: VLANChange.Kind
+            switch action.kind {
+            case .connect(let a, let l): (app, link, kind) = (a, l, .setVlan)
+            case .disconnect(let a, let l): (app, link, kind) = (a, l, .removeVlan)
+            default:
                 outcomes[i] = await run(action)
                 continue
             }
@@ -15,9 +19,8 @@ extension ActionRunner {
                 outcomes[i] = .failed("app.\(app) is not in the state", fatal: false)
                 continue
             }
-            let kind: VLANChange.Kind = action.type == .connect ? .setVlan : .removeVlan
-            changes.append((i, VLANChange(actionId: UUIDText.random(), kind: kind, app: state.deployedApp(app), vlan: vlan, mode: mode,
-                                          interface: state.connections[network]?.interface ?? "")))
+            changes.append((i, VLANChange(actionId: UUIDText.random(), kind: kind, app: state.deployedApp(app), vlan: link.vlan, mode: link.mode,
+                                          interface: state.connections[link.network]?.interface ?? ""), link.network))
         }
         guard let first = changes.first else { return outcomes.map { $0! } }
         let providerName = actions[first.0].provider
@@ -28,8 +31,7 @@ extension ActionRunner {
             let unknown = Set(byId.keys).subtracting(changes.map(\.1.actionId)).sorted()
             var records: [StateChange] = []
             var apps: [String: AppState] = [:]
-            for (i, change) in changes {
-                let action = actions[i]
+            for (i, change, network) in changes {
                 guard let result = byId[change.actionId] else {
                     var message = "provider \(quoted(providerName)) returned no result for this action (actionId \(change.actionId))"
                     if !unknown.isEmpty { message += "; it answered unknown actionIds " + unknown.joined(separator: ", ") }
@@ -40,7 +42,7 @@ extension ActionRunner {
                     outcomes[i] = .failed("provider \(quoted(providerName)): \(change.kind.rawValue) failed: \(result.errorMessage)", fatal: false)
                     continue
                 }
-                let app = action.appName!, network = action.network!
+                let app = change.app.appName
                 let recorded = await recorder.state.apps[app]
                 guard var state = apps[app] ?? recorded else {
                     outcomes[i] = .failed("app.\(app) left the state during the call", fatal: false)
@@ -59,7 +61,7 @@ extension ActionRunner {
             records += apps.keys.sorted().map { StateChange.putApp($0, apps[$0]!) }
             if !records.isEmpty { try await recorder.record(records) }
         } catch {
-            for (i, _) in changes where outcomes[i] == nil || isSuccess(outcomes[i]!) { outcomes[i] = Self.outcome(error) }
+            for (i, _, _) in changes where outcomes[i] == nil || isSuccess(outcomes[i]!) { outcomes[i] = Self.outcome(error) }
         }
         return outcomes.map { $0 ?? .failed("not run", fatal: false) }
     }
@@ -70,8 +72,8 @@ extension ActionRunner {
     }
 
     /// The subnets an L3 deploy connects to, with the ids their preparation recorded.
-    func subnetConnections(_ details: ActionDetails) async throws -> [SubnetConnection] {
-        guard case .subnets(let names) = details else { return [] }
+    func subnetConnections(_ names: [String]) async throws -> [SubnetConnection] {
+        if names.isEmpty { return [] }
         let networks = await recorder.state.networks
         return try names.map { name in
             guard let n = networks[name], let id = n.subnetId, let cidr = n.cidr else {
@@ -81,33 +83,35 @@ extension ActionRunner {
         }
     }
 
-    func prepareInfra(_ action: PlannedAction) async throws -> String {
-        guard case .prepare(let cloud, let subnets, let keys) = action.details else { throw ActionError("prepareInfra without its details") }
-        let result = try await provider(action.provider).prepareSandboxInfra(
-            InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud, subnets: subnets, createKeys: keys))
+    func prepareInfra(_ preparation: InfraPreparation) async throws -> String {
+        let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
+        let result = try await self.provider(provider).prepareSandboxInfra(
+            InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud, subnets: subnets, createKeys: preparation.createKeys))
         var records: [StateChange] = []
-        let existing = await recorder.state.infra[action.provider]
+        let existing = await recorder.state.infra[provider]
         if existing == nil || result.keys != nil {
-            records.append(.putInfra(action.provider, InfraState(cidr: cloud ?? existing?.cidr ?? "", networkId: result.networkId,
+            records.append(.putInfra(provider, InfraState(cidr: cloud ?? existing?.cidr ?? "", networkId: result.networkId,
                                                                  keys: result.keys ?? existing?.keys ?? "")))
         }
         for subnet in subnets {
             guard let id = result.subnetIds[subnet.name] else {
-                throw ActionError("provider \(quoted(action.provider)) prepared no subnet for network.\(subnet.name)")
+                throw ActionError("provider \(quoted(provider)) prepared no subnet for network.\(subnet.name)")
             }
-            records.append(.putNetwork(subnet.name, NetworkState(provider: action.provider, cidr: subnet.cidr, subnetId: id, isPublic: subnet.isPublic)))
+            records.append(.putNetwork(subnet.name, NetworkState(provider: provider, cidr: subnet.cidr, subnetId: id, isPublic: subnet.isPublic)))
         }
         try await recorder.record(records)
         return "network \(result.networkId)" + (subnets.isEmpty ? "" : ", subnets " + subnets.map { "\($0.name)=\(result.subnetIds[$0.name]!)" }.joined(separator: " "))
     }
 
-    func cleanInfra(_ action: PlannedAction) async throws -> String {
-        guard case .clean(let all, let names) = action.details else { throw ActionError("cleanInfra without its details") }
+    func cleanInfra(_ cleaning: InfraCleaning, provider: String) async throws -> String {
+        let names = cleaning.subnets
+        let all: Bool
+        if case .sandbox = cleaning { all = true } else { all = false }
         let networks = await recorder.state.networks
         let ids = names.compactMap { networks[$0]?.subnetId }
-        try await provider(action.provider).cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids))
+        try await self.provider(provider).cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids))
         var records = names.map { StateChange.removeNetwork($0) }
-        if all { records.append(.removeInfra(action.provider)) }
+        if all { records.append(.removeInfra(provider)) }
         try await recorder.record(records)
         return all ? "sandbox infrastructure removed" : "subnet\(ids.count == 1 ? "" : "s") removed"
     }

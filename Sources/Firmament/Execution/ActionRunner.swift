@@ -32,28 +32,22 @@ public struct ActionRunner: ActionRunning {
 
     public func run(_ action: PlannedAction) async -> ActionOutcome {
         do {
-            switch action.type {
-            case .prepareInfra: return .succeeded(try await prepareInfra(action))
-            case .cleanInfra: return .succeeded(try await cleanInfra(action))
+            switch action.kind {
+            case .prepareInfra(let preparation): return .succeeded(try await prepareInfra(preparation))
+            case .cleanInfra(let cleaning): return .succeeded(try await cleanInfra(cleaning, provider: action.provider))
             case .connect, .disconnect: return await runBatch([action])[0]
-            case .deploy: return .succeeded(try await deploy(try app(action), action.details))
-            case .delete: return .succeeded(try await delete(try app(action)))
-            case .replace:
-                _ = try await delete(try app(action))
-                return .succeeded(try await deploy(try app(action), action.details))
-            case .powerOn: return .succeeded(try await setPower(.on, try app(action)))
-            case .powerOff: return .succeeded(try await setPower(.off, try app(action)))
-            case .refreshIP: return .succeeded(try await refreshIP(try app(action)))
+            case .deploy(let app, let subnets): return .succeeded(try await deploy(app, subnets: subnets))
+            case .delete(let app): return .succeeded(try await delete(app))
+            case .replace(let app, let subnets):
+                _ = try await delete(app)
+                return .succeeded(try await deploy(app, subnets: subnets))
+            case .powerOn(let app): return .succeeded(try await setPower(.on, app))
+            case .powerOff(let app): return .succeeded(try await setPower(.off, app))
+            case .refreshIP(let app): return .succeeded(try await refreshIP(app))
             }
         } catch {
             return Self.outcome(error)
         }
-    }
-
-    /// The app an action targets (`app.NAME`).
-    func app(_ action: PlannedAction) throws -> String {
-        guard let name = action.appName else { throw ActionError("\(action.type.rawValue) needs an app target, not \(action.target)") }
-        return name
     }
 
     /// The outcome for an error thrown by an action.
@@ -76,11 +70,11 @@ public struct ActionRunner: ActionRunning {
         return state
     }
 
-    func deploy(_ app: String, _ details: ActionDetails) async throws -> String {
+    func deploy(_ app: String, subnets names: [String]) async throws -> String {
         guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
-        let subnets = try await subnetConnections(details)
+        let subnets = try await subnetConnections(names)
         let request = DeployRequest(
             actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: blueprint.name,
             deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),

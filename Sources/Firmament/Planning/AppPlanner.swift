@@ -66,38 +66,37 @@ struct AppPlanner {
                 : rebuild ? "before \(target) is replaced"
                 : want == nil ? "the connector to network.\(network) was removed"
                 : want!.0 != vlan ? "network.\(network) moves from VLAN \(vlan) to \(want!.0)" : "the port mode changes to \(want!.1.rawValue)"
-            disconnects[network] = b.add(PlannedAction(type: .disconnect, target: target, reason: reason, provider: current!.provider,
-                                                       details: .vlan(network: network, vlan: vlan, mode: mode)))
+            disconnects[network] = b.add(PlannedAction(.disconnect(app: name, VLANLink(network: network, vlan: vlan, mode: mode)), reason: reason,
+                                                       provider: current!.provider))
         }
 
         guard let desired else {
-            let id = b.add(PlannedAction(type: .delete, target: target, dependsOn: disconnects.values.sorted(),
+            let id = b.add(PlannedAction(.delete(app: name), dependsOn: disconnects.values.sorted(),
                                          reason: "\(target) is in the state but no longer in the blueprint", provider: current!.provider))
             removals.add(id, provider: current!.provider, subnets: currentSubnets)
             return
         }
         let provider = desired.deploymentPath.provider
         let prepare = prepares[provider].map { [$0] } ?? []
-        let details: ActionDetails = connectivity(provider) == .l3 ? .subnets(subnets) : .none
 
         var created: String?
         var why = ""
         if current == nil {
-            created = b.add(PlannedAction(type: .deploy, target: target, dependsOn: prepare, reason: "\(target) is in the blueprint but not deployed",
-                                          provider: provider, details: details))
+            created = b.add(PlannedAction(.deploy(app: name, subnets: subnets), dependsOn: prepare, reason: "\(target) is in the blueprint but not deployed",
+                                          provider: provider))
             why = "after its deploy"
         } else if rebuild && subnetMoved {
-            let delete = b.add(PlannedAction(type: .delete, target: target, dependsOn: disconnects.values.sorted(),
+            let delete = b.add(PlannedAction(.delete(app: name), dependsOn: disconnects.values.sorted(),
                                              reason: Planner.describe(fields, desired, current!) + " changed; the VM is deleted before its subnet is re-created",
                                              provider: current!.provider))
             removals.add(delete, provider: current!.provider, subnets: currentSubnets)
-            created = b.add(PlannedAction(type: .deploy, target: target, dependsOn: [delete] + prepare,
-                                          reason: "\(target) is deployed again onto its re-created subnet", provider: provider, details: details))
+            created = b.add(PlannedAction(.deploy(app: name, subnets: subnets), dependsOn: [delete] + prepare,
+                                          reason: "\(target) is deployed again onto its re-created subnet", provider: provider))
             why = "after its deploy"
         } else if rebuild {
-            created = b.add(PlannedAction(type: .replace, target: target, dependsOn: disconnects.values.sorted() + prepare,
+            created = b.add(PlannedAction(.replace(app: name, subnets: subnets), dependsOn: disconnects.values.sorted() + prepare,
                                           reason: Planner.describe(fields, desired, current!) + " changed; the VM must be replaced",
-                                          provider: provider, changedFields: fields, details: details))
+                                          provider: provider, changedFields: fields))
             removals.add(created!, provider: current!.provider, subnets: currentSubnets)
             why = "after its replace"
         }
@@ -109,28 +108,28 @@ struct AppPlanner {
             let deps = (created.map { [$0] } ?? []) + (disconnects[network].map { [$0] } ?? [])
             let reason = created != nil ? "\(target) joins network.\(network) \(why)"
                 : current?.connections[network] == nil ? "a connector to network.\(network) was added" : "network.\(network) is on VLAN \(vlan) now"
-            connects.append(b.add(PlannedAction(type: .connect, target: target, dependsOn: deps, reason: reason, provider: provider,
-                                                details: .vlan(network: network, vlan: vlan, mode: mode))))
+            connects.append(b.add(PlannedAction(.connect(app: name, VLANLink(network: network, vlan: vlan, mode: mode)), dependsOn: deps,
+                                                reason: reason, provider: provider)))
         }
 
         if let created {
-            startActions(target, desired, after: [created] + connects, why: why, into: &b)
+            startActions(name, desired, after: [created] + connects, why: why, into: &b)
         } else if desired.power != current!.power {
             if desired.power == .off {
-                b.add(PlannedAction(type: .powerOff, target: target, reason: "power is \"on\"; the blueprint wants \"off\"", provider: provider))
+                b.add(PlannedAction(.powerOff(app: name), reason: "power is \"on\"; the blueprint wants \"off\"", provider: provider))
             } else {
-                startActions(target, desired, after: connects, why: "power is \"off\"; the blueprint wants \"on\"", into: &b)
+                startActions(name, desired, after: connects, why: "power is \"off\"; the blueprint wants \"on\"", into: &b)
             }
         }
     }
 
     /// powerOn and refreshIP for an app that must run, after `dependencies`.
-    func startActions(_ target: String, _ desired: AppSpec, after dependencies: [String], why: String, into b: inout PlanBuilder) {
+    func startActions(_ name: String, _ desired: AppSpec, after dependencies: [String], why: String, into b: inout PlanBuilder) {
         guard desired.power == .on else { return }
         let provider = desired.deploymentPath.provider
-        let powerOn = b.add(PlannedAction(type: .powerOn, target: target, dependsOn: dependencies, reason: why, provider: provider))
+        let powerOn = b.add(PlannedAction(.powerOn(app: name), dependsOn: dependencies, reason: why, provider: provider))
         if desired.waitForIP {
-            b.add(PlannedAction(type: .refreshIP, target: target, dependsOn: [powerOn], reason: "waitForIP is set", provider: provider))
+            b.add(PlannedAction(.refreshIP(app: name), dependsOn: [powerOn], reason: "waitForIP is set", provider: provider))
         }
     }
 }

@@ -22,9 +22,9 @@ enum InfraPlanner {
             let target = "provider.\(provider)"
             let reason = infra == nil ? "\(target) is used and its sandbox infrastructure is not prepared"
                 : "subnet\(subnets.count == 1 ? "" : "s") " + subnets.map(\.name).joined(separator: ", ") + " not prepared yet"
-            result[provider] = PlannedAction(type: .prepareInfra, target: target, reason: reason, provider: provider,
-                                             details: .prepare(cloud: infra == nil ? Topology.cloudCIDR(spec).description : nil,
-                                                               subnets: subnets, keys: infra == nil))
+            result[provider] = PlannedAction(.prepareInfra(InfraPreparation(provider: provider, cloud: infra == nil ? Topology.cloudCIDR(spec).description : nil,
+                                                                              subnets: subnets, createKeys: infra == nil)),
+                                             reason: reason, provider: provider)
         }
         return result
     }
@@ -34,9 +34,9 @@ enum InfraPlanner {
         for provider in state.infra.keys.sorted() {
             let subnets = state.networks.filter { $0.value.provider == provider && $0.value.subnetId != nil }.keys.sorted()
             if !uses(blueprint, topology, provider) {
-                b.add(PlannedAction(type: .cleanInfra, target: "provider.\(provider)", dependsOn: removals.byProvider[provider] ?? [],
+                b.add(PlannedAction(.cleanInfra(.sandbox(provider: provider, subnets: subnets)), dependsOn: removals.byProvider[provider] ?? [],
                                     reason: "the blueprint no longer uses provider.\(provider): its last app and network are gone",
-                                    provider: provider, details: .clean(all: true, subnets: subnets)))
+                                    provider: provider))
                 continue
             }
             for name in subnets {
@@ -46,10 +46,10 @@ enum InfraPlanner {
                     return nil
                 }()
                 guard desiredCIDR != recorded.cidr else { continue }
-                let id = b.add(PlannedAction(type: .cleanInfra, target: "network.\(name)", dependsOn: removals.bySubnet[name] ?? [],
+                let id = b.add(PlannedAction(.cleanInfra(.subnet(name)), dependsOn: removals.bySubnet[name] ?? [],
                                              reason: desiredCIDR == nil ? "network.\(name) was removed from the blueprint"
                                                  : "network.\(name) changes from \(recorded.cidr ?? "?") to \(desiredCIDR!)",
-                                             provider: provider, details: .clean(all: false, subnets: [name])))
+                                             provider: provider))
                 if desiredCIDR != nil, let prepare = prepares[provider] { b.addDependencies(prepare, on: [id]) }
             }
         }

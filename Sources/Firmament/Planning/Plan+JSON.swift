@@ -1,43 +1,93 @@
 /// The plan's JSON form, read by tools outside this repo and by `firm apply PLANFILE`. It holds
-/// no attribute values, so no secret can reach a plan file.
+/// no attribute values, so no secret can reach a plan file. It ends with a digest of everything
+/// before it, so an edited or truncated plan file is refused rather than applied.
 extension Plan {
     public var json: JSON {
-        [
-            "formatVersion": .int(Plan.formatVersion),
-            "blueprint": ["name": .string(blueprintName), "file": .string(blueprintFile), "digest": .string(blueprintDigest)],
-            "state": ["lineage": .string(lineage), "serial": .int(serial)],
-            "actions": .array(actions.map(\.json)),
-            "summary": .object(JSONObject(summary.map { ($0.0.rawValue, .int($0.1)) })),
-        ]
+        var o = body
+        o["digest"] = .string(Plan.digest(of: body))
+        return .object(o)
     }
 
-    /// Reads a saved plan file's JSON.
+    /// Everything but the digest.
+    private var body: JSONObject {
+        var blueprint = JSONObject([("name", .string(blueprintName)), ("file", .string(blueprintFile)), ("digest", .string(blueprintDigest))])
+        var state = JSONObject([("lineage", .string(lineage)), ("serial", .int(serial))])
+        if let location {
+            blueprint["path"] = .string(location.blueprint)
+            state["path"] = .string(location.state)
+        }
+        return JSONObject([
+            ("formatVersion", .int(Plan.formatVersion)),
+            ("blueprint", .object(blueprint)),
+            ("state", .object(state)),
+            ("actions", .array(actions.map(\.json))),
+            ("summary", summaryJSON),
+        ])
+    }
+
+    var summaryJSON: JSON { .object(JSONObject(summary.map { ($0.0.rawValue, .int($0.1)) })) }
+
+    static func digest(of body: JSONObject) -> String {
+        "sha256:" + SHA256.hex(JSON.object(body).compactText)
+    }
+
+    /// Reads a saved plan file's JSON, checking every field, every action, the order of the
+    /// dependencies and the digest.
     public static func decode(_ node: JSONNode, file: String) throws(PlanError) -> Plan {
         var c = DecodingContext(file: file)
-        let root = JSONPath()
-        let plan: Plan? = {
-            guard let f = c.members(of: node, at: root, allowed: ["formatVersion", "blueprint", "state", "actions", "summary"],
-                                    required: ["formatVersion", "blueprint", "state", "actions"]) else { return nil }
-            if let v = f["formatVersion"].flatMap({ c.int($0, at: root.key("formatVersion")) }), v != Plan.formatVersion {
-                c.report(root.key("formatVersion"), "plan format \(v) is not supported; expected \(Plan.formatVersion)", at: f["formatVersion"]!.position)
-                return nil
-            }
-            guard let b = f["blueprint"].flatMap({ c.members(of: $0, at: root.key("blueprint"), allowed: ["name", "file", "digest"], required: ["name", "file", "digest"]) }),
-                let name = b["name"].flatMap({ c.string($0, at: root.key("blueprint").key("name")) }),
-                let bfile = b["file"].flatMap({ c.string($0, at: root.key("blueprint").key("file")) }),
-                let digest = b["digest"].flatMap({ c.string($0, at: root.key("blueprint").key("digest")) }),
-                let s = f["state"].flatMap({ c.members(of: $0, at: root.key("state"), allowed: ["lineage", "serial"], required: ["lineage", "serial"]) }),
-                let lineage = s["lineage"].flatMap({ c.string($0, at: root.key("state").key("lineage")) }),
-                let serial = s["serial"].flatMap({ c.int($0, at: root.key("state").key("serial")) }),
-                let actionsNode = f["actions"], case .array(let items) = actionsNode.kind
-            else { return nil }
-            var actions: [PlannedAction] = []
-            for (i, item) in items.enumerated() {
-                if let action = PlannedAction.decode(item, root.key("actions").index(i), &c) { actions.append(action) }
-            }
-            return Plan(blueprintName: name, blueprintFile: bfile, blueprintDigest: digest, lineage: lineage, serial: serial, actions: actions)
-        }()
+        let plan = decodeFields(node, &c)
         guard let plan, c.diagnostics.isEmpty else { throw .invalid(c.diagnostics) }
+        return plan
+    }
+
+    private static func decodeFields(_ node: JSONNode, _ c: inout DecodingContext) -> Plan? {
+        let root = JSONPath()
+        guard let f = c.members(of: node, at: root, allowed: ["formatVersion", "blueprint", "state", "actions", "summary", "digest"],
+                                required: ["formatVersion", "blueprint", "state", "actions", "summary", "digest"]) else { return nil }
+        guard let v = f["formatVersion"].flatMap({ c.int($0, at: root.key("formatVersion"), in: 0...1_000_000) }) else { return nil }
+        if v != Plan.formatVersion {
+            c.report(root.key("formatVersion"), "plan format \(v) is not supported; expected \(Plan.formatVersion) (make the plan again with this firm)",
+                     at: f["formatVersion"]!.position)
+            return nil
+        }
+        let bp = root.key("blueprint"), sp = root.key("state")
+        guard let b = f["blueprint"].flatMap({ c.members(of: $0, at: bp, allowed: ["name", "file", "digest", "path"], required: ["name", "file", "digest", "path"]) }),
+            let name = b["name"].flatMap({ c.string($0, at: bp.key("name")) }),
+            let bfile = b["file"].flatMap({ c.string($0, at: bp.key("file")) }),
+            let blueprintDigest = b["digest"].flatMap({ c.string($0, at: bp.key("digest")) }),
+            let bpath = b["path"].flatMap({ c.string($0, at: bp.key("path")) }),
+            let s = f["state"].flatMap({ c.members(of: $0, at: sp, allowed: ["lineage", "serial", "path"], required: ["lineage", "serial", "path"]) }),
+            let lineage = s["lineage"].flatMap({ c.string($0, at: sp.key("lineage")) }),
+            let serial = s["serial"].flatMap({ c.int($0, at: sp.key("serial"), in: 0...State.maxSerial) }),
+            let spath = s["path"].flatMap({ c.string($0, at: sp.key("path")) }),
+            let actionsNode = f["actions"], let items = c.array(actionsNode, at: root.key("actions"))
+        else { return nil }
+        var actions: [PlannedAction] = []
+        var seen: Set<String> = []
+        for (i, item) in items.enumerated() {
+            let path = root.key("actions").index(i)
+            guard let action = PlannedAction.decode(item, path, &c) else { continue }
+            if !seen.insert(action.id).inserted {
+                c.report(path.key("id"), "action \(quoted(action.id)) appears twice", at: item.position)
+                continue
+            }
+            for dep in action.dependsOn where !seen.contains(dep) || dep == action.id {
+                c.report(path.key("dependsOn"), "\(quoted(dep)) is not an earlier action of this plan (actions come after what they depend on)",
+                         at: item.position)
+            }
+            actions.append(action)
+        }
+        guard c.diagnostics.isEmpty else { return nil }
+        let plan = Plan(blueprintName: name, blueprintFile: bfile, blueprintDigest: blueprintDigest, lineage: lineage, serial: serial,
+                        location: PlanLocation(blueprint: bpath, state: spath), actions: actions)
+        if let summary = f["summary"], summary.plain != plan.summaryJSON {
+            c.report(root.key("summary"), "the summary does not match the actions; the plan was edited", at: summary.position)
+            return nil
+        }
+        if let node = f["digest"], let stored = c.string(node, at: root.key("digest")), stored != Plan.digest(of: plan.body) {
+            c.report(root.key("digest"), "the plan's digest does not match its content; it was edited or damaged, so it is not applied", at: node.position)
+            return nil
+        }
         return plan
     }
 }
@@ -49,7 +99,7 @@ extension PlannedAction {
             ("dependsOn", .array(dependsOn.map(JSON.string))), ("reason", .string(reason)), ("provider", .string(provider)),
         ])
         if !changedFields.isEmpty { o["changedFields"] = .array(changedFields.map(JSON.string)) }
-        if let details = details.json { o["details"] = details }
+        if let details = kind.detailsJSON { o["details"] = details }
         return .object(o)
     }
 
@@ -57,76 +107,22 @@ extension PlannedAction {
         guard let f = c.members(of: node, at: path, allowed: ["id", "type", "target", "dependsOn", "reason", "provider", "changedFields", "details"],
                                 required: ["id", "type", "target", "dependsOn", "reason", "provider"]),
             let typeText = f["type"].flatMap({ c.choice($0, at: path.key("type"), ActionType.allCases.map(\.rawValue)) }),
-            let target = f["target"].flatMap({ c.string($0, at: path.key("target")) }),
+            let type = ActionType(rawValue: typeText),
+            let targetNode = f["target"], let target = c.string(targetNode, at: path.key("target")),
             let reason = f["reason"].flatMap({ c.string($0, at: path.key("reason")) }),
-            let provider = f["provider"].flatMap({ c.string($0, at: path.key("provider")) }),
-            let deps = f["dependsOn"]?.plain.arrayValue
+            let providerNode = f["provider"], let providerText = c.string(providerNode, at: path.key("provider")),
+            let provider = c.name(providerText, at: path.key("provider"), position: providerNode.position, what: "provider"),
+            let deps = f["dependsOn"].flatMap({ c.strings($0, at: path.key("dependsOn")) }),
+            let idNode = f["id"], let id = c.string(idNode, at: path.key("id"))
         else { return nil }
-        var details = ActionDetails.none
-        if let node = f["details"] {
-            guard let d = ActionDetails(node.plain) else {
-                c.report(path.key("details"), "expected the details of a \(typeText) action", at: node.position)
-                return nil
-            }
-            details = d
-        }
-        let action = PlannedAction(type: ActionType(rawValue: typeText)!, target: target, dependsOn: deps.compactMap(\.stringValue),
-                                   reason: reason, provider: provider, changedFields: f["changedFields"]?.plain.arrayValue?.compactMap(\.stringValue) ?? [],
-                                   details: details)
-        if let id = f["id"]?.plain.stringValue, id != action.id {
-            c.report(path.key("id"), "expected \(quoted(action.id)) for this type and target", at: f["id"]!.position)
+        let changed = f["changedFields"].flatMap { c.strings($0, at: path.key("changedFields")) } ?? []
+        guard let kind = ActionKind.decode(type, target: target, targetNode: targetNode, provider: provider, details: f["details"], path, &c) else {
             return nil
         }
-        return action
-    }
-}
-
-extension ActionDetails {
-    /// The JSON form, or nil for `.none`.
-    var json: JSON? {
-        switch self {
-        case .none: return nil
-        case .vlan(let network, let vlan, let mode): return ["network": .string(network), "vlan": .int(vlan), "mode": .string(mode.rawValue)]
-        case .subnets(let names): return ["subnets": .array(names.map(JSON.string))]
-        case .prepare(let cloud, let subnets, let keys):
-            var o = JSONObject()
-            if let cloud { o["cloud"] = .string(cloud) }
-            o["prepareSubnets"] = .array(subnets.map { ["name": .string($0.name), "cidr": .string($0.cidr), "public": .bool($0.isPublic)] })
-            o["createKeys"] = .bool(keys)
-            return .object(o)
-        case .clean(let all, let subnets): return ["all": .bool(all), "cleanSubnets": .array(subnets.map(JSON.string))]
-        }
-    }
-
-    init?(_ json: JSON) {
-        if let network = json["network"]?.stringValue, let vlan = json["vlan"]?.intValue,
-            let mode = json["mode"]?.stringValue.flatMap(PortMode.init(rawValue:)) {
-            self = .vlan(network: network, vlan: vlan, mode: mode)
-        } else if let names = json["subnets"]?.arrayValue {
-            self = .subnets(names.compactMap(\.stringValue))
-        } else if let subnets = json["prepareSubnets"]?.arrayValue, let keys = json["createKeys"]?.boolValue {
-            let planned = subnets.compactMap { s -> PlannedSubnet? in
-                guard let name = s["name"]?.stringValue, let cidr = s["cidr"]?.stringValue else { return nil }
-                return PlannedSubnet(name: name, cidr: cidr, isPublic: s["public"]?.boolValue ?? false)
-            }
-            self = .prepare(cloud: json["cloud"]?.stringValue, subnets: planned, keys: keys)
-        } else if let all = json["all"]?.boolValue, let subnets = json["cleanSubnets"]?.arrayValue {
-            self = .clean(all: all, subnets: subnets.compactMap(\.stringValue))
-        } else {
+        if id != kind.id {
+            c.report(path.key("id"), "expected \(quoted(kind.id)) for this type, target and details", at: idNode.position)
             return nil
         }
-    }
-}
-
-/// Why a saved plan cannot be used.
-public enum PlanError: Error, Equatable, CustomStringConvertible {
-    case invalid([Diagnostic])
-    case stale(String)
-
-    public var description: String {
-        switch self {
-        case .invalid(let d): d.map(\.description).joined(separator: "\n")
-        case .stale(let why): "stale plan: \(why); run `firm plan` again"
-        }
+        return PlannedAction(kind, dependsOn: deps, reason: reason, provider: provider, changedFields: changed)
     }
 }

@@ -1,23 +1,28 @@
 /// A DAG of actions computed from (blueprint, state), with a reason for each. Deterministic: the
 /// same inputs give the same plan, byte for byte once rendered as JSON.
 public struct Plan: Sendable, Equatable {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public var blueprintName: String
-    /// The blueprint file as the user named it, so that `firm apply PLANFILE` can find it.
+    /// The blueprint file as the user named it (plan output shows it this way).
     public var blueprintFile: String
     public var blueprintDigest: String
     public var lineage: String
     public var serial: Int
+    /// Where the state was when the plan was made, and where the blueprint was, both absolute,
+    /// so that `firm apply PLANFILE` from another folder still finds them (nil until saved).
+    public var location: PlanLocation?
     /// In dependency order: every action comes after the actions it depends on.
     public var actions: [PlannedAction]
 
-    public init(blueprintName: String, blueprintFile: String, blueprintDigest: String, lineage: String, serial: Int, actions: [PlannedAction]) {
+    public init(blueprintName: String, blueprintFile: String, blueprintDigest: String, lineage: String, serial: Int,
+                location: PlanLocation? = nil, actions: [PlannedAction]) {
         self.blueprintName = blueprintName
         self.blueprintFile = blueprintFile
         self.blueprintDigest = blueprintDigest
         self.lineage = lineage
         self.serial = serial
+        self.location = location
         self.actions = actions
     }
 
@@ -25,83 +30,35 @@ public struct Plan: Sendable, Equatable {
 
     /// Counts by action type, in the fixed order of `ActionType.allCases`.
     public var summary: [(ActionType, Int)] {
-        ActionType.allCases.map { type in (type, actions.filter { $0.type == type }.count) }
+        var counts: [ActionType: Int] = [:]
+        for action in actions { counts[action.type, default: 0] += 1 }
+        return ActionType.allCases.map { ($0, counts[$0] ?? 0) }
     }
 }
 
-/// What an action does.
+/// Where a saved plan's blueprint and state are: absolute paths (or, later, a backend URL).
+public struct PlanLocation: Sendable, Equatable {
+    public var blueprint: String
+    public var state: String
+
+    public init(blueprint: String, state: String) {
+        self.blueprint = blueprint
+        self.state = state
+    }
+}
+
+/// What an action does, by name: the `type` in plan JSON.
 public enum ActionType: String, Sendable, Equatable, CaseIterable {
     case deploy, delete, replace, powerOn, powerOff, refreshIP, connect, disconnect, prepareInfra, cleanInfra
 
     /// Whether actions of this type go to the provider in batches (ApplyConnectivityChanges).
     public var isConnectivity: Bool { self == .connect || self == .disconnect }
-}
 
-/// What an action needs beyond its type and target. Never a secret.
-public enum ActionDetails: Sendable, Equatable {
-    case none
-    /// connect / disconnect on L2: the network, its VLAN id and the port mode.
-    case vlan(network: String, vlan: Int, mode: PortMode)
-    /// deploy / replace on L3: the networks (subnets) to connect at deploy time.
-    case subnets([String])
-    /// prepareInfra: the cloud network (when new), the subnets to prepare, and whether to create keys.
-    case prepare(cloud: String?, subnets: [PlannedSubnet], keys: Bool)
-    /// cleanInfra: the whole sandbox infrastructure, or these subnets.
-    case clean(all: Bool, subnets: [String])
-}
-
-/// A subnet to prepare.
-public struct PlannedSubnet: Sendable, Equatable {
-    public var name: String
-    public var cidr: String
-    public var isPublic: Bool
-
-    public init(name: String, cidr: String, isPublic: Bool) {
-        self.name = name
-        self.cidr = cidr
-        self.isPublic = isPublic
-    }
-}
-
-/// One node of the plan's DAG.
-public struct PlannedAction: Sendable, Equatable {
-    /// Stable: `<type>:<target>`, such as `deploy:app.web`.
-    public var id: String
-    public var type: ActionType
-    /// An address such as `app.web`.
-    public var target: String
-    public var dependsOn: [String]
-    /// Why, in words for people.
-    public var reason: String
-    public var provider: String
-    /// For a replace: the fields whose change forced it, such as `deploymentPath.deploymentType`.
-    public var changedFields: [String]
-    public var details: ActionDetails
-
-    public init(type: ActionType, target: String, dependsOn: [String] = [], reason: String, provider: String, changedFields: [String] = [],
-                details: ActionDetails = .none) {
-        if case .vlan(let network, _, _) = details {
-            self.id = "\(type.rawValue):\(target):network.\(network)"
-        } else {
-            self.id = "\(type.rawValue):\(target)"
+    /// Whether actions of this type target one app (`app.NAME`).
+    public var targetsApp: Bool {
+        switch self {
+        case .prepareInfra, .cleanInfra: false
+        default: true
         }
-        self.type = type
-        self.target = target
-        self.dependsOn = dependsOn
-        self.reason = reason
-        self.provider = provider
-        self.changedFields = changedFields
-        self.details = details
-    }
-
-    /// The network of a connect or disconnect.
-    public var network: String? {
-        if case .vlan(let network, _, _) = details { return network }
-        return nil
-    }
-
-    /// The app name, for targets of the form `app.NAME`.
-    public var appName: String? {
-        target.hasPrefix("app.") ? String(target.dropFirst(4)) : nil
     }
 }

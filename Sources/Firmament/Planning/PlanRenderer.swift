@@ -16,26 +16,18 @@ public enum PlanRenderer {
 
     /// `+ deploy app.web`, `- delete app.old`, `-/+ replace app.db`, `~ power on app.web`.
     public static func line(_ action: PlannedAction) -> String {
-        switch action.type {
+        switch action.kind {
         case .deploy: "+ deploy \(action.target)"
         case .delete: "- delete \(action.target)"
         case .replace: "-/+ replace \(action.target)"
         case .powerOn: "~ power on \(action.target)"
         case .powerOff: "~ power off \(action.target)"
         case .refreshIP: "~ refresh IP \(action.target)"
-        case .connect, .disconnect:
-            if case .vlan(let network, let vlan, let mode) = action.details {
-                "~ \(action.type.rawValue) \(action.target) → network.\(network) (vlan \(vlan), \(mode.rawValue))"
-            } else {
-                "~ \(action.type.rawValue) \(action.target)"
-            }
-        case .prepareInfra:
-            if case .prepare(let cloud, let subnets, let keys) = action.details {
-                "+ prepare \(action.target) (" + ([cloud.map { "cloud \($0)" }, subnets.isEmpty ? nil : "subnets " + subnets.map(\.name).joined(separator: ", "),
-                                                    keys ? "keys" : nil].compactMap { $0 }.joined(separator: ", ")) + ")"
-            } else {
-                "+ prepare \(action.target)"
-            }
+        case .connect(_, let link), .disconnect(_, let link):
+            "~ \(action.type.rawValue) \(action.target) → network.\(link.network) (vlan \(link.vlan), \(link.mode.rawValue))"
+        case .prepareInfra(let p):
+            "+ prepare \(action.target) (" + ([p.cloud.map { "cloud \($0)" }, p.subnets.isEmpty ? nil : "subnets " + p.subnets.map(\.name).joined(separator: ", "),
+                                              p.createKeys ? "keys" : nil].compactMap { $0 }.joined(separator: ", ")) + ")"
         case .cleanInfra: "- clean \(action.target)"
         }
     }

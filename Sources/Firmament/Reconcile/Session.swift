@@ -79,8 +79,27 @@ public struct Session: Sendable {
         let settled = try await settle(refresh: refresh, parallelism: parallelism)
         var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed)
         plan.serial = settled.loaded.state.serial
+        plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
         return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan)
+    }
+
+    /// Where the blueprint and the state are, as absolute paths, for saved plans.
+    public var location: PlanLocation {
+        PlanLocation(blueprint: FilePaths.absolute(blueprintFile), state: FilePaths.absolute(paths.snapshot))
+    }
+
+    /// Checks that a saved plan was made for this blueprint file and this state.
+    public func checkPlace(_ plan: Plan) throws(PlanError) {
+        guard let recorded = plan.location else { return }
+        let here = location
+        if recorded.state != here.state {
+            throw .misplaced("it was made for the state \(recorded.state), and would be applied to \(here.state); "
+                + "pass --state \(recorded.state), or make a new plan")
+        }
+        if recorded.blueprint != here.blueprint {
+            throw .misplaced("it was made from the blueprint \(recorded.blueprint), not \(here.blueprint)")
+        }
     }
 
     /// The blueprint with no apps, networks or connectors: what `destroy` converges to.
@@ -100,40 +119,75 @@ public struct Session: Sendable {
         public let drift: [Refresher.Note]
     }
 
-    /// Locks the state for `operation`, then recovers and refreshes it durably.
-    public func open(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Writable {
-        let lock = try StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
-        StateStore.removeLeftovers(paths)
+    /// A locked state, recovered and refreshed in memory: nothing is written yet, so a command
+    /// can still refuse (a stale plan, a missing secret, a "no" at the prompt) having changed
+    /// nothing. `begin` makes it writable and records what settling found.
+    public struct Locked: Sendable {
+        public let lock: StateLock
+        public let loaded: StateStore.Loaded
+        /// The state with the changes below applied.
+        public let state: State
+        /// What recovery and refresh found, recorded by `begin`.
+        public let changes: [StateChange]
+        public let recovered: [Recovery.Finding]
+        public let drift: [Refresher.Note]
+    }
+
+    /// Locks the state for `operation`, then recovers and refreshes it in memory.
+    public func lockAndSettle(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Locked {
+        let lock = try await StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
         do {
             let loaded = try StateStore.load(paths, blueprint: blueprint.name, writer: true)
             try await validateProviders(loaded.state)
-            let recorder = try StateRecorder(loaded, paths: paths)
-            let (recoveryChanges, findings) = try await Recovery.recover(loaded.state, providers: providers)
-            if !recoveryChanges.isEmpty { try await recorder.record(recoveryChanges) }
+            var state = loaded.state
+            let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
+            for change in recoveryChanges { state.apply(change) }
+            var changes = recoveryChanges
             var notes: [Refresher.Note] = []
             if refresh {
-                let (changes, n) = try await Refresher.refresh(await recorder.state, providers: providers, parallelism: parallelism)
-                if !changes.isEmpty { try await recorder.record(changes) }
+                let (refreshChanges, n) = try await Refresher.refresh(state, providers: providers, parallelism: parallelism)
+                for change in refreshChanges { state.apply(change) }
+                changes += refreshChanges
                 notes = n
             }
-            return Writable(lock: lock, recorder: recorder, loadedSerial: loaded.state.serial, loadedLineage: loaded.state.lineage,
-                            warnings: loaded.warnings, recovered: findings, drift: notes)
+            return Locked(lock: lock, loaded: loaded, state: state, changes: changes, recovered: findings, drift: notes)
         } catch {
             lock.release()
             throw error
         }
     }
 
+    /// Opens the journal of a locked state and records what settling found, durably.
+    public func begin(_ locked: Locked) async throws -> Writable {
+        StateStore.removeLeftovers(paths)
+        let recorder = try StateRecorder(locked.loaded, paths: paths)
+        if !locked.changes.isEmpty { try await recorder.record(locked.changes) }
+        return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
+                        warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)
+    }
+
+    /// Locks the state for `operation`, then recovers and refreshes it durably.
+    public func open(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Writable {
+        let locked = try await lockAndSettle(operation: operation, lockTimeout: lockTimeout, refresh: refresh, parallelism: parallelism)
+        do {
+            return try await begin(locked)
+        } catch {
+            locked.lock.release()
+            throw error
+        }
+    }
+
     /// Checks that a saved plan still fits the state and this blueprint.
-    public func checkFresh(_ plan: Plan, _ writable: Writable) throws(PlanError) {
+    public func checkFresh(_ plan: Plan, _ locked: Locked) throws(PlanError) {
         if plan.blueprintDigest != blueprint.digest {
             throw .stale("the blueprint \(blueprintFile) changed since the plan was made")
         }
-        if plan.lineage != writable.loadedLineage {
-            throw .stale("the state's lineage is \(writable.loadedLineage), the plan was made for \(plan.lineage)")
+        let loaded = locked.loaded.state
+        if plan.lineage != loaded.lineage {
+            throw .stale("the state's lineage is \(loaded.lineage.isEmpty ? "empty (a new state)" : loaded.lineage), the plan was made for \(plan.lineage.isEmpty ? "a new state" : plan.lineage)")
         }
-        if plan.serial != writable.loadedSerial {
-            throw .stale("the state changed since the plan was made (serial \(plan.serial) then, \(writable.loadedSerial) now)")
+        if plan.serial != loaded.serial {
+            throw .stale("the state changed since the plan was made (serial \(plan.serial) then, \(loaded.serial) now)")
         }
     }
 

@@ -2,23 +2,48 @@ import Foundation
 
 /// Low-level file operations with the durability the state needs.
 public enum FileIO {
-    /// Reads a whole file; nil when it does not exist.
-    public static func read(_ path: String) throws(StateError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The largest state, journal or plan file read: far above 100,000 apps, far below memory.
+    public static let stateLimit = 1 << 30
+
+    /// Reads a whole state file; nil when it does not exist.
+    public static func read(_ path: String, limit: Int = stateLimit) throws(StateError) -> [UInt8]? {
+        do {
+            return try readRegular(path, limit: limit)
+        } catch .missing {
+            return nil
+        } catch {
+            throw .io(file: path, reason: error.description)
+        }
+    }
+
+    /// Reads a whole regular file of at most `limit` bytes. Its type and size are checked before
+    /// any byte is read, so a FIFO, a device or a huge file fails at once and says what it is;
+    /// a file that grows while it is read stops at the limit.
+    public static func readRegular(_ path: String, limit: Int) throws(FileReadProblem) -> [UInt8] {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw .io(file: path, reason: "cannot open: \(FileErrors.errno(errno))")
+            let code = errno
+            if code == ENOENT { throw .missing }
+            throw .failed("cannot open: \(FileErrors.errno(code))")
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .failed("cannot stat: \(FileErrors.errno(errno))") }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else { throw .notRegular(FileReadProblem.kind(type)) }
+        if info.st_size > limit { throw .tooLarge(size: Int(info.st_size), limit: limit) }
         var result: [UInt8] = []
+        result.reserveCapacity(Int(info.st_size))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(file: path, reason: "cannot read: \(FileErrors.errno(errno))")
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw .failed("cannot read: \(FileErrors.errno(errno))")
             }
             if n == 0 { return result }
+            if result.count + n > limit { throw .tooLarge(size: result.count + n, limit: limit) }
             result.append(contentsOf: chunk[0..<n])
         }
     }
@@ -81,5 +106,34 @@ public enum FileIO {
 
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
+    }
+}
+
+/// Why a file could not be read whole.
+public enum FileReadProblem: Error, Equatable, CustomStringConvertible {
+    case missing
+    /// A directory, FIFO, device or socket: what it is, in words.
+    case notRegular(String)
+    case tooLarge(size: Int, limit: Int)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .missing: "no such file"
+        case .notRegular(let kind): "it is \(kind), not a regular file"
+        case .tooLarge(let size, let limit): "it is \(size) bytes or more; the limit is \(limit)"
+        case .failed(let reason): reason
+        }
+    }
+
+    static func kind(_ type: mode_t) -> String {
+        switch type {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
     }
 }

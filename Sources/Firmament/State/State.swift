@@ -2,6 +2,8 @@
 /// that were started and whose outcome is not yet known.
 public struct State: Sendable, Equatable {
     public static let formatVersion = 1
+    /// The largest serial a state may carry: far beyond any real use, and far from overflow.
+    public static let maxSerial = 1 << 52
 
     /// Set when the state is created, and kept for its whole life.
     public var lineage: String

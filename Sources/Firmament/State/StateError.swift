@@ -41,11 +41,18 @@ public struct LockInfo: Sendable, Equatable {
          "created": .string(created), "version": .string(version)]
     }
 
-    init?(_ json: JSON) {
-        guard let id = json["id"]?.stringValue, let operation = json["operation"]?.stringValue,
-            let who = json["who"]?.stringValue, let pid = json["pid"]?.intValue, let created = json["created"]?.stringValue
+    /// Decodes a lock file, with every field checked; a pid must be a positive Int32.
+    static func decode(_ node: JSONNode, _ c: inout DecodingContext) -> LockInfo? {
+        let root = JSONPath()
+        let keys = ["id", "operation", "who", "pid", "created"]
+        guard let f = c.members(of: node, at: root, allowed: keys + ["version"], required: keys) else { return nil }
+        func string(_ key: String) -> String? { f[key].flatMap { c.string($0, at: root.key(key)) } }
+        guard let id = string("id"), let operation = string("operation"), let who = string("who"), let created = string("created"),
+            let pid = f["pid"].flatMap({ c.int($0, at: root.key("pid"), in: 1...Int(Int32.max)) }),
+            let pid32 = Int32(exactly: pid)
         else { return nil }
-        self.init(id: id, operation: operation, who: who, pid: Int32(pid), created: created, version: json["version"]?.stringValue ?? "")
+        let version = f["version"].flatMap { c.string($0, at: root.key("version")) } ?? ""
+        return LockInfo(id: id, operation: operation, who: who, pid: pid32, created: created, version: version)
     }
 
     public init(id: String, operation: String, who: String, pid: Int32, created: String, version: String) {

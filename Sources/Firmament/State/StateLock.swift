@@ -1,12 +1,16 @@
 import Foundation
 
-/// The exclusive lock on one state: an flock on `<state>.lock`, which the operating system
-/// releases when the holder dies, so a `kill -9` never leaves a stale lock. The file holds the
-/// holder's `LockInfo` so that a second caller can say who holds it.
+/// The exclusive lock on one state: an open-file-description lock (`F_OFD_SETLK`) on
+/// `<state>.lock`, which the operating system releases when the holder dies, so a `kill -9`
+/// never leaves a stale lock. The file holds the holder's `LockInfo` so that a second caller
+/// can say who holds it. Readers never take it: they probe it with `F_OFD_GETLK`, which
+/// can't make a writer's attempt fail.
 public final class StateLock: Sendable {
     public let info: LockInfo
     public let path: String
     private let fd: Int32
+    private let released = NSLockBox()
+    nonisolated(unsafe) private var isReleased = false
 
     private init(fd: Int32, path: String, info: LockInfo) {
         self.fd = fd
@@ -14,24 +18,32 @@ public final class StateLock: Sendable {
         self.info = info
     }
 
-    /// Takes the lock for `operation`, waiting up to `timeout` (nil: fail at once).
-    public static func acquire(_ paths: StatePaths, operation: String, timeout: Duration? = nil) throws(StateError) -> StateLock {
+    /// Takes the lock for `operation`, waiting up to `timeout` (nil: fail at once). The wait
+    /// sleeps as a task; no thread is parked.
+    public static func acquire(_ paths: StatePaths, operation: String, timeout: Duration? = nil) async throws -> StateLock {
         try FileIO.makeDirectory(paths.directory)
-        let fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd < 0 { throw .io(file: paths.lock, reason: "cannot open the lock file: \(FileErrors.errno(errno))") }
+        let fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 { throw StateError.io(file: paths.lock, reason: "cannot open the lock file: \(FileErrors.errno(errno))") }
         let deadline = ContinuousClock.now + (timeout ?? .zero)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno != EWOULDBLOCK && errno != EINTR {
-                let reason = FileErrors.errno(errno)
+        while true {
+            var request = OFDLock.request(F_WRLCK)
+            if fcntl(fd, OFDLock.set, &request) == 0 { break }
+            let code = errno
+            if code != EAGAIN && code != EACCES && code != EINTR {
                 close(fd)
-                throw .io(file: paths.lock, reason: "cannot lock: \(reason)")
+                throw StateError.io(file: paths.lock, reason: "cannot lock: \(FileErrors.errno(code))")
             }
             if ContinuousClock.now >= deadline {
-                let holder = readInfo(paths.lock)
+                let holder = try? readInfo(paths.lock)
                 close(fd)
-                throw .locked(file: paths.snapshot, holder: holder)
+                throw StateError.locked(file: paths.snapshot, holder: holder ?? nil)
             }
-            usleep(50_000)
+            do {
+                try await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+            } catch {
+                close(fd)
+                throw error
+            }
         }
         let info = LockInfo(id: UUIDText.random(), operation: operation, who: "\(userName())@\(ProcessInfo.processInfo.hostName)",
                             pid: getpid(), created: Timestamp.now(), version: FirmamentVersion.current)
@@ -41,22 +53,28 @@ public final class StateLock: Sendable {
         return StateLock(fd: fd, path: paths.lock, info: info)
     }
 
-    /// Whether some process holds the lock right now.
+    /// Whether some process holds the lock right now. Takes nothing.
     public static func isHeld(_ paths: StatePaths) -> Bool {
-        let fd = open(paths.lock, O_RDWR | O_CLOEXEC)
+        let fd = open(paths.lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            flock(fd, LOCK_UN)
-            return false
-        }
-        return errno == EWOULDBLOCK
+        var probe = OFDLock.request(F_WRLCK)
+        guard fcntl(fd, OFDLock.get, &probe) == 0 else { return false }
+        return probe.l_type != Int16(F_UNLCK)
     }
 
-    /// Who holds the lock at `path`, if anyone wrote it down.
-    public static func readInfo(_ path: String) -> LockInfo? {
-        guard let bytes = try? FileIO.read(path), let node = try? JSONReader.parse(bytes) else { return nil }
-        return LockInfo(node.plain)
+    /// Who holds the lock at `path`, if anyone wrote it down; throws when the file is damaged.
+    public static func readInfo(_ path: String) throws(StateError) -> LockInfo? {
+        guard let bytes = try FileIO.read(path, limit: 64 << 10), !bytes.isEmpty else { return nil }
+        let node: JSONNode
+        do { node = try JSONReader.parse(bytes, maxDepth: 8) } catch {
+            throw .corrupt(file: path, reason: "\(error.position): \(error.message)")
+        }
+        var context = DecodingContext(file: path)
+        guard let info = LockInfo.decode(node, &context), context.diagnostics.isEmpty else {
+            throw .corrupt(file: path, reason: context.diagnostics.map(\.description).joined(separator: "; "))
+        }
+        return info
     }
 
     /// What `force-unlock` found.
@@ -65,33 +83,59 @@ public final class StateLock: Sendable {
         case cleared(LockInfo?)
     }
 
-    /// Breaks the lock `id` if nobody holds it any more. A local lock is an flock that the OS
-    /// releases when its holder dies, so a held one belongs to a live process and is refused.
+    /// Breaks the lock `id` if nobody holds it any more. A local lock is one the OS releases
+    /// when its holder dies, so a held one belongs to a live process and is refused.
     public static func forceUnlock(_ paths: StatePaths, id: String) throws(StateError) -> ForceUnlockResult {
-        let info = readInfo(paths.lock)
+        let info: LockInfo?
+        do { info = try readInfo(paths.lock) } catch { info = nil }
         if let info, info.id != id {
             throw .io(file: paths.lock, reason: "the lock id is \(info.id), not \(id); nothing was changed")
         }
-        let fd = open(paths.lock, O_RDWR | O_CLOEXEC)
+        let fd = open(paths.lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         if fd < 0 { return .cleared(nil) }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        var request = OFDLock.request(F_WRLCK)
+        guard fcntl(fd, OFDLock.set, &request) == 0 else {
             throw .locked(file: paths.snapshot, holder: info)
         }
         ftruncate(fd, 0)
-        flock(fd, LOCK_UN)
         return .cleared(info)
     }
 
-    /// Releases the lock. Idempotent in effect: closing the descriptor releases the flock.
+    /// Releases the lock. Idempotent: a second call does nothing, so it can never close a
+    /// descriptor that was reused meanwhile.
     public func release() {
+        let first = released.withLock {
+            defer { isReleased = true }
+            return !isReleased
+        }
+        guard first else { return }
         ftruncate(fd, 0)
-        flock(fd, LOCK_UN)
         close(fd)
     }
 
     private static func userName() -> String {
         ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "uid\(getuid())"
+    }
+}
+
+/// Open-file-description locks over the whole file.
+enum OFDLock {
+    #if os(Linux)
+    static let get: Int32 = 36  // F_OFD_GETLK
+    static let set: Int32 = 37  // F_OFD_SETLK
+    #else
+    static let get: Int32 = F_GETLK
+    static let set: Int32 = F_SETLK
+    #endif
+
+    static func request(_ type: Int32) -> flock {
+        var request = flock()
+        request.l_type = Int16(type)
+        request.l_whence = Int16(SEEK_SET)
+        request.l_start = 0
+        request.l_len = 0
+        return request
     }
 }
 
