@@ -60,6 +60,13 @@ enum ApplyCommand {
         let summary = try await run.value
         Signals.shared.endApply()
         Terminal.out(Progress.summary(summary, destroy: destroy))
+        if let saveError = summary.saveError {
+            Terminal.err("""
+                firm: the results could not be compacted into a new snapshot: \(saveError)
+                Every result is safe in the journal \(session.paths.journal), and the next run reads it from there.
+                Fix the cause (free space, or the folder's permissions), then run `firm refresh \(session.blueprintFile)`, which compacts it.
+                """)
+        }
         if let code = Signals.shared.exitCode { throw Exit(code) }
         if !summary.succeeded { throw Exit(.failure) }
     }

@@ -10,6 +10,7 @@ enum PlanCommand {
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
+        if let running = preview.running { Terminal.err("note: " + running.text) }
         if args.flag("--json") {
             var json = preview.plan.json
             if case .object(var o) = json {

@@ -13,10 +13,10 @@ enum SimCommand {
         let clouds = try simulatedClouds(blueprint)
         switch (sub, p.count) {
         case ("list", 2):
-            try list(clouds, sandbox: blueprint.name, json: args.flag("--json"))
+            try await list(clouds, sandbox: blueprint.name, json: args.flag("--json"))
         case ("stop", 3), ("start", 3), ("delete", 3):
-            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
-            try cloud.mutate(sub, vmName: vm.vmName) { vm in
+            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
+            try await cloud.mutate(sub, vmName: vm.vmName) { vm in
                 if sub == "delete" { return false }
                 vm.status = sub == "stop" ? .stopped : .running
                 return true
@@ -24,23 +24,22 @@ enum SimCommand {
             Terminal.out("sim: \(sub == "delete" ? "deleted" : sub == "stop" ? "stopped" : "started") VM \(vm.vmName) of app.\(p[2]) outside Firmament.")
         case ("set-ip", 4):
             guard IPv4Address(p[3]) != nil else { throw UsageError(message: "\(quoted(p[3])) is not an IPv4 address", command: Help.sim) }
-            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
-            try cloud.mutate("set-ip", vmName: vm.vmName) { vm in
+            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
+            try await cloud.mutate("set-ip", vmName: vm.vmName) { vm in
                 vm.ip = p[3]
                 return true
             }
             Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
         case ("disconnect", 4):
-            let (cloud, vm) = try find(p[2], in: clouds, blueprint: blueprint)
+            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
             let vlan = try vlanOf(network: p[3], blueprint: blueprint, statePath: args.values["--state"])
-            var removed = false
-            try cloud.mutate("disconnect", vmName: vm.vmName) { vm in
-                removed = vm.vlans.removeValue(forKey: vlan) != nil
-                return true
-            }
-            guard removed else {
+            guard vm.vlans[vlan] != nil else {
                 Terminal.err("firm: sim: VM \(vm.vmName) of app.\(p[2]) is not on VLAN \(vlan) (network.\(p[3]))")
                 throw Exit(.failure)
+            }
+            try await cloud.mutate("disconnect", vmName: vm.vmName) { vm in
+                vm.vlans.removeValue(forKey: vlan)
+                return true
             }
             Terminal.out("sim: removed VM \(vm.vmName) of app.\(p[2]) from VLAN \(vlan) (network.\(p[3])) outside Firmament.")
         default:
@@ -67,10 +66,10 @@ enum SimCommand {
         }
     }
 
-    static func find(_ app: String, in clouds: [SimulatedCloud], blueprint: Blueprint) throws -> (SimulatedCloud, SimulatedVM) {
+    static func find(_ app: String, in clouds: [SimulatedCloud], blueprint: Blueprint) async throws -> (SimulatedCloud, SimulatedVM) {
         var matches: [(SimulatedCloud, SimulatedVM)] = []
         for cloud in clouds {
-            for vm in try cloud.allVMs() where vm.sandbox == blueprint.name && vm.app == app { matches.append((cloud, vm)) }
+            for vm in try await cloud.allVMs() where vm.sandbox == blueprint.name && vm.app == app { matches.append((cloud, vm)) }
         }
         guard matches.count == 1 else {
             Terminal.err("firm: sim: \(matches.isEmpty ? "no" : "\(matches.count)") VMs of app.\(app) in the simulated cloud of blueprint \(quoted(blueprint.name))")
@@ -79,11 +78,11 @@ enum SimCommand {
         return matches[0]
     }
 
-    static func list(_ clouds: [SimulatedCloud], sandbox: String, json: Bool) throws {
+    static func list(_ clouds: [SimulatedCloud], sandbox: String, json: Bool) async throws {
         var rows: [JSON] = []
         var lines: [String] = []
         for cloud in clouds {
-            for vm in try cloud.allVMs() {
+            for vm in try await cloud.allVMs() {
                 rows.append(["provider": .string(cloud.name), "vmName": .string(vm.vmName), "vmUuid": .string(vm.vmUuid), "app": .string(vm.app),
                              "sandbox": .string(vm.sandbox), "status": .string(vm.status.rawValue), "ip": .string(vm.ip),
                              "vlans": .array(vm.vlans.keys.sorted().map(JSON.int)), "subnets": .array(vm.subnets.map(JSON.string))])

@@ -19,7 +19,7 @@ enum Terminal {
     static func write(_ fd: Int32, _ text: String, addNewline: Bool = true) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        var bytes = Array(text.utf8)
+        var bytes = Array(printable(text).utf8)
         if addNewline && bytes.last != 0x0A { bytes.append(0x0A) }
         var offset = 0
         while offset < bytes.count {
@@ -31,6 +31,23 @@ enum Terminal {
             offset += n
         }
         return true
+    }
+
+    /// `text` with every control character but newline and tab shown as `\u{1b}`: text from
+    /// drivers (addresses, names, errors, stderr lines) can't move the cursor, clear the screen
+    /// or retitle the terminal.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isEscaped) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isEscaped(scalar) { out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars) } else { out.append(scalar) }
+        }
+        return String(out)
+    }
+
+    private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }

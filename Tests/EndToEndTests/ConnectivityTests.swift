@@ -20,7 +20,7 @@ struct ConnectivityTests {
     }
 
     @Test("the three-tier L2 lab: apply, change, apply, destroy; no VM or VLAN membership is left")
-    func l2Lifecycle() throws {
+    func l2Lifecycle() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         let text = try example("three-tier-l2.json")
@@ -28,7 +28,7 @@ struct ConnectivityTests {
         let apply = try firm.run(["apply", "lab.json", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.output)")
         let cloud = try world(firm, "lab", .l2)
-        var vms = try cloud.allVMs()
+        var vms = try await cloud.allVMs()
         #expect(vms.first { $0.app == "web" }?.vlans.keys.sorted() == [120])
         #expect(vms.first { $0.app == "app" }?.vlans.keys.sorted() == [100, 120])
         #expect(vms.first { $0.app == "db" }?.vlans.keys.sorted() == [100])
@@ -42,19 +42,19 @@ struct ConnectivityTests {
         #expect(Set(try actionIds(plan.stdout)) == ["disconnect:app.app:network.backend", "connect:app.app:network.backend",
                                                      "disconnect:app.db:network.backend", "connect:app.db:network.backend"])
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
-        vms = try cloud.allVMs()
+        vms = try await cloud.allVMs()
         #expect(vms.first { $0.app == "db" }?.vlans.keys.sorted() == [150])
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
 
         let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"])
         #expect(destroy.code == 0, "\(destroy.output)")
-        #expect(try cloud.allVMs().isEmpty)
+        #expect(try await cloud.allVMs().isEmpty)
         let state = try JSONReader.parse(firm.read("state/three-tier.state.json")!).plain
         #expect(state["networks"] == .object(JSONObject()))
     }
 
     @Test("the L3 sandbox: prepare, apply, add a subnet, remove one, destroy; no VM, subnet or key is left")
-    func l3Lifecycle() throws {
+    func l3Lifecycle() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         let text = try example("l3-sandbox.json")
@@ -63,10 +63,10 @@ struct ConnectivityTests {
         #expect(apply.code == 0, "\(apply.output)")
         #expect(apply.stdout.contains("+ prepare provider.sky (cloud 10.40.0.0/16, subnets dmz, private, keys)"))
         let cloud = try world(firm, "sky", .l3)
-        let infra = try cloud.infra(sandbox: "l3-sandbox")
+        let infra = try await cloud.infra(sandbox: "l3-sandbox")
         #expect(infra?.subnets.count == 2)
         #expect(infra?.keys.isEmpty == false)
-        let bastion = try cloud.allVMs().first { $0.app == "bastion" }
+        let bastion = try await cloud.allVMs().first { $0.app == "bastion" }
         #expect(CIDR("10.40.1.0/24")!.contains(IPv4Address(bastion!.ip)!))
         #expect(!bastion!.publicIp.isEmpty)
         let show = try firm.run(["show", "sky.json", "--json"])
@@ -85,13 +85,13 @@ struct ConnectivityTests {
                                                "replace:app.db", "powerOn:app.db", "cleanInfra:network.dmz"], "\(plan.output)")
         let second = try firm.run(["apply", "sky.json", "--auto-approve"])
         #expect(second.code == 0, "\(second.output)")
-        #expect(try cloud.infra(sandbox: "l3-sandbox")?.subnets.values.map(\.name).sorted() == ["data", "private"])
+        #expect(try await cloud.infra(sandbox: "l3-sandbox")?.subnets.values.map(\.name).sorted() == ["data", "private"])
         #expect(try firm.run(["plan", "sky.json", "--detailed-exitcode"]).code == 0)
 
         let destroy = try firm.run(["destroy", "sky.json", "--auto-approve"])
         #expect(destroy.code == 0, "\(destroy.output)")
-        #expect(try cloud.allVMs().isEmpty)
-        #expect(try cloud.infra(sandbox: "l3-sandbox") == nil)
+        #expect(try await cloud.allVMs().isEmpty)
+        #expect(try await cloud.infra(sandbox: "l3-sandbox") == nil)
         let state = try JSONReader.parse(firm.read("state/l3-sandbox.state.json")!).plain
         #expect(state["infra"] == .object(JSONObject()))
         #expect(state["networks"] == .object(JSONObject()))

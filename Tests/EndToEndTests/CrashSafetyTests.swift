@@ -44,11 +44,11 @@ enum Torture {
     }
 
     /// Checks that the world and the state agree exactly. Returns the problems found.
-    static func check(_ firm: FirmProcess, name: String = "torture") throws -> [String] {
+    static func check(_ firm: FirmProcess, name: String = "torture") async throws -> [String] {
         var problems: [String] = []
         let sim = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory)
         let sky = try SimulatedCloud(name: "sky", settings: SimulatedSettings(), connectivity: .l3, baseDirectory: firm.directory)
-        let world = try (sim.allVMs() + sky.allVMs()).filter { $0.sandbox == name }
+        let world = try await (sim.allVMs() + sky.allVMs()).filter { $0.sandbox == name }
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/\(name).state.json")), blueprint: name).state
         var appsInWorld: [String: Int] = [:]
         for vm in world { appsInWorld[vm.app, default: 0] += 1 }
@@ -65,7 +65,7 @@ enum Torture {
             problems.append("app.\(name) is in the state but its VM \(app.vmName) does not exist")
         }
         if !state.intents.isEmpty { problems.append("\(state.intents.count) intents left open") }
-        let infra = try sky.infra(sandbox: name)
+        let infra = try await sky.infra(sandbox: name)
         if (infra == nil) != (state.infra["sky"] == nil) { problems.append("the L3 infrastructure exists in \(infra == nil ? "the state only" : "the world only")") }
         return problems
     }
@@ -96,7 +96,7 @@ struct CrashSafetyTests {
 
             let again = try firm.run(command)
             #expect(again.code == 0, "round \(round) (seed \(seed), kill after \(delay) ms): \(again.output)")
-            let problems = try Torture.check(firm)
+            let problems = try await Torture.check(firm)
             #expect(problems.isEmpty, "round \(round) (seed \(seed), kill after \(delay) ms): \(problems)")
             let stateText = firm.read("state/torture.state.json") ?? ""
             #expect((try? JSONReader.parse(stateText)) != nil, "round \(round): the state file does not parse")
@@ -137,7 +137,7 @@ struct CrashSafetyTests {
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
         #expect(state.intents.isEmpty, "in-flight actions finished and were recorded")
         #expect(state.apps.count >= 4 && state.apps.count < 12, "the deploys in flight completed and nothing new started")
-        #expect(try Torture.check(firm, name: "slow").isEmpty, "every VM is in the state")
+        #expect(try await Torture.check(firm, name: "slow").isEmpty, "every VM is in the state")
         let again = try firm.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
         #expect(again.code == 0)
     }
@@ -162,7 +162,7 @@ struct CrashSafetyTests {
         firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: "{}", name: "slow"))
         let again = try firm.run(["apply", "slow.json", "--auto-approve"])
         #expect(again.code == 0, "\(again.output)")
-        #expect(try Torture.check(firm, name: "slow").isEmpty)
+        #expect(try await Torture.check(firm, name: "slow").isEmpty)
     }
 
     @Test("a second SIGINT exits at once, and the next run recovers what was in flight")
@@ -184,7 +184,7 @@ struct CrashSafetyTests {
         let again = try firm.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
         #expect(again.code == 0, "\(again.output)")
         #expect(again.stdout.contains("adopted VM"))
-        #expect(try Torture.check(firm, name: "slow").isEmpty)
+        #expect(try await Torture.check(firm, name: "slow").isEmpty)
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
         #expect(state.apps.count == 12)
     }

@@ -121,7 +121,7 @@ struct DriftTests {
     }
 
     @Test("firm refresh records what the providers report and changes nothing in the world")
-    func refresh() throws {
+    func refresh() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
@@ -134,7 +134,7 @@ struct DriftTests {
         let state = try JSONReader.parse(firm.read("state/lab.state.json")!).plain
         #expect(state["apps"]?["web"]?["address"] == "10.9.0.201")
         #expect(state["apps"]?["api"]?["power"] == "off")
-        let world = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+        let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
         #expect(world.first { $0.app == "api" }?.status == .stopped)
         #expect(try firm.run(["drift", "lab.json"]).code == 0)
     }
@@ -152,7 +152,7 @@ struct DriftTests {
         var fixed = false
         for _ in 0..<40 {
             try await Task.sleep(for: .milliseconds(100))
-            let world = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+            let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
             if world.first(where: { $0.app == "web" })?.status == .running { fixed = true; break }
         }
         #expect(fixed)

@@ -10,13 +10,13 @@ struct LifecycleTests {
         return (json["actions"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
     }
 
-    func worldVMs(_ firm: FirmProcess) throws -> [SimulatedVM] {
+    func worldVMs(_ firm: FirmProcess) async throws -> [SimulatedVM] {
         let cloud = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory)
-        return try cloud.allVMs()
+        return try await cloud.allVMs()
     }
 
     @Test("apply, no changes, change power and a deployment attribute, apply, destroy: state and world end empty")
-    func lifecycle() throws {
+    func lifecycle() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
@@ -25,8 +25,8 @@ struct LifecycleTests {
         let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
         #expect(apply.code == 0, "\(apply.output)")
         #expect(apply.stdout.contains("Apply complete"))
-        #expect(try worldVMs(firm).count == 3)
-        #expect(try worldVMs(firm).allSatisfy { $0.status == .running })
+        #expect(try await worldVMs(firm).count == 3)
+        #expect(try await worldVMs(firm).allSatisfy { $0.status == .running })
 
         let same = try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env)
         #expect(same.code == 0, "\(same.output)")
@@ -38,10 +38,10 @@ struct LifecycleTests {
         #expect(try actions(changed.stdout) == ["replace:app.db", "powerOn:app.db", "powerOff:app.web"])
         #expect(changed.stdout.contains("deploymentPath.deploymentType"))
 
-        let oldDB = try worldVMs(firm).first { $0.app == "db" }!.vmName
+        let oldDB = try await worldVMs(firm).first { $0.app == "db" }!.vmName
         let second = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
         #expect(second.code == 0, "\(second.output)")
-        let world = try worldVMs(firm)
+        let world = try await worldVMs(firm)
         #expect(world.count == 3)
         #expect(world.first { $0.app == "web" }?.status == .stopped)
         #expect(world.first { $0.app == "db" }?.vmName != oldDB)
@@ -49,7 +49,7 @@ struct LifecycleTests {
 
         let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
         #expect(destroy.code == 0, "\(destroy.output)")
-        #expect(try worldVMs(firm).isEmpty)
+        #expect(try await worldVMs(firm).isEmpty)
         let list = try firm.run(["state", "list", "lab.json"])
         #expect(list.code == 0)
         #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
@@ -137,14 +137,14 @@ struct LifecycleTests {
     }
 
     @Test("a missing secret stops the apply before anything changes")
-    func missingSecret() throws {
+    func missingSecret() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
         let result = try firm.run(["apply", "lab.json", "--auto-approve"], environment: ["LAB_DB_PASSWORD": ""].filter { _ in false })
         #expect(result.code == 1)
         #expect(result.stderr.contains("LAB_DB_PASSWORD"))
-        #expect(try worldVMs(firm).isEmpty)
+        #expect(try await worldVMs(firm).isEmpty)
     }
 
     @Test("changes made outside Firmament are planned back and fixed")
@@ -165,7 +165,7 @@ struct LifecycleTests {
     }
 
     @Test("two firm processes applying at once share one simulated world without corrupting it")
-    func sharedWorld() throws {
+    func sharedWorld() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         let latency = #"{"deploy": "1ms..5ms"}"#
@@ -179,9 +179,9 @@ struct LifecycleTests {
         let output = boxes.map { $0.text() }.joined()
         #expect(p1.terminationStatus == 0 && p2.terminationStatus == 0, "\(output)")
         for name in ["one", "two"] {
-            #expect(try Torture.check(firm, name: name).isEmpty)
+            #expect(try await Torture.check(firm, name: name).isEmpty)
         }
-        let sim = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+        let sim = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
         #expect(Set(sim.map(\.ip)).count == sim.count, "no address was handed out twice")
     }
 }

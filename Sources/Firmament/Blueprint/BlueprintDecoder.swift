@@ -130,11 +130,18 @@ public enum BlueprintDecoder {
         }
         let provider = fields["provider"].flatMap { providerReference($0, path.key("provider"), providers, &context) }
         let type = fields["deploymentType"].flatMap { context.string($0, at: path.key("deploymentType")) }
-        if let type, type.isEmpty, let node = fields["deploymentType"] {
-            context.report(path.key("deploymentType"), "expected a non-empty string", at: node.position)
+        var typeOK = type != nil
+        if let type, let node = fields["deploymentType"] {
+            if type.isEmpty || type.utf8.count > 256 {
+                context.report(path.key("deploymentType"), "expected a non-empty string of at most 256 bytes", at: node.position)
+                typeOK = false
+            } else if type.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+                context.report(path.key("deploymentType"), "expected no control characters or line breaks", at: node.position)
+                typeOK = false
+            }
         }
         let attributes = fields["attributes"].map { decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
-        guard let provider, let type, !type.isEmpty else { return nil }
+        guard let provider, let type, typeOK else { return nil }
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
 

@@ -2,7 +2,7 @@
 extension DriftReport {
     /// `{"inSync", "blueprint", "items": [{"kind", "target", "expected", "actual", "fix"}], "pending", "recovered"}`
     public var json: JSON {
-        [
+        var json: JSON = [
             "inSync": .bool(inSync),
             "blueprint": .string(blueprint),
             "items": .array(items.map { ["kind": .string($0.kind.rawValue), "target": .string($0.target), "expected": .string($0.expected),
@@ -10,6 +10,11 @@ extension DriftReport {
             "pending": .array(pending.map { ["target": .string($0.target), "action": .string($0.action), "reason": .string($0.reason)] }),
             "recovered": .array(recovered.map(JSON.string)),
         ]
+        if let running, case .object(var o) = json {
+            o["running"] = .string(running.text)
+            json = .object(o)
+        }
+        return json
     }
 
     /// One testcase per app and network (and per unmanaged VM), a failure per drift item, and
@@ -62,7 +67,7 @@ extension DriftReport {
 
     /// For people.
     public var text: String {
-        var out = ""
+        var out = running.map { $0.text + "\n\n" } ?? ""
         if !recovered.isEmpty {
             out += "Recovered from an interrupted run:\n" + recovered.map { "  * \($0)\n" }.joined() + "\n"
         }

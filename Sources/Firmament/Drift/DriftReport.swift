@@ -31,6 +31,8 @@ public struct DriftReport: Sendable, Equatable {
     public var recovered: [String]
     /// Every app and network address, for one JUnit testcase each.
     public var targets: [String]
+    /// Set when an apply was running during the check.
+    public var running: Session.RunningApply?
 
     /// Whether the world matches the state.
     public var inSync: Bool { items.isEmpty }
@@ -55,8 +57,11 @@ public enum DriftDetector {
                                     expected: note.expected, actual: note.actual, fix: fix)
         }
         let known = Set(refreshed.apps.values.map(\.vmUuid))
+        // VMs that a running apply is creating or deleting right now are not unmanaged.
+        let inFlight = Set(settled.running?.inFlight.map(\.vmName) ?? [])
         for name in session.providers.keys.sorted() {
-            for vm in try await session.providers[name]!.inventory(sandbox: session.blueprint.name) where !known.contains(vm.vmUuid) {
+            for vm in try await session.providers[name]!.inventory(sandbox: session.blueprint.name)
+            where !known.contains(vm.vmUuid) && !inFlight.contains(vm.vmName) {
                 items.append(DriftReport.Item(kind: .unmanaged, target: "vm.\(vm.vmName)", expected: "no VM",
                                               actual: "VM \(vm.vmName) (\(vm.vmUuid)) on provider \(name), tagged for app \(vm.appName)",
                                               fix: "none: Firmament does not delete VMs it did not record; delete it, or remove the tag"))
@@ -72,7 +77,7 @@ public enum DriftDetector {
         let targets = Set(session.blueprint.apps.keys.map { "app.\($0)" }).union(loaded.state.apps.keys.map { "app.\($0)" })
             .union(session.blueprint.networks.keys.map { "network.\($0)" })
         return DriftReport(blueprint: session.blueprint.name, blueprintFile: session.blueprintFile, items: items, pending: pending,
-                           recovered: findings.map(\.message), targets: targets.sorted())
+                           recovered: findings.map(\.message), targets: targets.sorted(), running: settled.running)
     }
 
     /// The first action of each target in a plan, as its type.

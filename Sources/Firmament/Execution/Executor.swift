@@ -156,8 +156,11 @@ public struct ExecutionSummary: Sendable {
     /// Set when the state could not be recorded: nothing more is started.
     public var fatal = false
     public var elapsed: Duration = .zero
+    /// Set when the results could not be compacted into a new snapshot afterwards; they are
+    /// safe in the journal.
+    public var saveError: String?
 
-    public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty }
+    public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty && saveError == nil }
 }
 
 /// What running one action came to.

@@ -2,6 +2,9 @@
 /// whose VM does not exist is forgotten; a delete is checked the same way. Nothing is asked of
 /// the user.
 public enum Recovery {
+    /// The deployment type recorded for a VM adopted from an intent that had no deployment path.
+    public static let unknownDeploymentType = "(unknown: adopted by recovery)"
+
     /// What recovery found for one intent.
     public struct Finding: Sendable, Equatable {
         public var intent: Intent
@@ -21,7 +24,11 @@ public enum Recovery {
             let found = try await provider.findByName(intent.vmName)
             switch intent.operation {
             case .deploy:
-                if let vm = found, let path = intent.deploymentPath {
+                if let vm = found {
+                    // An intent without its deployment path (hand-edited, or from an old firm)
+                    // still adopts the VM, so it can't leak; the unknown path makes the next plan
+                    // replace it, or delete it if the app is gone.
+                    let path = intent.deploymentPath ?? DeploymentPath(provider: intent.provider, deploymentType: Recovery.unknownDeploymentType)
                     var app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
                                        vmUuid: vm.vmUuid, address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress,
                                        power: vm.power ?? .off)
@@ -29,7 +36,9 @@ public enum Recovery {
                         app.connections[network] = Connection(subnetId: n.subnetId)
                     }
                     changes.append(.putApp(intent.app, app))
-                    findings.append(Finding(intent: intent, message: "adopted VM \(vm.vmName) (\(vm.vmUuid)) for app.\(intent.app), deployed by an interrupted run"))
+                    var message = "adopted VM \(vm.vmName) (\(vm.vmUuid)) for app.\(intent.app), deployed by an interrupted run"
+                    if intent.deploymentPath == nil { message += "; its intent recorded no deployment path, so the next plan replaces it" }
+                    findings.append(Finding(intent: intent, message: message))
                 } else {
                     findings.append(Finding(intent: intent, message: "an interrupted deploy of app.\(intent.app) created no VM (\(intent.vmName)); nothing to adopt"))
                 }

@@ -8,6 +8,8 @@ public struct Session: Sendable {
     public let blueprintFile: String
     public let paths: StatePaths
     public let providers: [String: any CloudProvider]
+    /// Every secret value known to this run, redacted from whatever drivers return.
+    public let secrets: Secrets
 
     /// Loads and validates the blueprint, then starts its drivers.
     /// `driverLog` receives the lines process drivers write on stderr (for `-v`).
@@ -21,7 +23,9 @@ public struct Session: Sendable {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
         self.paths = StatePaths.resolve(statePath, blueprint: blueprint.name)
-        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, driverLog: driverLog)
+        let secrets = Secrets(blueprint.secretValues { ProcessInfo.processInfo.environment[$0] })
+        self.secrets = secrets
+        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, secrets: secrets, driverLog: driverLog)
     }
 
     /// What a plan found before planning: recovered intents and refresh differences.
@@ -31,6 +35,7 @@ public struct Session: Sendable {
         public var recovered: [Recovery.Finding]
         public var drift: [Refresher.Note]
         public var plan: Plan
+        public var running: RunningApply?
     }
 
     /// Shuts every driver down (a process driver's child exits).
@@ -55,15 +60,50 @@ public struct Session: Sendable {
         public var refreshed: State
         public var findings: [Recovery.Finding]
         public var notes: [Refresher.Note]
+        /// Set when another firm holds the lock: its open intents are in flight, not crashed.
+        public var running: RunningApply?
+    }
+
+    /// An apply (or other writer) running while a reader looks at the state.
+    public struct RunningApply: Sendable, Equatable {
+        /// Who holds the lock, when its file can be read.
+        public var holder: LockInfo?
+        /// Its open intents: provider calls in flight right now.
+        public var inFlight: [Intent]
+
+        /// One paragraph for people.
+        public var text: String {
+            var out = "An apply is running"
+            if let h = holder { out += " (\(h.operation) by \(h.who), pid \(h.pid), since \(h.created))" }
+            out += ": this reflects the state as it was a moment ago"
+            if !inFlight.isEmpty {
+                let list = inFlight.map { "\($0.operation.rawValue) app.\($0.app)" }
+                out += "; \(inFlight.count) provider call\(inFlight.count == 1 ? " is" : "s are") in flight, not interrupted: "
+                    + list.prefix(10).joined(separator: ", ") + (list.count > 10 ? ", …" : "")
+            }
+            return out + "."
+        }
     }
 
     /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
     public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
         let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+        secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
         var recovered = loaded.state
-        let (recoveryChanges, findings) = try await Recovery.recover(recovered, providers: providers)
-        for change in recoveryChanges { recovered.apply(change) }
+        // While another firm holds the lock, its open intents are calls in flight: they are
+        // neither recovered nor presented as interrupted.
+        var running: RunningApply?
+        var findings: [Recovery.Finding] = []
+        if StateLock.isHeld(paths) {
+            let holder: LockInfo?
+            do { holder = try StateLock.readInfo(paths.lock) } catch { holder = nil }
+            running = RunningApply(holder: holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! })
+        } else {
+            let (recoveryChanges, found) = try await Recovery.recover(recovered, providers: providers)
+            for change in recoveryChanges { recovered.apply(change) }
+            findings = found
+        }
         var refreshed = recovered
         var notes: [Refresher.Note] = []
         if refresh {
@@ -71,7 +111,7 @@ public struct Session: Sendable {
             for change in changes { refreshed.apply(change) }
             notes = n
         }
-        return Settled(loaded: loaded, recovered: recovered, refreshed: refreshed, findings: findings, notes: notes)
+        return Settled(loaded: loaded, recovered: recovered, refreshed: refreshed, findings: findings, notes: notes, running: running)
     }
 
     /// Settles the state in memory (no lock, no writes) and plans.
@@ -81,7 +121,8 @@ public struct Session: Sendable {
         plan.serial = settled.loaded.state.serial
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
-        return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan)
+        return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan,
+                       running: settled.running)
     }
 
     /// Where the blueprint and the state are, as absolute paths, for saved plans.
@@ -138,6 +179,7 @@ public struct Session: Sendable {
         let lock = try await StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
         do {
             let loaded = try StateStore.load(paths, blueprint: blueprint.name, writer: true)
+            secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)
             var state = loaded.state
             let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
@@ -195,9 +237,16 @@ public struct Session: Sendable {
     public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
                         environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
+        secrets.add(blueprint.secretValues(environment))
         let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment)
-        let summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
-        if !summary.fatal { try await finish(writable, blueprint: blueprintForRun ?? blueprint) }
+        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
+        if !summary.fatal {
+            // Every result is already durable in the journal; a snapshot that can't be written
+            // (full disk, read-only folder) loses nothing, and the summary must still be shown.
+            do { try await finish(writable, blueprint: blueprintForRun ?? blueprint) } catch let error as StateError {
+                summary.saveError = "\(error)"
+            }
+        }
         await writable.recorder.close()
         return summary
     }

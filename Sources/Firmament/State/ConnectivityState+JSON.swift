@@ -13,7 +13,7 @@ extension NetworkState {
         guard let f = c.members(of: node, at: path, allowed: ["provider", "vlan", "cidr", "subnetId", "public"], required: ["provider"]),
             let provider = f["provider"].flatMap({ c.string($0, at: path.key("provider")) })
         else { return nil }
-        return NetworkState(provider: provider, vlan: f["vlan"].flatMap { c.int($0, at: path.key("vlan")) },
+        return NetworkState(provider: provider, vlan: f["vlan"].flatMap { c.int($0, at: path.key("vlan"), in: 1...4094) },
                             cidr: f["cidr"].flatMap { c.string($0, at: path.key("cidr")) },
                             subnetId: f["subnetId"].flatMap { c.string($0, at: path.key("subnetId")) },
                             isPublic: f["public"].flatMap { c.bool($0, at: path.key("public")) } ?? false)
@@ -34,7 +34,7 @@ extension Connection {
         guard let f = c.members(of: node, at: path, allowed: ["vlan", "mode", "interface", "subnetId"], required: ["interface"]),
             let interface = f["interface"].flatMap({ c.string($0, at: path.key("interface")) })
         else { return nil }
-        return Connection(vlan: f["vlan"].flatMap { c.int($0, at: path.key("vlan")) },
+        return Connection(vlan: f["vlan"].flatMap { c.int($0, at: path.key("vlan"), in: 1...4094) },
                           mode: f["mode"].flatMap { c.choice($0, at: path.key("mode"), ["access", "trunk"]) }.flatMap(PortMode.init(rawValue:)),
                           interface: interface, subnetId: f["subnetId"].flatMap { c.string($0, at: path.key("subnetId")) })
     }

@@ -60,6 +60,7 @@ public enum Journal {
                 throw .corrupt(file: file, reason: "journal line \(number + 1) is damaged (checksum or JSON)")
             }
             if number == 0 {
+                if let version = record.plain["journal"]?.intValue, version > formatVersion { throw .newer(file: file, version: version) }
                 guard let lineage = record.plain["lineage"]?.stringValue, let blueprint = record.plain["blueprint"]?.stringValue,
                     record.plain["journal"]?.intValue == formatVersion
                 else { throw .corrupt(file: file, reason: "the journal has no valid header") }

@@ -24,20 +24,39 @@ extension State {
             return nil
         }
         guard let lineage = fields["lineage"].flatMap({ context.string($0, at: path.key("lineage")) }),
-            let serial = fields["serial"].flatMap({ context.int($0, at: path.key("serial")) }),
+            let serial = fields["serial"].flatMap({ context.int($0, at: path.key("serial"), in: 0...State.maxSerial) }),
             let blueprint = fields["blueprint"].flatMap({ context.string($0, at: path.key("blueprint")) })
         else { return nil }
         var state = State(lineage: lineage, serial: serial, blueprint: blueprint)
-        for (name, _, value) in fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? [] {
-            if let app = AppState.decode(value, path.key("apps").key(name), &context) { state.apps[name] = app }
+        if let node = fields["blueprint"] { _ = context.name(blueprint, at: path.key("blueprint"), position: node.position, what: "blueprint") }
+        var vmNames: [String: String] = [:], vmUuids: [String: String] = [:]
+        for (name, position, value) in fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? [] {
+            guard context.name(name, at: path.key("apps").key(name), position: position, what: "app") != nil,
+                let app = AppState.decode(value, path.key("apps").key(name), &context)
+            else { continue }
+            // Two apps on one VM would let a change to one delete the other's VM.
+            if let other = vmNames[app.vmName] {
+                context.report(path.key("apps").key(name).key("vmName"), "app.\(other) has the same VM name \(quoted(app.vmName))", at: value.position)
+            }
+            if !app.vmUuid.isEmpty, let other = vmUuids[app.vmUuid] {
+                context.report(path.key("apps").key(name).key("vmUuid"), "app.\(other) has the same VM uuid \(quoted(app.vmUuid))", at: value.position)
+            }
+            vmNames[app.vmName] = name
+            if !app.vmUuid.isEmpty { vmUuids[app.vmUuid] = name }
+            state.apps[name] = app
         }
         for (id, _, value) in fields["intents"].flatMap({ context.entries(of: $0, at: path.key("intents"), what: "an object of intents") }) ?? [] {
-            if let intent = Intent.decode(value, path.key("intents").key(id), &context) { state.intents[id] = intent }
+            if let intent = Intent.decode(value, path.key("intents").key(id), &context) {
+                _ = context.name(intent.app, at: path.key("intents").key(id).key("app"), position: value.position, what: "app")
+                state.intents[id] = intent
+            }
         }
-        for (name, _, value) in fields["networks"].flatMap({ context.entries(of: $0, at: path.key("networks"), what: "an object of networks") }) ?? [] {
+        for (name, position, value) in fields["networks"].flatMap({ context.entries(of: $0, at: path.key("networks"), what: "an object of networks") }) ?? [] {
+            guard context.name(name, at: path.key("networks").key(name), position: position, what: "network") != nil else { continue }
             if let network = NetworkState.decode(value, path.key("networks").key(name), &context) { state.networks[name] = network }
         }
-        for (name, _, value) in fields["infra"].flatMap({ context.entries(of: $0, at: path.key("infra"), what: "an object of providers") }) ?? [] {
+        for (name, position, value) in fields["infra"].flatMap({ context.entries(of: $0, at: path.key("infra"), what: "an object of providers") }) ?? [] {
+            guard context.name(name, at: path.key("infra").key(name), position: position, what: "provider") != nil else { continue }
             if let infra = InfraState.decode(value, path.key("infra").key(name), &context) { state.infra[name] = infra }
         }
         return state
@@ -76,6 +95,7 @@ extension AppState {
             return [:]
         }
         guard let provider = string("provider"), let vmName = string("vmName"), let vmUuid = string("vmUuid"),
+            context.name(provider, at: path.key("provider"), position: f["provider"]?.position, what: "provider") != nil,
             let powerText = f["power"].flatMap({ context.choice($0, at: path.key("power"), ["on", "off"]) }),
             let pathNode = f["deploymentPath"],
             let deploymentPath = decodePath(pathNode, path.key("deploymentPath"), &context)
@@ -129,3 +149,18 @@ extension Intent {
     }
 }
 
+
+extension State {
+    /// A description of two apps that share a VM name or uuid, if any do.
+    func sharedVM() -> String? {
+        var names: [String: String] = [:], uuids: [String: String] = [:]
+        for name in apps.keys.sorted() {
+            let app = apps[name]!
+            if let other = names[app.vmName] { return "apps.\(name): app.\(other) has the same VM name \(quoted(app.vmName))" }
+            if !app.vmUuid.isEmpty, let other = uuids[app.vmUuid] { return "apps.\(name): app.\(other) has the same VM uuid \(quoted(app.vmUuid))" }
+            names[app.vmName] = name
+            if !app.vmUuid.isEmpty { uuids[app.vmUuid] = name }
+        }
+        return nil
+    }
+}

@@ -17,7 +17,7 @@ extension StateChange {
     static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> (serial: Int, change: StateChange)? {
         let path = JSONPath()
         guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name"], required: ["serial", "op"]),
-            let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial")) }),
+            let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial"), in: 1...State.maxSerial) }),
             let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra"]) })
         else { return nil }
         func need(_ key: String) -> JSONNode? {
@@ -25,13 +25,18 @@ extension StateChange {
             context.report(path, "missing required key \(quoted(key))", at: node.position)
             return nil
         }
+        /// A name member, checked against the name rule.
+        func named(_ key: String, _ what: String) -> String? {
+            guard let n = need(key), let s = context.string(n, at: path.key(key)) else { return nil }
+            return context.name(s, at: path.key(key), position: n.position, what: what)
+        }
         switch op {
         case "putApp":
-            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }),
+            guard let name = named("app", "app"),
                 let app = need("value").flatMap({ AppState.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putApp(name, app))
         case "removeApp":
-            guard let name = need("app").flatMap({ context.string($0, at: path.key("app")) }) else { return nil }
+            guard let name = named("app", "app") else { return nil }
             return (serial, .removeApp(name))
         case "beginIntent":
             guard let intent = need("value").flatMap({ Intent.decode($0, path.key("value"), &context) }) else { return nil }
@@ -40,15 +45,15 @@ extension StateChange {
             guard let id = need("id").flatMap({ context.string($0, at: path.key("id")) }) else { return nil }
             return (serial, .endIntent(id))
         case "putNetwork":
-            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }),
+            guard let name = named("name", "network"),
                 let n = need("value").flatMap({ NetworkState.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putNetwork(name, n))
         case "putInfra":
-            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }),
+            guard let name = named("name", "provider"),
                 let i = need("value").flatMap({ InfraState.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putInfra(name, i))
         default:
-            guard let name = need("name").flatMap({ context.string($0, at: path.key("name")) }) else { return nil }
+            guard let name = named("name", op == "removeNetwork" ? "network" : "provider") else { return nil }
             return (serial, op == "removeNetwork" ? .removeNetwork(name) : .removeInfra(name))
         }
     }

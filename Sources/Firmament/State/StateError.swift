@@ -6,13 +6,17 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
     case locked(file: String, holder: LockInfo?)
     /// Reading or writing failed.
     case io(file: String, reason: String)
+    /// The state was written by a newer firm, in a format this one does not read.
+    case newer(file: String, version: Int)
     /// The state belongs to another blueprint.
     case wrongBlueprint(file: String, expected: String, found: String)
 
     public var description: String {
         switch self {
         case .corrupt(let file, let reason):
-            "\(file): the state is corrupt and was left untouched: \(reason)\n(the last good state is kept in \(file).backup; restore it, or move the file away)"
+            "\(file): the state is damaged and was left untouched: \(reason)"
+        case .newer(let file, let version):
+            "\(file): a newer firm wrote this state (format \(version); this firm \(FirmamentVersion.current) reads format \(State.formatVersion)); it was left untouched: use that firm, or a newer one"
         case .locked(let file, let holder):
             if let h = holder {
                 "\(file): the state is locked by \(h.who) (pid \(h.pid)) since \(h.created) for '\(h.operation)' (lock id \(h.id))"

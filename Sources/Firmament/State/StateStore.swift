@@ -22,21 +22,30 @@ public enum StateStore {
         var state: State?
         if let bytes = try FileIO.read(paths.snapshot) {
             let node: JSONNode
-            do { node = try JSONReader.parse(bytes, maxDepth: 64) } catch {
-                throw .corrupt(file: paths.snapshot, reason: "\(error.position): \(error.message)")
+            do { node = try JSONReader.parse(bytes) } catch {
+                throw corrupt(paths, file: paths.snapshot, "\(error.position): \(error.message)")
+            }
+            if let version = node.plain["version"]?.intValue, version > State.formatVersion {
+                throw .newer(file: paths.snapshot, version: version)
             }
             var context = DecodingContext(file: paths.snapshot)
             guard let decoded = State.decode(node, &context), context.diagnostics.isEmpty else {
-                throw .corrupt(file: paths.snapshot, reason: context.diagnostics.map(\.description).joined(separator: "; "))
+                throw corrupt(paths, file: paths.snapshot, context.diagnostics.map(\.description).joined(separator: "\n  "))
             }
             state = decoded
         }
         var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil, journalLength: 0, journalHasRecords: false, warnings: [])
-        if let bytes = try FileIO.read(paths.journal), let journal = try Journal.parse(bytes, file: paths.journal) {
+        let journalBytes = try FileIO.read(paths.journal)
+        let parsed: Journal.Contents?
+        do { parsed = try journalBytes.flatMap { bytes throws(StateError) in try Journal.parse(bytes, file: paths.journal) } } catch {
+            if case .corrupt(let file, let reason) = error { throw corrupt(paths, file: file, reason) }
+            throw error
+        }
+        if let journal = parsed {
             if state == nil {
                 loaded.state = State(lineage: journal.lineage, blueprint: journal.blueprint)
             } else if journal.lineage != loaded.state.lineage {
-                throw .corrupt(file: paths.journal, reason: "the journal belongs to lineage \(journal.lineage), the snapshot to \(loaded.state.lineage)")
+                throw corrupt(paths, file: paths.journal, "the journal belongs to lineage \(journal.lineage), the snapshot to \(loaded.state.lineage)")
             }
             loaded.existed = true
             loaded.journalLength = journal.validLength
@@ -49,10 +58,26 @@ public enum StateStore {
             // half written: that is no damage, so it is ignored quietly.
             if let tail = journal.droppedTail, writer || !StateLock.isHeld(paths) { loaded.warnings.append(tail) }
         }
+        if let problem = loaded.state.sharedVM() {
+            throw corrupt(paths, file: loaded.journalHasRecords ? paths.journal : paths.snapshot, problem)
+        }
         if let blueprint, loaded.state.blueprint != blueprint {
             throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
         }
         return loaded
+    }
+
+    /// A corrupt-state error whose advice names only files that exist.
+    static func corrupt(_ paths: StatePaths, file: String, _ reason: String) -> StateError {
+        var advice: String
+        if FileIO.exists(paths.backup) {
+            advice = "the previous good snapshot is \(paths.backup): move \(file) away"
+            if file == paths.snapshot { advice += " and copy the backup to \(paths.snapshot)" }
+            advice += ", then run `firm plan`; changes since that snapshot are lost from the state (`firm drift` shows any VM that is then unmanaged)"
+        } else {
+            advice = "there is no backup yet (one is kept from the first compaction on): fix the file by hand, or move it away to start from an empty state; `firm drift` then shows any VM the state no longer knows"
+        }
+        return .corrupt(file: file, reason: reason + "\n(" + advice + ")")
     }
 
     /// Writes `state` as the new snapshot (keeping the old one as `.backup`) and starts an empty

@@ -21,7 +21,7 @@ actor DriverConnection {
     let initializeParams: @Sendable () throws -> JSON
 
     private var process: Process?
-    private var stdin: FileHandle?
+    private var stdin: DriverWriter?
     private var generation = 0
     private var starts = 0
     private var starting: Task<JSON, any Error>?
@@ -94,7 +94,7 @@ actor DriverConnection {
             throw self.error("start", "cannot start it: \(error.localizedDescription)")
         }
         self.process = process
-        self.stdin = input.fileHandleForWriting
+        self.stdin = DriverWriter(input.fileHandleForWriting)
         log.startReading(errors.fileHandleForReading.fileDescriptor)
         let (stream, continuation) = AsyncStream.makeStream(of: DriverOutput.Event.self)
         DriverOutput.startReading(output.fileHandleForReading.fileDescriptor, into: continuation)
@@ -118,7 +118,8 @@ actor DriverConnection {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSON, any Error>) in
                 pending[id] = (method, continuation)
-                guard let stdin, (try? stdin.write(contentsOf: Data((request.compactText + "\n").utf8))) != nil else {
+                // Queued, never written here: a driver that stops reading can't block the actor.
+                guard let stdin, stdin.write(Array((request.compactText + "\n").utf8)) else {
                     finish(id, .failure(error(method, "cannot write to its stdin (it has exited)")))
                     return
                 }
@@ -153,7 +154,7 @@ actor DriverConnection {
 
     private func notifyCancel(_ id: Int) {
         let note: JSON = ["jsonrpc": "2.0", "method": "$/cancel", "params": ["id": .int(id)]]
-        try? stdin?.write(contentsOf: Data((note.compactText + "\n").utf8))
+        stdin?.write(Array((note.compactText + "\n").utf8))
     }
 
     private func handle(_ event: DriverOutput.Event, generation gen: Int) {
@@ -193,6 +194,7 @@ actor DriverConnection {
                 return p.terminationReason == .uncaughtSignal ? "was killed by signal \(p.terminationStatus)" : "exited with status \(p.terminationStatus)"
             } ?? "exited"
             process = nil
+            stdin?.abandon()
             stdin = nil
             hello = nil
             failAll("\(status) before answering")
@@ -208,7 +210,7 @@ actor DriverConnection {
     /// Stops the driver process; the next call starts it again.
     private func stop(_ reason: String?) {
         if let reason { log.add("firm: stopping the driver: \(reason)") }
-        try? stdin?.close()
+        stdin?.abandon()
         process?.terminate()
         process = nil
         stdin = nil
@@ -218,7 +220,7 @@ actor DriverConnection {
 
     /// Closes the driver's stdin, which asks it to exit.
     func shutdown() {
-        try? stdin?.close()
+        stdin?.close()
         stdin = nil
     }
 

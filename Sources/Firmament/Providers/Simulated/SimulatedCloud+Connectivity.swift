@@ -34,7 +34,7 @@ extension SimulatedCloud {
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
         try await enter("applyConnectivityChanges", app: "")
         let failing = settings.failures["applyConnectivityChanges"] ?? []
-        return try transact("applyConnectivityChanges") { world in
+        return try await transact("applyConnectivityChanges") { world in
             changes.map { change in
                 if failing.contains(change.app.appName) {
                     return VLANResult(actionId: change.actionId, success: false, errorMessage: "injected failure for app \(quoted(change.app.appName))")
@@ -63,7 +63,7 @@ extension SimulatedCloud {
         try await enter("prepareSandboxInfra", app: "")
         let providerName = name
         let defaultCIDR = settings.cidr
-        return try transact("prepareSandboxInfra") { world in
+        return try await transact("prepareSandboxInfra") { world in
             let fail = { (message: String) in ProviderError(provider: providerName, operation: "prepareSandboxInfra", message: message) }
             var infra = world.infra(request.sandbox)
                 ?? SimulatedInfra(sandbox: request.sandbox, networkId: "net-" + UUIDText.hex(12), cidr: request.cloudCIDR ?? defaultCIDR.description)
@@ -97,7 +97,7 @@ extension SimulatedCloud {
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
         try await enter("cleanSandboxInfra", app: "")
         let providerName = name
-        try transact("cleanSandboxInfra") { world in
+        try await transact("cleanSandboxInfra") { world in
             guard var infra = world.infra(request.sandbox) else { return }
             let fail = { (message: String) in ProviderError(provider: providerName, operation: "cleanSandboxInfra", message: message) }
             let vms = world.vms.values.filter { $0.sandbox == request.sandbox }
@@ -115,7 +115,7 @@ extension SimulatedCloud {
     }
 
     /// The sandbox infrastructure as the simulated cloud holds it.
-    public func infra(sandbox: String) throws -> SimulatedInfra? {
-        try transact("list") { world in world.infra(sandbox) }
+    public func infra(sandbox: String) async throws -> SimulatedInfra? {
+        try await transact("list") { world in world.infra(sandbox) }
     }
 }

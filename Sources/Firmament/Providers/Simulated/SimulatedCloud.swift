@@ -29,9 +29,9 @@ public struct SimulatedCloud: CloudProvider {
         }
     }
 
-    func transact<T>(_ operation: String, _ body: (inout SimulatedWorldFile.Transaction) throws -> T) throws -> T {
+    func transact<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (inout SimulatedWorldFile.Transaction) throws -> T) async throws -> T {
         do {
-            return try world.transact(body)
+            return try await world.transact(body)
         } catch let error as ProviderError {
             throw error
         } catch {
@@ -40,7 +40,7 @@ public struct SimulatedCloud: CloudProvider {
     }
 
     public func validate() async throws {
-        _ = try transact("validate") { _ in () }
+        _ = try await transact("validate") { _ in () }
     }
 
     /// Creates the VM at once in state `pending`, waits for the deploy latency, then leaves it
@@ -48,7 +48,7 @@ public struct SimulatedCloud: CloudProvider {
     /// killed during the wait leaves a pending VM behind, which `findByName` finds.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         let providerName = name
-        _ = try transact("deploy") { world -> SimulatedVM in
+        _ = try await transact("deploy") { world -> SimulatedVM in
             if world.vm(name: request.vmName) != nil {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "a VM named \(quoted(request.vmName)) already exists")
             }
@@ -63,10 +63,10 @@ public struct SimulatedCloud: CloudProvider {
         do {
             try await enter("deploy", app: request.appName)
         } catch {
-            _ = try? transact("deploy") { world in world.delete(request.vmName) }
+            _ = try? await transact("deploy") { world in world.delete(request.vmName) }
             throw error
         }
-        let vm = try transact("deploy") { world -> SimulatedVM in
+        let vm = try await transact("deploy") { world -> SimulatedVM in
             guard var vm = world.vm(name: request.vmName) else {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "VM \(quoted(request.vmName)) vanished during its deploy")
             }
@@ -95,7 +95,7 @@ public struct SimulatedCloud: CloudProvider {
     func setStatus(_ status: SimulatedVM.Status, _ app: DeployedApp, operation: String) async throws {
         try await enter(operation, app: app.appName)
         let providerName = name
-        try transact(operation) { world in
+        try await transact(operation) { world in
             guard var vm = world.vm(uuid: app.vmUuid) else {
                 throw ProviderError(provider: providerName, operation: operation, message: "VM \(quoted(app.vmName)) (\(app.vmUuid)) does not exist")
             }
@@ -109,7 +109,7 @@ public struct SimulatedCloud: CloudProvider {
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
         try await enter("refreshIP", app: app.appName)
         let providerName = name
-        return try transact("refreshIP") { world in
+        return try await transact("refreshIP") { world in
             guard let vm = world.vm(uuid: app.vmUuid) else {
                 throw ProviderError(provider: providerName, operation: "refreshIP", message: "VM \(quoted(app.vmName)) does not exist")
             }
@@ -122,19 +122,19 @@ public struct SimulatedCloud: CloudProvider {
 
     public func delete(_ app: DeployedApp) async throws {
         try await enter("delete", app: app.appName)
-        try transact("delete") { world in
+        try await transact("delete") { world in
             if let vm = world.vm(uuid: app.vmUuid) ?? world.vm(name: app.vmName) { world.delete(vm.vmName) }
         }
     }
 
     public func findByName(_ vmName: String) async throws -> Observation? {
         try await enter("findByName", app: "")
-        return try transact("findByName") { world in world.vm(name: vmName)?.observation }
+        return try await transact("findByName") { world in world.vm(name: vmName)?.observation }
     }
 
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
         try await enter("observe", app: "")
-        return try transact("observe") { world in
+        return try await transact("observe") { world in
             apps.map { app in
                 world.vm(uuid: app.vmUuid)?.observation
                     ?? Observation(vmName: app.vmName, vmUuid: app.vmUuid, exists: false, power: nil, addresses: Addresses(privateAddress: ""), appName: app.appName)
@@ -144,20 +144,20 @@ public struct SimulatedCloud: CloudProvider {
 
     public func inventory(sandbox: String) async throws -> [Observation] {
         try await enter("observe", app: "")
-        return try transact("inventory") { world in
+        return try await transact("inventory") { world in
             world.vms.values.filter { $0.sandbox == sandbox }.sorted { $0.vmName < $1.vmName }.map(\.observation)
         }
     }
 
     /// Every VM in this provider's world.
-    public func allVMs() throws -> [SimulatedVM] {
-        try transact("list") { world in world.vms.values.sorted { $0.vmName < $1.vmName } }
+    public func allVMs() async throws -> [SimulatedVM] {
+        try await transact("list") { world in world.vms.values.sorted { $0.vmName < $1.vmName } }
     }
 
     /// Changes the world out of band, as `firm sim` does.
-    public func mutate(_ operation: String, vmName: String, _ change: @escaping (inout SimulatedVM) -> Bool) throws {
+    public func mutate(_ operation: String, vmName: String, _ change: @escaping @Sendable (inout SimulatedVM) -> Bool) async throws {
         let providerName = name
-        try transact(operation) { world in
+        try await transact(operation) { world in
             guard var vm = world.vm(name: vmName) else {
                 throw ProviderError(provider: providerName, operation: operation, message: "no VM named \(quoted(vmName))")
             }

@@ -17,7 +17,9 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private var offset = 0
     private var inode: ino_t = 0
     private var lineCount = 0
-    private let mutex = NSLock()
+    /// Every transaction of this process runs here, one at a time: the blocking flock and file
+    /// I/O never run on Swift's cooperative pool.
+    private let queue = DispatchQueue(label: "firmament.simulated-world")
     /// Kept open between operations: the lock file, and the log for appending (reopened when
     /// compaction has replaced the file).
     private var lockFD: Int32 = -1
@@ -39,10 +41,15 @@ final class SimulatedWorldFile: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with the world locked and up to date; `body` returns the changes to append.
-    func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
-        mutex.lock()
-        defer { mutex.unlock() }
+    /// Runs `body` with the world locked and up to date, on the world's own queue; `body`
+    /// records the changes to append.
+    func transact<T: Sendable>(_ body: @escaping @Sendable (inout Transaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try self.transactNow(body) }) }
+        }
+    }
+
+    private func transactNow<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         if lockFD < 0 {
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Every secret value this run knows: values resolved from `{"env": NAME}` and createKeys keys.
+/// Whatever a driver returns is redacted of them before it is stored, printed or written.
+/// Shared by every provider of a run, and grows when PrepareSandboxInfra returns a key.
+public final class Secrets: Sendable {
+    /// What a secret becomes.
+    public static let mask = "(redacted)"
+    /// Values shorter than this are not redacted: replacing every "a" or "1" would make all
+    /// output unreadable and hide nothing (docs/blueprint.md says so).
+    public static let minimumLength = 3
+
+    private let box = NSLockBox()
+    nonisolated(unsafe) private var values: [String] = []
+
+    public init(_ values: some Sequence<String> = []) {
+        add(values)
+    }
+
+    /// Adds secrets; short and empty ones are ignored.
+    public func add(_ more: some Sequence<String>) {
+        box.withLock {
+            var set = Set(values)
+            for value in more where value.count >= Self.minimumLength { set.insert(value) }
+            // Longest first, so a secret that contains another is replaced whole.
+            values = set.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+        }
+    }
+
+    public func add(_ value: String) { add([value]) }
+
+    public var isEmpty: Bool { box.withLock { values.isEmpty } }
+
+    /// `text` with every secret replaced by the mask.
+    public func redact(_ text: String) -> String {
+        let current = box.withLock { values }
+        var out = text
+        for secret in current where out.contains(secret) {
+            out = out.replacingOccurrences(of: secret, with: Self.mask)
+        }
+        return out
+    }
+
+    /// A JSON value with every string (keys included) redacted.
+    public func redact(_ json: JSON) -> JSON {
+        if isEmpty { return json }
+        switch json {
+        case .null, .bool, .number: return json
+        case .string(let s): return .string(redact(s))
+        case .array(let items): return .array(items.map { redact($0) })
+        case .object(let o): return .object(JSONObject(o.keys.map { (redact($0), redact(o[$0]!)) }))
+        }
+    }
+
+    /// A string map with keys and values redacted.
+    public func redact(_ map: [String: String]) -> [String: String] {
+        if isEmpty { return map }
+        var out: [String: String] = [:]
+        for (k, v) in map { out[redact(k)] = redact(v) }
+        return out
+    }
+}
+
+extension Blueprint {
+    /// The values of every `{"env": NAME}` in the blueprint (app attributes, deployment-path
+    /// attributes and provider settings) that is set in `environment`.
+    public func secretValues(_ environment: (String) -> String?) -> [String] {
+        var names: Set<String> = []
+        for app in apps.values {
+            for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
+                if case .env(let name) = value { names.insert(name) }
+            }
+        }
+        for provider in providers.values { Self.envNames(in: provider.settings, into: &names) }
+        return names.sorted().compactMap(environment)
+    }
+
+    private static func envNames(in json: JSON, into names: inout Set<String>) {
+        switch json {
+        case .object(let o):
+            if o.keys == ["env"], let name = o["env"]?.stringValue { names.insert(name); return }
+            for key in o.keys { envNames(in: o[key]!, into: &names) }
+        case .array(let items): for item in items { envNames(in: item, into: &names) }
+        default: break
+        }
+    }
+}
