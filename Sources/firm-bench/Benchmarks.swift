@@ -73,14 +73,14 @@ enum Benchmarks {
     /// max(longest chain, total work / parallelism), from the mean of each latency setting.
     static func lowerBound(_ plan: Plan, _ blueprint: Blueprint, _ parallelism: Int) -> Double {
         let settings = SimulatedSettings(blueprint.providers["sim"]!.settings)
-        func mean(_ op: String) -> Double {
+        func mean(_ op: ProviderOperation) -> Double {
             guard let l = settings.latency[op] else { return 0 }
             return (l.low.seconds + l.high.seconds) / 2
         }
-        let cost: [ActionType: Double] = [.deploy: mean("deploy"), .powerOn: mean("powerOn"), .refreshIP: mean("refreshIP")]
+        let cost: [ActionType: Double] = [.deploy: mean(.deploy), .powerOn: mean(.powerOn), .refreshIP: mean(.refreshIP)]
         let total = plan.actions.reduce(0) { $0 + (cost[$1.type] ?? 0) }
-        let high = { (op: String) in settings.latency[op]?.high.seconds ?? 0 }
-        let chain = high("deploy") + high("powerOn") + high("refreshIP")
+        let high = { (op: ProviderOperation) in settings.latency[op]?.high.seconds ?? 0 }
+        let chain = high(.deploy) + high(.powerOn) + high(.refreshIP)
         return max(chain, total / Double(parallelism))
     }
 }

@@ -2,7 +2,7 @@
 /// for its `settings`, which go to the driver in `initialize`.
 enum ProcessProviderDecoder {
     /// The operations a timeout can be set for, plus `default`.
-    static let timeoutKeys = ["default", "initialize"] + ProcessDriverOperations.all
+    static let timeoutKeys = ["default", "initialize"] + ProviderOperation.names
 
     /// Reads `command` and `timeouts` into `spec`; false when they are wrong.
     static func decode(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
@@ -53,10 +53,4 @@ enum ProcessProviderDecoder {
             }
         }
     }
-}
-
-/// The driver operations of the process protocol, by their JSON-RPC method names.
-public enum ProcessDriverOperations {
-    public static let all = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "vmDetails", "observe", "findByName", "inventory",
-                             "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra"]
 }

@@ -55,6 +55,11 @@ actor DriverConnection {
         return ProviderError(provider: provider, operation: method, message: text)
     }
 
+    /// Calls an operation and returns its result.
+    func call(_ operation: ProviderOperation, _ params: JSON) async throws -> JSON {
+        try await call(operation.rawValue, params)
+    }
+
     /// Calls `method` and returns its result.
     func call(_ method: String, _ params: JSON) async throws -> JSON {
         _ = try await started()

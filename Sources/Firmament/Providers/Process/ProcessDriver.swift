@@ -63,7 +63,7 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
-        let answer = try await connection.call("deploy", CloudShellShapes.deployRequest(request))
+        let answer = try await connection.call(.deploy, CloudShellShapes.deployRequest(request))
         guard let results = CloudShellShapes.actionResults(answer),
             let result = results.first(where: { $0["actionId"]?.stringValue == request.actionId })
         else { throw await shapeError("deploy", "no DeployApp result for actionId \(request.actionId)", answer) }
@@ -91,32 +91,32 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func powerOn(_ app: DeployedApp) async throws {
-        _ = try await connection.call("powerOn", ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.powerOn, ["deployedApp": CloudShellShapes.deployedApp(app)])
     }
 
     public func powerOff(_ app: DeployedApp) async throws {
-        _ = try await connection.call("powerOff", ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.powerOff, ["deployedApp": CloudShellShapes.deployedApp(app)])
     }
 
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
-        let answer = try await connection.call("refreshIP", ["deployedApp": CloudShellShapes.deployedApp(app)])
+        let answer = try await connection.call(.refreshIP, ["deployedApp": CloudShellShapes.deployedApp(app)])
         guard let ip = answer["privateIp"]?.stringValue else { throw await shapeError("refreshIP", "expected {\"privateIp\", \"publicIp\"}", answer) }
         return Addresses(privateAddress: ip, publicAddress: answer["publicIp"]?.stringValue ?? "")
     }
 
     public func delete(_ app: DeployedApp) async throws {
-        _ = try await connection.call("delete", ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.delete, ["deployedApp": CloudShellShapes.deployedApp(app)])
     }
 
     public func findByName(_ vmName: String) async throws -> Observation? {
-        let answer = try await connection.call("findByName", ["vmName": .string(vmName)])
+        let answer = try await connection.call(.findByName, ["vmName": .string(vmName)])
         if answer == .null { return nil }
         guard let o = CloudShellShapes.observation(answer) else { throw await shapeError("findByName", "expected an observation or null", answer) }
         return o.exists ? o : nil
     }
 
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
-        let answer = try await connection.call("observe", ["items": .array(apps.map(CloudShellShapes.deployedApp))])
+        let answer = try await connection.call(.observe, ["items": .array(apps.map(CloudShellShapes.deployedApp))])
         guard let items = answer.arrayValue, items.count == apps.count else {
             throw await shapeError("observe", "expected an array of \(apps.count) observations, in order", answer)
         }
@@ -132,7 +132,7 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func inventory(sandbox: String) async throws -> [Observation] {
-        let answer = try await connection.call("inventory", ["sandbox": .string(sandbox)])
+        let answer = try await connection.call(.inventory, ["sandbox": .string(sandbox)])
         guard let items = answer.arrayValue else { throw await shapeError("inventory", "expected an array of observations", answer) }
         var result: [Observation] = []
         for item in items {
@@ -143,7 +143,7 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
-        let answer = try await connection.call("applyConnectivityChanges", CloudShellShapes.vlanRequest(changes))
+        let answer = try await connection.call(.applyConnectivityChanges, CloudShellShapes.vlanRequest(changes))
         guard let results = CloudShellShapes.actionResults(answer) else {
             throw await shapeError("applyConnectivityChanges", "expected {\"driverResponse\": {\"actionResults\": [...]}}", answer)
         }
@@ -155,7 +155,7 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
-        let answer = try await connection.call("prepareSandboxInfra", CloudShellShapes.prepareRequest(request))
+        let answer = try await connection.call(.prepareSandboxInfra, CloudShellShapes.prepareRequest(request))
         guard let results = CloudShellShapes.actionResults(answer) else {
             throw await shapeError("prepareSandboxInfra", "expected {\"driverResponse\": {\"actionResults\": [...]}}", answer)
         }
@@ -176,7 +176,7 @@ public struct ProcessDriver: CloudProvider {
     }
 
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
-        let answer = try await connection.call("cleanSandboxInfra", CloudShellShapes.cleanRequest(request))
+        let answer = try await connection.call(.cleanSandboxInfra, CloudShellShapes.cleanRequest(request))
         for r in CloudShellShapes.actionResults(answer) ?? [] where !(r["success"]?.boolValue ?? true) {
             throw await connection.error("cleanSandboxInfra", r["errorMessage"]?.stringValue ?? "success is false")
         }

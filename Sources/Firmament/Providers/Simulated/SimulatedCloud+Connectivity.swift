@@ -32,8 +32,9 @@ extension SimulatedCloud {
     static let publicRange = CIDR("203.0.113.0/24")!
 
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
-        try await enter("applyConnectivityChanges", app: "")
-        let failing = settings.failures["applyConnectivityChanges"] ?? []
+        // A listed app fails its own change only; "*" fails the whole call.
+        try await enter(.applyConnectivityChanges, apps: [])
+        let failing = settings.failures[.applyConnectivityChanges] ?? []
         return try await transact("applyConnectivityChanges") { world in
             changes.map { change in
                 if failing.contains(change.app.appName) {
@@ -60,7 +61,7 @@ extension SimulatedCloud {
     }
 
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
-        try await enter("prepareSandboxInfra", app: "")
+        try await enter(.prepareSandboxInfra, apps: [])
         let providerName = name
         let defaultCIDR = settings.cidr
         return try await transact("prepareSandboxInfra") { world in
@@ -95,7 +96,7 @@ extension SimulatedCloud {
     }
 
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
-        try await enter("cleanSandboxInfra", app: "")
+        try await enter(.cleanSandboxInfra, apps: [])
         let providerName = name
         try await transact("cleanSandboxInfra") { world in
             guard var infra = world.infra(request.sandbox) else { return }

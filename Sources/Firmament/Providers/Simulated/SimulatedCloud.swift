@@ -16,16 +16,21 @@ public struct SimulatedCloud: CloudProvider {
         world = try SimulatedWorldFile(dataDir: dir, provider: name)
     }
 
-    /// Waits for the operation's latency, then fails if the settings say so for `app`.
-    func enter(_ operation: String, app: String) async throws {
+    /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,
+    /// or for every call.
+    func enter(_ operation: ProviderOperation, apps: [String]) async throws {
         if let latency = settings.latency[operation] {
             var generator = SystemRandomNumberGenerator()
             let delay = latency.sample(using: &generator)
             if delay > .zero { try await Task.sleep(for: delay) }
         }
         try Task.checkCancellation()
-        if settings.failures[operation]?.contains(app) == true {
-            throw ProviderError(provider: name, operation: operation, message: "injected failure for app \(quoted(app))")
+        guard let failing = settings.failures[operation] else { return }
+        if failing.contains(SimulatedSettings.everyCall) {
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for every call")
+        }
+        if let app = apps.first(where: failing.contains) {
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for app \(quoted(app))")
         }
     }
 
@@ -61,7 +66,7 @@ public struct SimulatedCloud: CloudProvider {
             return vm
         }
         do {
-            try await enter("deploy", app: request.appName)
+            try await enter(.deploy, apps: [request.appName])
         } catch {
             _ = try? await transact("deploy") { world in world.delete(request.vmName) }
             throw error
@@ -85,15 +90,16 @@ public struct SimulatedCloud: CloudProvider {
     }
 
     public func powerOn(_ app: DeployedApp) async throws {
-        try await setStatus(.running, app, operation: "powerOn")
+        try await setStatus(.running, app, operation: .powerOn)
     }
 
     public func powerOff(_ app: DeployedApp) async throws {
-        try await setStatus(.stopped, app, operation: "powerOff")
+        try await setStatus(.stopped, app, operation: .powerOff)
     }
 
-    func setStatus(_ status: SimulatedVM.Status, _ app: DeployedApp, operation: String) async throws {
-        try await enter(operation, app: app.appName)
+    func setStatus(_ status: SimulatedVM.Status, _ app: DeployedApp, operation op: ProviderOperation) async throws {
+        let operation = op.rawValue
+        try await enter(op, apps: [app.appName])
         let providerName = name
         try await transact(operation) { world in
             guard var vm = world.vm(uuid: app.vmUuid) else {
@@ -107,7 +113,7 @@ public struct SimulatedCloud: CloudProvider {
     }
 
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
-        try await enter("refreshIP", app: app.appName)
+        try await enter(.refreshIP, apps: [app.appName])
         let providerName = name
         return try await transact("refreshIP") { world in
             guard let vm = world.vm(uuid: app.vmUuid) else {
@@ -121,19 +127,20 @@ public struct SimulatedCloud: CloudProvider {
     }
 
     public func delete(_ app: DeployedApp) async throws {
-        try await enter("delete", app: app.appName)
+        try await enter(.delete, apps: [app.appName])
         try await transact("delete") { world in
             if let vm = world.vm(uuid: app.vmUuid) ?? world.vm(name: app.vmName) { world.delete(vm.vmName) }
         }
     }
 
     public func findByName(_ vmName: String) async throws -> Observation? {
-        try await enter("findByName", app: "")
+        // Firmament names VMs `<app>__<hex>`, so the app is known from the name.
+        try await enter(.findByName, apps: [vmName.components(separatedBy: "__").first ?? vmName])
         return try await transact("findByName") { world in world.vm(name: vmName)?.observation }
     }
 
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
-        try await enter("observe", app: "")
+        try await enter(.observe, apps: apps.map(\.appName))
         return try await transact("observe") { world in
             apps.map { app in
                 world.vm(uuid: app.vmUuid)?.observation
@@ -143,7 +150,7 @@ public struct SimulatedCloud: CloudProvider {
     }
 
     public func inventory(sandbox: String) async throws -> [Observation] {
-        try await enter("observe", app: "")
+        try await enter(.inventory, apps: [])
         return try await transact("inventory") { world in
             world.vms.values.filter { $0.sandbox == sandbox }.sorted { $0.vmName < $1.vmName }.map(\.observation)
         }

@@ -7,17 +7,17 @@ public struct SimulatedSettings: Sendable, Equatable {
     public static let defaultCIDR = CIDR("10.0.0.0/16")!
 
     /// The operations that take a latency or a failure.
-    public static let operations = [
-        "deploy", "powerOn", "powerOff", "refreshIP", "delete", "vmDetails", "observe", "findByName",
-        "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra",
-    ]
+    public static let operations = ProviderOperation.names
+    /// In `failures`, the name that makes every call of the operation fail, including calls
+    /// about no app (prepareSandboxInfra, cleanSandboxInfra, inventory).
+    public static let everyCall = "*"
     static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange"]
 
     public var cidr: CIDR = defaultCIDR
     public var dataDir: String = defaultDataDir
-    public var latency: [String: LatencyRange] = [:]
-    /// Operation -> the apps whose call of it fails.
-    public var failures: [String: Set<String>] = [:]
+    public var latency: [ProviderOperation: LatencyRange] = [:]
+    /// Operation -> the apps whose call of it fails (`everyCall` for every call).
+    public var failures: [ProviderOperation: Set<String>] = [:]
     public var vlanRange: ClosedRange<Int> = VLANRange.all
 
     public init() {}
@@ -43,7 +43,7 @@ public struct SimulatedSettings: Sendable, Equatable {
         if let node = fields["latency"] {
             for (op, position, value) in operationEntries(node, path.key("latency"), &context) {
                 guard let text = context.string(value, at: path.key("latency").key(op)) else { continue }
-                if let range = LatencyRange(text) { settings.latency[op] = range }
+                if let range = LatencyRange(text), let op = ProviderOperation(rawValue: op) { settings.latency[op] = range }
                 else { context.report(path.key("latency").key(op), "\(quoted(text)) is not a latency; expected a duration such as \"10ms\" or a range such as \"40ms..60ms\"", at: position) }
             }
         }
@@ -55,9 +55,9 @@ public struct SimulatedSettings: Sendable, Equatable {
                     continue
                 }
                 for (i, item) in items.enumerated() {
-                    guard let app = context.string(item, at: here.index(i)) else { continue }
-                    if let apps, !apps.contains(app) {
-                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.sorted()).map { " (did you mean \($0)?)" } ?? ""), at: item.position)
+                    guard let app = context.string(item, at: here.index(i)), let op = ProviderOperation(rawValue: op) else { continue }
+                    if let apps, !apps.contains(app), app != everyCall {
+                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.sorted()).map { " (did you mean \($0)?)" } ?? "; expected an app name, or \"*\" for every call"), at: item.position)
                     } else {
                         settings.failures[op, default: []].insert(app)
                     }
