@@ -44,13 +44,16 @@ struct FirmProcess {
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
 
     /// Starts firm without waiting.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// `unset` removes variables the test runner may have, so a test of a missing one can't
+    /// pass or fail by the runner's environment.
+    func start(_ arguments: [String], environment: [String: String] = [:], unset: [String] = []) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for k in unset { env[k] = nil }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -62,8 +65,8 @@ struct FirmProcess {
 
     /// Runs firm to the end.
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment)
+    func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = []) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, unset: unset)
         let outData = ReadBox(out.fileHandleForReading), errData = ReadBox(err.fileHandleForReading)
         process.waitUntilExit()
         return Result(code: process.terminationStatus, stdout: outData.text(), stderr: errData.text())

@@ -117,14 +117,19 @@ struct ProcessDriverTests {
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: Self.env).code == 0)
     }
 
-    @Test("a missing secret for the driver is a clear error, and secrets never reach its command line")
+    @Test("a missing secret for the driver is a clear error, and a set one never reaches its command line")
     func secrets() throws {
         let firm = FirmProcess()
         defer { firm.remove() }
-        firm.write("lab.json", Self.blueprint())
-        let result = try firm.run(["apply", "lab.json", "--auto-approve"])
+        firm.write("lab.json", Self.blueprint(driver: Self.misbehaving))
+        let result = try firm.run(["apply", "lab.json", "--auto-approve"], unset: ["FC_TOKEN"])
         #expect(result.code == 1)
         #expect(result.output.contains("environment variable FC_TOKEN is not set"))
+        let ok = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Self.env)
+        #expect(ok.code == 0, "\(ok.output)")
+        let argv = try #require(firm.read("argv.txt"), "the driver records its command line")
+        #expect(argv.contains("misbehaving_driver.py"))
+        #expect(!argv.contains("token-very-secret-42"))
     }
 
     @Test("a driver whose connectivity differs from the blueprint's is refused")

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// Drivers that push secrets, junk, escape sequences and deep data at firm, or stop reading.
+@Suite("End to end: hostile drivers", .serialized)
+struct HostileDriverTests {
+    static let misbehaving = ProcessDriverTests.misbehaving
+    static let token = "token-very-secret-42"
+    static let password = "pw-from-env-7731"
+    static let env = ["FC_TOKEN": token, "APP_PW": password]
+
+    /// One app, `db`, with a secret attribute and a deployment attribute of `padding` bytes.
+    static func blueprint(misbehave: String, timeouts: String = "{}", padding: Int = 0) -> String {
+        """
+        {"version": 1, "name": "hostile",
+         "providers": {"fc": {"type": "process", "connectivity": "L2", "command": ["python3", "\(misbehaving)"],
+                              "settings": {"stateFile": "cloud.json", "connectivity": "L2", "token": {"env": "FC_TOKEN"}, "misbehave": "\(misbehave)"},
+                              "timeouts": \(timeouts)}},
+         "apps": {"db": {"deploymentPath": {"provider": "fc", "deploymentType": "pg", "attributes": {"Padding": "\(String(repeating: "x", count: padding))"}},
+                         "attributes": {"Password": {"env": "APP_PW"}}, "waitForIP": false}}}
+        """
+    }
+
+    @Test("secrets a driver echoes in attributes, additional data, vmDetails, errors and stderr are redacted before they are stored or shown")
+    func echoedSecrets() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=echo"))
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve", "-v"], environment: Self.env)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(apply.stderr.contains("misbehaving: my secrets are"), "the driver's stderr is shown with -v")
+        let state = try #require(firm.read("state/hostile.state.json"))
+        #expect(state.contains("Echo0"), "the echoed attributes are stored, redacted")
+        #expect(state.contains(Secrets.mask))
+        let show = try firm.run(["show", "lab.json"], environment: Self.env)
+        let showJSON = try firm.run(["show", "lab.json", "--json"], environment: Self.env)
+        let plan = try firm.run(["plan", "lab.json", "-v"], environment: Self.env)
+        for text in [apply.output, state, show.output, showJSON.output, plan.output] {
+            #expect(!text.contains(Self.token))
+            #expect(!text.contains(Self.password))
+        }
+
+        // A failure whose message and stderr carry the secrets.
+        firm.write("lab.json", Self.blueprint(misbehave: "powerOff:db=echoError"))
+        let text = Self.blueprint(misbehave: "powerOff:db=echoError").replacingOccurrences(of: #""waitForIP": false"#, with: #""waitForIP": false, "power": "off""#)
+        firm.write("lab.json", text)
+        let failed = try firm.run(["apply", "lab.json", "--auto-approve", "-v"], environment: Self.env)
+        #expect(failed.code == 1)
+        #expect(failed.stdout.contains("refused: "), "\(failed.output)")
+        #expect(!failed.output.contains(Self.token))
+    }
+
+    @Test("a driver answer nested deeper than the state can hold fails the deploy, naming the driver, and the state stays readable")
+    func deepAnswer() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=deep"))
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Self.env)
+        #expect(apply.code == 1)
+        #expect(apply.stdout.contains("vmDetailsData nests deeper than"), "\(apply.output)")
+        #expect(apply.stdout.contains("provider \"fc\""))
+        let plan = try firm.run(["plan", "lab.json"], environment: Self.env)
+        #expect(plan.code == 0, "every command can still read the state: \(plan.output)")
+        #expect(plan.stdout.contains("Recovered from an interrupted run") || plan.stdout.contains("+ deploy app.db"))
+    }
+
+    @Test("an address with an escape sequence is refused, and driver text reaches the terminal with its control characters escaped")
+    func escapeSequences() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=badAddress"))
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve", "-v"], environment: Self.env)
+        #expect(apply.code == 1)
+        #expect(apply.stdout.contains("is not an IPv4 or IPv6 address"), "\(apply.output)")
+        #expect(!apply.output.contains("\u{1B}"), "no raw escape reaches the terminal")
+        #expect(apply.stderr.contains("\\u{1b}]0;retitled"), "the stderr line is shown escaped")
+        let state = firm.read("state/hostile.state.json") ?? ""
+        #expect(!state.contains("2J10.0.0.9"))
+    }
+
+    @Test("a driver that stops reading its stdin can't block a large request past its timeout")
+    func driverStopsReading() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        // It answers initialize and then never reads again; the deploy request is 1 MiB, far more
+        // than a pipe holds.
+        firm.write("lab.json", Self.blueprint(misbehave: "initialize:=noread", timeouts: #"{"deploy": "1s"}"#, padding: 1 << 20))
+        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve"], environment: Self.env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { process.waitUntilExit(); finished.signal() }
+        // A hang is forever; 60 s is only a bound that a loaded machine keeps.
+        let ended = finished.wait(timeout: .now() + 60) == .success
+        if !ended { process.terminate() }
+        #expect(ended, "firm returned after the deploy timeout")
+        #expect(process.terminationStatus == 1)
+        #expect(outBox.text().contains("did not answer deploy within 1.00s"), "\(errBox.text())")
+    }
+
+    @Test("a driver that keeps crashing is started at most 4 times in one run; later actions fail without starting it")
+    func restartLimit() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let apps = ["a1", "a2", "a3", "a4", "a5"]
+        let rules = apps.map { "deploy:\($0)=crash" }.joined(separator: ",")
+        let text = """
+            {"version": 1, "name": "crashy",
+             "providers": {"fc": {"type": "process", "connectivity": "L2", "command": ["python3", "\(Self.misbehaving)"],
+                                  "settings": {"stateFile": "cloud.json", "connectivity": "L2", "misbehave": "\(rules)"}}},
+             "apps": {\(apps.map { #""\#($0)": {"deploymentPath": {"provider": "fc", "deploymentType": "small"}, "waitForIP": false}"# }.joined(separator: ", "))}}
+            """
+        firm.write("lab.json", text)
+        let result = try firm.run(["apply", "lab.json", "--auto-approve", "--parallelism", "1"])
+        #expect(result.code == 1)
+        let lines = result.stdout.split(separator: "\n").filter { $0.contains("FAILED  + deploy") }
+        #expect(lines.count == 5, "\(result.stdout)")
+        #expect(lines.filter { $0.contains("exited with status 3 before answering deploy") }.count == 4, "four starts, four crashes")
+        #expect(lines.filter { $0.contains("it crashed 4 times; it is not started again in this run") }.count == 1, "\(result.stdout)")
+    }
+}
