@@ -73,6 +73,10 @@ struct ValidationTests {
         Case(name: "more networks than VLAN ids", text: blueprint(#""apps": {"a": "# + app() + #", "b": "# + app() + #"}, "networks": {"n1": {"provider": "sim", "vlan": "auto"}, "n2": {"provider": "sim", "vlan": 101}}, "connectors": [{"from": "a", "to": "b"}]"#, providers: #""providers": {"sim": {"type": "simulated", "settings": {"vlanRange": "100-101"}}}"#), path: "networks", message: "needs 3 VLAN ids (2 networks, 1 app-to-app links) but its range 100-101 has 2"),
         Case(name: "connector across providers", text: blueprint(#""apps": {"web": "# + app() + #"}, "networks": {"n": {"provider": "sky", "subnet": "10.0.1.0/24"}}, "connectors": [{"from": "web", "to": "n"}]"#, providers: #""providers": {"sim": {"type": "simulated"}, "sky": {"type": "simulated", "connectivity": "L3"}}"#), path: "connectors[0]", message: "the ends are on different providers"),
         Case(name: "connectors not an array", text: blueprint(#""apps": {}, "connectors": {}"#), path: "connectors", message: "expected an array of connectors"),
+        Case(name: "deployment type with a newline", text: blueprint(#""apps": {"web": {"deploymentPath": {"provider": "sim", "deploymentType": "small\nrm -rf"}}}"#), path: "apps.web.deploymentPath.deploymentType", message: "expected no control characters or line breaks"),
+        Case(name: "deployment type with an escape sequence", text: blueprint(#""apps": {"web": {"deploymentPath": {"provider": "sim", "deploymentType": "\u001b[2J"}}}"#), path: "apps.web.deploymentPath.deploymentType", message: "expected no control characters"),
+        Case(name: "vmDetails is not an operation", text: blueprint(#""apps": {}"#, providers: #""providers": {"sim": {"type": "simulated", "settings": {"failures": {"vmDetails": ["x"]}}}}"#), path: "providers.sim.settings.failures.vmDetails", message: "unknown operation"),
+        Case(name: "vmDetails takes no timeout", text: blueprint(#""apps": {}"#, providers: #""providers": {"p": {"type": "process", "command": ["x"], "timeouts": {"vmDetails": "1s"}}}"#), path: "providers.p.timeouts.vmDetails", message: "unknown operation"),
     ]
 
     @Test("reports the problem with its path", arguments: cases)
@@ -104,11 +108,9 @@ struct ValidationTests {
     @Test("a message reads file:line:column: path: problem")
     func messageFormat() {
         let text = "{\"version\": 1, \"name\": \"lab\", \"providers\": {},\n \"apps\": {\"web\": {\"deploymentPth\": {}}}}"
-        do {
-            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
-        } catch {
-            #expect(error.description.contains("lab.json:2:19: apps.web.deploymentPth: unknown key (did you mean deploymentPath?)"))
-        }
+        let error = #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json") }
+        #expect(error?.description.contains("lab.json:2:19: apps.web.deploymentPth: unknown key (did you mean deploymentPath?)") == true,
+                "\(String(describing: error))")
     }
 
     @Test("a valid blueprint gets its defaults")

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// A provider whose VMs are a fixed list, for recovery: only findByName is asked.
+struct ListedProvider: CloudProvider {
+    let name: String
+    let vms: [String: Observation]
+
+    func validate() async throws {}
+    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("not here") }
+    func powerOn(_ app: DeployedApp) async throws {}
+    func powerOff(_ app: DeployedApp) async throws {}
+    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
+    func delete(_ app: DeployedApp) async throws {}
+    func findByName(_ vmName: String) async throws -> Observation? { vms[vmName] }
+    func observe(_ apps: [DeployedApp]) async throws -> [Observation] { [] }
+    func inventory(sandbox: String) async throws -> [Observation] { Array(vms.values) }
+    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] { [] }
+    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "", subnetIds: [:], keys: nil) }
+    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
+}
+
+/// Every branch of recovery, one case each.
+@Suite("Recovery")
+struct RecoveryTests {
+    static let path = DeploymentPath(provider: "sim", deploymentType: "small")
+    static let vm = Observation(vmName: "web__abc123", vmUuid: "u-1", exists: true, power: .on, addresses: Addresses(privateAddress: "10.0.0.5"),
+                                appName: "web", sandbox: "lab")
+
+    static func intent(_ op: Intent.Operation, provider: String = "sim", path: DeploymentPath? = RecoveryTests.path) -> Intent {
+        Intent(id: "i1", operation: op, app: "web", provider: provider, vmName: "web__abc123", vmUuid: op == .delete ? "u-1" : "", started: "t",
+               deploymentPath: op == .deploy ? path : nil)
+    }
+
+    static func recover(_ state: State, vms: [String: Observation]) async throws -> ([StateChange], [Recovery.Finding], State) {
+        let providers: [String: any CloudProvider] = ["sim": ListedProvider(name: "sim", vms: vms)]
+        let (changes, findings) = try await Recovery.recover(state, providers: providers)
+        var after = state
+        for change in changes { after.apply(change) }
+        return (changes, findings, after)
+    }
+
+    @Test("a deploy whose VM exists is adopted with its address and power")
+    func deployAdopted() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.intents["i1"] = Self.intent(.deploy)
+        let (_, findings, after) = try await Self.recover(state, vms: ["web__abc123": Self.vm])
+        #expect(after.intents.isEmpty)
+        #expect(after.apps["web"]?.vmUuid == "u-1")
+        #expect(after.apps["web"]?.address == "10.0.0.5")
+        #expect(after.apps["web"]?.power == .on)
+        #expect(after.apps["web"]?.deploymentPath == Self.path)
+        #expect(findings.first?.message.contains("adopted VM web__abc123") == true)
+    }
+
+    @Test("a deploy whose VM does not exist is forgotten")
+    func deployAbsent() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.intents["i1"] = Self.intent(.deploy)
+        let (_, findings, after) = try await Self.recover(state, vms: [:])
+        #expect(after.intents.isEmpty)
+        #expect(after.apps.isEmpty)
+        #expect(findings.first?.message.contains("created no VM") == true)
+    }
+
+    @Test("a deploy intent without a deployment path still adopts its VM, which the next plan replaces")
+    func deployWithoutPath() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.intents["i1"] = Self.intent(.deploy, path: nil)
+        let (_, findings, after) = try await Self.recover(state, vms: ["web__abc123": Self.vm])
+        #expect(after.apps["web"]?.vmUuid == "u-1", "the VM is not leaked")
+        #expect(after.apps["web"]?.deploymentPath.deploymentType == Recovery.unknownDeploymentType)
+        #expect(findings.first?.message.contains("the next plan replaces it") == true)
+        var blueprint = Blueprint(name: "lab")
+        blueprint.providers["sim"] = ProviderSpec(type: "simulated", connectivity: .l2)
+        blueprint.apps["web"] = AppSpec(deploymentPath: Self.path)
+        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: after)
+        #expect(plan.actions.first?.id == "replace:app.web")
+    }
+
+    @Test("a delete whose VM is gone completes: the app leaves the state")
+    func deleteCompleted() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.apps["web"] = AppState(provider: "sim", deploymentPath: Self.path, attributes: [:], vmName: "web__abc123", vmUuid: "u-1", address: "", power: .on)
+        state.intents["i1"] = Self.intent(.delete)
+        let (_, findings, after) = try await Self.recover(state, vms: [:])
+        #expect(after.apps.isEmpty)
+        #expect(after.intents.isEmpty)
+        #expect(findings.first?.message.contains("completed") == true)
+    }
+
+    @Test("a delete whose VM still exists keeps the app, so the next plan deletes it again")
+    func deletePending() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.apps["web"] = AppState(provider: "sim", deploymentPath: Self.path, attributes: [:], vmName: "web__abc123", vmUuid: "u-1", address: "", power: .on)
+        state.intents["i1"] = Self.intent(.delete)
+        let (_, findings, after) = try await Self.recover(state, vms: ["web__abc123": Self.vm])
+        #expect(after.apps["web"]?.vmUuid == "u-1")
+        #expect(after.intents.isEmpty)
+        #expect(findings.first?.message.contains("did not complete") == true)
+    }
+
+    @Test("an intent of a provider no longer in the blueprint is kept, and says so")
+    func providerGone() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        state.intents["i1"] = Self.intent(.deploy, provider: "gone")
+        let (changes, findings, after) = try await Self.recover(state, vms: ["web__abc123": Self.vm])
+        #expect(changes.isEmpty)
+        #expect(after.intents["i1"] != nil)
+        #expect(findings.first?.message.contains("no longer configured; the intent is kept") == true)
+    }
+}

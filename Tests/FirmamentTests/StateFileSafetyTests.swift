@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// What the state loader, the file reader and the lock refuse, and how they say it.
+@Suite("State files: ranges, names, consistency, file types and locks")
+struct StateFileSafetyTests {
+    static func snapshot(serial: String = "4", apps: String = "{}", version: String = "1") -> String {
+        #"{"version": \#(version), "lineage": "L", "serial": \#(serial), "blueprint": "lab", "apps": \#(apps)}"#
+    }
+
+    static func app(_ vmName: String, _ uuid: String) -> String {
+        #"{"provider": "sim", "deploymentPath": {"provider": "sim", "deploymentType": "s"}, "vmName": "\#(vmName)", "vmUuid": "\#(uuid)", "power": "on"}"#
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var name: String
+        var text: String
+        var message: String
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "a serial near Int64.max", text: snapshot(serial: "9223372036854775806"), message: "serial: 9223372036854775806 is out of range"),
+        Case(name: "a negative serial", text: snapshot(serial: "-3"), message: "serial: -3 is out of range"),
+        Case(name: "a serial beyond Int64", text: snapshot(serial: "99999999999999999999"), message: "serial: expected a whole number"),
+        Case(name: "an app named ../x", text: snapshot(apps: #"{"../x": \#(app("x__1", "u1"))}"#), message: "is not a valid app name"),
+        Case(name: "two apps on one VM uuid", text: snapshot(apps: #"{"a": \#(app("a__1", "u1")), "b": \#(app("b__1", "u1"))}"#), message: "app.a has the same VM uuid \"u1\""),
+        Case(name: "two apps on one VM name", text: snapshot(apps: #"{"a": \#(app("x__1", "u1")), "b": \#(app("x__1", "u2"))}"#), message: "app.a has the same VM name \"x__1\""),
+        Case(name: "a provider name that escapes", text: snapshot(apps: #"{"a": \#(app("a__1", "u1").replacingOccurrences(of: #""provider": "sim", "deploymentPath""#, with: #""provider": "../p", "deploymentPath""#))}"#), message: "is not a valid provider name"),
+    ]
+
+    @Test("the loader refuses numbers out of range, bad names and shared VMs, with a position", arguments: cases)
+    func refused(_ c: Case) throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        try Data(c.text.utf8).write(to: URL(fileURLWithPath: paths.snapshot))
+        let error = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        guard case .corrupt(let file, let reason)? = error else { Issue.record("\(c.name): \(String(describing: error))"); return }
+        #expect(file == paths.snapshot)
+        #expect(reason.contains(c.message), "\(c.name): \(reason)")
+        #expect(reason.contains("lab.state.json:1:"), "\(c.name): the problem has a position: \(reason)")
+    }
+
+    @Test("a journal that gives two apps one VM is refused, naming the journal")
+    func sharedVMInJournal() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let recorder = try StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths)
+        try await recorder.record([.putApp("a", StateStoreTests.app(1))])
+        var copy = StateStoreTests.app(1)
+        copy.vmName = "other__1"
+        try await recorder.record([.putApp("b", copy)])
+        await recorder.close()
+        let error = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        guard case .corrupt(let file, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(file == paths.journal)
+        #expect(reason.contains("same VM uuid"))
+    }
+
+    @Test("a state from a newer firm is called that, not corrupt")
+    func newer() throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        try Data(Self.snapshot(version: "7").utf8).write(to: URL(fileURLWithPath: paths.snapshot))
+        let error = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        #expect(error == .newer(file: paths.snapshot, version: 7))
+        #expect(error?.description.contains("a newer firm wrote this state") == true)
+        #expect(error?.description.contains("corrupt") == false)
+    }
+
+    @Test("recovery advice names only files that exist")
+    func advice() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        try Data("{\"version\": 1,".utf8).write(to: URL(fileURLWithPath: paths.snapshot))
+        let first = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        #expect(first?.description.contains(".backup") == false, "no backup exists yet: \(String(describing: first))")
+        #expect(first?.description.contains("no backup yet") == true)
+
+        // After a compaction there is a backup, and the advice names it.
+        try FileManager.default.removeItem(atPath: paths.snapshot)
+        let recorder = try StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths)
+        try await recorder.record(.putApp("a", StateStoreTests.app(1)))
+        try await recorder.compact()
+        try await recorder.compact()
+        await recorder.close()
+        #expect(FileManager.default.fileExists(atPath: paths.backup))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: paths.journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("garbage line\n0badc0de {}\n".utf8))
+        try handle.close()
+        let second = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        #expect(second?.description.contains(paths.backup) == true, "\(String(describing: second))")
+        #expect(second?.description.contains(".journal.backup") == false)
+    }
+
+    @Test("FIFOs, devices, folders and huge files are refused before any byte is read, saying what they are")
+    func fileTypes() throws {
+        let dir = TempDirectory()
+        let fifo = dir.file("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let huge = dir.file("huge.json")
+        let fd = open(huge, O_WRONLY | O_CREAT, 0o600)
+        #expect(ftruncate(fd, 1 << 30) == 0, "a sparse 1 GiB file")
+        close(fd)
+        let cases: [(String, FileReadProblem)] = [
+            ("/dev/zero", .notRegular("a character device")),
+            (fifo, .notRegular("a FIFO (named pipe)")),
+            (dir.path, .notRegular("a directory")),
+            (huge, .tooLarge(size: 1 << 30, limit: 64 << 20)),
+        ]
+        for (path, expected) in cases {
+            #expect(throws: expected, "\(path)") { try FileIO.readRegular(path, limit: 64 << 20) }
+        }
+        #expect(throws: BlueprintError.unreadable(file: "/dev/zero", reason: "it is a character device, not a regular file")) {
+            try BlueprintDecoder.load(path: "/dev/zero")
+        }
+        #expect(throws: StateError.io(file: fifo, reason: "it is a FIFO (named pipe), not a regular file")) {
+            try StateStore.load(StatePaths(snapshot: fifo), blueprint: nil)
+        }
+    }
+
+    @Test("a lock file with a pid beyond Int32 is refused with a position, and force-unlock survives it")
+    func hugePid() throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let text = #"{"id": "x", "operation": "apply", "who": "me@host", "pid": 99999999999, "created": "now"}"#
+        try Data(text.utf8).write(to: URL(fileURLWithPath: paths.lock))
+        let error = #expect(throws: StateError.self) { try StateLock.readInfo(paths.lock) }
+        #expect(error?.description.contains("pid: 99999999999 is out of range") == true, "\(String(describing: error))")
+        #expect(error?.description.contains(":1:") == true)
+        #expect(try StateLock.forceUnlock(paths, id: "x") == .cleared(nil))
+    }
+
+    @Test("a second release is harmless: it never closes a descriptor that was reused")
+    func releaseTwice() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let lock = try await StateLock.acquire(paths, operation: "apply")
+        lock.release()
+        // The next open takes the lowest free descriptor: the one the lock had.
+        let other = open(dir.file("other"), O_RDWR | O_CREAT, 0o600)
+        defer { close(other) }
+        lock.release()
+        #expect(fcntl(other, F_GETFD) != -1, "the reused descriptor is still open")
+    }
+
+    @Test("readers probing the lock never make a writer's acquire fail")
+    func readersNeverBlockWriters() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let first = try await StateLock.acquire(paths, operation: "apply")
+        first.release()
+        let stop = StopFlag()
+        let readers = Task.detached {
+            var probes = 0
+            while !stop.isSet {
+                _ = StateLock.isHeld(paths)
+                _ = try? StateStore.load(paths, blueprint: nil)
+                probes += 1
+            }
+            return probes
+        }
+        var failures = 0
+        for _ in 0..<300 {
+            do {
+                let lock = try await StateLock.acquire(paths, operation: "apply")
+                lock.release()
+            } catch {
+                failures += 1
+            }
+        }
+        stop.set()
+        let probes = await readers.value
+        #expect(probes > 0)
+        #expect(failures == 0, "\(failures) of 300 acquires saw a false \"locked\" while readers probed \(probes) times")
+    }
+
+    @Test("a held lock is seen by a probe, and a waiting acquire gives up at its timeout")
+    func lockTimeout() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let held = try await StateLock.acquire(paths, operation: "apply")
+        defer { held.release() }
+        #expect(StateLock.isHeld(paths))
+        let error = await #expect(throws: StateError.self) { try await StateLock.acquire(paths, operation: "destroy", timeout: .milliseconds(200)) }
+        guard case .locked(_, let holder)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(holder?.id == held.info.id)
+    }
+}
