@@ -29,7 +29,8 @@ enum ApplyCommand {
             try session.checkFresh(saved, locked)
             plan = saved
         } else {
-            plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state)
+            plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state,
+                                destroying: destroy)
         }
         let missing = session.missingEnvironment(for: plan)
         if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }

@@ -54,7 +54,10 @@ struct Firm {
             return .failure
         } catch let error as PlanError {
             Terminal.err("firm: " + error.description)
-            if case .stale = error { return .stalePlan }
+            switch error {
+            case .stale, .misplaced: return .stalePlan
+            case .invalid: break
+            }
             return .failure
         } catch {
             Terminal.err("firm: \(error)")

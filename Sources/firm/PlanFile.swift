@@ -13,8 +13,17 @@ enum PlanFile {
         } catch {
             throw BlueprintError.unreadable(file: path, reason: error.description)
         }
-        guard let node = try? JSONReader.parse(bytes), case .object(let members) = node.kind,
-            members.contains(where: { $0.key == "actions" }), members.contains(where: { $0.key == "formatVersion" })
+        let node: JSONNode
+        do {
+            node = try JSONReader.parse(bytes)
+        } catch {
+            // Not JSON: a damaged plan when it starts like one, else a blueprint's own error.
+            guard String(decoding: bytes.prefix(64), as: UTF8.self).contains("\"formatVersion\"") else { return nil }
+            throw PlanError.invalid([Diagnostic(file: path, position: error.position, path: "",
+                                                message: "the plan file is damaged or truncated: \(error.message)")])
+        }
+        guard case .object(let members) = node.kind, members.contains(where: { $0.key == "actions" }),
+            members.contains(where: { $0.key == "formatVersion" })
         else { return nil }
         return try Plan.decode(node, file: path)
     }

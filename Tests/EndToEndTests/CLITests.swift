@@ -51,7 +51,7 @@ struct CLITests {
 
     @Test("usage errors exit 64 with the usage text", arguments: [
         ["plan"], ["plan", "a.json", "b.json"], ["plan", "a.json", "--bogus"], ["apply", "a.json", "--parallelism", "0"],
-        ["frobnicate"], [], ["state"], ["apply", "a.json", "--lock-timeout", "soon"],
+        ["frobnicate"], [], ["state"], ["apply", "a.json", "--lock-timeout", "soon"], ["plan", "a.json", "--state", ""], ["apply", "a.json", "--state="],
     ])
     func usageErrors(_ arguments: [String]) throws {
         let firm = FirmProcess()
@@ -59,6 +59,7 @@ struct CLITests {
         let result = try firm.run(arguments)
         #expect(result.code == 64, "\(arguments): \(result.output)")
         #expect(result.stderr.contains("Usage:"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: firm.directory).isEmpty, "nothing is written, not even hidden files")
     }
 
     @Test("apply without --auto-approve refuses when stdin is not a terminal")
@@ -71,7 +72,9 @@ struct CLITests {
         #expect(result.stderr.contains("--auto-approve"))
     }
 
-    @Test("every command has help", arguments: ["validate", "plan", "apply", "destroy", "show", "state", "force-unlock", "sim", "version", "help"])
+    @Test("every command has help, the same through help and --help", arguments: [
+        "validate", "plan", "apply", "destroy", "show", "drift", "refresh", "reconcile", "state", "force-unlock", "sim", "driver", "version", "help",
+    ])
     func help(_ command: String) throws {
         let firm = FirmProcess()
         defer { firm.remove() }
@@ -81,6 +84,8 @@ struct CLITests {
         #expect(viaFlag.code == 0)
         #expect(viaHelp.stdout.contains("Usage: firm \(command)"))
         #expect(viaHelp.stdout == viaFlag.stdout)
+        let overview = try firm.run(["help"])
+        #expect(overview.stdout.contains("  \(command) "), "the overview lists \(command)")
     }
 
     @Test("state show masks secrets and state rm forgets an app")

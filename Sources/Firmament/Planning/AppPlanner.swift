@@ -5,6 +5,8 @@ struct AppPlanner {
     let state: State
     /// provider -> its prepareInfra action id, when the plan prepares it.
     let prepares: [String: String]
+    /// Set for `firm destroy`, whose blueprint was emptied: reasons say so.
+    var destroying = false
 
     func connectivity(_ provider: String) -> Connectivity {
         blueprint.providers[provider]?.connectivity ?? .l2
@@ -72,7 +74,8 @@ struct AppPlanner {
 
         guard let desired else {
             let id = b.add(PlannedAction(.delete(app: name), dependsOn: disconnects.values.sorted(),
-                                         reason: "\(target) is in the state but no longer in the blueprint", provider: current!.provider))
+                                         reason: destroying ? "firm destroy removes \(target)" : "\(target) is in the state but no longer in the blueprint",
+                                         provider: current!.provider))
             removals.add(id, provider: current!.provider, subnets: currentSubnets)
             return
         }
@@ -107,7 +110,8 @@ struct AppPlanner {
             if created == nil, let c = current?.connections[network], c.vlan == vlan, (c.mode ?? .access) == mode { continue }
             let deps = (created.map { [$0] } ?? []) + (disconnects[network].map { [$0] } ?? [])
             let reason = created != nil ? "\(target) joins network.\(network) \(why)"
-                : current?.connections[network] == nil ? "a connector to network.\(network) was added" : "network.\(network) is on VLAN \(vlan) now"
+                : current?.connections[network] == nil ? "the blueprint connects \(target) to network.\(network), and it is not connected"
+                : "network.\(network) is on VLAN \(vlan) now"
             connects.append(b.add(PlannedAction(.connect(app: name, VLANLink(network: network, vlan: vlan, mode: mode)), dependsOn: deps,
                                                 reason: reason, provider: provider)))
         }

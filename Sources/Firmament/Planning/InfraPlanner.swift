@@ -30,12 +30,13 @@ enum InfraPlanner {
     }
 
     static func cleanActions(_ blueprint: Blueprint, _ topology: Topology, _ state: State, removals: Removals,
-                             prepares: [String: String], into b: inout PlanBuilder) {
+                             prepares: [String: String], destroying: Bool = false, into b: inout PlanBuilder) {
         for provider in state.infra.keys.sorted() {
             let subnets = state.networks.filter { $0.value.provider == provider && $0.value.subnetId != nil }.keys.sorted()
             if !uses(blueprint, topology, provider) {
                 b.add(PlannedAction(.cleanInfra(.sandbox(provider: provider, subnets: subnets)), dependsOn: removals.byProvider[provider] ?? [],
-                                    reason: "the blueprint no longer uses provider.\(provider): its last app and network are gone",
+                                    reason: destroying ? "firm destroy removes the sandbox infrastructure of provider.\(provider)"
+                                        : "the blueprint no longer uses provider.\(provider): its last app and network are gone",
                                     provider: provider))
                 continue
             }

@@ -5,17 +5,18 @@
 /// disconnect → delete; delete → cleanInfra; and for a replace, its disconnects before it and
 /// its connects after it.
 public enum Planner {
-    public static func plan(blueprint: Blueprint, blueprintFile: String, state: State) -> Plan {
+    /// `destroying` says that `blueprint` was emptied by `firm destroy`, for the reasons given.
+    public static func plan(blueprint: Blueprint, blueprintFile: String, state: State, destroying: Bool = false) -> Plan {
         let topology = Topology.resolve(blueprint, state: state)
         var builder = PlanBuilder()
         let prepares = InfraPlanner.prepareActions(blueprint, topology, state)
         for provider in prepares.keys.sorted() { builder.add(prepares[provider]!) }
         var removals = Removals()
-        let context = AppPlanner(blueprint: blueprint, topology: topology, state: state, prepares: prepares.mapValues(\.id))
+        let context = AppPlanner(blueprint: blueprint, topology: topology, state: state, prepares: prepares.mapValues(\.id), destroying: destroying)
         for name in Set(blueprint.apps.keys).union(state.apps.keys).sorted() {
             context.actions(for: name, into: &builder, removals: &removals)
         }
-        InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), into: &builder)
+        InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), destroying: destroying, into: &builder)
         return Plan(blueprintName: blueprint.name, blueprintFile: blueprintFile, blueprintDigest: blueprint.digest,
                     lineage: state.lineage, serial: state.serial, actions: builder.sorted())
     }

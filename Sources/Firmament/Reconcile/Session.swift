@@ -117,7 +117,7 @@ public struct Session: Sendable {
     /// Settles the state in memory (no lock, no writes) and plans.
     public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let settled = try await settle(refresh: refresh, parallelism: parallelism)
-        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed)
+        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed, destroying: destroy)
         plan.serial = settled.loaded.state.serial
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
