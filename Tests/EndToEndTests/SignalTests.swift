@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// SIGHUP, a closed stdout, and readers during a running apply.
+@Suite("End to end: signals, pipes and running applies", .serialized)
+struct SignalTests {
+    let crash = CrashSafetyTests()
+
+    @Test("SIGHUP mid-apply stops it gracefully: running actions finish, the state is saved, exit 129")
+    func hangup() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let (process, out, err) = try crash.startSlowApply(firm)
+        try await crash.waitForStart(firm)
+        kill(process.processIdentifier, SIGHUP)
+        process.waitUntilExit()
+        let output = out.text() + err.text()
+        #expect(process.terminationStatus == 129, "\(output)")
+        #expect(output.contains("SIGHUP received"))
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
+        #expect(state.intents.isEmpty, "in-flight actions finished and were recorded")
+        #expect(try await Torture.check(firm, name: "slow").isEmpty, "every VM is in the state")
+    }
+
+    @Test("a closed stdout (as with | head) stops an apply gracefully, with the state saved, exit 141")
+    func closedStdout() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "600ms"}"#, name: "slow"))
+        // Read until the first deploy has finished, as `head` would, then go away mid-apply.
+        let (process, errBox) = try Self.readThenClose(firm, ["apply", "slow.json", "--auto-approve", "--parallelism", "4"]) { $0.contains("done    + deploy") }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 141, "\(errBox.text())")
+        #expect(errBox.text().contains("a closed stdout received"))
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
+        #expect(state.intents.isEmpty)
+        #expect(state.apps.count >= 1 && state.apps.count < 12, "it stopped mid-apply: \(state.apps.count) apps")
+        #expect(try await Torture.check(firm, name: "slow").isEmpty, "every VM is in the state")
+        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
+        lock.release()
+    }
+
+    @Test("plan and drift during a running apply say it runs, and never call its deploys interrupted")
+    func readersDuringApply() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let (process, out, err) = try crash.startSlowApply(firm, deploy: "2s")
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); _ = out.text(); _ = err.text() }
+        try await crash.waitForStart(firm)
+        // Wait until the apply's intents are durable, so that a plan sees them.
+        var plan = FirmProcess.Result(code: 0, stdout: "", stderr: "")
+        for _ in 0..<50 {
+            plan = try firm.run(["plan", "slow.json"])
+            if plan.stderr.contains("in flight") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(plan.code == 0, "\(plan.output)")
+        #expect(plan.stderr.contains("An apply is running (apply by"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("in flight, not interrupted: deploy app."), "\(plan.stderr)")
+        #expect(!plan.stdout.contains("Recovered from an interrupted run"), "\(plan.stdout)")
+        let drift = try firm.run(["drift", "slow.json", "--json"])
+        let report = try JSONReader.parse(drift.stdout).plain
+        #expect(report["running"]?.stringValue?.contains("An apply is running") == true, "\(drift.output)")
+        #expect(report["recovered"] == .array([]))
+        #expect(report["items"]?.arrayValue?.contains { $0["kind"] == "unmanaged" } == false, "in-flight deploys are not unmanaged: \(drift.stdout)")
+    }
+
+    /// Starts firm with stdout on a pipe, reads until `until` says enough, closes the pipe.
+    static func readThenClose(_ firm: FirmProcess, _ arguments: [String], until: @escaping (String) -> Bool) throws -> (Process, ReadBox) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FirmProcess.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: firm.directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let errBox = ReadBox(err.fileHandleForReading)
+        try process.run()
+        var seen = Data()
+        while !until(String(decoding: seen, as: UTF8.self)) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        try out.fileHandleForReading.close()
+        return (process, errBox)
+    }
+
+    @Test("plan | head -1 ends with 141 through EPIPE, not a signal, whatever the providers")
+    func planIntoHead() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        // Enough apps that the plan is larger than a pipe holds.
+        let apps = (0..<3000).map { #", "app\#($0)": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}"# }.joined()
+        firm.write("lab.json", Blueprints.lab(extraApps: apps))
+        let (process, errBox) = try Self.readThenClose(firm, ["plan", "lab.json"]) { $0.contains("\n") }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "firm ignores SIGPIPE from its start: \(errBox.text())")
+        #expect(process.terminationStatus == 141)
+    }
+}
