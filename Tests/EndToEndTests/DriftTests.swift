@@ -109,15 +109,23 @@ struct DriftTests {
         #expect(github.stdout.contains("::notice file=lab.json,title=pending%3A app.cache::deploy"))
     }
 
-    @Test("drift does not wait for, or block, a running apply")
+    @Test("drift is read-only: it does not wait for or take a held lock, and writes nothing, even when it finds drift")
     func driftIsReadOnly() async throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try firm.run(["sim", "lab.json", "stop", "api"]).code == 0)
+        let before = HostileFileTests.snapshot(firm)
         let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
-        defer { lock.release() }
-        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+        let drift = try firm.run(["drift", "lab.json", "--json"])
+        #expect(drift.code == 2, "it ran while the lock was held: \(drift.output)")
+        #expect(StateLock.isHeld(StatePaths(snapshot: firm.path("state/lab.state.json"))), "it did not break the lock")
+        lock.release()
+        var after = HostileFileTests.snapshot(firm)
+        // The lock file is emptied by our own release; only it may differ.
+        after[firm.path("state/lab.state.json.lock")] = before[firm.path("state/lab.state.json.lock")]
+        #expect(after == before, "drift wrote nothing")
     }
 
     @Test("firm refresh records what the providers report and changes nothing in the world")

@@ -18,10 +18,17 @@ struct JSONReaderTests {
         [UInt8](try Data(contentsOf: corpus.appendingPathComponent(name)))
     }
 
-    @Test("the JSONTestSuite corpus is present beside the checkout", .enabled(if: FileManager.default.fileExists(atPath: corpus.path)))
+    /// CI always has ../shared beside the checkout, so there a missing corpus fails; a local run
+    /// without it skips the conformance cases and says so here.
+    static let corpusRequired = ProcessInfo.processInfo.environment["CI"] == "true" || FileManager.default.fileExists(atPath: corpus.path)
+
+    @Test("the JSONTestSuite corpus is present beside the checkout (required under CI)",
+          .enabled(if: corpusRequired, "skipped: ../shared/testdata/JSONTestSuite is missing and CI is not set, so no conformance case runs"))
     func corpusIsPresent() {
+        #expect(FileManager.default.fileExists(atPath: Self.corpus.path), "the corpus is missing at \(Self.corpus.path)")
         #expect(Self.cases("y_").count > 90)
         #expect(Self.cases("n_").count > 180)
+        #expect(Self.cases("i_").count > 20)
     }
 
     @Test("accepts every y_ case", arguments: cases("y_"))

@@ -19,11 +19,13 @@ struct SupportTests {
         #expect(CRC32.hex([UInt8]()) == "00000000")
     }
 
-    @Test("durations parse and format", arguments: [
-        ("10ms", 10_000), ("1.5s", 1_500_000), ("250us", 250), ("2m", 120_000_000), ("0", 0),
+    @Test("durations parse, and format for people", arguments: [
+        ("10ms", 10_000, "10ms"), ("1.5s", 1_500_000, "1.50s"), ("250us", 250, "250µs"), ("2m", 120_000_000, "120.00s"), ("0", 0, "0µs"),
+        ("1.006s", 1_006_000, "1.01s"), ("999us", 999, "999µs"),
     ])
-    func durations(_ text: String, _ micros: Int64) {
+    func durations(_ text: String, _ micros: Int64, _ formatted: String) {
         #expect(DurationText.parse(text) == .microseconds(micros))
+        #expect(DurationText.format(.microseconds(micros)) == formatted)
     }
 
     @Test("bad durations and latency ranges are refused", arguments: ["", "ms", "-1s", "10", "1x", "1e3s", "60ms..40ms", "a..b"])
