@@ -14,7 +14,7 @@ enum Progress {
     }
 
     static func summary(_ s: ExecutionSummary, destroy: Bool) -> String {
-        var text = "\n\(destroy ? "Destroy" : "Apply") \(s.succeeded ? "complete" : "incomplete") in \(DurationText.format(s.elapsed)): "
+        var text = "\n\(destroy ? "Destroy" : "Apply") \(s.actionsSucceeded ? "complete" : "incomplete") in \(DurationText.format(s.elapsed)): "
             + "\(s.done.count) done, \(s.failed.count) failed, \(s.skipped.count) skipped"
         if !s.notStarted.isEmpty { text += ", \(s.notStarted.count) not started" }
         text += "."

@@ -115,10 +115,8 @@ struct CrashSafetyTests {
     }
 
     func waitForStart(_ firm: FirmProcess) async throws {
-        for _ in 0..<100 where !(firm.read(".firm/sim/sim.world")?.contains("pending") ?? false) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        try await Task.sleep(for: .milliseconds(100))
+        waitUntil { firm.read(".firm/sim/sim.world")?.contains("pending") ?? false }
+        usleep(100_000)
     }
 
     @Test("SIGINT mid-apply lets running actions finish, saves the state, releases the lock and exits 130")

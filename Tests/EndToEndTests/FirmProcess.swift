@@ -78,15 +78,44 @@ final class ReadBox: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
+    /// A thread of its own: blocked reads must not take libdispatch's threads, which Foundation
+    /// needs to notice that a child exited.
     init(_ handle: FileHandle) {
-        DispatchQueue.global().async {
+        Thread {
             self.data = handle.readDataToEndOfFile()
             self.done.signal()
-        }
+        }.start()
     }
 
     func text() -> String {
         done.wait()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `limit` (a bound for a loaded
+/// machine, never a timing assertion). Returns whether it held.
+/// It sleeps the thread rather than the task: tests block the cooperative pool's few threads
+/// while their children run, and a task sleep could wake seconds late.
+@discardableResult
+func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        usleep(10_000)
+    }
+    return true
+}
+
+extension Process {
+    /// Waits for the child to exit, for at most `limit`; kills it after that. Returns whether
+    /// it exited by itself. Safe to read `terminationStatus` afterwards either way.
+    func waitUntilExit(limit: Duration) -> Bool {
+        let exited = waitUntil(limit) { !isRunning }
+        if !exited {
+            kill(processIdentifier, SIGKILL)
+            waitUntilExit()
+        }
+        return exited
     }
 }

@@ -89,11 +89,8 @@ struct HostileDriverTests {
         firm.write("lab.json", Self.blueprint(misbehave: "initialize:=noread", timeouts: #"{"deploy": "1s"}"#, padding: 1 << 20))
         let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve"], environment: Self.env)
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        let finished = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { process.waitUntilExit(); finished.signal() }
         // A hang is forever; 60 s is only a bound that a loaded machine keeps.
-        let ended = finished.wait(timeout: .now() + 60) == .success
-        if !ended { process.terminate() }
+        let ended = process.waitUntilExit(limit: .seconds(60))
         #expect(ended, "firm returned after the deploy timeout")
         #expect(process.terminationStatus == 1)
         #expect(outBox.text().contains("did not answer deploy within 1.00s"), "\(errBox.text())")
@@ -118,5 +115,26 @@ struct HostileDriverTests {
         #expect(lines.count == 5, "\(result.stdout)")
         #expect(lines.filter { $0.contains("exited with status 3 before answering deploy") }.count == 4, "four starts, four crashes")
         #expect(lines.filter { $0.contains("it crashed 4 times; it is not started again in this run") }.count == 1, "\(result.stdout)")
+    }
+}
+
+extension HostileDriverTests {
+    @Test("cancellation reaches a process driver as $/cancel for the request in flight")
+    func cancelOnInterrupt() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=hang"))
+        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--stop-timeout", "200ms"], environment: Self.env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        // Wait until the driver has the deploy (the cloud file exists once it is initialized).
+        #expect(waitUntil { firm.exists("argv.txt") })
+        try await Task.sleep(for: .milliseconds(300))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let output = outBox.text() + errBox.text()
+        #expect(process.terminationStatus == 130, "\(output)")
+        #expect(output.contains("cancelled"), "\(output)")
+        let cancels = (firm.read("cancels.log") ?? "").split(separator: "\n")
+        #expect(!cancels.isEmpty, "the driver was sent $/cancel: \(output)")
     }
 }

@@ -185,3 +185,57 @@ struct LifecycleTests {
         #expect(Set(sim.map(\.ip)).count == sim.count, "no address was handed out twice")
     }
 }
+
+extension LifecycleTests {
+    @Test("a replace whose deploy fails after its delete succeeded leaves no VM and no stale record; the next apply deploys it")
+    func replaceHalfDone() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        let oldDB = try #require(try await worldVMs(firm).first { $0.app == "db" })
+        firm.write("lab.json", Blueprints.lab(dbType: "postgres-16", failures: #"{"deploy": ["db"]}"#))
+        let replace = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        #expect(replace.code == 1)
+        #expect(replace.stdout.contains("FAILED  -/+ replace app.db"), "\(replace.stdout)")
+        #expect(try await worldVMs(firm).contains { $0.app == "db" } == false, "the old VM was deleted and no new one exists")
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/lab.state.json")), blueprint: "lab").state
+        #expect(state.apps["db"] == nil, "the state does not keep the deleted VM \(oldDB.vmName)")
+        #expect(state.intents.count == 1, "the failed deploy's intent is left for recovery to settle")
+        firm.write("lab.json", Blueprints.lab(dbType: "postgres-16"))
+        let plan = try firm.run(["plan", "lab.json"], environment: Blueprints.secretEnv)
+        #expect(plan.stdout.contains("an interrupted deploy of app.db created no VM"), "\(plan.stdout)")
+        let json = try firm.run(["plan", "lab.json", "--json"], environment: Blueprints.secretEnv)
+        #expect(try actions(json.stdout) == ["deploy:app.db", "powerOn:app.db"])
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try await worldVMs(firm).filter { $0.app == "db" }.count == 1)
+    }
+
+    @Test("when the final snapshot can't be written, the summary is still shown, with where the results are and what to do")
+    func compactionFails() async throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab(latency: #"{"deploy": "2s"}"#))
+        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        // Once the apply runs, put a non-empty folder where the snapshot goes: its rename fails.
+        #expect(waitUntil { firm.read(".firm/sim/sim.world")?.contains("pending") ?? false })
+        try? FileManager.default.moveItem(atPath: firm.path("state/lab.state.json"), toPath: firm.path("aside.json"))
+        try FileManager.default.createDirectory(atPath: firm.path("state/lab.state.json/blocker"), withIntermediateDirectories: true)
+        let running = process.isRunning
+        process.waitUntilExit()
+        let stdout = outBox.text(), stderr = errBox.text()
+        #expect(running, "the folder was put in place while the apply ran")
+        #expect(process.terminationStatus == 1, "\(stdout) \(stderr)")
+        #expect(stdout.contains("Apply complete") || stdout.contains("done"), "the summary is shown: \(stdout)")
+        #expect(stderr.contains("Every result is safe in the journal"), "\(stderr)")
+        #expect(stderr.contains("firm refresh lab.json"))
+        // Fix the cause: the next run reads every result from the journal.
+        try FileManager.default.removeItem(atPath: firm.path("state/lab.state.json"))
+        try? FileManager.default.moveItem(atPath: firm.path("aside.json"), toPath: firm.path("state/lab.state.json"))
+        let refresh = try firm.run(["refresh", "lab.json"])
+        #expect(refresh.code == 0, "\(refresh.output)")
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try await worldVMs(firm).count == 3)
+    }
+}

@@ -154,15 +154,16 @@ struct StateFileSafetyTests {
         let first = try await StateLock.acquire(paths, operation: "apply")
         first.release()
         let stop = StopFlag()
-        let readers = Task.detached {
-            var probes = 0
+        let probes = ProbeCount()
+        // A thread of its own, so that it probes while the writer below acquires.
+        Thread {
             while !stop.isSet {
                 _ = StateLock.isHeld(paths)
                 _ = try? StateStore.load(paths, blueprint: nil)
-                probes += 1
+                probes.add()
             }
-            return probes
-        }
+        }.start()
+        while probes.value < 10 { usleep(1_000) }
         var failures = 0
         for _ in 0..<300 {
             do {
@@ -172,10 +173,10 @@ struct StateFileSafetyTests {
                 failures += 1
             }
         }
+        let seen = probes.value
         stop.set()
-        let probes = await readers.value
-        #expect(probes > 0)
-        #expect(failures == 0, "\(failures) of 300 acquires saw a false \"locked\" while readers probed \(probes) times")
+        #expect(seen > 10)
+        #expect(failures == 0, "\(failures) of 300 acquires saw a false \"locked\" while readers probed \(seen) times")
     }
 
     @Test("a held lock is seen by a probe, and a waiting acquire gives up at its timeout")
@@ -189,4 +190,12 @@ struct StateFileSafetyTests {
         guard case .locked(_, let holder)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(holder?.id == held.info.id)
     }
+}
+
+/// A counter shared with a thread.
+final class ProbeCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -82,6 +82,8 @@ public struct ActionRunner: ActionRunning {
         let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
                             started: Timestamp.now(), deploymentPath: path, attributes: spec.attributes)
         try await recorder.record(.beginIntent(intent))
+        // A failed deploy leaves its intent open: whether the provider made a VM anyway (a
+        // timeout, a crash mid-call) is settled by the next run's recovery, never guessed here.
         let result = try await provider.deploy(request)
         var state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
                              vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,

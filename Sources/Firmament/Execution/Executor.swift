@@ -160,7 +160,10 @@ public struct ExecutionSummary: Sendable {
     /// safe in the journal.
     public var saveError: String?
 
-    public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty && saveError == nil }
+    /// Every action ran and succeeded.
+    public var actionsSucceeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty }
+    /// Every action succeeded and the state was compacted afterwards.
+    public var succeeded: Bool { actionsSucceeded && saveError == nil }
 }
 
 /// What running one action came to.

@@ -29,6 +29,15 @@ public actor StateRecorder {
         }
     }
 
+    /// For tests: records into `journal` (such as one opened on /dev/full).
+    init(_ loaded: StateStore.Loaded, paths: StatePaths, journal: JournalFile) {
+        var state = loaded.state
+        if state.lineage.isEmpty { state.lineage = UUIDText.random() }
+        self.state = state
+        self.paths = paths
+        self.file = journal
+    }
+
     /// Applies `changes` and returns once they are durable on disk.
     public func record(_ changes: [StateChange]) async throws {
         if let failure { throw failure }

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// A runner whose every action records one change, as the real runner does after a provider call.
+struct RecordingRunner: ActionRunning {
+    let recorder: StateRecorder
+
+    func run(_ action: PlannedAction) async -> ActionOutcome {
+        do {
+            try await Task.sleep(for: .milliseconds(2))
+            try await recorder.record(.putApp(action.appName ?? "x", StateStoreTests.app(1)))
+            return .succeeded("recorded")
+        } catch {
+            return ActionRunner.outcome(error)
+        }
+    }
+}
+
+/// A provider that counts the size of each observe batch.
+final class CountingProvider: CloudProvider, @unchecked Sendable {
+    let name = "sim"
+    private let lock = NSLock()
+    private(set) var batches: [Int] = []
+
+    func validate() async throws {}
+    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("no") }
+    func powerOn(_ app: DeployedApp) async throws {}
+    func powerOff(_ app: DeployedApp) async throws {}
+    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
+    func delete(_ app: DeployedApp) async throws {}
+    func findByName(_ vmName: String) async throws -> Observation? { nil }
+    func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
+        lock.withLock { batches.append(apps.count) }
+        return apps.map { Observation(vmName: $0.vmName, vmUuid: $0.vmUuid, exists: true, power: .on, addresses: Addresses(privateAddress: $0.address)) }
+    }
+    func inventory(sandbox: String) async throws -> [Observation] { [] }
+    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] { [] }
+    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "", subnetIds: [:], keys: nil) }
+    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
+}
+
+@Suite("Durability, batching and the simulated world")
+struct DurabilityTests {
+    @Test("a journal that can't be written stops the executor: nothing more starts, and the run says the state could not be recorded")
+    func journalFailureStops() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let journal = try JournalFile(path: "/dev/full", truncateTo: nil)
+        let recorder = StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths, journal: journal)
+        let actions = (0..<20).map { PlannedAction(.powerOn(app: "a\($0)"), reason: "r", provider: "sim") }
+        let plan = Plan(blueprintName: "lab", blueprintFile: "lab.json", blueprintDigest: "d", lineage: "L", serial: 0, actions: actions)
+        let summary = await Executor(parallelism: 2, runner: RecordingRunner(recorder: recorder)).run(plan, progress: { _ in })
+        #expect(summary.fatal)
+        #expect(!summary.failed.isEmpty)
+        #expect(summary.failed.allSatisfy { $0.1.contains("cannot record the result") }, "\(summary.failed)")
+        #expect(summary.done.isEmpty, "no action is reported done without its record")
+        #expect(summary.notStarted.count >= 18 - summary.failed.count, "nothing new started after the failure: \(summary.notStarted.count) not started")
+        #expect(!summary.succeeded)
+    }
+
+    @Test("refresh asks each provider in batches of at most 100 apps")
+    func refreshBatches() async throws {
+        var state = State(lineage: "L", blueprint: "lab")
+        for i in 0..<250 {
+            state.apps["a\(i)"] = AppState(provider: "sim", deploymentPath: DeploymentPath(provider: "sim", deploymentType: "s"), attributes: [:],
+                                           vmName: "a\(i)__0", vmUuid: "u\(i)", address: "10.0.0.1", power: .on)
+        }
+        let provider = CountingProvider()
+        _ = try await Refresher.refresh(state, providers: ["sim": provider], parallelism: 2)
+        #expect(provider.batches.sorted() == [50, 100, 100])
+    }
+
+    @Test("the simulated world log is compacted when it grows, and reads back the same world")
+    func worldCompaction() async throws {
+        let dir = TempDirectory()
+        var settings = SimulatedSettings()
+        settings.dataDir = dir.path
+        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
+        let request = DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
+                                    deploymentAttributes: [:], appAttributes: [:])
+        let result = try await cloud.deploy(request)
+        let app = DeployedApp(appName: "web", vmName: result.vmName, vmUuid: result.vmUuid)
+        for i in 0..<1500 {
+            if i % 2 == 0 { try await cloud.powerOn(app) } else { try await cloud.powerOff(app) }
+        }
+        try await cloud.powerOn(app)
+        let log = try String(contentsOfFile: dir.file("sim.world"), encoding: .utf8)
+        let lines = log.split(separator: "\n").count
+        #expect(lines < 1000, "the log of 1,500 changes was compacted: \(lines) lines")
+        let reopened = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
+        let vms = try await reopened.allVMs()
+        #expect(vms.count == 1)
+        #expect(vms.first?.status == .running)
+        #expect(vms.first?.vmUuid == result.vmUuid)
+    }
+}
