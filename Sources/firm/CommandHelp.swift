@@ -61,12 +61,15 @@ enum Help {
         details: """
             Takes the state lock, recovers and refreshes the state, plans, asks for confirmation, then runs
             the actions concurrently. Every result is durable before anything that depends on it starts.
-            A saved plan is applied only if the blueprint and the state are still what it was made from;
-            otherwise apply exits 4 (stale plan). A held lock exits 3. A failed action exits 1, after every
-            action that does not depend on it has run; running apply again finishes the job.
-            The first SIGINT or SIGTERM starts nothing new, gives running actions --stop-timeout to finish,
-            then cancels them (drivers receive the cancellation), saves the state and exits 130 or 143; a
-            second signal exits at once (the next run recovers).
+            A saved plan carries a digest (an edited or truncated one is refused) and the absolute paths of
+            its blueprint and state, so it applies from any folder; it is applied only if the blueprint and
+            the state are still what it was made from, otherwise apply exits 4. A held lock exits 3. Missing
+            {"env": …} variables, a stale plan or a "no" at the prompt refuse before anything is written.
+            A failed action exits 1, after every action that does not depend on it has run; running apply
+            again finishes the job. The first SIGINT, SIGTERM or SIGHUP, or a closed stdout (| head),
+            starts nothing new, gives running actions --stop-timeout to finish, then cancels them (drivers
+            receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
+            exits at once (the next run recovers).
             """,
         options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
@@ -86,9 +89,9 @@ enum Help {
         name: "state", usage: "firm state (list | show ADDR | rm ADDR) [BLUEPRINT] [--state PATH]",
         summary: "Read or edit the recorded state.",
         details: """
-            list       Print one address per line, such as app.web.
+            list       Print one address per line: app.NAME, network.NAME, provider.NAME (sandbox infrastructure).
             show ADDR  Print what the state records for ADDR (sensitive values masked).
-            rm ADDR    Forget ADDR without touching the cloud (the VM is no longer managed).
+            rm app.NAME  Forget an app without touching the cloud (its VM is no longer managed).
             Name the state by its BLUEPRINT, or by --state PATH.
             """,
         options: [.state, .json, .help])

@@ -34,6 +34,28 @@ enum ShowCommand {
             for (key, value) in app.deployedAttributes.sorted(by: { $0.key < $1.key }) {
                 out += "  deployed:   \(key) = \(Masking.isSensitive(key) ? Masking.mask : quoted(value))\n"
             }
+            for (network, c) in app.connections.sorted(by: { $0.key < $1.key }) {
+                if let vlan = c.vlan {
+                    out += "  connected:  network.\(network), vlan \(vlan) (\((c.mode ?? .access).rawValue))\(c.interface.isEmpty ? "" : " on \(c.interface)")\n"
+                } else {
+                    out += "  connected:  network.\(network), subnet \(c.subnetId ?? "?")\(c.interface.isEmpty ? "" : " on \(c.interface)")\n"
+                }
+            }
+        }
+        for name in state.networks.keys.sorted() {
+            let n = state.networks[name]!
+            out += "\nnetwork.\(name)\n"
+            out += "  provider:   \(n.provider)\n"
+            if let vlan = n.vlan { out += "  vlan:       \(vlan)\n" }
+            if let cidr = n.cidr { out += "  subnet:     \(cidr)\(n.isPublic ? " (public)" : "")\(n.subnetId.map { ", id \($0)" } ?? "")\n" }
+            let members = state.apps.keys.sorted().filter { state.apps[$0]!.connections[name] != nil }
+            out += "  apps:       \(members.isEmpty ? "(none)" : members.joined(separator: ", "))\n"
+        }
+        for provider in state.infra.keys.sorted() {
+            let i = state.infra[provider]!
+            out += "\nprovider.\(provider) (sandbox infrastructure)\n"
+            out += "  network:    \(i.networkId)\(i.cidr.isEmpty ? "" : ", cloud \(i.cidr)")\n"
+            out += "  keys:       \(i.keys.isEmpty ? "(none)" : Masking.mask)\n"
         }
         if !state.intents.isEmpty {
             out += "\nInterrupted provider calls (settled by the next plan or apply):\n"

@@ -10,22 +10,33 @@ enum StateCommand {
         case "list":
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
             let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
-            let addresses = state.apps.keys.sorted().map { "app.\($0)" }
+            let addresses = state.apps.keys.sorted().map { "app.\($0)" } + state.networks.keys.sorted().map { "network.\($0)" }
+                + state.infra.keys.sorted().map { "provider.\($0)" }
             if !addresses.isEmpty { Terminal.out(addresses.joined(separator: "\n")) }
         case "show", "rm":
             guard let address = rest.popLast() else { throw UsageError(message: "missing ADDR, such as app.web", command: Help.state) }
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
-            guard address.hasPrefix("app."), Name.isValid(String(address.dropFirst(4))) else {
-                throw UsageError(message: "\(quoted(address)) is not an address; expected app.NAME", command: Help.state)
+            let kinds = sub == "show" ? ["app", "network", "provider"] : ["app"]
+            guard let dot = address.firstIndex(of: "."), kinds.contains(String(address[..<dot])),
+                Name.isValid(String(address[address.index(after: dot)...]))
+            else {
+                let expected = sub == "show" ? "app.NAME, network.NAME or provider.NAME" : "app.NAME (rm forgets apps only: a network or sandbox infrastructure is removed by applying a blueprint without it)"
+                throw UsageError(message: "\(quoted(address)) is not an address; expected \(expected)", command: Help.state)
             }
-            let app = String(address.dropFirst(4))
+            let kind = String(address[..<dot]), name = String(address[address.index(after: dot)...])
+            let app = name
             if sub == "show" {
                 let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
-                guard let entry = state.apps[app] else {
+                let entry: JSON? = switch kind {
+                case "app": state.apps[name]?.maskedJSON
+                case "network": state.networks[name]?.json
+                default: state.maskedJSON["infra"]?[name]
+                }
+                guard let entry else {
                     Terminal.err("firm: \(address) is not in the state")
                     throw Exit(.failure)
                 }
-                Terminal.out(entry.maskedJSON.prettyText)
+                Terminal.out(entry.prettyText)
             } else {
                 try await remove(app, blueprint: rest.first, statePath: args.values["--state"])
                 Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")

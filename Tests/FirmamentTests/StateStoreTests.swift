@@ -163,3 +163,26 @@ struct StateStoreTests {
         #expect(loaded.state.serial == 500)
     }
 }
+
+extension StateStoreTests {
+    @Test("a power or address change records only what changed, however large the app is")
+    func deltaRecords() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let recorder = try StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths)
+        var big = Self.app(1)
+        for i in 0..<200 { big.deployedAttributes["Attribute\(i)"] = String(repeating: "v", count: 100) }
+        try await recorder.record(.putApp("a", big))
+        let before = try FileManager.default.attributesOfItem(atPath: paths.journal)[.size] as! Int
+        try await recorder.record(.setPower("a", .off))
+        try await recorder.record(.setAddresses("a", Addresses(privateAddress: "10.0.0.77", publicAddress: "203.0.113.7")))
+        await recorder.close()
+        let after = try FileManager.default.attributesOfItem(atPath: paths.journal)[.size] as! Int
+        #expect(after - before < 300, "two delta records took \(after - before) bytes; the app alone is over 20 KB")
+        let loaded = try StateStore.load(paths, blueprint: "lab").state
+        #expect(loaded.apps["a"]?.power == .off)
+        #expect(loaded.apps["a"]?.address == "10.0.0.77")
+        #expect(loaded.apps["a"]?.publicAddress == "203.0.113.7")
+        #expect(loaded.apps["a"]?.deployedAttributes.count == 200)
+    }
+}

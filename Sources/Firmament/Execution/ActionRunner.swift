@@ -109,21 +109,18 @@ public struct ActionRunner: ActionRunning {
     }
 
     func setPower(_ power: Power, _ app: String) async throws -> String {
-        var state = try await current(app)
+        let state = try await current(app)
         let provider = try provider(state.provider)
         if power == .on { try await provider.powerOn(state.deployedApp(app)) } else { try await provider.powerOff(state.deployedApp(app)) }
-        state.power = power
-        try await recorder.record(.putApp(app, state))
+        try await recorder.record(.setPower(app, power))
         return "vm \(state.vmName) is \(power == .on ? "running" : "stopped")"
     }
 
     func refreshIP(_ app: String) async throws -> String {
-        var state = try await current(app)
+        let state = try await current(app)
         let provider = try provider(state.provider)
         let addresses = try await provider.refreshIP(state.deployedApp(app))
-        state.address = addresses.privateAddress
-        state.publicAddress = addresses.publicAddress
-        try await recorder.record(.putApp(app, state))
+        try await recorder.record(.setAddresses(app, addresses))
         return addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)"
     }
 

@@ -57,31 +57,34 @@ public enum Refresher {
                 changes.append(.removeApp(name))
                 continue
             }
-            var changed = false
+            // Power and addresses are recorded as small deltas; a lost connection rewrites the app.
             if let power = observed.power, power != app.power {
                 notes.append(Note(app: name, kind: .power, expected: app.power.rawValue, actual: power.rawValue))
-                app.power = power
-                changed = true
+                changes.append(.setPower(name, power))
             }
             let addresses = observed.addresses
             if addresses.privateAddress != app.address || addresses.publicAddress != app.publicAddress {
                 notes.append(Note(app: name, kind: .address, expected: describe(app.address, app.publicAddress), actual: describe(addresses.privateAddress, addresses.publicAddress)))
-                app.address = addresses.privateAddress
-                app.publicAddress = addresses.publicAddress
-                changed = true
+                changes.append(.setAddresses(name, addresses))
             }
+            var lost = false
             for (network, connection) in app.connections.sorted(by: { $0.key < $1.key }) {
                 if let vlan = connection.vlan, !observed.vlans.contains(vlan) {
                     notes.append(Note(app: name, kind: .connectivity, expected: "member of VLAN \(vlan) (network.\(network))", actual: "not a member"))
                     app.connections[network] = nil
-                    changed = true
+                    lost = true
                 } else if let subnet = connection.subnetId, !observed.subnetIds.contains(subnet) {
                     notes.append(Note(app: name, kind: .connectivity, expected: "on subnet \(subnet) (network.\(network))", actual: "not on it"))
                     app.connections[network] = nil
-                    changed = true
+                    lost = true
                 }
             }
-            if changed { changes.append(.putApp(name, app)) }
+            if lost {
+                if let power = observed.power { app.power = power }
+                app.address = addresses.privateAddress
+                app.publicAddress = addresses.publicAddress
+                changes.append(.putApp(name, app))
+            }
         }
         return (changes, notes)
     }

@@ -40,6 +40,10 @@ public struct State: Sendable, Equatable {
     public mutating func apply(_ change: StateChange) {
         switch change {
         case .putApp(let name, let app): apps[name] = app
+        case .setPower(let name, let power): apps[name]?.power = power
+        case .setAddresses(let name, let addresses):
+            apps[name]?.address = addresses.privateAddress
+            apps[name]?.publicAddress = addresses.publicAddress
         case .removeApp(let name): apps[name] = nil
         case .beginIntent(let intent): intents[intent.id] = intent
         case .endIntent(let id): intents[id] = nil
@@ -133,6 +137,10 @@ public struct Intent: Sendable, Equatable {
 /// One change to the state, as written to the journal.
 public enum StateChange: Sendable, Equatable {
     case putApp(String, AppState)
+    /// Only the power of an app that is in the state: a few dozen bytes, whatever the app holds.
+    case setPower(String, Power)
+    /// Only the addresses of an app that is in the state.
+    case setAddresses(String, Addresses)
     case removeApp(String)
     case beginIntent(Intent)
     case endIntent(String)

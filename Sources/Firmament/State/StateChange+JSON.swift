@@ -4,6 +4,9 @@ extension StateChange {
     func json(serial: Int) -> JSON {
         switch self {
         case .putApp(let name, let app): ["serial": .int(serial), "op": "putApp", "app": .string(name), "value": app.json]
+        case .setPower(let name, let power): ["serial": .int(serial), "op": "setPower", "app": .string(name), "power": .string(power.rawValue)]
+        case .setAddresses(let name, let a):
+            ["serial": .int(serial), "op": "setAddresses", "app": .string(name), "address": .string(a.privateAddress), "publicAddress": .string(a.publicAddress)]
         case .removeApp(let name): ["serial": .int(serial), "op": "removeApp", "app": .string(name)]
         case .beginIntent(let intent): ["serial": .int(serial), "op": "beginIntent", "value": intent.json]
         case .endIntent(let id): ["serial": .int(serial), "op": "endIntent", "id": .string(id)]
@@ -16,9 +19,9 @@ extension StateChange {
 
     static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> (serial: Int, change: StateChange)? {
         let path = JSONPath()
-        guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name"], required: ["serial", "op"]),
+        guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name", "power", "address", "publicAddress"], required: ["serial", "op"]),
             let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial"), in: 1...State.maxSerial) }),
-            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra"]) })
+            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "setPower", "setAddresses", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra"]) })
         else { return nil }
         func need(_ key: String) -> JSONNode? {
             if let n = f[key] { return n }
@@ -35,6 +38,17 @@ extension StateChange {
             guard let name = named("app", "app"),
                 let app = need("value").flatMap({ AppState.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putApp(name, app))
+        case "setPower":
+            guard let name = named("app", "app"),
+                let power = need("power").flatMap({ context.choice($0, at: path.key("power"), ["on", "off"]) }).flatMap(Power.init(rawValue:))
+            else { return nil }
+            return (serial, .setPower(name, power))
+        case "setAddresses":
+            guard let name = named("app", "app"),
+                let address = need("address").flatMap({ context.string($0, at: path.key("address")) }),
+                let publicAddress = need("publicAddress").flatMap({ context.string($0, at: path.key("publicAddress")) })
+            else { return nil }
+            return (serial, .setAddresses(name, Addresses(privateAddress: address, publicAddress: publicAddress)))
         case "removeApp":
             guard let name = named("app", "app") else { return nil }
             return (serial, .removeApp(name))
