@@ -151,8 +151,22 @@ struct StateFileSafetyTests {
     func readersNeverBlockWriters() async throws {
         let dir = TempDirectory()
         let paths = StatePaths(snapshot: dir.file("lab.state.json"))
-        let first = try await StateLock.acquire(paths, operation: "apply")
-        first.release()
+        /// Acquires and releases 400 times; returns how many attempts failed.
+        func attempts() async -> Int {
+            var failures = 0
+            for _ in 0..<400 {
+                do {
+                    let lock = try await StateLock.acquire(paths, operation: "apply")
+                    lock.release()
+                } catch {
+                    failures += 1
+                }
+            }
+            return failures
+        }
+        // Other tests in this process start children, which hold a copy of the lock's
+        // descriptor for an instant between fork and exec; the control run counts those.
+        let control = await attempts()
         let stop = StopFlag()
         let probes = ProbeCount()
         // A thread of its own, so that it probes while the writer below acquires.
@@ -164,19 +178,12 @@ struct StateFileSafetyTests {
             }
         }.start()
         while probes.value < 10 { usleep(1_000) }
-        var failures = 0
-        for _ in 0..<300 {
-            do {
-                let lock = try await StateLock.acquire(paths, operation: "apply")
-                lock.release()
-            } catch {
-                failures += 1
-            }
-        }
+        let failures = await attempts()
         let seen = probes.value
         stop.set()
         #expect(seen > 10)
-        #expect(failures == 0, "\(failures) of 300 acquires saw a false \"locked\" while readers probed \(seen) times")
+        // Readers that took the lock to probe it made about 1 attempt in 10 fail.
+        #expect(failures <= control + 2, "\(failures) of 400 acquires saw a false \"locked\" while readers probed \(seen) times (\(control) without readers)")
     }
 
     @Test("a held lock is seen by a probe, and a waiting acquire gives up at its timeout")

@@ -82,10 +82,22 @@ public actor StateRecorder {
     }
 
     /// Writes the state as a snapshot and starts an empty journal. Call when no record is in flight.
-    public func compact() throws(StateError) {
+    /// The snapshot is written on the journal's queue: its fsyncs never park a thread of
+    /// Swift's cooperative pool.
+    public func compact() async throws {
         if let failure { throw failure }
-        try StateStore.writeSnapshot(state, paths)
-        file.reopen()
+        let state = self.state, paths = self.paths, file = self.file
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            file.queue.async {
+                do {
+                    try StateStore.writeSnapshot(state, paths)
+                    file.reopenOnQueue()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// Closes the journal.
@@ -122,12 +134,10 @@ final class JournalFile: @unchecked Sendable {
         return nil
     }
 
-    /// Opens the journal again after it was replaced by compaction.
-    func reopen() {
-        queue.sync {
-            Foundation.close(fd)
-            fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        }
+    /// Opens the journal again after it was replaced by compaction. Runs on `queue`.
+    func reopenOnQueue() {
+        Foundation.close(fd)
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     }
 
     func close() {

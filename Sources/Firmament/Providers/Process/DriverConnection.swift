@@ -193,16 +193,43 @@ actor DriverConnection {
             failAll("flooded stdout with a line longer than \(DriverOutput.maxLine / (1 << 20)) MiB")
             stop(nil)
         case .end:
-            let status = process.map { p -> String in
-                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-                p.waitUntilExit()
-                return p.terminationReason == .uncaughtSignal ? "was killed by signal \(p.terminationStatus)" : "exited with status \(p.terminationStatus)"
-            } ?? "exited"
+            // Its stdout closed: it exited, or is about to. Whatever was in flight fails; the
+            // exit status is waited for without blocking a thread of the pool.
+            let dying = process
+            let ids = pending.keys.sorted()
             process = nil
             stdin?.abandon()
             stdin = nil
             hello = nil
-            failAll("\(status) before answering")
+            Task {
+                let status = await Self.exitStatus(dying)
+                self.fail(ids, "\(status) before answering")
+            }
+        }
+    }
+
+    /// How a driver process ended: it gets a second to exit by itself, then is killed.
+    static func exitStatus(_ process: Process?) async -> String {
+        guard let process else { return "exited" }
+        func waited() async -> Bool {
+            for _ in 0..<100 {
+                if !process.isRunning { return true }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return !process.isRunning
+        }
+        if await !waited() {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await waited()
+        }
+        if process.isRunning { return "stopped answering (its stdout closed)" }
+        return process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
+    }
+
+    private func fail(_ ids: [Int], _ message: String) {
+        for id in ids {
+            guard let entry = pending[id] else { continue }
+            finish(id, .failure(error(entry.method, message + " " + entry.method)))
         }
     }
 
