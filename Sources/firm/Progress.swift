@@ -9,6 +9,8 @@ enum Progress {
         case .started: Terminal.out("\(time) start   \(what)")
         case .succeeded(let detail): Terminal.out("\(time) done    \(what): \(detail)")
         case .failed(let message): Terminal.out("\(time) FAILED  \(what): \(message)")
+        case .retrying(let attempt, let tries, let delay, let message):
+            Terminal.out("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)")
         case .skipped(let cause): Terminal.out("\(time) skipped \(what) (\(cause) failed)")
         }
     }
@@ -19,7 +21,7 @@ enum Progress {
         if !s.notStarted.isEmpty { text += ", \(s.notStarted.count) not started" }
         text += "."
         if !s.failed.isEmpty {
-            text += "\nFailed:\n" + s.failed.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
+            text += "\nFailed:\n" + s.failed.map { "  \($0.0) (\((s.failureKinds[$0.0] ?? .terminal).rawValue)): \($0.1)" }.joined(separator: "\n")
             text += "\nRun `firm apply` again to retry what failed and what it skipped."
         }
         return text

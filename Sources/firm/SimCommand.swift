@@ -61,8 +61,9 @@ enum SimCommand {
         let base = FileManager.default.currentDirectoryPath
         return try blueprint.providers.keys.sorted().compactMap { name in
             let spec = blueprint.providers[name]!
-            guard spec.type == "simulated" else { return nil }
-            return try SimulatedCloud(name: name, settings: SimulatedSettings(spec.settings), connectivity: spec.connectivity, baseDirectory: base)
+            guard let type = ProviderTypeRegistry.type(named: spec.type) as? SimulatedProviderType else { return nil }
+            let context = ProviderContext(name: name, spec: spec, sandbox: blueprint.name, baseDirectory: base, driverLog: nil, environment: .process)
+            return try type.make(context) as? SimulatedCloud
         }
     }
 

@@ -118,7 +118,7 @@ struct ConnectivityResultTests {
     func missingResult() async throws {
         let (runner, dir) = try await runner(.dropFirst)
         let outcomes = await runner.runBatch(Self.actions)
-        guard case .failed(let message, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
+        guard case .failed(let message, _, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
         #expect(message.contains("returned no result for this action"))
         guard case .succeeded = outcomes[1] else { Issue.record("\(outcomes)"); return }
         #expect(await runner.recorder.state.apps["b"]?.connections["n"]?.interface == "mac")
@@ -131,7 +131,7 @@ struct ConnectivityResultTests {
         let (runner, dir) = try await runner(.unknownId)
         let outcomes = await runner.runBatch(Self.actions)
         for outcome in outcomes {
-            guard case .failed(let message, _) = outcome else { Issue.record("\(outcome)"); continue }
+            guard case .failed(let message, _, _) = outcome else { Issue.record("\(outcome)"); continue }
             #expect(message.contains("unknown actionIds"))
         }
         _ = dir
@@ -141,7 +141,7 @@ struct ConnectivityResultTests {
     func failure() async throws {
         let (runner, dir) = try await runner(.failure)
         let outcomes = await runner.runBatch(Self.actions)
-        guard case .failed(let message, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
+        guard case .failed(let message, _, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
         #expect(message.contains("setVlan failed: port is shut"))
         _ = dir
     }

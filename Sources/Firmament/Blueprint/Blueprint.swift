@@ -37,9 +37,12 @@ public struct ProviderSpec: Sendable, Equatable {
     public var command: [String]
     /// `process` drivers: the time limit per operation (`default` for the others).
     public var timeouts: [String: Duration]
+    /// `retries`, `concurrency` and `requestsPerSecond` as written; nil takes the type's default.
+    public var limits: ProviderLimits
 
     public init(type: String, connectivity: Connectivity = .l2, settings: JSON = .object(JSONObject()), command: [String] = [],
-                timeouts: [String: Duration] = [:]) {
+                timeouts: [String: Duration] = [:], limits: ProviderLimits = ProviderLimits()) {
+        self.limits = limits
         self.type = type
         self.connectivity = connectivity
         self.settings = settings

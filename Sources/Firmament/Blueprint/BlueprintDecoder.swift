@@ -81,13 +81,21 @@ public enum BlueprintDecoder {
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of providers") ?? [] {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "provider"),
-                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings", "command", "timeouts"], required: ["type"])
+                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings"] + ProviderLimits.keys + ProviderTypeRegistry.entryKeys, required: ["type"])
             else { continue }
-            guard let type = fields["type"].flatMap({ context.choice($0, at: here.key("type"), ProviderTypes.known) }) else { continue }
-            var spec = ProviderSpec(type: type)
+            guard let typeName = fields["type"].flatMap({ context.choice($0, at: here.key("type"), ProviderTypeRegistry.names) }),
+                let type = ProviderTypeRegistry.type(named: typeName)
+            else { continue }
+            var spec = ProviderSpec(type: typeName)
             if let node = fields["connectivity"] {
-                guard let c = context.choice(node, at: here.key("connectivity"), Connectivity.allCases.map(\.rawValue)) else { continue }
-                spec.connectivity = Connectivity(rawValue: c)!
+                guard let c = context.choice(node, at: here.key("connectivity"), Connectivity.allCases.map(\.rawValue)),
+                    let connectivity = Connectivity(rawValue: c)
+                else { continue }
+                guard type.connectivities.contains(connectivity) else {
+                    context.report(here.key("connectivity"), "provider type \(quoted(typeName)) supports " + type.connectivities.map(\.rawValue).joined(separator: " and ") + ", not \(c)", at: node.position)
+                    continue
+                }
+                spec.connectivity = connectivity
             }
             if let settings = fields["settings"] {
                 guard case .object = settings.kind else {
@@ -96,7 +104,14 @@ public enum BlueprintDecoder {
                 }
                 spec.settings = settings.plain
             }
-            guard ProcessProviderDecoder.decode(fields, here, &spec, &context) else { continue }
+            spec.limits = ProviderLimits.decode(fields, here, &context)
+            var entryOK = true
+            for key in ProviderTypeRegistry.entryKeys where fields[key] != nil && !type.entryKeys.contains(key) {
+                let owners = ProviderTypeRegistry.all.filter { $0.entryKeys.contains(key) }.map { quoted($0.name) }.joined(separator: " or ")
+                context.report(here.key(key), "\(quoted(key)) is for providers of type \(owners)", at: fields[key]!.position)
+                entryOK = false
+            }
+            guard entryOK, type.decodeEntry(fields, here, &spec, &context) else { continue }
             result[name] = spec
         }
         return result

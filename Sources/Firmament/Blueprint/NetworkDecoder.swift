@@ -46,7 +46,7 @@ enum NetworkDecoder {
                     context.report(here.key("subnet"), "\(quoted(text)) is not a valid subnet; expected an IPv4 CIDR with a prefix from /8 to /29 and no host bits, such as \"10.0.1.0/24\"", at: subnetNode.position)
                     continue
                 }
-                if let cloud = spec.settings["cidr"]?.stringValue.flatMap(CIDR.init), !cloud.contains(cidr) {
+                if let cloud = ProviderTypeRegistry.type(named: spec.type)?.cloudCIDR(spec), !cloud.contains(cidr) {
                     context.report(here.key("subnet"), "\(cidr) is outside the provider's CIDR \(cloud)", at: subnetNode.position)
                     continue
                 }
@@ -156,9 +156,9 @@ enum NetworkDecoder {
 public enum VLANRange {
     public static let all = 2...4094
 
-    /// The provider's `vlanRange` setting ("100-199"), or all usable ids.
+    /// The VLAN ids the provider's type allows it (a `vlanRange` setting, say), or all usable ids.
     public static func of(_ provider: ProviderSpec) -> ClosedRange<Int> {
-        provider.settings["vlanRange"]?.stringValue.flatMap(parse) ?? all
+        ProviderTypeRegistry.type(named: provider.type)?.vlanRange(provider) ?? all
     }
 
     /// Parses "LOW-HIGH" inside 2-4094.

@@ -7,12 +7,6 @@ enum ProcessProviderDecoder {
     /// Reads `command` and `timeouts` into `spec`; false when they are wrong.
     static func decode(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
         let before = context.diagnostics.count
-        guard spec.type == "process" else {
-            for key in ["command", "timeouts"] where fields[key] != nil {
-                context.report(path.key(key), "\(quoted(key)) is for providers of type \"process\"", at: fields[key]!.position)
-            }
-            return context.diagnostics.count == before
-        }
         guard let commandNode = fields["command"] else {
             context.report(path, "missing required key \"command\" (the driver program and its arguments, such as [\"python3\", \"drivers/mycloud.py\"])", at: nil)
             return false

@@ -56,6 +56,7 @@ public struct ActionRunner: ActionRunning {
         case let error as StateError: .failed("cannot record the result: \(error)", fatal: true)
         case is CancellationError: .failed("cancelled", fatal: false)
         case let error as ActionError: .failed(error.description, fatal: false)
+        case let error as ProviderError: .failed(error.description, fatal: false, kind: error.kind)
         default: .failed("\(error)", fatal: false)
         }
     }

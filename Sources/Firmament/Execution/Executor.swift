@@ -57,8 +57,9 @@ public struct Executor: Sendable {
                             remaining[child] -= 1
                             if remaining[child] == 0 { ready.push(child) }
                         }
-                    case .failed(let message, let fatal):
+                    case .failed(let message, let fatal, let kind):
                         summary.failed.append((action.id, message))
+                        summary.failureKinds[action.id] = kind
                         if fatal { summary.fatal = true }
                         progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
                         for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
@@ -138,6 +139,8 @@ public struct ExecutionEvent: Sendable {
         case started
         case succeeded(String)
         case failed(String)
+        /// A retryable failure; the action is tried again after `delay`.
+        case retrying(attempt: Int, of: Int, delay: Duration, message: String)
         case skipped(because: String)
     }
 
@@ -150,6 +153,8 @@ public struct ExecutionEvent: Sendable {
 public struct ExecutionSummary: Sendable {
     public var done: [String] = []
     public var failed: [(String, String)] = []
+    /// The kind of each failure, by action id.
+    public var failureKinds: [String: FailureKind] = [:]
     public var skipped: [String] = []
     /// Actions never started because the run was stopped.
     public var notStarted: [String] = []
@@ -170,7 +175,9 @@ public struct ExecutionSummary: Sendable {
 public enum ActionOutcome: Sendable {
     case succeeded(String)
     /// `fatal` when the state itself could not be written.
-    case failed(String, fatal: Bool)
+    /// `kind` says whether the provider's failure was retryable (retries were used up) or
+    /// terminal.
+    case failed(String, fatal: Bool, kind: FailureKind = .terminal)
 }
 
 /// Set by a signal handler: start nothing more, let what runs finish.

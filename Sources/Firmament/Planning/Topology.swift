@@ -24,10 +24,13 @@ public struct Topology: Sendable, Equatable {
         a < b ? "link:\(a):\(b)" : "link:\(b):\(a)"
     }
 
-    /// The CIDR an L3 provider's cloud network uses: its `cidr` setting, or 10.0.0.0/16.
+    /// The CIDR an L3 provider's cloud network is prepared with: the one its type reads from
+    /// its settings, or 10.0.0.0/16.
     public static func cloudCIDR(_ provider: ProviderSpec) -> CIDR {
-        provider.settings["cidr"]?.stringValue.flatMap(CIDR.init) ?? SimulatedSettings.defaultCIDR
+        ProviderTypeRegistry.type(named: provider.type)?.cloudCIDR(provider) ?? defaultCloudCIDR
     }
+
+    public static let defaultCloudCIDR = CIDR("10.0.0.0/16")!
 
     public static func resolve(_ blueprint: Blueprint, state: State) -> Topology {
         var topology = Topology()

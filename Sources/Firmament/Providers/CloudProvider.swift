@@ -141,18 +141,3 @@ public struct Observation: Sendable, Equatable {
         self.sandbox = sandbox
     }
 }
-
-/// A provider call that failed.
-public struct ProviderError: Error, Equatable, CustomStringConvertible {
-    public var provider: String
-    public var operation: String
-    public var message: String
-
-    public init(provider: String, operation: String, message: String) {
-        self.provider = provider
-        self.operation = operation
-        self.message = message
-    }
-
-    public var description: String { "provider \(quoted(provider)): \(operation) failed: \(message)" }
-}

@@ -10,8 +10,7 @@ public struct ProcessDriver: CloudProvider {
     let connection: DriverConnection
 
     public init(name: String, spec: ProviderSpec, sandbox: String, baseDirectory: String,
-                environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
-                log: (@Sendable (String) -> Void)? = nil) {
+                environment: Environment = .process, log: (@Sendable (String) -> Void)? = nil) {
         self.name = name
         self.sandbox = sandbox
         self.connectivity = spec.connectivity
@@ -34,11 +33,11 @@ public struct ProcessDriver: CloudProvider {
     }
 
     /// Settings with `{"env": NAME}` values read from the environment.
-    static func resolve(_ settings: JSON, provider: String, environment: (String) -> String?) throws -> JSON {
+    static func resolve(_ settings: JSON, provider: String, environment: Environment) throws -> JSON {
         var out = JSONObject()
         for (key, value) in settings.objectValue?.members ?? [] {
             if let env = value["env"]?.stringValue {
-                guard let secret = environment(env) else {
+                guard let secret = environment[env] else {
                     throw ProviderError(provider: provider, operation: "start", message: "environment variable \(env) is not set (settings.\(key) needs it)")
                 }
                 out[key] = .string(secret)

@@ -1,0 +1,28 @@
+/// `"type": "simulated"`: the embedded simulated cloud.
+public struct SimulatedProviderType: ProviderType {
+    public let name = "simulated"
+    public let connectivities: [Connectivity] = [.l2, .l3]
+    public let defaultLimits = ProviderLimits(retries: 5)
+    public let entryKeys: [String] = []
+
+    public init() {}
+
+    public func decodeEntry(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
+        true
+    }
+
+    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext) {
+        _ = SimulatedSettings.decode(node, path, apps: apps, &context)
+    }
+
+    public func cloudCIDR(_ spec: ProviderSpec) -> CIDR? {
+        spec.settings["cidr"] == nil ? nil : SimulatedSettings(spec.settings).cidr
+    }
+
+    public func vlanRange(_ spec: ProviderSpec) -> ClosedRange<Int> { SimulatedSettings(spec.settings).vlanRange }
+
+    public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
+        try SimulatedCloud(name: context.name, settings: SimulatedSettings(context.spec.settings), connectivity: context.spec.connectivity,
+                           baseDirectory: context.baseDirectory)
+    }
+}
