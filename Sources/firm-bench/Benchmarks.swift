@@ -49,7 +49,7 @@ enum Benchmarks {
         let clock = ContinuousClock()
         let start = clock.now
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: StopFlag(),
-                                                environment: { _ in "bench-secret" }, progress: { _ in })
+                                                environment: Environment { _ in "bench-secret" }, progress: { _ in })
         let seconds = (clock.now - start).seconds
         return ApplyResult(apps: apps, parallelism: parallelism, seconds: seconds, actions: plan.actions.count,
                            lowerBound: lowerBound(plan, blueprint, parallelism), failed: summary.failed.count)

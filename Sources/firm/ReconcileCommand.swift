@@ -32,8 +32,11 @@ enum ReconcileCommand {
             } catch {
                 failures += 1
                 lastFailed = true
-                wait = min(every * (1 << min(failures, 16)), backoffCap)
-                log("cycle \(cycle): error: \(describe(error)); retrying in \(DurationText.format(wait))")
+                // A terminal failure (a bad credential, an invalid request) won't go away by
+                // itself: back off eight times faster than for a retryable one, so it is not hammered.
+                let terminal = isTerminal(error)
+                wait = min(every * (1 << min(failures * (terminal ? 3 : 1), 16)), backoffCap)
+                log("cycle \(cycle): \(terminal ? "terminal " : "")error: \(describe(error)); retrying in \(DurationText.format(wait))")
             }
             if maxCycles != 0 && cycle >= maxCycles { break }
             let deadline = ContinuousClock.now + wait
@@ -79,8 +82,21 @@ enum ReconcileCommand {
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
             + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
-        if !summary.failed.isEmpty { throw ActionError(text + ": " + summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; ")) }
+        if !summary.failed.isEmpty {
+            let terminal = summary.failed.contains { summary.failureKinds[$0.0] == .terminal }
+            throw CycleFailure(message: text + ": " + summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), terminal: terminal)
+        }
         return text
+    }
+
+    /// Whether a cycle's failure is terminal: an action failed terminally, or the cycle itself
+    /// met a terminal provider failure (a bad credential at validate, say).
+    static func isTerminal(_ error: any Error) -> Bool {
+        switch error {
+        case let failure as CycleFailure: failure.terminal
+        case let error as ProviderError: error.kind == .terminal
+        default: false
+        }
     }
 
     static func log(_ line: String) {
@@ -90,4 +106,11 @@ enum ReconcileCommand {
     static func describe(_ error: any Error) -> String {
         String(describing: error).replacingOccurrences(of: "\n", with: "; ")
     }
+}
+
+/// A reconcile cycle whose actions failed.
+struct CycleFailure: Error, CustomStringConvertible {
+    var message: String
+    var terminal: Bool
+    var description: String { message }
 }

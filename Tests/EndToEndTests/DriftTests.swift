@@ -183,7 +183,8 @@ struct DriftTests {
         #expect(result.code == 1, "the last cycle failed")
         #expect(result.stdout.contains("the last one failed"))
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.filter { $0.contains("error:") && $0.contains("retrying in 200ms") }.count == 1)
-        #expect(lines.filter { $0.contains("retrying in 400ms") }.count == 1)
+        // The injected failure is terminal: the wait grows eightfold (100ms, 800ms, ...), not twofold.
+        #expect(lines.filter { $0.contains("terminal error:") && $0.contains("retrying in 800ms") }.count == 1, "\(result.stdout)")
+        #expect(lines.filter { $0.contains("retrying in 6.40s") }.count == 1)
     }
 }

@@ -12,12 +12,12 @@ struct HostileDriverTests {
     static let env = ["FC_TOKEN": token, "APP_PW": password]
 
     /// One app, `db`, with a secret attribute and a deployment attribute of `padding` bytes.
-    static func blueprint(misbehave: String, timeouts: String = "{}", padding: Int = 0) -> String {
+    static func blueprint(misbehave: String, timeouts: String = "{}", padding: Int = 0, retries: Int = 5) -> String {
         """
         {"version": 1, "name": "hostile",
          "providers": {"fc": {"type": "process", "connectivity": "L2", "command": ["python3", "\(misbehaving)"],
                               "settings": {"stateFile": "cloud.json", "connectivity": "L2", "token": {"env": "FC_TOKEN"}, "misbehave": "\(misbehave)"},
-                              "timeouts": \(timeouts)}},
+                              "timeouts": \(timeouts), "retries": \(retries)}},
          "apps": {"db": {"deploymentPath": {"provider": "fc", "deploymentType": "pg", "attributes": {"Padding": "\(String(repeating: "x", count: padding))"}},
                          "attributes": {"Password": {"env": "APP_PW"}}, "waitForIP": false}}}
         """
@@ -86,7 +86,8 @@ struct HostileDriverTests {
         defer { firm.remove() }
         // It answers initialize and then never reads again; the deploy request is 1 MiB, far more
         // than a pipe holds.
-        firm.write("lab.json", Self.blueprint(misbehave: "initialize:=noread", timeouts: #"{"deploy": "1s"}"#, padding: 1 << 20))
+        // One try: a retry would queue another 1 MiB behind the first, and first ask findByName.
+        firm.write("lab.json", Self.blueprint(misbehave: "initialize:=noread", timeouts: #"{"deploy": "1s"}"#, padding: 1 << 20, retries: 1))
         let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve"], environment: Self.env)
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
         // A hang is forever; 60 s is only a bound that a loaded machine keeps.

@@ -109,7 +109,7 @@ struct ConnectivityResultTests {
                                                              attributes: [:], vmName: "\(name)__1", vmUuid: "u-\(name)")))
         }
         return (ActionRunner(blueprint: Blueprint(name: "lab"), providers: ["bad": MisbehavingProvider(mode: mode)], recorder: recorder,
-                             environment: { _ in nil }), dir)
+                             environment: Environment { _ in nil }), dir)
     }
 
     static let actions = ["a", "b"].map { BatchingTests.connect($0, "n", after: [], provider: "bad") }

@@ -25,7 +25,8 @@ extension ActionRunner {
         guard let first = changes.first else { return outcomes.map { $0! } }
         let providerName = actions[first.0].provider
         do {
-            let results = try await provider(providerName).applyConnectivityChanges(changes.map(\.1))
+            let provider = try provider(providerName)
+            let results = try await retrying(actions[first.0], provider) { _ in try await provider.applyConnectivityChanges(changes.map(\.1)) }
             var byId: [String: VLANResult] = [:]
             for r in results { byId[r.actionId] = r }
             let unknown = Set(byId.keys).subtracting(changes.map(\.1.actionId)).sorted()
@@ -83,10 +84,11 @@ extension ActionRunner {
         }
     }
 
-    func prepareInfra(_ preparation: InfraPreparation) async throws -> String {
+    func prepareInfra(_ preparation: InfraPreparation, _ action: PlannedAction) async throws -> String {
         let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
-        let result = try await self.provider(provider).prepareSandboxInfra(
-            InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud, subnets: subnets, createKeys: preparation.createKeys))
+        let driver = try self.provider(provider)
+        let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud, subnets: subnets, createKeys: preparation.createKeys)
+        let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
         var records: [StateChange] = []
         let existing = await recorder.state.infra[provider]
         if existing == nil || result.keys != nil {
@@ -103,13 +105,14 @@ extension ActionRunner {
         return "network \(result.networkId)" + (subnets.isEmpty ? "" : ", subnets " + subnets.map { "\($0.name)=\(result.subnetIds[$0.name]!)" }.joined(separator: " "))
     }
 
-    func cleanInfra(_ cleaning: InfraCleaning, provider: String) async throws -> String {
+    func cleanInfra(_ cleaning: InfraCleaning, provider: String, _ action: PlannedAction) async throws -> String {
         let names = cleaning.subnets
         let all: Bool
         if case .sandbox = cleaning { all = true } else { all = false }
         let networks = await recorder.state.networks
         let ids = names.compactMap { networks[$0]?.subnetId }
-        try await self.provider(provider).cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids))
+        let driver = try self.provider(provider)
+        try await retrying(action, driver) { _ in try await driver.cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids)) }
         var records = names.map { StateChange.removeNetwork($0) }
         if all { records.append(.removeInfra(provider)) }
         try await recorder.record(records)

@@ -20,30 +20,40 @@ public struct ActionRunner: ActionRunning {
     public let blueprint: Blueprint
     public let providers: [String: any CloudProvider]
     public let recorder: StateRecorder
-    public let environment: @Sendable (String) -> String?
+    public let environment: Environment
+    /// Hears of each retry of a provider call: the action, the try that failed, the tries
+    /// allowed, the wait, and the failure.
+    public let onRetry: @Sendable (PlannedAction, Int, Int, Duration, String) -> Void
 
-    public init(blueprint: Blueprint, providers: [String: any CloudProvider], recorder: StateRecorder,
-                environment: @escaping @Sendable (String) -> String?) {
+    public init(blueprint: Blueprint, providers: [String: any CloudProvider], recorder: StateRecorder, environment: Environment = .process,
+                onRetry: @escaping @Sendable (PlannedAction, Int, Int, Duration, String) -> Void = { _, _, _, _, _ in }) {
         self.blueprint = blueprint
         self.providers = providers
         self.recorder = recorder
         self.environment = environment
+        self.onRetry = onRetry
+    }
+
+    /// Calls `provider` through `body`, trying again after retryable failures, as its limits say.
+    func retrying<T>(_ action: PlannedAction, _ provider: any CloudProvider, _ body: (Int) async throws -> T) async throws -> T {
+        let policy = RetryPolicy(provider)
+        return try await policy.run(body) { attempt, delay, error in onRetry(action, attempt, policy.tries, delay, error.description) }
     }
 
     public func run(_ action: PlannedAction) async -> ActionOutcome {
         do {
             switch action.kind {
-            case .prepareInfra(let preparation): return .succeeded(try await prepareInfra(preparation))
-            case .cleanInfra(let cleaning): return .succeeded(try await cleanInfra(cleaning, provider: action.provider))
+            case .prepareInfra(let preparation): return .succeeded(try await prepareInfra(preparation, action))
+            case .cleanInfra(let cleaning): return .succeeded(try await cleanInfra(cleaning, provider: action.provider, action))
             case .connect, .disconnect: return await runBatch([action])[0]
-            case .deploy(let app, let subnets): return .succeeded(try await deploy(app, subnets: subnets))
-            case .delete(let app): return .succeeded(try await delete(app))
+            case .deploy(let app, let subnets): return .succeeded(try await deploy(app, subnets: subnets, action))
+            case .delete(let app): return .succeeded(try await delete(app, action))
             case .replace(let app, let subnets):
-                _ = try await delete(app)
-                return .succeeded(try await deploy(app, subnets: subnets))
-            case .powerOn(let app): return .succeeded(try await setPower(.on, app))
-            case .powerOff(let app): return .succeeded(try await setPower(.off, app))
-            case .refreshIP(let app): return .succeeded(try await refreshIP(app))
+                _ = try await delete(app, action)
+                return .succeeded(try await deploy(app, subnets: subnets, action))
+            case .powerOn(let app): return .succeeded(try await setPower(.on, app, action))
+            case .powerOff(let app): return .succeeded(try await setPower(.off, app, action))
+            case .refreshIP(let app): return .succeeded(try await refreshIP(app, action))
             }
         } catch {
             return Self.outcome(error)
@@ -71,7 +81,7 @@ public struct ActionRunner: ActionRunning {
         return state
     }
 
-    func deploy(_ app: String, subnets names: [String]) async throws -> String {
+    func deploy(_ app: String, subnets names: [String], _ action: PlannedAction) async throws -> String {
         guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
@@ -85,7 +95,13 @@ public struct ActionRunner: ActionRunning {
         try await recorder.record(.beginIntent(intent))
         // A failed deploy leaves its intent open: whether the provider made a VM anyway (a
         // timeout, a crash mid-call) is settled by the next run's recovery, never guessed here.
-        let result = try await provider.deploy(request)
+        // A retry reuses the VM name, and first adopts the VM if the failed try made it.
+        let result = try await retrying(action, provider) { attempt in
+            if attempt > 1, let found = try await provider.findByName(request.vmName) {
+                return DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
+            }
+            return try await provider.deploy(request)
+        }
         var state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
                              vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,
                              deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
@@ -98,47 +114,42 @@ public struct ActionRunner: ActionRunning {
         return "vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)"
     }
 
-    func delete(_ app: String) async throws -> String {
+    func delete(_ app: String, _ action: PlannedAction) async throws -> String {
         let state = try await current(app)
         let provider = try provider(state.provider)
         let intent = Intent(id: UUIDText.random(), operation: .delete, app: app, provider: state.provider, vmName: state.vmName,
                             vmUuid: state.vmUuid, started: Timestamp.now())
         try await recorder.record(.beginIntent(intent))
-        try await provider.delete(state.deployedApp(app))
+        try await retrying(action, provider) { _ in try await provider.delete(state.deployedApp(app)) }
         try await recorder.record([.removeApp(app), .endIntent(intent.id)])
         return "vm \(state.vmName) deleted"
     }
 
-    func setPower(_ power: Power, _ app: String) async throws -> String {
+    func setPower(_ power: Power, _ app: String, _ action: PlannedAction) async throws -> String {
         let state = try await current(app)
         let provider = try provider(state.provider)
-        if power == .on { try await provider.powerOn(state.deployedApp(app)) } else { try await provider.powerOff(state.deployedApp(app)) }
+        try await retrying(action, provider) { _ in
+            if power == .on { try await provider.powerOn(state.deployedApp(app)) } else { try await provider.powerOff(state.deployedApp(app)) }
+        }
         try await recorder.record(.setPower(app, power))
         return "vm \(state.vmName) is \(power == .on ? "running" : "stopped")"
     }
 
-    func refreshIP(_ app: String) async throws -> String {
+    func refreshIP(_ app: String, _ action: PlannedAction) async throws -> String {
         let state = try await current(app)
         let provider = try provider(state.provider)
-        let addresses = try await provider.refreshIP(state.deployedApp(app))
+        let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app)) }
         try await recorder.record(.setAddresses(app, addresses))
         return addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)"
     }
 
     /// Attribute values with `{"env": NAME}` read from the environment.
     func resolve(_ attributes: [String: AttributeValue], _ app: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for (key, value) in attributes {
-            switch value {
-            case .literal(let s): out[key] = s
-            case .env(let name):
-                guard let s = environment(name) else {
-                    throw ActionError("environment variable \(name) is not set (app.\(app) attribute \(quoted(key)) needs it)")
-                }
-                out[key] = s
-            }
+        do {
+            return try environment.resolve(attributes) { key in "app.\(app) attribute \(quoted(key))" }
+        } catch {
+            throw ActionError("\(error)")
         }
-        return out
     }
 }
 

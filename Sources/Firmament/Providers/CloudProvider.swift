@@ -29,10 +29,13 @@ public protocol CloudProvider: Sendable {
     func cleanSandboxInfra(_ request: InfraCleanup) async throws
     /// Releases what the driver holds (a process driver's child process). Later calls may start it again.
     func shutdown() async
+    /// Its retries, concurrency and request rate, as its blueprint entry and type set them.
+    var limits: ProviderLimits { get }
 }
 
 extension CloudProvider {
     public func shutdown() async {}
+    public var limits: ProviderLimits { ProviderLimits() }
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.

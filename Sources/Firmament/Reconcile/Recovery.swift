@@ -21,7 +21,7 @@ public enum Recovery {
                 findings.append(Finding(intent: intent, message: "provider \(quoted(intent.provider)) is no longer configured; the intent is kept"))
                 continue
             }
-            let found = try await provider.findByName(intent.vmName)
+            let found = try await RetryPolicy(provider).run { _ in try await provider.findByName(intent.vmName) }
             switch intent.operation {
             case .deploy:
                 if let vm = found {

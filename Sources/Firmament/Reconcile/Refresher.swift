@@ -34,7 +34,7 @@ public enum Refresher {
                 next += 1
                 let apps = names.map { state.apps[$0]!.deployedApp($0) }
                 group.addTask {
-                    let observed = try await provider.observe(apps)
+                    let observed = try await RetryPolicy(provider).run { _ in try await provider.observe(apps) }
                     guard observed.count == apps.count else {
                         throw ProviderError(provider: provider.name, operation: "observe", message: "answered \(observed.count) observations for \(apps.count) apps")
                     }

@@ -235,10 +235,15 @@ public struct Session: Sendable {
 
     /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
     public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
-                        environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
+                        environment: Environment = .process,
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
-        secrets.add(blueprint.secretValues(environment))
-        let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment)
+        secrets.add(blueprint.secretValues { environment[$0] })
+        let started = ContinuousClock.now
+        let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment) {
+            action, attempt, tries, delay, message in
+            progress(ExecutionEvent(action: action, kind: .retrying(attempt: attempt, of: tries, delay: delay, message: message),
+                                    elapsed: ContinuousClock.now - started))
+        }
         var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
         if !summary.fatal {
             // Every result is already durable in the journal; a snapshot that can't be written

@@ -7,6 +7,7 @@ public struct CheckedProvider: CloudProvider {
     public let inner: any CloudProvider
     public let secrets: Secrets
     public var name: String { inner.name }
+    public var limits: ProviderLimits { inner.limits }
 
     public init(_ inner: any CloudProvider, secrets: Secrets) {
         self.inner = inner
@@ -20,7 +21,8 @@ public struct CheckedProvider: CloudProvider {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ProviderError {
-            throw ProviderError(provider: error.provider, operation: error.operation, message: secrets.redact(error.message))
+            throw ProviderError(provider: error.provider, operation: error.operation, message: secrets.redact(error.message), kind: error.kind,
+                                code: error.code.map(secrets.redact))
         } catch let error as AnswerError {
             throw ProviderError(provider: name, operation: operation, message: "returned an invalid answer: \(secrets.redact(error.message))")
         } catch {

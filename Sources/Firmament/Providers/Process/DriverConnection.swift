@@ -48,11 +48,15 @@ actor DriverConnection {
         return "driver \(own)(\(command.joined(separator: " ")))"
     }
 
-    func error(_ method: String, _ message: String) -> ProviderError {
+    /// A failure of `method`, naming the driver and quoting its last stderr lines. A timeout, or
+    /// a request that could not be written because the driver had exited, is retryable. A
+    /// request that met a crash, junk or a flood is terminal: the driver is restarted for other
+    /// requests, but that one may be what crashes it, and retrying it would spend the restarts.
+    func error(_ method: String, _ message: String, kind: FailureKind = .terminal, code: String? = nil) -> ProviderError {
         var text = "\(driverName): \(message)"
         let tail = log.tail.suffix(5)
         if !tail.isEmpty { text += "\n  last lines on its stderr:\n" + tail.map { "    " + $0 }.joined(separator: "\n") }
-        return ProviderError(provider: provider, operation: method, message: text)
+        return ProviderError(provider: provider, operation: method, message: text, kind: kind, code: code)
     }
 
     /// Calls an operation and returns its result.
@@ -125,7 +129,7 @@ actor DriverConnection {
                 pending[id] = (method, continuation)
                 // Queued, never written here: a driver that stops reading can't block the actor.
                 guard let stdin, stdin.write(Array((request.compactText + "\n").utf8)) else {
-                    finish(id, .failure(error(method, "cannot write to its stdin (it has exited)")))
+                    finish(id, .failure(error(method, "cannot write to its stdin (it has exited)", kind: .retryable, code: "DriverExited")))
                     return
                 }
                 timers[id] = Task {
@@ -148,7 +152,8 @@ actor DriverConnection {
     private func expire(_ id: Int, after timeout: Duration) {
         guard let method = pending[id]?.method else { return }
         notifyCancel(id)
-        finish(id, .failure(error(method, "did not answer \(method) within \(DurationText.format(timeout)) (set \"timeouts\" on the provider to allow more)")))
+        finish(id, .failure(error(method, "did not answer \(method) within \(DurationText.format(timeout)) (set \"timeouts\" on the provider to allow more)",
+                                  kind: .retryable, code: "Timeout")))
     }
 
     private func cancel(_ id: Int) {
@@ -168,7 +173,7 @@ actor DriverConnection {
         case .line(let line):
             if line.isEmpty { return }
             guard let json = try? JSONReader.parse(line).plain else {
-                failAll("wrote a line that is not JSON: \(Self.excerpt(line))")
+                failAll("wrote a line that is not JSON: \(Self.excerpt(line))", code: "DriverGarbage")
                 stop(nil)
                 return
             }
@@ -184,13 +189,12 @@ actor DriverConnection {
             if let result = json["result"] {
                 finish(id, .success(result))
             } else if let error = json["error"] {
-                let message = error["message"]?.stringValue ?? Self.excerpt(error.compactText)
-                finish(id, .failure(self.error(entry.method, message)))
+                finish(id, .failure(rpcError(entry.method, error)))
             } else {
                 finish(id, .failure(self.error(entry.method, "its answer has neither \"result\" nor \"error\": \(Self.excerpt(line))")))
             }
         case .flood:
-            failAll("flooded stdout with a line longer than \(DriverOutput.maxLine / (1 << 20)) MiB")
+            failAll("flooded stdout with a line longer than \(DriverOutput.maxLine / (1 << 20)) MiB", code: "DriverFlood")
             stop(nil)
         case .end:
             // Its stdout closed: it exited, or is about to. Whatever was in flight fails; the
@@ -229,14 +233,23 @@ actor DriverConnection {
     private func fail(_ ids: [Int], _ message: String) {
         for id in ids {
             guard let entry = pending[id] else { continue }
-            finish(id, .failure(error(entry.method, message + " " + entry.method)))
+            finish(id, .failure(error(entry.method, message + " " + entry.method, code: "DriverExited")))
         }
     }
 
-    private func failAll(_ message: String) {
+    private func failAll(_ message: String, code: String) {
         for (id, entry) in pending.sorted(by: { $0.key < $1.key }) {
-            finish(id, .failure(error(entry.method, message + " " + entry.method)))
+            finish(id, .failure(error(entry.method, message + " " + entry.method, code: code)))
         }
+    }
+
+    /// A JSON-RPC error answer: its code and data are kept. The driver marks a failure
+    /// retryable with `"data": {"retryable": true}`; otherwise it is terminal.
+    func rpcError(_ method: String, _ error: JSON) -> ProviderError {
+        var message = error["message"]?.stringValue ?? Self.excerpt(error.compactText)
+        if let data = error["data"], data != .null { message += " (data: \(Self.excerpt(data.compactText)))" }
+        let retryable = error["data"]?["retryable"]?.boolValue == true
+        return self.error(method, message, kind: retryable ? .retryable : .terminal, code: error["code"].map { $0.intValue.map(String.init) ?? Self.excerpt($0.compactText) })
     }
 
     /// Stops the driver process; the next call starts it again.

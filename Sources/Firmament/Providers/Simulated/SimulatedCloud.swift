@@ -25,12 +25,16 @@ public struct SimulatedCloud: CloudProvider {
             if delay > .zero { try await Task.sleep(for: delay) }
         }
         try Task.checkCancellation()
+        if settings.throttle > 0, Double.random(in: 0..<1) < settings.throttle {
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: throttle \(settings.throttle))",
+                                kind: .retryable, code: "Throttling")
+        }
         guard let failing = settings.failures[operation] else { return }
         if failing.contains(SimulatedSettings.everyCall) {
-            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for every call")
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for every call", code: "InjectedFailure")
         }
         if let app = apps.first(where: failing.contains) {
-            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for app \(quoted(app))")
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "injected failure for app \(quoted(app))", code: "InjectedFailure")
         }
     }
 

@@ -11,7 +11,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// In `failures`, the name that makes every call of the operation fail, including calls
     /// about no app (prepareSandboxInfra, cleanSandboxInfra, inventory).
     public static let everyCall = "*"
-    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange"]
+    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange", "throttle"]
 
     public var cidr: CIDR = defaultCIDR
     public var dataDir: String = defaultDataDir
@@ -19,6 +19,8 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// Operation -> the apps whose call of it fails (`everyCall` for every call).
     public var failures: [ProviderOperation: Set<String>] = [:]
     public var vlanRange: ClosedRange<Int> = VLANRange.all
+    /// The share of calls (0 to under 1) that fail as retryable throttling, as a busy cloud's do.
+    public var throttle: Double = 0
 
     public init() {}
 
@@ -39,6 +41,10 @@ public struct SimulatedSettings: Sendable, Equatable {
         if let node = fields["vlanRange"], let text = context.string(node, at: path.key("vlanRange")) {
             if let range = VLANRange.parse(text) { settings.vlanRange = range }
             else { context.report(path.key("vlanRange"), "\(quoted(text)) is not a VLAN range; expected \"LOW-HIGH\" within 2-4094, such as \"100-199\"", at: node.position) }
+        }
+        if let node = fields["throttle"] {
+            if case .number(let text) = node.kind, let value = Double(text), value >= 0, value < 1 { settings.throttle = value }
+            else { context.report(path.key("throttle"), "expected the share of calls to throttle, a number from 0 to under 1, such as 0.3", at: node.position) }
         }
         if let node = fields["latency"] {
             for (op, position, value) in operationEntries(node, path.key("latency"), &context) {
