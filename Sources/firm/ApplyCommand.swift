@@ -64,7 +64,7 @@ enum ApplyCommand {
         if let saveError = summary.saveError {
             Terminal.err("""
                 firm: the results could not be compacted into a new snapshot: \(saveError)
-                Every result is safe in the journal \(session.paths.journal), and the next run reads it from there.
+                Every result is safe in the journal of \(session.backend.location), and the next run reads it from there.
                 Fix the cause (free space, or the folder's permissions), then run `firm refresh \(session.blueprintFile)`, which compacts it.
                 """)
         }

@@ -13,7 +13,7 @@ enum DriftCommand {
             do {
                 try FileIO.atomicWrite(Array(report.junit.utf8), to: junit, mode: 0o644)
             } catch {
-                throw StateError.io(file: junit, reason: "cannot write the JUnit report: \(error)")
+                throw StateError.io(location: junit, reason: "cannot write the JUnit report: \(error)")
             }
         }
         if args.flag("--json") {

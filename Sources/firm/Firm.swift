@@ -25,11 +25,11 @@ struct Firm {
             case "drift": try await DriftCommand.run(try Arguments(rest, for: Help.drift))
             case "refresh": try await RefreshCommand.run(try Arguments(rest, for: Help.refresh))
             case "reconcile": try await ReconcileCommand.run(try Arguments(rest, for: Help.reconcile))
-            case "show": try ShowCommand.run(try Arguments(rest, for: Help.show))
+            case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sim": try await SimCommand.run(try Arguments(rest, for: Help.sim))
             case "driver": try await DriverCommand.run(rest)
-            case "force-unlock": try ForceUnlockCommand.run(try Arguments(rest, for: Help.forceUnlock))
+            case "force-unlock": try await ForceUnlockCommand.run(try Arguments(rest, for: Help.forceUnlock))
             case "version", "--version":
                 if rest.contains("--help") { Terminal.out(Help.version.text) } else { Terminal.out("firm \(FirmamentVersion.current)") }
             case "help", "--help", "-h": try HelpCommand.run(rest)

@@ -26,7 +26,7 @@ enum PlanCommand {
             do {
                 try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(preview.plan.json), to: out)
             } catch {
-                throw StateError.io(file: out, reason: "cannot save the plan: \(error)")
+                throw StateError.io(location: out, reason: "cannot save the plan: \(error)")
             }
             if !args.flag("--json") { Terminal.out("Saved the plan to \(out). Apply it with: firm apply \(out)") }
         }

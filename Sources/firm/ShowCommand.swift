@@ -2,7 +2,7 @@ import Firmament
 import Foundation
 
 enum ShowCommand {
-    static func run(_ args: Arguments) throws {
+    static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.show)
         let target = args.positionals.first
         if args.positionals.count > 1 { throw UsageError(message: "unexpected argument \(quoted(args.positionals[1]))", command: Help.show) }
@@ -10,7 +10,7 @@ enum ShowCommand {
             Terminal.out(args.flag("--json") ? plan.json.prettyText : PlanRenderer.text(plan))
             return
         }
-        let state = try StateLocator.load(blueprint: target, statePath: args.values["--state"], help: Help.show)
+        let state = try await StateLocator.load(blueprint: target, statePath: args.values["--state"], help: Help.show)
         if args.flag("--json") {
             Terminal.out(state.maskedJSON.prettyText)
             return
@@ -67,21 +67,20 @@ enum ShowCommand {
     }
 }
 
-/// Finds the state file from a blueprint or `--state`.
+/// Finds the state from a blueprint or `--state`.
 enum StateLocator {
-    static func paths(blueprint: String?, statePath: String?, help: CommandHelp) throws -> (StatePaths, String?) {
-        if let statePath {
-            let name = try blueprint.map { try BlueprintDecoder.load(path: $0).name }
-            return (StatePaths(snapshot: statePath), name)
+    /// The state's backend, and the blueprint's name when a blueprint was given.
+    static func backend(blueprint: String?, statePath: String?, help: CommandHelp) throws -> (any StateBackend, String?) {
+        if statePath == nil && blueprint == nil {
+            throw UsageError(message: "name the BLUEPRINT, or the state with --state PATH", command: help)
         }
-        guard let blueprint else { throw UsageError(message: "name the BLUEPRINT, or the state file with --state PATH", command: help) }
-        let name = try BlueprintDecoder.load(path: blueprint).name
-        return (StatePaths.default(for: name), name)
+        let name = try blueprint.map { try BlueprintDecoder.load(path: $0).name }
+        return (try StateBackends.resolve(statePath, blueprint: name ?? ""), name)
     }
 
-    static func load(blueprint: String?, statePath: String?, help: CommandHelp) throws -> State {
-        let (paths, name) = try paths(blueprint: blueprint, statePath: statePath, help: help)
-        let loaded = try StateStore.load(paths, blueprint: name)
+    static func load(blueprint: String?, statePath: String?, help: CommandHelp) async throws -> State {
+        let (backend, name) = try backend(blueprint: blueprint, statePath: statePath, help: help)
+        let loaded = try await backend.load(blueprint: name, writer: false)
         for warning in loaded.warnings { Terminal.err("warning: \(warning)") }
         return loaded.state
     }

@@ -32,7 +32,7 @@ enum SimCommand {
             Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
         case ("disconnect", 4):
             let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
-            let vlan = try vlanOf(network: p[3], blueprint: blueprint, statePath: args.values["--state"])
+            let vlan = try await vlanOf(network: p[3], blueprint: blueprint, statePath: args.values["--state"])
             guard vm.vlans[vlan] != nil else {
                 Terminal.err("firm: sim: VM \(vm.vmName) of app.\(p[2]) is not on VLAN \(vlan) (network.\(p[3]))")
                 throw Exit(.failure)
@@ -48,9 +48,8 @@ enum SimCommand {
     }
 
     /// The VLAN of an L2 network: as the state recorded it, or as the blueprint resolves it.
-    static func vlanOf(network: String, blueprint: Blueprint, statePath: String?) throws -> Int {
-        let paths = StatePaths.resolve(statePath, blueprint: blueprint.name)
-        let state = try StateStore.load(paths, blueprint: blueprint.name).state
+    static func vlanOf(network: String, blueprint: Blueprint, statePath: String?) async throws -> Int {
+        let state = try await StateBackends.resolve(statePath, blueprint: blueprint.name).load(blueprint: blueprint.name, writer: false).state
         if let vlan = state.networks[network]?.vlan { return vlan }
         if case .vlan(let id)? = Topology.resolve(blueprint, state: state).networks[network]?.kind { return id }
         Terminal.err("firm: sim: \(quoted(network)) is not an L2 network of blueprint \(quoted(blueprint.name))")

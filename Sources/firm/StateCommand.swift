@@ -9,7 +9,7 @@ enum StateCommand {
         switch sub {
         case "list":
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
-            let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+            let state = try await StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
             let addresses = state.apps.keys.sorted().map { "app.\($0)" } + state.networks.keys.sorted().map { "network.\($0)" }
                 + state.infra.keys.sorted().map { "provider.\($0)" }
             if !addresses.isEmpty { Terminal.out(addresses.joined(separator: "\n")) }
@@ -26,7 +26,7 @@ enum StateCommand {
             let kind = String(address[..<dot]), name = String(address[address.index(after: dot)...])
             let app = name
             if sub == "show" {
-                let state = try StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+                let state = try await StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
                 let entry: JSON? = switch kind {
                 case "app": state.apps[name]?.maskedJSON
                 case "network": state.networks[name]?.json
@@ -47,15 +47,15 @@ enum StateCommand {
     }
 
     static func remove(_ app: String, blueprint: String?, statePath: String?) async throws {
-        let (paths, name) = try StateLocator.paths(blueprint: blueprint, statePath: statePath, help: Help.state)
-        let lock = try await StateLock.acquire(paths, operation: "state rm")
+        let (backend, name) = try StateLocator.backend(blueprint: blueprint, statePath: statePath, help: Help.state)
+        let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
-        let loaded = try StateStore.load(paths, blueprint: name, writer: true)
+        let loaded = try await backend.load(blueprint: name, writer: true)
         guard loaded.state.apps[app] != nil else {
             Terminal.err("firm: app.\(app) is not in the state")
             throw Exit(.failure)
         }
-        let recorder = try StateRecorder(loaded, paths: paths)
+        let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
         try await recorder.record(.removeApp(app))
         try await recorder.compact()
         await recorder.close()

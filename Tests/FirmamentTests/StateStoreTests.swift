@@ -125,7 +125,7 @@ struct StateStoreTests {
         try await recorder.record(.putApp("a", Self.app(1)))
         try await recorder.compact()
         await recorder.close()
-        #expect(throws: StateError.wrongBlueprint(file: paths.snapshot, expected: "two", found: "one")) {
+        #expect(throws: StateError.wrongBlueprint(location: paths.snapshot, expected: "two", found: "one")) {
             try StateStore.load(paths, blueprint: "two")
         }
     }

@@ -6,7 +6,8 @@ public struct Session: Sendable {
     public let blueprint: Blueprint
     /// The blueprint file as the user named it.
     public let blueprintFile: String
-    public let paths: StatePaths
+    /// Where the state lives.
+    public let backend: any StateBackend
     public let providers: [String: any CloudProvider]
     /// Every secret value known to this run, redacted from whatever drivers return.
     public let secrets: Secrets
@@ -18,11 +19,19 @@ public struct Session: Sendable {
         try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, baseDirectory: baseDirectory, driverLog: driverLog)
     }
 
+    /// `statePath` is `--state` as given: a path (a URL for other backends later), or nil for
+    /// the blueprint's default.
     public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, baseDirectory: String,
+                driverLog: (@Sendable (String) -> Void)? = nil) throws {
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: StateBackends.resolve(statePath, blueprint: blueprint.name),
+                      baseDirectory: baseDirectory, driverLog: driverLog)
+    }
+
+    public init(blueprint: Blueprint, blueprintFile: String, backend: any StateBackend, baseDirectory: String,
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
-        self.paths = StatePaths.resolve(statePath, blueprint: blueprint.name)
+        self.backend = backend
         let secrets = Secrets(blueprint.secretValues { ProcessInfo.processInfo.environment[$0] })
         self.secrets = secrets
         self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, secrets: secrets, driverLog: driverLog)
@@ -55,7 +64,7 @@ public struct Session: Sendable {
     /// The state as loaded, then with interrupted intents settled, then refreshed from the
     /// providers: all in memory, with no lock taken and nothing written.
     public struct Settled: Sendable {
-        public var loaded: StateStore.Loaded
+        public var loaded: LoadedState
         public var recovered: State
         public var refreshed: State
         public var findings: [Recovery.Finding]
@@ -87,7 +96,7 @@ public struct Session: Sendable {
 
     /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
     public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
-        let loaded = try StateStore.load(paths, blueprint: blueprint.name)
+        let loaded = try await backend.load(blueprint: blueprint.name, writer: false)
         secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
         var recovered = loaded.state
@@ -95,10 +104,9 @@ public struct Session: Sendable {
         // neither recovered nor presented as interrupted.
         var running: RunningApply?
         var findings: [Recovery.Finding] = []
-        if StateLock.isHeld(paths) {
-            let holder: LockInfo?
-            do { holder = try StateLock.readInfo(paths.lock) } catch { holder = nil }
-            running = RunningApply(holder: holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! })
+        let lock = await backend.peek()
+        if lock.held {
+            running = RunningApply(holder: lock.holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! })
         } else {
             let (recoveryChanges, found) = try await Recovery.recover(recovered, providers: providers)
             for change in recoveryChanges { recovered.apply(change) }
@@ -127,7 +135,7 @@ public struct Session: Sendable {
 
     /// Where the blueprint and the state are, as absolute paths, for saved plans.
     public var location: PlanLocation {
-        PlanLocation(blueprint: FilePaths.absolute(blueprintFile), state: FilePaths.absolute(paths.snapshot))
+        PlanLocation(blueprint: FilePaths.absolute(blueprintFile), state: backend.location.contains("://") ? backend.location : FilePaths.absolute(backend.location))
     }
 
     /// Checks that a saved plan was made for this blueprint file and this state.
@@ -151,7 +159,7 @@ public struct Session: Sendable {
     /// A state opened for changes: locked, recovered and (optionally) refreshed, with every
     /// change so far durable.
     public struct Writable: Sendable {
-        public let lock: StateLock
+        public let lock: any StateLease
         public let recorder: StateRecorder
         public let loadedSerial: Int
         public let loadedLineage: String
@@ -164,8 +172,8 @@ public struct Session: Sendable {
     /// can still refuse (a stale plan, a missing secret, a "no" at the prompt) having changed
     /// nothing. `begin` makes it writable and records what settling found.
     public struct Locked: Sendable {
-        public let lock: StateLock
-        public let loaded: StateStore.Loaded
+        public let lock: any StateLease
+        public let loaded: LoadedState
         /// The state with the changes below applied.
         public let state: State
         /// What recovery and refresh found, recorded by `begin`.
@@ -176,9 +184,9 @@ public struct Session: Sendable {
 
     /// Locks the state for `operation`, then recovers and refreshes it in memory.
     public func lockAndSettle(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Locked {
-        let lock = try await StateLock.acquire(paths, operation: operation, timeout: lockTimeout)
+        let lock = try await backend.lock(operation: operation, timeout: lockTimeout)
         do {
-            let loaded = try StateStore.load(paths, blueprint: blueprint.name, writer: true)
+            let loaded = try await backend.load(blueprint: blueprint.name, writer: true)
             secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)
             var state = loaded.state
@@ -201,8 +209,9 @@ public struct Session: Sendable {
 
     /// Opens the journal of a locked state and records what settling found, durably.
     public func begin(_ locked: Locked) async throws -> Writable {
-        StateStore.removeLeftovers(paths)
-        let recorder = try StateRecorder(locked.loaded, paths: paths)
+        var loaded = locked.loaded
+        if loaded.state.lineage.isEmpty { loaded.state.lineage = UUIDText.random() }
+        let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
         if !locked.changes.isEmpty { try await recorder.record(locked.changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
                         warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)

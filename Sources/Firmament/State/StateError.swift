@@ -1,15 +1,19 @@
 /// Why the state could not be read, locked or written.
 public enum StateError: Error, Equatable, CustomStringConvertible {
     /// The file exists but is not a valid state; it is never overwritten.
-    case corrupt(file: String, reason: String)
+    case corrupt(location: String, reason: String)
     /// Another process holds the lock.
-    case locked(file: String, holder: LockInfo?)
+    case locked(location: String, holder: LockInfo?)
     /// Reading or writing failed.
-    case io(file: String, reason: String)
+    case io(location: String, reason: String)
     /// The state was written by a newer firm, in a format this one does not read.
-    case newer(file: String, version: Int)
+    case newer(location: String, version: Int)
+    /// The state changed under a writer that held no valid lock (a lost lease, say).
+    case conflict(location: String, reason: String)
+    /// The backend can't be reached or used.
+    case unavailable(location: String, reason: String)
     /// The state belongs to another blueprint.
-    case wrongBlueprint(file: String, expected: String, found: String)
+    case wrongBlueprint(location: String, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -24,6 +28,8 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
                 "\(file): the state is locked by another firm process"
             }
         case .io(let file, let reason): "\(file): \(reason)"
+        case .conflict(let location, let reason): "\(location): the state changed under this run: \(reason); nothing more was written"
+        case .unavailable(let location, let reason): "\(location): the state backend is unavailable: \(reason)"
         case .wrongBlueprint(let file, let expected, let found):
             "\(file): this state belongs to blueprint \(quoted(found)), not \(quoted(expected)); use --state to pick another file"
         }

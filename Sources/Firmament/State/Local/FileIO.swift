@@ -12,7 +12,7 @@ public enum FileIO {
         } catch .missing {
             return nil
         } catch {
-            throw .io(file: path, reason: error.description)
+            throw .io(location: path, reason: error.description)
         }
     }
 
@@ -55,7 +55,7 @@ public enum FileIO {
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .io(file: path, reason: "cannot write: \(FileErrors.errno(errno))")
+                throw .io(location: path, reason: "cannot write: \(FileErrors.errno(errno))")
             }
             offset += n
         }
@@ -66,11 +66,11 @@ public enum FileIO {
     public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(StateError) {
         let temp = path + ".tmp-\(getpid())-\(UUIDText.hex(6))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        if fd < 0 { throw .io(file: path, reason: "cannot create \(temp): \(FileErrors.errno(errno))") }
+        if fd < 0 { throw .io(location: path, reason: "cannot create \(temp): \(FileErrors.errno(errno))") }
         do throws(StateError) {
             try writeAll(fd, bytes, path: temp)
             fchmod(fd, mode)
-            if fsync(fd) != 0 { throw StateError.io(file: temp, reason: "fsync failed: \(FileErrors.errno(errno))") }
+            if fsync(fd) != 0 { throw StateError.io(location: temp, reason: "fsync failed: \(FileErrors.errno(errno))") }
             close(fd)
         } catch {
             close(fd)
@@ -80,7 +80,7 @@ public enum FileIO {
         if rename(temp, path) != 0 {
             let reason = FileErrors.errno(errno)
             unlink(temp)
-            throw .io(file: path, reason: "cannot rename into place: \(reason)")
+            throw .io(location: path, reason: "cannot rename into place: \(reason)")
         }
         syncDirectory(of: path)
     }
@@ -100,7 +100,7 @@ public enum FileIO {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .io(file: path, reason: "cannot create the folder: \(FileErrors.reason(error))")
+            throw .io(location: path, reason: "cannot create the folder: \(FileErrors.reason(error))")
         }
     }
 

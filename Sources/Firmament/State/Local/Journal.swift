@@ -57,19 +57,19 @@ public enum Journal {
                     }
                     return nil
                 }
-                throw .corrupt(file: file, reason: "journal line \(number + 1) is damaged (checksum or JSON)")
+                throw .corrupt(location: file, reason: "journal line \(number + 1) is damaged (checksum or JSON)")
             }
             if number == 0 {
-                if let version = record.plain["journal"]?.intValue, version > formatVersion { throw .newer(file: file, version: version) }
+                if let version = record.plain["journal"]?.intValue, version > formatVersion { throw .newer(location: file, version: version) }
                 guard let lineage = record.plain["lineage"]?.stringValue, let blueprint = record.plain["blueprint"]?.stringValue,
                     record.plain["journal"]?.intValue == formatVersion
-                else { throw .corrupt(file: file, reason: "the journal has no valid header") }
+                else { throw .corrupt(location: file, reason: "the journal has no valid header") }
                 contents = Contents(lineage: lineage, blueprint: blueprint, records: [], validLength: line.end + 1)
                 continue
             }
             var context = DecodingContext(file: file)
             guard let (serial, change) = StateChange.decode(record, &context) else {
-                throw .corrupt(file: file, reason: "journal line \(number + 1): " + (context.diagnostics.first?.description ?? "invalid record"))
+                throw .corrupt(location: file, reason: "journal line \(number + 1): " + (context.diagnostics.first?.description ?? "invalid record"))
             }
             contents!.records.append((serial, change))
             contents!.validLength = line.end + 1

@@ -2,18 +2,8 @@ import Foundation
 
 /// Reads and writes a state: the snapshot file plus the journal of changes since.
 public enum StateStore {
-    /// A loaded state and what loading it noticed.
-    public struct Loaded: Sendable {
-        public var state: State
-        /// Whether any file of the state existed.
-        public var existed: Bool
-        /// The length of the journal's valid prefix (0 when there is none).
-        public var journalLength: Int
-        /// Whether the journal holds records not yet in the snapshot.
-        public var journalHasRecords: Bool
-        /// Warnings for the user, such as a dropped torn journal tail.
-        public var warnings: [String]
-    }
+    /// A loaded state: the backend-neutral form, whose cursor is the journal's valid length.
+    public typealias Loaded = LoadedState
 
     /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none. With a
     /// blueprint name, a state that belongs to another blueprint is refused. `writer` says that
@@ -26,7 +16,7 @@ public enum StateStore {
                 throw corrupt(paths, file: paths.snapshot, "\(error.position): \(error.message)")
             }
             if let version = node.plain["version"]?.intValue, version > State.formatVersion {
-                throw .newer(file: paths.snapshot, version: version)
+                throw .newer(location: paths.snapshot, version: version)
             }
             var context = DecodingContext(file: paths.snapshot)
             guard let decoded = State.decode(node, &context), context.diagnostics.isEmpty else {
@@ -34,7 +24,7 @@ public enum StateStore {
             }
             state = decoded
         }
-        var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil, journalLength: 0, journalHasRecords: false, warnings: [])
+        var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil)
         let journalBytes = try FileIO.read(paths.journal)
         let parsed: Journal.Contents?
         do { parsed = try journalBytes.flatMap { bytes throws(StateError) in try Journal.parse(bytes, file: paths.journal) } } catch {
@@ -48,7 +38,7 @@ public enum StateStore {
                 throw corrupt(paths, file: paths.journal, "the journal belongs to lineage \(journal.lineage), the snapshot to \(loaded.state.lineage)")
             }
             loaded.existed = true
-            loaded.journalLength = journal.validLength
+            loaded.cursor = JournalCursor(journal.validLength)
             for (serial, change) in journal.records where serial > loaded.state.serial {
                 loaded.state.apply(change)
                 loaded.state.serial = serial
@@ -62,7 +52,7 @@ public enum StateStore {
             throw corrupt(paths, file: loaded.journalHasRecords ? paths.journal : paths.snapshot, problem)
         }
         if let blueprint, loaded.state.blueprint != blueprint {
-            throw .wrongBlueprint(file: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
+            throw .wrongBlueprint(location: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
         }
         return loaded
     }
@@ -77,7 +67,7 @@ public enum StateStore {
         } else {
             advice = "there is no backup yet (one is kept from the first compaction on): fix the file by hand, or move it away to start from an empty state; `firm drift` then shows any VM the state no longer knows"
         }
-        return .corrupt(file: file, reason: reason + "\n(" + advice + ")")
+        return .corrupt(location: file, reason: reason + "\n(" + advice + ")")
     }
 
     /// Writes `state` as the new snapshot (keeping the old one as `.backup`) and starts an empty

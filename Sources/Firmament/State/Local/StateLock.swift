@@ -23,7 +23,7 @@ public final class StateLock: Sendable {
     public static func acquire(_ paths: StatePaths, operation: String, timeout: Duration? = nil) async throws -> StateLock {
         try FileIO.makeDirectory(paths.directory)
         let fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        if fd < 0 { throw StateError.io(file: paths.lock, reason: "cannot open the lock file: \(FileErrors.errno(errno))") }
+        if fd < 0 { throw StateError.io(location: paths.lock, reason: "cannot open the lock file: \(FileErrors.errno(errno))") }
         let deadline = ContinuousClock.now + (timeout ?? .zero)
         while true {
             var request = OFDLock.request(F_WRLCK)
@@ -31,12 +31,12 @@ public final class StateLock: Sendable {
             let code = errno
             if code != EAGAIN && code != EACCES && code != EINTR {
                 close(fd)
-                throw StateError.io(file: paths.lock, reason: "cannot lock: \(FileErrors.errno(code))")
+                throw StateError.io(location: paths.lock, reason: "cannot lock: \(FileErrors.errno(code))")
             }
             if ContinuousClock.now >= deadline {
                 let holder = try? readInfo(paths.lock)
                 close(fd)
-                throw StateError.locked(file: paths.snapshot, holder: holder ?? nil)
+                throw StateError.locked(location: paths.snapshot, holder: holder ?? nil)
             }
             do {
                 try await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
@@ -68,19 +68,13 @@ public final class StateLock: Sendable {
         guard let bytes = try FileIO.read(path, limit: 64 << 10), !bytes.isEmpty else { return nil }
         let node: JSONNode
         do { node = try JSONReader.parse(bytes, maxDepth: 8) } catch {
-            throw .corrupt(file: path, reason: "\(error.position): \(error.message)")
+            throw .corrupt(location: path, reason: "\(error.position): \(error.message)")
         }
         var context = DecodingContext(file: path)
         guard let info = LockInfo.decode(node, &context), context.diagnostics.isEmpty else {
-            throw .corrupt(file: path, reason: context.diagnostics.map(\.description).joined(separator: "; "))
+            throw .corrupt(location: path, reason: context.diagnostics.map(\.description).joined(separator: "; "))
         }
         return info
-    }
-
-    /// What `force-unlock` found.
-    public enum ForceUnlockResult: Sendable, Equatable {
-        /// The lock was not held; its leftover holder information was cleared.
-        case cleared(LockInfo?)
     }
 
     /// Breaks the lock `id` if nobody holds it any more. A local lock is one the OS releases
@@ -89,14 +83,14 @@ public final class StateLock: Sendable {
         let info: LockInfo?
         do { info = try readInfo(paths.lock) } catch { info = nil }
         if let info, info.id != id {
-            throw .io(file: paths.lock, reason: "the lock id is \(info.id), not \(id); nothing was changed")
+            throw .io(location: paths.lock, reason: "the lock id is \(info.id), not \(id); nothing was changed")
         }
         let fd = open(paths.lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         if fd < 0 { return .cleared(nil) }
         defer { close(fd) }
         var request = OFDLock.request(F_WRLCK)
         guard fcntl(fd, OFDLock.set, &request) == 0 else {
-            throw .locked(file: paths.snapshot, holder: info)
+            throw .locked(location: paths.snapshot, holder: info)
         }
         ftruncate(fd, 0)
         return .cleared(info)

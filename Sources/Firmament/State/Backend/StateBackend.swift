@@ -1,0 +1,94 @@
+/// Where a state lives: a snapshot and journal on local disk today, keys on etcd next. The
+/// roles are separate protocols, all async; a backend conforms to all three. Nothing outside a
+/// backend knows how it stores anything: no byte offsets, descriptors, backup files or flocks.
+public typealias StateBackend = StateReading & StateJournaling & StateLocking
+
+/// Reads a state.
+public protocol StateReading: Sendable {
+    /// Where the state is, for messages and saved plans: a path or a URL.
+    var location: String { get }
+    /// The state, or a new empty one for `blueprint` when there is none. With a blueprint name,
+    /// a state that belongs to another blueprint is refused. `writer` says that the caller
+    /// holds the lock.
+    func load(blueprint: String?, writer: Bool) async throws -> LoadedState
+}
+
+/// Appends records to a state's journal, and compacts it.
+public protocol StateJournaling: Sendable {
+    /// Opens the journal after `loaded` for appending. Call with the lock held.
+    func openJournal(after loaded: LoadedState) async throws -> any StateJournal
+}
+
+/// An open journal.
+public protocol StateJournal: Sendable {
+    /// Appends records, each with the serial it produces; durable when this returns.
+    func append(_ records: [(serial: Int, change: StateChange)]) async throws
+    /// Replaces the journal by a snapshot of `state`.
+    func compact(_ state: State) async throws
+    func close() async
+}
+
+/// Locks a state: one writer at a time.
+public protocol StateLocking: Sendable {
+    /// Takes the lock for `operation`, waiting up to `timeout` (nil: fail at once).
+    func lock(operation: String, timeout: Duration?) async throws -> any StateLease
+    /// Whether the lock is held and by whom, taking nothing.
+    func peek() async -> LockPeek
+    /// Breaks the lock `id` if its holder is gone.
+    func forceUnlock(id: String) async throws -> ForceUnlockResult
+}
+
+/// A held lock.
+public protocol StateLease: Sendable {
+    var info: LockInfo { get }
+    /// Releases the lock; a second call does nothing. It returns at once (commands release in
+    /// `defer`): a backend whose release needs I/O starts it, and the lock's expiry covers a
+    /// release that never arrives.
+    func release()
+}
+
+/// What a look at the lock found.
+public struct LockPeek: Sendable, Equatable {
+    public var held: Bool
+    /// Who holds it, when that can be read.
+    public var holder: LockInfo?
+
+    public init(held: Bool, holder: LockInfo?) {
+        self.held = held
+        self.holder = holder
+    }
+}
+
+/// What `force-unlock` found.
+public enum ForceUnlockResult: Sendable, Equatable {
+    /// The lock was not held; its leftover holder information was cleared.
+    case cleared(LockInfo?)
+}
+
+/// A loaded state and what loading it noticed.
+public struct LoadedState: Sendable {
+    public var state: State
+    /// Whether any of the state existed.
+    public var existed: Bool
+    /// Whether the journal holds records not yet in the snapshot.
+    public var journalHasRecords: Bool
+    /// Warnings for the user, such as a dropped torn journal tail.
+    public var warnings: [String]
+    /// Where the backend goes on appending; only the backend reads it.
+    public var cursor: JournalCursor
+
+    public init(state: State, existed: Bool, journalHasRecords: Bool = false, warnings: [String] = [], cursor: JournalCursor = JournalCursor()) {
+        self.state = state
+        self.existed = existed
+        self.journalHasRecords = journalHasRecords
+        self.warnings = warnings
+        self.cursor = cursor
+    }
+}
+
+/// A backend's private note of where its journal's valid records end.
+public struct JournalCursor: Sendable, Equatable {
+    let value: Int
+    init(_ value: Int = 0) { self.value = value }
+    public init() { value = 0 }
+}
