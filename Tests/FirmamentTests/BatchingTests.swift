@@ -157,7 +157,7 @@ struct SimulatedL3Tests {
                                     deploymentAttributes: [:], appAttributes: [:])
         await #expect(throws: ProviderError.self) { try await cloud.deploy(request) }
         let infra = try await cloud.prepareSandboxInfra(InfraRequest(sandbox: "lab", cloudCIDR: "10.0.0.0/16",
-                                                                     subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true))
+                                                                     subnets: [SubnetSpec(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true))
         var onto = request
         onto.subnets = [SubnetConnection(actionId: "2", network: "other", subnetId: "subnet-nope", cidr: "10.0.9.0/24", isPublic: false)]
         await #expect(throws: ProviderError.self) { try await cloud.deploy(onto) }
@@ -166,7 +166,7 @@ struct SimulatedL3Tests {
         #expect(CIDR("10.0.1.0/24")!.contains(IPv4Address(result.deployedAppAddress)!))
         #expect(result.subnetInterfaces[infra.subnetIds["dmz"]!] == "eth0")
         let again = try await cloud.prepareSandboxInfra(InfraRequest(sandbox: "lab", cloudCIDR: nil,
-                                                                     subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true))
+                                                                     subnets: [SubnetSpec(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true))
         #expect(again.subnetIds == infra.subnetIds, "PrepareSandboxInfra is get-or-create")
         #expect(again.keys == infra.keys)
         await #expect(throws: ProviderError.self) {

@@ -147,6 +147,12 @@ public enum PortMode: String, Sendable, Equatable, CaseIterable {
 
 /// Attaches an app to a network, or links two apps directly.
 public struct ConnectorSpec: Sendable, Equatable {
+    /// The name of the implicit network between two apps: `link:A:B`, with A < B. Names
+    /// cannot hold `:`, so it never clashes with a declared one.
+    public static func linkName(_ a: String, _ b: String) -> String {
+        a < b ? "link:\(a):\(b)" : "link:\(b):\(a)"
+    }
+
     public var from: String
     public var to: String
     public var mode: PortMode?

@@ -66,7 +66,7 @@ enum NetworkDecoder {
         for (name, provider) in blueprint.providers.sorted(by: { $0.key < $1.key }) where provider.connectivity == .l2 {
             let networks = blueprint.networks.values.filter { $0.provider == name }.count
             let links = Set(blueprint.connectors.filter { blueprint.apps[$0.from]?.deploymentPath.provider == name && blueprint.apps[$0.to] != nil }
-                .map { Topology.linkName($0.from, $0.to) }).count
+                .map { ConnectorSpec.linkName($0.from, $0.to) }).count
             let range = VLANRange.of(provider)
             if networks + links > range.count {
                 context.report(path, "provider \(quoted(name)) needs \(networks + links) VLAN ids (\(networks) networks, \(links) app-to-app links) but its range \(range.lowerBound)-\(range.upperBound) has \(range.count)", at: nil)

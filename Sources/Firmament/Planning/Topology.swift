@@ -20,9 +20,7 @@ public struct Topology: Sendable, Equatable {
 
     /// The name of the implicit network between two apps: `link:A:B`, with A < B. Names
     /// cannot hold `:`, so it never clashes with a declared one.
-    public static func linkName(_ a: String, _ b: String) -> String {
-        a < b ? "link:\(a):\(b)" : "link:\(b):\(a)"
-    }
+    public static func linkName(_ a: String, _ b: String) -> String { ConnectorSpec.linkName(a, b) }
 
     /// The CIDR an L3 provider's cloud network is prepared with: the one its type reads from
     /// its settings, or 10.0.0.0/16.

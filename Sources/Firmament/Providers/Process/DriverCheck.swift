@@ -21,7 +21,7 @@ public enum DriverCheck {
             }
         }
         func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ActionError(message()) }
+            if !condition { throw CheckFailure(message()) }
         }
 
         var hello: JSON = .null
@@ -37,7 +37,7 @@ public enum DriverCheck {
         var subnet: SubnetConnection?
         if l3 {
             let request = InfraRequest(sandbox: driver.sandbox, cloudCIDR: "10.99.0.0/16",
-                                       subnets: [PlannedSubnet(name: "check", cidr: "10.99.1.0/24", isPublic: false)], createKeys: true)
+                                       subnets: [SubnetSpec(name: "check", cidr: "10.99.1.0/24", isPublic: false)], createKeys: true)
             guard await check("prepareSandboxInfra prepares a cloud, a subnet and keys", {
                 let r = try await driver.prepareSandboxInfra(request)
                 try expect(r.keys?.isEmpty == false, "no accessKey")
@@ -112,7 +112,7 @@ public enum DriverCheck {
         _ = await check("an unknown method gets a JSON-RPC error, and the driver keeps answering", {
             do {
                 _ = try await driver.connection.call("firm/noSuchMethod", [:])
-                throw ActionError("it answered an unknown method with a result")
+                throw CheckFailure("it answered an unknown method with a result")
             } catch is ProviderError {}
             _ = try await driver.findByName(vmName)
             return "error, then still answering"
@@ -139,4 +139,10 @@ public enum DriverCheck {
         await driver.shutdown()
         return results
     }
+}
+
+/// A conformance check that did not hold.
+struct CheckFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,44 +1,5 @@
-/// The connectivity part of the driver SPI: CloudShell's ApplyConnectivityChanges (L2) and
-/// PrepareSandboxInfra / CleanupSandboxInfra (L3).
-
-/// One setVlan or removeVlan action of an ApplyConnectivityChanges batch.
-public struct VLANChange: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable { case setVlan, removeVlan }
-
-    /// Echoed in the result; results are matched by it.
-    public var actionId: String
-    public var kind: Kind
-    public var app: DeployedApp
-    public var vlan: Int
-    public var mode: PortMode
-    /// For removeVlan: the `updatedInterface` its setVlan returned.
-    public var interface: String
-
-    public init(actionId: String, kind: Kind, app: DeployedApp, vlan: Int, mode: PortMode, interface: String = "") {
-        self.actionId = actionId
-        self.kind = kind
-        self.app = app
-        self.vlan = vlan
-        self.mode = mode
-        self.interface = interface
-    }
-}
-
-/// The result of one VLAN action (CloudShell's SetVlanResult / RemoveVlanResult).
-public struct VLANResult: Sendable, Equatable {
-    public var actionId: String
-    public var success: Bool
-    public var errorMessage: String
-    /// For setVlan: the interface (a MAC address) the VLAN was set on.
-    public var updatedInterface: String
-
-    public init(actionId: String, success: Bool, errorMessage: String = "", updatedInterface: String = "") {
-        self.actionId = actionId
-        self.success = success
-        self.errorMessage = errorMessage
-        self.updatedInterface = updatedInterface
-    }
-}
+/// L3 infrastructure in the driver SPI: connectSubnet at deploy time, PrepareSandboxInfra and
+/// CleanupSandboxInfra.
 
 /// A subnet an L3 deploy connects the VM to (CloudShell's connectSubnet action).
 public struct SubnetConnection: Sendable, Equatable {
@@ -62,10 +23,10 @@ public struct SubnetConnection: Sendable, Equatable {
 public struct InfraRequest: Sendable, Equatable {
     public var sandbox: String
     public var cloudCIDR: String?
-    public var subnets: [PlannedSubnet]
+    public var subnets: [SubnetSpec]
     public var createKeys: Bool
 
-    public init(sandbox: String, cloudCIDR: String?, subnets: [PlannedSubnet], createKeys: Bool) {
+    public init(sandbox: String, cloudCIDR: String?, subnets: [SubnetSpec], createKeys: Bool) {
         self.sandbox = sandbox
         self.cloudCIDR = cloudCIDR
         self.subnets = subnets
@@ -98,5 +59,18 @@ public struct InfraCleanup: Sendable, Equatable {
         self.sandbox = sandbox
         self.all = all
         self.subnetIds = subnetIds
+    }
+}
+
+/// A subnet to prepare: its network's name, its CIDR, and whether it is public.
+public struct SubnetSpec: Sendable, Equatable {
+    public var name: String
+    public var cidr: String
+    public var isPublic: Bool
+
+    public init(name: String, cidr: String, isPublic: Bool) {
+        self.name = name
+        self.cidr = cidr
+        self.isPublic = isPublic
     }
 }

@@ -1,0 +1,21 @@
+/// What an apply did.
+public struct ExecutionSummary: Sendable {
+    public var done: [String] = []
+    public var failed: [(String, String)] = []
+    /// The kind of each failure, by action id.
+    public var failureKinds: [String: FailureKind] = [:]
+    public var skipped: [String] = []
+    /// Actions never started because the run was stopped.
+    public var notStarted: [String] = []
+    /// Set when the state could not be recorded: nothing more is started.
+    public var fatal = false
+    public var elapsed: Duration = .zero
+    /// Set when the results could not be compacted into a new snapshot afterwards; they are
+    /// safe in the journal.
+    public var saveError: String?
+
+    /// Every action ran and succeeded.
+    public var actionsSucceeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty }
+    /// Every action succeeded and the state was compacted afterwards.
+    public var succeeded: Bool { actionsSucceeded && saveError == nil }
+}
