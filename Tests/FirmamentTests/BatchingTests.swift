@@ -73,7 +73,7 @@ struct BatchingTests {
 }
 
 /// A provider whose ApplyConnectivityChanges answers badly.
-struct MisbehavingProvider: CloudProvider {
+struct MisbehavingProvider: L2Connectivity {
     enum Mode: Sendable { case dropFirst, unknownId, failure }
     let name = "bad"
     let mode: Mode
@@ -113,6 +113,21 @@ struct ConnectivityResultTests {
     }
 
     static let actions = ["a", "b"].map { BatchingTests.connect($0, "n", after: [], provider: "bad") }
+
+    @Test("a provider without the L2 role fails a connect terminally, saying so, and is not retried")
+    func missingRole() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("s.json"))
+        let recorder = try StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths)
+        try await recorder.record(.putApp("a", AppState(provider: "bad", deploymentPath: DeploymentPath(provider: "bad", deploymentType: "t"),
+                                                        attributes: [:], vmName: "a__1", vmUuid: "u-a")))
+        let runner = ActionRunner(blueprint: Blueprint(name: "lab"), providers: ["bad": ListedProvider(name: "bad", vms: [:])], recorder: recorder)
+        let outcome = await runner.run(Self.actions[0])
+        guard case .failed(let message, _, let kind) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(message.contains("this provider has no L2 connectivity"))
+        #expect(kind == .terminal)
+        _ = dir
+    }
 
     @Test("a missing result fails that action, and only that one")
     func missingResult() async throws {

@@ -25,8 +25,8 @@ extension ActionRunner {
         guard let first = changes.first else { return outcomes.map { $0! } }
         let providerName = actions[first.0].provider
         do {
-            let provider = try provider(providerName)
-            let results = try await retrying(actions[first.0], provider) { _ in try await provider.applyConnectivityChanges(changes.map(\.1)) }
+            let provider = try provider(providerName), l2 = try provider.l2()
+            let results = try await retrying(actions[first.0], provider) { _ in try await l2.applyConnectivityChanges(changes.map(\.1)) }
             var byId: [String: VLANResult] = [:]
             for r in results { byId[r.actionId] = r }
             let unknown = Set(byId.keys).subtracting(changes.map(\.1.actionId)).sorted()
@@ -86,7 +86,7 @@ extension ActionRunner {
 
     func prepareInfra(_ preparation: InfraPreparation, _ action: PlannedAction) async throws -> String {
         let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
-        let driver = try self.provider(provider)
+        let driver = try self.provider(provider).l3()
         let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud,
                                    subnets: subnets.map { SubnetSpec(name: $0.name, cidr: $0.cidr, isPublic: $0.isPublic) }, createKeys: preparation.createKeys)
         let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
@@ -112,7 +112,7 @@ extension ActionRunner {
         if case .sandbox = cleaning { all = true } else { all = false }
         let networks = await recorder.state.networks
         let ids = names.compactMap { networks[$0]?.subnetId }
-        let driver = try self.provider(provider)
+        let driver = try self.provider(provider).l3()
         try await retrying(action, driver) { _ in try await driver.cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids)) }
         var records = names.map { StateChange.removeNetwork($0) }
         if all { records.append(.removeInfra(provider)) }

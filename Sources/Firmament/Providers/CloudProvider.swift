@@ -1,5 +1,7 @@
-/// The driver SPI, after CloudShell's cloud provider interface. Every call may be cancelled
-/// through Swift task cancellation, which drivers see as CloudShell's cancellation context.
+/// The driver SPI, after CloudShell's cloud provider interface, in three roles: the VM
+/// lifecycle (every provider), L2 connectivity and L3 infrastructure (a provider implements
+/// the one its connectivity needs). Every call may be cancelled through Swift task
+/// cancellation, which drivers see as CloudShell's cancellation context.
 public protocol CloudProvider: Sendable {
     /// The provider's name in the blueprint.
     var name: String { get }
@@ -20,13 +22,6 @@ public protocol CloudProvider: Sendable {
     /// Every VM the provider has that is tagged with this sandbox (blueprint) name: how VMs
     /// that the state does not know are found.
     func inventory(sandbox: String) async throws -> [Observation]
-    /// L2: one batch of setVlan and removeVlan actions; each result echoes its actionId.
-    /// removeVlan of a VLAN the VM is not on succeeds.
-    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult]
-    /// L3: prepares the sandbox's cloud network, subnets and keys; get-or-create.
-    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult
-    /// L3: removes subnets, or the whole sandbox infrastructure. What is already gone is not an error.
-    func cleanSandboxInfra(_ request: InfraCleanup) async throws
     /// Releases what the driver holds (a process driver's child process). Later calls may start it again.
     func shutdown() async
     /// Its retries, concurrency and request rate, as its blueprint entry and type set them.
@@ -36,6 +31,33 @@ public protocol CloudProvider: Sendable {
 extension CloudProvider {
     public func shutdown() async {}
     public var limits: ProviderLimits { ProviderLimits() }
+
+    /// The provider in its L2 role, or a terminal failure naming what it lacks.
+    public func l2() throws -> any L2Connectivity {
+        if let role = self as? any L2Connectivity { return role }
+        throw ProviderError(provider: name, operation: "applyConnectivityChanges", message: "this provider has no L2 connectivity (VLANs)")
+    }
+
+    /// The provider in its L3 role, or a terminal failure naming what it lacks.
+    public func l3() throws -> any L3Infrastructure {
+        if let role = self as? any L3Infrastructure { return role }
+        throw ProviderError(provider: name, operation: "prepareSandboxInfra", message: "this provider has no L3 infrastructure (subnets)")
+    }
+}
+
+/// The L2 role: VLANs set with CloudShell's ApplyConnectivityChanges.
+public protocol L2Connectivity: CloudProvider {
+    /// One batch of setVlan and removeVlan actions; each result echoes its actionId. removeVlan
+    /// of a VLAN the VM is not on succeeds.
+    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult]
+}
+
+/// The L3 role: the sandbox's cloud network, subnets and keys.
+public protocol L3Infrastructure: CloudProvider {
+    /// Prepares the sandbox's cloud network, subnets and keys; get-or-create.
+    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult
+    /// Removes subnets, or the whole sandbox infrastructure. What is already gone is not an error.
+    func cleanSandboxInfra(_ request: InfraCleanup) async throws
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.

@@ -3,7 +3,7 @@
 /// short and free of control characters; nested data must fit the state's depth limit; and
 /// every known secret (environment values, createKeys keys) is replaced by `Secrets.mask` in
 /// results and in error messages. A bad answer fails the call, naming the provider.
-public struct CheckedProvider: CloudProvider {
+public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     public let inner: any CloudProvider
     public let secrets: Secrets
     public var name: String { inner.name }
@@ -72,7 +72,7 @@ public struct CheckedProvider: CloudProvider {
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
         try await call("applyConnectivityChanges") {
             let check = AnswerCheck(secrets: secrets)
-            return try await inner.applyConnectivityChanges(changes).map { r in
+            return try await inner.l2().applyConnectivityChanges(changes).map { r in
                 VLANResult(actionId: try check.text(r.actionId, "actionId"), success: r.success, errorMessage: secrets.redact(r.errorMessage),
                            updatedInterface: try check.text(r.updatedInterface, "updatedInterface"))
             }
@@ -81,7 +81,7 @@ public struct CheckedProvider: CloudProvider {
 
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
         try await call("prepareSandboxInfra") {
-            let r = try await inner.prepareSandboxInfra(request)
+            let r = try await inner.l3().prepareSandboxInfra(request)
             // The key is kept in the state (masked when shown) and redacted from everything else.
             if let keys = r.keys { secrets.add(keys) }
             let check = AnswerCheck(secrets: secrets)
@@ -92,7 +92,7 @@ public struct CheckedProvider: CloudProvider {
     }
 
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
-        try await call("cleanSandboxInfra") { try await inner.cleanSandboxInfra(request) }
+        try await call("cleanSandboxInfra") { try await inner.l3().cleanSandboxInfra(request) }
     }
 
     public func shutdown() async { await inner.shutdown() }

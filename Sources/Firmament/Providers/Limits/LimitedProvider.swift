@@ -1,6 +1,6 @@
 /// Wraps a provider so that every call to it, from actions and refreshes alike, passes its
 /// gate: the provider's concurrency limit and requests-per-second bucket.
-public struct LimitedProvider: CloudProvider {
+public struct LimitedProvider: L2Connectivity, L3Infrastructure {
     public let inner: any CloudProvider
     public let limits: ProviderLimits
     let gate: ProviderGate
@@ -35,11 +35,11 @@ public struct LimitedProvider: CloudProvider {
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] { try await through { try await inner.observe(apps) } }
     public func inventory(sandbox: String) async throws -> [Observation] { try await through { try await inner.inventory(sandbox: sandbox) } }
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
-        try await through { try await inner.applyConnectivityChanges(changes) }
+        try await through { try await inner.l2().applyConnectivityChanges(changes) }
     }
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
-        try await through { try await inner.prepareSandboxInfra(request) }
+        try await through { try await inner.l3().prepareSandboxInfra(request) }
     }
-    public func cleanSandboxInfra(_ request: InfraCleanup) async throws { try await through { try await inner.cleanSandboxInfra(request) } }
+    public func cleanSandboxInfra(_ request: InfraCleanup) async throws { try await through { try await inner.l3().cleanSandboxInfra(request) } }
     public func shutdown() async { await inner.shutdown() }
 }

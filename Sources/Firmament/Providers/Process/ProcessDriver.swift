@@ -3,7 +3,7 @@ import Foundation
 /// A provider whose driver is a child process (`"type": "process"`), in any language, speaking
 /// JSON-RPC 2.0 with CloudShell's request and result shapes. The process starts at the first
 /// call; secrets in `settings` (`{"env": NAME}`) reach it only through `initialize`.
-public struct ProcessDriver: CloudProvider {
+public struct ProcessDriver: L2Connectivity, L3Infrastructure {
     public let name: String
     let sandbox: String
     let connectivity: Connectivity

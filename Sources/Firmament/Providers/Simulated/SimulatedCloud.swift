@@ -1,7 +1,7 @@
 /// The embedded simulated cloud (`"type": "simulated"`): VMs with power states and IPs from a
 /// CIDR, kept on disk so that several `firm` processes, and `firm sim`, see one world. Each
 /// operation can be given a latency and made to fail for chosen apps.
-public struct SimulatedCloud: CloudProvider {
+public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     public let name: String
     public let settings: SimulatedSettings
     public let connectivity: Connectivity
