@@ -32,7 +32,7 @@ public struct Session: Sendable {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
         self.backend = backend
-        let secrets = Secrets(blueprint.secretValues { ProcessInfo.processInfo.environment[$0] })
+        let secrets = Secrets(blueprint.secretValues(.process))
         self.secrets = secrets
         self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, secrets: secrets, driverLog: driverLog)
     }
@@ -246,7 +246,7 @@ public struct Session: Sendable {
     public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
                         environment: Environment = .process,
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
-        secrets.add(blueprint.secretValues { environment[$0] })
+        secrets.add(blueprint.secretValues(environment))
         let started = ContinuousClock.now
         let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment) {
             action, attempt, tries, delay, message in
@@ -287,7 +287,7 @@ public struct Session: Sendable {
 
     /// Every environment variable that `{"env": …}` attributes of apps the plan deploys need and
     /// that is not set.
-    public func missingEnvironment(for plan: Plan, _ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    public func missingEnvironment(for plan: Plan, _ environment: Environment = .process) -> [String] {
         var missing: Set<String> = []
         for action in plan.actions where action.type == .deploy || action.type == .replace {
             guard let app = action.appName.flatMap({ blueprint.apps[$0] }) else { continue }

@@ -64,7 +64,7 @@ public final class Secrets: Sendable {
 extension Blueprint {
     /// The values of every `{"env": NAME}` in the blueprint (app attributes, deployment-path
     /// attributes and provider settings) that is set in `environment`.
-    public func secretValues(_ environment: (String) -> String?) -> [String] {
+    public func secretValues(_ environment: Environment) -> [String] {
         var names: Set<String> = []
         for app in apps.values {
             for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
@@ -72,7 +72,7 @@ extension Blueprint {
             }
         }
         for provider in providers.values { Self.envNames(in: provider.settings, into: &names) }
-        return names.sorted().compactMap(environment)
+        return names.sorted().compactMap { environment[$0] }
     }
 
     private static func envNames(in json: JSON, into names: inout Set<String>) {
