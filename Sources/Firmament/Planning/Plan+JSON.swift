@@ -4,7 +4,7 @@
 extension Plan {
     public var json: JSON {
         var o = body
-        o["digest"] = .string(Plan.digest(of: body))
+        o["digest"] = .string(Plan.digest(of: o))
         return .object(o)
     }
 

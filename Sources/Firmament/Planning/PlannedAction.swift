@@ -1,7 +1,12 @@
 /// One node of the plan's DAG. Its kind carries exactly the payload its type needs, so an action
 /// whose details don't fit its type can't be built, decoded or run.
 public struct PlannedAction: Sendable, Equatable {
-    public var kind: ActionKind
+    public let kind: ActionKind
+    /// Stable: `<type>:<target>`, such as `deploy:app.web`; connect and disconnect add the
+    /// network. Derived from the kind once, as plans of 100,000 actions look it up often.
+    public let id: String
+    /// An address such as `app.web`, `network.dmz` or `provider.sky`.
+    public let target: String
     public var dependsOn: [String]
     /// Why, in words for people.
     public var reason: String
@@ -11,6 +16,8 @@ public struct PlannedAction: Sendable, Equatable {
 
     public init(_ kind: ActionKind, dependsOn: [String] = [], reason: String, provider: String, changedFields: [String] = []) {
         self.kind = kind
+        self.target = kind.target
+        self.id = kind.id
         self.dependsOn = dependsOn
         self.reason = reason
         self.provider = provider
@@ -18,12 +25,6 @@ public struct PlannedAction: Sendable, Equatable {
     }
 
     public var type: ActionType { kind.type }
-
-    /// An address such as `app.web`, `network.dmz` or `provider.sky`.
-    public var target: String { kind.target }
-
-    /// Stable: `<type>:<target>`, such as `deploy:app.web`; connect and disconnect add the network.
-    public var id: String { kind.id }
 
     /// The app name, for actions on one app.
     public var appName: String? { kind.app }
