@@ -73,22 +73,11 @@ struct BatchingTests {
 }
 
 /// A provider whose ApplyConnectivityChanges answers badly.
-struct MisbehavingProvider: L2Connectivity {
+struct MisbehavingProvider: StubProvider, L2Connectivity {
     enum Mode: Sendable { case dropFirst, unknownId, failure }
     let name = "bad"
     let mode: Mode
 
-    func validate() async throws {}
-    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ProviderError(provider: name, operation: "deploy", message: "no") }
-    func powerOn(_ app: DeployedApp) async throws {}
-    func powerOff(_ app: DeployedApp) async throws {}
-    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
-    func delete(_ app: DeployedApp) async throws {}
-    func findByName(_ vmName: String) async throws -> Observation? { nil }
-    func observe(_ apps: [DeployedApp]) async throws -> [Observation] { [] }
-    func inventory(sandbox: String) async throws -> [Observation] { [] }
-    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "n", subnetIds: [:], keys: nil) }
-    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
     func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
         switch mode {
         case .dropFirst: return changes.dropFirst().map { VLANResult(actionId: $0.actionId, success: true, updatedInterface: "mac") }

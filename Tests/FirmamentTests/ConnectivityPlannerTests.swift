@@ -197,7 +197,7 @@ struct ConnectivityPlannerTests {
         b.connectors = [ConnectorSpec(from: "api", to: "dmz")]
         let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: State(lineage: "", blueprint: "lab"))
         #expect(plan.actions.first?.id == "prepareInfra:provider.sky")
-        #expect(plan.actions.first?.kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16", subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true)))
+        #expect(plan.actions.first?.kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16", subnets: [SubnetSpec(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true)))
         #expect(PlanRenderer.line(plan.actions[0]) == "+ prepare provider.sky (cloud 10.0.0.0/16, subnets dmz, keys)")
         let deploys = plan.actions.filter { $0.type == .deploy }
         #expect(deploys.allSatisfy { $0.dependsOn == ["prepareInfra:provider.sky"] })
@@ -214,7 +214,7 @@ struct ConnectivityPlannerTests {
         b.connectors = [ConnectorSpec(from: "api", to: "priv")]
         let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: state)
         #expect(plan.actions.map(\.id) == ["prepareInfra:provider.sky", "replace:app.api", "powerOn:app.api"])
-        #expect(plan.actions[0].kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: nil, subnets: [PlannedSubnet(name: "priv", cidr: "10.0.2.0/24", isPublic: false)], createKeys: false)))
+        #expect(plan.actions[0].kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: nil, subnets: [SubnetSpec(name: "priv", cidr: "10.0.2.0/24", isPublic: false)], createKeys: false)))
         #expect(plan.actions[1].reason.contains("connectors (+priv)"))
         #expect(plan.actions[1].dependsOn == ["prepareInfra:provider.sky"])
     }

@@ -19,26 +19,15 @@ struct RecordingRunner: ActionRunning {
 }
 
 /// A provider that counts the size of each observe batch.
-final class CountingProvider: CloudProvider, @unchecked Sendable {
+final class CountingProvider: StubProvider, @unchecked Sendable {
     let name = "sim"
     private let lock = NSLock()
     private(set) var batches: [Int] = []
 
-    func validate() async throws {}
-    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("no") }
-    func powerOn(_ app: DeployedApp) async throws {}
-    func powerOff(_ app: DeployedApp) async throws {}
-    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
-    func delete(_ app: DeployedApp) async throws {}
-    func findByName(_ vmName: String) async throws -> Observation? { nil }
     func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
         lock.withLock { batches.append(apps.count) }
         return apps.map { Observation(vmName: $0.vmName, vmUuid: $0.vmUuid, exists: true, power: .on, addresses: Addresses(privateAddress: $0.address)) }
     }
-    func inventory(sandbox: String) async throws -> [Observation] { [] }
-    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] { [] }
-    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "", subnetIds: [:], keys: nil) }
-    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
 }
 
 @Suite("Durability, batching and the simulated world")

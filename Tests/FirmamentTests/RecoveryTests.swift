@@ -4,22 +4,12 @@ import Testing
 @testable import Firmament
 
 /// A provider whose VMs are a fixed list, for recovery: only findByName is asked.
-struct ListedProvider: CloudProvider {
+struct ListedProvider: StubProvider {
     let name: String
     let vms: [String: Observation]
 
-    func validate() async throws {}
-    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("not here") }
-    func powerOn(_ app: DeployedApp) async throws {}
-    func powerOff(_ app: DeployedApp) async throws {}
-    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
-    func delete(_ app: DeployedApp) async throws {}
     func findByName(_ vmName: String) async throws -> Observation? { vms[vmName] }
-    func observe(_ apps: [DeployedApp]) async throws -> [Observation] { [] }
     func inventory(sandbox: String) async throws -> [Observation] { Array(vms.values) }
-    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] { [] }
-    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "", subnetIds: [:], keys: nil) }
-    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
 }
 
 /// Every branch of recovery, one case each.

@@ -4,7 +4,7 @@ import Testing
 @testable import Firmament
 
 /// A provider whose observe calls wait at a gate, counting how many are in flight at once.
-final class GatedProvider: CloudProvider, @unchecked Sendable {
+final class GatedProvider: StubProvider, @unchecked Sendable {
     let name = "gated"
     private let lock = NSLock()
     private(set) var inFlight = 0
@@ -25,17 +25,6 @@ final class GatedProvider: CloudProvider, @unchecked Sendable {
         return []
     }
 
-    func validate() async throws {}
-    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("no") }
-    func powerOn(_ app: DeployedApp) async throws {}
-    func powerOff(_ app: DeployedApp) async throws {}
-    func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
-    func delete(_ app: DeployedApp) async throws {}
-    func findByName(_ vmName: String) async throws -> Observation? { nil }
-    func inventory(sandbox: String) async throws -> [Observation] { [] }
-    func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] { [] }
-    func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult { InfraResult(networkId: "", subnetIds: [:], keys: nil) }
-    func cleanSandboxInfra(_ request: InfraCleanup) async throws {}
 }
 
 @Suite("Retries and provider limits")

@@ -10,7 +10,7 @@ struct SavedPlanTests {
     static let plan: Plan = {
         let link = VLANLink(network: "back", vlan: 120, mode: .access)
         let actions = [
-            PlannedAction(.prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16", subnets: [PlannedSubnet(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true)),
+            PlannedAction(.prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16", subnets: [SubnetSpec(name: "dmz", cidr: "10.0.1.0/24", isPublic: true)], createKeys: true)),
                           reason: "r", provider: "sky"),
             PlannedAction(.deploy(app: "web", subnets: ["dmz"]), dependsOn: ["prepareInfra:provider.sky"], reason: "r", provider: "sky"),
             PlannedAction(.deploy(app: "db", subnets: []), reason: "r", provider: "lab"),

@@ -88,7 +88,7 @@ extension ActionRunner {
         let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
         let driver = try self.provider(provider).l3()
         let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud,
-                                   subnets: subnets.map { SubnetSpec(name: $0.name, cidr: $0.cidr, isPublic: $0.isPublic) }, createKeys: preparation.createKeys)
+                                   subnets: subnets, createKeys: preparation.createKeys)
         let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
         var records: [StateChange] = []
         let existing = await recorder.state.infra[provider]

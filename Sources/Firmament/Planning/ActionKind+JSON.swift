@@ -93,7 +93,7 @@ extension ActionKind {
             else { return nil }
             let cloud = f["cloud"].flatMap { c.cidr($0, at: detailsPath.key("cloud")) }
             if f["cloud"] != nil && cloud == nil { return nil }
-            var subnets: [PlannedSubnet] = []
+            var subnets: [SubnetSpec] = []
             for (i, item) in items.enumerated() {
                 let p = detailsPath.key("prepareSubnets").index(i)
                 guard let s = c.members(of: item, at: p, allowed: ["name", "cidr", "public"], required: ["name", "cidr", "public"]),
@@ -102,7 +102,7 @@ extension ActionKind {
                     let cidr = s["cidr"].flatMap({ c.cidr($0, at: p.key("cidr")) }),
                     let isPublic = s["public"].flatMap({ c.bool($0, at: p.key("public")) })
                 else { return nil }
-                subnets.append(PlannedSubnet(name: name, cidr: cidr, isPublic: isPublic))
+                subnets.append(SubnetSpec(name: name, cidr: cidr, isPublic: isPublic))
             }
             return .prepareInfra(InfraPreparation(provider: provider, cloud: cloud, subnets: subnets, createKeys: keys))
         case .cleanInfra:

@@ -10,12 +10,12 @@ enum InfraPlanner {
         var result: [String: PlannedAction] = [:]
         for (provider, spec) in blueprint.providers where spec.connectivity == .l3 && uses(blueprint, topology, provider) {
             let infra = state.infra[provider]
-            var subnets: [PlannedSubnet] = []
+            var subnets: [SubnetSpec] = []
             for (name, network) in topology.networks.sorted(by: { $0.key < $1.key }) where network.provider == provider {
                 guard case .subnet(let cidr, let isPublic) = network.kind else { continue }
                 let recorded = state.networks[name]
                 if infra == nil || recorded?.subnetId == nil || recorded?.cidr != cidr {
-                    subnets.append(PlannedSubnet(name: name, cidr: cidr, isPublic: isPublic))
+                    subnets.append(SubnetSpec(name: name, cidr: cidr, isPublic: isPublic))
                 }
             }
             guard infra == nil || !subnets.isEmpty else { continue }

@@ -125,10 +125,10 @@ public struct InfraPreparation: Sendable, Equatable {
     public var provider: String
     /// The cloud network's CIDR, when the sandbox has none yet.
     public var cloud: String?
-    public var subnets: [PlannedSubnet]
+    public var subnets: [SubnetSpec]
     public var createKeys: Bool
 
-    public init(provider: String, cloud: String?, subnets: [PlannedSubnet], createKeys: Bool) {
+    public init(provider: String, cloud: String?, subnets: [SubnetSpec], createKeys: Bool) {
         self.provider = provider
         self.cloud = cloud
         self.subnets = subnets
@@ -149,18 +149,5 @@ public enum InfraCleaning: Sendable, Equatable {
         case .sandbox(_, let subnets): subnets
         case .subnet(let name): [name]
         }
-    }
-}
-
-/// A subnet to prepare.
-public struct PlannedSubnet: Sendable, Equatable {
-    public var name: String
-    public var cidr: String
-    public var isPublic: Bool
-
-    public init(name: String, cidr: String, isPublic: Bool) {
-        self.name = name
-        self.cidr = cidr
-        self.isPublic = isPublic
     }
 }
