@@ -33,6 +33,9 @@ struct HostileDriverTests {
         #expect(apply.stderr.contains("misbehaving: my secrets are"), "the driver's stderr is shown with -v")
         let state = try #require(firm.read("state/hostile.state.json"))
         #expect(state.contains("Echo0"), "the echoed attributes are stored, redacted")
+        let stored = try JSONReader.parse(state).plain["apps"]?["db"]?["additionalData"]
+        #expect(stored?["flag"] == .bool(true), "deployedAppAdditionalData keeps a boolean, as cp-core's dict allows")
+        #expect(stored?["cores"] == .number("4"))
         #expect(state.contains(Secrets.mask))
         let show = try firm.run(["show", "lab.json"], environment: Self.env)
         let showJSON = try firm.run(["show", "lab.json", "--json"], environment: Self.env)

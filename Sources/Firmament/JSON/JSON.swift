@@ -101,6 +101,11 @@ extension JSON {
         .object(JSONObject(map.keys.sorted().map { ($0, .string(map[$0]!)) }))
     }
 
+    /// An object with sorted keys from a map of JSON values.
+    public static func sortedObject(_ map: [String: JSON]) -> JSON {
+        .object(JSONObject(map.keys.sorted().map { ($0, map[$0]!) }))
+    }
+
     /// A string map read from a JSON object whose values are all strings.
     public var stringMap: [String: String]? {
         guard let object = objectValue else { return nil }

@@ -94,13 +94,14 @@ public struct DeployAppResult: Sendable, Equatable {
     public var vmUuid: String
     public var deployedAppAddress: String
     public var deployedAppAttributes: [String: String]
-    public var deployedAppAdditionalData: [String: String]
+    /// Any JSON values, as cp-core types it (a dict): shells put strings, booleans and numbers in it.
+    public var deployedAppAdditionalData: [String: JSON]
     public var vmDetailsData: JSON
     /// L3: subnet id -> the interface of its ConnectToSubnet result.
     public var subnetInterfaces: [String: String]
 
     public init(vmName: String, vmUuid: String, deployedAppAddress: String, deployedAppAttributes: [String: String] = [:],
-                deployedAppAdditionalData: [String: String] = [:], vmDetailsData: JSON = .null, subnetInterfaces: [String: String] = [:]) {
+                deployedAppAdditionalData: [String: JSON] = [:], vmDetailsData: JSON = .null, subnetInterfaces: [String: String] = [:]) {
         self.subnetInterfaces = subnetInterfaces
         self.vmName = vmName
         self.vmUuid = vmUuid

@@ -94,6 +94,16 @@ extension AppState {
             context.report(path.key(key), "expected an object of strings", at: node.position)
             return [:]
         }
+        func jsonMap(_ key: String) -> [String: JSON] {
+            guard let node = f[key] else { return [:] }
+            guard case .object(let o) = node.plain else {
+                context.report(path.key(key), "expected an object", at: node.position)
+                return [:]
+            }
+            var out: [String: JSON] = [:]
+            for k in o.keys { out[k] = o[k] }
+            return out
+        }
         guard let provider = string("provider"), let vmName = string("vmName"), let vmUuid = string("vmUuid"),
             context.name(provider, at: path.key("provider"), position: f["provider"]?.position, what: "provider") != nil,
             let powerText = f["power"].flatMap({ context.choice($0, at: path.key("power"), ["on", "off"]) }),
@@ -103,7 +113,7 @@ extension AppState {
         let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
         var app = AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
                            address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
-                           deployedAttributes: map("deployedAttributes"), additionalData: map("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
+                           deployedAttributes: map("deployedAttributes"), additionalData: jsonMap("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
                            pathDigest: string("pathDigest"))
         for (name, _, value) in f["connections"].flatMap({ context.entries(of: $0, at: path.key("connections"), what: "an object of connections") }) ?? [] {
             if let c = Connection.decode(value, path.key("connections").key(name), &context) { app.connections[name] = c }

@@ -30,7 +30,9 @@ extension AppState {
         guard case .object(var o) = json else { return json }
         o["attributes"] = Masking.masked(attributes)
         o["deployedAttributes"] = Masking.masked(deployedAttributes)
-        o["additionalData"] = Masking.masked(additionalData)
+        o["additionalData"] = .object(JSONObject(additionalData.keys.sorted().map { key in
+            (key, Masking.isSensitive(key) ? .string(Masking.mask) : additionalData[key]!)
+        }))
         var path = deploymentPath.json.objectValue ?? JSONObject()
         path["attributes"] = Masking.masked(deploymentPath.attributes)
         o["deploymentPath"] = .object(path)

@@ -72,7 +72,7 @@ public struct AppState: Sendable, Equatable {
     /// deployedAppAttributes from the driver, such as a generated password.
     public var deployedAttributes: [String: String]
     /// deployedAppAdditionalData from the driver.
-    public var additionalData: [String: String]
+    public var additionalData: [String: JSON]
     /// vmDetailsData from the driver, as it sent it.
     public var vmDetails: JSON
     /// The app's network connections as made, by network name.
@@ -81,7 +81,7 @@ public struct AppState: Sendable, Equatable {
     public init(
         provider: String, deploymentPath: DeploymentPath, attributes: [String: AttributeValue], vmName: String,
         vmUuid: String, address: String = "", publicAddress: String = "", power: Power = .off,
-        deployedAttributes: [String: String] = [:], additionalData: [String: String] = [:], vmDetails: JSON = .null,
+        deployedAttributes: [String: String] = [:], additionalData: [String: JSON] = [:], vmDetails: JSON = .null,
         pathDigest: String? = nil
     ) {
         self.provider = provider

@@ -45,7 +45,8 @@ def misbehave_result(how, request, response):
         secrets = secrets_of(request)
         joined = " ".join(secrets)
         result["deployedAppAttributes"] += [{"attributeName": "Echo%d" % i, "attributeValue": s} for i, s in enumerate(secrets)]
-        result["deployedAppAdditionalData"] = {"echo": joined}
+        # cp-core types deployedAppAdditionalData as a dict: shells put booleans and numbers in it.
+        result["deployedAppAdditionalData"] = {"echo": joined, "flag": True, "cores": 4}
         result["vmDetailsData"]["vmInstanceData"].append({"key": "echo", "value": joined, "hidden": False})
         result["vmDetailsData"]["errorMessage"] = "echo " + joined
         print("misbehaving: my secrets are " + joined, file=sys.stderr, flush=True)

@@ -49,6 +49,13 @@ struct AnswerCheck {
         return secrets.redact(value)
     }
 
+    /// A map of JSON values (deployedAppAdditionalData): each value checked as nested data.
+    func nestedMap(_ value: [String: JSON], _ field: String) throws(AnswerError) -> [String: JSON] {
+        var out: [String: JSON] = [:]
+        for (key, item) in value { out[secrets.redact(key)] = try nested(item, "\(field).\(key)") }
+        return out
+    }
+
     static func depth(_ value: JSON) -> Int {
         switch value {
         case .array(let items): 1 + (items.map(depth).max() ?? 0)

@@ -39,7 +39,7 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
             var result = DeployAppResult(
                 vmName: try check.name(r.vmName, "vmName"), vmUuid: try check.name(r.vmUuid, "vmUuid"),
                 deployedAppAddress: try check.address(r.deployedAppAddress, "deployedAppAddress"),
-                deployedAppAttributes: secrets.redact(r.deployedAppAttributes), deployedAppAdditionalData: secrets.redact(r.deployedAppAdditionalData),
+                deployedAppAttributes: secrets.redact(r.deployedAppAttributes), deployedAppAdditionalData: try check.nestedMap(r.deployedAppAdditionalData, "deployedAppAdditionalData"),
                 vmDetailsData: try check.nested(r.vmDetailsData, "vmDetailsData"))
             for (subnet, interface) in r.subnetInterfaces {
                 result.subnetInterfaces[try check.text(subnet, "subnet id")] = try check.text(interface, "interface")

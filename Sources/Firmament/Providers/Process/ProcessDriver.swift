@@ -75,9 +75,14 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         guard vmName == request.vmName else {
             throw await connection.error("deploy", "named the VM \(quoted(vmName)), not \(quoted(request.vmName)) as asked; an interrupted deploy could not be found again")
         }
-        guard let attributes = CloudShellShapes.attributeMap(result["deployedAppAttributes"]),
-            let additional = CloudShellShapes.attributeMap(result["deployedAppAdditionalData"]) else {
+        guard let attributes = CloudShellShapes.attributeMap(result["deployedAppAttributes"]) else {
             throw await shapeError("deploy", "deployedAppAttributes must be [{attributeName, attributeValue}]", result)
+        }
+        var additional: [String: JSON] = [:]
+        switch result["deployedAppAdditionalData"] {
+        case nil, .null?: break
+        case .object(let o)?: for key in o.keys { additional[key] = o[key] }
+        default: throw await shapeError("deploy", "deployedAppAdditionalData must be an object (a dict), such as {\"ready\": true}", result)
         }
         var interfaces: [String: String] = [:]
         for s in request.subnets {
