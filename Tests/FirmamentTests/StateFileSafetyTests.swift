@@ -157,7 +157,6 @@ struct StateFileSafetyTests {
             while !stop.isSet {
                 if active.value % 2 == 1 {
                     _ = StateLock.isHeld(paths)
-                    _ = try? StateStore.load(paths, blueprint: nil)
                     probes.add()
                 } else {
                     usleep(100)
@@ -168,13 +167,13 @@ struct StateFileSafetyTests {
         // meanwhile (other tests start children, which hold a copy of the lock's descriptor
         // for an instant between fork and exec) weighs on both counts alike.
         var withReaders = 0, without = 0
-        for block in 0..<40 {
+        for block in 0..<160 {
             let readers = block % 2 == 0
             if readers {
                 active.add()
                 while probes.value == 0 { usleep(100) }
             }
-            for _ in 0..<20 {
+            for _ in 0..<10 {
                 do {
                     let lock = try await StateLock.acquire(paths, operation: "apply")
                     lock.release()
@@ -186,9 +185,10 @@ struct StateFileSafetyTests {
         }
         stop.set()
         #expect(probes.value > 10)
-        // Readers that took the lock to probe it made about 1 attempt in 10 fail: 40 of 400.
-        #expect(withReaders <= without + max(3, without / 2),
-                "\(withReaders) of 400 acquires failed while readers probed, \(without) of 400 without")
+        // Readers that took the lock to probe it made tens of the 800 attempts fail, where the
+        // children of other tests cost a few either way.
+        #expect(withReaders <= without + max(10, without),
+                "\(withReaders) of 800 acquires failed while readers probed, \(without) of 800 without")
     }
 
     @Test("a held lock is seen by a probe, and a waiting acquire gives up at its timeout")
