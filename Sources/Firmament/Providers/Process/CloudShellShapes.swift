@@ -35,7 +35,9 @@ enum CloudShellShapes {
             ["actionId": .string(s.actionId), "type": "connectSubnet",
              "actionParams": ["type": "connectToSubnetParams", "subnetId": .string(s.subnetId), "cidr": .string(s.cidr),
                               "isPublic": .bool(s.isPublic), "vnicName": .string(String(i)),
-                              "subnetServiceAttributes": attributeList(["Network": s.network, "Public": s.isPublic ? "True" : "False"], type: "subnetServiceAttribute")]]
+                              // CloudShell types these "attribute" (AWS-Shell's parser fixture); cp-core knows no other.
+                              "subnetServiceAttributes": attributeList(["Network": s.network, "Public": s.isPublic ? "True" : "False",
+                                                                        "Allocated CIDR": s.cidr, "Subnet Id": s.subnetId], type: "attribute")]]
         }
         actions.append(["actionId": .string(r.actionId), "type": "deployApp",
                         "actionParams": ["type": "deployAppParams", "appName": .string(r.appName), "vmName": .string(r.vmName),
