@@ -148,7 +148,9 @@ def apply_connectivity(p):
     with Cloud() as cloud:
         for a in p["driverRequest"]["actions"]:
             vm = cloud.vm_by_uid(attrs(a["customActionAttributes"])["VM_UUID"])
-            vlan = a["actionParams"]["vlanId"]
+            vlan = a["connectionParams"]["vlanId"]
+            if isinstance(vlan, list):  # older CloudShell fixtures send ["2"]
+                vlan = vlan[0]
             result = {"type": a["type"], "actionId": a["actionId"], "success": True, "infoMessage": "", "errorMessage": "", "updatedInterface": ""}
             if a["type"] == "setVlan":
                 if vm is None:

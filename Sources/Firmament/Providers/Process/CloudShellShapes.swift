@@ -63,14 +63,25 @@ enum CloudShellShapes {
                            subnetIds: json["subnets"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 
+    /// ApplyConnectivityChanges as CloudShell sends it: `connectionId` and `connectionParams`
+    /// (with the VLAN service attributes connectivity-flow reads), `actionTarget`, the
+    /// `Interface` connector attribute on removeVlan, and `VM_UUID`.
     static func vlanRequest(_ changes: [VLANChange]) -> JSON {
         ["driverRequest": ["actions": .array(changes.map { c in
-            ["actionId": .string(c.actionId), "type": .string(c.kind.rawValue),
-             "actionTarget": ["fullName": .string(c.app.vmName), "fullAddress": .string(c.app.address)],
-             "actionParams": ["type": "setVlanParameter", "vlanId": .string(String(c.vlan)), "mode": .string(c.mode == .trunk ? "Trunk" : "Access"),
-                              "vlanServiceAttributes": attributeList(["VLAN ID": String(c.vlan)], type: "vlanServiceAttribute")],
-             "connectorAttributes": attributeList(c.interface.isEmpty ? [:] : ["Interface": c.interface], type: "connectorAttribute"),
-             "customActionAttributes": attributeList(["VM_UUID": c.app.vmUuid], type: "customAttribute")]
+            let vlan = String(c.vlan), mode = c.mode == .trunk ? "Trunk" : "Access"
+            return [
+                "connectionId": .string(c.actionId),
+                "connectionParams": ["vlanId": .string(vlan), "mode": .string(mode),
+                                     "vlanServiceAttributes": attributeList(["QnQ": "False", "CTag": "", "VLAN ID": vlan, "Virtual Network": vlan,
+                                                                             "Access Mode": mode, "Isolation Level": "Exclusive"],
+                                                                            type: "vlanServiceAttribute"),
+                                     "type": "setVlanParameter"],
+                "connectorAttributes": attributeList(c.interface.isEmpty ? [:] : ["Interface": c.interface], type: "connectorAttribute"),
+                "actionTarget": ["fullName": .string(c.app.vmName), "fullAddress": .string(c.app.address.isEmpty ? "N/A" : c.app.address),
+                                 "type": "actionTarget"],
+                "customActionAttributes": attributeList(["VM_UUID": c.app.vmUuid], type: "customAttribute"),
+                "actionId": .string(c.actionId), "type": .string(c.kind.rawValue),
+            ]
         })]]
     }
 
