@@ -12,6 +12,54 @@ struct CloudShellConformanceTests {
     static let required = ProcessInfo.processInfo.environment["CI"] == "true" || python != nil
     static let fixtures = ProcessDriverTests.root.appendingPathComponent("Tests/EndToEndTests/Fixtures").path
 
+    /// Runs `script` (a fixture) with the venv's python on the requests firm recorded.
+    static func parse(_ script: String, _ firm: FirmProcess, python: String) throws -> [JSON] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["\(fixtures)/\(script)", firm.path("requests.jsonl")]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the CloudShell library refused a request: \(errBox.text())")
+        return try outBox.text().split(separator: "\n").map { try JSONReader.parse(String($0)).plain }
+    }
+
+    @Test("cloudshell-cp-core 2.5.4 parses every PrepareSandboxInfra request, with one prepareCloudInfra and one createKeys even when only a subnet is added",
+          .enabled(if: required, "skipped: FIRM_CLOUDSHELL_PYTHON is not set (scripts/test sets it up) and CI is not set"))
+    func cpCoreParsesPrepareRequests() throws {
+        let python = try #require(Self.python, "scripts/test installs the CloudShell venv and sets FIRM_CLOUDSHELL_PYTHON")
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        func blueprint(_ subnets: [String]) -> String {
+            let networks = subnets.enumerated().map { #""\#($1)": {"provider": "fc", "subnet": "10.80.\#($0 + 1).0/24"}"# }.joined(separator: ", ")
+            let connectors = subnets.map { #"{"from": "web", "to": "\#($0)"}"# }.joined(separator: ", ")
+            return """
+                {"version": 1, "name": "cs3", "providers": {"fc": {"type": "process", "connectivity": "L3",
+                   "command": ["python3", "\(Self.fixtures)/recording_driver.py"],
+                   "settings": {"stateFile": "cloud.json", "connectivity": "L3", "cidr": "10.80.0.0/16"}}},
+                 "apps": {"web": {"deploymentPath": {"provider": "fc", "deploymentType": "small"}, "waitForIP": false}},
+                 "networks": {\(networks)}, "connectors": [\(connectors)]}
+                """
+        }
+        firm.write("lab.json", blueprint(["dmz"]))
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        firm.write("lab.json", blueprint(["dmz", "inner"]))
+        let second = try firm.run(["apply", "lab.json", "--auto-approve"])
+        #expect(second.code == 0, "\(second.output)")
+        #expect(second.stdout.contains("+ prepare provider.fc (subnets inner)"), "the plan still says only the subnet is new")
+        let requests = try Self.parse("parse_prepare.py", firm, python: python)
+        #expect(requests.count == 2, "\(requests)")
+        #expect(requests.allSatisfy { $0["cloud"] == "10.80.0.0/16" && $0["createKeys"] == .bool(true) }, "\(requests)")
+        #expect(requests.first?["subnets"] == ["dmz"])
+        #expect(requests.last?["subnets"] == ["inner"])
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/cs3.state.json")), blueprint: "cs3").state
+        #expect(state.networks["inner"]?.subnetId?.isEmpty == false)
+        #expect(state.infra["fc"]?.keys.isEmpty == false, "the keys are still recorded")
+    }
+
     @Test("cloudshell-shell-connectivity-flow 4.0.0 parses every ApplyConnectivityChanges request, setVlan and removeVlan, access and trunk",
           .enabled(if: required, "skipped: FIRM_CLOUDSHELL_PYTHON is not set (scripts/test sets it up) and CI is not set"))
     func connectivityFlowParsesVLANRequests() throws {
@@ -28,18 +76,7 @@ struct CloudShellConformanceTests {
             """)
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
         #expect(try firm.run(["destroy", "lab.json", "--auto-approve"]).code == 0)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["\(Self.fixtures)/parse_connectivity.py", firm.path("requests.jsonl")]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "connectivity-flow refused a request: \(errBox.text())")
-        let actions = try outBox.text().split(separator: "\n").map { try JSONReader.parse(String($0)).plain }
+        let actions = try Self.parse("parse_connectivity.py", firm, python: python)
         #expect(actions.count == 4, "\(actions)")
         #expect(Set(actions.compactMap { $0["type"]?.stringValue }) == ["setVlan", "removeVlan"])
         #expect(actions.allSatisfy { $0["vlan"] == "120" && $0["vmUuid"]?.stringValue?.isEmpty == false })

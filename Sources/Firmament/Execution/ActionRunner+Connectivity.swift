@@ -87,11 +87,15 @@ extension ActionRunner {
     func prepareInfra(_ preparation: InfraPreparation, _ action: PlannedAction) async throws -> String {
         let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
         let driver = try self.provider(provider).l3()
-        let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud,
-                                   subnets: subnets, createKeys: preparation.createKeys)
+        let existing = await recorder.state.infra[provider]
+        // CloudShell sends one prepareCloudInfra and one createKeys on every call, and shells
+        // (cp-core's flow, cp-aws) fail without them: a later call repeats the recorded cloud
+        // network and asks for the keys again, which get-or-create returns as they are.
+        let recordedCloud = existing.map(\.cidr).flatMap { $0.isEmpty ? nil : $0 }
+        let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud ?? recordedCloud ?? Topology.defaultCloudCIDR.description,
+                                   subnets: subnets, createKeys: true)
         let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
         var records: [StateChange] = []
-        let existing = await recorder.state.infra[provider]
         if existing == nil || result.keys != nil {
             records.append(.putInfra(provider, InfraState(cidr: cloud ?? existing?.cidr ?? "", networkId: result.networkId,
                                                                  keys: result.keys ?? existing?.keys ?? "")))
