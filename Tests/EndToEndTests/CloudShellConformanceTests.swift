@@ -27,7 +27,7 @@ struct CloudShellConformanceTests {
         return try outBox.text().split(separator: "\n").map { try JSONReader.parse(String($0)).plain }
     }
 
-    @Test("cloudshell-cp-core 2.5.4 parses every PrepareSandboxInfra request, with one prepareCloudInfra and one createKeys even when only a subnet is added",
+    @Test("cloudshell-cp-core 2.5.4 parses every Deploy and PrepareSandboxInfra request; prepare carries one prepareCloudInfra and one createKeys even when only a subnet is added",
           .enabled(if: required, "skipped: FIRM_CLOUDSHELL_PYTHON is not set (scripts/test sets it up) and CI is not set"))
     func cpCoreParsesPrepareRequests() throws {
         let python = try #require(Self.python, "scripts/test installs the CloudShell venv and sets FIRM_CLOUDSHELL_PYTHON")
@@ -58,6 +58,15 @@ struct CloudShellConformanceTests {
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/cs3.state.json")), blueprint: "cs3").state
         #expect(state.networks["inner"]?.subnetId?.isEmpty == false)
         #expect(state.infra["fc"]?.keys.isEmpty == false, "the keys are still recorded")
+
+        // Both deploys (the first, and the replace onto two subnets) as cp-core reads them.
+        let deploys = try Self.parse("parse_deploy.py", firm, python: python)
+        #expect(deploys.count == 2, "\(deploys)")
+        #expect(deploys.allSatisfy { $0["appName"] == "web" && $0["deploymentPath"] == "small" })
+        #expect(deploys.last?["subnets"]?.arrayValue?.count == 2)
+        let subnet = deploys.first?["subnetAttributes"]?.arrayValue?.first
+        #expect(subnet?["Allocated CIDR"] == "10.80.1.0/24")
+        #expect(subnet?["Public"] == .bool(false), "cp-core reads CloudShell's \"False\" as a boolean")
     }
 
     @Test("cloudshell-shell-connectivity-flow 4.0.0 parses every ApplyConnectivityChanges request, setVlan and removeVlan, access and trunk",

@@ -71,8 +71,8 @@ def deploy(p):
     subnets = [a for a in actions if a["type"] == "connectSubnet"]
     params = app["actionParams"]
     with Cloud() as cloud:
-        if params["vmName"] in cloud.data["vms"]:
-            raise RuntimeError("a VM named %s already exists" % params["vmName"])
+        if p["vmName"] in cloud.data["vms"]:
+            raise RuntimeError("a VM named %s already exists" % p["vmName"])
         infra = cloud.data["infra"].get(p["sandbox"])
         if SETTINGS.get("connectivity", "L2") == "L3":
             if infra is None:
@@ -86,7 +86,7 @@ def deploy(p):
             ip = cloud.free_ip(infra["cidr"], [s["cidr"] for s in infra["subnets"].values()])
         else:
             ip = cloud.free_ip(SETTINGS.get("cidr", "10.80.0.0/16"))
-        vm = {"name": params["vmName"], "uid": str(uuid.uuid4()), "app": params["appName"], "sandbox": p["sandbox"],
+        vm = {"name": p["vmName"], "uid": str(uuid.uuid4()), "app": params["appName"], "sandbox": p["sandbox"],
               "status": "stopped", "ip": ip, "vlans": {}, "subnets": [s["actionParams"]["subnetId"] for s in subnets],
               "deploymentPath": params["deployment"]["deploymentPath"]}
         cloud.data["vms"][vm["name"]] = vm

@@ -29,7 +29,9 @@ enum CloudShellShapes {
         ]
     }
 
-    /// The driverRequest of a Deploy: connectSubnet actions, then the deployApp action.
+    /// A Deploy: connectSubnet actions, then the deployApp action, inside `driverRequest` exactly
+    /// as CloudShell sends them; firm's own additions (the unique VM name and the sandbox) travel
+    /// beside it, never inside it, since cp-core's DeployAppParams refuses unknown keys.
     static func deployRequest(_ r: DeployRequest) -> JSON {
         var actions: [JSON] = r.subnets.enumerated().map { i, s in
             ["actionId": .string(s.actionId), "type": "connectSubnet",
@@ -40,11 +42,11 @@ enum CloudShellShapes {
                                                                         "Allocated CIDR": s.cidr, "Subnet Id": s.subnetId], type: "attribute")]]
         }
         actions.append(["actionId": .string(r.actionId), "type": "deployApp",
-                        "actionParams": ["type": "deployAppParams", "appName": .string(r.appName), "vmName": .string(r.vmName),
+                        "actionParams": ["type": "deployAppParams", "appName": .string(r.appName),
                                          "deployment": ["type": "deployAppDeploymentInfo", "deploymentPath": .string(r.deploymentType),
                                                         "attributes": attributeList(r.deploymentAttributes)],
                                          "appResource": ["type": "appResourceInfo", "attributes": attributeList(r.appAttributes)]]])
-        return ["sandbox": .string(r.sandbox), "driverRequest": ["actions": .array(actions)]]
+        return ["sandbox": .string(r.sandbox), "vmName": .string(r.vmName), "driverRequest": ["actions": .array(actions)]]
     }
 
     /// The action results of a driverResponse.
