@@ -21,7 +21,7 @@ enum Progress {
         if !s.notStarted.isEmpty { text += ", \(s.notStarted.count) not started" }
         text += "."
         if !s.failed.isEmpty {
-            text += "\nFailed:\n" + s.failed.map { "  \($0.0) (\((s.failureKinds[$0.0] ?? .terminal).rawValue)): \($0.1)" }.joined(separator: "\n")
+            text += "\nFailed:\n" + s.failed.map { "  \($0.id) (\($0.kind.rawValue)): \($0.message)" }.joined(separator: "\n")
             text += "\nRun `firm apply` again to retry what failed and what it skipped."
         }
         return text

@@ -83,7 +83,7 @@ enum ReconcileCommand {
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
             + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
         if !summary.failed.isEmpty {
-            let terminal = summary.failed.contains { summary.failureKinds[$0.0] == .terminal }
+            let terminal = summary.failed.contains { $0.kind == .terminal }
             throw CycleFailure(message: text + ": " + summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), terminal: terminal)
         }
         return text

@@ -1,9 +1,9 @@
 /// What an apply did.
 public struct ExecutionSummary: Sendable {
     public var done: [String] = []
-    public var failed: [(String, String)] = []
-    /// The kind of each failure, by action id.
-    public var failureKinds: [String: FailureKind] = [:]
+    /// Each failed action: its id, the message, and whether the failure was retryable (its
+    /// retries used up) or terminal.
+    public var failed: [(id: String, message: String, kind: FailureKind)] = []
     public var skipped: [String] = []
     /// Actions never started because the run was stopped.
     public var notStarted: [String] = []

@@ -58,8 +58,7 @@ public struct Executor: Sendable {
                             if remaining[child] == 0 { ready.push(child) }
                         }
                     case .failed(let message, let fatal, let kind):
-                        summary.failed.append((action.id, message))
-                        summary.failureKinds[action.id] = kind
+                        summary.failed.append((action.id, message, kind))
                         if fatal { summary.fatal = true }
                         progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
                         for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {

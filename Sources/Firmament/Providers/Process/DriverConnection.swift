@@ -207,7 +207,7 @@ actor DriverConnection {
             hello = nil
             Task {
                 let status = await Self.exitStatus(dying)
-                self.fail(ids, "\(status) before answering")
+                self.fail(ids, "\(status) before answering", code: "DriverExited")
             }
         }
     }
@@ -230,17 +230,16 @@ actor DriverConnection {
         return process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
     }
 
-    private func fail(_ ids: [Int], _ message: String) {
+    /// Fails the requests `ids` that are still pending, as terminal.
+    private func fail(_ ids: [Int], _ message: String, code: String) {
         for id in ids {
             guard let entry = pending[id] else { continue }
-            finish(id, .failure(error(entry.method, message + " " + entry.method, code: "DriverExited")))
+            finish(id, .failure(error(entry.method, message + " " + entry.method, code: code)))
         }
     }
 
     private func failAll(_ message: String, code: String) {
-        for (id, entry) in pending.sorted(by: { $0.key < $1.key }) {
-            finish(id, .failure(error(entry.method, message + " " + entry.method, code: code)))
-        }
+        fail(pending.keys.sorted(), message, code: code)
     }
 
     /// A JSON-RPC error answer: its code and data are kept. The driver marks a failure
