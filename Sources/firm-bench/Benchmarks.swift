@@ -84,7 +84,3 @@ enum Benchmarks {
         return max(chain, total / Double(parallelism))
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -64,8 +64,7 @@ final class Signals: @unchecked Sendable {
         }
         stop.set()
         Terminal.err("\nfirm: \(Self.name(sig)) received: starting nothing new; running actions get \(DurationText.format(grace)) to finish, then are cancelled (signal again to exit at once).")
-        let nanos = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { [self] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) { [self] in
             lock.lock()
             let expire = self.stop === stop ? onGraceExpired : nil
             lock.unlock()

@@ -32,9 +32,7 @@ public struct RetryPolicy: Sendable {
             do {
                 return try await body(attempt)
             } catch let error as ProviderError where error.kind == .retryable && attempt < tries {
-                let ceiling = ceiling(after: attempt)
-                let nanos = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
-                let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, nanos)))
+                let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, ceiling(after: attempt).nanoseconds)))
                 onRetry(attempt, delay, error)
                 try await Task.sleep(for: delay)
                 attempt += 1

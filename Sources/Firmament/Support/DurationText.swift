@@ -15,7 +15,7 @@ public enum DurationText {
 
     /// Renders a duration for people: `850µs`, `42ms`, `1.50s`.
     public static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         if seconds < 0.001 { return "\(Int((seconds * 1e6).rounded()))µs" }
         if seconds < 1 { return "\(Int((seconds * 1e3).rounded()))ms" }
         let hundredths = Int((seconds * 100).rounded())
@@ -46,8 +46,17 @@ public struct LatencyRange: Sendable, Equatable {
     /// A duration drawn uniformly from the range.
     public func sample<G: RandomNumberGenerator>(using generator: inout G) -> Duration {
         if low == high { return low }
-        let lowNanos = Double(low.components.seconds) * 1e9 + Double(low.components.attoseconds) / 1e9
-        let highNanos = Double(high.components.seconds) * 1e9 + Double(high.components.attoseconds) / 1e9
-        return .nanoseconds(Int64(Double.random(in: lowNanos...highNanos, using: &generator)))
+        return .nanoseconds(Int64.random(in: low.nanoseconds...high.nanoseconds, using: &generator))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// The duration in whole nanoseconds (saturating far beyond any duration firm uses).
+    public var nanoseconds: Int64 {
+        let (scaled, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (components.seconds < 0 ? .min : .max) : scaled &+ components.attoseconds / 1_000_000_000
     }
 }

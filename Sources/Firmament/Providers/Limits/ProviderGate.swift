@@ -14,10 +14,7 @@ public actor ProviderGate {
         bucket = limits.requestsPerSecond.map { TokenBucket(rate: $0, now: 0) }
     }
 
-    private var seconds: Double {
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    private var seconds: Double { (clock.now - start).seconds }
 
     /// Waits for a slot and a token.
     public func enter() async throws {
