@@ -1,3 +1,4 @@
+import Firmament
 import Foundation
 
 /// Where the CLI writes: stdout for results, stderr for errors, warnings and progress of
@@ -38,16 +39,11 @@ enum Terminal {
     /// or retitle the terminal.
     static func printable(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isEscaped) else { return text }
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if isEscaped(scalar) { out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars) } else { out.append(scalar) }
-        }
-        return String(out)
+        return ControlCharacters.escaped(text, where: isEscaped)
     }
 
     private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
-            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+        (ControlCharacters.isControl(scalar) && scalar != "\n" && scalar != "\t") || ControlCharacters.isBidiControl(scalar)
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }

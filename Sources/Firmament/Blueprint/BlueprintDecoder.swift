@@ -150,7 +150,7 @@ public enum BlueprintDecoder {
             if type.isEmpty || type.utf8.count > 256 {
                 context.report(path.key("deploymentType"), "expected a non-empty string of at most 256 bytes", at: node.position)
                 typeOK = false
-            } else if type.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            } else if type.unicodeScalars.contains(where: ControlCharacters.isControl) {
                 context.report(path.key("deploymentType"), "expected no control characters or line breaks", at: node.position)
                 typeOK = false
             }

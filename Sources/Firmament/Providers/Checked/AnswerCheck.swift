@@ -14,7 +14,7 @@ struct AnswerCheck {
     func text(_ value: String, _ field: String) throws(AnswerError) -> String {
         let redacted = secrets.redact(value)
         if redacted.utf8.count > Self.maxText { throw AnswerError("\(field) is longer than \(Self.maxText) bytes") }
-        if let bad = redacted.unicodeScalars.first(where: Self.isControl) {
+        if let bad = redacted.unicodeScalars.first(where: ControlCharacters.isControl) {
             throw AnswerError("\(field) \(Self.escaped(redacted)) contains the control character U+\(String(bad.value, radix: 16, uppercase: true))")
         }
         return redacted
@@ -69,17 +69,10 @@ struct AnswerCheck {
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-    }
-
     /// A short, printable rendering of a bad value for a message.
     static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(80) {
-            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
-        }
-        return quoted(out + (text.unicodeScalars.count > 80 ? "…" : ""))
+        let head = String(String.UnicodeScalarView(text.unicodeScalars.prefix(80)))
+        return quoted(ControlCharacters.escaped(head, where: ControlCharacters.isControl) + (text.unicodeScalars.count > 80 ? "…" : ""))
     }
 }
 

@@ -1,0 +1,22 @@
+/// Control characters in text that came from outside (drivers, files): what counts as one,
+/// and how it is shown so that it can't act on a terminal.
+public enum ControlCharacters {
+    /// C0 and C1 control characters and DEL.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// The bidirectional overrides and isolates, which reorder what a terminal shows.
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    /// `text` with every scalar that `escape` selects shown as `\u{1b}`.
+    public static func escaped(_ text: some StringProtocol, where escape: (Unicode.Scalar) -> Bool) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if escape(scalar) { out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars) } else { out.append(scalar) }
+        }
+        return String(out)
+    }
+}
