@@ -48,8 +48,10 @@ public enum StateStore {
             // half written: that is no damage, so it is ignored quietly.
             if let tail = journal.droppedTail, writer || !StateLock.isHeld(paths) { loaded.warnings.append(tail) }
         }
-        if let problem = loaded.state.sharedVM() {
-            throw corrupt(paths, file: loaded.journalHasRecords ? paths.journal : paths.snapshot, problem)
+        // The snapshot's apps were checked, with positions, as it was decoded; records replayed
+        // from the journal are checked here.
+        if loaded.journalHasRecords, let problem = loaded.state.sharedVM() {
+            throw corrupt(paths, file: paths.journal, problem)
         }
         if let blueprint, loaded.state.blueprint != blueprint {
             throw .wrongBlueprint(location: paths.snapshot, expected: blueprint, found: loaded.state.blueprint)
