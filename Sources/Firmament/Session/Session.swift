@@ -99,27 +99,35 @@ public struct Session: Sendable {
         let loaded = try await backend.load(blueprint: blueprint.name, writer: false)
         secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
-        var recovered = loaded.state
         // While another firm holds the lock, its open intents are calls in flight: they are
         // neither recovered nor presented as interrupted.
-        var running: RunningApply?
-        var findings: [Recovery.Finding] = []
         let lock = await backend.peek()
-        if lock.held {
-            running = RunningApply(holder: lock.holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! })
-        } else {
-            let (recoveryChanges, found) = try await Recovery.recover(recovered, providers: providers)
-            for change in recoveryChanges { recovered.apply(change) }
-            findings = found
+        let running = lock.held ? RunningApply(holder: lock.holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! }) : nil
+        let steps = try await recoverAndRefresh(loaded.state, recover: running == nil, refresh: refresh, parallelism: parallelism)
+        return Settled(loaded: loaded, recovered: steps.recovered, refreshed: steps.refreshed, findings: steps.findings, notes: steps.notes,
+                       running: running)
+    }
+
+    /// Settles `state` in memory: recovery (when `recover`), then a refresh (when `refresh`).
+    /// Returns the state after each step, with the changes that lead there.
+    private func recoverAndRefresh(_ state: State, recover: Bool, refresh: Bool, parallelism: Int) async throws
+        -> (recovered: State, refreshed: State, changes: [StateChange], findings: [Recovery.Finding], notes: [Refresher.Note]) {
+        var recovered = state
+        var changes: [StateChange] = []
+        var findings: [Recovery.Finding] = []
+        if recover {
+            (changes, findings) = try await Recovery.recover(state, providers: providers)
+            for change in changes { recovered.apply(change) }
         }
         var refreshed = recovered
         var notes: [Refresher.Note] = []
         if refresh {
-            let (changes, n) = try await Refresher.refresh(recovered, providers: providers, parallelism: parallelism)
-            for change in changes { refreshed.apply(change) }
+            let (refreshChanges, n) = try await Refresher.refresh(recovered, providers: providers, parallelism: parallelism)
+            for change in refreshChanges { refreshed.apply(change) }
+            changes += refreshChanges
             notes = n
         }
-        return Settled(loaded: loaded, recovered: recovered, refreshed: refreshed, findings: findings, notes: notes, running: running)
+        return (recovered, refreshed, changes, findings, notes)
     }
 
     /// Settles the state in memory (no lock, no writes) and plans.
@@ -189,18 +197,8 @@ public struct Session: Sendable {
             let loaded = try await backend.load(blueprint: blueprint.name, writer: true)
             secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)
-            var state = loaded.state
-            let (recoveryChanges, findings) = try await Recovery.recover(state, providers: providers)
-            for change in recoveryChanges { state.apply(change) }
-            var changes = recoveryChanges
-            var notes: [Refresher.Note] = []
-            if refresh {
-                let (refreshChanges, n) = try await Refresher.refresh(state, providers: providers, parallelism: parallelism)
-                for change in refreshChanges { state.apply(change) }
-                changes += refreshChanges
-                notes = n
-            }
-            return Locked(lock: lock, loaded: loaded, state: state, changes: changes, recovered: findings, drift: notes)
+            let steps = try await recoverAndRefresh(loaded.state, recover: true, refresh: refresh, parallelism: parallelism)
+            return Locked(lock: lock, loaded: loaded, state: steps.refreshed, changes: steps.changes, recovered: steps.findings, drift: steps.notes)
         } catch {
             lock.release()
             throw error
