@@ -12,11 +12,11 @@ struct CloudShellConformanceTests {
     static let required = ProcessInfo.processInfo.environment["CI"] == "true" || python != nil
     static let fixtures = ProcessDriverTests.root.appendingPathComponent("Tests/EndToEndTests/Fixtures").path
 
-    /// Runs `script` (a fixture) with the venv's python on the requests firm recorded.
-    static func parse(_ script: String, _ firm: FirmProcess, python: String) throws -> [JSON] {
+    /// Hands the requests of `method` that firm sent to Quali's parser for them, with the venv's python.
+    static func parse(_ method: String, _ firm: FirmProcess, python: String) throws -> [JSON] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["\(fixtures)/\(script)", firm.path("requests.jsonl")]
+        process.arguments = ["\(fixtures)/parse_with_cloudshell.py", method, firm.path("requests.jsonl")]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -50,7 +50,7 @@ struct CloudShellConformanceTests {
         let second = try firm.run(["apply", "lab.json", "--auto-approve"])
         #expect(second.code == 0, "\(second.output)")
         #expect(second.stdout.contains("+ prepare provider.fc (subnets inner)"), "the plan still says only the subnet is new")
-        let requests = try Self.parse("parse_prepare.py", firm, python: python)
+        let requests = try Self.parse("prepareSandboxInfra", firm, python: python)
         #expect(requests.count == 2, "\(requests)")
         #expect(requests.allSatisfy { $0["cloud"] == "10.80.0.0/16" && $0["createKeys"] == .bool(true) }, "\(requests)")
         #expect(requests.first?["subnets"] == ["dmz"])
@@ -60,7 +60,7 @@ struct CloudShellConformanceTests {
         #expect(state.infra["fc"]?.keys.isEmpty == false, "the keys are still recorded")
 
         // Both deploys (the first, and the replace onto two subnets) as cp-core reads them.
-        let deploys = try Self.parse("parse_deploy.py", firm, python: python)
+        let deploys = try Self.parse("deploy", firm, python: python)
         #expect(deploys.count == 2, "\(deploys)")
         #expect(deploys.allSatisfy { $0["appName"] == "web" && $0["deploymentPath"] == "small" })
         #expect(deploys.last?["subnets"]?.arrayValue?.count == 2)
@@ -85,7 +85,7 @@ struct CloudShellConformanceTests {
             """)
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
         #expect(try firm.run(["destroy", "lab.json", "--auto-approve"]).code == 0)
-        let actions = try Self.parse("parse_connectivity.py", firm, python: python)
+        let actions = try Self.parse("applyConnectivityChanges", firm, python: python)
         #expect(actions.count == 4, "\(actions)")
         #expect(Set(actions.compactMap { $0["type"]?.stringValue }) == ["setVlan", "removeVlan"])
         #expect(actions.allSatisfy { $0["vlan"] == "120" && $0["vmUuid"]?.stringValue?.isEmpty == false })
