@@ -143,6 +143,12 @@ extension DecodingContext {
         return result
     }
 
+    /// A string value that follows the name rule, or nil with a problem reported.
+    public mutating func name(_ node: JSONNode, at path: JSONPath, what: String) -> String? {
+        guard let text = string(node, at: path) else { return nil }
+        return name(text, at: path, position: node.position, what: what)
+    }
+
     /// An IPv4 CIDR such as `10.0.1.0/24`, or nil with a problem reported.
     public mutating func cidr(_ node: JSONNode, at path: JSONPath) -> String? {
         guard let text = string(node, at: path) else { return nil }

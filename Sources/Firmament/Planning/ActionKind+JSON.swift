@@ -49,7 +49,7 @@ extension ActionKind {
             guard let node, let items = c.array(node, at: p) else { return nil }
             var names: [String] = []
             for (i, item) in items.enumerated() {
-                guard let s = c.string(item, at: p.index(i)), let n = c.name(s, at: p.index(i), position: item.position, what: "network") else { return nil }
+                guard let n = c.name(item, at: p.index(i), what: "network") else { return nil }
                 names.append(n)
             }
             return names
@@ -74,8 +74,7 @@ extension ActionKind {
             }
         case .connect, .disconnect:
             guard let app = named("app", what: "app"), let f = needs(["network", "vlan", "mode"]),
-                let networkNode = f["network"], let networkText = c.string(networkNode, at: detailsPath.key("network")),
-                let network = c.name(networkText, at: detailsPath.key("network"), position: networkNode.position, what: "network"),
+                let network = f["network"].flatMap({ c.name($0, at: detailsPath.key("network"), what: "network") }),
                 let vlan = f["vlan"].flatMap({ c.int($0, at: detailsPath.key("vlan"), in: 1...4094) }),
                 let mode = f["mode"].flatMap({ c.choice($0, at: detailsPath.key("mode"), PortMode.allCases.map(\.rawValue)) }).flatMap(PortMode.init(rawValue:))
             else { return nil }
@@ -97,8 +96,7 @@ extension ActionKind {
             for (i, item) in items.enumerated() {
                 let p = detailsPath.key("prepareSubnets").index(i)
                 guard let s = c.members(of: item, at: p, allowed: ["name", "cidr", "public"], required: ["name", "cidr", "public"]),
-                    let nameNode = s["name"], let nameText = c.string(nameNode, at: p.key("name")),
-                    let name = c.name(nameText, at: p.key("name"), position: nameNode.position, what: "network"),
+                    let name = s["name"].flatMap({ c.name($0, at: p.key("name"), what: "network") }),
                     let cidr = s["cidr"].flatMap({ c.cidr($0, at: p.key("cidr")) }),
                     let isPublic = s["public"].flatMap({ c.bool($0, at: p.key("public")) })
                 else { return nil }

@@ -110,8 +110,7 @@ extension PlannedAction {
             let type = ActionType(rawValue: typeText),
             let targetNode = f["target"], let target = c.string(targetNode, at: path.key("target")),
             let reason = f["reason"].flatMap({ c.string($0, at: path.key("reason")) }),
-            let providerNode = f["provider"], let providerText = c.string(providerNode, at: path.key("provider")),
-            let provider = c.name(providerText, at: path.key("provider"), position: providerNode.position, what: "provider"),
+            let provider = f["provider"].flatMap({ c.name($0, at: path.key("provider"), what: "provider") }),
             let deps = f["dependsOn"].flatMap({ c.strings($0, at: path.key("dependsOn")) }),
             let idNode = f["id"], let id = c.string(idNode, at: path.key("id"))
         else { return nil }

@@ -30,8 +30,7 @@ extension StateChange {
         }
         /// A name member, checked against the name rule.
         func named(_ key: String, _ what: String) -> String? {
-            guard let n = need(key), let s = context.string(n, at: path.key(key)) else { return nil }
-            return context.name(s, at: path.key(key), position: n.position, what: what)
+            need(key).flatMap { context.name($0, at: path.key(key), what: what) }
         }
         switch op {
         case "putApp":
