@@ -55,7 +55,8 @@ enum StateCommand {
             Terminal.err("firm: app.\(app) is not in the state")
             throw Exit(.failure)
         }
-        let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
+        let opened = loaded.withLineage
+        let recorder = StateRecorder(opened, journal: try await backend.openJournal(after: opened))
         try await recorder.record(.removeApp(app))
         try await recorder.compact()
         await recorder.close()

@@ -207,8 +207,7 @@ public struct Session: Sendable {
 
     /// Opens the journal of a locked state and records what settling found, durably.
     public func begin(_ locked: Locked) async throws -> Writable {
-        var loaded = locked.loaded
-        if loaded.state.lineage.isEmpty { loaded.state.lineage = UUIDText.random() }
+        let loaded = locked.loaded.withLineage
         let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
         if !locked.changes.isEmpty { try await recorder.record(locked.changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,

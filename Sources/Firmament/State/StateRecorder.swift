@@ -12,24 +12,21 @@ public actor StateRecorder {
     private var writing = false
     private var failure: (any Error)?
 
-    /// Records into `journal`, opened after `loaded`. A new state gets its lineage here.
+    /// Records into `journal`, opened after `loaded`, whose lineage is set (`withLineage`).
     public init(_ loaded: LoadedState, journal: any StateJournal) {
-        var state = loaded.state
-        if state.lineage.isEmpty { state.lineage = UUIDText.random() }
-        self.state = state
+        self.state = loaded.state
         self.journal = journal
     }
 
     /// Records into the local journal beside `paths`, opened after `loaded`.
     public init(_ loaded: LoadedState, paths: StatePaths) throws(StateError) {
-        var opened = loaded
-        if opened.state.lineage.isEmpty { opened.state.lineage = UUIDText.random() }
+        let opened = loaded.withLineage
         self.init(opened, journal: try LocalJournal(opened, paths: paths))
     }
 
     /// For tests: records into `journal` (such as one opened on /dev/full).
     init(_ loaded: LoadedState, paths: StatePaths, journal: JournalFile) {
-        self.init(loaded, journal: LocalJournal(file: journal, paths: paths))
+        self.init(loaded.withLineage, journal: LocalJournal(file: journal, paths: paths))
     }
 
     /// Applies `changes` and returns once they are durable.

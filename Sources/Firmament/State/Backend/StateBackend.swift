@@ -86,6 +86,17 @@ public struct LoadedState: Sendable {
     }
 }
 
+extension LoadedState {
+    /// This state, with a new lineage when it has none yet (before its first write). The
+    /// lineage is chosen before the journal is opened, since the journal's header names it.
+    public var withLineage: LoadedState {
+        guard state.lineage.isEmpty else { return self }
+        var copy = self
+        copy.state.lineage = UUIDText.random()
+        return copy
+    }
+}
+
 /// A backend's private note of where its journal's valid records end.
 public struct JournalCursor: Sendable, Equatable {
     let value: Int
