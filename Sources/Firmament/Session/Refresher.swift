@@ -57,15 +57,20 @@ public enum Refresher {
                 changes.append(.removeApp(name))
                 continue
             }
-            // Power and addresses are recorded as small deltas; a lost connection rewrites the app.
+            // Power and addresses are recorded as small deltas; a lost connection rewrites the
+            // app once, with whatever else changed folded in.
+            var deltas: [StateChange] = []
             if let power = observed.power, power != app.power {
                 notes.append(Note(app: name, kind: .power, expected: app.power.rawValue, actual: power.rawValue))
-                changes.append(.setPower(name, power))
+                deltas.append(.setPower(name, power))
+                app.power = power
             }
             let addresses = observed.addresses
             if addresses.privateAddress != app.address || addresses.publicAddress != app.publicAddress {
                 notes.append(Note(app: name, kind: .address, expected: describe(app.address, app.publicAddress), actual: describe(addresses.privateAddress, addresses.publicAddress)))
-                changes.append(.setAddresses(name, addresses))
+                deltas.append(.setAddresses(name, addresses))
+                app.address = addresses.privateAddress
+                app.publicAddress = addresses.publicAddress
             }
             var lost = false
             for (network, connection) in app.connections.sorted(by: { $0.key < $1.key }) {
@@ -79,12 +84,7 @@ public enum Refresher {
                     lost = true
                 }
             }
-            if lost {
-                if let power = observed.power { app.power = power }
-                app.address = addresses.privateAddress
-                app.publicAddress = addresses.publicAddress
-                changes.append(.putApp(name, app))
-            }
+            changes += lost ? [.putApp(name, app)] : deltas
         }
         return (changes, notes)
     }
