@@ -143,6 +143,13 @@ extension DecodingContext {
         return result
     }
 
+    /// A number that `accepts`, or nil with `expected` reported.
+    public mutating func number(_ node: JSONNode, at path: JSONPath, accepts: (Double) -> Bool, expected: String) -> Double? {
+        if case .number(let text) = node.kind, let value = Double(text), accepts(value) { return value }
+        report(path, "expected \(expected)", at: node.position)
+        return nil
+    }
+
     /// A string value that follows the name rule, or nil with a problem reported.
     public mutating func name(_ node: JSONNode, at path: JSONPath, what: String) -> String? {
         guard let text = string(node, at: path) else { return nil }

@@ -28,13 +28,9 @@ public struct ProviderLimits: Sendable, Equatable {
         var limits = ProviderLimits()
         limits.retries = fields["retries"].flatMap { context.int($0, at: path.key("retries"), in: 1...100) }
         limits.concurrency = fields["concurrency"].flatMap { context.int($0, at: path.key("concurrency"), in: 1...10_000) }
-        if let node = fields["requestsPerSecond"] {
-            if case .number(let text) = node.kind, let value = Double(text), value > 0, value <= 100_000 {
-                limits.requestsPerSecond = value
-            } else {
-                context.report(path.key("requestsPerSecond"), "expected a number of calls per second above 0 and at most 100000, such as 20 or 0.5",
-                               at: node.position)
-            }
+        limits.requestsPerSecond = fields["requestsPerSecond"].flatMap {
+            context.number($0, at: path.key("requestsPerSecond"), accepts: { $0 > 0 && $0 <= 100_000 },
+                           expected: "a number of calls per second above 0 and at most 100000, such as 20 or 0.5")
         }
         return limits
     }

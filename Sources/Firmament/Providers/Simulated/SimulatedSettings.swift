@@ -42,9 +42,9 @@ public struct SimulatedSettings: Sendable, Equatable {
             if let range = VLANRange.parse(text) { settings.vlanRange = range }
             else { context.report(path.key("vlanRange"), "\(quoted(text)) is not a VLAN range; expected \"LOW-HIGH\" within 2-4094, such as \"100-199\"", at: node.position) }
         }
-        if let node = fields["throttle"] {
-            if case .number(let text) = node.kind, let value = Double(text), value >= 0, value < 1 { settings.throttle = value }
-            else { context.report(path.key("throttle"), "expected the share of calls to throttle, a number from 0 to under 1, such as 0.3", at: node.position) }
+        if let node = fields["throttle"], let value = context.number(node, at: path.key("throttle"), accepts: { $0 >= 0 && $0 < 1 },
+                                                                       expected: "the share of calls to throttle, a number from 0 to under 1, such as 0.3") {
+            settings.throttle = value
         }
         if let node = fields["latency"] {
             for (op, position, value) in operationEntries(node, path.key("latency"), &context) {
