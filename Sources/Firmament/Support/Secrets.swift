@@ -29,35 +29,43 @@ public final class Secrets: Sendable {
 
     public func add(_ value: String) { add([value]) }
 
-    public var isEmpty: Bool { box.withLock { values.isEmpty } }
 
     /// `text` with every secret replaced by the mask.
     public func redact(_ text: String) -> String {
-        let current = box.withLock { values }
-        var out = text
-        for secret in current where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: Self.mask)
-        }
-        return out
+        Self.redact(text, box.withLock { values })
     }
 
     /// A JSON value with every string (keys included) redacted.
     public func redact(_ json: JSON) -> JSON {
-        if isEmpty { return json }
-        switch json {
-        case .null, .bool, .number: return json
-        case .string(let s): return .string(redact(s))
-        case .array(let items): return .array(items.map { redact($0) })
-        case .object(let o): return .object(JSONObject(o.keys.map { (redact($0), redact(o[$0]!)) }))
-        }
+        let current = box.withLock { values }
+        return current.isEmpty ? json : Self.redact(json, current)
     }
 
     /// A string map with keys and values redacted.
     public func redact(_ map: [String: String]) -> [String: String] {
-        if isEmpty { return map }
+        let current = box.withLock { values }
+        if current.isEmpty { return map }
         var out: [String: String] = [:]
-        for (k, v) in map { out[redact(k)] = redact(v) }
+        for (k, v) in map { out[Self.redact(k, current)] = Self.redact(v, current) }
         return out
+    }
+
+    /// The secrets are read once per call above, not once per string.
+    private static func redact(_ text: String, _ secrets: [String]) -> String {
+        var out = text
+        for secret in secrets where out.contains(secret) {
+            out = out.replacingOccurrences(of: secret, with: mask)
+        }
+        return out
+    }
+
+    private static func redact(_ json: JSON, _ secrets: [String]) -> JSON {
+        switch json {
+        case .null, .bool, .number: json
+        case .string(let s): .string(redact(s, secrets))
+        case .array(let items): .array(items.map { redact($0, secrets) })
+        case .object(let o): .object(JSONObject(o.keys.map { (redact($0, secrets), redact(o[$0]!, secrets)) }))
+        }
     }
 }
 
