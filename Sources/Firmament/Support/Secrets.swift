@@ -29,7 +29,6 @@ public final class Secrets: Sendable {
 
     public func add(_ value: String) { add([value]) }
 
-
     /// `text` with every secret replaced by the mask.
     public func redact(_ text: String) -> String {
         Self.redact(text, box.withLock { values })
