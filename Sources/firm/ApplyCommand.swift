@@ -30,7 +30,7 @@ enum ApplyCommand {
             plan = saved
         } else {
             plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state,
-                                destroying: destroy)
+                                destroying: destroy, capabilities: try await session.capabilities(for: locked.state))
         }
         let missing = session.missingEnvironment(for: plan)
         if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }

@@ -1,7 +1,8 @@
 import Firmament
 import Foundation
 
-/// `firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... -- COMMAND...`
+/// `firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... [--deployment-type T]
+/// [--deployment-attribute KEY=VALUE]... -- COMMAND...`
 enum DriverCommand {
     static func run(_ rest: [String]) async throws {
         let help = Help.driver
@@ -21,6 +22,7 @@ enum DriverCommand {
         guard !command.isEmpty else { throw UsageError(message: "missing the driver's command after --", command: help) }
         var settings = JSONObject()
         var connectivity = Connectivity.l2
+        var deployment = DriverCheck.Deployment()
         var i = 0
         while i < args.count {
             let arg = args[i]
@@ -31,6 +33,13 @@ enum DriverCommand {
                 let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, !parts[0].isEmpty else { throw UsageError(message: "--setting takes KEY=VALUE, not \(quoted(value))", command: help) }
                 settings[parts[0]] = .string(parts[1])
+            case "--deployment-type":
+                guard !value.isEmpty else { throw UsageError(message: "--deployment-type needs a deployment path", command: help) }
+                deployment.type = value
+            case "--deployment-attribute":
+                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty else { throw UsageError(message: "--deployment-attribute takes KEY=VALUE, not \(quoted(value))", command: help) }
+                deployment.attributes[parts[0]] = parts[1]
             case "--connectivity":
                 guard let c = Connectivity(rawValue: value) else { throw UsageError(message: "--connectivity takes L2 or L3", command: help) }
                 connectivity = c
@@ -44,7 +53,7 @@ enum DriverCommand {
                                 timeouts: ["default": .seconds(30)])
         let driver = ProcessDriver(name: "check", spec: spec, sandbox: "firm-driver-check-" + UUIDText.hex(6),
                                    baseDirectory: FileManager.default.currentDirectoryPath)
-        let results = await DriverCheck.run(driver)
+        let results = await DriverCheck.run(driver, deployment: deployment)
         for r in results {
             Terminal.out("\(r.passed ? "PASS" : "FAIL")  \(r.name)" + (r.detail.isEmpty ? "" : ": " + r.detail.replacingOccurrences(of: "\n", with: "\n        ")))
         }

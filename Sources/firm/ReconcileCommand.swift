@@ -66,7 +66,9 @@ enum ReconcileCommand {
         let writable = try await session.open(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                               refresh: true, parallelism: parallelism)
         defer { writable.lock.release() }
-        let plan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: await writable.recorder.state)
+        let current = await writable.recorder.state
+        let plan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: current,
+                                capabilities: try await session.capabilities(for: current))
         let drift = writable.drift.count
         guard plan.hasChanges else {
             try await writable.recorder.compact()

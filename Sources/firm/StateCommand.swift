@@ -51,13 +51,15 @@ enum StateCommand {
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
         let loaded = try await backend.load(blueprint: name, writer: true)
-        guard loaded.state.apps[app] != nil else {
+        // An app is forgotten with any intent left open for it (a deploy recovery could not settle).
+        let intents = loaded.state.intents.values.filter { $0.app == app }.map(\.id).sorted()
+        guard loaded.state.apps[app] != nil || !intents.isEmpty else {
             Terminal.err("firm: app.\(app) is not in the state")
             throw Exit(.failure)
         }
         let opened = loaded.withLineage
         let recorder = StateRecorder(opened, journal: try await backend.openJournal(after: opened))
-        try await recorder.record(.removeApp(app))
+        try await recorder.record([.removeApp(app)] + intents.map(StateChange.endIntent))
         try await recorder.compact()
         await recorder.close()
     }

@@ -93,4 +93,40 @@ struct CloudShellConformanceTests {
         let removes = actions.filter { $0["type"] == "removeVlan" }
         #expect(removes.allSatisfy { $0["interface"]?.stringValue?.isEmpty == false }, "removeVlan carries the setVlan's interface")
     }
+
+    @Test("cloudshell-cp-core 2.5.4 reads the deployed app of every power, refreshIP, delete and observe (GetVmDetails) request, picks the registered deployment-path model, and parses CleanupSandboxInfra",
+          .enabled(if: required, "skipped: FIRM_CLOUDSHELL_PYTHON is not set (scripts/test sets it up) and CI is not set"))
+    func cpCoreReadsDeployedApps() throws {
+        let python = try #require(Self.python, "scripts/test installs the CloudShell venv and sets FIRM_CLOUDSHELL_PYTHON")
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", """
+            {"version": 1, "name": "cs4", "providers": {"fc": {"type": "process", "connectivity": "L3",
+               "command": ["python3", "\(Self.fixtures)/recording_driver.py"], "settings": {"stateFile": "cloud.json", "connectivity": "L3"}}},
+             "apps": {"web": {"deploymentPath": {"provider": "fc", "deploymentType": "Conformance.Deployment",
+                                                 "attributes": {"Conformance.Deployment.Image": "ubuntu"}},
+                              "attributes": {"User": "admin", "Password": {"env": "WEB_PASSWORD"}}}}}
+            """)
+        let env = ["WEB_PASSWORD": "pw-s3cret-value"]
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        let out = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
+        #expect(out.code == 0, "\(out.output)")
+        for method in ["powerOn", "refreshIP", "delete", "observe"] {
+            let apps = try Self.parse(method, firm, python: python)
+            #expect(!apps.isEmpty, "no \(method) request")
+            for app in apps {
+                #expect(app["family"] == "Generic App Family" && app["model"] == "Generic App Model", "\(method): \(app)")
+                #expect(app["user"] == "admin" && app["publicIp"] == "", "\(method): \(app)")
+                #expect(app["uid"]?.stringValue?.isEmpty == false && app["name"]?.stringValue?.hasPrefix("web__") == true, "\(method): \(app)")
+                #expect(app["registered"] == .bool(true) && app["deploymentModel"] == "Conformance.Deployment", "\(method): \(app)")
+                #expect(app["customParams"] == ["auto_delete": "True", "createdBy": "filecloud"], "\(method): vmCustomParams are deployedAppAdditionalData")
+                #expect(app["attributes"]?["Conformance.Deployment.Image"] == "ubuntu")
+                // The password reaches the calls that may need it; observe carries no secrets.
+                #expect(app["password"] == (method == "observe" ? "" : "pw-s3cret-value"), "\(method): \(app)")
+            }
+        }
+        #expect(try Self.parse("cleanSandboxInfra", firm, python: python) == [["cleanupNetwork": "cleanup-network"]])
+        let saved = (try? String(contentsOfFile: firm.path("state/cs4.state.json"), encoding: .utf8)) ?? ""
+        #expect(!saved.contains("pw-s3cret-value"), "the password never reaches the state")
+    }
 }

@@ -234,6 +234,26 @@ struct ConnectivityPlannerTests {
         #expect(Self.edges(b, state) == ["delete:app.api -> cleanInfra:network.priv"])
     }
 
+    @Test("L3: a driver that can't clean up one subnet: a removed subnet stays, the plan says so, and destroy still cleans everything")
+    func l3SubnetKeptWithoutCapability() {
+        var b = Self.l3()
+        b.apps["api"] = Self.app("sky")
+        b.apps["web"] = Self.app("sky")
+        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
+        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        let state = Self.applied(b)
+        b.apps["api"] = nil
+        b.networks = [:]
+        b.connectors = []
+        let limited = ["sky": ProviderCapabilities(cleanupSubnets: false)]
+        let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: state, capabilities: limited)
+        #expect(plan.actions.map(\.id) == ["delete:app.api"])
+        #expect(plan.notes.count == 1 && plan.notes[0].contains("network.priv was removed") && plan.notes[0].contains("stays until"), "\(plan.notes)")
+        #expect(PlanRenderer.text(plan).contains("Note: network.priv was removed"))
+        let destroy = Planner.plan(blueprint: Self.l3(), blueprintFile: "lab.json", state: state, destroying: true, capabilities: limited)
+        #expect(destroy.actions.last?.id == "cleanInfra:provider.sky" && destroy.notes.isEmpty)
+    }
+
     @Test("L3: when the last app and network go, the infrastructure is cleaned after every delete")
     func l3LastAppRemoved() {
         var b = Self.l3()

@@ -10,7 +10,7 @@ import fcntl, ipaddress, json, os, sys, uuid
 
 SETTINGS = {}
 OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "vmDetails", "observe", "findByName",
-              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra"]
+              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets"]
 
 
 def log(*parts):
@@ -94,7 +94,7 @@ def deploy(p):
     results = [{"type": "DeployApp", "actionId": app["actionId"], "success": True, "infoMessage": "", "errorMessage": "",
                 "vmUuid": vm["uid"], "vmName": vm["name"], "deployedAppAddress": ip,
                 "deployedAppAttributes": [{"attributeName": "User", "attributeValue": attrs(params["appResource"]["attributes"]).get("User", "admin")}],
-                "deployedAppAdditionalData": {"createdBy": "filecloud"},
+                "deployedAppAdditionalData": {"createdBy": "filecloud", "auto_delete": True},
                 "vmDetailsData": {"vmInstanceData": [{"key": "Deployment", "value": vm["deploymentPath"], "hidden": False}],
                                   "vmNetworkData": [], "appName": vm["app"], "errorMessage": ""}}]
     results += [{"type": "ConnectToSubnet", "actionId": s["actionId"], "success": True, "infoMessage": "", "errorMessage": "",
@@ -104,24 +104,24 @@ def deploy(p):
 
 def set_power(p, status):
     with Cloud() as cloud:
-        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        vm = cloud.vm_by_uid(p["deployedAppJson"]["vmdetails"]["uid"])
         if vm is None:
-            raise RuntimeError("VM %s does not exist" % p["deployedApp"]["name"])
+            raise RuntimeError("VM %s does not exist" % p["deployedAppJson"]["name"])
         vm["status"] = status
     return None
 
 
 def refresh_ip(p):
     with Cloud() as cloud:
-        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        vm = cloud.vm_by_uid(p["deployedAppJson"]["vmdetails"]["uid"])
         if vm is None or vm["status"] != "running":
-            raise RuntimeError("VM %s is not powered on" % p["deployedApp"]["name"])
+            raise RuntimeError("VM %s is not powered on" % p["deployedAppJson"]["name"])
         return {"privateIp": vm["ip"], "publicIp": vm.get("publicIp", "")}
 
 
 def delete(p):
     with Cloud() as cloud:
-        vm = cloud.vm_by_uid(p["deployedApp"]["vmdetails"]["uid"])
+        vm = cloud.vm_by_uid(p["deployedAppJson"]["vmdetails"]["uid"])
         if vm is not None:
             del cloud.data["vms"][vm["name"]]
     return None
@@ -131,8 +131,9 @@ def observe(p):
     with Cloud() as cloud:
         result = []
         for item in p["items"]:
-            vm = cloud.vm_by_uid(item["vmdetails"]["uid"])
-            result.append(observation(vm) or {"vmName": item["name"], "vmUuid": item["vmdetails"]["uid"], "exists": False})
+            app = item["deployedAppJson"]
+            vm = cloud.vm_by_uid(app["vmdetails"]["uid"])
+            result.append(observation(vm) or {"vmName": app["name"], "vmUuid": app["vmdetails"]["uid"], "exists": False})
         return result
 
 
@@ -189,14 +190,23 @@ def prepare(p):
 def clean(p):
     results = []
     with Cloud() as cloud:
-        infra = cloud.data["infra"].get(p["sandbox"])
         for a in p["driverRequest"]["actions"]:
-            if infra is not None and a["type"] == "cleanupNetwork":
-                del cloud.data["infra"][p["sandbox"]]
-            elif infra is not None:
-                infra["subnets"].pop(a["actionParams"]["subnetId"], None)
+            if a["type"] == "cleanupNetwork":
+                cloud.data["infra"].pop(p["sandbox"], None)
             results.append({"type": "CleanupNetwork", "actionId": a["actionId"], "success": True, "infoMessage": "", "errorMessage": ""})
     return {"driverResponse": {"actionResults": results}}
+
+
+def cleanup_subnets(p):
+    """Firm's own addition (capability cleanupSubnets): remove some subnets; gone ones are fine."""
+    with Cloud() as cloud:
+        infra = cloud.data["infra"].get(p["sandbox"])
+        for subnet_id in p["subnetIds"]:
+            if any(subnet_id in vm["subnets"] for vm in cloud.data["vms"].values()):
+                raise RuntimeError("subnet %s still has VMs on it" % subnet_id)
+            if infra is not None:
+                infra["subnets"].pop(subnet_id, None)
+    return None
 
 
 def find_by_name(p):
@@ -213,13 +223,14 @@ def initialize(p):
     SETTINGS.clear()
     SETTINGS.update(p.get("settings", {}))
     log("started for provider", p.get("provider"), "sandbox", p.get("sandbox"))
-    return {"name": "filecloud", "version": "1.0", "connectivity": SETTINGS.get("connectivity", "L2"), "operations": OPERATIONS}
+    return {"name": "filecloud", "version": "1.1", "connectivity": SETTINGS.get("connectivity", "L2"), "operations": OPERATIONS,
+            "capabilities": {"vmNames": "given", "cleanupSubnets": True, "refreshIPAddresses": True}}
 
 
 METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": lambda p: set_power(p, "running"),
            "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete, "vmDetails": vm_details,
            "observe": observe, "findByName": find_by_name, "inventory": inventory, "applyConnectivityChanges": apply_connectivity,
-           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean}
+           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets}
 
 
 def handle(request):

@@ -45,7 +45,8 @@ public enum DriftDetector {
         let settled = try await session.settle(refresh: true, parallelism: parallelism)
         let (loaded, recovered, refreshed, findings, notes) = (settled.loaded, settled.recovered, settled.refreshed, settled.findings, settled.notes)
 
-        let fixes = firstActions(Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: refreshed))
+        let capabilities = try await session.capabilities(for: refreshed)
+        let fixes = firstActions(Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: refreshed, capabilities: capabilities))
         var items = notes.map { note -> DriftReport.Item in
             let target = "app.\(note.app)"
             let fix: String
@@ -59,7 +60,8 @@ public enum DriftDetector {
         let known = Set(refreshed.apps.values.map(\.vmUuid))
         // VMs that a running apply is creating or deleting right now are not unmanaged.
         let inFlight = Set(settled.running?.inFlight.map(\.vmName) ?? [])
-        for name in session.providers.keys.sorted() {
+        // A driver without an inventory (a CloudShell shell through the host) can't list them.
+        for name in session.providers.keys.sorted() where try await session.providers[name]!.capabilities().inventory {
             for vm in try await session.providers[name]!.inventory(sandbox: session.blueprint.name)
             where !known.contains(vm.vmUuid) && !inFlight.contains(vm.vmName) {
                 items.append(DriftReport.Item(kind: .unmanaged, target: "vm.\(vm.vmName)", expected: "no VM",
@@ -68,7 +70,7 @@ public enum DriftDetector {
             }
         }
 
-        let pendingPlan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: recovered)
+        let pendingPlan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: recovered, capabilities: capabilities)
         var pending: [DriftReport.Pending] = []
         var seen = Set<String>()
         for action in pendingPlan.actions where seen.insert(action.target).inserted {

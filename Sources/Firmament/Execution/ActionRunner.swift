@@ -97,7 +97,8 @@ public struct ActionRunner: ActionRunning {
         // timeout, a crash mid-call) is settled by the next run's recovery, never guessed here.
         // A retry reuses the VM name, and first adopts the VM if the failed try made it.
         let result = try await retrying(action, provider) { attempt in
-            if attempt > 1, let found = try await provider.findByName(request.vmName) {
+            if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: blueprint.name,
+                                                                          known: Set(await recorder.state.apps.values.map(\.vmUuid))) {
                 return DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
             }
             return try await provider.deploy(request)
@@ -120,7 +121,7 @@ public struct ActionRunner: ActionRunning {
         let intent = Intent(id: UUIDText.random(), operation: .delete, app: app, provider: state.provider, vmName: state.vmName,
                             vmUuid: state.vmUuid, started: Timestamp.now())
         try await recorder.record(.beginIntent(intent))
-        try await retrying(action, provider) { _ in try await provider.delete(state.deployedApp(app)) }
+        try await retrying(action, provider) { _ in try await provider.delete(state.deployedApp(app, environment: environment)) }
         try await recorder.record([.removeApp(app), .endIntent(intent.id)])
         return "vm \(state.vmName) deleted"
     }
@@ -129,7 +130,7 @@ public struct ActionRunner: ActionRunning {
         let state = try await current(app)
         let provider = try provider(state.provider)
         try await retrying(action, provider) { _ in
-            if power == .on { try await provider.powerOn(state.deployedApp(app)) } else { try await provider.powerOff(state.deployedApp(app)) }
+            if power == .on { try await provider.powerOn(state.deployedApp(app, environment: environment)) } else { try await provider.powerOff(state.deployedApp(app, environment: environment)) }
         }
         try await recorder.record(.setPower(app, power))
         return "vm \(state.vmName) is \(power == .on ? "running" : "stopped")"
@@ -138,7 +139,7 @@ public struct ActionRunner: ActionRunning {
     func refreshIP(_ app: String, _ action: PlannedAction) async throws -> String {
         let state = try await current(app)
         let provider = try provider(state.provider)
-        let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app)) }
+        let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app, environment: environment)) }
         try await recorder.record(.setAddresses(app, addresses))
         return addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)"
     }
@@ -166,11 +167,4 @@ extension ActionRunner {
 public struct ActionError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-extension AppState {
-    /// The app as later provider calls see it.
-    public func deployedApp(_ name: String) -> DeployedApp {
-        DeployedApp(appName: name, vmName: vmName, vmUuid: vmUuid, address: address, publicAddress: publicAddress)
-    }
 }

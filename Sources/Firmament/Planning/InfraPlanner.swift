@@ -29,8 +29,12 @@ enum InfraPlanner {
         return result
     }
 
+    /// Adds the cleanups; returns a note for each removed subnet left in place because its
+    /// provider can't clean up one subnet.
     static func cleanActions(_ blueprint: Blueprint, _ topology: Topology, _ state: State, removals: Removals,
-                             prepares: [String: String], destroying: Bool = false, into b: inout PlanBuilder) {
+                             prepares: [String: String], destroying: Bool = false, capabilities: [String: ProviderCapabilities] = [:],
+                             into b: inout PlanBuilder) -> [String] {
+        var notes: [String] = []
         for provider in state.infra.keys.sorted() {
             let subnets = state.networks.filter { $0.value.provider == provider && $0.value.subnetId != nil }.keys.sorted()
             if !uses(blueprint, topology, provider) {
@@ -47,6 +51,11 @@ enum InfraPlanner {
                     return nil
                 }()
                 guard desiredCIDR != recorded.cidr else { continue }
+                guard capabilities[provider]?.cleanupSubnets ?? true else {
+                    notes.append("network.\(name) \(desiredCIDR == nil ? "was removed from the blueprint" : "changes to \(desiredCIDR!)"), but provider.\(provider)'s "
+                        + "driver can't clean up one subnet: subnet \(recorded.subnetId!) stays until the sandbox infrastructure is cleaned up (firm destroy)")
+                    continue
+                }
                 let id = b.add(PlannedAction(.cleanInfra(.subnet(name)), dependsOn: removals.bySubnet[name] ?? [],
                                              reason: desiredCIDR == nil ? "network.\(name) was removed from the blueprint"
                                                  : "network.\(name) changes from \(recorded.cidr ?? "?") to \(desiredCIDR!)",
@@ -54,5 +63,6 @@ enum InfraPlanner {
                 if desiredCIDR != nil, let prepare = prepares[provider] { b.addDependencies(prepare, on: [id]) }
             }
         }
+        return notes
     }
 }

@@ -14,6 +14,9 @@ public struct Plan: Sendable, Equatable {
     public var location: PlanLocation?
     /// In dependency order: every action comes after the actions it depends on.
     public var actions: [PlannedAction]
+    /// What the plan leaves as it is, and why (a subnet a driver can't clean up alone). Shown
+    /// with the plan; not saved in plan files.
+    public var notes: [String] = []
 
     public init(blueprintName: String, blueprintFile: String, blueprintDigest: String, lineage: String, serial: Int,
                 location: PlanLocation? = nil, actions: [PlannedAction]) {

@@ -2,8 +2,9 @@
 public enum PlanRenderer {
     /// One line per action, then a summary line.
     public static func text(_ plan: Plan) -> String {
+        let notes = plan.notes.map { "Note: \($0)\n" }.joined()
         guard plan.hasChanges else {
-            return "No changes. The infrastructure matches blueprint \(quoted(plan.blueprintName)).\n"
+            return "No changes. The infrastructure matches blueprint \(quoted(plan.blueprintName)).\n" + notes
         }
         var out = "Firmament will perform these actions on blueprint \(quoted(plan.blueprintName)):\n\n"
         for action in plan.actions {
@@ -11,7 +12,7 @@ public enum PlanRenderer {
             out += "      # " + action.reason + "\n"
         }
         out += "\n" + summaryLine(plan) + "\n"
-        return out
+        return out + (notes.isEmpty ? "" : "\n" + notes)
     }
 
     /// `+ deploy app.web`, `- delete app.old`, `-/+ replace app.db`, `~ power on app.web`.

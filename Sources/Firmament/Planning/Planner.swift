@@ -6,7 +6,10 @@
 /// its connects after it.
 public enum Planner {
     /// `destroying` says that `blueprint` was emptied by `firm destroy`, for the reasons given.
-    public static func plan(blueprint: Blueprint, blueprintFile: String, state: State, destroying: Bool = false) -> Plan {
+    /// `capabilities` holds what each provider's driver declared (a provider not in it can do
+    /// everything).
+    public static func plan(blueprint: Blueprint, blueprintFile: String, state: State, destroying: Bool = false,
+                            capabilities: [String: ProviderCapabilities] = [:]) -> Plan {
         let topology = Topology.resolve(blueprint, state: state)
         var builder = PlanBuilder()
         let prepares = InfraPlanner.prepareActions(blueprint, topology, state)
@@ -16,9 +19,12 @@ public enum Planner {
         for name in Set(blueprint.apps.keys).union(state.apps.keys).sorted() {
             context.actions(for: name, into: &builder, removals: &removals)
         }
-        InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), destroying: destroying, into: &builder)
-        return Plan(blueprintName: blueprint.name, blueprintFile: blueprintFile, blueprintDigest: blueprint.digest,
-                    lineage: state.lineage, serial: state.serial, actions: builder.sorted())
+        let notes = InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), destroying: destroying,
+                                              capabilities: capabilities, into: &builder)
+        var plan = Plan(blueprintName: blueprint.name, blueprintFile: blueprintFile, blueprintDigest: blueprint.digest,
+                        lineage: state.lineage, serial: state.serial, actions: builder.sorted())
+        plan.notes = notes
+        return plan
     }
 
     /// The fields whose change forces a replace, in a fixed order.

@@ -26,11 +26,14 @@ public protocol CloudProvider: Sendable {
     func shutdown() async
     /// Its retries, concurrency and request rate, as its blueprint entry and type set them.
     var limits: ProviderLimits { get }
+    /// What it can do beyond CloudShell's interface; a process driver is started to ask.
+    func capabilities() async throws -> ProviderCapabilities
 }
 
 extension CloudProvider {
     public func shutdown() async {}
     public var limits: ProviderLimits { ProviderLimits() }
+    public func capabilities() async throws -> ProviderCapabilities { .full }
 
     /// The provider in its L2 role, or a terminal failure naming what it lacks.
     public func l2() throws -> any L2Connectivity {
@@ -112,20 +115,36 @@ public struct DeployAppResult: Sendable, Equatable {
     }
 }
 
-/// A deployed app as later calls see it (CloudShell's deployed_app_json).
+/// A deployed app as later calls see it: what CloudShell puts in deployed_app_json and
+/// app_request_json.
 public struct DeployedApp: Sendable, Equatable {
     public var appName: String
     public var vmName: String
     public var vmUuid: String
     public var address: String
     public var publicAddress: String
+    /// The deployment path it was deployed from, with its attributes (secrets resolved, when
+    /// the call needs them).
+    public var deploymentType: String
+    public var deploymentAttributes: [String: String]
+    /// The app resource's attributes: the blueprint's, overridden by the deployedAppAttributes
+    /// the driver returned (a generated password).
+    public var attributes: [String: String]
+    /// deployedAppAdditionalData, as the driver returned it (CloudShell's vmCustomParams).
+    public var additionalData: [String: JSON]
 
-    public init(appName: String, vmName: String, vmUuid: String, address: String = "", publicAddress: String = "") {
+    public init(appName: String, vmName: String, vmUuid: String, address: String = "", publicAddress: String = "",
+                deploymentType: String = "", deploymentAttributes: [String: String] = [:], attributes: [String: String] = [:],
+                additionalData: [String: JSON] = [:]) {
         self.appName = appName
         self.vmName = vmName
         self.vmUuid = vmUuid
         self.address = address
         self.publicAddress = publicAddress
+        self.deploymentType = deploymentType
+        self.deploymentAttributes = deploymentAttributes
+        self.attributes = attributes
+        self.additionalData = additionalData
     }
 }
 
@@ -149,13 +168,14 @@ public struct Observation: Sendable, Equatable {
     public var addresses: Addresses
     public var appName: String
     public var sandbox: String
-    /// L2: the VLAN ids the VM's interfaces are members of.
-    public var vlans: [Int]
-    /// L3: the subnets the VM is on.
-    public var subnetIds: [String]
+    /// L2: the VLAN ids the VM's interfaces are members of; nil when the driver does not say
+    /// (then connectivity drift is not looked for).
+    public var vlans: [Int]?
+    /// L3: the subnets the VM is on; nil when the driver does not say.
+    public var subnetIds: [String]?
 
     public init(vmName: String, vmUuid: String, exists: Bool, power: Power?, addresses: Addresses, appName: String = "", sandbox: String = "",
-                vlans: [Int] = [], subnetIds: [String] = []) {
+                vlans: [Int]? = [], subnetIds: [String]? = []) {
         self.vlans = vlans
         self.subnetIds = subnetIds
         self.vmName = vmName

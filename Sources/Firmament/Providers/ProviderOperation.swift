@@ -3,7 +3,7 @@
 /// `latency` and `failures`. One list, so that every accepted key is one that is really called.
 public enum ProviderOperation: String, Sendable, CaseIterable {
     case deploy, powerOn, powerOff, refreshIP, delete, findByName, observe, inventory
-    case applyConnectivityChanges, prepareSandboxInfra, cleanSandboxInfra
+    case applyConnectivityChanges, prepareSandboxInfra, cleanSandboxInfra, cleanupSubnets
 
     /// The names, in declaration order.
     public static var names: [String] { allCases.map(\.rawValue) }

@@ -21,7 +21,24 @@ public enum Recovery {
                 findings.append(Finding(intent: intent, message: "provider \(quoted(intent.provider)) is no longer configured; the intent is kept"))
                 continue
             }
-            let found = try await RetryPolicy(provider).run { _ in try await provider.findByName(intent.vmName) }
+            let known = Set(state.apps.values.map(\.vmUuid))
+            let found: Observation?
+            do {
+                found = try await RetryPolicy(provider).run { _ in
+                    switch intent.operation {
+                    case .deploy: try await provider.findDeployed(app: intent.app, vmName: intent.vmName, sandbox: state.blueprint, known: known)
+                    case .delete: try await provider.stillExists(app: intent.app, vmName: intent.vmName, vmUuid: intent.vmUuid)
+                    }
+                }
+            } catch let error as ProviderError {
+                // A driver that names VMs itself and can't list them leaves no way to tell: say so,
+                // keep the intent (every plan repeats this) until the user has looked.
+                guard intent.operation == .deploy, try await provider.capabilities().vmNames == .own else { throw error }
+                findings.append(Finding(intent: intent, message: "can't tell whether an interrupted deploy of app.\(intent.app) made a VM: provider.\(intent.provider) "
+                    + "names VMs itself, and its inventory failed (\(error.message)). The intent is kept: look in the cloud for a VM of app.\(intent.app) "
+                    + "(sandbox \(state.blueprint)), delete it or not, then run `firm state rm app.\(intent.app)`"))
+                continue
+            }
             switch intent.operation {
             case .deploy:
                 if let vm = found {
@@ -32,7 +49,7 @@ public enum Recovery {
                     var app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
                                        vmUuid: vm.vmUuid, address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress,
                                        power: vm.power ?? .off)
-                    for (network, n) in state.networks where n.subnetId != nil && vm.subnetIds.contains(n.subnetId!) {
+                    for (network, n) in state.networks where n.subnetId != nil && (vm.subnetIds ?? []).contains(n.subnetId!) {
                         app.connections[network] = Connection(subnetId: n.subnetId)
                     }
                     changes.append(.putApp(intent.app, app))

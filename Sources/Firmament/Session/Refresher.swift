@@ -74,11 +74,11 @@ public enum Refresher {
             }
             var lost = false
             for (network, connection) in app.connections.sorted(by: { $0.key < $1.key }) {
-                if let vlan = connection.vlan, !observed.vlans.contains(vlan) {
+                if let vlan = connection.vlan, let vlans = observed.vlans, !vlans.contains(vlan) {
                     notes.append(Note(app: name, kind: .connectivity, expected: "member of VLAN \(vlan) (network.\(network))", actual: "not a member"))
                     app.connections[network] = nil
                     lost = true
-                } else if let subnet = connection.subnetId, !observed.subnetIds.contains(subnet) {
+                } else if let subnet = connection.subnetId, let subnets = observed.subnetIds, !subnets.contains(subnet) {
                     notes.append(Note(app: name, kind: .connectivity, expected: "on subnet \(subnet) (network.\(network))", actual: "not on it"))
                     app.connections[network] = nil
                     lost = true

@@ -61,6 +61,16 @@ public struct Session: Sendable {
         for name in used.sorted() { try await providers[name]?.validate() }
     }
 
+    /// What the drivers of the L3 providers with prepared infrastructure can do: the only
+    /// capability planning needs is whether one subnet can be cleaned up.
+    public func capabilities(for state: State) async throws -> [String: ProviderCapabilities] {
+        var result: [String: ProviderCapabilities] = [:]
+        for name in state.infra.keys.sorted() {
+            if let provider = providers[name] { result[name] = try await provider.capabilities() }
+        }
+        return result
+    }
+
     /// The state as loaded, then with interrupted intents settled, then refreshed from the
     /// providers: all in memory, with no lock taken and nothing written.
     public struct Settled: Sendable {
@@ -133,7 +143,8 @@ public struct Session: Sendable {
     /// Settles the state in memory (no lock, no writes) and plans.
     public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let settled = try await settle(refresh: refresh, parallelism: parallelism)
-        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed, destroying: destroy)
+        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed, destroying: destroy,
+                                capabilities: try await capabilities(for: settled.refreshed))
         plan.serial = settled.loaded.state.serial
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }

@@ -21,7 +21,7 @@ def app_of(params):
         app = next(a for a in actions if a["type"] == "deployApp")
         return app["actionParams"]["appName"]
     except (KeyError, StopIteration, TypeError):
-        return (params.get("deployedApp") or {}).get("appName", "")
+        return params.get("appName", "")
 
 
 def secrets_of(request):

@@ -40,7 +40,58 @@ def connectivity(params):
                "interface": action.connector_attrs.interface, "target": action.action_target.name}
 
 
-PARSERS = {"deploy": deploy, "prepareSandboxInfra": prepare, "applyConnectivityChanges": connectivity}
+class API:
+    """Stands in for CloudShell's API where cp-core calls it: DecryptPassword."""
+    class Value:
+        def __init__(self, value):
+            self.Value = value
+
+    def DecryptPassword(self, encrypted):
+        return API.Value(encrypted)
+
+
+def registered_models():
+    """A deployment-path model registered as shells do, to see that cp-core picks it."""
+    from cloudshell.cp.core.request_actions import DeployedVMActions
+    from cloudshell.cp.core.request_actions.models import DeployedApp
+
+    class Registered(DeployedApp):
+        DEPLOYMENT_PATH = "Conformance.Deployment"
+    DeployedVMActions.register_deployment_path(Registered)
+    return Registered
+
+
+def deployed(app, registered):
+    return {"name": app.name, "family": app.family, "model": app.model, "address": app.private_ip, "user": app.user,
+            "password": app.password, "publicIp": app.public_ip, "uid": app.vmdetails.uid,
+            "customParams": {p["name"]: p["value"] for p in app.vmdetails.vm_custom_params},
+            "deploymentModel": app.deployment_service_model, "registered": isinstance(app, registered), "attributes": app.attributes}
+
+
+def deployed_app(params):
+    from cloudshell.cp.core.request_actions import DeployedVMActions
+    registered = registered_models()
+    # As shells receive them: app_request_json and deployed_app_json are JSON strings.
+    actions = DeployedVMActions.from_data(json.loads(json.dumps(params["appRequestJson"])), json.loads(json.dumps(params["deployedAppJson"])), API())
+    yield deployed(actions.deployed_app, registered)
+
+
+def vm_details(params):
+    from cloudshell.cp.core.request_actions import GetVMDetailsRequestActions
+    registered = registered_models()
+    actions = GetVMDetailsRequestActions.from_request(json.dumps({"items": params["items"]}), API())
+    for app in actions.deployed_apps:
+        yield deployed(app, registered)
+
+
+def cleanup(params):
+    from cloudshell.cp.core.request_actions import CleanupSandboxInfraRequestActions
+    actions = CleanupSandboxInfraRequestActions.from_request(json.dumps(params))
+    yield {"cleanupNetwork": actions.cleanup_network.actionId}
+
+
+PARSERS = {"deploy": deploy, "prepareSandboxInfra": prepare, "applyConnectivityChanges": connectivity, "powerOn": deployed_app,
+           "powerOff": deployed_app, "refreshIP": deployed_app, "delete": deployed_app, "observe": vm_details, "cleanSandboxInfra": cleanup}
 
 method, path = sys.argv[1], sys.argv[2]
 for line in open(path):

@@ -40,7 +40,7 @@ struct AnswerCheck {
     func observation(_ o: Observation) throws(AnswerError) -> Observation {
         Observation(vmName: try text(o.vmName, "vmName"), vmUuid: try text(o.vmUuid, "vmUuid"), exists: o.exists, power: o.power,
                     addresses: try addresses(o.addresses), appName: try text(o.appName, "appName"), sandbox: try text(o.sandbox, "sandbox"),
-                    vlans: o.vlans, subnetIds: try o.subnetIds.map { id throws(AnswerError) in try text(id, "subnet id") })
+                    vlans: o.vlans, subnetIds: try o.subnetIds.map { ids throws(AnswerError) in try ids.map { id throws(AnswerError) in try text(id, "subnet id") } })
     }
 
     /// Nested data (vmDetailsData): redacted, and no deeper than `maxDepth`.

@@ -31,6 +31,7 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     }
 
     public func validate() async throws { try await call("validate") { try await inner.validate() } }
+    public func capabilities() async throws -> ProviderCapabilities { try await call("initialize") { try await inner.capabilities() } }
 
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         try await call("deploy") {

@@ -26,6 +26,7 @@ public struct LimitedProvider: L2Connectivity, L3Infrastructure {
     }
 
     public func validate() async throws { try await through { try await inner.validate() } }
+    public func capabilities() async throws -> ProviderCapabilities { try await inner.capabilities() }
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult { try await through { try await inner.deploy(request) } }
     public func powerOn(_ app: DeployedApp) async throws { try await through { try await inner.powerOn(app) } }
     public func powerOff(_ app: DeployedApp) async throws { try await through { try await inner.powerOff(app) } }

@@ -20,19 +20,71 @@ enum CloudShellShapes {
         return map
     }
 
-    /// CloudShell's deployed_app_json, plus `appName`.
-    static func deployedApp(_ app: DeployedApp) -> JSON {
-        [
-            "name": .string(app.vmName), "appName": .string(app.appName), "address": .string(app.address),
-            "attributes": [["name": "Public IP", "value": .string(app.publicAddress)]],
-            "vmdetails": ["uid": .string(app.vmUuid), "vmCustomParams": []],
+    /// `[{"name", "value"}]`, sorted by name: how deployed_app_json and app_request_json list attributes.
+    static func nameValueList(_ map: [String: String]) -> JSON {
+        .array(map.keys.sorted().map { ["name": .string($0), "value": .string(map[$0]!)] })
+    }
+
+    /// CloudShell's generic app family and model, which deployed apps carry unless a shell
+    /// defines its own.
+    static let appFamily = "Generic App Family", appModel = "Generic App Model"
+
+    /// A deployedAppAdditionalData value as CloudShell hands it back in vmCustomParams: a string
+    /// (booleans as Python and .NET write them, other values as compact JSON).
+    static func customParamValue(_ value: JSON) -> String {
+        switch value {
+        case .string(let s): s
+        case .bool(let b): b ? "True" : "False"
+        case .null: ""
+        default: value.compactText
+        }
+    }
+
+    /// CloudShell's deployed_app_json: the resource name (the VM name), family, model, address,
+    /// the User, Password and Public IP attributes (always present, as cp-core needs them), and
+    /// vmdetails with the cloud's id and the deployedAppAdditionalData as vmCustomParams.
+    static func deployedAppJson(_ app: DeployedApp, provider: String) -> JSON {
+        var attributes = app.attributes
+        for key in ["User", "Password"] where attributes[key] == nil { attributes[key] = "" }
+        attributes["Public IP"] = app.publicAddress
+        let custom: [JSON] = app.additionalData.keys.sorted().map { ["name": .string($0), "value": .string(customParamValue(app.additionalData[$0]!))] }
+        return [
+            "name": .string(app.vmName), "family": .string(appFamily), "model": .string(appModel), "address": .string(app.address),
+            "attributes": nameValueList(attributes),
+            "vmdetails": ["id": "", "cloudProviderId": .string(provider), "uid": .string(app.vmUuid), "vmCustomParams": .array(custom)],
         ]
     }
 
+    /// CloudShell's app_request_json: the app (logicalResource) and its deployment path
+    /// (deploymentService, whose model is the deployment path, as cp-core's registered
+    /// deployment-path models expect).
+    static func appRequestJson(_ app: DeployedApp, provider: String) -> JSON {
+        [
+            "name": .string(app.appName), "description": .null,
+            "logicalResource": ["family": .string(appFamily), "model": .string(appModel), "driver": .null, "description": "",
+                                "attributes": nameValueList(app.attributes)],
+            "deploymentService": ["cloudProviderName": .string(provider), "name": .string(app.deploymentType), "model": .string(app.deploymentType),
+                                  "driver": .null, "attributes": nameValueList(app.deploymentAttributes)],
+        ]
+    }
+
+    /// One app as GetVmDetails lists it: `{"appRequestJson", "deployedAppJson"}`, both objects.
+    static func appItem(_ app: DeployedApp, provider: String) -> JSON {
+        ["appRequestJson": appRequestJson(app, provider: provider), "deployedAppJson": deployedAppJson(app, provider: provider)]
+    }
+
+    /// The params of powerOn, powerOff, refreshIP and delete: the app as GetVmDetails lists it,
+    /// and beside it firm's own additions, the app's name in the blueprint and the sandbox.
+    static func appParams(_ app: DeployedApp, provider: String, sandbox: String) -> JSON {
+        ["appName": .string(app.appName), "sandbox": .string(sandbox),
+         "appRequestJson": appRequestJson(app, provider: provider), "deployedAppJson": deployedAppJson(app, provider: provider)]
+    }
+
     /// A Deploy: connectSubnet actions, then the deployApp action, inside `driverRequest` exactly
-    /// as CloudShell sends them; firm's own additions (the unique VM name and the sandbox) travel
-    /// beside it, never inside it, since cp-core's DeployAppParams refuses unknown keys.
-    static func deployRequest(_ r: DeployRequest) -> JSON {
+    /// as CloudShell sends them; firm's own additions (the unique VM name, unless the driver
+    /// names VMs itself, and the sandbox) travel beside it, never inside it, since cp-core's
+    /// DeployAppParams refuses unknown keys.
+    static func deployRequest(_ r: DeployRequest, naming: ProviderCapabilities.Naming) -> JSON {
         var actions: [JSON] = r.subnets.enumerated().map { i, s in
             ["actionId": .string(s.actionId), "type": "connectSubnet",
              "actionParams": ["type": "connectToSubnetParams", "subnetId": .string(s.subnetId), "cidr": .string(s.cidr),
@@ -46,7 +98,10 @@ enum CloudShellShapes {
                                          "deployment": ["type": "deployAppDeploymentInfo", "deploymentPath": .string(r.deploymentType),
                                                         "attributes": attributeList(r.deploymentAttributes)],
                                          "appResource": ["type": "appResourceInfo", "attributes": attributeList(r.appAttributes)]]])
-        return ["sandbox": .string(r.sandbox), "vmName": .string(r.vmName), "driverRequest": ["actions": .array(actions)]]
+        var params = JSONObject([("sandbox", .string(r.sandbox))])
+        if naming == .given { params["vmName"] = .string(r.vmName) }
+        params["driverRequest"] = ["actions": .array(actions)]
+        return .object(params)
     }
 
     /// The action results of a driverResponse.
@@ -61,8 +116,8 @@ enum CloudShellShapes {
                            power: json["power"]?.stringValue.flatMap(Power.init(rawValue:)),
                            addresses: Addresses(privateAddress: json["privateIp"]?.stringValue ?? "", publicAddress: json["publicIp"]?.stringValue ?? ""),
                            appName: json["appName"]?.stringValue ?? "", sandbox: json["sandbox"]?.stringValue ?? "",
-                           vlans: json["vlans"]?.arrayValue?.compactMap(\.intValue) ?? [],
-                           subnetIds: json["subnets"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                           vlans: json["vlans"]?.arrayValue?.compactMap(\.intValue),
+                           subnetIds: json["subnets"]?.arrayValue?.compactMap(\.stringValue))
     }
 
     /// ApplyConnectivityChanges as CloudShell sends it: `connectionId` and `connectionParams`
@@ -100,9 +155,8 @@ enum CloudShellShapes {
         return ["sandbox": .string(r.sandbox), "driverRequest": ["actions": .array(actions)]]
     }
 
-    static func cleanRequest(_ r: InfraCleanup) -> JSON {
-        let actions: [JSON] = r.all ? [["actionId": "cleanup-network", "type": "cleanupNetwork"]]
-            : r.subnetIds.map { ["actionId": .string("cleanup-\($0)"), "type": "cleanupSubnet", "actionParams": ["subnetId": .string($0)]] }
-        return ["sandbox": .string(r.sandbox), "driverRequest": ["actions": .array(actions)]]
+    /// CleanupSandboxInfra: CloudShell's one cleanupNetwork action.
+    static func cleanRequest(sandbox: String) -> JSON {
+        ["sandbox": .string(sandbox), "driverRequest": ["actions": [["actionId": "cleanup-network", "type": "cleanupNetwork"]]]]
     }
 }

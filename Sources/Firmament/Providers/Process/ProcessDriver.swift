@@ -52,17 +52,32 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         await connection.error(method, "answered \(method) with the wrong shape: \(what); got \(DriverConnection.excerpt(got.compactText))")
     }
 
-    /// initialize, and a check that the driver's connectivity model is the blueprint's.
+    /// initialize, and a check that the driver's connectivity model is the blueprint's and that
+    /// its capabilities can be read.
     public func validate() async throws {
         let hello = try await connection.started()
         let model = hello["connectivity"]?.stringValue ?? ""
         guard model == connectivity.rawValue else {
             throw await connection.error("initialize", "says its connectivity is \(quoted(model)); the blueprint says \(connectivity.rawValue)")
         }
+        _ = try await capabilities()
     }
 
+    /// The capabilities the driver declared in `initialize`.
+    public func capabilities() async throws -> ProviderCapabilities {
+        let hello = try await connection.started()
+        do {
+            return try DriverCapabilities.read(hello)
+        } catch {
+            throw await connection.error("initialize", "answered initialize with the wrong shape: \(error.message)")
+        }
+    }
+
+    func params(_ app: DeployedApp) -> JSON { CloudShellShapes.appParams(app, provider: name, sandbox: sandbox) }
+
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
-        let answer = try await connection.call(.deploy, CloudShellShapes.deployRequest(request))
+        let naming = try await capabilities().vmNames
+        let answer = try await connection.call(.deploy, CloudShellShapes.deployRequest(request, naming: naming))
         guard let results = CloudShellShapes.actionResults(answer),
             let result = results.first(where: { $0["actionId"]?.stringValue == request.actionId })
         else { throw await shapeError("deploy", "no DeployApp result for actionId \(request.actionId)", answer) }
@@ -72,7 +87,7 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         guard let uuid = result["vmUuid"]?.stringValue, !uuid.isEmpty, let vmName = result["vmName"]?.stringValue else {
             throw await shapeError("deploy", "DeployApp needs vmUuid and vmName", result)
         }
-        guard vmName == request.vmName else {
+        guard naming == .own || vmName == request.vmName else {
             throw await connection.error("deploy", "named the VM \(quoted(vmName)), not \(quoted(request.vmName)) as asked; an interrupted deploy could not be found again")
         }
         guard let attributes = CloudShellShapes.attributeMap(result["deployedAppAttributes"]) else {
@@ -95,21 +110,29 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
     }
 
     public func powerOn(_ app: DeployedApp) async throws {
-        _ = try await connection.call(.powerOn, ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.powerOn, params(app))
     }
 
     public func powerOff(_ app: DeployedApp) async throws {
-        _ = try await connection.call(.powerOff, ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.powerOff, params(app))
     }
 
+    /// CloudShell's remote_refresh_ip. A driver that does not answer with the addresses (as
+    /// shells, which report them through CloudShell's API, do not) is observed after it.
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
-        let answer = try await connection.call(.refreshIP, ["deployedApp": CloudShellShapes.deployedApp(app)])
+        let answer = try await connection.call(.refreshIP, params(app))
+        guard try await capabilities().refreshIPAddresses else {
+            guard let seen = try await observe([app]).first, seen.exists else {
+                throw await connection.error("refreshIP", "VM \(app.vmName) (\(app.vmUuid)) does not exist")
+            }
+            return seen.addresses
+        }
         guard let ip = answer["privateIp"]?.stringValue else { throw await shapeError("refreshIP", "expected {\"privateIp\", \"publicIp\"}", answer) }
         return Addresses(privateAddress: ip, publicAddress: answer["publicIp"]?.stringValue ?? "")
     }
 
     public func delete(_ app: DeployedApp) async throws {
-        _ = try await connection.call(.delete, ["deployedApp": CloudShellShapes.deployedApp(app)])
+        _ = try await connection.call(.delete, params(app))
     }
 
     public func findByName(_ vmName: String) async throws -> Observation? {
@@ -120,7 +143,7 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
     }
 
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
-        let answer = try await connection.call(.observe, ["items": .array(apps.map(CloudShellShapes.deployedApp))])
+        let answer = try await connection.call(.observe, ["sandbox": .string(sandbox), "items": .array(apps.map { CloudShellShapes.appItem($0, provider: name) })])
         guard let items = answer.arrayValue, items.count == apps.count else {
             throw await shapeError("observe", "expected an array of \(apps.count) observations, in order", answer)
         }
@@ -179,11 +202,20 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         return InfraResult(networkId: result("prepare-cloud")?["networkId"]?.stringValue ?? "", subnetIds: ids, keys: keys)
     }
 
+    /// CloudShell's CleanupSandboxInfra (cleanupNetwork) for everything, or firm's
+    /// `cleanupSubnets` for some subnets, which only a driver that declares it is sent.
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
-        let answer = try await connection.call(.cleanSandboxInfra, CloudShellShapes.cleanRequest(request))
-        for r in CloudShellShapes.actionResults(answer) ?? [] where !(r["success"]?.boolValue ?? true) {
-            throw await connection.error("cleanSandboxInfra", r["errorMessage"]?.stringValue ?? "success is false")
+        guard !request.all else {
+            let answer = try await connection.call(.cleanSandboxInfra, CloudShellShapes.cleanRequest(sandbox: request.sandbox))
+            for r in CloudShellShapes.actionResults(answer) ?? [] where !(r["success"]?.boolValue ?? true) {
+                throw await connection.error("cleanSandboxInfra", r["errorMessage"]?.stringValue ?? "success is false")
+            }
+            return
         }
+        guard try await capabilities().cleanupSubnets else {
+            throw await connection.error("cleanupSubnets", "does not declare the cleanupSubnets capability: it can only clean up the whole sandbox")
+        }
+        _ = try await connection.call(.cleanupSubnets, ["sandbox": .string(request.sandbox), "subnetIds": .array(request.subnetIds.map(JSON.string))])
     }
 
     /// Asks the driver to exit by closing its stdin.
