@@ -2,6 +2,8 @@
 the classes every 2nd-gen cloud provider shell subclasses. The sample shell (driver.py) and the
 cp-core process driver (examples/drivers/cpcore_driver.py) both use them.
 """
+import time
+
 from cloudshell.cp.core.cancellation_manager import CancellationContextManager
 from cloudshell.cp.core.flows import (AbstractCleanupSandboxInfraFlow, AbstractDeployFlow, AbstractPrepareSandboxInfraFlow,
                                       AbstractVMDetailsFlow)
@@ -53,6 +55,8 @@ class DeployFlow(AbstractDeployFlow):
                 pass  # cancelled before anything was made: nothing to undo
             vm = CreateVM(rollback, cancellation, self._cloud, name=name, tags=tags, cidr=self._cidr, subnets=subnets,
                           public=public).execute()
+            # The deployment path's "Boot Delay" (seconds): how long the VM takes to be ready.
+            time.sleep(float(deploy_app._get_app_resource_attribute("Boot Delay") or 0))
             with cancellation:
                 pass  # cancelled while the VM was made: the rollback deletes it
         self._logger.info("deployed %s (%s) at %s", vm["name"], vm["uid"], vm["ip"])
