@@ -154,17 +154,23 @@ enum Help {
         options: [.state, .json, .help])
 
     static let driver = CommandHelp(
-        name: "driver", usage: "firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... -- COMMAND [ARG]...",
+        name: "driver",
+        usage: "firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... [--deployment-type PATH] [--deployment-attribute KEY=VALUE]... -- COMMAND [ARG]...",
         summary: "Run a process driver through every operation of the protocol and report what it gets wrong.",
         details: """
-            Starts COMMAND as a driver for a sandbox of its own and checks: the initialize handshake, deploy
-            under the given name, findByName, observe, power on and off, refreshIP, VLAN changes (L2) or
-            PrepareSandboxInfra get-or-create and cleanup (L3), inventory, concurrent requests, an unknown
-            method, and an idempotent delete. Each check prints PASS or FAIL; exit 0 when all pass, 1 when not.
-            --setting values are passed in initialize's settings (connectivity defaults to --connectivity).
+            Starts COMMAND as a driver for a sandbox of its own and checks: the initialize handshake and its
+            capabilities, deploy (under the given name, or the driver's own with vmNames "own"), findByName,
+            observe, power on and off, refreshIP, VLAN changes (L2) or PrepareSandboxInfra get-or-create,
+            cleanupSubnets and cleanup (L3), inventory, concurrent requests, an unknown method, and an
+            idempotent delete. What is checked follows the operations and capabilities the driver declares.
+            Each check prints PASS or FAIL; exit 0 when all pass, 1 when not. --setting values are passed in
+            initialize's settings (connectivity defaults to --connectivity). A CloudShell shell run through
+            examples/cloudshell-host/host.py is checked the same way.
             """,
         options: [OptionSpec(name: "--connectivity", value: "L2|L3", help: "The model the driver should report (default L2)."),
-                  OptionSpec(name: "--setting", value: "KEY=VALUE", help: "A setting for initialize; repeat for more."), .help])
+                  OptionSpec(name: "--setting", value: "KEY=VALUE", help: "A setting for initialize; repeat for more."),
+                  OptionSpec(name: "--deployment-type", value: "PATH", help: "The deployment path to deploy with (default check)."),
+                  OptionSpec(name: "--deployment-attribute", value: "KEY=VALUE", help: "A deployment-path attribute; repeat for more."), .help])
 
     static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
 

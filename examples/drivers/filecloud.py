@@ -9,7 +9,7 @@ Settings: stateFile (default .filecloud.json), cidr (default 10.80.0.0/16), conn
 import fcntl, ipaddress, json, os, sys, uuid
 
 SETTINGS = {}
-OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "vmDetails", "observe", "findByName",
+OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "findByName",
               "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets"]
 
 
@@ -137,13 +137,6 @@ def observe(p):
         return result
 
 
-def vm_details(p):
-    with Cloud() as cloud:
-        return [{"appName": i["deployedAppJson"]["name"], "errorMessage": "" if vm else "no such VM",
-                 "vmInstanceData": [{"key": "Status", "value": vm["status"], "hidden": False}] if vm else [], "vmNetworkData": []}
-                for i in p["items"] for vm in [cloud.vm_by_uid(i["deployedAppJson"]["vmdetails"]["uid"])]]
-
-
 def apply_connectivity(p):
     results = []
     with Cloud() as cloud:
@@ -228,7 +221,7 @@ def initialize(p):
 
 
 METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": lambda p: set_power(p, "running"),
-           "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete, "vmDetails": vm_details,
+           "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete,
            "observe": observe, "findByName": find_by_name, "inventory": inventory, "applyConnectivityChanges": apply_connectivity,
            "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets}
 

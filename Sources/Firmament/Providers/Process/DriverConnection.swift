@@ -5,7 +5,7 @@ import Foundation
 /// writes what is not JSON, floods stdout or does not answer in time fails only the requests
 /// it was answering, and a crashed driver is started again for later requests, a few times.
 actor DriverConnection {
-    static let protocolVersion = 1
+    static let protocolVersion = 2
     static let maxRestarts = 3
     static let defaultTimeouts: [String: Duration] = [
         "initialize": .seconds(30), "deploy": .seconds(600), "delete": .seconds(300), "prepareSandboxInfra": .seconds(600),
