@@ -1,6 +1,12 @@
-/// Checks every provider's `settings` with the rules of its type.
+/// Checks every provider's `settings`, and every app's deployment path, with the rules of the
+/// provider's type.
 enum ProviderSettingsCheck {
     static func check(_ providersNode: JSONNode?, _ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) {
+        for name in blueprint.apps.keys.sorted() {
+            let deployment = blueprint.apps[name]!.deploymentPath
+            guard let spec = blueprint.providers[deployment.provider], let type = ProviderTypeRegistry.type(named: spec.type) else { continue }
+            type.checkDeploymentPath(deployment, JSONPath("apps").key(name).key("deploymentPath"), &context)
+        }
         guard let providersNode, case .object(let members) = providersNode.kind else { return }
         let apps = Set(blueprint.apps.keys)
         for member in members {

@@ -86,10 +86,11 @@ public struct ActionRunner: ActionRunning {
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
         let subnets = try await subnetConnections(names)
-        let request = DeployRequest(
+        var request = DeployRequest(
             actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: blueprint.name,
             deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),
             appAttributes: try resolve(spec.attributes, app), subnets: subnets)
+        request.desiredPower = spec.power
         let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
                             started: Timestamp.now(), deploymentPath: path, attributes: spec.attributes)
         try await recorder.record(.beginIntent(intent))
@@ -99,12 +100,14 @@ public struct ActionRunner: ActionRunning {
         let result = try await retrying(action, provider) { attempt in
             if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: blueprint.name,
                                                                           known: Set(await recorder.state.apps.values.map(\.vmUuid))) {
-                return DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
+                var adopted = DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
+                adopted.power = found.power
+                return adopted
             }
             return try await provider.deploy(request)
         }
         var state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
-                             vmUuid: result.vmUuid, address: result.deployedAppAddress, power: .off,
+                             vmUuid: result.vmUuid, address: result.deployedAppAddress, power: result.power ?? .off,
                              deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
                              vmDetails: result.vmDetailsData)
         state.publicAddress = Self.primaryPublicAddress(result.vmDetailsData)
@@ -128,6 +131,9 @@ public struct ActionRunner: ActionRunning {
 
     func setPower(_ power: Power, _ app: String, _ action: PlannedAction) async throws -> String {
         let state = try await current(app)
+        // A deploy that left the VM as the blueprint wants it (EC2 launches instances running)
+        // recorded that power: there is nothing to change.
+        if state.power == power { return "vm \(state.vmName) is already \(power == .on ? "running" : "stopped")" }
         let provider = try provider(state.provider)
         try await retrying(action, provider) { _ in
             if power == .on { try await provider.powerOn(state.deployedApp(app, environment: environment)) } else { try await provider.powerOff(state.deployedApp(app, environment: environment)) }

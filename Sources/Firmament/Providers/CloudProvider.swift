@@ -77,6 +77,9 @@ public struct DeployRequest: Sendable, Equatable {
     public var appAttributes: [String: String]
     /// L3: the subnets to connect the VM to (connectSubnet actions); empty means the default subnet.
     public var subnets: [SubnetConnection]
+    /// The power the blueprint wants, for a cloud whose VMs start running when made (EC2): it
+    /// may leave the VM so, and say so in the result's `power`. Others leave it off.
+    public var desiredPower: Power = .off
 
     public init(actionId: String, appName: String, vmName: String, sandbox: String, deploymentType: String,
                 deploymentAttributes: [String: String], appAttributes: [String: String], subnets: [SubnetConnection] = []) {
@@ -102,6 +105,9 @@ public struct DeployAppResult: Sendable, Equatable {
     public var vmDetailsData: JSON
     /// L3: subnet id -> the interface of its ConnectToSubnet result.
     public var subnetInterfaces: [String: String]
+    /// The VM's power after the deploy, when the provider says (nil: off, as CloudShell's
+    /// contract has it).
+    public var power: Power?
 
     public init(vmName: String, vmUuid: String, deployedAppAddress: String, deployedAppAttributes: [String: String] = [:],
                 deployedAppAdditionalData: [String: JSON] = [:], vmDetailsData: JSON = .null, subnetInterfaces: [String: String] = [:]) {

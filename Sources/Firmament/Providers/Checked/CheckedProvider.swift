@@ -42,6 +42,7 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
                 deployedAppAddress: try check.address(r.deployedAppAddress, "deployedAppAddress"),
                 deployedAppAttributes: secrets.redact(r.deployedAppAttributes), deployedAppAdditionalData: try check.nestedMap(r.deployedAppAdditionalData, "deployedAppAdditionalData"),
                 vmDetailsData: try check.nested(r.vmDetailsData, "vmDetailsData"))
+            result.power = r.power
             for (subnet, interface) in r.subnetInterfaces {
                 result.subnetInterfaces[try check.text(subnet, "subnet id")] = try check.text(interface, "interface")
             }

@@ -1,4 +1,4 @@
-/// One kind of provider (`simulated`, `process`; `ec2` next): how its blueprint entry and
+/// One kind of provider (`simulated`, `process`, `ec2`): how its blueprint entry and
 /// settings are checked, what it supports, its default limits, and how it is built. A new type
 /// is a folder under Providers/ and one line in `ProviderTypeRegistry`: nothing else switches
 /// on a type's name.
@@ -22,8 +22,16 @@ public protocol ProviderType: Sendable {
     func cloudCIDR(_ spec: ProviderSpec) -> CIDR?
     /// L2: the VLAN ids `auto` networks may take.
     func vlanRange(_ spec: ProviderSpec) -> ClosedRange<Int>
+    /// Checks an app's deployment path on this type (its deploymentType and attributes);
+    /// `path` is the app's `deploymentPath`.
+    func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext)
     /// Builds the provider.
     func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider
+}
+
+extension ProviderType {
+    /// Any deployment path: the driver decides.
+    public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {}
 }
 
 /// What building a provider may use.
@@ -52,7 +60,7 @@ public struct ProviderContext: Sendable {
 
 /// The registry of provider types.
 public enum ProviderTypeRegistry {
-    public static let all: [any ProviderType] = [SimulatedProviderType(), ProcessProviderType()]
+    public static let all: [any ProviderType] = [SimulatedProviderType(), ProcessProviderType(), EC2ProviderType()]
 
     /// The type names, for validation messages.
     public static var names: [String] { all.map(\.name) }

@@ -1,0 +1,84 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The EC2 Query API over HTTP: form-encoded POSTs signed with SigV4, XML answers. Every
+/// answer is checked: EC2's XML error becomes a ProviderError whose kind follows its code, and
+/// anything that is not XML is an error naming the HTTP status.
+public struct EC2Client: Sendable {
+    public static let apiVersion = "2016-11-15"
+    /// The largest answer read: far above any DescribeInstances page of 1,000 instances.
+    static let maxResponse = 64 << 20
+
+    public let provider: String
+    public let endpoint: URL
+    let signer: SigV4
+    let session: URLSession
+    /// Calls made, by action: the benchmark's count, and the tests'.
+    public let calls = CallCounter()
+
+    public init(provider: String, credentials: AWSCredentials, endpoint: URL?) {
+        self.provider = provider
+        self.endpoint = endpoint ?? URL(string: "https://ec2.\(credentials.region).amazonaws.com/")!
+        self.signer = SigV4(credentials: credentials.credentials, region: credentials.region, service: "ec2")
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 60
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.urlCache = nil
+        self.session = URLSession(configuration: configuration)
+    }
+
+    /// The body of a Query API call: `Action`, `Version`, then the parameters, form-encoded.
+    static func body(_ action: String, _ parameters: [(String, String)]) -> String {
+        ([("Action", action), ("Version", apiVersion)] + parameters).map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+    }
+
+    /// Calls `action`; the answer's root element, or a ProviderError for `operation`.
+    public func call(_ action: String, _ parameters: [(String, String)] = [], operation: String) async throws -> XMLTree {
+        calls.add(action)
+        let body = Array(Self.body(action, parameters).utf8)
+        var host = endpoint.host ?? ""
+        if let port = endpoint.port { host += ":\(port)" }
+        let contentType = "application/x-www-form-urlencoded; charset=utf-8"
+        let path = endpoint.path.isEmpty ? "/" : endpoint.path
+        let signed = signer.sign(SigV4.Request(method: "POST", path: path, headers: [("Host", host), ("Content-Type", contentType)], body: body), at: Date())
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        for (name, value) in signed.headers { request.setValue(value, forHTTPHeaderField: name) }
+
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch let error as URLError where error.code == .cancelled {
+            throw CancellationError()
+        } catch {
+            try Task.checkCancellation()
+            throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString) failed: \(error.localizedDescription)",
+                                kind: .retryable, code: "ConnectionError")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard data.count <= Self.maxResponse else {
+            throw ProviderError(provider: provider, operation: operation, message: "\(action) answered \(data.count) bytes, more than firm reads (\(Self.maxResponse))",
+                                kind: .terminal, code: "ResponseTooLarge")
+        }
+        let tree = XMLTree.parse(data)
+        if (200..<300).contains(status), let tree, tree.name != "Response" || tree["Errors"] == nil {
+            return tree
+        }
+        throw EC2Errors.error(provider: provider, operation: operation, action: action, status: status, tree: tree, body: data)
+    }
+}
+
+/// Counts calls by action, across tasks.
+public final class CallCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+
+    public func add(_ action: String) { lock.withLock { counts[action, default: 0] += 1 } }
+    public var snapshot: [String: Int] { lock.withLock { counts } }
+    public var total: Int { lock.withLock { counts.values.reduce(0, +) } }
+}
