@@ -34,6 +34,8 @@ struct FirmProcess {
     func path(_ name: String) -> String { directory + "/" + name }
 
     func write(_ name: String, _ text: String) {
+        let folder = (path(name) as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path(name), contents: Data(text.utf8))
     }
 

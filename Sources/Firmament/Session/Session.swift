@@ -58,7 +58,10 @@ public struct Session: Sendable {
         var used = Set(blueprint.apps.values.map(\.deploymentPath.provider)).union(blueprint.networks.values.map(\.provider))
         used.formUnion(state.apps.values.map(\.provider))
         used.formUnion(state.infra.keys)
-        for name in used.sorted() { try await providers[name]?.validate() }
+        for name in used.sorted() {
+            guard let provider = providers[name] else { continue }
+            try await RetryPolicy(provider).run { _ in try await provider.validate() }
+        }
     }
 
     /// What the drivers of the L3 providers with prepared infrastructure can do: the only

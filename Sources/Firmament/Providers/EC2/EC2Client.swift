@@ -18,8 +18,14 @@ public struct EC2Client: Sendable {
     let session: URLSession
     /// Calls made, by action: the benchmark's count, and the tests'.
     public let calls = CallCounter()
+    /// Hears of each throttled call tried again (shown with `-v`).
+    let log: (@Sendable (String) -> Void)?
+    /// Tries of a throttled call, as AWS's SDKs make them (their "standard" retry mode);
+    /// what still fails goes to the action's own retries.
+    static let throttleTries = 4
 
-    public init(provider: String, credentials: AWSCredentials, endpoint: URL?) {
+    public init(provider: String, credentials: AWSCredentials, endpoint: URL?, log: (@Sendable (String) -> Void)? = nil) {
+        self.log = log
         self.provider = provider
         self.endpoint = endpoint ?? URL(string: "https://ec2.\(credentials.region).amazonaws.com/")!
         self.signer = SigV4(credentials: credentials.credentials, region: credentials.region, service: "ec2")
@@ -30,13 +36,31 @@ public struct EC2Client: Sendable {
         self.session = URLSession(configuration: configuration)
     }
 
-    /// The body of a Query API call: `Action`, `Version`, then the parameters, form-encoded.
+    /// The body of a Query API call: `Action`, `Version`, then the parameters, form-encoded
+    /// (a space as `+`, as HTML forms and botocore's re-encoding of them do, so that servers
+    /// that check the signature against the parsed form, such as moto, agree on the bytes).
     static func body(_ action: String, _ parameters: [(String, String)]) -> String {
-        ([("Action", action), ("Version", apiVersion)] + parameters).map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        func form(_ text: String) -> String { SigV4.encode(text).replacingOccurrences(of: "%20", with: "+") }
+        return ([("Action", action), ("Version", apiVersion)] + parameters).map { "\(form($0.0))=\(form($0.1))" }.joined(separator: "&")
     }
 
-    /// Calls `action`; the answer's root element, or a ProviderError for `operation`.
+    /// Calls `action`; the answer's root element, or a ProviderError for `operation`. A call
+    /// EC2 throttled was not carried out, so it is tried again here, after a jittered backoff.
     public func call(_ action: String, _ parameters: [(String, String)] = [], operation: String) async throws -> XMLTree {
+        var attempt = 1
+        while true {
+            do {
+                return try await once(action, parameters, operation: operation)
+            } catch let error as ProviderError where EC2Errors.throttlingCodes.contains(error.code ?? "") && attempt < Self.throttleTries {
+                let delay = Duration.milliseconds(Int.random(in: 0...(100 << attempt)))
+                log?("\(action) throttled (\(error.code ?? "")); trying again in \(DurationText.format(delay)) (try \(attempt + 1) of \(Self.throttleTries))")
+                try await Task.sleep(for: delay)
+                attempt += 1
+            }
+        }
+    }
+
+    func once(_ action: String, _ parameters: [(String, String)], operation: String) async throws -> XMLTree {
         calls.add(action)
         let body = Array(Self.body(action, parameters).utf8)
         var host = endpoint.host ?? ""

@@ -6,6 +6,7 @@ actor EC2Connection {
     let sandbox: String
     let settings: EC2Settings
     let environment: Environment
+    let log: (@Sendable (String) -> Void)?
     private var made: (client: EC2Client, poller: EC2Poller)?
     private var network: Task<SandboxNetwork, any Error>?
     private var zone: String?
@@ -17,7 +18,8 @@ actor EC2Connection {
         var keyName: String?
     }
 
-    init(provider: String, sandbox: String, settings: EC2Settings, environment: Environment) {
+    init(provider: String, sandbox: String, settings: EC2Settings, environment: Environment, log: (@Sendable (String) -> Void)?) {
+        self.log = log
         self.provider = provider
         self.sandbox = sandbox
         self.settings = settings
@@ -33,7 +35,12 @@ actor EC2Connection {
         } catch {
             throw ProviderError(provider: provider, operation: "start", message: "\(error)", code: "NoCredentials")
         }
-        let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint)
+        var prefixed: (@Sendable (String) -> Void)?
+        if let log {
+            let provider = provider
+            prefixed = { @Sendable line in log("[\(provider)] " + line) }
+        }
+        let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, log: prefixed)
         let poller = EC2Poller(client: client, sandbox: sandbox, spacing: min(settings.pollInterval / 4, .milliseconds(250)))
         made = (client, poller)
         return (client, poller)

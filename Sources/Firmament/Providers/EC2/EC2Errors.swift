@@ -9,6 +9,9 @@ enum EC2Errors {
         "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout", "RequestExpired",
     ]
 
+    /// Codes that say the request was refused for its rate, and so not carried out.
+    static let throttlingCodes: Set<String> = ["RequestLimitExceeded", "Throttling", "ThrottlingException"]
+
     static func hint(_ code: String) -> String? {
         switch code {
         case "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch":

@@ -93,7 +93,15 @@ extension EC2Poller {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var delay = interval
         while true {
-            let instance = try await snapshot(operation: operation)[id]
+            // A throttled or failed poll is not the end of the wait: the next one may answer.
+            let instance: EC2Instance?
+            do {
+                instance = try await snapshot(operation: operation)[id]
+            } catch let error as ProviderError where error.kind == .retryable && ContinuousClock.now < deadline {
+                try await Task.sleep(for: delay)
+                delay = min(delay * 3 / 2, interval * 8)
+                continue
+            }
             if done(instance) { return instance }
             guard ContinuousClock.now < deadline else {
                 throw ProviderError(provider: client.provider, operation: operation,

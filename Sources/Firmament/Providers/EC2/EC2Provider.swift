@@ -12,11 +12,11 @@ public struct EC2Provider: L3Infrastructure {
     /// How long an instance may take to reach the state asked for.
     static let stateTimeout: Duration = .seconds(900)
 
-    public init(name: String, sandbox: String, settings: EC2Settings, environment: Environment) {
+    public init(name: String, sandbox: String, settings: EC2Settings, environment: Environment, log: (@Sendable (String) -> Void)? = nil) {
         self.name = name
         self.sandbox = sandbox
         self.settings = settings
-        connection = EC2Connection(provider: name, sandbox: sandbox, settings: settings, environment: environment)
+        connection = EC2Connection(provider: name, sandbox: sandbox, settings: settings, environment: environment, log: log)
     }
 
     /// The calls made so far, by action (nil before the first).

@@ -26,6 +26,7 @@ public struct EC2ProviderType: ProviderType {
     public func vlanRange(_ spec: ProviderSpec) -> ClosedRange<Int> { VLANRange.all }
 
     public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
-        EC2Provider(name: context.name, sandbox: context.sandbox, settings: EC2Settings(context.spec.settings), environment: context.environment)
+        EC2Provider(name: context.name, sandbox: context.sandbox, settings: EC2Settings(context.spec.settings), environment: context.environment,
+                    log: context.driverLog)
     }
 }

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// The built-in ec2 provider, through `firm`, against moto's server with signature checking on.
+@Suite("End to end: EC2 on moto", .serialized)
+struct EC2Tests {
+    static let blueprint = ProcessDriverTests.root.appendingPathComponent("blueprints/ec2-sandbox.json").path
+
+    /// blueprints/ec2-sandbox.json aimed at `endpoint`, with `networks` and `connectors` changed by `edit`.
+    static func blueprint(endpoint: String, edit: (inout String) -> Void = { _ in }) throws -> String {
+        var text = try String(contentsOfFile: blueprint, encoding: .utf8).replacingOccurrences(of: "http://127.0.0.1:5055", with: endpoint)
+        edit(&text)
+        return text
+    }
+
+    @Test("blueprints/ec2-sandbox.json: apply, an empty plan, drift after StopInstances and TerminateInstances fixed, a subnet added and removed, destroy leaves nothing",
+          .enabled(if: MotoServer.required))
+    func lifecycle() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint))
+        let env = moto.environment
+
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(apply.code == 0, "\(apply.output)")
+        var instances = try moto.instances(sandbox: "ec2-sandbox")
+        #expect(instances.mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1], "\(instances)")
+        #expect(instances["bastion"]?.first?.state == "running" && instances["bastion"]?.first?.publicAddress.isEmpty == false, "the public subnet gives an address")
+        #expect(instances["api"]?.first?.publicAddress == "", "the private subnet gives none")
+        #expect(instances["batch"]?.first?.state == "stopped", "batch is powered off")
+        #expect(instances["api"]?.first?.tags["Name"]?.hasPrefix("api__") == true)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0, "a second plan is empty")
+        let show = try firm.run(["state", "show", "lab.json", "provider.aws"], environment: env)
+        #expect(show.stdout.contains("(sensitive)") && !show.stdout.contains("BEGIN"), "the key pair's private key is masked: \(show.stdout)")
+
+        // Out of band, through the EC2 API.
+        let bastion = try #require(instances["bastion"]?.first), api = try #require(instances["api"]?.first)
+        try moto.ec2("StopInstances", [("InstanceId.1", bastion.id)])
+        try moto.ec2("TerminateInstances", [("InstanceId.1", api.id)])
+        let drift = try firm.run(["drift", "lab.json"], environment: env)
+        #expect(drift.code == 2, "\(drift.output)")
+        #expect(drift.stdout.contains("app.bastion") && drift.stdout.contains("app.api"), "\(drift.stdout)")
+        let fix = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(fix.code == 0, "\(fix.output)")
+        #expect(try firm.run(["drift", "lab.json"], environment: env).code == 0)
+        instances = try moto.instances(sandbox: "ec2-sandbox")
+        #expect(instances.mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1])
+        #expect(instances["bastion"]?.first?.state == "running")
+
+        // A subnet added, then removed.
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint) { text in
+            text = text.replacingOccurrences(of: #""private": { "provider": "aws", "subnet": "10.50.2.0/24", "public": false }"#,
+                                             with: #""private": { "provider": "aws", "subnet": "10.50.2.0/24", "public": false }, "extra": { "provider": "aws", "subnet": "10.50.3.0/24" }"#)
+        })
+        let add = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(add.code == 0, "\(add.output)")
+        let subnets = { try moto.ec2("DescribeSubnets", [("Filter.1.Name", "tag:firm:network"), ("Filter.1.Value.1", "extra")]).items("subnetSet").count }
+        #expect(try subnets() == 1)
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint))
+        let remove = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(remove.code == 0, "\(remove.output)")
+        #expect(try subnets() == 0)
+
+        let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "\(destroy.output)")
+        #expect(try moto.leftovers(sandbox: "ec2-sandbox") == ["instances": 0, "vpcs": 0, "subnets": 0, "gateways": 0, "groups": 0, "keyPairs": 0])
+    }
+
+    @Test("a wrong secret fails with a clear AuthFailure, exit 1, and nothing is deployed", .enabled(if: MotoServer.required))
+    func wrongSecret() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint))
+        let result = try firm.run(["apply", "lab.json", "--auto-approve"],
+                                  environment: ["AWS_ACCESS_KEY_ID": moto.accessKey, "AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+        #expect(result.code == 1, "\(result.output)")
+        #expect(result.output.contains("AuthFailure") && result.output.contains("check the access key and secret"), "\(result.output)")
+        #expect(!result.output.contains("not-the-secret"))
+        #expect(try moto.leftovers(sandbox: "ec2-sandbox").values.allSatisfy { $0 == 0 })
+    }
+
+    @Test("no credentials at all is a clear error before any call", .enabled(if: MotoServer.required))
+    func noCredentials() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.blueprint(endpoint: "http://127.0.0.1:9"))
+        let result = try firm.run(["plan", "lab.json"], environment: ["HOME": firm.path("home"), "AWS_PROFILE": "nobody"],
+                                  unset: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"])
+        #expect(result.code == 1, "\(result.output)")
+        #expect(result.output.contains("no AWS credentials"), "\(result.output)")
+    }
+
+    @Test("credentials and the region from a profile in ~/.aws", .enabled(if: MotoServer.required))
+    func profile() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("home/.aws/credentials", "[ci]\naws_access_key_id = \(moto.accessKey)\naws_secret_access_key = \(moto.secret)\n")
+        firm.write("home/.aws/config", "[profile ci]\nregion = us-east-1\n")
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint) { text in
+            text = text.replacingOccurrences(of: #""region": "us-east-1","#, with: #""profile": "ci","#)
+        })
+        let result = try firm.run(["apply", "lab.json", "--auto-approve"], environment: ["HOME": firm.path("home")],
+                                  unset: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"])
+        #expect(result.code == 0, "\(result.output)")
+        #expect(try moto.instances(sandbox: "ec2-sandbox").count == 3)
+    }
+
+    @Test("kill -9 at random points of apply and destroy: every next run converges, with exactly one instance per app",
+          .enabled(if: MotoServer.required))
+    func crashSafety() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint))
+        let env = moto.environment
+        var generator = SystemRandomNumberGenerator()
+        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_EC2_CRASH_ROUNDS"] ?? "") ?? 10
+        for round in 0..<rounds {
+            let command = round % 3 == 2 ? ["destroy", "lab.json", "--auto-approve"] : ["apply", "lab.json", "--auto-approve"]
+            let delay = Int.random(in: 30...900, using: &generator)
+            let (process, _, _) = try firm.start(command, environment: env)
+            Thread.sleep(forTimeInterval: Double(delay) / 1000)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let again = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+            #expect(again.code == 0, "round \(round) (\(command[0]), killed after \(delay) ms): \(again.output)")
+            let instances = try moto.instances(sandbox: "ec2-sandbox")
+            #expect(instances.mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1],
+                    "round \(round) (\(command[0]), killed after \(delay) ms): \(instances.mapValues { $0.map(\.id) })")
+            #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0, "round \(round): converged")
+        }
+        #expect(try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try moto.leftovers(sandbox: "ec2-sandbox").values.allSatisfy { $0 == 0 })
+    }
+
+    @Test("throttling: with RequestLimitExceeded injected into a share of the calls, apply converges through retries, and the retries show",
+          .enabled(if: MotoServer.required))
+    func throttling() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let port = MotoServer.freePort()
+        proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), "0.3"]
+        // Its output goes to a file: it never ends, so a pipe would never reach end of file.
+        firm.write("proxy.log", "")
+        proxy.standardOutput = FileHandle(forWritingAtPath: firm.path("proxy.log"))
+        try proxy.run()
+        defer {
+            // SIGKILL: a child may inherit a blocked SIGTERM from the test runner's threads.
+            kill(proxy.processIdentifier, SIGKILL)
+            proxy.waitUntilExit()
+        }
+        #expect(waitUntil { firm.read("proxy.log")?.contains("listening") ?? false })
+        firm.write("lab.json", try Self.blueprint(endpoint: "http://127.0.0.1:\(port)") { text in
+            text = text.replacingOccurrences(of: #""connectivity": "L3","#, with: #""connectivity": "L3", "retries": 10,"#)
+        })
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve", "-v"], environment: moto.environment)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(apply.stderr.contains("throttled (RequestLimitExceeded); trying again"), "-v shows each call tried again: \(apply.stderr)")
+        #expect(try moto.instances(sandbox: "ec2-sandbox").mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1])
+        #expect(firm.read("proxy.log")?.contains("throttled") == true, "the proxy did throttle")
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""A test-only proxy in front of moto that answers a share of the EC2 calls with
+RequestLimitExceeded, as a busy AWS account does. It forwards every other request unchanged,
+Host header included, so moto's signature check still holds.
+
+Usage: throttle_proxy.py LISTEN_PORT MOTO_PORT SHARE"""
+import http.client
+import random
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LISTEN, UPSTREAM, SHARE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+THROTTLED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"""
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if random.random() < SHARE:
+            print("throttled", body.split(b"&")[0].decode(), flush=True)
+            self.answer(503, THROTTLED)
+            return
+        connection = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
+        connection.putrequest("POST", self.path, skip_host=True, skip_accept_encoding=True)
+        for name, value in self.headers.items():
+            if name.lower() not in ("connection", "content-length"):
+                connection.putheader(name, value)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        self.answer(response.status, response.read())
+        connection.close()
+
+    def answer(self, status, data):
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", LISTEN), Proxy)
+print("listening", LISTEN, flush=True)
+server.serve_forever()
