@@ -254,6 +254,23 @@ struct ConnectivityPlannerTests {
         #expect(destroy.actions.last?.id == "cleanInfra:provider.sky" && destroy.notes.isEmpty)
     }
 
+    @Test("L3: a cleanup cut short (the infrastructure marked cleaning) is prepared again in full when the blueprint uses it, and cleaned again when not")
+    func l3CleanupCutShort() {
+        var b = Self.l3()
+        b.apps["api"] = Self.app("sky")
+        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
+        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        var state = Self.applied(b)
+        state.apps = [:]
+        state.infra["sky"]?.cleaning = true
+        let plan = Planner.plan(blueprint: b, blueprintFile: "lab.json", state: state)
+        #expect(plan.actions.map(\.id) == ["prepareInfra:provider.sky", "deploy:app.api", "powerOn:app.api"])
+        #expect(plan.actions.first?.kind == .prepareInfra(InfraPreparation(provider: "sky", cloud: "10.0.0.0/16",
+                                                                           subnets: [SubnetSpec(name: "priv", cidr: "10.0.2.0/24", isPublic: false)], createKeys: true)))
+        #expect(plan.actions.first?.reason.contains("cut short") == true)
+        #expect(Self.ids(Self.l3(), state) == ["cleanInfra:provider.sky"])
+    }
+
     @Test("L3: when the last app and network go, the infrastructure is cleaned after every delete")
     func l3LastAppRemoved() {
         var b = Self.l3()

@@ -92,11 +92,12 @@ extension ActionRunner {
         // (cp-core's flow, cp-aws) fail without them: a later call repeats the recorded cloud
         // network and asks for the keys again, which get-or-create returns as they are.
         let recordedCloud = existing.map(\.cidr).flatMap { $0.isEmpty ? nil : $0 }
-        let request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud ?? recordedCloud ?? Topology.defaultCloudCIDR.description,
+        var request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud ?? recordedCloud ?? Topology.defaultCloudCIDR.description,
                                    subnets: subnets, createKeys: true)
+        request.keysKnown = !(existing?.keys.isEmpty ?? true) && existing?.cleaning != true
         let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
         var records: [StateChange] = []
-        if existing == nil || result.keys != nil {
+        if existing == nil || existing?.cleaning == true || result.keys != nil {
             records.append(.putInfra(provider, InfraState(cidr: cloud ?? existing?.cidr ?? "", networkId: result.networkId,
                                                                  keys: result.keys ?? existing?.keys ?? "")))
         }
@@ -117,6 +118,10 @@ extension ActionRunner {
         let networks = await recorder.state.networks
         let ids = names.compactMap { networks[$0]?.subnetId }
         let driver = try self.provider(provider).l3()
+        if all, var infra = await recorder.state.infra[provider], !infra.cleaning {
+            infra.cleaning = true
+            try await recorder.record(.putInfra(provider, infra))
+        }
         try await retrying(action, driver) { _ in try await driver.cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids)) }
         var records = names.map { StateChange.removeNetwork($0) }
         if all { records.append(.removeInfra(provider)) }

@@ -9,7 +9,8 @@ enum InfraPlanner {
     static func prepareActions(_ blueprint: Blueprint, _ topology: Topology, _ state: State) -> [String: PlannedAction] {
         var result: [String: PlannedAction] = [:]
         for (provider, spec) in blueprint.providers where spec.connectivity == .l3 && uses(blueprint, topology, provider) {
-            let infra = state.infra[provider]
+            // Infrastructure whose cleanup was cut short counts as not prepared: all of it again.
+            let infra = state.infra[provider].flatMap { $0.cleaning ? nil : $0 }
             var subnets: [SubnetSpec] = []
             for (name, network) in topology.networks.sorted(by: { $0.key < $1.key }) where network.provider == provider {
                 guard case .subnet(let cidr, let isPublic) = network.kind else { continue }
@@ -20,7 +21,8 @@ enum InfraPlanner {
             }
             guard infra == nil || !subnets.isEmpty else { continue }
             let target = "provider.\(provider)"
-            let reason = infra == nil ? "\(target) is used and its sandbox infrastructure is not prepared"
+            let reason = state.infra[provider]?.cleaning == true ? "\(target) is used and the cleanup of its sandbox infrastructure was cut short"
+                : infra == nil ? "\(target) is used and its sandbox infrastructure is not prepared"
                 : "subnet\(subnets.count == 1 ? "" : "s") " + subnets.map(\.name).joined(separator: ", ") + " not prepared yet"
             result[provider] = PlannedAction(.prepareInfra(InfraPreparation(provider: provider, cloud: infra == nil ? Topology.cloudCIDR(spec).description : nil,
                                                                               subnets: subnets, createKeys: infra == nil)),

@@ -25,6 +25,9 @@ public struct InfraRequest: Sendable, Equatable {
     public var cloudCIDR: String?
     public var subnets: [SubnetSpec]
     public var createKeys: Bool
+    /// Whether firm already holds the sandbox's keys: a cloud that can't give a key's private
+    /// part twice (EC2) keeps the key pair then, and makes a new one only when firm has none.
+    public var keysKnown: Bool = false
 
     public init(sandbox: String, cloudCIDR: String?, subnets: [SubnetSpec], createKeys: Bool) {
         self.sandbox = sandbox

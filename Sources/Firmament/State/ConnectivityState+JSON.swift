@@ -42,15 +42,18 @@ extension Connection {
 
 extension InfraState {
     public var json: JSON {
-        ["cidr": .string(cidr), "networkId": .string(networkId), "keys": .string(keys)]
+        var object = JSONObject([("cidr", .string(cidr)), ("networkId", .string(networkId)), ("keys", .string(keys))])
+        if cleaning { object["cleaning"] = true }
+        return .object(object)
     }
 
     static func decode(_ node: JSONNode, _ path: JSONPath, _ c: inout DecodingContext) -> InfraState? {
-        guard let f = c.members(of: node, at: path, allowed: ["cidr", "networkId", "keys"], required: ["cidr", "networkId", "keys"]),
+        guard let f = c.members(of: node, at: path, allowed: ["cidr", "networkId", "keys", "cleaning"], required: ["cidr", "networkId", "keys"]),
             let cidr = f["cidr"].flatMap({ c.string($0, at: path.key("cidr")) }),
             let networkId = f["networkId"].flatMap({ c.string($0, at: path.key("networkId")) }),
             let keys = f["keys"].flatMap({ c.string($0, at: path.key("keys")) })
         else { return nil }
-        return InfraState(cidr: cidr, networkId: networkId, keys: keys)
+        let cleaning = f["cleaning"].flatMap { c.bool($0, at: path.key("cleaning")) } ?? false
+        return InfraState(cidr: cidr, networkId: networkId, keys: keys, cleaning: cleaning)
     }
 }

@@ -43,10 +43,14 @@ public struct InfraState: Sendable, Equatable {
     public var networkId: String
     /// The key pair from createKeys. Sensitive: masked by `firm show`, never in a plan.
     public var keys: String
+    /// Set, durably, before the infrastructure is cleaned up: a cleanup cut short leaves it
+    /// part gone, so the next plan prepares it again in full (or cleans it again).
+    public var cleaning: Bool
 
-    public init(cidr: String, networkId: String, keys: String) {
+    public init(cidr: String, networkId: String, keys: String, cleaning: Bool = false) {
         self.cidr = cidr
         self.networkId = networkId
         self.keys = keys
+        self.cleaning = cleaning
     }
 }

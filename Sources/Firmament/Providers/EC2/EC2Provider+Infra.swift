@@ -20,7 +20,8 @@ extension EC2Provider {
             ids[subnet.name] = try await self.subnet(subnet, vpc: vpc, zone: zone, routes: routes, op)
         }
         var keys: String?
-        if request.createKeys {
+        let existingKey = try await call("DescribeKeyPairs", EC2Tags.filters([("key-name", keyName)]), op).items("keySet").isEmpty == false
+        if request.createKeys && !(request.keysKnown && existingKey) {
             // A key pair's private key is shown once, at creation: one that exists without it
             // in the state (a crash after CreateKeyPair) is made again.
             _ = try await call("DeleteKeyPair", [("KeyName", keyName)], op)
