@@ -2,7 +2,8 @@ import Firmament
 import Foundation
 
 /// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
-/// and writes the same figures to docs/performance.md.
+/// and writes the same figures to docs/performance.md. `firm-bench ec2 …` measures the ec2
+/// provider on moto (EC2Bench).
 ///
 /// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
 @main
@@ -10,6 +11,10 @@ struct FirmBench {
     static func main() async {
         let args = CommandLine.arguments.dropFirst()
         do {
+            if args.first == "ec2" {
+                try EC2Bench.run(Array(args.dropFirst()))
+                return
+            }
             if let i = args.firstIndex(of: "--overhead-only") {
                 let apps = Int(args[args.index(after: i)])!
                 let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())
@@ -69,7 +74,13 @@ struct FirmBench {
         print("")
         print(report.table)
         if write && !quick {
-            try report.markdown.write(toFile: "docs/performance.md", atomically: true, encoding: .utf8)
+            // The EC2 section (firm-bench ec2) is kept as it is.
+            var text = report.markdown
+            if let old = try? String(contentsOfFile: "docs/performance.md", encoding: .utf8),
+                let a = old.range(of: "<!-- ec2-bench -->"), let b = old.range(of: "<!-- /ec2-bench -->") {
+                text += "\n" + old[a.lowerBound..<b.upperBound] + "\n"
+            }
+            try text.write(toFile: "docs/performance.md", atomically: true, encoding: .utf8)
             print("\nWrote docs/performance.md")
         }
     }

@@ -3,13 +3,19 @@
 RequestLimitExceeded, as a busy AWS account does. It forwards every other request unchanged,
 Host header included, so moto's signature check still holds.
 
-Usage: throttle_proxy.py LISTEN_PORT MOTO_PORT SHARE"""
+Usage: throttle_proxy.py LISTEN_PORT MOTO_PORT SHARE [CALL_LOG]
+With CALL_LOG, each forwarded call is logged there as "ACTION MILLISECONDS" (firm-bench counts
+EC2 calls and measures moto's own latency from it)."""
 import http.client
 import random
 import sys
+import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LISTEN, UPSTREAM, SHARE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+CALL_LOG = open(sys.argv[4], "a") if len(sys.argv) > 4 else None
+LOG_LOCK = threading.Lock()
 THROTTLED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"""
 
@@ -23,6 +29,7 @@ class Proxy(BaseHTTPRequestHandler):
             print("throttled", body.split(b"&")[0].decode(), flush=True)
             self.answer(503, THROTTLED)
             return
+        started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
         connection.putrequest("POST", self.path, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():
@@ -31,8 +38,14 @@ class Proxy(BaseHTTPRequestHandler):
         connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()
-        self.answer(response.status, response.read())
+        data = response.read()
         connection.close()
+        if CALL_LOG is not None:
+            action = next((p[7:] for p in body.decode().split("&") if p.startswith("Action=")), "?")
+            with LOG_LOCK:
+                CALL_LOG.write("%s %.3f\n" % (action, (time.monotonic() - started) * 1000))
+                CALL_LOG.flush()
+        self.answer(response.status, data)
 
     def answer(self, status, data):
         self.send_response(status)
