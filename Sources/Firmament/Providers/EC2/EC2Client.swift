@@ -16,8 +16,6 @@ public struct EC2Client: Sendable {
     public let endpoint: URL
     let signer: SigV4
     let session: URLSession
-    /// Calls made, by action: the benchmark's count, and the tests'.
-    public let calls = CallCounter()
     /// Hears of each throttled call tried again (shown with `-v`).
     let log: (@Sendable (String) -> Void)?
     /// Tries of a throttled call, as AWS's SDKs make them (their "standard" retry mode);
@@ -61,7 +59,6 @@ public struct EC2Client: Sendable {
     }
 
     func once(_ action: String, _ parameters: [(String, String)], operation: String) async throws -> XMLTree {
-        calls.add(action)
         let body = Array(Self.body(action, parameters).utf8)
         var host = endpoint.host ?? ""
         if let port = endpoint.port { host += ":\(port)" }
@@ -95,14 +92,4 @@ public struct EC2Client: Sendable {
         }
         throw EC2Errors.error(provider: provider, operation: operation, action: action, status: status, tree: tree, body: data)
     }
-}
-
-/// Counts calls by action, across tasks.
-public final class CallCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-
-    public func add(_ action: String) { lock.withLock { counts[action, default: 0] += 1 } }
-    public var snapshot: [String: Int] { lock.withLock { counts } }
-    public var total: Int { lock.withLock { counts.values.reduce(0, +) } }
 }

@@ -19,11 +19,6 @@ public struct EC2Provider: L3Infrastructure {
         connection = EC2Connection(provider: name, sandbox: sandbox, settings: settings, environment: environment, log: log)
     }
 
-    /// The calls made so far, by action (nil before the first).
-    public func callCounts() async -> [String: Int] {
-        (try? await connection.client().client.calls.snapshot) ?? [:]
-    }
-
     func call(_ action: String, _ parameters: [(String, String)] = [], _ operation: String) async throws -> XMLTree {
         try await connection.client().client.call(action, parameters, operation: operation)
     }
