@@ -52,16 +52,14 @@ actor EC2Connection {
         let client = try client().client
         let sandbox = sandbox, provider = provider
         let task = Task { () throws -> SandboxNetwork in
-            let vpcs = try await client.call("DescribeVpcs", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), operation: operation)
-            guard let vpc = vpcs.items("vpcSet").first?.value("vpcId") else {
+            let lookup = EC2Lookup(client: client, sandbox: sandbox, operation: operation)
+            guard let vpc = try await lookup.vpc() else {
                 throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no VPC: its infrastructure is not prepared")
             }
-            let groups = try await client.call("DescribeSecurityGroups", EC2Tags.filters([("vpc-id", vpc), ("group-name", "firm-\(sandbox)")]), operation: operation)
-            guard let group = groups.items("securityGroupInfo").first?.value("groupId") else {
-                throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no security group firm-\(sandbox)")
+            guard let group = try await lookup.securityGroup(vpc: vpc) else {
+                throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no security group \(EC2Lookup.name(sandbox))")
             }
-            let keys = try await client.call("DescribeKeyPairs", EC2Tags.filters([("key-name", "firm-\(sandbox)")]), operation: operation)
-            return SandboxNetwork(vpc: vpc, securityGroup: group, keyName: keys.items("keySet").first?.value("keyName"))
+            return SandboxNetwork(vpc: vpc, securityGroup: group, keyName: try await lookup.keyPair())
         }
         network = task
         do {

@@ -2,10 +2,14 @@
 /// tagged with the sandbox and found by its tags first, so a second call, or one after a
 /// crash, adopts what exists instead of making another.
 extension EC2Provider {
-    var keyName: String { "firm-\(sandbox)" }
+    var keyName: String { EC2Lookup.name(sandbox) }
 
     func tags(_ extra: [(String, String)] = []) -> [(String, String)] {
-        [("Name", "firm-\(sandbox)"), (EC2Tags.sandbox, sandbox)] + extra
+        [("Name", EC2Lookup.name(sandbox)), (EC2Tags.sandbox, sandbox)] + extra
+    }
+
+    func lookup(_ op: String) async throws -> EC2Lookup {
+        EC2Lookup(client: try await connection.client().client, sandbox: sandbox, operation: op)
     }
 
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
@@ -20,7 +24,7 @@ extension EC2Provider {
             ids[subnet.name] = try await self.subnet(subnet, vpc: vpc, zone: zone, routes: routes, op)
         }
         var keys: String?
-        let existingKey = try await call("DescribeKeyPairs", EC2Tags.filters([("key-name", keyName)]), op).items("keySet").isEmpty == false
+        let existingKey = try await lookup(op).keyPair() != nil
         if request.createKeys && !(request.keysKnown && existingKey) {
             // A key pair's private key is shown once, at creation: one that exists without it
             // in the state (a crash after CreateKeyPair) is made again.
@@ -35,8 +39,7 @@ extension EC2Provider {
     }
 
     func vpc(cidr: String, _ op: String) async throws -> String {
-        let found = try await call("DescribeVpcs", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), op)
-        if let id = found.items("vpcSet").first?.value("vpcId") { return id }
+        if let id = try await lookup(op).vpc() { return id }
         let created = try await call("CreateVpc", [("CidrBlock", cidr)] + EC2Tags.specification(1, "vpc", tags()), op)
         guard let id = created.value("vpc", "vpcId") else { throw ProviderError(provider: name, operation: op, message: "CreateVpc answered no vpcId") }
         return id
@@ -44,10 +47,9 @@ extension EC2Provider {
 
     /// The sandbox's security group: its members may reach each other on every port.
     func securityGroup(_ vpc: String, _ op: String) async throws -> String {
-        let groupName = "firm-\(sandbox)"
-        let found = try await call("DescribeSecurityGroups", EC2Tags.filters([("vpc-id", vpc), ("group-name", groupName)]), op)
+        let groupName = EC2Lookup.name(sandbox)
         let id: String
-        if let existing = found.items("securityGroupInfo").first?.value("groupId") {
+        if let existing = try await lookup(op).securityGroup(vpc: vpc) {
             id = existing
         } else {
             let created = try await call("CreateSecurityGroup", [("GroupName", groupName), ("GroupDescription", "firm sandbox \(sandbox)"), ("VpcId", vpc)]
@@ -95,7 +97,7 @@ extension EC2Provider {
         let found = try await call("DescribeSubnets", EC2Tags.filters([("vpc-id", vpc), ("tag:\(EC2Tags.network)", spec.name), ("cidr-block", spec.cidr)]), op)
         if let id = found.items("subnetSet").first?.value("subnetId") { return id }
         let created = try await call("CreateSubnet", [("VpcId", vpc), ("CidrBlock", spec.cidr), ("AvailabilityZone", zone)]
-                                     + EC2Tags.specification(1, "subnet", [("Name", "firm-\(sandbox)-\(spec.name)"), (EC2Tags.sandbox, sandbox), (EC2Tags.network, spec.name)]), op)
+                                     + EC2Tags.specification(1, "subnet", [("Name", "\(EC2Lookup.name(sandbox))-\(spec.name)"), (EC2Tags.sandbox, sandbox), (EC2Tags.network, spec.name)]), op)
         guard let id = created.value("subnet", "subnetId") else { throw ProviderError(provider: name, operation: op, message: "CreateSubnet answered no subnetId") }
         if spec.isPublic, let routes {
             _ = try await call("ModifySubnetAttribute", [("SubnetId", id), ("MapPublicIpOnLaunch.Value", "true")], op)
