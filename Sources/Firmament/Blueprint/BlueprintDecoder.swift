@@ -160,6 +160,11 @@ public enum BlueprintDecoder {
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
 
+    /// Checks one setting given as an object: it must be `{"env": NAME}`, as an attribute would be.
+    static func decodeEnvSetting(_ key: String, _ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) {
+        _ = decodeAttributes(JSONNode(position: node.position, kind: .object([JSONNode.Member(key: key, keyPosition: node.position, value: node)])), path, &context)
+    }
+
     /// A provider name that must name a provider of the blueprint.
     static func providerReference(
         _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext

@@ -69,7 +69,7 @@ public struct EC2Settings: Sendable, Equatable {
         for key in secretKeys.sorted() {
             guard let node = fields[key] else { continue }
             if case .object = node.kind {
-                _ = BlueprintDecoder.decodeAttributes(JSONNode(position: node.position, kind: .object([JSONNode.Member(key: key, keyPosition: node.position, value: node)])), path, &context)
+                BlueprintDecoder.decodeEnvSetting(key, node, path, &context)
             } else {
                 context.report(path.key(key), "expected {\"env\": \"NAME\"}: credentials are read from the environment, never written in a blueprint", at: node.position)
             }

@@ -41,7 +41,7 @@ enum ProcessProviderDecoder {
             switch value.kind {
             case .string, .number, .bool: continue
             case .object:
-                _ = BlueprintDecoder.decodeAttributes(JSONNode(position: node.position, kind: .object([JSONNode.Member(key: key, keyPosition: value.position, value: value)])), path, &context)
+                BlueprintDecoder.decodeEnvSetting(key, value, path, &context)
             default:
                 context.report(path.key(key), "expected a string, number, boolean or {\"env\": \"NAME\"}, found \(value.typeName)", at: value.position)
             }
