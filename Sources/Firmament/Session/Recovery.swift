@@ -15,13 +15,14 @@ public enum Recovery {
     public static func recover(_ state: State, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], findings: [Finding]) {
         var changes: [StateChange] = []
         var findings: [Finding] = []
+        // The VMs the state knows, which no interrupted deploy made.
+        let known = Set(state.apps.values.map(\.vmUuid))
         for id in state.intents.keys.sorted() {
             let intent = state.intents[id]!
             guard let provider = providers[intent.provider] else {
                 findings.append(Finding(intent: intent, message: "provider \(quoted(intent.provider)) is no longer configured; the intent is kept"))
                 continue
             }
-            let known = Set(state.apps.values.map(\.vmUuid))
             let found: Observation?
             do {
                 found = try await RetryPolicy(provider).run { _ in
