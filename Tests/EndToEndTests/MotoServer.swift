@@ -83,7 +83,7 @@ final class MotoServer: @unchecked Sendable {
     /// A signed Query API call (EC2 or IAM), as the given user; the answer's tree and status.
     func query(_ service: String, _ action: String, _ parameters: [(String, String)] = [], version: String = EC2Client.apiVersion,
                accessKey: String? = nil, secret: String? = nil) throws -> (status: Int, tree: XMLTree?) {
-        let body = EC2Client.body(action, parameters).replacingOccurrences(of: "Version=\(EC2Client.apiVersion)", with: "Version=\(version)")
+        let body = EC2Client.body(action, parameters, version: version)
         let signer = SigV4(credentials: SigV4.Credentials(accessKey: accessKey ?? (self.accessKey.isEmpty ? "AKIAFIRMSETUP" : self.accessKey),
                                                           secret: secret ?? (self.secret.isEmpty ? "setup" : self.secret)),
                            region: "us-east-1", service: service)

@@ -37,9 +37,9 @@ public struct EC2Client: Sendable {
     /// The body of a Query API call: `Action`, `Version`, then the parameters, form-encoded
     /// (a space as `+`, as HTML forms and botocore's re-encoding of them do, so that servers
     /// that check the signature against the parsed form, such as moto, agree on the bytes).
-    static func body(_ action: String, _ parameters: [(String, String)]) -> String {
+    static func body(_ action: String, _ parameters: [(String, String)], version: String = apiVersion) -> String {
         func form(_ text: String) -> String { SigV4.encode(text).replacingOccurrences(of: "%20", with: "+") }
-        return ([("Action", action), ("Version", apiVersion)] + parameters).map { "\(form($0.0))=\(form($0.1))" }.joined(separator: "&")
+        return ([("Action", action), ("Version", version)] + parameters).map { "\(form($0.0))=\(form($0.1))" }.joined(separator: "&")
     }
 
     /// Calls `action`; the answer's root element, or a ProviderError for `operation`. A call

@@ -4,10 +4,9 @@ import Foundation
 /// RequestID. Throttling, capacity and server errors are retryable; the rest are terminal,
 /// with a hint at what to fix where one helps.
 enum EC2Errors {
-    static let retryableCodes: Set<String> = [
-        "RequestLimitExceeded", "Throttling", "ThrottlingException", "InsufficientInstanceCapacity", "InternalError",
-        "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout", "RequestExpired",
-    ]
+    static let retryableCodes: Set<String> = throttlingCodes.union([
+        "InsufficientInstanceCapacity", "InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout", "RequestExpired",
+    ])
 
     /// Codes that say the request was refused for its rate, and so not carried out.
     static let throttlingCodes: Set<String> = ["RequestLimitExceeded", "Throttling", "ThrottlingException"]

@@ -6,14 +6,14 @@ public struct EC2Instance: Sendable, Equatable {
     public var privateAddress: String
     public var publicAddress: String
     public var tags: [String: String]
-    /// Its network interfaces: (interface id, subnet id), primary first.
-    public var interfaces: [(id: String, subnet: String)]
+    /// Its network interfaces, primary first.
+    public var interfaces: [Interface]
     public var instanceType: String
     public var zone: String
 
-    public static func == (a: EC2Instance, b: EC2Instance) -> Bool {
-        a.id == b.id && a.state == b.state && a.privateAddress == b.privateAddress && a.publicAddress == b.publicAddress && a.tags == b.tags
-            && a.interfaces.map(\.id) == b.interfaces.map(\.id) && a.interfaces.map(\.subnet) == b.interfaces.map(\.subnet)
+    public struct Interface: Sendable, Equatable {
+        public var id: String
+        public var subnet: String
     }
 
     /// Reads an `instancesSet` item; nil when it has no instance id.
@@ -31,7 +31,7 @@ public struct EC2Instance: Sendable, Equatable {
         }
         interfaces.sort { $0.index < $1.index }
         if interfaces.isEmpty, let subnet = item.value("subnetId") { interfaces = [("", subnet, 0)] }
-        self.interfaces = interfaces.map { ($0.id, $0.subnet) }
+        self.interfaces = interfaces.map { Interface(id: $0.id, subnet: $0.subnet) }
         instanceType = item.value("instanceType") ?? ""
         zone = item.value("placement", "availabilityZone") ?? ""
     }
