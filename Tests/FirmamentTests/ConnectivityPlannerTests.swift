@@ -66,6 +66,16 @@ struct ConnectivityPlannerTests {
         return state
     }
 
+    /// An L3 blueprint with app.api on the private subnet network.priv, and maybe another app on no network.
+    static func l3Private(also other: String? = nil) -> Blueprint {
+        var b = l3()
+        b.apps["api"] = app("sky")
+        if let other { b.apps[other] = app("sky") }
+        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
+        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        return b
+    }
+
     static func ids(_ blueprint: Blueprint, _ state: State) -> [String] {
         Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: state).actions.map(\.id)
     }
@@ -221,11 +231,7 @@ struct ConnectivityPlannerTests {
 
     @Test("L3: a removed subnet is cleaned after the apps on it are gone")
     func l3SubnetRemoved() {
-        var b = Self.l3()
-        b.apps["api"] = Self.app("sky")
-        b.apps["web"] = Self.app("sky")
-        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
-        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        var b = Self.l3Private(also: "web")
         let state = Self.applied(b)
         b.apps["api"] = nil
         b.networks = [:]
@@ -236,11 +242,7 @@ struct ConnectivityPlannerTests {
 
     @Test("L3: a driver that can't clean up one subnet: a removed subnet stays, the plan says so, and destroy still cleans everything")
     func l3SubnetKeptWithoutCapability() {
-        var b = Self.l3()
-        b.apps["api"] = Self.app("sky")
-        b.apps["web"] = Self.app("sky")
-        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
-        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        var b = Self.l3Private(also: "web")
         let state = Self.applied(b)
         b.apps["api"] = nil
         b.networks = [:]
@@ -256,10 +258,7 @@ struct ConnectivityPlannerTests {
 
     @Test("L3: a cleanup cut short (the infrastructure marked cleaning) is prepared again in full when the blueprint uses it, and cleaned again when not")
     func l3CleanupCutShort() {
-        var b = Self.l3()
-        b.apps["api"] = Self.app("sky")
-        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
-        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        let b = Self.l3Private()
         var state = Self.applied(b)
         state.apps = [:]
         state.infra["sky"]?.cleaning = true
@@ -273,11 +272,7 @@ struct ConnectivityPlannerTests {
 
     @Test("L3: when the last app and network go, the infrastructure is cleaned after every delete")
     func l3LastAppRemoved() {
-        var b = Self.l3()
-        b.apps["api"] = Self.app("sky")
-        b.apps["db"] = Self.app("sky")
-        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
-        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        let b = Self.l3Private(also: "db")
         let state = Self.applied(b)
         let empty = Self.l3()
         #expect(Self.ids(empty, state) == ["delete:app.api", "delete:app.db", "cleanInfra:provider.sky"])
@@ -286,10 +281,7 @@ struct ConnectivityPlannerTests {
 
     @Test("L3: a subnet's CIDR change deletes its apps, cleans, prepares and deploys again, in that order")
     func l3SubnetMoved() {
-        var b = Self.l3()
-        b.apps["api"] = Self.app("sky")
-        b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.2.0/24", isPublic: false))
-        b.connectors = [ConnectorSpec(from: "api", to: "priv")]
+        var b = Self.l3Private()
         let state = Self.applied(b)
         b.networks["priv"] = NetworkSpec(provider: "sky", kind: .subnet(cidr: "10.0.3.0/24", isPublic: false))
         #expect(Self.ids(b, state) == ["delete:app.api", "cleanInfra:network.priv", "prepareInfra:provider.sky", "deploy:app.api", "powerOn:app.api"])
