@@ -22,12 +22,14 @@ enum EC2Bench {
         var refreshInstances: Int
         var refreshSeconds: Double
         var refreshDescribes: Int
+        /// The same RunInstances from a bare client at the same parallelism: what moto itself allows.
+        var floorSeconds: Double = 0
     }
 
     /// Calls that deploy, power and address an instance (the infrastructure's are counted apart).
     static let instanceActions: Set<String> = ["RunInstances", "StartInstances", "StopInstances", "DescribeInstances"]
 
-    static func run(_ args: [String]) throws {
+    static func run(_ args: [String]) async throws {
         func value(_ name: String, _ fallback: Int) -> Int { args.firstIndex(of: name).flatMap { Int(args[$0 + 1]) } ?? fallback }
         let instances = value("--instances", 200), parallelism = value("--parallelism", 50), refresh = value("--refresh", 1_000)
         let moto = args.firstIndex(of: "--moto").map { args[$0 + 1] } ?? ProcessInfo.processInfo.environment["FIRM_MOTO_SERVER"] ?? ".build/venv-moto/bin/moto_server"
@@ -37,12 +39,16 @@ enum EC2Bench {
         }
         guard FileManager.default.isExecutableFile(atPath: firm) else { throw BenchError("no firm beside firm-bench (\(firm)): swift build -c release first") }
 
-        let apply = try session(moto: moto, firm: firm, instances: instances, parallelism: parallelism, refresh: false)
+        let apply = try await session(moto: moto, firm: firm, instances: instances, parallelism: parallelism, refresh: false)
         print(String(format: "ec2 apply %d instances at parallelism %d: %.2f s, %.2f instance calls per instance, %.1f ms per moto call, %.2f× the bound",
                      instances, parallelism, apply.applySeconds, apply.instanceCallsPerInstance, apply.motoSecondsPerCall * 1000, apply.applySeconds / apply.bound))
-        let big = try session(moto: moto, firm: firm, instances: refresh, parallelism: parallelism, refresh: true)
+        let floor = try await serverFloor(moto: moto, instances: instances, parallelism: parallelism)
+        print(String(format: "ec2 floor: %d RunInstances from a bare client at parallelism %d: %.2f s (%.0f calls/s); firm's apply is %.2f× that",
+                     instances, parallelism, floor, Double(instances) / floor, apply.applySeconds / floor))
+        let big = try await session(moto: moto, firm: firm, instances: refresh, parallelism: parallelism, refresh: true)
         print(String(format: "ec2 refresh %d instances: %.2f s, %d DescribeInstances", refresh, big.refreshSeconds, big.refreshDescribes))
         var result = apply
+        result.floorSeconds = floor
         result.refreshInstances = refresh
         result.refreshSeconds = big.refreshSeconds
         result.refreshDescribes = big.refreshDescribes
@@ -50,7 +56,7 @@ enum EC2Bench {
     }
 
     /// One moto and proxy, one sandbox of `instances`; an apply, and a plan when `refresh`.
-    static func session(moto: String, firm: String, instances: Int, parallelism: Int, refresh: Bool) throws -> Result {
+    static func session(moto: String, firm: String, instances: Int, parallelism: Int, refresh: Bool) async throws -> Result {
         let dir = try FirmBench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let motoPort = freePort(), proxyPort = freePort()
@@ -61,6 +67,8 @@ enum EC2Bench {
         defer { stop(proxy) }
         try waitForPort(proxyPort)
         try waitForPort(motoPort)
+        // moto loads its EC2 backend at its first call (seconds); that is not firm's time.
+        _ = try await benchClient(port: motoPort).call("DescribeAvailabilityZones", operation: "bench")
         try blueprint(instances: instances, endpoint: "http://127.0.0.1:\(proxyPort)").write(toFile: "\(dir)/lab.json", atomically: true, encoding: .utf8)
         let env = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
 
@@ -83,6 +91,39 @@ enum EC2Bench {
             result.refreshDescribes = try calls("\(dir)/calls.log").filter { $0.key.action == "DescribeInstances" }.values.map(\.count).reduce(0, +)
         }
         return result
+    }
+
+    /// The time moto takes for `instances` RunInstances sent by a bare client (no waits, no
+    /// state) at `parallelism`, on a fresh server: the floor any client meets, since moto
+    /// serves one request at a time.
+    static func serverFloor(moto: String, instances: Int, parallelism: Int) async throws -> Double {
+        let dir = try FirmBench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = freePort()
+        let server = try start(moto, ["-H", "127.0.0.1", "-p", String(port)], in: dir)
+        defer { stop(server) }
+        try waitForPort(port)
+        let client = benchClient(port: port)
+        _ = try await client.call("DescribeAvailabilityZones", operation: "bench")
+        let vpc = try await client.call("CreateVpc", [("CidrBlock", "10.61.0.0/16")], operation: "bench").value("vpc", "vpcId") ?? ""
+        let subnet = try await client.call("CreateSubnet", [("VpcId", vpc), ("CidrBlock", "10.61.0.0/20")], operation: "bench").value("subnet", "subnetId") ?? ""
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<instances {
+                if i >= parallelism { try await group.next() }
+                group.addTask {
+                    _ = try await client.call("RunInstances", [("ImageId", "ami-1e749f67"), ("MinCount", "1"), ("MaxCount", "1"), ("SubnetId", subnet),
+                                                               ("ClientToken", "floor-\(i)")], operation: "bench")
+                }
+            }
+            try await group.waitForAll()
+        }
+        return (ContinuousClock.now - started).seconds
+    }
+
+    static func benchClient(port: Int) -> EC2Client {
+        let credentials = AWSCredentials(credentials: .init(accessKey: "testing", secret: "testing"), region: "us-east-1", source: "firm-bench")
+        return EC2Client(provider: "aws", credentials: credentials, endpoint: URL(string: "http://127.0.0.1:\(port)/"))
     }
 
     static func blueprint(instances: Int, endpoint: String) -> String {
@@ -192,6 +233,7 @@ enum EC2Bench {
             |---|---|---|
             | apply \(r.instances) instances at parallelism \(r.parallelism): EC2 calls per instance (RunInstances, Start/StopInstances, DescribeInstances) | \(String(format: "%.2f", r.instanceCallsPerInstance)) | at most 4 |
             | the same apply's wall time, against moto's own time per call × calls ÷ parallelism (\(String(format: "%.1f", r.motoSecondsPerCall * 1000)) ms × calls ÷ \(r.parallelism) = \(String(format: "%.2f", r.bound)) s) | \(String(format: "%.2f", r.applySeconds)) s, \(String(format: "%.2f", r.applySeconds / r.bound))× | at most 1.3× |
+            | the floor moto sets: the same \(r.instances) RunInstances from a bare client (no waits, no state) at parallelism \(r.parallelism) | \(String(format: "%.2f", r.floorSeconds)) s (\(String(format: "%.0f", Double(r.instances) / max(r.floorSeconds, 0.001))) calls/s); firm's apply is \(String(format: "%.2f", r.applySeconds / max(r.floorSeconds, 0.001)))× it | |
             | refresh (`firm plan`) of \(r.refreshInstances) instances: DescribeInstances calls | \(r.refreshDescribes) (\(String(format: "%.1f", Double(r.refreshDescribes) * 1000 / Double(r.refreshInstances))) per 1,000) | at most 2 per 1,000 |
             | the same refresh's wall time | \(String(format: "%.2f", r.refreshSeconds)) s | |
 

@@ -12,7 +12,7 @@ struct FirmBench {
         let args = CommandLine.arguments.dropFirst()
         do {
             if args.first == "ec2" {
-                try EC2Bench.run(Array(args.dropFirst()))
+                try await EC2Bench.run(Array(args.dropFirst()))
                 return
             }
             if let i = args.firstIndex(of: "--overhead-only") {

@@ -11,6 +11,12 @@ public struct AWSCredentials: Sendable, Equatable {
     /// Where the credentials came from, for messages (never the values).
     public var source: String
 
+    public init(credentials: SigV4.Credentials, region: String, source: String) {
+        self.credentials = credentials
+        self.region = region
+        self.source = source
+    }
+
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
     }
