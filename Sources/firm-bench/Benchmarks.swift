@@ -42,7 +42,7 @@ enum Benchmarks {
     static func apply(apps: Int, parallelism: Int, latency: String, directory: String) async throws -> ApplyResult {
         let text = Workloads.blueprint(apps: apps, latency: latency)
         let blueprint = try BlueprintDecoder.decode(Array(text.utf8), file: "bench.json")
-        let session = try Session(blueprint: blueprint, blueprintFile: "bench.json", statePath: directory + "/state.json", baseDirectory: directory)
+        let session = try Session(blueprint: blueprint, blueprintFile: directory + "/bench.json", statePath: directory + "/state.json")
         let writable = try await session.open(operation: "bench", lockTimeout: nil, refresh: false)
         defer { writable.lock.release() }
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: await writable.recorder.state)

@@ -15,12 +15,13 @@ enum ApplyCommand {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
         let session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
-                                  baseDirectory: FileManager.default.currentDirectoryPath, driverLog: Terminal.driverLog(args))
+                                  sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args))
         if let saved { try session.checkPlace(saved) }
         let locked = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
                                                      refresh: args.enabled("--refresh"), parallelism: parallelism)
         defer { locked.lock.release() }
         for warning in locked.loaded.warnings { Terminal.err("warning: \(warning)") }
+        if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         Terminal.out(Reports.preamble(recovered: locked.recovered, drift: locked.drift), terminator: "")
 
         // Everything that can refuse is checked before anything is written.
@@ -32,6 +33,7 @@ enum ApplyCommand {
             plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state,
                                 destroying: destroy, capabilities: try await session.capabilities(for: locked.state))
         }
+        if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
         let missing = session.missingEnvironment(for: plan)
         if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }
         if !missing.isEmpty {

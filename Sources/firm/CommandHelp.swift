@@ -23,7 +23,8 @@ struct CommandHelp {
 
 extension OptionSpec {
     static let help = OptionSpec(name: "--help", value: nil, help: "Show this help.")
-    static let state = OptionSpec(name: "--state", value: "PATH", help: "The state file (default: state/<blueprint name>.state.json).")
+    static let state = OptionSpec(name: "--state", value: "PATH", help: "The state file (default: state/<sandbox>.state.json in the blueprint's home, the nearest folder at or above it that holds state/).")
+    static let sandbox = OptionSpec(name: "--sandbox", value: "NAME", help: "The sandbox: names the state and tags the VMs (default: $FIRM_SANDBOX, else the blueprint's name).")
     static let json = OptionSpec(name: "--json", value: nil, help: "Print JSON instead of text.")
     static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
@@ -50,7 +51,7 @@ enum Help {
             (the providers are asked what is real), in memory only: plan never writes the state.
             With --detailed-exitcode, exits 0 when there are no changes and 2 when there are.
             """,
-        options: [.state, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
+        options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
                   .refresh, .parallelism, .verbose, .help])
@@ -71,19 +72,19 @@ enum Help {
             receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
             exits at once (the next run recovers).
             """,
-        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
     static let destroy = CommandHelp(
         name: "destroy", usage: "firm destroy BLUEPRINT [options]",
         summary: "Delete every VM the state records for this blueprint.",
         details: "Works like apply with a blueprint that has no apps. The state file stays, empty.",
-        options: [.state, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
     static let show = CommandHelp(
         name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",
         summary: "Show the recorded state of a blueprint, or a saved plan.",
         details: "Sensitive values (passwords, keys, secrets from the environment) are masked.",
-        options: [.state, .json, .help])
+        options: [.state, .sandbox, .json, .help])
 
     static let state = CommandHelp(
         name: "state", usage: "firm state (list | show ADDR | rm ADDR) [BLUEPRINT] [--state PATH]",
@@ -94,7 +95,7 @@ enum Help {
             rm app.NAME  Forget an app without touching the cloud (its VM is no longer managed).
             Name the state by its BLUEPRINT, or by --state PATH.
             """,
-        options: [.state, .json, .help])
+        options: [.state, .sandbox, .json, .help])
 
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",
@@ -106,7 +107,7 @@ enum Help {
             applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
             writes no state, so it never blocks an apply.
             """,
-        options: [.state, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+        options: [.state, .sandbox, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
                   .parallelism, .verbose, .help])
@@ -115,7 +116,7 @@ enum Help {
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .parallelism, .lockTimeout, .help])
+        options: [.state, .sandbox, .parallelism, .lockTimeout, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT --every DURATION [options]",
@@ -126,7 +127,7 @@ enum Help {
             5 minutes). SIGINT or SIGTERM stops it cleanly: running actions finish, the state is saved, the
             lock is released and it exits 0. Memory does not grow from cycle to cycle.
             """,
-        options: [.state, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
+        options: [.state, .sandbox, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
                   .parallelism, .lockTimeout,
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."), .help])
 
@@ -139,7 +140,7 @@ enum Help {
             information; a lock held by a live process is refused (exit 3): stop that process instead.
             The command is here for the remote state backends to come, whose locks can outlive a holder.
             """,
-        options: [.state, .help])
+        options: [.state, .sandbox, .help])
 
     static let sim = CommandHelp(
         name: "sim", usage: "firm sim BLUEPRINT (list | stop APP | start APP | delete APP | set-ip APP IP | disconnect APP NETWORK)",
@@ -151,7 +152,7 @@ enum Help {
             set-ip APP IP      Give the app's VM another private address.
             disconnect APP NET Remove the app's VM from an L2 network's VLAN.
             """,
-        options: [.state, .json, .help])
+        options: [.state, .sandbox, .json, .help])
 
     static let driver = CommandHelp(
         name: "driver",

@@ -6,7 +6,7 @@ enum DriftCommand {
         try handleHelp(args, Help.drift)
         let file = try args.positionals(["BLUEPRINT"], Help.drift)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.drift)
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath,
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args))
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
         if let junit = args.values["--junit"] {
@@ -33,7 +33,7 @@ enum RefreshCommand {
         try handleHelp(args, Help.refresh)
         let file = try args.positionals(["BLUEPRINT"], Help.refresh)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"])
         let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
                                               refresh: true, parallelism: parallelism)
         defer { writable.lock.release() }

@@ -5,11 +5,14 @@ enum PlanCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.plan)
         let file = try args.positionals(["BLUEPRINT"], Help.plan)[0]
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath,
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args))
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
+        if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
+        // Without a refresh no provider is asked anything, so unrecorded VMs can't be seen.
+        if args.enabled("--refresh") { try await session.refuseDuplicates(preview.plan, state: preview.state) }
         if let running = preview.running { Terminal.err("note: " + running.text) }
         if args.flag("--json") {
             var json = preview.plan.json

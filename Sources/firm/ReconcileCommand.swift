@@ -50,7 +50,7 @@ enum ReconcileCommand {
     }
 
     static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], baseDirectory: FileManager.default.currentDirectoryPath)
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"])
         do {
             let line = try await runCycle(session, args: args, parallelism: parallelism, stop: stop)
             await session.shutdown()
@@ -76,10 +76,13 @@ enum ReconcileCommand {
             return drift == 0 ? "in sync" : "\(drift) drift item\(drift == 1 ? "" : "s") recorded (addresses), nothing to apply"
         }
         let missing = session.missingEnvironment(for: plan)
-        if !missing.isEmpty {
+        do {
+            if !missing.isEmpty { throw ActionError("environment variables not set: \(missing.joined(separator: ", "))") }
+            try await session.refuseDuplicates(plan, state: current)
+        } catch {
             try await writable.recorder.compact()
             await writable.recorder.close()
-            throw ActionError("environment variables not set: \(missing.joined(separator: ", "))")
+            throw error
         }
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "

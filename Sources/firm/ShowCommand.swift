@@ -10,11 +10,13 @@ enum ShowCommand {
             Terminal.out(args.flag("--json") ? plan.json.prettyText : PlanRenderer.text(plan))
             return
         }
-        let state = try await StateLocator.load(blueprint: target, statePath: args.values["--state"], help: Help.show)
+        let (backend, name) = try StateLocator.backend(blueprint: target, args, help: Help.show)
+        let state = try await StateLocator.load(backend, blueprint: name)
         if args.flag("--json") {
             Terminal.out(state.maskedJSON.prettyText)
             return
         }
+        Terminal.out("State at \(backend.location)")
         Terminal.out(text(state))
     }
 
@@ -67,21 +69,36 @@ enum ShowCommand {
     }
 }
 
-/// Finds the state from a blueprint or `--state`.
+/// Finds the state from a blueprint (with `--sandbox`), `--state`, or `--sandbox` alone.
 enum StateLocator {
-    /// The state's backend, and the blueprint's name when a blueprint was given.
-    static func backend(blueprint: String?, statePath: String?, help: CommandHelp) throws -> (any StateBackend, String?) {
-        if statePath == nil && blueprint == nil {
-            throw UsageError(message: "name the BLUEPRINT, or the state with --state PATH", command: help)
+    /// The state's backend, and the blueprint's name when a blueprint was given. Without a
+    /// blueprint, `--sandbox` names a state in the current folder's home (the nearest folder at
+    /// or above it that holds state/).
+    static func backend(blueprint: String?, _ args: Arguments, help: CommandHelp) throws -> (any StateBackend, String?) {
+        let statePath = args.values["--state"]
+        let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let blueprint else {
+            if let statePath { return (try StateBackends.resolve(statePath, sandbox: ""), nil) }
+            guard given != nil else {
+                throw UsageError(message: "name the BLUEPRINT, the sandbox with --sandbox NAME, or the state with --state PATH", command: help)
+            }
+            let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
+            let home = SandboxHome.folder(forBlueprint: FileManager.default.currentDirectoryPath + "/.")
+            return (try StateBackends.resolve(nil, sandbox: sandbox, home: home), nil)
         }
-        let name = try blueprint.map { try BlueprintDecoder.load(path: $0).name }
-        return (try StateBackends.resolve(statePath, blueprint: name ?? ""), name)
+        let name = try BlueprintDecoder.load(path: blueprint).name
+        let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: name)
+        return (try StateBackends.resolve(statePath, sandbox: sandbox, home: SandboxHome.folder(forBlueprint: blueprint)), name)
     }
 
-    static func load(blueprint: String?, statePath: String?, help: CommandHelp) async throws -> State {
-        let (backend, name) = try backend(blueprint: blueprint, statePath: statePath, help: help)
-        let loaded = try await backend.load(blueprint: name, writer: false)
+    static func load(_ backend: any StateBackend, blueprint: String?) async throws -> State {
+        let loaded = try await backend.load(blueprint: blueprint, writer: false)
         for warning in loaded.warnings { Terminal.err("warning: \(warning)") }
         return loaded.state
+    }
+
+    static func load(blueprint: String?, _ args: Arguments, help: CommandHelp) async throws -> State {
+        let (backend, name) = try backend(blueprint: blueprint, args, help: help)
+        return try await load(backend, blueprint: name)
     }
 }

@@ -9,13 +9,16 @@ enum SimCommand {
         let p = args.positionals
         guard p.count >= 2 else { throw UsageError(message: "expected BLUEPRINT and a subcommand", command: Help.sim) }
         let blueprint = try BlueprintDecoder.load(path: p[0])
+        let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: blueprint.name)
+        let home = SandboxHome.folder(forBlueprint: p[0])
+        let place = Place(blueprint: blueprint, sandbox: sandbox, home: home)
         let sub = p[1]
-        let clouds = try simulatedClouds(blueprint)
+        let clouds = try simulatedClouds(place)
         switch (sub, p.count) {
         case ("list", 2):
-            try await list(clouds, sandbox: blueprint.name, json: args.flag("--json"))
+            try await list(clouds, sandbox: sandbox, json: args.flag("--json"))
         case ("stop", 3), ("start", 3), ("delete", 3):
-            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
+            let (cloud, vm) = try await find(p[2], in: clouds, place)
             try await cloud.mutate(sub, vmName: vm.vmName) { vm in
                 if sub == "delete" { return false }
                 vm.status = sub == "stop" ? .stopped : .running
@@ -24,15 +27,15 @@ enum SimCommand {
             Terminal.out("sim: \(sub == "delete" ? "deleted" : sub == "stop" ? "stopped" : "started") VM \(vm.vmName) of app.\(p[2]) outside Firmament.")
         case ("set-ip", 4):
             guard IPv4Address(p[3]) != nil else { throw UsageError(message: "\(quoted(p[3])) is not an IPv4 address", command: Help.sim) }
-            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
+            let (cloud, vm) = try await find(p[2], in: clouds, place)
             try await cloud.mutate("set-ip", vmName: vm.vmName) { vm in
                 vm.ip = p[3]
                 return true
             }
             Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
         case ("disconnect", 4):
-            let (cloud, vm) = try await find(p[2], in: clouds, blueprint: blueprint)
-            let vlan = try await vlanOf(network: p[3], blueprint: blueprint, statePath: args.values["--state"])
+            let (cloud, vm) = try await find(p[2], in: clouds, place)
+            let vlan = try await vlanOf(network: p[3], place, statePath: args.values["--state"])
             guard vm.vlans[vlan] != nil else {
                 Terminal.err("firm: sim: VM \(vm.vmName) of app.\(p[2]) is not on VLAN \(vlan) (network.\(p[3]))")
                 throw Exit(.failure)
@@ -47,32 +50,39 @@ enum SimCommand {
         }
     }
 
+    /// A blueprint's sandbox, and the folder its state and simulated world are found in.
+    struct Place {
+        var blueprint: Blueprint
+        var sandbox: String
+        var home: String
+    }
+
     /// The VLAN of an L2 network: as the state recorded it, or as the blueprint resolves it.
-    static func vlanOf(network: String, blueprint: Blueprint, statePath: String?) async throws -> Int {
-        let state = try await StateBackends.resolve(statePath, blueprint: blueprint.name).load(blueprint: blueprint.name, writer: false).state
+    static func vlanOf(network: String, _ place: Place, statePath: String?) async throws -> Int {
+        let blueprint = place.blueprint
+        let state = try await StateBackends.resolve(statePath, sandbox: place.sandbox, home: place.home).load(blueprint: blueprint.name, writer: false).state
         if let vlan = state.networks[network]?.vlan { return vlan }
         if case .vlan(let id)? = Topology.resolve(blueprint, state: state).networks[network]?.kind { return id }
         Terminal.err("firm: sim: \(quoted(network)) is not an L2 network of blueprint \(quoted(blueprint.name))")
         throw Exit(.failure)
     }
 
-    static func simulatedClouds(_ blueprint: Blueprint) throws -> [SimulatedCloud] {
-        let base = FileManager.default.currentDirectoryPath
-        return try blueprint.providers.keys.sorted().compactMap { name in
-            let spec = blueprint.providers[name]!
+    static func simulatedClouds(_ place: Place) throws -> [SimulatedCloud] {
+        try place.blueprint.providers.keys.sorted().compactMap { name in
+            let spec = place.blueprint.providers[name]!
             guard let type = ProviderTypeRegistry.type(named: spec.type) as? SimulatedProviderType else { return nil }
-            let context = ProviderContext(name: name, spec: spec, sandbox: blueprint.name, baseDirectory: base, driverLog: nil, environment: .process)
+            let context = ProviderContext(name: name, spec: spec, sandbox: place.sandbox, baseDirectory: place.home, driverLog: nil, environment: .process)
             return try type.make(context) as? SimulatedCloud
         }
     }
 
-    static func find(_ app: String, in clouds: [SimulatedCloud], blueprint: Blueprint) async throws -> (SimulatedCloud, SimulatedVM) {
+    static func find(_ app: String, in clouds: [SimulatedCloud], _ place: Place) async throws -> (SimulatedCloud, SimulatedVM) {
         var matches: [(SimulatedCloud, SimulatedVM)] = []
         for cloud in clouds {
-            for vm in try await cloud.allVMs() where vm.sandbox == blueprint.name && vm.app == app { matches.append((cloud, vm)) }
+            for vm in try await cloud.allVMs() where vm.sandbox == place.sandbox && vm.app == app { matches.append((cloud, vm)) }
         }
         guard matches.count == 1 else {
-            Terminal.err("firm: sim: \(matches.isEmpty ? "no" : "\(matches.count)") VMs of app.\(app) in the simulated cloud of blueprint \(quoted(blueprint.name))")
+            Terminal.err("firm: sim: \(matches.isEmpty ? "no" : "\(matches.count)") VMs of app.\(app) in the simulated cloud of sandbox \(quoted(place.sandbox))")
             throw Exit(.failure)
         }
         return matches[0]

@@ -9,7 +9,7 @@ enum StateCommand {
         switch sub {
         case "list":
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
-            let state = try await StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+            let state = try await StateLocator.load(blueprint: rest.first, args, help: Help.state)
             let addresses = state.apps.keys.sorted().map { "app.\($0)" } + state.networks.keys.sorted().map { "network.\($0)" }
                 + state.infra.keys.sorted().map { "provider.\($0)" }
             if !addresses.isEmpty { Terminal.out(addresses.joined(separator: "\n")) }
@@ -26,7 +26,7 @@ enum StateCommand {
             let kind = String(address[..<dot]), name = String(address[address.index(after: dot)...])
             let app = name
             if sub == "show" {
-                let state = try await StateLocator.load(blueprint: rest.first, statePath: args.values["--state"], help: Help.state)
+                let state = try await StateLocator.load(blueprint: rest.first, args, help: Help.state)
                 let entry: JSON? = switch kind {
                 case "app": state.apps[name]?.maskedJSON
                 case "network": state.networks[name]?.json
@@ -38,7 +38,7 @@ enum StateCommand {
                 }
                 Terminal.out(entry.prettyText)
             } else {
-                try await remove(app, blueprint: rest.first, statePath: args.values["--state"])
+                try await remove(app, blueprint: rest.first, args)
                 Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")
             }
         default:
@@ -46,8 +46,8 @@ enum StateCommand {
         }
     }
 
-    static func remove(_ app: String, blueprint: String?, statePath: String?) async throws {
-        let (backend, name) = try StateLocator.backend(blueprint: blueprint, statePath: statePath, help: Help.state)
+    static func remove(_ app: String, blueprint: String?, _ args: Arguments) async throws {
+        let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
         let loaded = try await backend.load(blueprint: name, writer: true)

@@ -57,17 +57,12 @@ public enum DriftDetector {
             return DriftReport.Item(kind: DriftReport.Item.Kind(rawValue: note.kind.rawValue)!, target: target,
                                     expected: note.expected, actual: note.actual, fix: fix)
         }
-        let known = Set(refreshed.apps.values.map(\.vmUuid))
         // VMs that a running apply is creating or deleting right now are not unmanaged.
         let inFlight = Set(settled.running?.inFlight.map(\.vmName) ?? [])
-        // A driver without an inventory (a CloudShell shell through the host) can't list them.
-        for name in session.providers.keys.sorted() where try await session.providers[name]!.capabilities().inventory {
-            for vm in try await session.providers[name]!.inventory(sandbox: session.blueprint.name)
-            where !known.contains(vm.vmUuid) && !inFlight.contains(vm.vmName) {
-                items.append(DriftReport.Item(kind: .unmanaged, target: "vm.\(vm.vmName)", expected: "no VM",
-                                              actual: "VM \(vm.vmName) (\(vm.vmUuid)) on provider \(name), tagged for app \(vm.appName)",
-                                              fix: "none: Firmament does not delete VMs it did not record; delete it, or remove the tag"))
-            }
+        for (name, vm) in try await session.unrecordedVMs(refreshed, inFlight: inFlight) {
+            items.append(DriftReport.Item(kind: .unmanaged, target: "vm.\(vm.vmName)", expected: "no VM",
+                                          actual: "VM \(vm.vmName) (\(vm.vmUuid)) on provider \(name), tagged for app \(vm.appName)",
+                                          fix: "none: Firmament does not delete VMs it did not record; delete it, or remove the tag"))
         }
 
         let pendingPlan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: recovered, capabilities: capabilities)

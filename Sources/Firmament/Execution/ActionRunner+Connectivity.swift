@@ -92,7 +92,7 @@ extension ActionRunner {
         // (cp-core's flow, cp-aws) fail without them: a later call repeats the recorded cloud
         // network and asks for the keys again, which get-or-create returns as they are.
         let recordedCloud = existing.map(\.cidr).flatMap { $0.isEmpty ? nil : $0 }
-        var request = InfraRequest(sandbox: blueprint.name, cloudCIDR: cloud ?? recordedCloud ?? Topology.defaultCloudCIDR.description,
+        var request = InfraRequest(sandbox: sandbox, cloudCIDR: cloud ?? recordedCloud ?? Topology.defaultCloudCIDR.description,
                                    subnets: subnets, createKeys: true)
         request.keysKnown = !(existing?.keys.isEmpty ?? true) && existing?.cleaning != true
         let result = try await retrying(action, driver) { _ in try await driver.prepareSandboxInfra(request) }
@@ -122,7 +122,7 @@ extension ActionRunner {
             infra.cleaning = true
             try await recorder.record(.putInfra(provider, infra))
         }
-        try await retrying(action, driver) { _ in try await driver.cleanSandboxInfra(InfraCleanup(sandbox: blueprint.name, all: all, subnetIds: ids)) }
+        try await retrying(action, driver) { _ in try await driver.cleanSandboxInfra(InfraCleanup(sandbox: sandbox, all: all, subnetIds: ids)) }
         var records = names.map { StateChange.removeNetwork($0) }
         if all { records.append(.removeInfra(provider)) }
         try await recorder.record(records)

@@ -18,6 +18,9 @@ extension ActionRunning {
 /// intent first, so that a crash mid-call leaves something to recover, never an orphan.
 public struct ActionRunner: ActionRunning {
     public let blueprint: Blueprint
+    /// The sandbox the VMs are tagged with and drivers are told of: `--sandbox`, by default
+    /// the blueprint's name.
+    public let sandbox: String
     public let providers: [String: any CloudProvider]
     public let recorder: StateRecorder
     public let environment: Environment
@@ -25,9 +28,10 @@ public struct ActionRunner: ActionRunning {
     /// allowed, the wait, and the failure.
     public let onRetry: @Sendable (PlannedAction, Int, Int, Duration, String) -> Void
 
-    public init(blueprint: Blueprint, providers: [String: any CloudProvider], recorder: StateRecorder, environment: Environment = .process,
+    public init(blueprint: Blueprint, sandbox: String? = nil, providers: [String: any CloudProvider], recorder: StateRecorder, environment: Environment = .process,
                 onRetry: @escaping @Sendable (PlannedAction, Int, Int, Duration, String) -> Void = { _, _, _, _, _ in }) {
         self.blueprint = blueprint
+        self.sandbox = sandbox ?? blueprint.name
         self.providers = providers
         self.recorder = recorder
         self.environment = environment
@@ -87,7 +91,7 @@ public struct ActionRunner: ActionRunning {
         let provider = try provider(path.provider)
         let subnets = try await subnetConnections(names)
         var request = DeployRequest(
-            actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: blueprint.name,
+            actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: sandbox,
             deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),
             appAttributes: try resolve(spec.attributes, app), subnets: subnets)
         request.desiredPower = spec.power
@@ -98,7 +102,7 @@ public struct ActionRunner: ActionRunning {
         // timeout, a crash mid-call) is settled by the next run's recovery, never guessed here.
         // A retry reuses the VM name, and first adopts the VM if the failed try made it.
         let result = try await retrying(action, provider) { attempt in
-            if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: blueprint.name,
+            if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: sandbox,
                                                                           known: Set(await recorder.state.apps.values.map(\.vmUuid))) {
                 var adopted = DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
                 adopted.power = found.power

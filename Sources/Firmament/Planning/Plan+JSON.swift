@@ -15,6 +15,7 @@ extension Plan {
         if let location {
             blueprint["path"] = .string(location.blueprint)
             state["path"] = .string(location.state)
+            if let sandbox = location.sandbox { state["sandbox"] = .string(sandbox) }
         }
         return JSONObject([
             ("formatVersion", .int(Plan.formatVersion)),
@@ -56,7 +57,7 @@ extension Plan {
             let bfile = b["file"].flatMap({ c.string($0, at: bp.key("file")) }),
             let blueprintDigest = b["digest"].flatMap({ c.string($0, at: bp.key("digest")) }),
             let bpath = b["path"].flatMap({ c.string($0, at: bp.key("path")) }),
-            let s = f["state"].flatMap({ c.members(of: $0, at: sp, allowed: ["lineage", "serial", "path"], required: ["lineage", "serial", "path"]) }),
+            let s = f["state"].flatMap({ c.members(of: $0, at: sp, allowed: ["lineage", "serial", "path", "sandbox"], required: ["lineage", "serial", "path"]) }),
             let lineage = s["lineage"].flatMap({ c.string($0, at: sp.key("lineage")) }),
             let serial = s["serial"].flatMap({ c.int($0, at: sp.key("serial"), in: 0...State.maxSerial) }),
             let spath = s["path"].flatMap({ c.string($0, at: sp.key("path")) }),
@@ -77,9 +78,10 @@ extension Plan {
             }
             actions.append(action)
         }
+        let sandbox = s["sandbox"].flatMap { c.name($0, at: sp.key("sandbox"), what: "sandbox") }
         guard c.diagnostics.isEmpty else { return nil }
         let plan = Plan(blueprintName: name, blueprintFile: bfile, blueprintDigest: blueprintDigest, lineage: lineage, serial: serial,
-                        location: PlanLocation(blueprint: bpath, state: spath), actions: actions)
+                        location: PlanLocation(blueprint: bpath, state: spath, sandbox: sandbox), actions: actions)
         if let summary = f["summary"], summary.plain != plan.summaryJSON {
             c.report(root.key("summary"), "the summary does not match the actions; the plan was edited", at: summary.position)
             return nil

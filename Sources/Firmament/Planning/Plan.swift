@@ -43,10 +43,13 @@ public struct Plan: Sendable, Equatable {
 public struct PlanLocation: Sendable, Equatable {
     public var blueprint: String
     public var state: String
+    /// The sandbox the plan was made for (nil in a plan from a firm before sandboxes).
+    public var sandbox: String?
 
-    public init(blueprint: String, state: String) {
+    public init(blueprint: String, state: String, sandbox: String? = nil) {
         self.blueprint = blueprint
         self.state = state
+        self.sandbox = sandbox
     }
 }
 

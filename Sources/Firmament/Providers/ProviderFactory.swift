@@ -4,7 +4,7 @@ public enum ProviderFactory {
     /// driver is wrapped in a CheckedProvider, which checks and redacts (with `secrets`)
     /// whatever it returns, and then in a LimitedProvider, which keeps the provider's
     /// concurrency and requests-per-second limits.
-    public static func make(_ blueprint: Blueprint, baseDirectory: String, secrets: Secrets = Secrets(), environment: Environment = .process,
+    public static func make(_ blueprint: Blueprint, sandbox: String? = nil, baseDirectory: String, secrets: Secrets = Secrets(), environment: Environment = .process,
                             driverLog: (@Sendable (String) -> Void)? = nil) throws(ProviderError) -> [String: any CloudProvider] {
         var result: [String: any CloudProvider] = [:]
         for (name, spec) in blueprint.providers.sorted(by: { $0.key < $1.key }) {
@@ -12,7 +12,7 @@ public enum ProviderFactory {
                 throw ProviderError(provider: name, operation: "start", message: "unknown provider type \(quoted(spec.type))")
             }
             let log = driverLog.map { log in { @Sendable (line: String) in log(secrets.redact(line)) } }
-            let context = ProviderContext(name: name, spec: spec, sandbox: blueprint.name, baseDirectory: baseDirectory, driverLog: log,
+            let context = ProviderContext(name: name, spec: spec, sandbox: sandbox ?? blueprint.name, baseDirectory: baseDirectory, driverLog: log,
                                           environment: environment)
             let checked = CheckedProvider(try type.make(context), secrets: secrets)
             result[name] = LimitedProvider(checked, limits: spec.limits.over(type.defaultLimits))

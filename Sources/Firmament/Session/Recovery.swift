@@ -12,7 +12,9 @@ public enum Recovery {
     }
 
     /// The state changes that settle every intent, and what was found.
-    public static func recover(_ state: State, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], findings: [Finding]) {
+    /// `sandbox` is the one the state's VMs are tagged with (by default its blueprint's name).
+    public static func recover(_ state: State, sandbox: String? = nil, providers: [String: any CloudProvider]) async throws -> (changes: [StateChange], findings: [Finding]) {
+        let sandbox = sandbox ?? state.blueprint
         var changes: [StateChange] = []
         var findings: [Finding] = []
         // The VMs the state knows, which no interrupted deploy made.
@@ -27,7 +29,7 @@ public enum Recovery {
             do {
                 found = try await RetryPolicy(provider).run { _ in
                     switch intent.operation {
-                    case .deploy: try await provider.findDeployed(app: intent.app, vmName: intent.vmName, sandbox: state.blueprint, known: known)
+                    case .deploy: try await provider.findDeployed(app: intent.app, vmName: intent.vmName, sandbox: sandbox, known: known)
                     case .delete: try await provider.stillExists(app: intent.app, vmName: intent.vmName, vmUuid: intent.vmUuid)
                     }
                 }
@@ -37,7 +39,7 @@ public enum Recovery {
                 guard intent.operation == .deploy, try await provider.capabilities().vmNames == .own else { throw error }
                 findings.append(Finding(intent: intent, message: "can't tell whether an interrupted deploy of app.\(intent.app) made a VM: provider.\(intent.provider) "
                     + "names VMs itself, and its inventory failed (\(error.message)). The intent is kept: look in the cloud for a VM of app.\(intent.app) "
-                    + "(sandbox \(state.blueprint)), delete it or not, then run `firm state rm app.\(intent.app)`"))
+                    + "(sandbox \(sandbox)), delete it or not, then run `firm state rm app.\(intent.app)`"))
                 continue
             }
             switch intent.operation {
@@ -47,13 +49,7 @@ public enum Recovery {
                     // still adopts the VM, so it can't leak; the unknown path makes the next plan
                     // replace it, or delete it if the app is gone.
                     let path = intent.deploymentPath ?? DeploymentPath(provider: intent.provider, deploymentType: Recovery.unknownDeploymentType)
-                    var app = AppState(provider: intent.provider, deploymentPath: path, attributes: intent.attributes, vmName: vm.vmName,
-                                       vmUuid: vm.vmUuid, address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress,
-                                       power: vm.power ?? .off)
-                    for (network, n) in state.networks where n.subnetId != nil && (vm.subnetIds ?? []).contains(n.subnetId!) {
-                        app.connections[network] = Connection(subnetId: n.subnetId)
-                    }
-                    changes.append(.putApp(intent.app, app))
+                    changes.append(.putApp(intent.app, adopted(vm, provider: intent.provider, path: path, attributes: intent.attributes, networks: state.networks)))
                     var message = "adopted VM \(vm.vmName) (\(vm.vmUuid)) for app.\(intent.app), deployed by an interrupted run"
                     if intent.deploymentPath == nil { message += "; its intent recorded no deployment path, so the next plan replaces it" }
                     findings.append(Finding(intent: intent, message: message))
@@ -71,5 +67,18 @@ public enum Recovery {
             changes.append(.endIntent(id))
         }
         return (changes, findings)
+    }
+
+    /// The app record of an existing VM taken into a state (by recovery or `firm import`): its
+    /// name, uuid, addresses and power as observed, and its connections to the state's subnets
+    /// that the VM is on.
+    public static func adopted(_ vm: Observation, provider: String, path: DeploymentPath, attributes: [String: AttributeValue],
+                               networks: [String: NetworkState]) -> AppState {
+        var app = AppState(provider: provider, deploymentPath: path, attributes: attributes, vmName: vm.vmName, vmUuid: vm.vmUuid,
+                           address: vm.addresses.privateAddress, publicAddress: vm.addresses.publicAddress, power: vm.power ?? .off)
+        for (network, n) in networks where n.subnetId != nil && (vm.subnetIds ?? []).contains(n.subnetId!) {
+            app.connections[network] = Connection(subnetId: n.subnetId)
+        }
+        return app
     }
 }

@@ -6,6 +6,11 @@ public struct Session: Sendable {
     public let blueprint: Blueprint
     /// The blueprint file as the user named it.
     public let blueprintFile: String
+    /// The sandbox: what the state is named after, the VMs are tagged with, and drivers are
+    /// told of. `--sandbox`, by default the blueprint's name.
+    public let sandbox: String
+    /// The folder the default state and relative provider paths are found in (SandboxHome).
+    public let home: String
     /// Where the state lives.
     public let backend: any StateBackend
     public let providers: [String: any CloudProvider]
@@ -14,27 +19,32 @@ public struct Session: Sendable {
 
     /// Loads and validates the blueprint, then starts its drivers.
     /// `driverLog` receives the lines process drivers write on stderr (for `-v`).
-    public init(blueprintFile: String, statePath: String?, baseDirectory: String, driverLog: (@Sendable (String) -> Void)? = nil) throws {
+    public init(blueprintFile: String, statePath: String?, sandbox: String? = nil, driverLog: (@Sendable (String) -> Void)? = nil) throws {
         let blueprint = try BlueprintDecoder.load(path: blueprintFile)
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, baseDirectory: baseDirectory, driverLog: driverLog)
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, sandbox: sandbox, driverLog: driverLog)
     }
 
     /// `statePath` is `--state` as given: a path (a URL for other backends later), or nil for
-    /// the blueprint's default.
-    public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, baseDirectory: String,
+    /// the sandbox's default state in the blueprint's home folder. `sandbox` is `--sandbox` as
+    /// given; without it, `FIRM_SANDBOX` or the blueprint's name.
+    public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, sandbox: String? = nil,
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: StateBackends.resolve(statePath, blueprint: blueprint.name),
-                      baseDirectory: baseDirectory, driverLog: driverLog)
+        let name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name)
+        let home = SandboxHome.folder(forBlueprint: blueprintFile)
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: StateBackends.resolve(statePath, sandbox: name, home: home),
+                      baseDirectory: home, sandbox: name, driverLog: driverLog)
     }
 
-    public init(blueprint: Blueprint, blueprintFile: String, backend: any StateBackend, baseDirectory: String,
+    public init(blueprint: Blueprint, blueprintFile: String, backend: any StateBackend, baseDirectory: String, sandbox: String? = nil,
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
         self.blueprint = blueprint
         self.blueprintFile = blueprintFile
         self.backend = backend
+        self.sandbox = sandbox ?? blueprint.name
+        self.home = baseDirectory
         let secrets = Secrets(blueprint.secretValues(.process))
         self.secrets = secrets
-        self.providers = try ProviderFactory.make(blueprint, baseDirectory: baseDirectory, secrets: secrets, driverLog: driverLog)
+        self.providers = try ProviderFactory.make(blueprint, sandbox: self.sandbox, baseDirectory: baseDirectory, secrets: secrets, driverLog: driverLog)
     }
 
     /// What a plan found before planning: recovered intents and refresh differences.
@@ -129,7 +139,7 @@ public struct Session: Sendable {
         var changes: [StateChange] = []
         var findings: [Recovery.Finding] = []
         if recover {
-            (changes, findings) = try await Recovery.recover(state, providers: providers)
+            (changes, findings) = try await Recovery.recover(state, sandbox: sandbox, providers: providers)
             for change in changes { recovered.apply(change) }
         }
         var refreshed = recovered
@@ -157,7 +167,8 @@ public struct Session: Sendable {
 
     /// Where the blueprint and the state are, as absolute paths, for saved plans.
     public var location: PlanLocation {
-        PlanLocation(blueprint: FilePaths.absolute(blueprintFile), state: backend.location.contains("://") ? backend.location : FilePaths.absolute(backend.location))
+        PlanLocation(blueprint: FilePaths.absolute(blueprintFile), state: backend.location.contains("://") ? backend.location : FilePaths.absolute(backend.location),
+                     sandbox: sandbox)
     }
 
     /// Checks that a saved plan was made for this blueprint file and this state.
@@ -167,6 +178,9 @@ public struct Session: Sendable {
         if recorded.state != here.state {
             throw .misplaced("it was made for the state \(recorded.state), and would be applied to \(here.state); "
                 + "pass --state \(recorded.state), or make a new plan")
+        }
+        if let planned = recorded.sandbox, planned != sandbox {
+            throw .misplaced("it was made for the sandbox \(planned), and would be applied to the sandbox \(sandbox); pass --sandbox \(planned), or make a new plan")
         }
         if recorded.blueprint != here.blueprint {
             throw .misplaced("it was made from the blueprint \(recorded.blueprint), not \(here.blueprint)")
@@ -259,7 +273,7 @@ public struct Session: Sendable {
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
         secrets.add(blueprint.secretValues(environment))
         let started = ContinuousClock.now
-        let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, providers: providers, recorder: writable.recorder, environment: environment) {
+        let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, sandbox: sandbox, providers: providers, recorder: writable.recorder, environment: environment) {
             action, attempt, tries, delay, message in
             progress(ExecutionEvent(action: action, kind: .retrying(attempt: attempt, of: tries, delay: delay, message: message),
                                     elapsed: ContinuousClock.now - started))

@@ -5,14 +5,10 @@ public struct StatePaths: Sendable, Equatable {
 
     public init(snapshot: String) { self.snapshot = snapshot }
 
-    /// The default for a blueprint: `state/<name>.state.json` under the current folder.
-    public static func `default`(for blueprint: String) -> StatePaths {
-        StatePaths(snapshot: "state/\(blueprint).state.json")
-    }
-
-    /// `--state PATH` when given, else the default for the blueprint.
-    public static func resolve(_ statePath: String?, blueprint: String) -> StatePaths {
-        statePath.map(StatePaths.init(snapshot:)) ?? .default(for: blueprint)
+    /// The default for a sandbox: `state/<sandbox>.state.json` under `home` (SandboxHome's
+    /// folder), or under the current folder.
+    public static func `default`(for sandbox: String, home: String? = nil) -> StatePaths {
+        StatePaths(snapshot: (home.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + "state/\(sandbox).state.json")
     }
 
     /// Append-only records written since the snapshot.

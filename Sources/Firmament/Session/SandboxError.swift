@@ -1,0 +1,44 @@
+/// Why a sandbox can't be used as asked.
+public enum SandboxError: Error, Equatable, CustomStringConvertible {
+    /// A sandbox name that does not follow the name rule, and where it came from.
+    case invalidName(String, source: String)
+    /// VMs tagged with this sandbox that the state does not know, for apps the plan would deploy:
+    /// deploying would make a second VM for each.
+    case unrecordedVMs(sandbox: String, state: String, blueprintFile: String, vms: [UnrecordedVM])
+    /// An import that can't be done.
+    case importRefused(String)
+
+    public struct UnrecordedVM: Sendable, Equatable {
+        public var provider: String
+        public var app: String
+        public var vmName: String
+        public var vmUuid: String
+
+        public init(provider: String, app: String, vmName: String, vmUuid: String) {
+            self.provider = provider
+            self.app = app
+            self.vmName = vmName
+            self.vmUuid = vmUuid
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name, let source):
+            return "\(source): \(quoted(name)) is not a valid sandbox name; expected \(Name.rule)"
+        case .unrecordedVMs(let sandbox, let state, let file, let vms):
+            let list = vms.prefix(20).map { "  app.\($0.app): VM \($0.vmName) (\($0.vmUuid)) on provider \($0.provider)" }.joined(separator: "\n")
+            return """
+                the providers already have \(vms.count) VM\(vms.count == 1 ? "" : "s") tagged with sandbox \(quoted(sandbox)) that the state \(state) does not record, \
+                for apps this plan would deploy; deploying them again would make duplicates, so nothing was changed:
+                \(list)\(vms.count > 20 ? "\n  …" : "")
+                Ways out:
+                  - adopt them into this state: firm import \(file) --all --sandbox \(sandbox)
+                  - or point at the state that records them: --state PATH
+                  - or, if they are leftovers, delete them in the cloud, then plan again
+                """
+        case .importRefused(let message):
+            return message
+        }
+    }
+}
