@@ -35,7 +35,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, importVMs, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -130,6 +130,21 @@ enum Help {
         options: [.state, .sandbox, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
                   .parallelism, .lockTimeout,
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."), .help])
+
+    static let importVMs = CommandHelp(
+        name: "import", usage: "firm import BLUEPRINT (app.NAME VM | --all) [options]",
+        summary: "Adopt existing VMs into the state, so that apply manages them instead of deploying again.",
+        details: """
+            app.NAME VM  Adopt the VM (named by its name or its uuid) as the blueprint's app NAME. The app's
+                         provider is asked first whether the VM exists, and what it is (addresses, power).
+            --all        Adopt every VM tagged with the sandbox that the state does not record, whose app tag
+                         names an app of the blueprint that the state does not record; where an app has
+                         several, the first by name.
+            Takes the state lock. An app the state already records is refused (`firm state rm` it first).
+            Nothing in the cloud is changed: a plan afterwards shows only the real differences.
+            """,
+        options: [.state, .sandbox, OptionSpec(name: "--all", value: nil, help: "Adopt every unrecorded VM tagged for an app of the blueprint."),
+                  .lockTimeout, .verbose, .help])
 
     static let forceUnlock = CommandHelp(
         name: "force-unlock", usage: "firm force-unlock BLUEPRINT LOCK_ID [--state PATH]",

@@ -84,10 +84,18 @@ extension Session {
 
     /// Records the adopted VMs durably, then compacts; the lock is the caller's.
     private func record(_ adopted: [(String, Observation)], _ writable: Writable, _ state: State) async throws {
+        let topology = Topology.resolve(blueprint, state: state)
         let changes = adopted.map { app, vm in
             let spec = blueprint.apps[app]!
-            return StateChange.putApp(app, Recovery.adopted(vm, provider: spec.deploymentPath.provider, path: spec.deploymentPath,
-                                                            attributes: spec.attributes, networks: state.networks))
+            var record = Recovery.adopted(vm, provider: spec.deploymentPath.provider, path: spec.deploymentPath, attributes: spec.attributes,
+                                          networks: state.networks)
+            // L2: the VLANs the blueprint connects the app to that the VM is already on.
+            for (network, mode) in topology.connections[app] ?? [:] {
+                if case .vlan(let id)? = topology.networks[network]?.kind, (vm.vlans ?? []).contains(id) {
+                    record.connections[network] = Connection(vlan: id, mode: mode)
+                }
+            }
+            return StateChange.putApp(app, record)
         }
         if !changes.isEmpty { try await writable.recorder.record(changes) }
         try await writable.recorder.compact()

@@ -1,0 +1,28 @@
+import Firmament
+import Foundation
+
+/// `firm import BLUEPRINT app.NAME VM` and `firm import BLUEPRINT --all`: adopts existing VMs.
+enum ImportCommand {
+    static func run(_ args: Arguments) async throws {
+        try handleHelp(args, Help.importVMs)
+        let all = args.flag("--all")
+        let names = all ? ["BLUEPRINT"] : ["BLUEPRINT", "app.NAME", "VM"]
+        let p = try args.positionals(names, Help.importVMs)
+        let session = try Session(blueprintFile: p[0], statePath: args.values["--state"], sandbox: args.values["--sandbox"], driverLog: Terminal.driverLog(args))
+        let lockTimeout = try args.duration("--lock-timeout", Help.importVMs)
+        let result: Session.ImportResult
+        if all {
+            result = try await session.importAll(lockTimeout: lockTimeout)
+        } else {
+            guard p[1].hasPrefix("app."), Name.isValid(String(p[1].dropFirst(4))) else {
+                throw UsageError(message: "\(quoted(p[1])) is not an app address; expected app.NAME", command: Help.importVMs)
+            }
+            result = try await session.importVM(app: String(p[1].dropFirst(4)), vm: p[2], lockTimeout: lockTimeout)
+        }
+        await session.shutdown()
+        for line in result.adopted { Terminal.out("Imported \(line).") }
+        for line in result.passedOver { Terminal.out("Passed over \(line).") }
+        if result.adopted.isEmpty { Terminal.out("Nothing to import: no VM tagged with sandbox \(quoted(session.sandbox)) is missing from the state.") }
+        else { Terminal.out("The state at \(session.backend.location) records them now; `firm plan \(p[0])` shows what still differs.") }
+    }
+}
