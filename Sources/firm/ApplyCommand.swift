@@ -17,22 +17,17 @@ enum ApplyCommand {
         let session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
                                   sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args))
         if let saved { try session.checkPlace(saved) }
-        let locked = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
+        let settled = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
                                                      refresh: args.enabled("--refresh"), parallelism: parallelism)
-        defer { locked.lock.release() }
-        for warning in locked.loaded.warnings { Terminal.err("warning: \(warning)") }
+        defer { settled.lock.release() }
+        for warning in settled.loaded.warnings { Terminal.err("warning: \(warning)") }
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
-        Terminal.out(Reports.preamble(recovered: locked.recovered, drift: locked.drift), terminator: "")
+        Terminal.out(Reports.preamble(recovered: settled.recovered, drift: settled.drift), terminator: "")
 
-        // Everything that can refuse is checked before anything is written.
-        let plan: Plan
-        if let saved {
-            try session.checkFresh(saved, locked)
-            plan = saved
-        } else {
-            plan = Planner.plan(blueprint: destroy ? session.emptied : session.blueprint, blueprintFile: session.blueprintFile, state: locked.state,
-                                destroying: destroy, capabilities: try await session.capabilities(for: locked.state))
-        }
+        // Everything that can refuse is checked before anything is written (the VLAN pool's
+        // reservation aside: it is corrected by the next apply or destroy of this sandbox).
+        if let saved { try session.checkFresh(saved, settled) }
+        let (plan, locked) = try await session.planAndReserve(settled, destroying: destroy, saved: saved)
         if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
         let missing = session.missingEnvironment(for: plan)
         if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }

@@ -63,12 +63,12 @@ enum ReconcileCommand {
 
     /// One cycle on an open session; its drivers are shut down by the caller.
     static func runCycle(_ session: Session, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
-        let writable = try await session.open(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
-                                              refresh: true, parallelism: parallelism)
-        defer { writable.lock.release() }
+        let settled = try await session.lockAndSettle(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
+                                                      refresh: true, parallelism: parallelism)
+        defer { settled.lock.release() }
+        let (plan, locked) = try await session.planAndReserve(settled, destroying: false, saved: nil)
+        let writable = try await session.begin(locked)
         let current = await writable.recorder.state
-        let plan = Planner.plan(blueprint: session.blueprint, blueprintFile: session.blueprintFile, state: current,
-                                capabilities: try await session.capabilities(for: current))
         let drift = writable.drift.count
         guard plan.hasChanges else {
             try await writable.recorder.compact()

@@ -8,9 +8,10 @@ public enum Planner {
     /// `destroying` says that `blueprint` was emptied by `firm destroy`, for the reasons given.
     /// `capabilities` holds what each provider's driver declared (a provider not in it can do
     /// everything).
+    /// `reserved` holds, by provider, the VLAN ids other sandboxes hold (see Topology).
     public static func plan(blueprint: Blueprint, blueprintFile: String, state: State, destroying: Bool = false,
-                            capabilities: [String: ProviderCapabilities] = [:]) -> Plan {
-        let topology = Topology.resolve(blueprint, state: state)
+                            capabilities: [String: ProviderCapabilities] = [:], reserved: [String: Set<Int>] = [:]) -> Plan {
+        let topology = Topology.resolve(blueprint, state: state, reserved: reserved)
         var builder = PlanBuilder()
         let prepares = InfraPlanner.prepareActions(blueprint, topology, state)
         for provider in prepares.keys.sorted() { builder.add(prepares[provider]!) }

@@ -30,7 +30,9 @@ public struct Topology: Sendable, Equatable {
 
     public static let defaultCloudCIDR = CIDR("10.0.0.0/16")!
 
-    public static func resolve(_ blueprint: Blueprint, state: State) -> Topology {
+    /// `reserved` holds, by provider, the VLAN ids that other sandboxes hold: `auto` VLANs never
+    /// take them.
+    public static func resolve(_ blueprint: Blueprint, state: State, reserved: [String: Set<Int>] = [:]) -> Topology {
         var topology = Topology()
         var autoVLANs: [String: [String]] = [:]
         var implicitSubnets: [String: [String]] = [:]
@@ -61,7 +63,8 @@ public struct Topology: Sendable, Equatable {
         }
         for (provider, names) in autoVLANs {
             let spec = blueprint.providers[provider] ?? ProviderSpec(type: "")
-            for (name, id) in allocateVLANs(names.sorted(), provider: provider, range: VLANRange.of(spec), topology: topology, state: state) {
+            for (name, id) in allocateVLANs(names.sorted(), provider: provider, range: VLANRange.of(spec), topology: topology, state: state,
+                                                 reserved: reserved[provider] ?? []) {
                 topology.networks[name] = Network(provider: provider, kind: .vlan(id), implicit: name.hasPrefix("link:"))
             }
         }
@@ -77,11 +80,12 @@ public struct Topology: Sendable, Equatable {
     /// `auto` VLANs: a network keeps the id the state recorded for it while that id is still
     /// free and in range; the others take the lowest free id, in name order. Ids still held in
     /// the state by networks being removed are not reused in the same plan.
-    static func allocateVLANs(_ names: [String], provider: String, range: ClosedRange<Int>, topology: Topology, state: State) -> [String: Int] {
+    static func allocateVLANs(_ names: [String], provider: String, range: ClosedRange<Int>, topology: Topology, state: State,
+                              reserved: Set<Int> = []) -> [String: Int] {
         var taken = Set(topology.networks.values.compactMap { n -> Int? in
             if n.provider == provider, case .vlan(let id) = n.kind { return id }
             return nil
-        })
+        }).union(reserved)
         let wanted = Set(names)
         var held = Set<Int>()
         for (name, n) in state.networks where n.provider == provider && !wanted.contains(name) && topology.networks[name] == nil {

@@ -5,6 +5,10 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
     /// VMs tagged with this sandbox that the state does not know, for apps the plan would deploy:
     /// deploying would make a second VM for each.
     case unrecordedVMs(sandbox: String, state: String, blueprintFile: String, vms: [UnrecordedVM])
+    /// A fixed VLAN id that another live sandbox on the same provider holds.
+    case vlanTaken(network: String, vlan: Int, provider: String, sandbox: String)
+    /// An `auto` VLAN for which the provider's range has no id left that no sandbox holds.
+    case vlanRangeFull(network: String, provider: String)
     /// An import that can't be done.
     case importRefused(String)
 
@@ -37,6 +41,12 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
                   - or point at the state that records them: --state PATH
                   - or, if they are leftovers, delete them in the cloud, then plan again
                 """
+        case .vlanTaken(let network, let vlan, let provider, let other):
+            return "network.\(network): VLAN \(vlan) on provider \(provider) is held by the live sandbox \(quoted(other)); "
+                + "use \"vlan\": \"auto\", another id, or destroy that sandbox first (`firm destroy --sandbox \(other)`); nothing was changed"
+        case .vlanRangeFull(let network, let provider):
+            return "network.\(network): provider \(provider)'s VLAN range has no id left that another sandbox does not hold; "
+                + "widen its vlanRange, or destroy a sandbox (`firm sandboxes` lists them); nothing was changed"
         case .importRefused(let message):
             return message
         }

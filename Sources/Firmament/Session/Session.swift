@@ -156,8 +156,7 @@ public struct Session: Sendable {
     /// Settles the state in memory (no lock, no writes) and plans.
     public func preview(refresh: Bool, destroy: Bool = false, parallelism: Int = 10) async throws -> Preview {
         let settled = try await settle(refresh: refresh, parallelism: parallelism)
-        var plan = Planner.plan(blueprint: destroy ? emptied : blueprint, blueprintFile: blueprintFile, state: settled.refreshed, destroying: destroy,
-                                capabilities: try await capabilities(for: settled.refreshed))
+        var plan = try await plan(for: settled.refreshed, destroying: destroy)
         plan.serial = settled.loaded.state.serial
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
@@ -294,13 +293,8 @@ public struct Session: Sendable {
     /// connects), forgets networks nothing uses any more, and compacts the state.
     public func finish(_ writable: Writable, blueprint: Blueprint) async throws {
         let state = await writable.recorder.state
-        let topology = Topology.resolve(blueprint, state: state)
-        var changes: [StateChange] = []
-        for (name, network) in topology.networks.sorted(by: { $0.key < $1.key }) {
-            guard case .vlan(let id) = network.kind else { continue }
-            let record = NetworkState(provider: network.provider, vlan: id)
-            if state.networks[name] != record { changes.append(.putNetwork(name, record)) }
-        }
+        let topology = Topology.resolve(blueprint, state: state, reserved: await reservedForFinish())
+        var changes = Self.vlanRecords(topology, state)
         let used = Set(state.apps.values.flatMap { $0.connections.keys })
         for (name, network) in state.networks.sorted(by: { $0.key < $1.key })
         where network.vlan != nil && topology.networks[name] == nil && !used.contains(name) {
@@ -308,6 +302,7 @@ public struct Session: Sendable {
         }
         if !changes.isEmpty { try await writable.recorder.record(changes) }
         try await writable.recorder.compact()
+        try await syncVLANPool(await writable.recorder.state)
     }
 
     /// Every environment variable that `{"env": …}` attributes of apps the plan deploys need and

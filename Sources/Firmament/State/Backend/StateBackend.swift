@@ -3,6 +3,15 @@
 /// backend knows how it stores anything: no byte offsets, descriptors, backup files or flocks.
 public typealias StateBackend = StateReading & StateJournaling & StateLocking
 
+/// The VLAN pool shared by every sandbox the backend holds (see VLANPool).
+public protocol VLANPooling: Sendable {
+    /// The pool as it is now, taking no lock.
+    func readVLANPool() async throws -> VLANPool
+    /// Reads the pool under its lock, lets `change` edit it, and writes it back durably when it
+    /// changed; the lock is held only for this call. What `change` returns is returned.
+    func updateVLANPool<T: Sendable>(_ change: @Sendable (inout VLANPool) throws -> T) async throws -> T
+}
+
 /// Reads a state.
 public protocol StateReading: Sendable {
     /// Where the state is, for messages and saved plans: a path or a URL.
