@@ -48,12 +48,15 @@ struct FirmProcess {
     /// Starts firm without waiting.
     /// `unset` removes variables the test runner may have, so a test of a missing one can't
     /// pass or fail by the runner's environment.
-    func start(_ arguments: [String], environment: [String: String] = [:], unset: [String] = []) throws -> (Process, Pipe, Pipe) {
+    /// `folder` is where it runs, relative to the test's folder (default: the test's folder).
+    /// FIRM_SANDBOX from the runner's environment is never passed on.
+    func start(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [], in folder: String? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.map(path) ?? directory)
         var env = ProcessInfo.processInfo.environment
+        env["FIRM_SANDBOX"] = nil
         for (k, v) in environment { env[k] = v }
         for k in unset { env[k] = nil }
         process.environment = env
@@ -67,8 +70,8 @@ struct FirmProcess {
 
     /// Runs firm to the end.
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = []) throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment, unset: unset)
+    func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [], in folder: String? = nil) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, unset: unset, in: folder)
         let outData = ReadBox(out.fileHandleForReading), errData = ReadBox(err.fileHandleForReading)
         process.waitUntilExit()
         return Result(code: process.terminationStatus, stdout: outData.text(), stderr: errData.text())

@@ -170,7 +170,10 @@ struct LifecycleTests {
         defer { firm.remove() }
         let latency = #"{"deploy": "1ms..5ms"}"#
         firm.write("one.json", Torture.blueprint(count: 40, variant: 0, latency: latency, name: "one"))
-        firm.write("two.json", Torture.blueprint(count: 40, variant: 0, latency: latency, name: "two"))
+        // Each its own fixed VLAN: a fixed id one live sandbox holds is refused to the other.
+        let two = Torture.blueprint(count: 40, variant: 0, latency: latency, name: "two").replacingOccurrences(of: #""vlan": 300"#, with: #""vlan": 301"#)
+        #expect(two.contains(#""vlan": 301"#))
+        firm.write("two.json", two)
         let (p1, o1, e1) = try firm.start(["apply", "one.json", "--auto-approve", "--parallelism", "20"])
         let (p2, o2, e2) = try firm.start(["apply", "two.json", "--auto-approve", "--parallelism", "20"])
         let boxes = [ReadBox(o1.fileHandleForReading), ReadBox(e1.fileHandleForReading), ReadBox(o2.fileHandleForReading), ReadBox(e2.fileHandleForReading)]
