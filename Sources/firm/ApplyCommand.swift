@@ -5,7 +5,10 @@ enum ApplyCommand {
     static func run(_ args: Arguments, destroy: Bool) async throws {
         let help = destroy ? Help.destroy : Help.apply
         try handleHelp(args, help)
-        let target = try args.positionals([destroy ? "BLUEPRINT" : "BLUEPRINT or PLANFILE"], help)[0]
+        // `firm destroy --sandbox NAME` (or --state PATH) needs no blueprint: the state recorded its providers.
+        let fromState = destroy && args.positionals.isEmpty
+            && (args.values["--sandbox"] != nil || args.values["--state"] != nil || ProcessInfo.processInfo.environment["FIRM_SANDBOX"].map { !$0.isEmpty } == true)
+        let target = fromState ? "" : try args.positionals([destroy ? "BLUEPRINT" : "BLUEPRINT or PLANFILE"], help)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, help)
         let lockTimeout = try args.duration("--lock-timeout", help)
         let stopTimeout = try args.duration("--stop-timeout", help) ?? .seconds(10)
@@ -14,8 +17,16 @@ enum ApplyCommand {
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
-        let session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
+        let session: Session
+        if fromState {
+            let (backend, _) = try StateLocator.backend(blueprint: nil, args, help: help)
+            let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
+            let name = sandbox.isEmpty ? ((backend.location as NSString).lastPathComponent.components(separatedBy: ".state.json").first ?? "") : sandbox
+            session = try await Session.fromState(backend, sandbox: name, driverLog: Terminal.driverLog(args))
+        } else {
+            session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
                                   sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args))
+        }
         if let saved { try session.checkPlace(saved) }
         let settled = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
                                                      refresh: args.enabled("--refresh"), parallelism: parallelism)
@@ -42,7 +53,11 @@ enum ApplyCommand {
                 throw Exit(.failure)
             }
         }
-        let writable = try await session.begin(locked)
+        let ttl = try args.duration("--ttl", help).map { ttl throws(UsageError) -> Duration in
+            guard ttl > .zero, ttl <= BlueprintDecoder.maxTTL else { throw UsageError(message: "--ttl takes more than 0 and at most 100d", command: help) }
+            return ttl
+        }
+        let writable = try await session.begin(locked, ttl: destroy ? nil : ttl ?? session.blueprint.ttl)
         guard plan.hasChanges else {
             try await session.finish(writable, blueprint: destroy ? session.emptied : session.blueprint)
             await writable.recorder.close()

@@ -35,7 +35,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, importVMs, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -72,12 +72,19 @@ enum Help {
             receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
             exits at once (the next run recovers).
             """,
-        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout,
+                  OptionSpec(name: "--ttl", value: "DURATION", help: "The sandbox expires this long after this apply, such as 2h (default: the blueprint's ttl, else the expiry recorded, else never); `firm gc` destroys expired sandboxes."),
+                  .verbose, .help])
 
     static let destroy = CommandHelp(
-        name: "destroy", usage: "firm destroy BLUEPRINT [options]",
-        summary: "Delete every VM the state records for this blueprint.",
-        details: "Works like apply with a blueprint that has no apps. The state file stays, empty.",
+        name: "destroy", usage: "firm destroy (BLUEPRINT | --sandbox NAME | --state PATH) [options]",
+        summary: "Delete every VM the state records for this sandbox.",
+        details: """
+            Works like apply with a blueprint that has no apps. The state file stays, empty. Without a
+            BLUEPRINT, the sandbox's state (found from the current folder, or given by --state) supplies the
+            providers as they were at its last apply, so a blueprint file that changed or went away does not
+            matter; {"env": …} secrets are read from the environment.
+            """,
         options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
 
     static let show = CommandHelp(
@@ -145,6 +152,30 @@ enum Help {
             """,
         options: [.state, .sandbox, OptionSpec(name: "--all", value: nil, help: "Adopt every unrecorded VM tagged for an app of the blueprint."),
                   .lockTimeout, .verbose, .help])
+
+    static let stateDir = OptionSpec(name: "--state-dir", value: "DIR", help: "The state folder (default: state/ in the nearest folder at or above this one that holds state/).")
+
+    static let sandboxes = CommandHelp(
+        name: "sandboxes", usage: "firm sandboxes [--state-dir DIR] [--json]",
+        summary: "List every sandbox of a state folder: name, blueprint, apps, created, last applied, expires, status.",
+        details: """
+            Status is active, expired (its time to live from `apply --ttl` or the blueprint's ttl has passed),
+            failed (its last apply or destroy left failed actions), empty (destroyed, or never applied), or
+            unreadable (with why). Reads only; takes no lock.
+            """,
+        options: [stateDir, .json, .help])
+
+    static let gc = CommandHelp(
+        name: "gc", usage: "firm gc [--state-dir DIR] [--dry-run] [options]",
+        summary: "Destroy every expired sandbox, each under its own lock, from its state alone.",
+        details: """
+            Each expired sandbox is destroyed with the providers its state recorded at its last apply, so a
+            blueprint file that changed or went away does not matter ({"env": …} secrets are read from the
+            environment). gc goes on past a sandbox that fails (a held lock, a provider error) and exits 1 if
+            any failed; run it again. --dry-run only lists what it would destroy.
+            """,
+        options: [stateDir, OptionSpec(name: "--dry-run", value: nil, help: "List the expired sandboxes; destroy nothing."),
+                  .parallelism, .lockTimeout, .verbose, .help])
 
     static let forceUnlock = CommandHelp(
         name: "force-unlock", usage: "firm force-unlock BLUEPRINT LOCK_ID [--state PATH]",

@@ -27,6 +27,8 @@ struct Firm {
             case "reconcile": try await ReconcileCommand.run(try Arguments(rest, for: Help.reconcile))
             case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
+            case "sandboxes": try await SandboxesCommand.list(try Arguments(rest, for: Help.sandboxes))
+            case "gc": try await SandboxesCommand.gc(try Arguments(rest, for: Help.gc))
             case "import": try await ImportCommand.run(try Arguments(rest, for: Help.importVMs))
             case "sim": try await SimCommand.run(try Arguments(rest, for: Help.sim))
             case "driver": try await DriverCommand.run(rest)

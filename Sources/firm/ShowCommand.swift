@@ -83,7 +83,7 @@ enum StateLocator {
                 throw UsageError(message: "name the BLUEPRINT, the sandbox with --sandbox NAME, or the state with --state PATH", command: help)
             }
             let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
-            let home = SandboxHome.folder(forBlueprint: FileManager.default.currentDirectoryPath + "/.")
+            let home = SandboxHome.folder()
             return (try StateBackends.resolve(nil, sandbox: sandbox, home: home), nil)
         }
         let name = try BlueprintDecoder.load(path: blueprint).name

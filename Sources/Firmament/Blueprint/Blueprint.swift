@@ -8,6 +8,11 @@ public struct Blueprint: Sendable, Equatable {
     public var connectors: [ConnectorSpec]
     /// The SHA-256 of the file the blueprint was read from, when it was read from one.
     public var sourceDigest: String?
+    /// How long a sandbox of it lives after an apply (`"ttl": "2h"`); `apply --ttl` overrides it.
+    public var ttl: Duration?
+    /// The `providers` object as written, which the state keeps so that a sandbox can be
+    /// destroyed without the file (secrets in it are `{"env"}` references).
+    public var providersSource: JSON?
 
     public init(
         name: String, providers: [String: ProviderSpec] = [:], apps: [String: AppSpec] = [:],

@@ -47,7 +47,10 @@ public enum BlueprintDecoder {
         return blueprint
     }
 
-    static let topKeys = ["version", "name", "providers", "apps", "networks", "connectors"]
+    /// The longest time to live a sandbox may be given.
+    public static let maxTTL: Duration = .seconds(100 * 86400)
+
+    static let topKeys = ["version", "name", "ttl", "providers", "apps", "networks", "connectors"]
 
     static func decode(_ root: JSONNode, _ context: inout DecodingContext) -> Blueprint? {
         let path = JSONPath()
@@ -67,6 +70,14 @@ public enum BlueprintDecoder {
         }
         let providers = top["providers"].map { decodeProviders($0, path.key("providers"), &context) } ?? [:]
         var blueprint = Blueprint(name: name ?? "", providers: providers)
+        blueprint.providersSource = top["providers"]?.plain
+        if let node = top["ttl"], let text = context.string(node, at: path.key("ttl")) {
+            if let ttl = DurationText.parse(text), ttl > .zero, ttl <= Self.maxTTL {
+                blueprint.ttl = ttl
+            } else {
+                context.report(path.key("ttl"), "expected a time to live such as \"2h\" or \"30m\" (more than 0, at most 100d)", at: node.position)
+            }
+        }
         blueprint.apps = top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
         blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
         NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)

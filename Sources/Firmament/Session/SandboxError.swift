@@ -9,6 +9,10 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case vlanTaken(network: String, vlan: Int, provider: String, sandbox: String)
     /// An `auto` VLAN for which the provider's range has no id left that no sandbox holds.
     case vlanRangeFull(network: String, provider: String)
+    /// FIRM_TEST_NOW that is not a time.
+    case invalidClock(String)
+    /// A state that records no sandbox (written before sandboxes were recorded, or never applied).
+    case noRecord(state: String)
     /// An import that can't be done.
     case importRefused(String)
 
@@ -47,6 +51,10 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
         case .vlanRangeFull(let network, let provider):
             return "network.\(network): provider \(provider)'s VLAN range has no id left that another sandbox does not hold; "
                 + "widen its vlanRange, or destroy a sandbox (`firm sandboxes` lists them); nothing was changed"
+        case .invalidClock(let text):
+            return "FIRM_TEST_NOW: \(quoted(text)) is not a UTC time such as 2030-01-01T00:00:00Z (it is for tests only; unset it)"
+        case .noRecord(let state):
+            return "\(state) records no sandbox providers (it was last written by an older firm, or never applied); run the command with the blueprint file"
         case .importRefused(let message):
             return message
         }

@@ -8,8 +8,13 @@ import Foundation
 public enum SandboxHome {
     /// The home folder of the blueprint at `blueprintFile`, as an absolute path.
     public static func folder(forBlueprint blueprintFile: String) -> String {
-        let file = FilePaths.absolute(blueprintFile)
-        let start = (file as NSString).deletingLastPathComponent
+        folder(from: (FilePaths.absolute(blueprintFile) as NSString).deletingLastPathComponent)
+    }
+
+    /// The home found from `directory` (default: the current folder) upwards: for commands that
+    /// name a sandbox without its blueprint.
+    public static func folder(from directory: String = FileManager.default.currentDirectoryPath) -> String {
+        let start = FilePaths.absolute(directory)
         var folder = start.isEmpty ? "/" : start
         while true {
             var isDirectory: ObjCBool = false

@@ -232,11 +232,22 @@ public struct Session: Sendable {
         }
     }
 
-    /// Opens the journal of a locked state and records what settling found, durably.
-    public func begin(_ locked: Locked) async throws -> Writable {
+    /// Opens the journal of a locked state and records what settling found, durably, with the
+    /// sandbox's record: its providers as applied, and, with `ttl`, an expiry that long from now.
+    public func begin(_ locked: Locked, ttl: Duration? = nil) async throws -> Writable {
+        let now = try SandboxClock.now()
         let loaded = locked.loaded.withLineage
+        var record = locked.state.sandbox ?? SandboxRecord(name: sandbox, blueprintFile: "", providers: .object(JSONObject()), home: FilePaths.absolute(home), created: now)
+        record.name = sandbox
+        if let source = blueprint.providersSource {
+            record.providers = source
+            record.blueprintFile = FilePaths.absolute(blueprintFile)
+            record.home = FilePaths.absolute(home)
+        }
+        if let ttl { record.expires = SandboxClock.adding(ttl, to: now) }
         let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
-        if !locked.changes.isEmpty { try await recorder.record(locked.changes) }
+        let changes = locked.changes + (record == locked.state.sandbox ? [] : [StateChange.putSandbox(record)])
+        if !changes.isEmpty { try await recorder.record(changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
                         warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)
     }
@@ -281,7 +292,7 @@ public struct Session: Sendable {
         if !summary.fatal {
             // Every result is already durable in the journal; a snapshot that can't be written
             // (full disk, read-only folder) loses nothing, and the summary must still be shown.
-            do { try await finish(writable, blueprint: blueprintForRun ?? blueprint) } catch let error as StateError {
+            do { try await finish(writable, blueprint: blueprintForRun ?? blueprint, failed: !summary.actionsSucceeded) } catch let error as StateError {
                 summary.saveError = "\(error)"
             }
         }
@@ -291,10 +302,16 @@ public struct Session: Sendable {
 
     /// Records the VLAN ids of L2 networks (so `auto` ids stay stable even before anything
     /// connects), forgets networks nothing uses any more, and compacts the state.
-    public func finish(_ writable: Writable, blueprint: Blueprint) async throws {
+    /// The sandbox's record notes the time of this apply and whether actions failed.
+    public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false) async throws {
         let state = await writable.recorder.state
         let topology = Topology.resolve(blueprint, state: state, reserved: await reservedForFinish())
         var changes = Self.vlanRecords(topology, state)
+        if var record = state.sandbox {
+            record.lastApplied = try SandboxClock.now()
+            record.failed = failed
+            changes.append(.putSandbox(record))
+        }
         let used = Set(state.apps.values.flatMap { $0.connections.keys })
         for (name, network) in state.networks.sorted(by: { $0.key < $1.key })
         where network.vlan != nil && topology.networks[name] == nil && !used.contains(name) {

@@ -2,7 +2,7 @@
 /// `address` and `power`, so those keys are stable.
 extension State {
     public var json: JSON {
-        [
+        let base: JSON = [
             "version": .int(State.formatVersion),
             "lineage": .string(lineage),
             "serial": .int(serial),
@@ -12,12 +12,15 @@ extension State {
             "networks": .object(JSONObject(networks.keys.sorted().map { ($0, networks[$0]!.json) })),
             "infra": .object(JSONObject(infra.keys.sorted().map { ($0, infra[$0]!.json) })),
         ]
+        guard let sandbox, case .object(var o) = base else { return base }
+        o["sandbox"] = sandbox.json
+        return .object(o)
     }
 
     /// Decodes a state document, reporting every problem with its path.
     static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> State? {
         let path = JSONPath()
-        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra"],
+        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra", "sandbox"],
                                            required: ["version", "lineage", "serial", "blueprint", "apps"]) else { return nil }
         if let v = fields["version"].flatMap({ context.int($0, at: path.key("version")) }), v != State.formatVersion {
             context.report(path.key("version"), "state format version \(v) is not supported; this firm reads version \(State.formatVersion)", at: fields["version"]!.position)
@@ -58,6 +61,9 @@ extension State {
         for (name, position, value) in fields["infra"].flatMap({ context.entries(of: $0, at: path.key("infra"), what: "an object of providers") }) ?? [] {
             guard context.name(name, at: path.key("infra").key(name), position: position, what: "provider") != nil else { continue }
             if let infra = InfraState.decode(value, path.key("infra").key(name), &context) { state.infra[name] = infra }
+        }
+        if let node = fields["sandbox"] {
+            state.sandbox = SandboxRecord.decode(node, path.key("sandbox"), &context)
         }
         return state
     }

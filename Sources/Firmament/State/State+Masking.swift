@@ -10,6 +10,23 @@ public enum Masking {
         return markers.contains { lower.contains($0) }
     }
 
+    /// A JSON tree with every string or number under a sensitive-looking key masked
+    /// (`{"env": …}` references are kept: they name a variable, not its value).
+    static func masked(tree: JSON) -> JSON {
+        switch tree {
+        case .array(let items): return .array(items.map { masked(tree: $0) })
+        case .object(let o):
+            return .object(JSONObject(o.keys.map { key -> (String, JSON) in
+                let value = o[key]!
+                switch value {
+                case .string, .number: return (key, isSensitive(key) ? .string(mask) : value)
+                default: return (key, masked(tree: value))
+                }
+            }))
+        default: return tree
+        }
+    }
+
     static func masked(_ map: [String: String]) -> JSON {
         .object(JSONObject(map.keys.sorted().map { ($0, isSensitive($0) ? .string(mask) : .string(map[$0]!)) }))
     }
@@ -50,6 +67,10 @@ extension State {
             i.keys = Masking.mask
             return (key, i.json)
         }))
+        if var record = sandbox {
+            record.providers = Masking.masked(tree: record.providers)
+            o["sandbox"] = record.json
+        }
         return .object(o)
     }
 }

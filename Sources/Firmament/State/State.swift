@@ -18,6 +18,8 @@ public struct State: Sendable, Equatable {
     public var networks: [String: NetworkState]
     /// Each L3 provider's prepared sandbox infrastructure, by provider name.
     public var infra: [String: InfraState]
+    /// Its sandbox: providers as applied and lifetime (nil in a state no apply has recorded it in).
+    public var sandbox: SandboxRecord?
 
     public init(lineage: String, serial: Int = 0, blueprint: String, apps: [String: AppState] = [:], intents: [String: Intent] = [:],
                 networks: [String: NetworkState] = [:], infra: [String: InfraState] = [:]) {
@@ -51,6 +53,7 @@ public struct State: Sendable, Equatable {
         case .removeNetwork(let name): networks[name] = nil
         case .putInfra(let provider, let value): infra[provider] = value
         case .removeInfra(let provider): infra[provider] = nil
+        case .putSandbox(let record): sandbox = record
         }
     }
 }
@@ -148,4 +151,6 @@ public enum StateChange: Sendable, Equatable {
     case removeNetwork(String)
     case putInfra(String, InfraState)
     case removeInfra(String)
+    /// The sandbox's record, whole: it changes once or twice per apply.
+    case putSandbox(SandboxRecord)
 }

@@ -14,6 +14,7 @@ extension StateChange {
         case .removeNetwork(let name): ["serial": .int(serial), "op": "removeNetwork", "name": .string(name)]
         case .putInfra(let provider, let i): ["serial": .int(serial), "op": "putInfra", "name": .string(provider), "value": i.json]
         case .removeInfra(let provider): ["serial": .int(serial), "op": "removeInfra", "name": .string(provider)]
+        case .putSandbox(let record): ["serial": .int(serial), "op": "putSandbox", "value": record.json]
         }
     }
 
@@ -21,7 +22,7 @@ extension StateChange {
         let path = JSONPath()
         guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name", "power", "address", "publicAddress"], required: ["serial", "op"]),
             let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial"), in: 1...State.maxSerial) }),
-            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "setPower", "setAddresses", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra"]) })
+            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "setPower", "setAddresses", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra", "putSandbox"]) })
         else { return nil }
         func need(_ key: String) -> JSONNode? {
             if let n = f[key] { return n }
@@ -65,6 +66,9 @@ extension StateChange {
             guard let name = named("name", "provider"),
                 let i = need("value").flatMap({ InfraState.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putInfra(name, i))
+        case "putSandbox":
+            guard let record = need("value").flatMap({ SandboxRecord.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .putSandbox(record))
         default:
             guard let name = named("name", op == "removeNetwork" ? "network" : "provider") else { return nil }
             return (serial, op == "removeNetwork" ? .removeNetwork(name) : .removeInfra(name))

@@ -1,8 +1,8 @@
-/// Durations written as text: `250us`, `40ms`, `1.5s`, `2m`, `1h`.
+/// Durations written as text: `250us`, `40ms`, `1.5s`, `2m`, `1h`, `3d`.
 public enum DurationText {
     /// Parses one duration; nil when malformed or negative.
     public static func parse(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("us", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("us", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),

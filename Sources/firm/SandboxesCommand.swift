@@ -1,0 +1,76 @@
+import Firmament
+import Foundation
+
+/// `firm sandboxes` lists the sandboxes of a state folder; `firm gc` destroys the expired ones.
+enum SandboxesCommand {
+    /// `--state-dir DIR`, else `state/` in the current folder's home.
+    static func folder(_ args: Arguments) -> String {
+        args.values["--state-dir"] ?? SandboxHome.folder() + "/state"
+    }
+
+    static func list(_ args: Arguments) async throws {
+        try handleHelp(args, Help.sandboxes)
+        _ = try args.positionals([], Help.sandboxes)
+        let dir = folder(args)
+        let entries = await SandboxCatalog.list(folder: dir, now: try SandboxClock.now())
+        if args.flag("--json") {
+            Terminal.out(JSON.array(entries.map(\.json)).prettyText)
+            return
+        }
+        guard !entries.isEmpty else {
+            Terminal.out("No sandboxes in \(dir).")
+            return
+        }
+        var lines = ["SANDBOX\tBLUEPRINT\tAPPS\tCREATED\tLAST APPLIED\tEXPIRES\tSTATUS"]
+        for e in entries {
+            lines.append([e.name, e.blueprint.isEmpty ? "-" : e.blueprint, String(e.apps.count), e.created ?? "-", e.lastApplied ?? "-",
+                          e.expires ?? "never", e.status + (e.problem.map { ": \($0)" } ?? "")].joined(separator: "\t"))
+        }
+        Terminal.out(lines.joined(separator: "\n"))
+    }
+
+    static func gc(_ args: Arguments) async throws {
+        try handleHelp(args, Help.gc)
+        _ = try args.positionals([], Help.gc)
+        let dir = folder(args)
+        let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.gc)
+        let lockTimeout = try args.duration("--lock-timeout", Help.gc)
+        let expired = await SandboxCatalog.list(folder: dir, now: try SandboxClock.now()).filter { $0.status == "expired" }
+        if expired.isEmpty {
+            Terminal.out("No expired sandboxes in \(dir).")
+            return
+        }
+        if args.flag("--dry-run") {
+            for e in expired { Terminal.out("would destroy \(e.name) (blueprint \(e.blueprint), \(e.apps.count) apps, expired \(e.expires ?? "?"))") }
+            return
+        }
+        var failures = 0
+        let stop = StopFlag()
+        Signals.shared.beginApply(stop, grace: .seconds(10)) {}
+        for e in expired {
+            if stop.isSet { break }
+            do {
+                let backend = LocalStateBackend(paths: StatePaths(snapshot: e.location))
+                let session = try await Session.fromState(backend, sandbox: e.name, driverLog: Terminal.driverLog(args))
+                let summary = try await session.destroyEverything(operation: "gc", lockTimeout: lockTimeout, parallelism: parallelism, stop: stop) { _ in }
+                await session.shutdown()
+                if summary.succeeded {
+                    Terminal.out("destroyed \(e.name): \(summary.done.count) actions")
+                } else {
+                    failures += 1
+                    let reasons = summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+                    Terminal.err("firm: gc: \(e.name): \(summary.failed.count) failed, \(summary.skipped.count) skipped\(reasons.isEmpty ? "" : ": " + reasons)")
+                }
+            } catch {
+                failures += 1
+                Terminal.err("firm: gc: \(e.name): \(error)")
+            }
+        }
+        Signals.shared.endApply()
+        if let code = Signals.shared.exitCode { throw Exit(code) }
+        if failures > 0 {
+            Terminal.err("firm: gc: \(failures) of \(expired.count) expired sandboxes were not destroyed; run gc again")
+            throw Exit(.failure)
+        }
+    }
+}
