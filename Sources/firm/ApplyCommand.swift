@@ -12,7 +12,8 @@ enum ApplyCommand {
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, help)
         let lockTimeout = try args.duration("--lock-timeout", help)
         let stopTimeout = try args.duration("--stop-timeout", help) ?? .seconds(10)
-        let saved = destroy ? nil : try PlanFile.readIfPlan(target)
+        _ = try SandboxClock.now()
+        let saved = destroy || fromState ? nil : try PlanFile.readIfPlan(target)
         let autoApprove = args.flag("--auto-approve") || saved != nil
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
