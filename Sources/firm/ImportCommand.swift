@@ -23,6 +23,6 @@ enum ImportCommand {
         for line in result.adopted { Terminal.out("Imported \(line).") }
         for line in result.passedOver { Terminal.out("Passed over \(line).") }
         if result.adopted.isEmpty { Terminal.out("Nothing to import: no VM tagged with sandbox \(quoted(session.sandbox)) is missing from the state.") }
-        else { Terminal.out("The state at \(session.backend.location) records them now; `firm plan \(p[0])` shows what still differs.") }
+        else { Terminal.out("The state at \(session.backend.location) records them now; `firm plan \(p[0])\(session.sandbox == session.blueprint.name ? "" : " --sandbox \(session.sandbox)")` shows what still differs.") }
     }
 }
