@@ -112,8 +112,14 @@ enum EC2Bench {
             for i in 0..<instances {
                 if i >= parallelism { try await group.next() }
                 group.addTask {
-                    _ = try await client.call("RunInstances", [("ImageId", "ami-1e749f67"), ("MinCount", "1"), ("MaxCount", "1"), ("SubnetId", subnet),
-                                                               ("ClientToken", "floor-\(i)")], operation: "bench")
+                    // moto answers an occasional 500 under concurrent load; such a call is tried again.
+                    for attempt in 1...3 {
+                        do {
+                            _ = try await client.call("RunInstances", [("ImageId", "ami-1e749f67"), ("MinCount", "1"), ("MaxCount", "1"), ("SubnetId", subnet),
+                                                                       ("ClientToken", "floor-\(i)")], operation: "bench")
+                            return
+                        } catch let error as ProviderError where error.kind == .retryable && attempt < 3 {}
+                    }
                 }
             }
             try await group.waitForAll()

@@ -13,6 +13,8 @@ actor EC2Poller {
     private var nextID = 0
     private var running = false
     private var lastEnd: ContinuousClock.Instant?
+    /// The last snapshot, and when the call that took it began.
+    private var latest: (began: ContinuousClock.Instant, instances: [String: EC2Instance])?
 
     init(client: EC2Client, sandbox: String, spacing: Duration) {
         self.client = client
@@ -42,6 +44,13 @@ actor EC2Poller {
         }
     }
 
+    /// The last snapshot when the call that took it began at most `age` ago: as fresh as a
+    /// poll at that interval would be, and costing no call.
+    func recent(within age: Duration) -> [String: EC2Instance]? {
+        guard let latest, ContinuousClock.now - latest.began <= age else { return nil }
+        return latest.instances
+    }
+
     private func cancel(_ id: Int) {
         if let continuation = waiting.removeValue(forKey: id) { continuation.resume(throwing: CancellationError()) } else { cancelled.insert(id) }
     }
@@ -56,7 +65,9 @@ actor EC2Poller {
             waiting = [:]
             guard !batch.isEmpty else { break }
             do {
+                let began = ContinuousClock.now
                 let instances = try await describe(operation: operation)
+                latest = (began, instances)
                 for continuation in batch.values { continuation.resume(returning: instances) }
             } catch {
                 for continuation in batch.values { continuation.resume(throwing: error) }

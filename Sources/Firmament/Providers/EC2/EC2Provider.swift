@@ -119,6 +119,12 @@ public struct EC2Provider: L3Infrastructure {
     }
 
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
+        // Right after a deploy (or any wait) the shared poller's last snapshot is within one
+        // poll interval: as current as the next poll, and no wait for it.
+        let poller = try await connection.client().poller
+        if let seen = await poller.recent(within: settings.pollInterval)?[app.vmUuid], seen.state == "running", !seen.privateAddress.isEmpty {
+            return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
+        }
         guard let instance = try await snapshot("refreshIP")[app.vmUuid], !instance.isGone else {
             throw ProviderError(provider: name, operation: "refreshIP", message: "instance \(app.vmUuid) (\(app.vmName)) does not exist")
         }
