@@ -13,6 +13,10 @@ enum ApplyCommand {
         let lockTimeout = try args.duration("--lock-timeout", help)
         let stopTimeout = try args.duration("--stop-timeout", help) ?? .seconds(10)
         _ = try SandboxClock.now()
+        let ttl = try args.duration("--ttl", help).map { ttl throws(UsageError) -> Duration in
+            guard ttl > .zero, ttl <= BlueprintDecoder.maxTTL else { throw UsageError(message: "--ttl takes more than 0 and at most 100d", command: help) }
+            return ttl
+        }
         let saved = destroy || fromState ? nil : try PlanFile.readIfPlan(target)
         let autoApprove = args.flag("--auto-approve") || saved != nil
         if !autoApprove && !Terminal.stdinIsTerminal {
@@ -36,27 +40,28 @@ enum ApplyCommand {
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         Terminal.out(Reports.preamble(recovered: settled.recovered, drift: settled.drift), terminator: "")
 
-        // Everything that can refuse is checked before anything is written (the VLAN pool's
-        // reservation aside: it is corrected by the next apply or destroy of this sandbox).
+        // Everything that can refuse is checked before anything is written. The plan's VLANs
+        // are reserved in the pool as it is made; a refusal below gives them back.
         if let saved { try session.checkFresh(saved, settled) }
         let (plan, locked) = try await session.planAndReserve(settled, destroying: destroy, saved: saved)
-        if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
-        let missing = session.missingEnvironment(for: plan)
-        if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }
-        if !missing.isEmpty {
-            Terminal.err("firm: these environment variables are needed by {\"env\": …} attributes and are not set: \(missing.joined(separator: ", ")); nothing was changed.")
-            throw Exit(.failure)
-        }
-        if plan.hasChanges && !autoApprove {
-            Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
-            guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-                Terminal.out("\(destroy ? "Destroy" : "Apply") cancelled; nothing was changed.")
+        do {
+            if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
+            let missing = session.missingEnvironment(for: plan)
+            if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }
+            if !missing.isEmpty {
+                Terminal.err("firm: these environment variables are needed by {\"env\": …} attributes and are not set: \(missing.joined(separator: ", ")); nothing was changed.")
                 throw Exit(.failure)
             }
-        }
-        let ttl = try args.duration("--ttl", help).map { ttl throws(UsageError) -> Duration in
-            guard ttl > .zero, ttl <= BlueprintDecoder.maxTTL else { throw UsageError(message: "--ttl takes more than 0 and at most 100d", command: help) }
-            return ttl
+            if plan.hasChanges && !autoApprove {
+                Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
+                guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                    Terminal.out("\(destroy ? "Destroy" : "Apply") cancelled; nothing was changed.")
+                    throw Exit(.failure)
+                }
+            }
+        } catch {
+            try? await session.releaseReservation(settled)
+            throw error
         }
         let writable = try await session.begin(locked, ttl: destroy ? nil : ttl ?? session.blueprint.ttl)
         guard plan.hasChanges else {

@@ -67,8 +67,14 @@ enum ReconcileCommand {
                                                       refresh: true, parallelism: parallelism)
         defer { settled.lock.release() }
         let (plan, locked) = try await session.planAndReserve(settled, destroying: false, saved: nil)
-        let writable = try await session.begin(locked)
-        let current = await writable.recorder.state
+        let writable: Session.Writable
+        do {
+            try await session.refuseDuplicates(plan, state: locked.state)
+            writable = try await session.begin(locked)
+        } catch {
+            try? await session.releaseReservation(settled)
+            throw error
+        }
         let drift = writable.drift.count
         guard plan.hasChanges else {
             try await writable.recorder.compact()
@@ -76,13 +82,10 @@ enum ReconcileCommand {
             return drift == 0 ? "in sync" : "\(drift) drift item\(drift == 1 ? "" : "s") recorded (addresses), nothing to apply"
         }
         let missing = session.missingEnvironment(for: plan)
-        do {
-            if !missing.isEmpty { throw ActionError("environment variables not set: \(missing.joined(separator: ", "))") }
-            try await session.refuseDuplicates(plan, state: current)
-        } catch {
+        if !missing.isEmpty {
             try await writable.recorder.compact()
             await writable.recorder.close()
-            throw error
+            throw ActionError("environment variables not set: \(missing.joined(separator: ", "))")
         }
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "

@@ -153,3 +153,19 @@ struct SandboxTests {
         #expect(!firm.exists("state"))
     }
 }
+
+extension SandboxTests {
+    @Test("an apply refused after planning (a missing secret) gives its VLAN reservation back")
+    func refusedApplyReleasesVLANs() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let text = try Self.allAuto().replacingOccurrences(of: #""attributes": { "User": "www" }"#, with: #""attributes": { "User": "www", "Password": {"env": "WEB_PW"} }"#)
+        #expect(text.contains("WEB_PW"))
+        firm.write("lab.json", text)
+        let refused = try firm.run(["apply", "lab.json", "--auto-approve"], unset: ["WEB_PW"])
+        #expect(refused.code == 1 && refused.stderr.contains("WEB_PW"), "\(refused.output)")
+        #expect(!(firm.read("state/vlan-pool.json") ?? "").contains("three-tier"), "nothing stays reserved")
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: ["WEB_PW": "x"]).code == 0)
+        #expect((firm.read("state/vlan-pool.json") ?? "").contains("three-tier"))
+    }
+}

@@ -111,6 +111,12 @@ extension Session {
         return changes
     }
 
+    /// Gives back what `planAndReserve` reserved for a run that then refused: the sandbox's
+    /// entry is set back to what its state records.
+    public func releaseReservation(_ settled: Locked) async throws {
+        try await syncVLANPool(settled.loaded.state)
+    }
+
     /// Sets this sandbox's entry in the pool to the VLANs `state` records (none after a destroy).
     func syncVLANPool(_ state: State) async throws {
         guard let pool = vlanPool else { return }
