@@ -112,8 +112,7 @@ public struct ActionRunner: ActionRunning {
         }
         var state = AppState(provider: path.provider, deploymentPath: path, attributes: spec.attributes, vmName: result.vmName,
                              vmUuid: result.vmUuid, address: result.deployedAppAddress, power: result.power ?? .off,
-                             deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData,
-                             vmDetails: result.vmDetailsData)
+                             deployedAttributes: result.deployedAppAttributes, additionalData: result.deployedAppAdditionalData)
         state.publicAddress = Self.primaryPublicAddress(result.vmDetailsData)
         for s in subnets {
             state.connections[s.network] = Connection(interface: result.subnetInterfaces[s.subnetId] ?? "", subnetId: s.subnetId)

@@ -70,29 +70,31 @@ extension State {
 }
 
 extension AppState {
+    /// Members that would be empty are left out (a reader takes them as empty), so that the
+    /// state stays small: a few hundred bytes an app.
     public var json: JSON {
-        [
-            "provider": .string(provider),
-            "deploymentPath": deploymentPath.json,
-            "pathDigest": .string(pathDigest),
-            "attributes": AttributeValue.json(attributes),
-            "vmName": .string(vmName),
-            "vmUuid": .string(vmUuid),
-            "address": .string(address),
-            "publicAddress": .string(publicAddress),
-            "power": .string(power.rawValue),
-            "deployedAttributes": .sortedObject(deployedAttributes),
-            "additionalData": .sortedObject(additionalData),
-            "vmDetails": vmDetails,
-            "connections": .object(JSONObject(connections.keys.sorted().map { ($0, connections[$0]!.json) })),
-        ]
+        // `provider` is written only where it differs from the deployment path's (never, as firm
+        // writes states; a reader takes the path's).
+        var o = JSONObject(provider == deploymentPath.provider ? [] : [("provider", .string(provider))])
+        o["deploymentPath"] = deploymentPath.json
+        if !attributes.isEmpty { o["attributes"] = AttributeValue.json(attributes) }
+        o["vmName"] = .string(vmName)
+        o["vmUuid"] = .string(vmUuid)
+        o["address"] = .string(address)
+        if !publicAddress.isEmpty { o["publicAddress"] = .string(publicAddress) }
+        o["power"] = .string(power.rawValue)
+        if !deployedAttributes.isEmpty { o["deployedAttributes"] = .sortedObject(deployedAttributes) }
+        if !additionalData.isEmpty { o["additionalData"] = .sortedObject(additionalData) }
+        if !connections.isEmpty { o["connections"] = .object(JSONObject(connections.keys.sorted().map { ($0, connections[$0]!.json) })) }
+        return .object(o)
     }
 
+    /// `pathDigest` and `vmDetails` were written by firm before 0.2; they are read and dropped.
     static let keys = ["provider", "deploymentPath", "pathDigest", "attributes", "vmName", "vmUuid", "address",
                        "publicAddress", "power", "deployedAttributes", "additionalData", "vmDetails", "connections"]
 
     static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> AppState? {
-        guard let f = context.members(of: node, at: path, allowed: keys, required: ["provider", "deploymentPath", "vmName", "vmUuid", "power"]) else { return nil }
+        guard let f = context.members(of: node, at: path, allowed: keys, required: ["deploymentPath", "vmName", "vmUuid", "power"]) else { return nil }
         func string(_ key: String) -> String? { f[key].flatMap { context.string($0, at: path.key(key)) } }
         func map(_ key: String) -> [String: String] {
             guard let node = f[key] else { return [:] }
@@ -110,17 +112,20 @@ extension AppState {
             for k in o.keys { out[k] = o[k] }
             return out
         }
-        guard let provider = string("provider"), let vmName = string("vmName"), let vmUuid = string("vmUuid"),
-            context.name(provider, at: path.key("provider"), position: f["provider"]?.position, what: "provider") != nil,
+        guard let vmName = string("vmName"), let vmUuid = string("vmUuid"),
             let powerText = f["power"].flatMap({ context.choice($0, at: path.key("power"), ["on", "off"]) }),
             let pathNode = f["deploymentPath"],
             let deploymentPath = decodePath(pathNode, path.key("deploymentPath"), &context)
         else { return nil }
+        // Without its own `provider`, the app's provider is its deployment path's.
+        let providerPath = f["provider"] == nil ? path.key("deploymentPath").key("provider") : path.key("provider")
+        guard let provider = f["provider"] == nil ? deploymentPath.provider : string("provider"),
+            context.name(provider, at: providerPath, position: (f["provider"] ?? pathNode).position, what: "provider") != nil
+        else { return nil }
         let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
         var app = AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
                            address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
-                           deployedAttributes: map("deployedAttributes"), additionalData: jsonMap("additionalData"), vmDetails: f["vmDetails"]?.plain ?? .null,
-                           pathDigest: string("pathDigest"))
+                           deployedAttributes: map("deployedAttributes"), additionalData: jsonMap("additionalData"))
         for (name, _, value) in f["connections"].flatMap({ context.entries(of: $0, at: path.key("connections"), what: "an object of connections") }) ?? [] {
             if let c = Connection.decode(value, path.key("connections").key(name), &context) { app.connections[name] = c }
         }

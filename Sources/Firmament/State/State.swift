@@ -63,8 +63,6 @@ public struct AppState: Sendable, Equatable {
     public var provider: String
     /// The deployment path as applied; env attributes stay references.
     public var deploymentPath: DeploymentPath
-    /// The digest of `deploymentPath`, to compare without reading every attribute.
-    public var pathDigest: String
     /// The app's attributes as applied from the blueprint; env attributes stay references.
     public var attributes: [String: AttributeValue]
     public var vmName: String
@@ -74,22 +72,19 @@ public struct AppState: Sendable, Equatable {
     public var power: Power
     /// deployedAppAttributes from the driver, such as a generated password.
     public var deployedAttributes: [String: String]
-    /// deployedAppAdditionalData from the driver.
+    /// deployedAppAdditionalData from the driver. (vmDetailsData is not kept: it went stale as
+    /// soon as the VM changed, and a refresh observes what is real.)
     public var additionalData: [String: JSON]
-    /// vmDetailsData from the driver, as it sent it.
-    public var vmDetails: JSON
     /// The app's network connections as made, by network name.
     public var connections: [String: Connection] = [:]
 
     public init(
         provider: String, deploymentPath: DeploymentPath, attributes: [String: AttributeValue], vmName: String,
         vmUuid: String, address: String = "", publicAddress: String = "", power: Power = .off,
-        deployedAttributes: [String: String] = [:], additionalData: [String: JSON] = [:], vmDetails: JSON = .null,
-        pathDigest: String? = nil
+        deployedAttributes: [String: String] = [:], additionalData: [String: JSON] = [:]
     ) {
         self.provider = provider
         self.deploymentPath = deploymentPath
-        self.pathDigest = pathDigest ?? deploymentPath.digest
         self.attributes = attributes
         self.vmName = vmName
         self.vmUuid = vmUuid
@@ -98,7 +93,6 @@ public struct AppState: Sendable, Equatable {
         self.power = power
         self.deployedAttributes = deployedAttributes
         self.additionalData = additionalData
-        self.vmDetails = vmDetails
     }
 }
 

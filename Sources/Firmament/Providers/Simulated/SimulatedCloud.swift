@@ -88,7 +88,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         return DeployAppResult(
             vmName: vm.vmName, vmUuid: vm.vmUuid, deployedAppAddress: vm.ip,
             deployedAppAttributes: ["User": request.appAttributes["User"] ?? "admin"],
-            deployedAppAdditionalData: ["sandbox": .string(request.sandbox), "createdBy": "firmament-simulated"],
+            deployedAppAdditionalData: ["createdBy": "firmament-simulated"],
             vmDetailsData: Self.details(vm),
             subnetInterfaces: Dictionary(uniqueKeysWithValues: request.subnets.enumerated().map { ($1.subnetId, "eth\($0)") }))
     }

@@ -80,7 +80,9 @@ public enum StateStore {
             unlink(paths.backup)
             link(paths.snapshot, paths.backup)
         }
-        try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(state.json), to: paths.snapshot)
+        // Compact: the snapshot is for machines (`firm show` is for people), and indentation
+        // would be a third of its size.
+        try FileIO.atomicWrite(JSONWriter(pretty: false).bytes(state.json), to: paths.snapshot)
         try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
     }
 
