@@ -19,6 +19,7 @@ public struct DecodingContext: Sendable {
     ) -> [String: JSONNode]? {
         guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
         var result: [String: JSONNode] = [:]
+        result.reserveCapacity(entries.count)
         for (key, keyPosition, value) in entries {
             if allowed.contains(key) {
                 result[key] = value
@@ -44,8 +45,21 @@ public struct DecodingContext: Sendable {
             report(path, "expected \(what), found \(node.typeName)", at: node.position)
             return nil
         }
-        var seen: [String: SourcePosition] = [:]
         var result: [(String, SourcePosition, JSONNode)] = []
+        result.reserveCapacity(members.count)
+        // Most objects are small: a scan finds a duplicate faster than hashing every key.
+        if members.count <= 16 {
+            for member in members {
+                if let first = result.first(where: { $0.0 == member.key }) {
+                    report(path.key(member.key), "duplicate key (first defined at \(first.1))", at: member.keyPosition)
+                    continue
+                }
+                result.append((member.key, member.keyPosition, member.value))
+            }
+            return result
+        }
+        var seen: [String: SourcePosition] = [:]
+        seen.reserveCapacity(members.count)
         for member in members {
             if let first = seen[member.key] {
                 report(path.key(member.key), "duplicate key (first defined at \(first))", at: member.keyPosition)

@@ -46,6 +46,13 @@ public struct JSONNode: Sendable {
     }
 
     /// The value without positions. A repeated key keeps its last value, as most readers do.
+    /// The value of member `key` of an object (the first, if repeated), without converting
+    /// the rest of the tree: a cheap look at one field of a large document.
+    public func member(_ key: String) -> JSONNode? {
+        guard case .object(let members) = kind else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
     public var plain: JSON {
         switch kind {
         case .null: return .null

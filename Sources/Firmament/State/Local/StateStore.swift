@@ -15,7 +15,7 @@ public enum StateStore {
             do { node = try JSONReader.parse(bytes) } catch {
                 throw corrupt(paths, file: paths.snapshot, "\(error.position): \(error.message)")
             }
-            if let version = node.plain["version"]?.intValue, version > State.formatVersion {
+            if let version = node.member("version")?.plain.intValue, version > State.formatVersion {
                 throw .newer(location: paths.snapshot, version: version)
             }
             var context = DecodingContext(file: paths.snapshot)
