@@ -1,3 +1,6 @@
+import Firmament
+import Foundation
+
 /// A usage error: the command line itself is wrong. Exits 64 with the command's usage.
 struct UsageError: Error {
     var message: String
@@ -52,6 +55,17 @@ struct Arguments {
             } else {
                 flags.insert(spec.name)
             }
+        }
+        // FIRM_STATE stands for --state wherever a command takes it.
+        if values["--state"] == nil, help.options.contains(where: { $0.name == "--state" }),
+            let state = ProcessInfo.processInfo.environment["FIRM_STATE"], !state.isEmpty {
+            values["--state"] = state
+        }
+        if let text = values["--lock-ttl"] {
+            guard let ttl = DurationText.parse(text), ttl >= .seconds(2), ttl <= .seconds(3600), ttl.components.attoseconds == 0 else {
+                throw UsageError(message: "--lock-ttl takes whole seconds from 2s to 1h, such as 15s, not \(quoted(text))", command: help)
+            }
+            StateBackends.lockTTL = Int(ttl.components.seconds)
         }
     }
 

@@ -23,7 +23,8 @@ struct CommandHelp {
 
 extension OptionSpec {
     static let help = OptionSpec(name: "--help", value: nil, help: "Show this help.")
-    static let state = OptionSpec(name: "--state", value: "PATH", help: "The state file (default: state/<sandbox>.state.json in the blueprint's home, the nearest folder at or above it that holds state/).")
+    static let state = OptionSpec(name: "--state", value: "PATH|URL", help: "The state: a file, or etcd://HOST:PORT[,HOST:PORT…]/PREFIX (etcds:// for TLS); default $FIRM_STATE, else state/<sandbox>.state.json in the blueprint's home, the nearest folder at or above it that holds state/.")
+    static let lockTTL = OptionSpec(name: "--lock-ttl", value: "DURATION", help: "With an etcd state: the lock's lease TTL, which a killed holder's lock outlives at most (default 15s).")
     static let sandbox = OptionSpec(name: "--sandbox", value: "NAME", help: "The sandbox: names the state and tags the VMs (default: $FIRM_SANDBOX, else the blueprint's name).")
     static let json = OptionSpec(name: "--json", value: nil, help: "Print JSON instead of text.")
     static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
@@ -72,7 +73,7 @@ enum Help {
             receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
             exits at once (the next run recovers).
             """,
-        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout,
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout,
                   OptionSpec(name: "--ttl", value: "DURATION", help: "The sandbox expires this long after this apply, such as 2h (default: the blueprint's ttl, else the expiry recorded, else never); `firm gc` destroys expired sandboxes."),
                   .verbose, .help])
 
@@ -85,7 +86,7 @@ enum Help {
             providers as they were at its last apply, so a blueprint file that changed or went away does not
             matter; {"env": …} secrets are read from the environment.
             """,
-        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout, .verbose, .help])
 
     static let show = CommandHelp(
         name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",
@@ -123,7 +124,7 @@ enum Help {
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .sandbox, .parallelism, .lockTimeout, .help])
+        options: [.state, .sandbox, .parallelism, .lockTimeout, .lockTTL, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT --every DURATION [options]",
@@ -135,7 +136,7 @@ enum Help {
             lock is released and it exits 0. Memory does not grow from cycle to cycle.
             """,
         options: [.state, .sandbox, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
-                  .parallelism, .lockTimeout,
+                  .parallelism, .lockTimeout, .lockTTL,
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."), .help])
 
     static let importVMs = CommandHelp(
@@ -151,22 +152,22 @@ enum Help {
             Nothing in the cloud is changed: a plan afterwards shows only the real differences.
             """,
         options: [.state, .sandbox, OptionSpec(name: "--all", value: nil, help: "Adopt every unrecorded VM tagged for an app of the blueprint."),
-                  .lockTimeout, .verbose, .help])
+                  .lockTimeout, .lockTTL, .verbose, .help])
 
     static let stateDir = OptionSpec(name: "--state-dir", value: "DIR", help: "The state folder (default: state/ in the nearest folder at or above this one that holds state/).")
 
     static let sandboxes = CommandHelp(
-        name: "sandboxes", usage: "firm sandboxes [--state-dir DIR] [--json]",
+        name: "sandboxes", usage: "firm sandboxes [--state-dir DIR | --state etcd://…] [--json]",
         summary: "List every sandbox of a state folder: name, blueprint, apps, created, last applied, expires, status.",
         details: """
             Status is active, expired (its time to live from `apply --ttl` or the blueprint's ttl has passed),
             failed (its last apply or destroy left failed actions), empty (destroyed, or never applied), or
             unreadable (with why). Reads only; takes no lock.
             """,
-        options: [stateDir, .json, .help])
+        options: [stateDir, .state, .json, .help])
 
     static let gc = CommandHelp(
-        name: "gc", usage: "firm gc [--state-dir DIR] [--dry-run] [options]",
+        name: "gc", usage: "firm gc [--state-dir DIR | --state etcd://…] [--dry-run] [options]",
         summary: "Destroy every expired sandbox, each under its own lock, from its state alone.",
         details: """
             Each expired sandbox is destroyed with the providers its state recorded at its last apply, so a
@@ -174,8 +175,8 @@ enum Help {
             environment). gc goes on past a sandbox that fails (a held lock, a provider error) and exits 1 if
             any failed; run it again. --dry-run only lists what it would destroy.
             """,
-        options: [stateDir, OptionSpec(name: "--dry-run", value: nil, help: "List the expired sandboxes; destroy nothing."),
-                  .parallelism, .lockTimeout, .verbose, .help])
+        options: [stateDir, .state, OptionSpec(name: "--dry-run", value: nil, help: "List the expired sandboxes; destroy nothing."),
+                  .parallelism, .lockTimeout, .lockTTL, .verbose, .help])
 
     static let forceUnlock = CommandHelp(
         name: "force-unlock", usage: "firm force-unlock BLUEPRINT LOCK_ID [--state PATH]",
@@ -184,7 +185,8 @@ enum Help {
             LOCK_ID is the id that a locked command printed. A local lock is released by the operating
             system when its holder exits, even after kill -9, so this only clears leftover holder
             information; a lock held by a live process is refused (exit 3): stop that process instead.
-            The command is here for the remote state backends to come, whose locks can outlive a holder.
+            A lock on etcd lives only as long as its holder's lease (--lock-ttl), so it can't outlive its
+            holder either: a held one is refused the same way, and waiting out the TTL is enough.
             """,
         options: [.state, .sandbox, .help])
 

@@ -7,6 +7,8 @@ struct Firm {
         let arguments = Array(CommandLine.arguments.dropFirst())
         Signals.shared.install()
         let code = await run(arguments)
+        // Locks on etcd are released over the network: let the release arrive.
+        await PendingWork.shared.drain(within: .seconds(3))
         exit(code.rawValue)
     }
 

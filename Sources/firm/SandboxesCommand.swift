@@ -5,14 +5,23 @@ import Foundation
 enum SandboxesCommand {
     /// `--state-dir DIR`, else `state/` in the current folder's home.
     static func folder(_ args: Arguments) -> String {
-        args.values["--state-dir"] ?? SandboxHome.folder() + "/state"
+        if let state = args.values["--state"] { return EtcdAddress.isEtcd(state) ? state : (state as NSString).deletingLastPathComponent }
+        return args.values["--state-dir"] ?? SandboxHome.folder() + "/state"
+    }
+
+    /// The sandboxes of an etcd prefix (`--state etcd://…` or FIRM_STATE) or of a state folder.
+    static func entries(_ args: Arguments, _ where: String) async throws -> [SandboxCatalog.Entry] {
+        let now = try SandboxClock.now()
+        // A state file's folder is listed; an etcd URL, its prefix.
+        if let url = args.values["--state"], EtcdAddress.isEtcd(url) { return try await SandboxCatalog.list(etcd: url, now: now) }
+        return await SandboxCatalog.list(folder: `where`, now: now)
     }
 
     static func list(_ args: Arguments) async throws {
         try handleHelp(args, Help.sandboxes)
         _ = try args.positionals([], Help.sandboxes)
         let dir = folder(args)
-        let entries = await SandboxCatalog.list(folder: dir, now: try SandboxClock.now())
+        let entries = try await entries(args, dir)
         if args.flag("--json") {
             Terminal.out(JSON.array(entries.map(\.json)).prettyText)
             return
@@ -35,7 +44,7 @@ enum SandboxesCommand {
         let dir = folder(args)
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.gc)
         let lockTimeout = try args.duration("--lock-timeout", Help.gc)
-        let expired = await SandboxCatalog.list(folder: dir, now: try SandboxClock.now()).filter { $0.status == "expired" }
+        let expired = try await entries(args, dir).filter { $0.status == "expired" }
         if expired.isEmpty {
             Terminal.out("No expired sandboxes in \(dir).")
             return
@@ -50,7 +59,7 @@ enum SandboxesCommand {
         for e in expired {
             if stop.isSet { break }
             do {
-                let backend = LocalStateBackend(paths: StatePaths(snapshot: e.location))
+                let backend = try StateBackends.resolve(e.location, sandbox: e.name)
                 let session = try await Session.fromState(backend, sandbox: e.name, driverLog: Terminal.driverLog(args))
                 let summary = try await session.destroyEverything(operation: "gc", lockTimeout: lockTimeout, parallelism: parallelism, stop: stop) { _ in }
                 await session.shutdown()

@@ -78,7 +78,7 @@ enum StateLocator {
         let statePath = args.values["--state"]
         let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap { $0.isEmpty ? nil : $0 }
         guard let blueprint else {
-            if let statePath { return (try StateBackends.resolve(statePath, sandbox: ""), nil) }
+            if let statePath { return (try StateBackends.resolve(statePath, sandbox: given ?? ""), nil) }
             guard given != nil else {
                 throw UsageError(message: "name the BLUEPRINT, the sandbox with --sandbox NAME, or the state with --state PATH", command: help)
             }

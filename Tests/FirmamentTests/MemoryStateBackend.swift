@@ -36,9 +36,9 @@ final class MemoryStateBackend: StateBackend, @unchecked Sendable {
 
     struct Journal: StateJournal {
         let backend: MemoryStateBackend
-        func append(_ records: [(serial: Int, change: StateChange)]) async throws {
+        func append(_ groups: [[(serial: Int, change: StateChange)]]) async throws {
             backend.lock.withLock {
-                backend.journal += records
+                backend.journal += groups.joined()
                 backend.appends += 1
             }
         }

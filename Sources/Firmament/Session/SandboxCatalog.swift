@@ -31,11 +31,32 @@ public enum SandboxCatalog {
     /// unreadable, with why; the others are still listed.
     public static func list(folder: String, now: String) async -> [Entry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        var entries: [Entry] = []
+        var found: [(String, any StateBackend)] = []
         for file in names.sorted() where file.hasSuffix(".state.json") {
             let name = String(file.dropLast(".state.json".count))
             guard Name.isValid(name) else { continue }
-            let backend = LocalStateBackend(paths: StatePaths(snapshot: folder + "/" + file))
+            found.append((name, LocalStateBackend(paths: StatePaths(snapshot: folder + "/" + file))))
+        }
+        return await list(found, now: now)
+    }
+
+    /// Every sandbox under an etcd prefix, from its index keys (`PREFIX/_sandboxes/NAME`).
+    public static func list(etcd url: String, now: String) async throws -> [Entry] {
+        let address = try EtcdAddress(url)
+        let client = try EtcdClient(address)
+        let index = EtcdKeys.indexPrefix(address.prefix)
+        let names = try await client.rangeAll(prefix: index, keysOnly: true).kvs.map { String($0.key.dropFirst(index.count)) }
+        var found: [(String, any StateBackend)] = []
+        for name in names where Name.isValid(name) {
+            found.append((name, try StateBackends.resolve(url, sandbox: name)))
+        }
+        return await list(found, now: now)
+    }
+
+    /// The entries of the states of `found`, by name.
+    static func list(_ found: [(String, any StateBackend)], now: String) async -> [Entry] {
+        var entries: [Entry] = []
+        for (name, backend) in found {
             do {
                 let state = try await backend.load(blueprint: nil, writer: false).state
                 let holds = !state.apps.isEmpty || !state.infra.isEmpty || !state.intents.isEmpty

@@ -53,7 +53,7 @@ public actor StateRecorder {
     /// Writes everything pending in one append (group commit): one write at a time, in order.
     private func startWrite() {
         writing = true
-        let batch = pending.flatMap { $0 }
+        let batch = pending
         let batchWaiters = waiters
         pending = []
         waiters = []

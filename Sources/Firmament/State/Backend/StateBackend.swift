@@ -30,8 +30,10 @@ public protocol StateJournaling: Sendable {
 
 /// An open journal.
 public protocol StateJournal: Sendable {
-    /// Appends records, each with the serial it produces; durable when this returns.
-    func append(_ records: [(serial: Int, change: StateChange)]) async throws
+    /// Appends records, each with the serial it produces; durable when this returns. Records
+    /// come in groups, one for each `StateRecorder.record` call: a backend that must split a
+    /// write splits between groups, never inside one.
+    func append(_ groups: [[(serial: Int, change: StateChange)]]) async throws
     /// Replaces the journal by a snapshot of `state`.
     func compact(_ state: State) async throws
     func close() async

@@ -27,9 +27,9 @@ struct LocalJournal: StateJournal {
         self.paths = paths
     }
 
-    func append(_ records: [(serial: Int, change: StateChange)]) async throws {
+    func append(_ groups: [[(serial: Int, change: StateChange)]]) async throws {
         var bytes: [UInt8] = []
-        for (serial, change) in records { bytes.append(contentsOf: Journal.line(change.json(serial: serial))) }
+        for (serial, change) in groups.joined() { bytes.append(contentsOf: Journal.line(change.json(serial: serial))) }
         let file = self.file, line = bytes
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             file.queue.async {
