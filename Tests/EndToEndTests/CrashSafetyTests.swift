@@ -44,12 +44,12 @@ enum Torture {
     }
 
     /// Checks that the world and the state agree exactly. Returns the problems found.
-    static func check(_ firm: FirmProcess, name: String = "torture") async throws -> [String] {
+    static func check(_ firm: FirmProcess, name: String = "torture", state given: State? = nil) async throws -> [String] {
         var problems: [String] = []
         let sim = try SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory)
         let sky = try SimulatedCloud(name: "sky", settings: SimulatedSettings(), connectivity: .l3, baseDirectory: firm.directory)
         let world = try await (sim.allVMs() + sky.allVMs()).filter { $0.sandbox == name }
-        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/\(name).state.json")), blueprint: name).state
+        let state = try given ?? StateStore.load(StatePaths(snapshot: firm.path("state/\(name).state.json")), blueprint: name).state
         var appsInWorld: [String: Int] = [:]
         for vm in world { appsInWorld[vm.app, default: 0] += 1 }
         for (app, n) in appsInWorld where n > 1 { problems.append("app \(app) has \(n) VMs in the world") }

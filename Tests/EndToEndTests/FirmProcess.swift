@@ -49,7 +49,7 @@ struct FirmProcess {
     /// `unset` removes variables the test runner may have, so a test of a missing one can't
     /// pass or fail by the runner's environment.
     /// `folder` is where it runs, relative to the test's folder (default: the test's folder).
-    /// FIRM_SANDBOX from the runner's environment is never passed on.
+    /// FIRM_SANDBOX and FIRM_STATE from the runner's environment are never passed on.
     func start(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [], in folder: String? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -57,6 +57,7 @@ struct FirmProcess {
         process.currentDirectoryURL = URL(fileURLWithPath: folder.map(path) ?? directory)
         var env = ProcessInfo.processInfo.environment
         env["FIRM_SANDBOX"] = nil
+        env["FIRM_STATE"] = nil
         for (k, v) in environment { env[k] = v }
         for k in unset { env[k] = nil }
         process.environment = env

@@ -1,17 +1,14 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// etcd v3 through its JSON gateway (`POST /v3/...`), with URLSession. Endpoints are tried in
+/// etcd v3 through its JSON gateway (`POST /v3/...`), with HTTP1Client (URLSession on Linux
+/// can't read the gateway's error answers, which end with trailers). Endpoints are tried in
 /// turn: a member that can't be reached, has no leader, or is changing leader is left for the
 /// next, with a backoff once every member was tried, until `retryWindow` has passed. With a user
 /// (`FIRM_ETCD_USER`, `FIRM_ETCD_PASSWORD`) it takes a token from etcd's auth API and takes a new
 /// one when etcd says the old one is no longer valid. Every answer is checked before use.
 public actor EtcdClient {
     public let address: EtcdAddress
-    let session: URLSession
+    let connections: [HTTP1Client]
     private let credentials: (user: String, password: String)?
     private var current = 0
     private var token: String?
@@ -31,23 +28,16 @@ public actor EtcdClient {
         case (nil, _): throw .unavailable(location: address.url, reason: "FIRM_ETCD_PASSWORD is set but FIRM_ETCD_USER is not")
         case (_, nil): throw .unavailable(location: address.url, reason: "FIRM_ETCD_USER is set but FIRM_ETCD_PASSWORD is not")
         }
-        if let ca = environment["FIRM_ETCD_CACERT"], !ca.isEmpty {
-            // URLSession on Linux (libcurl underneath) verifies against the system's store only;
-            // it offers no way to add a CA for one connection. Refusing beats ignoring it.
-            #if canImport(FoundationNetworking)
-                throw .unavailable(location: address.url, reason: "FIRM_ETCD_CACERT is set, but this firm's HTTP client on Linux verifies TLS against the system's trust store only: add the CA there (for Debian: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates) and unset FIRM_ETCD_CACERT")
-            #endif
+        if address.tls {
+            // Not yet: Foundation on Linux offers no TLS client that takes a private CA or a
+            // client certificate, and the package takes no dependencies. Refusing beats a
+            // connection that is not what was asked for.
+            throw .unavailable(location: address.url, reason: "etcds:// (TLS) is not supported by this firm yet; reach etcd over a TLS tunnel on 127.0.0.1 (such as stunnel with the CA and client certificate) and give etcd://127.0.0.1:PORT/PREFIX (see docs/state.md)")
         }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 5
-        configuration.httpMaximumConnectionsPerHost = 16
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
-    }
-
-    /// The base URL of endpoint `index`.
-    func base(_ index: Int) -> String {
-        (address.tls ? "https://" : "http://") + address.endpoints[index]
+        connections = address.endpoints.map { endpoint in
+            let colon = endpoint.lastIndex(of: ":")!
+            return HTTP1Client(host: String(endpoint[..<colon]), port: Int(endpoint[endpoint.index(after: colon)...])!, maxBody: EtcdClient.maxResponse)
+        }
     }
 
     /// The auth header's value for a call, taking a token first when a user is configured.
@@ -75,38 +65,32 @@ public actor EtcdClient {
         }
     }
 
-    /// The URL and the auth header a watch needs (it streams, so it has its own session).
-    func watchTarget() async throws -> (url: URL, authorization: String?) {
+    /// The connection and the auth header a watch needs.
+    func watchTarget() async throws -> (connection: HTTP1Client, authorization: String?) {
         let auth = try await authorization()
-        return (URL(string: base(current) + "/v3/watch")!, auth)
+        return (connections[current], auth)
     }
 
     /// One call with retries over members, as `call` describes; nothing here re-authenticates.
     private func post(_ path: String, _ body: JSON, auth: String?) async throws -> JSONNode {
         let deadline = ContinuousClock.now + retryWindow
-        let bytes = Data(JSONWriter(pretty: false).bytes(body))
+        let bytes = JSONWriter(pretty: false).bytes(body)
         var delay = Duration.milliseconds(50)
         var tried = 0
         var lastProblem = ""
         while true {
             try Task.checkCancellation()
             let index = current
-            var request = URLRequest(url: URL(string: base(index) + path)!)
-            request.httpMethod = "POST"
-            request.httpBody = bytes
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            if let auth { request.setValue(auth, forHTTPHeaderField: "Authorization") }
             do {
-                let (data, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                return try EtcdCallError.check(data: data, status: status, endpoint: address.endpoints[index], path: path, url: address.url)
-            } catch let error as URLError where error.code == .cancelled {
-                throw CancellationError()
+                let response = try await connections[index].post(path, body: bytes, headers: auth.map { [("Authorization", $0)] } ?? [])
+                return try EtcdCallError.check(data: response.body, status: response.status, endpoint: address.endpoints[index], path: path, url: address.url)
             } catch let error as EtcdCallError where !error.isRetryable {
+                throw error
+            } catch let error as StateError {
                 throw error
             } catch {
                 try Task.checkCancellation()
-                lastProblem = "\(address.endpoints[index]): " + ((error as? EtcdCallError)?.message ?? error.localizedDescription)
+                lastProblem = "\(address.endpoints[index]): \((error as? EtcdCallError)?.message ?? "\(error)")"
             }
             // Next member; after a full round, wait a little before the next.
             if current == index { current = (index + 1) % address.endpoints.count }
@@ -130,7 +114,12 @@ struct EtcdCallError: Error, CustomStringConvertible {
     var message: String
     var url: String
 
-    var description: String { "\(url): etcd answered: \(message)" }
+    var description: String {
+        var hint = ""
+        if message.contains("user name is empty") { hint = " (etcd has auth on: set FIRM_ETCD_USER and FIRM_ETCD_PASSWORD)" }
+        if message.contains("permission denied") { hint = " (the etcd user needs a role with readwrite on the prefix: see docs/state.md)" }
+        return "\(url): etcd answered: \(message)\(hint)"
+    }
 
     /// Unavailable, a leader change, no leader, or a timeout: another member, or a later try, may do.
     var isRetryable: Bool {
@@ -142,12 +131,12 @@ struct EtcdCallError: Error, CustomStringConvertible {
 
     /// The answer's JSON when it is a success; otherwise what went wrong, as an EtcdCallError
     /// (etcd's own errors) or a StateError (an answer that is no etcd answer).
-    static func check(data: Data, status: Int, endpoint: String, path: String, url: String) throws -> JSONNode {
+    static func check(data: [UInt8], status: Int, endpoint: String, path: String, url: String) throws -> JSONNode {
         guard data.count <= EtcdClient.maxResponse else {
             throw StateError.unavailable(location: url, reason: "\(endpoint) answered \(path) with \(data.count) bytes, more than firm reads")
         }
         let node: JSONNode
-        do { node = try JSONReader.parse([UInt8](data), maxDepth: 32) } catch {
+        do { node = try JSONReader.parse(data, maxDepth: 32) } catch {
             let text = String(decoding: data.prefix(120), as: UTF8.self).filter { !$0.isNewline }
             if (200..<300).contains(status) {
                 throw StateError.unavailable(location: url, reason: "\(endpoint) answered \(path) with something that is not JSON (\(error)): \(quoted(text))")

@@ -56,8 +56,14 @@ public final class EtcdLock: StateLease, @unchecked Sendable {
                 lock.startKeepalive()
                 return lock
             }
-            await revoke(client, lease)
             let holderKV = try result.responses.first?.member("response_range").map { try Etcd.kvs($0, url: url) }?.first
+            // A try whose answer was lost and that was sent again finds its own key.
+            if let kv = holderKV, kv.lease == lease, decodeHolder(kv.value)?.id == info.id {
+                let lock = EtcdLock(info: info, key: key, lease: lease, createRevision: kv.createRevision, client: client, ttl: ttl)
+                lock.startKeepalive()
+                return lock
+            }
+            await revoke(client, lease)
             let now = ContinuousClock.now
             if now >= deadline {
                 throw StateError.locked(location: location, holder: holderKV.flatMap { decodeHolder($0.value) })

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A small HTTP/1.1 client over plain TCP, for etcd's JSON gateway. URLSession on Linux stops
+/// the process ("Transfer completed, but there's no response") when an answer ends with HTTP
+/// trailers, and the gateway sends a trailer with every error, so it can't be used there.
+///
+/// One request at a time on a connection; idle connections are kept for the next request.
+/// The blocking socket calls run on a Dispatch queue of their own, never on Swift's
+/// cooperative pool. Answers are checked as they are read: a status line, headers, and a body
+/// by Content-Length or chunks (whose trailers are read and dropped), all within limits.
+public final class HTTP1Client: @unchecked Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    public let host: String
+    public let port: Int
+    let timeout: Duration
+    let maxBody: Int
+    private let queue = DispatchQueue(label: "firmament.http1", attributes: .concurrent)
+    private let box = NSLockBox()
+    private var idle: [Int32] = []
+
+    public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20) {
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.maxBody = maxBody
+    }
+
+    deinit {
+        for fd in idle { close(fd) }
+    }
+
+    /// POSTs `body` to `path`; the answer, or an HTTP1Error.
+    public func post(_ path: String, body: [UInt8], headers: [(String, String)] = []) async throws -> Response {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
+            queue.async {
+                continuation.resume(with: Result { try self.exchange(path, body: body, headers: headers) })
+            }
+        }
+    }
+
+    /// POSTs and hands each piece of the body to `onData` as it arrives, until `onData` says
+    /// stop, the answer ends, or `deadline` passes. For streams such as etcd's watch.
+    public func stream(_ path: String, body: [UInt8], headers: [(String, String)] = [], until deadline: ContinuousClock.Instant,
+                       onData: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                continuation.resume(with: Result {
+                    let fd = try self.connect()
+                    defer { close(fd) }
+                    var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true)
+                    try self.send(fd, path, body: body, headers: headers)
+                    let head = try reader.head()
+                    guard head.status == 200 else { return }
+                    if head.chunked {
+                        while let chunk = try reader.chunk() {
+                            if !onData(chunk) { return }
+                        }
+                    } else {
+                        _ = onData(try reader.body(length: head.length ?? 0))
+                    }
+                })
+            }
+        }
+    }
+
+    private func exchange(_ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
+        // A kept connection the server closed meanwhile fails at once: then a new one is tried.
+        if let fd = box.withLock({ idle.popLast() }) {
+            if let response = try? roundTrip(fd, path, body: body, headers: headers) { return response }
+            close(fd)
+        }
+        return try roundTrip(try connect(), path, body: body, headers: headers)
+    }
+
+    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
+        var keep = false
+        defer { if keep { box.withLock { idle.append(fd) } } else { close(fd) } }
+        try send(fd, path, body: body, headers: headers)
+        var reader = Reader(fd: fd, deadline: ContinuousClock.now + timeout, maxBody: maxBody, streamDeadline: false)
+        let head = try reader.head()
+        var bytes: [UInt8] = []
+        if head.chunked {
+            while let chunk = try reader.chunk() {
+                bytes.append(contentsOf: chunk)
+                if bytes.count > maxBody { throw HTTP1Error.malformed("an answer larger than \(maxBody) bytes") }
+            }
+        } else if let length = head.length {
+            bytes = try reader.body(length: length)
+        } else {
+            bytes = try reader.rest()
+            return Response(status: head.status, body: bytes)
+        }
+        keep = head.keepAlive && reader.buffer.isEmpty
+        return Response(status: head.status, body: bytes)
+    }
+
+    private func send(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws {
+        var text = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
+            text += "\(name): \(value)\r\n"
+        }
+        text += "\r\n"
+        var bytes = Array(text.utf8)
+        bytes.append(contentsOf: body)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HTTP1Error.connection("send: \(FileErrors.errno(errno))")
+            }
+            sent += n
+        }
+    }
+
+    /// A connected socket, within the timeout.
+    private func connect() throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let code = getaddrinfo(name, String(port), &hints, &list)
+        guard code == 0, let first = list else { throw HTTP1Error.connection("cannot resolve \(host): \(String(cString: gai_strerror(code)))") }
+        defer { freeaddrinfo(list) }
+        var problem = "no address"
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry {
+            entry = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            if fd < 0 { continue }
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var result = Foundation.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen)
+            if result != 0 && errno == EINPROGRESS {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                if poll(&pfd, 1, ms) == 1 {
+                    var error: Int32 = 0
+                    var size = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size)
+                    result = error == 0 ? 0 : -1
+                    errno = error
+                } else {
+                    errno = ETIMEDOUT
+                }
+            }
+            if result == 0 {
+                _ = fcntl(fd, F_SETFL, flags)
+                var one: Int32 = 1
+                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                return fd
+            }
+            problem = FileErrors.errno(errno)
+            close(fd)
+        }
+        throw HTTP1Error.connection("cannot connect to \(host):\(port): \(problem)")
+    }
+}
+
+/// What went wrong with an HTTP exchange.
+public enum HTTP1Error: Error, CustomStringConvertible {
+    /// The server could not be reached, or the connection broke or timed out.
+    case connection(String)
+    /// The answer is not HTTP/1.1 as firm reads it.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .connection(let why): why
+        case .malformed(let why): "the answer is not valid HTTP: \(why)"
+        }
+    }
+}

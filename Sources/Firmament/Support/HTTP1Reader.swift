@@ -1,0 +1,135 @@
+import Foundation
+
+/// Reads one HTTP/1.1 answer from a socket, within a deadline and limits.
+struct Reader {
+    struct Head {
+        var status: Int
+        var length: Int?
+        var chunked: Bool
+        var keepAlive: Bool
+    }
+
+    let fd: Int32
+    let deadline: ContinuousClock.Instant
+    let maxBody: Int
+    /// For streams: reaching the deadline ends the stream quietly instead of failing.
+    let streamDeadline: Bool
+    var buffer: [UInt8] = []
+    static let maxHead = 64 << 10
+
+    init(fd: Int32, deadline: ContinuousClock.Instant, maxBody: Int, streamDeadline: Bool) {
+        self.fd = fd
+        self.deadline = deadline
+        self.maxBody = maxBody
+        self.streamDeadline = streamDeadline
+    }
+
+    /// Reads more bytes into the buffer; false at the end of the stream.
+    mutating func fill() throws -> Bool {
+        let left = deadline - ContinuousClock.now
+        if left <= .zero { throw HTTP1Error.connection("timed out") }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
+        let ready = poll(&pfd, 1, ms)
+        if ready < 0 {
+            if errno == EINTR { return try fill() }
+            throw HTTP1Error.connection("poll: \(FileErrors.errno(errno))")
+        }
+        if ready == 0 { throw HTTP1Error.connection("timed out") }
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 {
+            if errno == EINTR || errno == EAGAIN { return try fill() }
+            throw HTTP1Error.connection("recv: \(FileErrors.errno(errno))")
+        }
+        if n == 0 { return false }
+        buffer.append(contentsOf: chunk[..<n])
+        return true
+    }
+
+    /// One line without its CRLF.
+    mutating func line() throws -> String {
+        while true {
+            if let i = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var bytes = Array(buffer[..<i])
+                buffer.removeSubrange(...i)
+                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if buffer.count > Self.maxHead { throw HTTP1Error.malformed("a header line longer than \(Self.maxHead) bytes") }
+            guard try fill() else { throw HTTP1Error.connection("the connection closed mid-answer") }
+        }
+    }
+
+    mutating func head() throws -> Head {
+        let status = try line()
+        let parts = status.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]), (100...599).contains(code) else {
+            throw HTTP1Error.malformed("status line \(quoted(String(status.prefix(80))))")
+        }
+        var head = Head(status: code, length: nil, chunked: false, keepAlive: parts[0] == "HTTP/1.1")
+        var count = 0
+        while true {
+            let header = try line()
+            if header.isEmpty { break }
+            count += 1
+            if count > 200 { throw HTTP1Error.malformed("more than 200 headers") }
+            guard let colon = header.firstIndex(of: ":") else { throw HTTP1Error.malformed("header \(quoted(String(header.prefix(80))))") }
+            let name = header[..<colon].lowercased()
+            let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            switch name {
+            case "content-length":
+                guard let n = Int(value), n >= 0 else { throw HTTP1Error.malformed("Content-Length \(quoted(value))") }
+                if n > maxBody { throw HTTP1Error.malformed("an answer of \(n) bytes, more than \(maxBody)") }
+                head.length = n
+            case "transfer-encoding": head.chunked = value.lowercased().contains("chunked")
+            case "connection":
+                let v = value.lowercased()
+                if v.contains("close") { head.keepAlive = false } else if v.contains("keep-alive") { head.keepAlive = true }
+            default: break
+            }
+        }
+        // 1xx answers are followed by the real one.
+        if (100..<200).contains(code) { return try self.head() }
+        return head
+    }
+
+    mutating func body(length: Int) throws -> [UInt8] {
+        while buffer.count < length {
+            guard try fill() else { throw HTTP1Error.connection("the connection closed mid-answer") }
+        }
+        let bytes = Array(buffer[..<length])
+        buffer.removeSubrange(..<length)
+        return bytes
+    }
+
+    /// Everything until the connection closes (an answer with neither length nor chunks).
+    mutating func rest() throws -> [UInt8] {
+        while try fill() {
+            if buffer.count > maxBody { throw HTTP1Error.malformed("an answer larger than \(maxBody) bytes") }
+        }
+        defer { buffer = [] }
+        return buffer
+    }
+
+    /// The next chunk's bytes, or nil after the last chunk (its trailers are read and dropped).
+    /// In a stream, the deadline ends it quietly.
+    mutating func chunk() throws -> [UInt8]? {
+        do {
+            let sizeLine = try line()
+            let hex = sizeLine.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            guard let size = Int(hex, radix: 16), size >= 0, size <= maxBody, !hex.isEmpty else {
+                throw HTTP1Error.malformed("chunk size \(quoted(String(sizeLine.prefix(40))))")
+            }
+            if size == 0 {
+                while try !line().isEmpty {}
+                return nil
+            }
+            let bytes = try body(length: size)
+            guard try line().isEmpty else { throw HTTP1Error.malformed("a chunk not followed by CRLF") }
+            return bytes
+        } catch HTTP1Error.connection(let why) where streamDeadline && (why == "timed out") {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// The etcd backend end to end: the built `firm` against a real etcd on free ports, with the
+/// state named by FIRM_STATE (and by --state in a few places, to check both).
+@Suite("End to end: state on etcd", .serialized, .enabled(if: EtcdCluster.required))
+struct EtcdBackendTests {
+    func worldVMs(_ firm: FirmProcess) async throws -> [SimulatedVM] {
+        try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
+    }
+
+    @Test("lifecycle on etcd: apply, no changes, change, apply, state list/show/rm, destroy; one key per app and no file state")
+    func lifecycle() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        firm.write("lab.json", Blueprints.lab())
+
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(try await worldVMs(firm).count == 3)
+        #expect(!firm.exists("state"), "nothing is written to local files")
+        let keys = try etcd.keys("/firm/").map(\.key)
+        #expect(keys.contains("/firm/lab/meta") && keys.contains("/firm/lab/app/web") && keys.contains("/firm/lab/app/db"), "\(keys)")
+        #expect(keys.contains("/firm/_sandboxes/lab"))
+        #expect(!keys.contains("/firm/lab/lock"), "the lock is released when firm exits")
+        let values = try etcd.keys("/firm/").map(\.value).joined()
+        #expect(!values.contains("hunter2"), "no secret reaches etcd")
+
+        let same = try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env)
+        #expect(same.code == 0, "\(same.output)")
+        firm.write("lab.json", Blueprints.lab(webPower: "off", dbType: "postgres-16"))
+        let second = try firm.run(["apply", "lab.json", "--auto-approve", "--state", etcd.url()], environment: Blueprints.secretEnv)
+        #expect(second.code == 0, "\(second.output)")
+        #expect(try await worldVMs(firm).first { $0.app == "web" }?.status == .stopped)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+
+        let list = try firm.run(["state", "list", "lab.json"], environment: env)
+        #expect(list.stdout.split(separator: "\n") == ["app.api", "app.db", "app.web"], "\(list.output)")
+        let show = try firm.run(["state", "show", "app.web", "--sandbox", "lab"], environment: env)
+        #expect(show.code == 0 && show.stdout.contains("\"power\": \"off\""), "\(show.output)")
+        let listing = try firm.run(["sandboxes", "--json"], environment: env)
+        let rows = try JSONReader.parse(listing.stdout).plain.arrayValue ?? []
+        #expect(rows.map { $0["name"]?.stringValue } == ["lab"] && rows.first?["status"] == "active", "\(listing.output)")
+
+        let rm = try firm.run(["state", "rm", "lab.json", "app.api"], environment: env)
+        #expect(rm.code == 0, "\(rm.output)")
+        #expect(try etcd.keys("/firm/lab/app/").map(\.key) == ["/firm/lab/app/db", "/firm/lab/app/web"])
+        #expect(try await etcd.state("lab").apps["api"] == nil)
+
+        let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "\(destroy.output)")
+        // api was forgotten, so its VM stays: destroy manages only what the state knows.
+        #expect(try await worldVMs(firm).map(\.app) == ["api"])
+        #expect(try etcd.keys("/firm/lab/app/").isEmpty)
+    }
+
+    @Test("each kind of drift is found from an etcd state, fixed, and gone", arguments: DriftTests.kinds)
+    func drift(_ k: DriftTests.Kind) throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try firm.run(["drift", "lab.json"], environment: env).code == 0)
+        #expect(try firm.run(["sim", "lab.json"] + k.change, environment: env).code == 0)
+        let drift = try firm.run(["drift", "lab.json", "--json"], environment: env)
+        #expect(drift.code == 2, "\(drift.output)")
+        let items = try JSONReader.parse(drift.stdout).plain["items"]?.arrayValue ?? []
+        #expect(items.map { $0["kind"]?.stringValue } == [k.kind] && items.first?["target"]?.stringValue == k.target)
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        let after = try firm.run(["drift", "lab.json"], environment: env)
+        #expect(after.code == 0, "\(after.output)")
+    }
+
+    @Test("a held etcd lock: a second apply fails at once naming the holder, or waits on a watch with --lock-timeout and then runs")
+    func heldLock() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        firm.write("lab.json", Blueprints.lab())
+        let backend = try EtcdStateBackend(EtcdAddress(etcd.url()), sandbox: "lab", lockTTL: 30)
+        let lock = try await backend.lock(operation: "test", timeout: nil)
+        let refused = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        #expect(refused.code == 3, "\(refused.output)")
+        #expect(refused.stderr.contains("locked by") && refused.stderr.contains(lock.info.id) && refused.stderr.contains("'test'"), "\(refused.stderr)")
+        #expect(!firm.exists(".firm/sim/sim.world"), "nothing ran")
+        #expect(try firm.run(["drift", "lab.json"], environment: env).code == 0, "drift reads without the lock")
+
+        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--lock-timeout", "60s"], environment: env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(process.isRunning, "it waits for the lock")
+        #expect(!firm.exists(".firm/sim/sim.world"))
+        lock.release()
+        #expect(process.waitUntilExit(limit: .seconds(30)), "a released lock wakes the waiter")
+        #expect(process.terminationStatus == 0, "\(outBox.text()) \(errBox.text())")
+        #expect(try await worldVMs(firm).count == 3)
+    }
+
+    @Test("hostile keys: a damaged value, an unknown key or a newer meta is refused naming the key, and nothing is written")
+    func hostileKeys() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        let good = try etcd.keys("/firm/lab/app/web").first!.value
+        func put(_ key: String, _ value: String) throws {
+            _ = try etcd.call("/v3/kv/put", ["key": .string(Base64.encode(Array(key.utf8))), "value": .string(Base64.encode(Array(value.utf8)))])
+        }
+        let cases: [(key: String, value: String, expect: String)] = [
+            ("/firm/lab/app/web", #"{"deploymentPath": 7}"#, "/firm/lab/app/web"),
+            ("/firm/lab/app/web", "{not json", "/firm/lab/app/web:1:2"),
+            ("/firm/lab/app/9bad", good, "is not a valid app name"),
+            ("/firm/lab/extra", "{}", "a key firm does not write"),
+            ("/firm/lab/meta", #"{"version": 9, "lineage": "x", "serial": 1, "blueprint": "lab"}"#, "a newer firm wrote this state"),
+        ]
+        for c in cases {
+            let before = try etcd.keys("/firm/").filter { $0.key != c.key }
+            let original = try etcd.keys(c.key).first?.value
+            try put(c.key, c.value)
+            let plan = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+            #expect(plan.code == 1, "\(c.key) = \(c.value): \(plan.output)")
+            #expect(plan.stderr.contains(c.expect), "\(c.key) = \(c.value): \(plan.stderr)")
+            #expect(!plan.stderr.contains("Fatal") && !plan.stderr.contains("Trace"))
+            let after = try etcd.keys("/firm/").filter { $0.key != c.key }
+            #expect(after.map(\.modRevision) == before.map(\.modRevision), "nothing else was written")
+            if let original { try put(c.key, original) } else {
+                _ = try etcd.call("/v3/kv/deleterange", ["key": .string(Base64.encode(Array(c.key.utf8)))])
+            }
+        }
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+    }
+
+    @Test("bad etcd URLs, an etcd that does not answer, and a wrong password are clear errors")
+    func badAddresses() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let cases: [(String, String)] = [
+            ("etcd://127.0.0.1/firm", "HOST:PORT"),
+            ("etcd://127.0.0.1:99999/firm", "port from 1 to 65535"),
+            ("etcd://127.0.0.1:2379", "no key prefix"),
+            ("etcd://127.0.0.1:2379/fi rm", "may hold only"),
+            ("consul://127.0.0.1:8500/firm", "no state backend for \"consul://\""),
+        ]
+        for (url, expect) in cases {
+            let result = try firm.run(["plan", "lab.json", "--state", url])
+            #expect(result.code == 1, "\(url): \(result.output)")
+            #expect(result.stderr.contains(expect), "\(url): \(result.stderr)")
+        }
+        let port = MotoServer.freePort()
+        let start = Date()
+        let down = try firm.run(["plan", "lab.json", "--state", "etcd://127.0.0.1:\(port)/firm"])
+        #expect(down.code == 1 && down.stderr.contains("no etcd member answered"), "\(down.output)")
+        #expect(Date().timeIntervalSince(start) < 60)
+        let bad = try firm.run(["plan", "lab.json", "--lock-ttl", "1s"])
+        #expect(bad.code == 64 && bad.stderr.contains("--lock-ttl"))
+    }
+
+    @Test("auth on: the right user and password work, a wrong password fails clearly and writes nothing")
+    func auth() throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        for args in [["role", "add", "root"], ["user", "add", "root:rootpw"], ["user", "grant-role", "root", "root"],
+                     ["user", "add", "firm:s3cret-firm"], ["role", "add", "firm"],
+                     ["role", "grant-permission", "firm", "--prefix=true", "readwrite", "/firm/"], ["user", "grant-role", "firm", "firm"],
+                     ["auth", "enable"]] {
+            let r = try etcd.etcdctl(args)
+            try #require(r.code == 0, "etcdctl \(args): \(r.output)")
+        }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        let base = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url(), "FIRM_ETCD_USER": "firm"]) { $1 }
+        let wrong = try firm.run(["apply", "lab.json", "--auto-approve"], environment: base.merging(["FIRM_ETCD_PASSWORD": "nope"]) { $1 })
+        #expect(wrong.code == 1, "\(wrong.output)")
+        #expect(wrong.stderr.contains("authentication failed"), "\(wrong.stderr)")
+        #expect(!firm.exists(".firm/sim/sim.world"))
+        let none = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 })
+        #expect(none.code == 1, "without a user, etcd refuses: \(none.output)")
+        let right = try firm.run(["apply", "lab.json", "--auto-approve"], environment: base.merging(["FIRM_ETCD_PASSWORD": "s3cret-firm"]) { $1 })
+        #expect(right.code == 0, "\(right.output)")
+        #expect(!right.output.contains("s3cret-firm"))
+        let drift = try firm.run(["drift", "lab.json"], environment: base.merging(["FIRM_ETCD_PASSWORD": "s3cret-firm"]) { $1 })
+        #expect(drift.code == 0, "\(drift.output)")
+    }
+}
