@@ -137,7 +137,7 @@ final class EtcdCluster: @unchecked Sendable {
     /// Runs etcdctl against member 0 (for auth setup).
     func etcdctl(_ arguments: [String]) throws -> (code: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/etcdctl")
+        process.executableURL = URL(fileURLWithPath: ((Self.executable ?? "/usr/bin/etcd") as NSString).deletingLastPathComponent + "/etcdctl")
         process.arguments = ["--endpoints=127.0.0.1:\(members[0].clientPort)"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["ETCDCTL_API"] = "3"

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+/// The etcd backend when things fail: firm killed or paused mid-apply, etcd members killed or
+/// paused. Locks here use a 2 s lease (--lock-ttl), so a lost holder's lock ends quickly.
+@Suite("End to end: etcd failures", .serialized, .enabled(if: EtcdCluster.required))
+struct EtcdFailureTests {
+    static let latency = #"{"deploy": "5ms..30ms", "powerOn": "2ms..6ms", "refreshIP": "1ms..3ms", "delete": "3ms..10ms", "powerOff": "2ms", "applyConnectivityChanges": "2ms..8ms", "prepareSandboxInfra": "5ms..15ms", "cleanSandboxInfra": "3ms..10ms"}"#
+
+    @Test("kill -9 of firm mid-apply, 10 times: the next apply waits at most the lock's TTL, then recovers with no orphan")
+    func killNine() async throws {
+        let seed = UInt64(ProcessInfo.processInfo.environment["FIRM_TORTURE_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max / 2)
+        print("etcd kill -9 seed: \(seed) (set FIRM_TORTURE_SEED to repeat)")
+        var rng = SeededGenerator(state: seed)
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = ["FIRM_STATE": etcd.url()]
+        var killedHolding = 0
+        for round in 0..<10 {
+            let variant = round % 3
+            firm.write("torture.json", Torture.blueprint(count: 24, variant: variant == 2 ? 0 : variant, latency: Self.latency))
+            let command = [variant == 2 ? "destroy" : "apply", "torture.json", "--auto-approve", "--parallelism", "8", "--lock-ttl", "2s"]
+            let delay = Int.random(in: 30...300, using: &rng)
+            let (process, out, err) = try firm.start(command, environment: env)
+            let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+            try await Task.sleep(for: .milliseconds(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            _ = (outBox.text(), errBox.text())
+            if try etcd.keys("/firm/torture/lock").count == 1 { killedHolding += 1 }
+
+            // The lock outlives its holder by at most the TTL: a wait of TTL + 3 s is enough.
+            let again = try firm.run(command + ["--lock-timeout", "5s"], environment: env)
+            #expect(again.code == 0, "round \(round) (seed \(seed), kill after \(delay) ms): \(again.output)")
+            let problems = try await Torture.check(firm, state: etcd.state("torture"))
+            #expect(problems.isEmpty, "round \(round) (seed \(seed), kill after \(delay) ms): \(problems)")
+            if variant != 2 {
+                let plan = try firm.run(["plan", "torture.json", "--detailed-exitcode"], environment: env)
+                #expect(plan.code == 0, "round \(round) (seed \(seed)): \(plan.output)")
+            }
+            if !problems.isEmpty || again.code != 0 { break }
+        }
+        #expect(killedHolding > 0, "at least one kill left a lock for the lease to end")
+    }
+
+    @Test("firm paused past its lease while another takes the lock: on SIGCONT it writes nothing more and exits 1")
+    func pausedHolderIsFenced() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = ["FIRM_STATE": etcd.url()]
+        firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "400ms"}"#, name: "slow"))
+        let (first, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "2s"], environment: env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false }, "the first apply started deploying")
+        kill(first.processIdentifier, SIGSTOP)
+        #expect(waitUntil(.seconds(10)) { (try? etcd.keys("/firm/slow/lock").isEmpty) ?? false }, "the paused holder's lease ended")
+
+        let second = try firm.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12", "--lock-timeout", "10s"], environment: env)
+        #expect(second.code == 0, "\(second.output)")
+        let afterSecond = try etcd.keys("/firm/slow/")
+
+        kill(first.processIdentifier, SIGCONT)
+        #expect(first.waitUntilExit(limit: .seconds(30)))
+        let output = outBox.text() + errBox.text()
+        #expect(first.terminationStatus == 1, "\(output)")
+        #expect(output.contains("lost the state's lock"), "\(output)")
+        let afterFirst = try etcd.keys("/firm/slow/")
+        #expect(afterFirst.map(\.key) == afterSecond.map(\.key) && afterFirst.map(\.modRevision) == afterSecond.map(\.modRevision),
+                "the fenced holder wrote nothing after the second took over")
+        let state = try await etcd.state("slow")
+        #expect(state.apps.count == 12 && state.intents.isEmpty)
+    }
+
+    @Test("one of three etcd members killed mid-apply: the apply carries on and converges")
+    func memberKilled() async throws {
+        let etcd = try EtcdCluster(size: 3)
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = ["FIRM_STATE": etcd.url()]
+        firm.write("slow.json", Torture.blueprint(count: 16, variant: 0, latency: #"{"deploy": "150ms..300ms"}"#, name: "slow"))
+        let (process, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "3s"], environment: env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false })
+        // The first endpoint is the one firm talks to first.
+        etcd.kill(0)
+        #expect(process.waitUntilExit(limit: .seconds(60)))
+        #expect(process.terminationStatus == 0, "\(outBox.text()) \(errBox.text())")
+        let problems = try await Torture.check(firm, name: "slow", state: etcd.state("slow"))
+        #expect(problems.isEmpty, "\(problems)")
+        let plan = try firm.run(["plan", "slow.json", "--detailed-exitcode"], environment: env)
+        #expect(plan.code == 0, "\(plan.output)")
+    }
+
+    @Test("a single etcd member paused past the lock's TTL: the apply stops cleanly; once etcd is back the next apply converges")
+    func memberPaused() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = ["FIRM_STATE": etcd.url()]
+        firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "300ms"}"#, name: "slow"))
+        let (process, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "2s"], environment: env)
+        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
+        #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false })
+        etcd.pause(0)
+        try await Task.sleep(for: .seconds(5))
+        etcd.resume(0)
+        #expect(process.waitUntilExit(limit: .seconds(60)))
+        let output = outBox.text() + errBox.text()
+        #expect(!output.contains("Fatal error"), "\(output)")
+        if process.terminationStatus != 0 {
+            #expect(process.terminationStatus == 1, "\(output)")
+            #expect(output.contains("lost the state's lock") || output.contains("no etcd member answered"), "\(output)")
+        }
+        // Whatever it wrote, it wrote whole: the state reads back.
+        _ = try await etcd.state("slow")
+        let again = try firm.run(["apply", "slow.json", "--auto-approve", "--lock-timeout", "10s"], environment: env)
+        #expect(again.code == 0, "\(again.output)")
+        let problems = try await Torture.check(firm, name: "slow", state: etcd.state("slow"))
+        #expect(problems.isEmpty, "\(problems)")
+    }
+}
