@@ -127,17 +127,22 @@ enum Help {
         options: [.state, .sandbox, .parallelism, .lockTimeout, .lockTTL, .help])
 
     static let reconcile = CommandHelp(
-        name: "reconcile", usage: "firm reconcile BLUEPRINT --every DURATION [options]",
+        name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
         summary: "Loop: refresh, plan and apply, so drift is corrected, not only reported.",
         details: """
             Each cycle takes the lock, recovers, refreshes, plans, applies the whole plan and releases the
             lock, then logs one line. On an error it backs off exponentially (every × 2^failures, at most
             5 minutes). SIGINT or SIGTERM stops it cleanly: running actions finish, the state is saved, the
             lock is released and it exits 0. Memory does not grow from cycle to cycle.
+            With several blueprints, or a state on etcd, each blueprint is reconciled with its sandboxes
+            (those the state records for it, else the one named for it), one line per sandbox. On etcd the
+            same command can run as N replicas on N machines: each claims about its share of the sandboxes
+            through a lease, and when one dies the others take its sandboxes over within two lock TTLs.
             """,
         options: [.state, .sandbox, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
                   .parallelism, .lockTimeout, .lockTTL,
-                  OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."), .help])
+                  OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."),
+                  OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."), .help])
 
     static let importVMs = CommandHelp(
         name: "import", usage: "firm import BLUEPRINT (app.NAME VM | --all) [options]",

@@ -9,7 +9,12 @@ enum ReconcileCommand {
 
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.reconcile)
-        let file = try args.positionals(["BLUEPRINT"], Help.reconcile)[0]
+        guard !args.positionals.isEmpty else { throw UsageError(message: "missing BLUEPRINT", command: Help.reconcile) }
+        let state = args.values["--state"]
+        if args.positionals.count > 1 || state.map(EtcdAddress.isEtcd) == true {
+            return try await ReconcileFleet.run(args)
+        }
+        let file = args.positionals[0]
         guard let every = try args.duration("--every", Help.reconcile), every >= .milliseconds(100) else {
             throw UsageError(message: "--every is required, at least 100ms, such as --every 30s", command: Help.reconcile)
         }
@@ -49,8 +54,8 @@ enum ReconcileCommand {
         if lastFailed { throw Exit(.failure) }
     }
 
-    static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"])
+    static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag, sandbox: String? = nil) async throws -> String {
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: sandbox ?? args.values["--sandbox"])
         do {
             let line = try await runCycle(session, args: args, parallelism: parallelism, stop: stop)
             await session.shutdown()

@@ -68,7 +68,7 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
         var meta = written
         meta.serial = serial ?? written.serial
         all.append(Etcd.put(keys.meta, JSONWriter(pretty: false).bytes(EtcdKeys.metaJSON(meta))))
-        if !metaWritten { all.append(Etcd.put(keys.index, [])) }
+        if !metaWritten { all.append(Etcd.put(keys.index, Array(written.blueprint.utf8))) }
         let result = try await client.txn(compare: [lock.fence], success: all, failure: [Etcd.range(keys.lock)])
         guard result.succeeded else { throw lostLock(result.responses) }
         metaWritten = true

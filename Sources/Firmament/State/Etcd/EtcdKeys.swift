@@ -7,7 +7,9 @@
 ///     PREFIX/<sandbox>/infra/<provider>
 ///     PREFIX/<sandbox>/intent/<id>
 ///     PREFIX/<sandbox>/lock            attached to the holder's lease
-///     PREFIX/_sandboxes/<sandbox>      an index, for `firm sandboxes`
+///     PREFIX/_sandboxes/<sandbox>      an index, for `firm sandboxes`: the blueprint's name
+///     PREFIX/_replicas/<replica>       a reconcile replica, attached to its lease
+///     PREFIX/_claims/<sandbox>         the replica reconciling the sandbox, on that replica's lease
 ///     PREFIX/_vlan-pool                the VLAN pool of every sandbox under the prefix
 ///
 /// Sandbox names start with a letter, so the `_` keys never meet one.
