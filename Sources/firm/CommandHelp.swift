@@ -95,15 +95,19 @@ enum Help {
         options: [.state, .sandbox, .json, .help])
 
     static let state = CommandHelp(
-        name: "state", usage: "firm state (list | show ADDR | rm ADDR) [BLUEPRINT] [--state PATH]",
+        name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL) [BLUEPRINT] [--state PATH|URL]",
         summary: "Read or edit the recorded state.",
         details: """
             list       Print one address per line: app.NAME, network.NAME, provider.NAME (sandbox infrastructure).
             show ADDR  Print what the state records for ADDR (sensitive values masked).
             rm app.NAME  Forget an app without touching the cloud (its VM is no longer managed).
-            Name the state by its BLUEPRINT, or by --state PATH.
+            migrate --to PATH|URL  Move the state to another file or etcd prefix (and back again): both locks
+                       are held, the destination must hold no state, and it is read back and compared
+                       before the old one is set aside.
+            Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
-        options: [.state, .sandbox, .json, .help])
+        options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
+                  .lockTimeout, .lockTTL, .help])
 
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",

@@ -4,7 +4,7 @@ import Foundation
 enum StateCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.state)
-        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show or rm", command: Help.state) }
+        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show, rm or migrate", command: Help.state) }
         var rest = Array(args.positionals.dropFirst())
         switch sub {
         case "list":
@@ -41,9 +41,39 @@ enum StateCommand {
                 try await remove(app, blueprint: rest.first, args)
                 Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")
             }
+        case "migrate":
+            guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
+            try await migrate(blueprint: rest.first, args)
         default:
-            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show or rm", command: Help.state)
+            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show, rm or migrate", command: Help.state)
         }
+    }
+
+    /// `firm state migrate [BLUEPRINT] --to PATH|URL`: moves the state, holding both locks.
+    static func migrate(blueprint: String?, _ args: Arguments) async throws {
+        guard let to = args.values["--to"] else { throw UsageError(message: "migrate needs --to PATH or --to etcd://HOST:PORT/PREFIX", command: Help.state) }
+        let (source, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
+        let sandbox: String
+        if let etcd = source as? EtcdStateBackend {
+            sandbox = etcd.sandbox
+        } else if let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            sandbox = try SandboxHome.sandbox(given, blueprint: "")
+        } else if let name {
+            sandbox = name
+        } else {
+            let file = (source.location as NSString).lastPathComponent
+            guard file.hasSuffix(".state.json") else { throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state) }
+            sandbox = try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
+        }
+        let home = blueprint.map { SandboxHome.folder(forBlueprint: $0) } ?? SandboxHome.folder()
+        let destination = try StateBackends.resolve(to, sandbox: sandbox, home: home)
+        guard destination.location != source.location || (source is EtcdStateBackend) != (destination is EtcdStateBackend) else {
+            throw UsageError(message: "--to names the state it would move", command: Help.state)
+        }
+        let moved = try await StateMigration.move(from: source, to: destination, blueprint: name, lockTimeout: try args.duration("--lock-timeout", Help.state))
+        Terminal.out("Moved the state of sandbox \(sandbox) (\(moved.apps) apps, serial \(moved.serial)) from \(source.location) to \(destination.location), and read it back.")
+        if let kept = moved.kept { Terminal.out("The old files are kept as \(kept); nothing reads them.") }
+        Terminal.out("Give --state \(destination.location) (or FIRM_STATE) from now on.")
     }
 
     static func remove(_ app: String, blueprint: String?, _ args: Arguments) async throws {

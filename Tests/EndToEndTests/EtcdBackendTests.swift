@@ -196,4 +196,41 @@ struct EtcdBackendTests {
         let drift = try firm.run(["drift", "lab.json"], environment: base.merging(["FIRM_ETCD_PASSWORD": "s3cret-firm"]) { $1 })
         #expect(drift.code == 0, "\(drift.output)")
     }
+
+    @Test("state migrate moves a state to etcd and back, holding both locks, reads it back, and refuses a destination that holds one")
+    func migrate() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let env = Blueprints.secretEnv
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
+        let local = try StateStore.load(StatePaths(snapshot: firm.path("state/lab.state.json")), blueprint: "lab").state
+
+        let there = try firm.run(["state", "migrate", "lab.json", "--to", etcd.url()], environment: env)
+        #expect(there.code == 0, "\(there.output)")
+        #expect(!firm.exists("state/lab.state.json"), "the local state is set aside")
+        #expect(try await etcd.state("lab") == local, "the etcd state is the local one, lineage and serial included")
+        let planThere = try firm.run(["plan", "lab.json", "--detailed-exitcode", "--state", etcd.url()], environment: env)
+        #expect(planThere.code == 0, "\(planThere.output)")
+        let planHere = try firm.run(["plan", "lab.json"], environment: env)
+        #expect(planHere.code == 1 && planHere.stderr.contains("would make duplicates"), "with the state moved away, deploys are refused as duplicates: \(planHere.output)")
+
+        let back = try firm.run(["state", "migrate", "lab.json", "--state", etcd.url(), "--to", "state/lab.state.json"], environment: env)
+        #expect(back.code == 0, "\(back.output)")
+        #expect(try etcd.keys("/firm/lab/").isEmpty && etcd.keys("/firm/_sandboxes/").isEmpty, "nothing of it is left on etcd")
+        #expect(try StateStore.load(StatePaths(snapshot: firm.path("state/lab.state.json")), blueprint: "lab").state == local)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+
+        // A destination that holds a state is refused, and both stay as they were.
+        firm.write("other.json", Blueprints.lab().replacingOccurrences(of: #""name": "lab""#, with: #""name": "other""#))
+        #expect(try firm.run(["apply", "other.json", "--auto-approve", "--sandbox", "lab", "--state", etcd.url()], environment: env).code == 1,
+                "the lab VMs are tagged with sandbox lab, so another blueprint can't deploy there")
+        _ = try etcd.call("/v3/kv/put", ["key": .string(Base64.encode(Array("/firm/lab/meta".utf8))),
+                                         "value": .string(Base64.encode(Array(#"{"version": 1, "lineage": "x", "serial": 0, "blueprint": "other"}"#.utf8)))])
+        let refused = try firm.run(["state", "migrate", "lab.json", "--to", etcd.url()], environment: env)
+        #expect(refused.code == 1 && refused.stderr.contains("already holds a state"), "\(refused.output)")
+        #expect(firm.exists("state/lab.state.json"))
+    }
 }
