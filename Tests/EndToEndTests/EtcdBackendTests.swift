@@ -233,4 +233,54 @@ struct EtcdBackendTests {
         #expect(refused.code == 1 && refused.stderr.contains("already holds a state"), "\(refused.output)")
         #expect(firm.exists("state/lab.state.json"))
     }
+
+    @Test("the other commands on etcd: refresh, show, force-unlock, import --all, sandboxes with a ttl, gc, destroy from the state alone")
+    func otherCommands() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let url = etcd.url()
+        let env = Blueprints.secretEnv.merging(["FIRM_STATE": url]) { $1 }
+        func at(_ time: String) -> [String: String] { env.merging(["FIRM_TEST_NOW": time]) { $1 } }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve", "--ttl", "1h"], environment: at("2030-01-01T00:00:00Z")).code == 0)
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve", "--sandbox", "keep"], environment: at("2030-01-01T00:00:00Z")).code == 0)
+
+        #expect(try firm.run(["sim", "lab.json", "set-ip", "db", "10.9.0.201"], environment: env).code == 0)
+        let refresh = try firm.run(["refresh", "lab.json"], environment: env)
+        #expect(refresh.code == 0, "\(refresh.output)")
+        #expect(try await etcd.state("lab").apps["db"]?.address == "10.9.0.201")
+        let show = try firm.run(["show", "lab.json"], environment: env)
+        #expect(show.code == 0 && show.stdout.contains("State at \(url)") && show.stdout.contains("10.9.0.201"), "\(show.output)")
+        #expect(!show.stdout.contains("hunter2"))
+
+        let backend = try EtcdStateBackend(EtcdAddress(url), sandbox: "lab", lockTTL: 30)
+        let lock = try await backend.lock(operation: "test", timeout: nil)
+        let force = try firm.run(["force-unlock", "lab.json", lock.info.id], environment: env)
+        #expect(force.code == 3 && force.stderr.contains("lease ends within"), "a live holder's lock is refused: \(force.output)")
+        lock.release()
+        await PendingWork.shared.drain(within: .seconds(5))
+        let free = try firm.run(["force-unlock", "lab.json", lock.info.id], environment: env)
+        #expect(free.code == 0 && free.stdout.contains("not locked"), "\(free.output)")
+
+        // Forget the state of sandbox keep (its VMs stay), then adopt them again.
+        _ = try etcd.call("/v3/kv/deleterange", ["key": .string(Base64.encode(Array("/firm/keep/".utf8))), "range_end": .string(Base64.encode(Array("/firm/keep0".utf8)))])
+        let imported = try firm.run(["import", "lab.json", "--all", "--sandbox", "keep"], environment: env)
+        #expect(imported.code == 0, "\(imported.output)")
+        #expect(try await etcd.state("keep").apps.count == 3)
+        #expect(try firm.run(["plan", "lab.json", "--sandbox", "keep", "--detailed-exitcode"], environment: env).code == 0)
+
+        let listed = try firm.run(["sandboxes", "--json"], environment: at("2030-01-01T02:00:00Z"))
+        let rows = Dictionary(uniqueKeysWithValues: (try JSONReader.parse(listed.stdout).plain.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
+        #expect(rows["lab"]?["status"] == "expired" && rows["keep"]?["status"] == "active", "\(listed.output)")
+        let gc = try firm.run(["gc"], environment: at("2030-01-01T02:00:00Z"))
+        #expect(gc.code == 0 && gc.stdout.contains("destroyed lab"), "\(gc.output)")
+        #expect(try await worldVMs(firm).map(\.sandbox).allSatisfy { $0 == "keep" })
+
+        firm.write("lab.json", "{ this blueprint is gone")
+        let destroy = try firm.run(["destroy", "--sandbox", "keep", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "destroy from the state alone: \(destroy.output)")
+        #expect(try await worldVMs(firm).isEmpty)
+    }
 }
