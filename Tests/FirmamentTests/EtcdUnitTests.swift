@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+@testable import Firmament
+
+@Suite("etcd backend: addresses, keys, gateway answers and HTTP")
+struct EtcdUnitTests {
+    @Test("etcd URLs", arguments: [
+        ("etcd://127.0.0.1:2379/firm", "/firm", ["127.0.0.1:2379"], nil),
+        ("etcd://a:1,b.example:2,[::1]:3/team/firm/", "/team/firm", ["a:1", "b.example:2", "[::1]:3"], nil),
+        ("etcds://h:2379/p", "/p", ["h:2379"], nil),
+        ("etcd://h/firm", nil, nil, "HOST:PORT"),
+        ("etcd://h:0/firm", nil, nil, "port from 1 to 65535"),
+        ("etcd://h:2379", nil, nil, "no key prefix"),
+        ("etcd://h:2379/", nil, nil, "no key prefix"),
+        ("etcd://h:2379/a/../b", nil, nil, "may hold only"),
+        ("etcd://h:2379/a b", nil, nil, "may hold only"),
+        ("etcd://,h:1/p", nil, nil, "HOST:PORT"),
+        ("etcd://h@x:1/p", nil, nil, "no valid host name"),
+        ("http://h:1/p", nil, nil, "must start with etcd://"),
+    ] as [(String, String?, [String]?, String?)])
+    func addresses(_ text: String, _ prefix: String?, _ endpoints: [String]?, _ expected: String?) {
+        do {
+            let address = try EtcdAddress(text)
+            #expect(expected == nil, "\(text) was taken")
+            #expect(address.prefix == prefix && address.endpoints == endpoints)
+        } catch {
+            #expect(expected != nil && "\(error)".contains(expected ?? "-"), "\(text): \(error)")
+        }
+    }
+
+    @Test("what each key of a sandbox holds", arguments: [
+        ("/firm/lab/meta", EtcdKeys.Item.meta), ("/firm/lab/sandbox", .record), ("/firm/lab/lock", .lock),
+        ("/firm/lab/app/web", .app("web")), ("/firm/lab/network/front", .network("front")), ("/firm/lab/infra/sky", .infra("sky")),
+        ("/firm/lab/intent/abc-1", .intent("abc-1")), ("/firm/lab/app/", nil), ("/firm/lab/other/x", nil), ("/firm/labx/meta", nil),
+        ("/firm/lab/metadata", nil),
+    ] as [(String, EtcdKeys.Item?)])
+    func keyItems(_ key: String, _ item: EtcdKeys.Item?) {
+        #expect(EtcdKeys(prefix: "/firm", sandbox: "lab").item(key) == item)
+    }
+
+    @Test("a power change writes only its app's key and the meta key; an intent's end deletes its key")
+    func writes() {
+        let keys = EtcdKeys(prefix: "/p", sandbox: "s")
+        var state = State(lineage: "l", blueprint: "b")
+        let app = AppState(provider: "sim", deploymentPath: DeploymentPath(provider: "sim", deploymentType: "small", attributes: [:]), attributes: [:], vmName: "w", vmUuid: "u")
+        state.apply(.putApp("web", app))
+        state.apply(.setPower("web", .on))
+        let power = keys.writes(for: .setPower("web", .on), in: state)
+        #expect(power.map(\.key) == ["/p/s/app/web"] && power[0].value?["power"] == "on")
+        #expect(keys.writes(for: .endIntent("i1"), in: state).map { $0.value == nil } == [true])
+    }
+
+    @Test("gateway answers that are not what etcd sends are errors, never crashes", arguments: [
+        (#"{"kvs": [{"key": "!!", "value": "eA=="}]}"#, "without a valid base64 key"),
+        (#"{"kvs": [{"key": "YQ==", "value": "%%%"}]}"#, "not base64"),
+        (#"{"kvs": [{"key": "YQ==", "mod_revision": "x"}]}"#, "no integer"),
+        (#"{"kvs": [{"key": "YQ==", "create_revision": true}]}"#, "no integer"),
+        (#"{"kvs": {"key": "YQ=="}}"#, "not an array"),
+    ])
+    func hostileAnswers(_ text: String, _ expected: String) throws {
+        let node = try JSONReader.parse(text)
+        #expect(throws: StateError.self) { _ = try Etcd.kvs(node, url: "etcd://t:1/p") }
+        do { _ = try Etcd.kvs(node, url: "etcd://t:1/p") } catch { #expect("\(error)".contains(expected), "\(error)") }
+    }
+
+    @Test("error answers: unary and stream shapes, retryable ones, and bodies that are not JSON")
+    func errorAnswers() throws {
+        func check(_ body: String, _ status: Int) -> (any Error)? {
+            do { _ = try EtcdCallError.check(data: Array(body.utf8), status: status, endpoint: "e:1", path: "/v3/kv/range", url: "etcd://e:1/p") } catch { return error }
+            return nil
+        }
+        let unary = check(#"{"error":"etcdserver: user name is empty","message":"etcdserver: user name is empty","code":3}"#, 400) as? EtcdCallError
+        #expect(unary?.code == 3 && unary?.isRetryable == false && "\(unary!)".contains("FIRM_ETCD_USER"))
+        let stream = check(#"{"error":{"grpc_code":5,"http_code":404,"message":"etcdserver: requested lease not found"}}"#, 200) as? EtcdCallError
+        #expect(stream?.code == 5 && stream?.message.contains("lease not found") == true)
+        #expect((check(#"{"error":"etcdserver: leader changed","code":14}"#, 503) as? EtcdCallError)?.isRetryable == true)
+        #expect(check("<html>bad gateway</html>", 502) is EtcdCallError, "an HTML error page is retryable, not a crash")
+        #expect(check("<html>", 200) is StateError)
+        #expect(check("[1]", 200) is StateError)
+        #expect(check(#"{"header":{}}"#, 200) == nil)
+    }
+
+    /// Feeds `bytes` to a Reader through a socket pair, then closes the writing end.
+    func read(_ bytes: String, maxBody: Int = 1 << 20) throws -> (status: Int, body: String) {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]) }
+        let data = Array(bytes.utf8)
+        _ = data.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        var reader = Reader(fd: fds[0], deadline: .now + .seconds(5), maxBody: maxBody, streamDeadline: false)
+        let head = try reader.head()
+        var body: [UInt8] = []
+        if head.chunked { while let chunk = try reader.chunk() { body += chunk } } else if let n = head.length { body = try reader.body(length: n) } else { body = try reader.rest() }
+        return (head.status, String(decoding: body, as: UTF8.self))
+    }
+
+    @Test("HTTP answers: chunks with trailers (as the gateway sends errors), lengths, and damaged answers")
+    func http() throws {
+        let trailers = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTrailer: Grpc-Trailer-Content-Type\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\nGrpc-Trailer-Content-Type: application/grpc\r\n\r\n"
+        #expect(try read(trailers) == (400, #"{"a":1}"#))
+        #expect(try read("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}") == (200, "{}"))
+        #expect(try read("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") == (200, ""))
+        let damaged: [(String, String)] = [
+            ("SMTP ready\r\n\r\n", "status line"),
+            ("HTTP/1.1 999 What\r\n\r\n", "status line"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "more than"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", "closed mid-answer"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", "chunk size"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n", "CRLF"),
+            ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header"),
+            ("HTTP/1.1 200 OK\r\n" + String(repeating: "X-A: b\r\n", count: 201) + "\r\n", "more than 200 headers"),
+            ("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 70_000), "longer than"),
+        ]
+        for (bytes, expected) in damaged {
+            #expect(throws: HTTP1Error.self) { _ = try read(bytes) }
+            do { _ = try read(bytes) } catch { #expect("\(error)".contains(expected), "\(bytes.prefix(60)): \(error)") }
+        }
+    }
+
+    @Test("a server that never answers times out instead of hanging")
+    func silentServer() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var reader = Reader(fd: fds[0], deadline: .now + .milliseconds(200), maxBody: 1 << 20, streamDeadline: false)
+        #expect(throws: HTTP1Error.self) { _ = try reader.head() }
+    }
+}
