@@ -3,7 +3,7 @@ import Foundation
 
 /// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
 /// and writes the same figures to docs/performance.md. `firm-bench ec2 …` measures the ec2
-/// provider on moto (EC2Bench).
+/// provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench).
 ///
 /// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
 @main
@@ -13,6 +13,10 @@ struct FirmBench {
         do {
             if args.first == "ec2" {
                 try await EC2Bench.run(Array(args.dropFirst()))
+                return
+            }
+            if args.first == "etcd" {
+                try await EtcdBench.run(Array(args.dropFirst()))
                 return
             }
             if let i = args.firstIndex(of: "--overhead-only") {

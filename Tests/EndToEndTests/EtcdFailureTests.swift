@@ -54,8 +54,12 @@ struct EtcdFailureTests {
         let firm = FirmProcess()
         defer { firm.remove() }
         let env = ["FIRM_STATE": etcd.url()]
+        // The first runs in a folder of its own, so its simulated cloud is its own: a paused
+        // process must not hold the world's file lock that the second needs (no real cloud has
+        // one), and what it deploys late stays out of the second's world.
         firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "400ms"}"#, name: "slow"))
-        let (first, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "2s"], environment: env)
+        firm.write("first/slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "400ms"}"#, name: "slow"))
+        let (first, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "2s"], environment: env, in: "first")
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
         #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false }, "the first apply started deploying")
         kill(first.processIdentifier, SIGSTOP)

@@ -54,8 +54,13 @@ final class SimulatedWorldFile: @unchecked Sendable {
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }
         }
-        while flock(lockFD, LOCK_EX) != 0 {
-            if errno != EINTR { throw WorldError("cannot lock \(lockPath): \(FileErrors.errno(errno))") }
+        // Another firm holds the world only for a transaction's few milliseconds; one that was
+        // paused (SIGSTOP) inside one must not hang this one for ever.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+            if errno != EINTR && errno != EWOULDBLOCK { throw WorldError("cannot lock \(lockPath): \(FileErrors.errno(errno))") }
+            if ContinuousClock.now >= deadline { throw WorldError("\(lockPath) has been locked by another process for 60 s (is a firm paused?)") }
+            usleep(2_000)
         }
         defer { flock(lockFD, LOCK_UN) }
         try catchUp()

@@ -23,6 +23,20 @@ extension EtcdClient {
         return (out, revision)
     }
 
+    /// One page of keys from `start` (inclusive) to the end of `prefix`'s range, at `revision`
+    /// (0: the current one); the page, whether more follow, the revision it was read at, and
+    /// where the next page starts.
+    func page(prefix: String, from start: String, revision: Int, size: Int = 1000) async throws -> (kvs: [EtcdKV], next: String?, revision: Int) {
+        var body = JSONObject([("key", Etcd.key(start)), ("range_end", Etcd.key(Etcd.rangeEnd(prefix))), ("limit", .string(String(size)))])
+        if revision > 0 { body["revision"] = .string(String(revision)) }
+        let answer = try await call("/v3/kv/range", .object(body))
+        let page = try Etcd.kvs(answer, url: address.url)
+        let at = revision > 0 ? revision : try Etcd.revision(answer, url: address.url)
+        guard Etcd.bool(answer, "more"), let last = page.last else { return (page, nil, at) }
+        guard last.key >= start else { throw StateError.unavailable(location: address.url, reason: "etcd answered a range page out of order") }
+        return (page, last.key + "\u{0}", at)
+    }
+
     /// One key, or nil.
     func get(_ key: String) async throws -> EtcdKV? {
         let answer = try await call("/v3/kv/range", ["key": Etcd.key(key)])

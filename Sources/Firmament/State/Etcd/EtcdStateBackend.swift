@@ -27,8 +27,8 @@ public struct EtcdStateBackend: StateBackend {
 
     public func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
         let url = client.address.url
-        let (kvs, _) = try await client.rangeAll(prefix: keys.root)
         var meta: EtcdKV?
+        var sawKeys = false
         var state = State.new(blueprint: blueprint ?? "")
         var problems: [String] = []
         func decodeValue<T>(_ kv: EtcdKV, _ decode: (JSONNode, JSONPath, inout DecodingContext) -> T?) -> T? {
@@ -47,26 +47,37 @@ public struct EtcdStateBackend: StateBackend {
             problems.append("\(url)\(kv.key): \(quoted(name)) is not a valid \(what) name")
             return false
         }
-        for kv in kvs {
-            switch keys.item(kv.key) {
-            case .meta: meta = kv
-            case .lock: continue
-            case .record: state.sandbox = decodeValue(kv, SandboxRecord.decode)
-            case .app(let name):
-                if named(name, kv, "app"), let app = decodeValue(kv, AppState.decode) { state.apps[name] = app }
-            case .network(let name):
-                if named(name, kv, "network"), let n = decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
-            case .infra(let name):
-                if named(name, kv, "provider"), let i = decodeValue(kv, InfraState.decode) { state.infra[name] = i }
-            case .intent(let id):
-                if let intent = decodeValue(kv, Intent.decode) {
-                    if intent.id != id { problems.append("\(url)\(kv.key): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
+        // Each page is decoded while the next one is read: etcd serves on one core, firm
+        // decodes on another.
+        let client = self.client, root = keys.root
+        var page = try await client.page(prefix: root, from: root, revision: 0)
+        while true {
+            let revision = page.revision
+            let following = page.next.map { start in Task { try await client.page(prefix: root, from: start, revision: revision) } }
+            for kv in page.kvs {
+                if keys.item(kv.key) != .lock { sawKeys = true }
+                switch keys.item(kv.key) {
+                case .meta: meta = kv
+                case .lock: continue
+                case .record: state.sandbox = decodeValue(kv, SandboxRecord.decode)
+                case .app(let name):
+                    if named(name, kv, "app"), let app = decodeValue(kv, AppState.decode) { state.apps[name] = app }
+                case .network(let name):
+                    if named(name, kv, "network"), let n = decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
+                case .infra(let name):
+                    if named(name, kv, "provider"), let i = decodeValue(kv, InfraState.decode) { state.infra[name] = i }
+                case .intent(let id):
+                    if let intent = decodeValue(kv, Intent.decode) {
+                        if intent.id != id { problems.append("\(url)\(kv.key): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
+                    }
+                case nil: problems.append("\(url)\(kv.key): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
                 }
-            case nil: problems.append("\(url)\(kv.key): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
             }
+            guard let following else { break }
+            page = try await following.value
         }
         guard let meta else {
-            if kvs.contains(where: { keys.item($0.key) != .lock }) {
+            if sawKeys {
                 throw StateError.corrupt(location: display, reason: "keys under \(keys.root) but no meta key: the state is incomplete (was it written by hand?)")
             }
             return LoadedState(state: state, existed: false)
