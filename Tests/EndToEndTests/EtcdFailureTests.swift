@@ -57,8 +57,12 @@ struct EtcdFailureTests {
         // The first runs in a folder of its own, so its simulated cloud is its own: a paused
         // process must not hold the world's file lock that the second needs (no real cloud has
         // one), and what it deploys late stays out of the second's world.
-        firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "400ms"}"#, name: "slow"))
-        firm.write("first/slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "400ms"}"#, name: "slow"))
+        // Apps only: networks and L3 infrastructure made in the first's world would be recorded
+        // for a world the second does not see.
+        let apps = (0..<12).map { #""a\#($0)": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}"# }.joined(separator: ", ")
+        let blueprint = #"{"version": 1, "name": "slow", "providers": {"sim": {"type": "simulated", "settings": {"cidr": "10.50.0.0/24", "latency": {"deploy": "400ms"}}}}, "apps": {\#(apps)}}"#
+        firm.write("slow.json", blueprint)
+        firm.write("first/slow.json", blueprint)
         let (first, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--lock-ttl", "2s"], environment: env, in: "first")
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
         #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false }, "the first apply started deploying")
