@@ -93,6 +93,33 @@ struct ExecutorTests {
         #expect(runner.started.firstIndex(of: "powerOn:app.z")! < runner.started.firstIndex(of: "powerOff:app.a")!)
     }
 
+    @Test("declared latencies steer the critical path: a deploy on a slow provider starts before fast ones; fifo keeps plan order")
+    func declaredLatencies() async {
+        let fast = (0..<3).map { PlannedAction(.deploy(app: "a\($0)", subnets: []), reason: "r", provider: "fast") }
+        let slow = PlannedAction(.deploy(app: "z", subnets: []), reason: "r", provider: "slow")
+        let costs = ActionCosts(expected: ["fast": [.deploy: 100_000], "slow": [.deploy: 1_000_000]])
+        let critical = FakeRunner()
+        _ = await Executor(parallelism: 1, runner: critical, costs: costs).run(Self.plan(fast + [slow]), progress: { _ in })
+        #expect(critical.started == ["deploy:app.z", "deploy:app.a0", "deploy:app.a1", "deploy:app.a2"])
+        let fifo = FakeRunner()
+        _ = await Executor(parallelism: 1, runner: fifo, costs: costs, order: .fifo).run(Self.plan(fast + [slow]), progress: { _ in })
+        #expect(fifo.started == ["deploy:app.a0", "deploy:app.a1", "deploy:app.a2", "deploy:app.z"])
+        // Without declared latencies, every deploy weighs the same: plan order.
+        let plain = FakeRunner()
+        _ = await Executor(parallelism: 1, runner: plain).run(Self.plan(fast + [slow]), progress: { _ in })
+        #expect(plain.started.first == "deploy:app.a0")
+    }
+
+    @Test("costs come from a simulated provider's latency means; other providers weigh by action type")
+    func costsFromBlueprint() throws {
+        let text = #"{"version": 1, "name": "b", "providers": {"sim": {"type": "simulated", "settings": {"latency": {"deploy": "1s..3s", "powerOn": "10ms"}}}}, "apps": {}}"#
+        let costs = ActionCosts(try BlueprintDecoder.decode(Array(text.utf8), file: "b.json"))
+        #expect(costs.cost(PlannedAction(.deploy(app: "a", subnets: []), reason: "r", provider: "sim")) == 2_000_000)
+        #expect(costs.cost(PlannedAction(.powerOn(app: "a"), reason: "r", provider: "sim")) == 10_000)
+        #expect(costs.cost(PlannedAction(.refreshIP(app: "a"), reason: "r", provider: "sim")) == 10_000, "no latency declared: the type's weight")
+        #expect(costs.cost(PlannedAction(.deploy(app: "a", subnets: []), reason: "r", provider: "other")) == 50_000)
+    }
+
     @Test("a stop flag starts nothing new and reports what was not started")
     func stopFlag() async {
         let stop = StopFlag()

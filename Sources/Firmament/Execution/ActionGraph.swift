@@ -3,10 +3,10 @@ struct ActionGraph {
     let actions: [PlannedAction]
     let dependents: [[Int]]
     let dependencyCounts: [Int]
-    /// The estimated work on the longest chain starting at each action, itself included.
+    /// The expected work (µs, ActionCosts) on the longest chain starting at each action, itself included.
     let priority: [Int]
 
-    init(_ actions: [PlannedAction]) {
+    init(_ actions: [PlannedAction], costs: ActionCosts = ActionCosts()) {
         self.actions = actions
         var indexOf: [String: Int] = [:]
         for (i, a) in actions.enumerated() { indexOf[a.id] = i }
@@ -24,21 +24,9 @@ struct ActionGraph {
         // Actions are in dependency order, so one pass from the end sees every child first.
         var priority = [Int](repeating: 0, count: actions.count)
         for i in actions.indices.reversed() {
-            priority[i] = Self.weight(actions[i].type) + (dependents[i].map { priority[$0] }.max() ?? 0)
+            priority[i] = costs.cost(actions[i]) + (dependents[i].map { priority[$0] }.max() ?? 0)
         }
         self.priority = priority
-    }
-
-    /// A rough relative cost per action type, for ordering only.
-    static func weight(_ type: ActionType) -> Int {
-        switch type {
-        case .replace: 8
-        case .deploy: 5
-        case .delete: 3
-        case .prepareInfra: 4
-        case .cleanInfra: 2
-        case .powerOn, .powerOff, .refreshIP, .connect, .disconnect: 1
-        }
     }
 
     func transitiveDependents(of index: Int) -> [Int] {

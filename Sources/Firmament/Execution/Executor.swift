@@ -6,23 +6,32 @@ public struct Executor: Sendable {
     public var parallelism: Int
     public var runner: any ActionRunning
     public var stop: StopFlag
+    /// What each action is expected to take, for the critical path.
+    public var costs: ActionCosts
+    public var order: ExecutionOrder
 
-    public init(parallelism: Int, runner: any ActionRunning, stop: StopFlag = StopFlag()) {
+    public init(parallelism: Int, runner: any ActionRunning, stop: StopFlag = StopFlag(), costs: ActionCosts = ActionCosts(), order: ExecutionOrder = .criticalPath) {
         self.parallelism = max(1, parallelism)
         self.runner = runner
         self.stop = stop
+        self.costs = costs
+        self.order = order
     }
 
     /// Runs every action of `plan`, reporting each start and end through `progress`.
     public func run(_ plan: Plan, progress: @escaping @Sendable (ExecutionEvent) -> Void) async -> ExecutionSummary {
-        let graph = ActionGraph(plan.actions)
+        let graph = ActionGraph(plan.actions, costs: costs)
+        let fifo = order == .fifo
+        var readySince = [Int](repeating: 0, count: plan.actions.count)
+        var tick = 0
         let clock = ContinuousClock()
         let start = clock.now
         var summary = ExecutionSummary()
         var remaining = graph.dependencyCounts
         var skipped = Set<Int>()
         var ready = PriorityQueue<Int> { a, b in
-            graph.priority[a] != graph.priority[b] ? graph.priority[a] < graph.priority[b] : a > b
+            if fifo { return readySince[a] != readySince[b] ? readySince[a] > readySince[b] : a > b }
+            return graph.priority[a] != graph.priority[b] ? graph.priority[a] < graph.priority[b] : a > b
         }
         for index in graph.actions.indices where remaining[index] == 0 { ready.push(index) }
 
@@ -55,7 +64,11 @@ public struct Executor: Sendable {
                         progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
                         for child in graph.dependents[index] where !skipped.contains(child) {
                             remaining[child] -= 1
-                            if remaining[child] == 0 { ready.push(child) }
+                            if remaining[child] == 0 {
+                                tick += 1
+                                readySince[child] = tick
+                                ready.push(child)
+                            }
                         }
                     case .failed(let message, let fatal, let kind):
                         summary.failed.append((action.id, message, kind))

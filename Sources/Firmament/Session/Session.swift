@@ -278,8 +278,9 @@ public struct Session: Sendable {
     }
 
     /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
+    /// `order` is for firm-bench's comparison only.
     public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
-                        environment: Environment = .process,
+                        environment: Environment = .process, order: ExecutionOrder = .criticalPath,
                         progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
         secrets.add(blueprint.secretValues(environment))
         let started = ContinuousClock.now
@@ -288,7 +289,8 @@ public struct Session: Sendable {
             progress(ExecutionEvent(action: action, kind: .retrying(attempt: attempt, of: tries, delay: delay, message: message),
                                     elapsed: ContinuousClock.now - started))
         }
-        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop).run(plan, progress: progress)
+        let costs = ActionCosts(blueprintForRun ?? blueprint)
+        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order).run(plan, progress: progress)
         if !summary.fatal {
             // Every result is already durable in the journal; a snapshot that can't be written
             // (full disk, read-only folder) loses nothing, and the summary must still be shown.
