@@ -2,8 +2,9 @@ import Firmament
 import Foundation
 
 /// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
-/// and writes the same figures to docs/performance.md. `firm-bench ec2 …` measures the ec2
-/// provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench).
+/// and writes the same figures to docs/performance.md: in-process figures (Benchmarks) and whole
+/// `firm` processes (ProcessBench, also alone as `firm-bench process`). `firm-bench ec2 …`
+/// measures the ec2 provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench).
 ///
 /// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
 @main
@@ -13,6 +14,15 @@ struct FirmBench {
         do {
             if args.first == "ec2" {
                 try await EC2Bench.run(Array(args.dropFirst()))
+                return
+            }
+            if args.first == "process" {
+                let quick = args.contains("--quick")
+                let figures = try await ProcessBench.measure(quick: quick)
+                let big = quick ? 1_000 : 10_000
+                print("")
+                for r in ProcessBench.rows(figures, big: big) { print("\(r.0): \(r.1) (goal \(r.2))") }
+                if !args.contains("--no-write") && !quick { try ProcessBench.write(figures, big: big) }
                 return
             }
             if args.first == "etcd" {
@@ -75,16 +85,18 @@ struct FirmBench {
         report.overhead = try await Benchmarks.apply(apps: quick ? 1_000 : 10_000, parallelism: 100, latency: "{}", directory: try temporaryDirectory())
         print("executor overhead: \(String(format: "%.1f", report.overhead!.seconds / Double(report.overhead!.actions) * 1e6)) µs per action")
         report.rewriteSeconds = try Benchmarks.rewriteCost(apps: quick ? 1_000 : 10_000, directory: try temporaryDirectory())
+        let figures = try await ProcessBench.measure(quick: quick)
         print("")
         print(report.table)
         if write && !quick {
-            // The EC2 section (firm-bench ec2) is kept as it is.
-            var text = report.markdown
-            if let old = try? String(contentsOfFile: "docs/performance.md", encoding: .utf8),
-                let a = old.range(of: "<!-- ec2-bench -->"), let b = old.range(of: "<!-- /ec2-bench -->") {
-                text += "\n" + old[a.lowerBound..<b.upperBound] + "\n"
+            // What follows the generated part (notes, and the EC2 and etcd sections of
+            // `firm-bench ec2` and `firm-bench etcd`) is kept as it is.
+            var text = report.markdown + "<!-- /generated -->\n"
+            if let old = try? String(contentsOfFile: "docs/performance.md", encoding: .utf8), let end = old.range(of: "<!-- /generated -->\n") {
+                text += old[end.upperBound...]
             }
             try text.write(toFile: "docs/performance.md", atomically: true, encoding: .utf8)
+            try ProcessBench.write(figures, big: 10_000)
             print("\nWrote docs/performance.md")
         }
     }
