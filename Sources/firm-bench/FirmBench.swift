@@ -16,6 +16,10 @@ struct FirmBench {
                 try await EC2Bench.run(Array(args.dropFirst()))
                 return
             }
+            if args.first == "scheduling" {
+                _ = try await SchedulingBench.run()
+                return
+            }
             if args.first == "process" {
                 let quick = args.contains("--quick")
                 let figures = try await ProcessBench.measure(quick: quick)

@@ -14,8 +14,8 @@ enum SchedulingBench {
         var description: String
     }
 
-    static let fast = (apps: 300, deploy: 0.1)
-    static let slow = (apps: 10, deploy: 1.0)
+    static let fast = (apps: 80, deploy: 0.2)
+    static let slow = (apps: 10, deploy: 2.0)
     static let parallelism = 20
 
     static func blueprint() -> String {
