@@ -17,7 +17,7 @@ enum DriftCommand {
             }
         }
         if args.flag("--json") {
-            Terminal.out(report.json.prettyText)
+            Terminal.json(report.json)
         } else if args.flag("--github") {
             Terminal.out(report.githubAnnotations)
         } else {

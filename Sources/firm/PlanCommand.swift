@@ -21,7 +21,7 @@ enum PlanCommand {
                 o["refresh"] = .array(preview.drift.map(\.json))
                 json = .object(o)
             }
-            Terminal.out(json.prettyText)
+            Terminal.json(json)
         } else {
             Terminal.out(Reports.preamble(recovered: preview.recovered, drift: preview.drift) + PlanRenderer.text(preview.plan))
         }

@@ -23,7 +23,7 @@ enum SandboxesCommand {
         let dir = folder(args)
         let entries = try await entries(args, dir)
         if args.flag("--json") {
-            Terminal.out(JSON.array(entries.map(\.json)).prettyText)
+            Terminal.json(JSON.array(entries.map(\.json)))
             return
         }
         guard !entries.isEmpty else {

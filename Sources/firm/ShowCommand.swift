@@ -13,7 +13,7 @@ enum ShowCommand {
         let (backend, name) = try StateLocator.backend(blueprint: target, args, help: Help.show)
         let state = try await StateLocator.load(backend, blueprint: name)
         if args.flag("--json") {
-            Terminal.out(state.maskedJSON.prettyText)
+            Terminal.json(state.maskedJSON)
             return
         }
         Terminal.out("State at \(backend.location)")

@@ -36,7 +36,7 @@ enum StateCommand {
                     Terminal.err("firm: \(address) is not in the state")
                     throw Exit(.failure)
                 }
-                Terminal.out(entry.prettyText)
+                Terminal.json(entry)
             } else {
                 try await remove(app, blueprint: rest.first, args)
                 Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")

@@ -11,6 +11,14 @@ enum Terminal {
         if !write(STDOUT_FILENO, text + terminator, addNewline: false) { Signals.shared.outputClosed() }
     }
 
+    /// Writes `value` as indented JSON. JSON text is almost always plain ASCII, so its bytes are
+    /// checked and written as they are; anything else goes through `printable` like all text.
+    static func json(_ value: JSON) {
+        let bytes = JSONWriter(pretty: true).bytes(value)
+        let ok = isPlainASCII(bytes) ? write(STDOUT_FILENO, bytes) : write(STDOUT_FILENO, String(decoding: bytes, as: UTF8.self), addNewline: false)
+        if !ok { Signals.shared.outputClosed() }
+    }
+
     static func err(_ text: String) {
         write(STDERR_FILENO, text)
     }
@@ -22,6 +30,17 @@ enum Terminal {
         defer { lock.unlock() }
         var bytes = Array(printable(text).utf8)
         if addNewline && bytes.last != 0x0A { bytes.append(0x0A) }
+        return writeAll(fd, bytes)
+    }
+
+    /// Writes bytes already known to be printable.
+    private static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return writeAll(fd, bytes)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -38,8 +57,20 @@ enum Terminal {
     /// drivers (addresses, names, errors, stderr lines) can't move the cursor, clear the screen
     /// or retitle the terminal.
     static func printable(_ text: String) -> String {
+        if isPlainASCII(text) { return text }
         guard text.unicodeScalars.contains(where: isEscaped) else { return text }
         return ControlCharacters.escaped(text, where: isEscaped)
+    }
+
+    /// True when every byte is printable ASCII, newline or tab: the usual case, checked without
+    /// decoding scalars.
+    private static func isPlainASCII(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isPlainASCII($0) }
+    }
+
+    private static func isPlainASCII(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09 }
     }
 
     private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {

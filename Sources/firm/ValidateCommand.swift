@@ -13,17 +13,17 @@ enum ValidateCommand {
         }
         switch result {
         case .success:
-            Terminal.out((["valid": true, "problems": []] as JSON).prettyText)
+            Terminal.json((["valid": true, "problems": []] as JSON))
         case .failure(.invalid(let d)):
             let problems: [JSON] = d.map {
                 ["file": .string($0.file), "line": .int($0.position?.line ?? 0), "column": .int($0.position?.column ?? 0),
                  "path": .string($0.path), "message": .string($0.message)]
             }
-            Terminal.out((["valid": false, "problems": .array(problems)] as JSON).prettyText)
+            Terminal.json((["valid": false, "problems": .array(problems)] as JSON))
             throw Exit(.failure)
         case .failure(.unreadable(let file, let reason)):
             let problem: JSON = ["file": .string(file), "line": 0, "column": 0, "path": "", "message": .string(reason)]
-            Terminal.out((["valid": false, "problems": [problem]] as JSON).prettyText)
+            Terminal.json((["valid": false, "problems": [problem]] as JSON))
             throw Exit(.failure)
         }
     }

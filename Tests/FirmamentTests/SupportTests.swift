@@ -13,6 +13,36 @@ struct SupportTests {
         #expect(SHA256.hex(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test("SHA-256 gives the same digest however the message is split, from arrays or strings")
+    func sha256Chunks() {
+        let message = Array((0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        var one = SHA256()
+        one.update(message)
+        let whole = one.finalize()
+        for sizes in [[1], [63], [64], [65], [7, 120, 3], [200]] {
+            var hasher = SHA256()
+            var start = 0, i = 0
+            while start < message.count {
+                let end = min(message.count, start + sizes[i % sizes.count])
+                hasher.update(message[start..<end].lazy.map { $0 })  // not contiguous: the copying path
+                start = end
+                i += 1
+            }
+            #expect(hasher.finalize() == whole, "chunks of \(sizes)")
+        }
+        #expect(SHA256.hex(String(decoding: message.map { $0 & 0x7F }, as: UTF8.self)) == SHA256.hex(message.map { $0 & 0x7F }))
+    }
+
+    @Test("IPv4 addresses parse from dotted quads only", arguments: [
+        ("0.0.0.0", UInt32(0)), ("10.0.0.2", 0x0A00_0002), ("255.255.255.255", 0xFFFF_FFFF), ("192.168.1.10", 0xC0A8_010A),
+        ("10.0.0", nil), ("10.0.0.0.0", nil), ("10..0.1", nil), (".10.0.0.1", nil), ("10.0.0.1.", nil), ("256.0.0.1", nil),
+        ("01.0.0.1", nil), ("10.0.0.00", nil), ("1000.0.0.1", nil), ("10.0.0.-1", nil), ("10.0.0.1 ", nil), ("", nil), ("１.2.3.4", nil),
+    ] as [(String, UInt32?)])
+    func ipv4(_ text: String, _ value: UInt32?) {
+        #expect(IPv4Address(text)?.value == value)
+        if let value { #expect(IPv4Address(text)?.description == text, "\(value)") }
+    }
+
     @Test("CRC-32 matches the check value")
     func crc32() {
         #expect(CRC32.hex("123456789".utf8) == "cbf43926")

@@ -161,7 +161,7 @@ public enum BlueprintDecoder {
             if type.isEmpty || type.utf8.count > 256 {
                 context.report(path.key("deploymentType"), "expected a non-empty string of at most 256 bytes", at: node.position)
                 typeOK = false
-            } else if type.unicodeScalars.contains(where: ControlCharacters.isControl) {
+            } else if ControlCharacters.containsControl(type) {
                 context.report(path.key("deploymentType"), "expected no control characters or line breaks", at: node.position)
                 typeOK = false
             }
@@ -194,7 +194,9 @@ public enum BlueprintDecoder {
         var result: [String: AttributeValue] = [:]
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of attributes") ?? [] {
             let here = path.key(key)
-            if key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            // UTF-8 bytes below 0x20 are exactly the scalars below 0x20; a name of at most 200
+            // bytes has at most 200 characters, so only longer ones are counted.
+            if key.isEmpty || (key.utf8.count > 200 && key.count > 200) || key.utf8.contains(where: { $0 < 0x20 }) {
                 context.report(here, "an attribute name must be 1 to 200 characters with no control characters", at: keyPosition)
                 continue
             }
@@ -221,8 +223,9 @@ public enum BlueprintDecoder {
 /// The rule for environment variable names in `{"env": NAME}`.
 enum EnvironmentName {
     static func isValid(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !name.isEmpty, name.count <= 128 else { return false }
-        let allowed: (Unicode.Scalar) -> Bool = { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
-        return allowed(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(allowed)
+        // ASCII letters, digits and '_', so bytes and characters are the same thing here.
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= 128, !(first >= 0x30 && first <= 0x39) else { return false }
+        return bytes.allSatisfy { b in (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "_") }
     }
 }

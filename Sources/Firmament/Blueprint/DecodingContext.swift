@@ -16,13 +16,13 @@ public struct DecodingContext: Sendable {
     /// unknown keys (with a hint) and missing required keys. Nil when `node` is not an object.
     public mutating func members(
         of node: JSONNode, at path: JSONPath, allowed: [String], required: [String] = []
-    ) -> [String: JSONNode]? {
+    ) -> JSONFields? {
         guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
-        var result: [String: JSONNode] = [:]
-        result.reserveCapacity(entries.count)
+        var result = JSONFields()
+        result.members.reserveCapacity(entries.count)
         for (key, keyPosition, value) in entries {
             if allowed.contains(key) {
-                result[key] = value
+                result.members.append((key, value))
             } else {
                 var message = "unknown key"
                 if let hint = Spelling.closest(to: key, among: allowed) { message += " (did you mean \(hint)?)" }
@@ -110,6 +110,16 @@ public struct DecodingContext: Sendable {
     }
 }
 
+/// The members of a checked object by key: its keys are unique and allowed, and there are few
+/// of them, so a scan finds one without hashing.
+public struct JSONFields: Sendable {
+    var members: [(key: String, value: JSONNode)] = []
+
+    public subscript(key: String) -> JSONNode? {
+        members.first { $0.key == key }?.value
+    }
+}
+
 /// The rule for the names of blueprints, apps, networks and providers.
 public enum Name {
     /// The rule in words, for messages.
@@ -117,7 +127,7 @@ public enum Name {
 
     /// Whether `value` matches `[A-Za-z][A-Za-z0-9_.-]{0,62}`.
     public static func isValid(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
+        let bytes = value.utf8
         guard let first = bytes.first, bytes.count <= 63, isLetter(first) else { return false }
         return bytes.dropFirst().allSatisfy { byte in
             isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "_")

@@ -28,22 +28,61 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
 
 /// A JSON path under construction, rendered as `apps.web.attributes["Public IP"]`.
 public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
-    public private(set) var description: String
-
-    public init(_ root: String = "") { description = root }
-
-    /// The path of member `key` below this one.
-    public func key(_ key: String) -> JSONPath {
-        let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    /// The last step, linked to the steps before it. Paths are made for every value a decoder
+    /// reads but spelled out only for the few that get a diagnostic, so a step costs one small
+    /// allocation and no text.
+    private final class Step: Sendable {
+        enum Component { case key(String), index(Int) }
+        let parent: Step?
+        let component: Component
+        init(_ parent: Step?, _ component: Component) {
+            self.parent = parent
+            self.component = component
         }
-        if plain { return JSONPath(description.isEmpty ? key : description + "." + key) }
-        return JSONPath(description + "[" + quoted(key) + "]")
     }
 
+    private let root: String
+    private let last: Step?
+
+    public init(_ root: String = "") {
+        self.root = root
+        last = nil
+    }
+
+    private init(root: String, last: Step) {
+        self.root = root
+        self.last = last
+    }
+
+    /// The path of member `key` below this one.
+    public func key(_ key: String) -> JSONPath { JSONPath(root: root, last: Step(last, .key(key))) }
+
     /// The path of element `index` below this one.
-    public func index(_ index: Int) -> JSONPath { JSONPath(description + "[\(index)]") }
+    public func index(_ index: Int) -> JSONPath { JSONPath(root: root, last: Step(last, .index(index))) }
+
+    public var description: String {
+        var steps: [Step.Component] = []
+        var step = last
+        while let s = step {
+            steps.append(s.component)
+            step = s.parent
+        }
+        var text = root
+        for component in steps.reversed() {
+            switch component {
+            case .key(let key):
+                let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                }
+                if plain { text = text.isEmpty ? key : text + "." + key } else { text += "[" + quoted(key) + "]" }
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
+    }
+
+    public static func == (lhs: JSONPath, rhs: JSONPath) -> Bool { lhs.description == rhs.description }
 }
 
 /// A user-supplied string made safe to print: JSON-escaped, quoted, and cut to 80 characters.

@@ -24,7 +24,7 @@ public struct ProviderLimits: Sendable, Equatable {
     static let keys = ["retries", "concurrency", "requestsPerSecond"]
 
     /// Reads the keys that are present, reporting bad values with their paths.
-    static func decode(_ fields: [String: JSONNode], _ path: JSONPath, _ context: inout DecodingContext) -> ProviderLimits {
+    static func decode(_ fields: JSONFields, _ path: JSONPath, _ context: inout DecodingContext) -> ProviderLimits {
         var limits = ProviderLimits()
         limits.retries = fields["retries"].flatMap { context.int($0, at: path.key("retries"), in: 1...100) }
         limits.concurrency = fields["concurrency"].flatMap { context.int($0, at: path.key("concurrency"), in: 1...10_000) }

@@ -49,38 +49,62 @@ public enum JSON: Sendable, Equatable {
 }
 
 /// A JSON object that remembers the order its keys were added in.
+///
+/// Members are kept in an array; small objects (most of them) are searched linearly, which
+/// hashes nothing. An object that grows past `indexedFrom` members also keeps an index by key.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSON] = [:]
+    public private(set) var members: [(key: String, value: JSON)] = []
+    private var index: [String: Int]?
+    static let indexedFrom = 12
 
     public init() {}
 
     /// An object with the members in the order given; a repeated key keeps its first place.
     public init(_ members: [(String, JSON)]) {
+        self.members.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
-    public var count: Int { keys.count }
+    public var isEmpty: Bool { members.isEmpty }
+    public var count: Int { members.count }
+    public var keys: [String] { members.map(\.key) }
 
-    /// The members in order.
-    public var members: [(key: String, value: JSON)] {
-        keys.map { ($0, storage[$0]!) }
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
     }
 
     public subscript(key: String) -> JSON? {
-        get { storage[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let i = position(of: key) {
+                    members[i].value = newValue
+                } else {
+                    members.append((key, newValue))
+                    if index != nil {
+                        index![key] = members.count - 1
+                    } else if members.count >= Self.indexedFrom {
+                        buildIndex()
+                    }
+                }
+            } else if let i = position(of: key) {
+                members.remove(at: i)
+                index = nil
+                if members.count >= Self.indexedFrom { buildIndex() }
             }
         }
     }
 
+    private mutating func buildIndex() {
+        var map: [String: Int] = [:]
+        map.reserveCapacity(members.count)
+        for (i, m) in members.enumerated() { map[m.key] = i }
+        index = map
+    }
+
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.keys == rhs.keys && lhs.storage == rhs.storage
+        lhs.members.count == rhs.members.count && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 

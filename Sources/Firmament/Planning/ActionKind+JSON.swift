@@ -33,7 +33,7 @@ extension ActionKind {
             }
             return c.name(String(target.dropFirst(prefix.count + 1)), at: targetPath, position: targetNode.position, what: what)
         }
-        func needs(_ keys: [String], optional: [String] = []) -> [String: JSONNode]? {
+        func needs(_ keys: [String], optional: [String] = []) -> JSONFields? {
             guard let details else {
                 c.report(path, "a \(type.rawValue) action needs \"details\" with " + keys.joined(separator: ", "), at: nil)
                 return nil

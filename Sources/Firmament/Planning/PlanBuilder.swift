@@ -20,10 +20,17 @@ struct PlanBuilder {
 
     /// The actions in dependency order.
     func sorted() -> [PlannedAction] {
-        var remaining = actions.map { Set($0.dependsOn.filter { index[$0] != nil }).count }
+        var remaining = [Int](repeating: 0, count: actions.count)
         var dependents = [[Int]](repeating: [], count: actions.count)
+        var seen: [Int] = []
         for (i, a) in actions.enumerated() {
-            for d in Set(a.dependsOn) { if let j = index[d] { dependents[j].append(i) } }
+            seen.removeAll(keepingCapacity: true)
+            for d in a.dependsOn {
+                guard let j = index[d], !seen.contains(j) else { continue }
+                seen.append(j)
+                dependents[j].append(i)
+                remaining[i] += 1
+            }
         }
         var ready = PriorityQueue<Int>(by: >)
         for i in actions.indices where remaining[i] == 0 { ready.push(i) }

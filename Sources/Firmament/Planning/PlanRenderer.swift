@@ -35,7 +35,8 @@ public enum PlanRenderer {
 
     /// `Plan: 2 to deploy, 1 to replace, 0 to delete, 3 power changes, 2 IP refreshes.`
     public static func summaryLine(_ plan: Plan) -> String {
-        let count = { (t: ActionType) in plan.actions.filter { $0.type == t }.count }
+        let counts = Dictionary(uniqueKeysWithValues: plan.summary)
+        let count = { (t: ActionType) in counts[t] ?? 0 }
         let power = count(.powerOn) + count(.powerOff)
         var text = "Plan: \(count(.deploy)) to deploy, \(count(.replace)) to replace, \(count(.delete)) to delete, "
             + "\(power) power change\(power == 1 ? "" : "s"), \(count(.refreshIP)) IP refresh\(count(.refreshIP) == 1 ? "" : "es")"

@@ -6,6 +6,16 @@ public enum ControlCharacters {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
+    /// Whether `text` has a control character (C0, DEL or C1); ASCII text is checked by its bytes.
+    public static func containsControl(_ text: String) -> Bool {
+        var asciiOnly = true
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F { return true }
+            if byte >= 0x80 { asciiOnly = false }
+        }
+        return !asciiOnly && text.unicodeScalars.contains(where: isControl)
+    }
+
     /// The bidirectional overrides and isolates, which reorder what a terminal shows.
     public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
         (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)

@@ -8,8 +8,9 @@ public struct Environment: Sendable {
         self.lookup = lookup
     }
 
-    /// The process's environment.
-    public static let process = Environment { ProcessInfo.processInfo.environment[$0] }
+    /// The process's environment, one variable at a time (`ProcessInfo.environment` copies the
+    /// whole environment into a dictionary on every call).
+    public static let process = Environment { name in getenv(name).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } }
 
     public subscript(name: String) -> String? { lookup(name) }
 

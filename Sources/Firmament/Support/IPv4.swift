@@ -6,16 +6,26 @@ public struct IPv4Address: Sendable, Equatable, Hashable, Comparable, CustomStri
 
     /// Parses dotted-quad text; nil when malformed.
     public init?(_ text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var value: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt8(part),
-                part == "0" || !part.hasPrefix("0")
-            else { return nil }
-            value = value << 8 | UInt32(octet)
+        // Four decimal octets of one to three digits, without leading zeros, read from the bytes.
+        var value: UInt32 = 0, octet: UInt32 = 0, digits = 0, dots = 0, leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                octet = 0
+                digits = 0
+                dots += 1
+            } else if byte >= 0x30 && byte <= 0x39 {
+                if digits == 0 { leadingZero = byte == 0x30 } else if leadingZero { return nil }
+                octet = octet * 10 + UInt32(byte - 0x30)
+                digits += 1
+                guard digits <= 3, octet <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        self.value = value
+        guard dots == 3, digits > 0 else { return nil }
+        self.value = value << 8 | octet
     }
 
     public var description: String {

@@ -24,25 +24,28 @@ public struct SHA256: Sendable {
 
     /// Adds bytes to the message.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        length &+= UInt64(array.count)
+        if bytes.withContiguousStorageIfAvailable({ update(buffer: $0) }) != nil { return }
+        Array(bytes).withUnsafeBufferPointer { update(buffer: $0) }
+    }
+
+    private mutating func update(buffer p: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(p.count)
         var start = 0
         if !buffer.isEmpty {
-            let take = min(64 - buffer.count, array.count)
-            buffer.append(contentsOf: array[0..<take])
+            let take = min(64 - buffer.count, p.count)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<take]))
             start = take
             if buffer.count == 64 {
-                buffer.withUnsafeBufferPointer { compress($0.baseAddress!) }
+                let block = buffer
+                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        array.withUnsafeBufferPointer { p in
-            while start + 64 <= p.count {
-                compress(p.baseAddress! + start)
-                start += 64
-            }
+        while start + 64 <= p.count {
+            compress(p.baseAddress! + start)
+            start += 64
         }
-        if start < array.count { buffer.append(contentsOf: array[start...]) }
+        if start < p.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...])) }
     }
 
     /// The 32-byte digest of everything added so far.
@@ -71,12 +74,17 @@ public struct SHA256: Sendable {
     public static func hex(_ text: String) -> String { hex(text.utf8) }
 
     private mutating func compress(_ block: UnsafePointer<UInt8>) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            compress(block, w)
+        state.withUnsafeMutableBufferPointer { h in
+            Self.k.withUnsafeBufferPointer { k in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    Self.compress(block, h.baseAddress!, k.baseAddress!, w.baseAddress!)
+                }
+            }
         }
     }
 
-    private mutating func compress(_ block: UnsafePointer<UInt8>, _ w: UnsafeMutableBufferPointer<UInt32>) {
+    private static func compress(_ block: UnsafePointer<UInt8>, _ state: UnsafeMutablePointer<UInt32>, _ k: UnsafePointer<UInt32>,
+                                 _ w: UnsafeMutablePointer<UInt32>) {
         for i in 0..<16 {
             w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
         }
@@ -87,7 +95,6 @@ public struct SHA256: Sendable {
         }
         var a = state[0], b = state[1], c = state[2], d = state[3]
         var e = state[4], f = state[5], g = state[6], h = state[7]
-        let k = Self.k
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let ch = (e & f) ^ (~e & g)
@@ -102,5 +109,5 @@ public struct SHA256: Sendable {
         state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
     }
 
-    private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }

@@ -9,7 +9,7 @@ public struct EC2ProviderType: ProviderType {
 
     public init() {}
 
-    public func decodeEntry(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
+    public func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
         true
     }
 

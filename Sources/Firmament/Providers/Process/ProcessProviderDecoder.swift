@@ -5,7 +5,7 @@ enum ProcessProviderDecoder {
     static let timeoutKeys = ["default", "initialize"] + ProviderOperation.names
 
     /// Reads `command` and `timeouts` into `spec`; false when they are wrong.
-    static func decode(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
+    static func decode(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
         let before = context.diagnostics.count
         guard let commandNode = fields["command"] else {
             context.report(path, "missing required key \"command\" (the driver program and its arguments, such as [\"python3\", \"drivers/mycloud.py\"])", at: nil)

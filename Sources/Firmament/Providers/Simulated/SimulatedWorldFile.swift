@@ -6,7 +6,7 @@ import Foundation
 /// Every operation takes the lock, reads what other processes appended since it last looked,
 /// appends its own change and lets go, so that any number of `firm` processes share one world
 /// without corrupting it, at O(1) cost per operation. The log is rewritten compactly (temp file
-/// and rename) when it grows to several times the number of VMs.
+/// and rename) when it grows to twice the number of VMs.
 final class SimulatedWorldFile: @unchecked Sendable {
     let path: String
     private let lockPath: String
@@ -67,7 +67,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         var transaction = Transaction(file: self)
         let result = try body(&transaction)
         if !transaction.lines.isEmpty { try append(transaction.lines) }
-        if lineCount > 1000 && lineCount > 4 * (vms.count + infra.count) { try compact() }
+        if lineCount > 1000 && lineCount > 2 * (vms.count + infra.count) { try compact() }
         return result
     }
 

@@ -8,7 +8,7 @@ public struct ProcessProviderType: ProviderType {
 
     public init() {}
 
-    public func decodeEntry(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
+    public func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
         ProcessProviderDecoder.decode(fields, path, &spec, &context)
     }
 

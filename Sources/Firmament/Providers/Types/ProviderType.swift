@@ -14,7 +14,7 @@ public protocol ProviderType: Sendable {
     var entryKeys: [String] { get }
 
     /// Reads `entryKeys` into `spec`, reporting problems with their paths; false when wrong.
-    func decodeEntry(_ fields: [String: JSONNode], _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool
+    func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool
     /// Checks `settings` with JSON paths; `apps` are the blueprint's app names.
     func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext)
     /// L3: the cloud network that subnets must lie in, when the settings declare one; the
