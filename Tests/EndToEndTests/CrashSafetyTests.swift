@@ -89,7 +89,9 @@ struct CrashSafetyTests {
             let delay = Int.random(in: 20...350, using: &rng)
             let (process, out, err) = try firm.start(command)
             let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-            try await Task.sleep(for: .milliseconds(delay))
+            // A thread sleep: a task sleep could wake seconds late on a busy pool, after the
+            // apply has ended, and the round would test nothing.
+            usleep(useconds_t(delay * 1000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             _ = (outBox.text(), errBox.text())

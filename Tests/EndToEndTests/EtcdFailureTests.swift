@@ -24,10 +24,14 @@ struct EtcdFailureTests {
             let variant = round % 3
             firm.write("torture.json", Torture.blueprint(count: 24, variant: variant == 2 ? 0 : variant, latency: Self.latency))
             let command = [variant == 2 ? "destroy" : "apply", "torture.json", "--auto-approve", "--parallelism", "8", "--lock-ttl", "2s"]
-            let delay = Int.random(in: 30...300, using: &rng)
+            let delay = Int.random(in: 0...120, using: &rng)
             let (process, out, err) = try firm.start(command, environment: env)
             let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-            try await Task.sleep(for: .milliseconds(delay))
+            // The kill lands a random while after firm has taken the lock, so it is mid-apply
+            // however fast the apply or slow the machine. A thread sleep: a task sleep could
+            // wake seconds late on a busy pool, after the apply has ended.
+            waitUntil(.seconds(10)) { !process.isRunning || ((try? etcd.keys("/firm/torture/lock").count == 1) ?? false) }
+            usleep(useconds_t(delay * 1000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             _ = (outBox.text(), errBox.text())

@@ -26,12 +26,16 @@ public protocol CloudProvider: Sendable {
     func shutdown() async
     /// Its retries, concurrency and request rate, as its blueprint entry and type set them.
     var limits: ProviderLimits { get }
+    /// A hint that a refresh is coming: a provider may start reading what it will need, without
+    /// waiting and without changing anything. Errors are left for the calls that follow.
+    func prefetch()
     /// What it can do beyond CloudShell's interface; a process driver is started to ask.
     func capabilities() async throws -> ProviderCapabilities
 }
 
 extension CloudProvider {
     public func shutdown() async {}
+    public func prefetch() {}
     public var limits: ProviderLimits { ProviderLimits() }
     public func capabilities() async throws -> ProviderCapabilities { .full }
 

@@ -119,6 +119,7 @@ public struct Session: Sendable {
 
     /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
     public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
+        if refresh { for provider in providers.values { provider.prefetch() } }
         let loaded = try await backend.load(blueprint: blueprint.name, writer: false)
         secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
@@ -221,6 +222,7 @@ public struct Session: Sendable {
     public func lockAndSettle(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Locked {
         let lock = try await backend.lock(operation: operation, timeout: lockTimeout)
         do {
+            for provider in providers.values { provider.prefetch() }
             let loaded = try await backend.load(blueprint: blueprint.name, writer: true)
             secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)

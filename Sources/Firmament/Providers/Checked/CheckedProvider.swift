@@ -98,4 +98,5 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     }
 
     public func shutdown() async { await inner.shutdown() }
+    public func prefetch() { inner.prefetch() }
 }

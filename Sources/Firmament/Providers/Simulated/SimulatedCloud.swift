@@ -48,6 +48,9 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         }
     }
 
+    /// Starts reading the world's log on the world's own queue while the caller reads its state.
+    public func prefetch() { world.readAhead() }
+
     public func validate() async throws {
         _ = try await transact("validate") { _ in () }
     }

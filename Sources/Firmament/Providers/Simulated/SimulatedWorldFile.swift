@@ -49,6 +49,13 @@ final class SimulatedWorldFile: @unchecked Sendable {
         }
     }
 
+    /// Reads what the log holds now, without the lock, so that the next transaction has little
+    /// left to read. That is safe: only whole lines are taken, and the next transaction, under
+    /// the lock, starts over if the file was replaced (compaction) or cut short (a torn tail).
+    func readAhead() {
+        queue.async { try? self.catchUp() }
+    }
+
     private func transactNow<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         if lockFD < 0 {
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
