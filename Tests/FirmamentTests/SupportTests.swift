@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Firmament
@@ -41,6 +42,20 @@ struct SupportTests {
     func ipv4(_ text: String, _ value: UInt32?) {
         #expect(IPv4Address(text)?.value == value)
         if let value { #expect(IPv4Address(text)?.description == text, "\(value)") }
+    }
+
+    @Test("random UUIDs are lowercase version 4 UUIDs that Foundation reads back, and differ")
+    func randomUUIDs() {
+        let ids = (0..<200).map { _ in UUIDText.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let chars = Array(id)
+            #expect(chars.count == 36 && chars[8] == "-" && chars[13] == "-" && chars[18] == "-" && chars[23] == "-", "\(id)")
+            #expect(chars[14] == "4" && "89ab".contains(chars[19]), "\(id): version 4, RFC variant")
+            #expect(id == id.lowercased() && UUID(uuidString: id)?.uuidString.lowercased() == id, "\(id)")
+        }
+        let hex = UUIDText.hex(12)
+        #expect(hex.count == 12 && hex.allSatisfy { "0123456789abcdef".contains($0) })
     }
 
     @Test("CRC-32 matches the check value")

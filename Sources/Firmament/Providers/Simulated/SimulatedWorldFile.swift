@@ -17,6 +17,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private var offset = 0
     private var inode: ino_t = 0
     private var lineCount = 0
+    /// The log's size at the last catch-up: under the lock, what the next append starts from.
+    private var seenSize = 0
     /// Every transaction of this process runs here, one at a time: the blocking flock and file
     /// I/O never run on Swift's cooperative pool.
     private let queue = DispatchQueue(label: "firmament.simulated-world")
@@ -158,6 +160,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         if stat(path, &info) != 0 {
             if errno == ENOENT {
                 reset()
+                seenSize = 0
                 return
             }
             throw WorldError("cannot stat \(path): \(FileErrors.errno(errno))")
@@ -166,6 +169,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
             reset()
             inode = info.st_ino
         }
+        seenSize = Int(info.st_size)
         guard Int(info.st_size) > offset else { return }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
@@ -204,15 +208,17 @@ final class SimulatedWorldFile: @unchecked Sendable {
             appendInode = info.st_ino
         }
         let fd = appendFD
-        var before = stat()
-        fstat(fd, &before)
-        if Int(before.st_size) > offset, before.st_ino == inode || offset == 0 {
+        // The catch-up just before, under the same lock, saw the file as it is: nobody else
+        // writes while we hold the lock. A file created by the open above is empty.
+        let before = inode == appendInode ? seenSize : 0
+        if before > offset {
             // A writer killed mid-line left a torn tail; we hold the lock, so cut it off.
             ftruncate(fd, off_t(offset))
         }
         do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError(error.description) }
         inode = appendInode
-        offset = Int(before.st_size > off_t(offset) ? off_t(offset) : before.st_size) + bytes.count
+        offset = min(before, offset) + bytes.count
+        seenSize = offset
     }
 
     private func compact() throws {
