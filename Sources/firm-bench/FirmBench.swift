@@ -1,5 +1,6 @@
 import Firmament
 import Foundation
+import Synchronization
 
 /// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
 /// and writes the same figures to docs/performance.md: in-process figures (Benchmarks) and whole
@@ -11,6 +12,7 @@ import Foundation
 struct FirmBench {
     static func main() async {
         let args = CommandLine.arguments.dropFirst()
+        defer { Scratch.removeAll() }
         do {
             if args.first == "ec2" {
                 try await EC2Bench.run(Array(args.dropFirst()))
@@ -48,6 +50,7 @@ struct FirmBench {
             try await runAll(quick: args.contains("--quick"), write: !args.contains("--no-write"))
         } catch {
             FileHandle.standardError.write(Data("firm-bench: \(error)\n".utf8))
+            Scratch.removeAll()
             exit(1)
         }
     }
@@ -55,6 +58,7 @@ struct FirmBench {
     static func temporaryDirectory() throws -> String {
         let dir = NSTemporaryDirectory() + "firm-bench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        Scratch.add(dir)
         return dir
     }
 
@@ -109,4 +113,17 @@ struct FirmBench {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+/// The temporary folders this run made, removed when it ends, whether it succeeds or fails.
+enum Scratch {
+    private static let folders = Mutex<[String]>([])
+
+    static func add(_ folder: String) { folders.withLock { $0.append(folder) } }
+
+    static func removeAll() {
+        for folder in folders.withLock({ list in defer { list = [] }; return list }) {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
 }
