@@ -9,7 +9,7 @@ extension DeploymentPath {
     }
 
     /// The SHA-256 of the canonical JSON.
-    public var digest: String { SHA256.hex(json.compactText) }
+    public var digest: String { SHA256.hex(JSONWriter(pretty: false).bytes(json)) }
 }
 
 extension AttributeValue {
@@ -58,5 +58,5 @@ extension Blueprint {
     public var digest: String { sourceDigest ?? canonicalDigest }
 
     /// The SHA-256 of the canonical form: formatting and key order do not change it.
-    public var canonicalDigest: String { SHA256.hex(canonicalJSON.compactText) }
+    public var canonicalDigest: String { SHA256.hex(JSONWriter(pretty: false).bytes(canonicalJSON)) }
 }

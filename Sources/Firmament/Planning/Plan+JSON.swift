@@ -29,7 +29,7 @@ extension Plan {
     var summaryJSON: JSON { .object(JSONObject(summary.map { ($0.0.rawValue, .int($0.1)) })) }
 
     static func digest(of body: JSONObject) -> String {
-        "sha256:" + SHA256.hex(JSON.object(body).compactText)
+        "sha256:" + SHA256.hex(JSONWriter(pretty: false).bytes(.object(body)))
     }
 
     /// Reads a saved plan file's JSON, checking every field, every action, the order of the
