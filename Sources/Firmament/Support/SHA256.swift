@@ -64,10 +64,7 @@ public struct SHA256: Sendable {
     public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
-        return hasher.finalize().map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        return Hex.lower(hasher.finalize())
     }
 
     /// The lowercase hex digest of a string's UTF-8.

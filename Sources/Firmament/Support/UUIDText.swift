@@ -7,30 +7,16 @@ public enum UUIDText {
     /// not Foundation's UUID(), which opens and reads /dev/urandom every time.
     public static func random() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * i))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * i))
-        }
+        var bytes = withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { Array($0) }
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC's variant
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (i, byte) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]].map(Hex.lower).joined(separator: "-")
     }
 
     /// `count` random lowercase hex digits.
     public static func hex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: (0..<count).map { _ in digits[Int((generator.next() as UInt8) & 0x0F)] }, as: UTF8.self)
+        return String(Hex.lower((0..<(count + 1) / 2).map { _ in generator.next() as UInt8 }).prefix(count))
     }
 }
 

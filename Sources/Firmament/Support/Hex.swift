@@ -1,0 +1,15 @@
+/// Lowercase hexadecimal text of bytes, two digits a byte: digests, MACs and identifiers.
+public enum Hex {
+    static let digits = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lowercase hex, such as `00ff10`.
+    public static func lower<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
