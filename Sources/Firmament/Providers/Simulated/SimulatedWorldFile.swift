@@ -125,7 +125,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
             case .putInfra(let value): ["infra": value.json]
             case .deleteInfra(let sandbox): ["deleteInfra": .string(sandbox)]
             }
-            return Array(json.compactText.utf8) + [0x0A]
+            return JSONWriter(pretty: false).bytes(json) + [0x0A]
         }
 
         init?(_ json: JSON) {
@@ -160,7 +160,6 @@ final class SimulatedWorldFile: @unchecked Sendable {
         if stat(path, &info) != 0 {
             if errno == ENOENT {
                 reset()
-                seenSize = 0
                 return
             }
             throw WorldError("cannot stat \(path): \(FileErrors.errno(errno))")
@@ -193,6 +192,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         offset = 0
         inode = 0
         lineCount = 0
+        seenSize = 0
     }
 
     private func append(_ bytes: [UInt8]) throws {

@@ -6,7 +6,7 @@ public enum Journal {
 
     /// One encoded line for a JSON record.
     public static func line(_ record: JSON) -> [UInt8] {
-        let body = Array(record.compactText.utf8)
+        let body = JSONWriter(pretty: false).bytes(record)
         var out = Array(CRC32.hex(body).utf8)
         out.reserveCapacity(body.count + 10)
         out.append(0x20)
