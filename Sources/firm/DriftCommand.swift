@@ -7,7 +7,7 @@ enum DriftCommand {
         let file = try args.positionals(["BLUEPRINT"], Help.drift)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.drift)
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
-                                  driverLog: Terminal.driverLog(args))
+                                  driverLog: Terminal.driverLog(args), readAhead: true)
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
         if let junit = args.values["--junit"] {
             do {
@@ -23,6 +23,8 @@ enum DriftCommand {
         } else {
             Terminal.out(report.text, terminator: "")
         }
+        KeptUntilExit.keep(report)
+        KeptUntilExit.keep(session)
         if !report.inSync { throw Exit(.changes) }
         if args.flag("--fail-on-pending") && !report.pending.isEmpty { throw Exit(.pending) }
     }

@@ -6,7 +6,7 @@ enum PlanCommand {
         try handleHelp(args, Help.plan)
         let file = try args.positionals(["BLUEPRINT"], Help.plan)[0]
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
-                                  driverLog: Terminal.driverLog(args))
+                                  driverLog: Terminal.driverLog(args), readAhead: true)
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
@@ -15,24 +15,22 @@ enum PlanCommand {
         if args.enabled("--refresh") { try await session.refuseDuplicates(preview.plan, state: preview.state) }
         if let running = preview.running { Terminal.err("note: " + running.text) }
         if args.flag("--json") {
-            var json = preview.plan.json
-            if case .object(var o) = json {
-                o["recovered"] = .array(preview.recovered.map { .string($0.message) })
-                o["refresh"] = .array(preview.drift.map(\.json))
-                json = .object(o)
-            }
-            Terminal.json(json)
+            Terminal.jsonBytes(preview.plan.prettyBytes(extra: [("recovered", .array(preview.recovered.map { .string($0.message) })),
+                                                                ("refresh", .array(preview.drift.map(\.json)))]))
         } else {
             Terminal.out(Reports.preamble(recovered: preview.recovered, drift: preview.drift) + PlanRenderer.text(preview.plan))
         }
         if let out = args.values["--out"] {
             do {
-                try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(preview.plan.json), to: out)
+                try FileIO.atomicWrite(preview.plan.prettyBytes(), to: out)
             } catch {
                 throw StateError.io(location: out, reason: "cannot save the plan: \(error)")
             }
             if !args.flag("--json") { Terminal.out("Saved the plan to \(out). Apply it with: firm apply \(out)") }
         }
-        if args.flag("--detailed-exitcode") && preview.plan.hasChanges { throw Exit(.changes) }
+        let changes = preview.plan.hasChanges
+        KeptUntilExit.keep(preview)
+        KeptUntilExit.keep(session)
+        if args.flag("--detailed-exitcode") && changes { throw Exit(.changes) }
     }
 }

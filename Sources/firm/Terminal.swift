@@ -14,7 +14,11 @@ enum Terminal {
     /// Writes `value` as indented JSON. JSON text is almost always plain ASCII, so its bytes are
     /// checked and written as they are; anything else goes through `printable` like all text.
     static func json(_ value: JSON) {
-        let bytes = JSONWriter(pretty: true).bytes(value)
+        jsonBytes(JSONWriter(pretty: true).bytes(value))
+    }
+
+    /// Writes JSON text already encoded.
+    static func jsonBytes(_ bytes: [UInt8]) {
         let ok = isPlainASCII(bytes) ? write(STDOUT_FILENO, bytes) : write(STDOUT_FILENO, String(decoding: bytes, as: UTF8.self), addNewline: false)
         if !ok { Signals.shared.outputClosed() }
     }
@@ -69,8 +73,25 @@ enum Terminal {
         return text.withUTF8 { isPlainASCII($0) }
     }
 
-    private static func isPlainASCII(_ bytes: some Collection<UInt8>) -> Bool {
-        bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09 }
+    private static func isPlainASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { isPlainASCII($0) }
+    }
+
+    /// Checked 64 bytes at a time without an early exit inside a block, which the compiler can
+    /// vectorize: JSON output runs to megabytes.
+    private static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < bytes.count {
+            let end = min(i + 64, bytes.count)
+            var bad: UInt8 = 0
+            for j in i..<end {
+                let b = bytes[j]
+                bad |= (b &- 0x20 < 0x5F) || b == 0x0A || b == 0x09 ? 0 : 1
+            }
+            if bad != 0 { return false }
+            i = end
+        }
+        return true
     }
 
     private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {

@@ -133,4 +133,39 @@ struct SavedPlanTests {
         let error = #expect(throws: PlanError.self) { try Self.decode(text) }
         #expect(error?.description.contains("make the plan again") == true)
     }
+
+    /// `plan --json` and `--out` write the plan through `prettyBytes`, which writes the body
+    /// once and digests its compact form on the other core for large plans: the bytes must be
+    /// those of the JSON value, and the file must read back, for small plans and large ones (120 copies make over 1,000 actions).
+    @Test("a plan's written bytes are its JSON, with extra members after the digest", arguments: [1, 120])
+    func prettyBytes(copies: Int) throws {
+        var actions: [PlannedAction] = []
+        for i in 0..<copies {
+            for a in Self.plan.actions {
+                let app = a.appName.map { "\($0)\(i)" }
+                guard let app else { if i == 0 { actions.append(a) }; continue }
+                let kind: ActionKind = switch a.kind {
+                case .deploy(_, let s): .deploy(app: app, subnets: s)
+                case .replace(_, let s): .replace(app: app, subnets: s)
+                case .delete: .delete(app: app)
+                case .powerOn: .powerOn(app: app)
+                case .powerOff: .powerOff(app: app)
+                case .refreshIP: .refreshIP(app: app)
+                case .connect(_, let l): .connect(app: app, l)
+                case .disconnect(_, let l): .disconnect(app: app, l)
+                default: a.kind
+                }
+                actions.append(PlannedAction(kind, reason: "a \"quoted\" \\ reason\twith space", provider: a.provider, changedFields: a.changedFields))
+            }
+        }
+        let plan = Plan(blueprintName: "lab", blueprintFile: "my \"lab\".json", blueprintDigest: "d", lineage: "L", serial: 3,
+                        location: PlanLocation(blueprint: "/w/my lab.json", state: "/w/state/lab.state.json"), actions: actions)
+        #expect(copies == 1 || plan.actions.count >= 1_000, "the large plan takes the concurrent path")
+        #expect(plan.prettyBytes() == JSONWriter(pretty: true).bytes(plan.json))
+        let extra: [(String, JSON)] = [("recovered", .array([.string("x")])), ("refresh", .array([]))]
+        guard case .object(var o) = plan.json else { Issue.record("not an object"); return }
+        for (k, v) in extra { o[k] = v }
+        #expect(plan.prettyBytes(extra: extra) == JSONWriter(pretty: true).bytes(.object(o)))
+        #expect(try Self.decode(String(decoding: plan.prettyBytes(), as: UTF8.self)) == plan)
+    }
 }

@@ -19,7 +19,9 @@ public enum BlueprintDecoder {
     public static let maxFileSize = 64 << 20
 
     /// Loads the blueprint at `path`; `displayName` is how errors name the file.
-    public static func load(path: String, displayName: String? = nil) throws(BlueprintError) -> Blueprint {
+    /// `parsed` is called with the blueprint's JSON once it has parsed, before it is checked, so
+    /// that work that needs only its raw name can start.
+    public static func load(path: String, displayName: String? = nil, parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
         let name = displayName ?? path
         let bytes: [UInt8]
         do {
@@ -27,23 +29,26 @@ public enum BlueprintDecoder {
         } catch {
             throw .unreadable(file: name, reason: error.description)
         }
-        return try decode(bytes, file: name)
+        return try decode(bytes, file: name, parsed: parsed)
     }
 
     /// Decodes a blueprint from bytes, reporting every problem at once.
-    public static func decode(_ bytes: [UInt8], file: String) throws(BlueprintError) -> Blueprint {
+    public static func decode(_ bytes: [UInt8], file: String, parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
+        // A large blueprint is hashed on the other core while it is parsed and checked.
+        let digest = bytes.count >= 1 << 18 ? ThreadedValue { SHA256.hex(bytes) } : nil
         let root: JSONNode
         do {
             root = try JSONReader.parse(bytes)
         } catch {
             throw .invalid([Diagnostic(file: file, position: error.position, path: "", message: error.message)])
         }
+        parsed?(root)
         var context = DecodingContext(file: file)
         let blueprint = decode(root, &context)
         guard context.diagnostics.isEmpty, var blueprint else {
             throw .invalid(context.diagnostics)
         }
-        blueprint.sourceDigest = SHA256.hex(bytes)
+        blueprint.sourceDigest = digest?.value ?? SHA256.hex(bytes)
         return blueprint
     }
 

@@ -64,8 +64,15 @@ public struct JSONWriter: Sendable {
     private func newline(_ out: inout [UInt8], _ indent: Int) {
         guard pretty else { return }
         out.append(0x0A)
-        for _ in 0..<(indent * 2) { out.append(0x20) }
+        var n = indent * 2
+        while n > 0 {
+            let k = min(n, Self.spaces.count)
+            out.append(contentsOf: Self.spaces[..<k])
+            n -= k
+        }
     }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 

@@ -8,6 +8,28 @@ extension Plan {
         return .object(o)
     }
 
+    /// The plan's JSON written indented, with `extra` members after the digest (for `plan
+    /// --json`, which adds what the refresh found): the same bytes as
+    /// `JSONWriter(pretty: true).bytes` of `json` with those members appended.
+    public func prettyBytes(extra: [(String, JSON)] = []) -> [UInt8] {
+        let writer = JSONWriter(pretty: true)
+        let body = self.body
+        // The digest's compact form is written and hashed on the other core meanwhile.
+        let digest = actions.count >= 1_000 ? ThreadedValue { Plan.digest(of: body) } : nil
+        var out = writer.bytes(.object(body))
+        let digestText = digest?.value ?? Plan.digest(of: body)
+        // The body is a non-empty object, so its text ends with "\n}\n".
+        out.removeLast(3)
+        for (key, value) in [("digest", JSON.string(digestText))] + extra {
+            out.append(contentsOf: ",\n  ".utf8)
+            JSONWriter.writeString(key, into: &out)
+            out.append(contentsOf: ": ".utf8)
+            writer.write(value, into: &out, indent: 1)
+        }
+        out.append(contentsOf: "\n}\n".utf8)
+        return out
+    }
+
     /// Everything but the digest.
     private var body: JSONObject {
         var blueprint = JSONObject([("name", .string(blueprintName)), ("file", .string(blueprintFile)), ("digest", .string(blueprintDigest))])

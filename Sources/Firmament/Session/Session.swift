@@ -16,12 +16,32 @@ public struct Session: Sendable {
     public let providers: [String: any CloudProvider]
     /// Every secret value known to this run, redacted from whatever drivers return.
     public let secrets: Secrets
+    /// The state's read-only load, begun while the blueprint was checked (see `readAhead`).
+    private var readAhead: StateReadAhead?
 
     /// Loads and validates the blueprint, then starts its drivers.
     /// `driverLog` receives the lines process drivers write on stderr (for `-v`).
-    public init(blueprintFile: String, statePath: String?, sandbox: String? = nil, driverLog: (@Sendable (String) -> Void)? = nil) throws {
-        let blueprint = try BlueprintDecoder.load(path: blueprintFile)
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, sandbox: sandbox, driverLog: driverLog)
+    /// With `readAhead`, for commands that settle the state without its lock, the state starts
+    /// loading on the other core as soon as the blueprint has parsed; the first `settle` uses it.
+    public init(blueprintFile: String, statePath: String?, sandbox: String? = nil, driverLog: (@Sendable (String) -> Void)? = nil,
+                readAhead: Bool = false) throws {
+        let home = SandboxHome.folder(forBlueprint: blueprintFile)
+        var early: StateReadAhead?
+        let blueprint: Blueprint
+        do {
+            blueprint = try BlueprintDecoder.load(path: blueprintFile, parsed: { root in
+                if readAhead { early = StateReadAhead.start(root: root, sandbox: sandbox, statePath: statePath, home: home) }
+            })
+        } catch {
+            early?.cancel()
+            throw error
+        }
+        let name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name)
+        if let early, early.sandbox != name { early.cancel() }
+        let kept = early.flatMap { $0.sandbox == name ? $0 : nil }
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: kept?.backend ?? StateBackends.resolve(statePath, sandbox: name, home: home),
+                      baseDirectory: home, sandbox: name, driverLog: driverLog)
+        self.readAhead = kept
     }
 
     /// `statePath` is `--state` as given: a path (a URL for other backends later), or nil for
@@ -120,7 +140,12 @@ public struct Session: Sendable {
     /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
     public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
         if refresh { for provider in providers.values { provider.prefetch() } }
-        let loaded = try await backend.load(blueprint: blueprint.name, writer: false)
+        let loaded: LoadedState
+        if let early = readAhead?.take() {
+            loaded = try await early.value
+        } else {
+            loaded = try await backend.load(blueprint: blueprint.name, writer: false)
+        }
         secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
         // While another firm holds the lock, its open intents are calls in flight: they are
