@@ -134,4 +134,22 @@ struct PlannerTests {
         #expect(!text.contains("hunter2"))
         #expect(!text.contains("old-secret"))
     }
+
+    /// Actions with their dependencies by added position, and the order the plan must run them
+    /// in: the order added when every dependency comes first, else dependencies first with ties
+    /// broken by the order added.
+    static let orders: [(name: String, deps: [[Int]], order: [Int])] = [
+        ("every dependency added first keeps the added order", [[], [0], [1], [], [3], [0, 3]], [0, 1, 2, 3, 4, 5]),
+        ("a first action that waits on a later one runs after it", [[2], [], []], [1, 2, 0]),
+        ("a prepare that waits on a subnet's clean-up, as a moved subnet plans it", [[3], [0], [1], [], [0]], [3, 0, 1, 2, 4]),
+        ("a dependency on an action not in the plan is ignored", [[], [7], [0]], [0, 1, 2]),
+    ]
+
+    @Test("actions run after their dependencies, ties in the order added", arguments: orders)
+    func order(_ c: (name: String, deps: [[Int]], order: [Int])) {
+        var b = PlanBuilder()
+        for i in c.deps.indices { b.add(PlannedAction(.powerOn(app: "a\(i)"), reason: "r", provider: "p")) }
+        for (i, deps) in c.deps.enumerated() { b.addDependencies("powerOn:app.a\(i)", on: deps.map { "powerOn:app.a\($0)" }) }
+        #expect(b.sorted().map(\.id) == c.order.map { "powerOn:app.a\($0)" }, "\(c.name)")
+    }
 }

@@ -138,7 +138,9 @@ public enum BlueprintDecoder {
     ) -> [String: AppSpec] {
         var result: [String: AppSpec] = [:]
         let keys = ["deploymentPath", "attributes", "power", "waitForIP"]
-        for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of apps") ?? [] {
+        let entries = context.entries(of: node, at: path, what: "an object of apps") ?? []
+        result.reserveCapacity(entries.count)
+        for (key, keyPosition, value) in entries {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "app"),
                 let fields = context.members(of: value, at: here, allowed: keys, required: ["deploymentPath"])

@@ -53,6 +53,33 @@ public struct JSONNode: Sendable {
         return members.first { $0.key == key }?.value
     }
 
+    /// Member `key` of an object (the first, if repeated), as `member(_:)`.
+    public subscript(key: String) -> JSONNode? { member(key) }
+
+    /// The string, when this is one.
+    public var stringValue: String? {
+        if case .string(let s) = kind { return s }
+        return nil
+    }
+
+    /// The boolean, when this is one.
+    public var boolValue: Bool? {
+        if case .bool(let b) = kind { return b }
+        return nil
+    }
+
+    /// The members in file order, when this is an object.
+    public var members: [Member]? {
+        if case .object(let m) = kind { return m }
+        return nil
+    }
+
+    /// The items, when this is an array.
+    public var items: [JSONNode]? {
+        if case .array(let a) = kind { return a }
+        return nil
+    }
+
     public var plain: JSON {
         switch kind {
         case .null: return .null

@@ -16,14 +16,17 @@ public struct JSONReader {
 
     /// Parses a whole document.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONNode {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONNode in try parse(buffer, maxDepth: maxDepth) }
+    }
+
+    /// Parses a whole document held in memory someone else owns, such as one line of a log.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONNode {
         if let bad = UTF8Validation.firstInvalidOffset(in: bytes) {
-            let position = Self.position(ofOffset: bad, in: bytes)
+            let position = Self.position(ofOffset: bad, in: Array(bytes))
             throw JSONSyntaxError(message: "the file is not valid UTF-8 (bad byte at offset \(bad))", position: position)
         }
-        return try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONNode in
-            var parser = Parser(bytes: buffer, maxDepth: maxDepth)
-            return try parser.parseDocument()
-        }
+        var parser = Parser(bytes: bytes, maxDepth: maxDepth)
+        return try parser.parseDocument()
     }
 
     /// Parses a document given as a string.

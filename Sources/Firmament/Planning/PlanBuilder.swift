@@ -20,6 +20,10 @@ struct PlanBuilder {
 
     /// The actions in dependency order.
     func sorted() -> [PlannedAction] {
+        // Actions are nearly always added after everything they depend on; then the order they
+        // were added in is the answer (with ties broken by that order, the sort below gives it).
+        let backward = actions.indices.allSatisfy { i in actions[i].dependsOn.allSatisfy { d in index[d].map { $0 < i } ?? true } }
+        if backward { return actions }
         var remaining = [Int](repeating: 0, count: actions.count)
         var dependents = [[Int]](repeating: [], count: actions.count)
         var seen: [Int] = []

@@ -33,7 +33,11 @@ extension State {
         var state = State(lineage: lineage, serial: serial, blueprint: blueprint)
         if let node = fields["blueprint"] { _ = context.name(blueprint, at: path.key("blueprint"), position: node.position, what: "blueprint") }
         var vmNames: [String: String] = [:], vmUuids: [String: String] = [:]
-        for (name, position, value) in fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? [] {
+        let apps = fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? []
+        state.apps.reserveCapacity(apps.count)
+        vmNames.reserveCapacity(apps.count)
+        vmUuids.reserveCapacity(apps.count)
+        for (name, position, value) in apps {
             guard context.name(name, at: path.key("apps").key(name), position: position, what: "app") != nil,
                 let app = AppState.decode(value, path.key("apps").key(name), &context)
             else { continue }

@@ -43,17 +43,19 @@ public struct SimulatedVM: Sendable, Equatable {
         self.mac = mac
     }
 
-    init?(_ json: JSON) {
+    /// A VM as a line of the world's log holds it, read from the parsed line as it is.
+    init?(_ json: JSONNode) {
         guard let name = json["vmName"]?.stringValue, let uuid = json["vmUuid"]?.stringValue,
             let status = json["status"]?.stringValue.flatMap(Status.init(rawValue:))
         else { return nil }
         self.init(vmName: name, vmUuid: uuid, app: json["app"]?.stringValue ?? "", sandbox: json["sandbox"]?.stringValue ?? "",
                   deploymentType: json["deploymentType"]?.stringValue ?? "", status: status, ip: json["ip"]?.stringValue ?? "",
                   publicIp: json["publicIp"]?.stringValue ?? "", mac: json["mac"]?.stringValue ?? "")
-        for (key, value) in json["vlans"]?.objectValue?.members ?? [] {
+        for member in json["vlans"]?.members ?? [] {
+            let (key, value) = (member.key, member.value)
             if let id = Int(key), let interface = value.stringValue { vlans[id] = interface }
         }
-        subnets = json["subnets"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        subnets = json["subnets"]?.items?.compactMap(\.stringValue) ?? []
     }
 
     /// What a refresh reports for this VM.
@@ -97,11 +99,12 @@ public struct SimulatedInfra: Sendable, Equatable {
         self.keys = keys
     }
 
-    init?(_ json: JSON) {
+    init?(_ json: JSONNode) {
         guard let sandbox = json["sandbox"]?.stringValue, let networkId = json["networkId"]?.stringValue, let cidr = json["cidr"]?.stringValue
         else { return nil }
         self.init(sandbox: sandbox, networkId: networkId, cidr: cidr, keys: json["keys"]?.stringValue ?? "")
-        for (id, s) in json["subnets"]?.objectValue?.members ?? [] {
+        for member in json["subnets"]?.members ?? [] {
+            let (id, s) = (member.key, member.value)
             guard let name = s["name"]?.stringValue, let c = s["cidr"]?.stringValue else { continue }
             subnets[id] = Subnet(name: name, cidr: c, isPublic: s["public"]?.boolValue ?? false)
         }

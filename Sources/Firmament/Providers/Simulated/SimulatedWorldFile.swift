@@ -128,7 +128,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
             return JSONWriter(pretty: false).bytes(json) + [0x0A]
         }
 
-        init?(_ json: JSON) {
+        init?(_ json: JSONNode) {
             if let vm = json["put"].flatMap(SimulatedVM.init) { self = .put(vm) }
             else if let name = json["delete"]?.stringValue { self = .delete(name) }
             else if let value = json["infra"].flatMap(SimulatedInfra.init) { self = .putInfra(value) }
@@ -177,9 +177,11 @@ final class SimulatedWorldFile: @unchecked Sendable {
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
         guard n >= 0 else { throw WorldError("cannot read \(path): \(FileErrors.errno(errno))") }
         var start = 0
-        for i in 0..<n where buffer[i] == 0x0A {
-            if let node = try? JSONReader.parse(Array(buffer[start..<i])), let change = Change(node.plain) { apply(change) }
-            start = i + 1
+        buffer.withUnsafeBufferPointer { all in
+            for i in 0..<n where all[i] == 0x0A {
+                if let node = try? JSONReader.parse(UnsafeBufferPointer(rebasing: all[start..<i])), let change = Change(node) { apply(change) }
+                start = i + 1
+            }
         }
         offset += start
     }
