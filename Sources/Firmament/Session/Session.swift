@@ -37,8 +37,8 @@ public struct Session: Sendable {
             throw error
         }
         let name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name)
-        if let early, early.sandbox != name { early.cancel() }
-        let kept = early.flatMap { $0.sandbox == name ? $0 : nil }
+        let kept = early?.sandbox == name ? early : nil
+        if kept == nil { early?.cancel() }
         try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: kept?.backend ?? StateBackends.resolve(statePath, sandbox: name, home: home),
                       baseDirectory: home, sandbox: name, driverLog: driverLog)
         self.readAhead = kept
