@@ -36,12 +36,8 @@ public struct Session: Sendable {
             early?.cancel()
             throw error
         }
-        let name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name)
-        let kept = early?.sandbox == name ? early : nil
-        if kept == nil { early?.cancel() }
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: kept?.backend ?? StateBackends.resolve(statePath, sandbox: name, home: home),
-                      baseDirectory: home, sandbox: name, driverLog: driverLog)
-        self.readAhead = kept
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, sandbox: sandbox, home: home, driverLog: driverLog,
+                      early: early)
     }
 
     /// `statePath` is `--state` as given: a path (a URL for other backends later), or nil for
@@ -49,10 +45,24 @@ public struct Session: Sendable {
     /// given; without it, `FIRM_SANDBOX` or the blueprint's name.
     public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, sandbox: String? = nil,
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
-        let name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name)
-        let home = SandboxHome.folder(forBlueprint: blueprintFile)
-        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: StateBackends.resolve(statePath, sandbox: name, home: home),
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, sandbox: sandbox,
+                      home: SandboxHome.folder(forBlueprint: blueprintFile), driverLog: driverLog, early: nil)
+    }
+
+    /// The sandbox's name and state backend; `early`, a state read begun for a sandbox, is kept
+    /// when the name agrees and its backend used, else dropped.
+    private init(blueprint: Blueprint, blueprintFile: String, statePath: String?, sandbox: String?, home: String,
+                 driverLog: (@Sendable (String) -> Void)?, early: StateReadAhead?) throws {
+        let name: String
+        do { name = try SandboxHome.sandbox(sandbox, blueprint: blueprint.name) } catch {
+            early?.cancel()
+            throw error
+        }
+        let kept = early?.sandbox == name ? early : nil
+        if kept == nil { early?.cancel() }
+        try self.init(blueprint: blueprint, blueprintFile: blueprintFile, backend: kept?.backend ?? StateBackends.resolve(statePath, sandbox: name, home: home),
                       baseDirectory: home, sandbox: name, driverLog: driverLog)
+        readAhead = kept
     }
 
     public init(blueprint: Blueprint, blueprintFile: String, backend: any StateBackend, baseDirectory: String, sandbox: String? = nil,

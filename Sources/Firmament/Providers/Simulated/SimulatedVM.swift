@@ -52,8 +52,7 @@ public struct SimulatedVM: Sendable, Equatable {
                   deploymentType: json["deploymentType"]?.stringValue ?? "", status: status, ip: json["ip"]?.stringValue ?? "",
                   publicIp: json["publicIp"]?.stringValue ?? "", mac: json["mac"]?.stringValue ?? "")
         for member in json["vlans"]?.members ?? [] {
-            let (key, value) = (member.key, member.value)
-            if let id = Int(key), let interface = value.stringValue { vlans[id] = interface }
+            if let id = Int(member.key), let interface = member.value.stringValue { vlans[id] = interface }
         }
         subnets = json["subnets"]?.items?.compactMap(\.stringValue) ?? []
     }
@@ -104,9 +103,9 @@ public struct SimulatedInfra: Sendable, Equatable {
         else { return nil }
         self.init(sandbox: sandbox, networkId: networkId, cidr: cidr, keys: json["keys"]?.stringValue ?? "")
         for member in json["subnets"]?.members ?? [] {
-            let (id, s) = (member.key, member.value)
+            let s = member.value
             guard let name = s["name"]?.stringValue, let c = s["cidr"]?.stringValue else { continue }
-            subnets[id] = Subnet(name: name, cidr: c, isPublic: s["public"]?.boolValue ?? false)
+            subnets[member.key] = Subnet(name: name, cidr: c, isPublic: s["public"]?.boolValue ?? false)
         }
     }
 }
