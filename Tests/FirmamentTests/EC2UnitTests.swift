@@ -40,6 +40,23 @@ struct EC2UnitTests {
         }
     }
 
+    /// The apps' deployment paths are checked in no set order; what is found is reported in the
+    /// order of the apps' names, the same on every run.
+    @Test("problems in several apps' deployment paths are reported in the order of the apps' names")
+    func deploymentPathOrder() {
+        let names = ["zeta", "alpha", "mid", "beta", "omega", "gamma", "delta", "kappa"]
+        let apps = names.map { #""\#($0)": {"deploymentPath": {"provider": "aws", "deploymentType": "instance", "attributes": {"AMI": "ami-12"}}}"# }
+        let text = #"{"version": 1, "name": "lab", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1"}}}, "apps": {"#
+            + apps.joined(separator: ", ") + "}}"
+        do {
+            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
+            Issue.record("accepted")
+        } catch {
+            guard case .invalid(let diagnostics) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(diagnostics.map(\.path) == names.sorted().map { "apps.\($0).deploymentPath.attributes.AMI" })
+        }
+    }
+
     @Test("a good ec2 blueprint validates")
     func valid() throws {
         _ = try BlueprintDecoder.decode(Array(Self.blueprint(attributes: #""AMI": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "DiskGiB": "20", "UserData": "echo hi""#).utf8), file: "lab.json")

@@ -199,7 +199,9 @@ public enum BlueprintDecoder {
 
     static func decodeAttributes(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
         var result: [String: AttributeValue] = [:]
-        for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of attributes") ?? [] {
+        let entries = context.entries(of: node, at: path, what: "an object of attributes") ?? []
+        result.reserveCapacity(entries.count)
+        for (key, keyPosition, value) in entries {
             let here = path.key(key)
             // UTF-8 bytes below 0x20 are exactly the scalars below 0x20; a name of at most 200
             // bytes has at most 200 characters, so only longer ones are counted.

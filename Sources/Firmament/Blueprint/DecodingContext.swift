@@ -12,22 +12,26 @@ public struct DecodingContext: Sendable {
         diagnostics.append(Diagnostic(file: file, position: position, path: path.description, message: message))
     }
 
+    /// Records the problems another context found, after those found so far.
+    public mutating func include(_ other: DecodingContext) {
+        diagnostics += other.diagnostics
+    }
+
     /// The members of an object, keyed by name, after checking for a non-object, duplicate keys,
     /// unknown keys (with a hint) and missing required keys. Nil when `node` is not an object.
     public mutating func members(
         of node: JSONNode, at path: JSONPath, allowed: [String], required: [String] = []
     ) -> JSONFields? {
         guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
-        var result = JSONFields()
-        result.members.reserveCapacity(entries.count)
-        for (key, keyPosition, value) in entries {
-            if allowed.contains(key) {
-                result.members.append((key, value))
-            } else {
+        var result = JSONFields(members: entries.members)
+        // Nearly always every key is allowed and the members are used as they are.
+        if !entries.members.allSatisfy({ allowed.contains($0.key) }) {
+            result.members = entries.members.filter { allowed.contains($0.key) }
+            for member in entries.members where !allowed.contains(member.key) {
                 var message = "unknown key"
-                if let hint = Spelling.closest(to: key, among: allowed) { message += " (did you mean \(hint)?)" }
+                if let hint = Spelling.closest(to: member.key, among: allowed) { message += " (did you mean \(hint)?)" }
                 else { message += "; expected one of: " + allowed.joined(separator: ", ") }
-                report(path.key(key), message, at: keyPosition)
+                report(path.key(member.key), message, at: member.keyPosition)
             }
         }
         for key in required where result[key] == nil {
@@ -38,37 +42,41 @@ public struct DecodingContext: Sendable {
 
     /// The members of an object in file order, after reporting duplicate keys (each duplicate is
     /// dropped). Nil, with a problem reported, when `node` is not an object.
-    public mutating func entries(
-        of node: JSONNode, at path: JSONPath, what: String
-    ) -> [(String, SourcePosition, JSONNode)]? {
+    public mutating func entries(of node: JSONNode, at path: JSONPath, what: String) -> ObjectEntries? {
         guard case .object(let members) = node.kind else {
             report(path, "expected \(what), found \(node.typeName)", at: node.position)
             return nil
         }
-        var result: [(String, SourcePosition, JSONNode)] = []
-        result.reserveCapacity(members.count)
         // Most objects are small: a scan finds a duplicate faster than hashing every key.
+        var firstDuplicate: Int?
         if members.count <= 16 {
-            for member in members {
-                if let first = result.first(where: { $0.0 == member.key }) {
-                    report(path.key(member.key), "duplicate key (first defined at \(first.1))", at: member.keyPosition)
-                    continue
+            search: for i in members.indices.dropFirst() {
+                for j in 0..<i where members[j].key == members[i].key {
+                    firstDuplicate = i
+                    break search
                 }
-                result.append((member.key, member.keyPosition, member.value))
             }
-            return result
+        } else {
+            var seen = Set<String>(minimumCapacity: members.count)
+            for (i, member) in members.enumerated() where !seen.insert(member.key).inserted {
+                firstDuplicate = i
+                break
+            }
         }
+        // Without duplicates, which is nearly always, the members are used without a copy.
+        guard let firstDuplicate else { return ObjectEntries(members: members) }
+        var kept = Array(members[..<firstDuplicate])
         var seen: [String: SourcePosition] = [:]
-        seen.reserveCapacity(members.count)
-        for member in members {
+        for member in kept { seen[member.key] = member.keyPosition }
+        for member in members[firstDuplicate...] {
             if let first = seen[member.key] {
                 report(path.key(member.key), "duplicate key (first defined at \(first))", at: member.keyPosition)
                 continue
             }
             seen[member.key] = member.keyPosition
-            result.append((member.key, member.keyPosition, member.value))
+            kept.append(member)
         }
-        return result
+        return ObjectEntries(members: kept)
     }
 
     /// A string value, or nil with a problem reported.
@@ -113,10 +121,28 @@ public struct DecodingContext: Sendable {
 /// The members of a checked object by key: its keys are unique and allowed, and there are few
 /// of them, so a scan finds one without hashing.
 public struct JSONFields: Sendable {
-    var members: [(key: String, value: JSONNode)] = []
+    var members: [JSONNode.Member]
 
     public subscript(key: String) -> JSONNode? {
         members.first { $0.key == key }?.value
+    }
+}
+
+/// An object's members with unique keys, in file order, each as `(key, keyPosition, value)`.
+public struct ObjectEntries: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
+    let members: [JSONNode.Member]
+
+    init(members: [JSONNode.Member]) { self.members = members }
+
+    /// `[]` stands for no entries, as for a value that was not an object.
+    public init(arrayLiteral members: JSONNode.Member...) { self.members = members }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { members.count }
+
+    public subscript(index: Int) -> (String, SourcePosition, JSONNode) {
+        let member = members[index]
+        return (member.key, member.keyPosition, member.value)
     }
 }
 

@@ -2,11 +2,16 @@
 /// provider's type.
 enum ProviderSettingsCheck {
     static func check(_ providersNode: JSONNode?, _ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) {
-        for name in blueprint.apps.keys.sorted() {
-            let deployment = blueprint.apps[name]!.deploymentPath
-            guard let spec = blueprint.providers[deployment.provider], let type = ProviderTypeRegistry.type(named: spec.type) else { continue }
-            type.checkDeploymentPath(deployment, JSONPath("apps").key(name).key("deploymentPath"), &context)
+        // The apps are checked in any order, and what is found is reported in the order of their
+        // names: sorting every name of a large blueprint would cost more than the checks.
+        var found: [(app: String, problems: DecodingContext)] = []
+        for (name, app) in blueprint.apps {
+            guard let spec = blueprint.providers[app.deploymentPath.provider], let type = ProviderTypeRegistry.type(named: spec.type) else { continue }
+            var own = DecodingContext(file: context.file)
+            type.checkDeploymentPath(app.deploymentPath, JSONPath("apps").key(name).key("deploymentPath"), &own)
+            if !own.diagnostics.isEmpty { found.append((name, own)) }
         }
+        for (_, problems) in found.sorted(by: { $0.app < $1.app }) { context.include(problems) }
         guard let providersNode, case .object(let members) = providersNode.kind else { return }
         let apps = Set(blueprint.apps.keys)
         for member in members {

@@ -61,7 +61,35 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private func newline(_ out: inout [UInt8], _ indent: Int) {
+    /// Appends an object member's key as `write` would: a comma unless it is the first, the line
+    /// break and indent of `indent` (the member's level), the key and the colon. Types that write
+    /// themselves without first becoming a `JSON` value use it, with `writeStrings` and `newline`.
+    func writeKey(_ key: String, first: Bool, into out: inout [UInt8], indent: Int) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        newline(&out, indent)
+        Self.writeString(key, into: &out)
+        out.append(UInt8(ascii: ":"))
+        if pretty { out.append(0x20) }
+    }
+
+    /// Appends an array of strings as `write` would, at the level `indent`.
+    func writeStrings(_ items: [String], into out: inout [UInt8], indent: Int) {
+        if items.isEmpty {
+            out.append(contentsOf: "[]".utf8)
+            return
+        }
+        out.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            newline(&out, indent + 1)
+            Self.writeString(item, into: &out)
+        }
+        newline(&out, indent)
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// When pretty, a line break and the indent of level `indent`.
+    func newline(_ out: inout [UInt8], _ indent: Int) {
         guard pretty else { return }
         out.append(0x0A)
         var n = indent * 2

@@ -4,7 +4,7 @@
 extension Plan {
     public var json: JSON {
         var o = body
-        o["digest"] = .string(Plan.digest(of: o))
+        o["digest"] = .string(contentDigest)
         return .object(o)
     }
 
@@ -13,13 +13,13 @@ extension Plan {
     /// `JSONWriter(pretty: true).bytes` of `json` with those members appended.
     public func prettyBytes(extra: [(String, JSON)] = []) -> [UInt8] {
         let writer = JSONWriter(pretty: true)
-        let body = self.body
         // The digest's compact form is written and hashed on the other core meanwhile.
-        let digest = actions.count >= 1_000 ? ThreadedValue { Plan.digest(of: body) } : nil
-        var out = writer.bytes(.object(body))
-        let digestText = digest?.value ?? Plan.digest(of: body)
-        // The body is a non-empty object, so its text ends with "\n}\n".
-        out.removeLast(3)
+        let digest = actions.count >= 1_000 ? ThreadedValue { [self] in contentDigest } : nil
+        var out: [UInt8] = []
+        writeBody(writer, into: &out)
+        let digestText = digest?.value ?? contentDigest
+        // The body is a non-empty object, so its text ends with "\n}".
+        out.removeLast(2)
         for (key, value) in [("digest", JSON.string(digestText))] + extra {
             out.append(contentsOf: ",\n  ".utf8)
             JSONWriter.writeString(key, into: &out)
@@ -30,8 +30,20 @@ extension Plan {
         return out
     }
 
-    /// Everything but the digest.
+    /// Everything but the digest, as a JSON value; `writeBody` writes the same without building it.
     private var body: JSONObject {
+        let header = self.header
+        return JSONObject([
+            ("formatVersion", .int(Plan.formatVersion)),
+            ("blueprint", .object(header.blueprint)),
+            ("state", .object(header.state)),
+            ("actions", .array(actions.map(\.json))),
+            ("summary", summaryJSON),
+        ])
+    }
+
+    /// The `blueprint` and `state` members.
+    var header: (blueprint: JSONObject, state: JSONObject) {
         var blueprint = JSONObject([("name", .string(blueprintName)), ("file", .string(blueprintFile)), ("digest", .string(blueprintDigest))])
         var state = JSONObject([("lineage", .string(lineage)), ("serial", .int(serial))])
         if let location {
@@ -39,17 +51,13 @@ extension Plan {
             state["path"] = .string(location.state)
             if let sandbox = location.sandbox { state["sandbox"] = .string(sandbox) }
         }
-        return JSONObject([
-            ("formatVersion", .int(Plan.formatVersion)),
-            ("blueprint", .object(blueprint)),
-            ("state", .object(state)),
-            ("actions", .array(actions.map(\.json))),
-            ("summary", summaryJSON),
-        ])
+        return (blueprint, state)
     }
 
     var summaryJSON: JSON { .object(JSONObject(summary.map { ($0.0.rawValue, .int($0.1)) })) }
 
+    /// The digest of a plan's body given as a JSON value: what `contentDigest` gives, computed
+    /// the slow way (tests compare the two).
     static func digest(of body: JSONObject) -> String {
         "sha256:" + SHA256.hex(JSONWriter(pretty: false).bytes(.object(body)))
     }
@@ -108,7 +116,7 @@ extension Plan {
             c.report(root.key("summary"), "the summary does not match the actions; the plan was edited", at: summary.position)
             return nil
         }
-        if let node = f["digest"], let stored = c.string(node, at: root.key("digest")), stored != Plan.digest(of: plan.body) {
+        if let node = f["digest"], let stored = c.string(node, at: root.key("digest")), stored != plan.contentDigest {
             c.report(root.key("digest"), "the plan's digest does not match its content; it was edited or damaged, so it is not applied", at: node.position)
             return nil
         }

@@ -4,6 +4,13 @@ struct PlanBuilder {
     private(set) var actions: [PlannedAction] = []
     private var index: [String: Int] = [:]
 
+    /// `expected` is about how many actions will be added: room for them is made at once, not by
+    /// growing (and rehashing) again and again.
+    init(expected: Int = 0) {
+        actions.reserveCapacity(expected)
+        index.reserveCapacity(expected)
+    }
+
     /// Adds an action and returns its id.
     @discardableResult
     mutating func add(_ action: PlannedAction) -> String {

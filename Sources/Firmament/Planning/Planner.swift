@@ -12,7 +12,8 @@ public enum Planner {
     public static func plan(blueprint: Blueprint, blueprintFile: String, state: State, destroying: Bool = false,
                             capabilities: [String: ProviderCapabilities] = [:], reserved: [String: Set<Int>] = [:]) -> Plan {
         let topology = Topology.resolve(blueprint, state: state, reserved: reserved)
-        var builder = PlanBuilder()
+        // An app usually gets one to three actions: a deploy, a powerOn and a refreshIP.
+        var builder = PlanBuilder(expected: 3 * max(blueprint.apps.count, state.apps.count) + 16)
         let prepares = InfraPlanner.prepareActions(blueprint, topology, state)
         for provider in prepares.keys.sorted() { builder.add(prepares[provider]!) }
         var removals = Removals()

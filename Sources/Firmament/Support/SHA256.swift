@@ -1,11 +1,10 @@
-/// SHA-256 (FIPS 180-4), for digests of blueprints and deployment paths.
+/// SHA-256 (FIPS 180-4), for digests of blueprints, plans and deployment paths.
 ///
 /// Foundation on Linux has no hash functions and the project takes no package dependencies, so
 /// this is the small piece written by hand. It is tested against the NIST vectors.
 public struct SHA256: Sendable {
-    private var state: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]
+    private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
+    private var h4: UInt32 = 0x510e527f, h5: UInt32 = 0x9b05688c, h6: UInt32 = 0x1f83d9ab, h7: UInt32 = 0x5be0cd19
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -29,23 +28,25 @@ public struct SHA256: Sendable {
     }
 
     private mutating func update(buffer p: UnsafeBufferPointer<UInt8>) {
+        guard let base = p.baseAddress, !p.isEmpty else { return }
         length &+= UInt64(p.count)
         var start = 0
         if !buffer.isEmpty {
             let take = min(64 - buffer.count, p.count)
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<take]))
+            buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: take))
             start = take
             if buffer.count == 64 {
                 let block = buffer
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
+                block.withUnsafeBufferPointer { compress($0.baseAddress!, blocks: 1) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        while start + 64 <= p.count {
-            compress(p.baseAddress! + start)
-            start += 64
+        let whole = (p.count - start) / 64
+        if whole > 0 {
+            compress(base + start, blocks: whole)
+            start += whole * 64
         }
-        if start < p.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...])) }
+        if start < p.count { buffer.append(contentsOf: UnsafeBufferPointer(start: base + start, count: p.count - start)) }
     }
 
     /// The 32-byte digest of everything added so far.
@@ -57,7 +58,7 @@ public struct SHA256: Sendable {
         tail += [UInt8](repeating: 0, count: (used < 56 ? 55 - used : 119 - used))
         tail += (0..<8).reversed().map { UInt8(truncatingIfNeeded: bitLength >> (UInt64($0) * 8)) }
         copy.update(tail)
-        return copy.state.flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (UInt32($0) * 8)) } }
+        return [copy.h0, copy.h1, copy.h2, copy.h3, copy.h4, copy.h5, copy.h6, copy.h7].flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (UInt32($0) * 8)) } }
     }
 
     /// The lowercase hex digest of `bytes`.
@@ -70,41 +71,64 @@ public struct SHA256: Sendable {
     /// The lowercase hex digest of a string's UTF-8.
     public static func hex(_ text: String) -> String { hex(text.utf8) }
 
-    private mutating func compress(_ block: UnsafePointer<UInt8>) {
-        state.withUnsafeMutableBufferPointer { h in
-            Self.k.withUnsafeBufferPointer { k in
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                    Self.compress(block, h.baseAddress!, k.baseAddress!, w.baseAddress!)
+    /// Compresses `blocks` whole blocks of 64 bytes from `data`. The state stays in locals for
+    /// all of them, the rounds are unrolled so that the eight working words rotate by name, not
+    /// by copying, and the message schedule is kept as a ring of 16 words.
+    private mutating func compress(_ data: UnsafePointer<UInt8>, blocks: Int) {
+        Self.k.withUnsafeBufferPointer { kb in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wb in
+                let k = kb.baseAddress!, w = wb.baseAddress!
+                var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                for n in 0..<blocks {
+                    let block = data + n * 64
+                    for i in 0..<16 {
+                        let p = block + i * 4
+                        w[i] = UInt32(p[0]) << 24 | UInt32(p[1]) << 16 | UInt32(p[2]) << 8 | UInt32(p[3])
+                    }
+                    var i = 0
+                    while true {
+                        Self.round(a, b, c, &d, e, f, g, &h, k[i] &+ w[0])
+                        Self.round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[1])
+                        Self.round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[2])
+                        Self.round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[3])
+                        Self.round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[4])
+                        Self.round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[5])
+                        Self.round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[6])
+                        Self.round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[7])
+                        Self.round(a, b, c, &d, e, f, g, &h, k[i + 8] &+ w[8])
+                        Self.round(h, a, b, &c, d, e, f, &g, k[i + 9] &+ w[9])
+                        Self.round(g, h, a, &b, c, d, e, &f, k[i + 10] &+ w[10])
+                        Self.round(f, g, h, &a, b, c, d, &e, k[i + 11] &+ w[11])
+                        Self.round(e, f, g, &h, a, b, c, &d, k[i + 12] &+ w[12])
+                        Self.round(d, e, f, &g, h, a, b, &c, k[i + 13] &+ w[13])
+                        Self.round(c, d, e, &f, g, h, a, &b, k[i + 14] &+ w[14])
+                        Self.round(b, c, d, &e, f, g, h, &a, k[i + 15] &+ w[15])
+                        i += 16
+                        if i == 64 { break }
+                        for j in 0..<16 {
+                            let x = w[(j + 1) & 15], y = w[(j + 14) & 15]
+                            let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
+                            let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
+                            w[j] = w[j] &+ s0 &+ w[(j + 9) & 15] &+ s1
+                        }
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                    a = h0; b = h1; c = h2; d = h3; e = h4; f = h5; g = h6; h = h7
                 }
             }
         }
     }
 
-    private static func compress(_ block: UnsafePointer<UInt8>, _ state: UnsafeMutablePointer<UInt32>, _ k: UnsafePointer<UInt32>,
-                                 _ w: UnsafeMutablePointer<UInt32>) {
-        for i in 0..<16 {
-            w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
-        }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var a = state[0], b = state[1], c = state[2], d = state[3]
-        var e = state[4], f = state[5], g = state[6], h = state[7]
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1
-            d = c; c = b; b = a; a = t1 &+ t2
-        }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+    /// One round: `d` and `h` are the two words that change; the rest shift by one name.
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
+                              _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)) &+ (g ^ (e & (f ^ g))) &+ kw
+        d &+= t1
+        h = t1 &+ (a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)) &+ ((a & b) | (c & (a | b)))
     }
+}
 
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+extension UInt32 {
+    @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
