@@ -84,4 +84,38 @@ struct DurabilityTests {
         #expect(vms.first?.status == .running)
         #expect(vms.first?.vmUuid == result.vmUuid)
     }
+
+    static func vm(_ i: Int) -> SimulatedVM {
+        SimulatedVM(vmName: "v\(i)", vmUuid: "u\(i)", app: "a\(i)", sandbox: "lab", deploymentType: "s", status: .stopped,
+                    ip: "10.0.\(i / 200).\(i % 200 + 2)", publicIp: "", mac: "m\(i)")
+    }
+
+    /// Transactions that arrive while one runs are run together, under one lock and one write.
+    @Test("the simulated world's concurrent transactions all reach the log, in order, except one that throws")
+    func worldBatches() async throws {
+        let dir = TempDirectory()
+        let world = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        let counts = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    do {
+                        return try await world.transact { t in
+                            t.put(Self.vm(i))
+                            if i % 10 == 3 { throw WorldError("refused") }
+                            return t.vms.count
+                        }
+                    } catch let error as WorldError where error.description == "refused" {
+                        return nil
+                    }
+                }
+            }
+            var counts: [Int] = []
+            for try await count in group { if let count { counts.append(count) } }
+            return counts
+        }
+        #expect(Set(counts).count == counts.count, "each transaction saw those before it: no two saw the same number of VMs")
+        let reopened = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        let names = try await reopened.transact { t in t.vms.keys.sorted() }
+        #expect(names == (0..<300).filter { $0 % 10 != 3 }.map { "v\($0)" }.sorted())
+    }
 }

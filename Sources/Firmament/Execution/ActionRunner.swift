@@ -81,7 +81,7 @@ public struct ActionRunner: ActionRunning {
     }
 
     func current(_ app: String) async throws -> AppState {
-        guard let state = await recorder.state.apps[app] else { throw ActionError("app.\(app) is not in the state") }
+        guard let state = await recorder.app(app) else { throw ActionError("app.\(app) is not in the state") }
         return state
     }
 
@@ -103,7 +103,7 @@ public struct ActionRunner: ActionRunning {
         // A retry reuses the VM name, and first adopts the VM if the failed try made it.
         let result = try await retrying(action, provider) { attempt in
             if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: sandbox,
-                                                                          known: Set(await recorder.state.apps.values.map(\.vmUuid))) {
+                                                                          known: await recorder.vmUuids()) {
                 var adopted = DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
                 adopted.power = found.power
                 return adopted

@@ -29,6 +29,22 @@ public actor StateRecorder {
         self.init(loaded.withLineage, journal: LocalJournal(file: journal, paths: paths))
     }
 
+    // Readers during an apply ask for the part they need. Reading `state` from outside the
+    // actor hands out a copy that shares the state's tables; while any such copy is alive, the
+    // next change must copy a whole table of 10,000 apps first.
+
+    /// One app as recorded.
+    public func app(_ name: String) -> AppState? { state.apps[name] }
+
+    /// The networks as recorded.
+    public var networks: [String: NetworkState] { state.networks }
+
+    /// One provider's sandbox infrastructure as recorded.
+    public func infra(_ provider: String) -> InfraState? { state.infra[provider] }
+
+    /// The UUIDs of every recorded VM.
+    public func vmUuids() -> Set<String> { Set(state.apps.values.map(\.vmUuid)) }
+
     /// Applies `changes` and returns once they are durable.
     public func record(_ changes: [StateChange]) async throws {
         if let failure { throw failure }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Every operation takes the lock, reads what other processes appended since it last looked,
 /// appends its own change and lets go, so that any number of `firm` processes share one world
-/// without corrupting it, at O(1) cost per operation. The log is rewritten compactly (temp file
+/// without corrupting it, at O(1) cost per operation. Operations of this process that arrive
+/// while one runs are run together after it, under one lock and with one write. The log is rewritten compactly (temp file
 /// and rename) when it grows to twice the number of VMs.
 final class SimulatedWorldFile: @unchecked Sendable {
     let path: String
@@ -27,6 +28,19 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private var lockFD: Int32 = -1
     private var appendFD: Int32 = -1
     private var appendInode: ino_t = 0
+    /// Transactions waiting for the queue, guarded by `waitingLock`: those that arrive while one
+    /// batch runs are run together in the next, under one flock, one catch-up and one write.
+    private var waiting: [Waiting] = []
+    private var drainScheduled = false
+    private let waitingLock = NSLock()
+
+    /// A transaction waiting for its batch: `run` runs its body and returns what resumes its
+    /// caller once the batch's lines are written (or failed to be); `fail` resumes it when the
+    /// batch could not start (the lock or the catch-up failed).
+    private struct Waiting {
+        let run: (inout Transaction) -> (@Sendable (WorldError?) -> Void)
+        let fail: (WorldError) -> Void
+    }
 
     deinit {
         if lockFD >= 0 { close(lockFD) }
@@ -46,9 +60,57 @@ final class SimulatedWorldFile: @unchecked Sendable {
     /// Runs `body` with the world locked and up to date, on the world's own queue; `body`
     /// records the changes to append.
     func transact<T: Sendable>(_ body: @escaping @Sendable (inout Transaction) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.transactNow(body) }) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let run: (inout Transaction) -> (@Sendable (WorldError?) -> Void) = { transaction in
+                let mark = transaction.lines.count
+                do {
+                    let value = try body(&transaction)
+                    return { error in
+                        if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: value) }
+                    }
+                } catch {
+                    // As when run alone: a body that throws writes nothing.
+                    transaction.lines.removeSubrange(mark...)
+                    return { _ in continuation.resume(throwing: error) }
+                }
+            }
+            enqueue(Waiting(run: run, fail: { continuation.resume(throwing: $0) }))
         }
+    }
+
+    private func enqueue(_ transaction: Waiting) {
+        waitingLock.lock()
+        waiting.append(transaction)
+        let schedule = !drainScheduled
+        drainScheduled = true
+        waitingLock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Runs every waiting transaction, in the order they came, as one batch: one flock, one
+    /// catch-up and one write for all of them.
+    private func drain() {
+        waitingLock.lock()
+        let batch = waiting
+        waiting = []
+        drainScheduled = false
+        waitingLock.unlock()
+        var finish: [@Sendable (WorldError?) -> Void] = []
+        var started = false
+        var failure: WorldError?
+        do {
+            try transactNow { transaction in
+                started = true
+                finish = batch.map { $0.run(&transaction) }
+            }
+        } catch {
+            failure = error as? WorldError ?? WorldError("\(error)")
+        }
+        if !started, let failure {
+            for waiting in batch { waiting.fail(failure) }
+            return
+        }
+        for resume in finish { resume(failure) }
     }
 
     /// Reads what the log holds now, without the lock, so that the next transaction has little
