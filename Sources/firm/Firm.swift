@@ -9,6 +9,7 @@ struct Firm {
         let code = await run(arguments)
         // Locks on etcd are released over the network: let the release arrive.
         await PendingWork.shared.drain(within: .seconds(3))
+        Terminal.flush()
         exit(code.rawValue)
     }
 

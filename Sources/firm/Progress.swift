@@ -1,17 +1,18 @@
 import Firmament
 
-/// Progress lines: one when an action starts and one when it ends, with the elapsed time.
+/// Progress lines: one when an action starts and one when it ends, with the elapsed time. They
+/// reach stdout within 20 ms (see `Terminal.progress`).
 enum Progress {
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
         let what = PlanRenderer.line(event.action)
         switch event.kind {
-        case .started: Terminal.out("\(time) start   \(what)")
-        case .succeeded(let detail): Terminal.out("\(time) done    \(what): \(detail)")
-        case .failed(let message): Terminal.out("\(time) FAILED  \(what): \(message)")
+        case .started: Terminal.progress("\(time) start   \(what)")
+        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)")
+        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)")
         case .retrying(let attempt, let tries, let delay, let message):
-            Terminal.out("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)")
-        case .skipped(let cause): Terminal.out("\(time) skipped \(what) (\(cause) failed)")
+            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)")
+        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)")
         }
     }
 

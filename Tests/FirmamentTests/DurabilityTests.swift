@@ -118,4 +118,14 @@ struct DurabilityTests {
         let names = try await reopened.transact { t in t.vms.keys.sorted() }
         #expect(names == (0..<300).filter { $0 % 10 != 3 }.map { "v\($0)" }.sorted())
     }
+
+    @Test("a simulated VM is written to the world log as its JSON, without building the JSON first")
+    func worldLineBytes() {
+        var plain = Self.vm(7)
+        #expect({ var out: [UInt8] = []; plain.writeCompact(into: &out); return out }() == JSONWriter(pretty: false).bytes(plain.json))
+        plain.vlans = [120: "m\"1", 7: "m\\2", 3000: "x"]
+        plain.subnets = ["dmz", "back\tend"]
+        plain.publicIp = "203.0.113.9"
+        #expect({ var out: [UInt8] = []; plain.writeCompact(into: &out); return out }() == JSONWriter(pretty: false).bytes(plain.json))
+    }
 }

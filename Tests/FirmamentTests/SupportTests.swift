@@ -46,7 +46,8 @@ struct SupportTests {
 
     @Test("random UUIDs are lowercase version 4 UUIDs that Foundation reads back, and differ")
     func randomUUIDs() {
-        let ids = (0..<200).map { _ in UUIDText.random() }
+        // 600 UUIDs take 9,600 random bytes: more than two fills of the 4 KiB pool.
+        let ids = (0..<600).map { _ in UUIDText.random() }
         #expect(Set(ids).count == ids.count)
         for id in ids {
             let chars = Array(id)
@@ -56,6 +57,19 @@ struct SupportTests {
         }
         let hex = UUIDText.hex(12)
         #expect(hex.count == 12 && hex.allSatisfy { "0123456789abcdef".contains($0) })
+    }
+
+    @Test("random bytes drawn from many threads at once are never handed out twice")
+    func randomPoolConcurrent() async {
+        let draws = await withTaskGroup(of: [[UInt8]].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<200).map { _ in RandomPool.bytes(24) } } }
+            var all: [[UInt8]] = []
+            for await some in group { all += some }
+            return all
+        }
+        #expect(draws.count == 1_600 && draws.allSatisfy { $0.count == 24 })
+        #expect(Set(draws).count == draws.count, "every 24-byte draw differs")
+        #expect(RandomPool.bytes(10_000).count == 10_000, "a draw larger than the pool")
     }
 
     @Test("CRC-32 matches the check value")

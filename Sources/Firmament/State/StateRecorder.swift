@@ -3,7 +3,9 @@ import Foundation
 /// Records state changes during an apply: each change goes to the journal and is fsynced before
 /// `record` returns, so a completed provider action is durable before anything that depends on
 /// it starts. Changes that arrive while a write is under way are written together with one
-/// fsync (group commit), so the cost per action stays O(1) bytes and well under one fsync.
+/// fsync (group commit), so the cost per action stays O(1) bytes and well under one fsync. A
+/// `GroupCommitJournal` (the local one) does that itself on its own thread; for the others the
+/// recorder does it.
 public actor StateRecorder {
     public private(set) var state: State
     private let journal: any StateJournal
@@ -53,6 +55,14 @@ public actor StateRecorder {
             state.serial += 1
             state.apply(change)
             records.append((state.serial, change))
+        }
+        if let direct = journal as? any GroupCommitJournal {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                direct.enqueue(records) { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                }
+            }
+            return
         }
         pending.append(records)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -3,11 +3,10 @@ import Foundation
 /// Random identifiers.
 public enum UUIDText {
     /// A random (version 4, RFC 9562) UUID in lowercase, such as
-    /// `0f8fad5b-d9cb-469f-a165-70867728950e`. Drawn from the system generator (getrandom),
-    /// not Foundation's UUID(), which opens and reads /dev/urandom every time.
+    /// `0f8fad5b-d9cb-469f-a165-70867728950e`. Drawn from the kernel's generator through
+    /// `RandomPool`, not Foundation's UUID(), which opens and reads /dev/urandom every time.
     public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { Array($0) }
+        var bytes = RandomPool.bytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC's variant
         return [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]].map(Hex.lower).joined(separator: "-")
@@ -15,8 +14,7 @@ public enum UUIDText {
 
     /// `count` random lowercase hex digits.
     public static func hex(_ count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(Hex.lower((0..<(count + 1) / 2).map { _ in generator.next() as UInt8 }).prefix(count))
+        String(Hex.lower(RandomPool.bytes((count + 1) / 2)).prefix(count))
     }
 }
 

@@ -19,13 +19,13 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,
     /// or for every call.
     func enter(_ operation: ProviderOperation, apps: [String]) async throws {
+        var generator = RandomPool.Generator()
         if let latency = settings.latency[operation] {
-            var generator = SystemRandomNumberGenerator()
             let delay = latency.sample(using: &generator)
             if delay > .zero { try await Task.sleep(for: delay) }
         }
         try Task.checkCancellation()
-        if settings.throttle > 0, Double.random(in: 0..<1) < settings.throttle {
+        if settings.throttle > 0, Double.random(in: 0..<1, using: &generator) < settings.throttle {
             throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: throttle \(settings.throttle))",
                                 kind: .retryable, code: "Throttling")
         }

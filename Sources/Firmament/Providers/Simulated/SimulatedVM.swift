@@ -31,6 +31,28 @@ public struct SimulatedVM: Sendable, Equatable {
         ]
     }
 
+    /// Appends `json` written compactly, as `JSONWriter(pretty: false)` writes it, without
+    /// building it first: the world log gets one of these for every operation.
+    func writeCompact(into out: inout [UInt8]) {
+        let writer = JSONWriter(pretty: false)
+        out.append(UInt8(ascii: "{"))
+        for (i, (key, value)) in [("vmName", vmName), ("vmUuid", vmUuid), ("app", app), ("sandbox", sandbox), ("deploymentType", deploymentType),
+                                  ("status", status.rawValue), ("ip", ip), ("publicIp", publicIp), ("mac", mac)].enumerated() {
+            writer.writeKey(key, first: i == 0, into: &out, indent: 1)
+            JSONWriter.writeString(value, into: &out)
+        }
+        writer.writeKey("vlans", first: false, into: &out, indent: 1)
+        out.append(UInt8(ascii: "{"))
+        for (i, id) in vlans.keys.sorted().enumerated() {
+            writer.writeKey(String(id), first: i == 0, into: &out, indent: 2)
+            JSONWriter.writeString(vlans[id]!, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        writer.writeKey("subnets", first: false, into: &out, indent: 1)
+        writer.writeStrings(subnets, into: &out, indent: 1)
+        out.append(UInt8(ascii: "}"))
+    }
+
     init(vmName: String, vmUuid: String, app: String, sandbox: String, deploymentType: String, status: Status, ip: String, publicIp: String, mac: String) {
         self.vmName = vmName
         self.vmUuid = vmUuid

@@ -181,6 +181,13 @@ final class SimulatedWorldFile: @unchecked Sendable {
         case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String)
 
         var line: [UInt8] {
+            if case .put(let vm) = self {
+                var out = Array(#"{"put":"#.utf8)
+                out.reserveCapacity(256)
+                vm.writeCompact(into: &out)
+                out.append(contentsOf: "}\n".utf8)
+                return out
+            }
             let json: JSON = switch self {
             case .put(let vm): ["put": vm.json]
             case .delete(let name): ["delete": .string(name)]

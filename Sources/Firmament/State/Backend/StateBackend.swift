@@ -39,6 +39,15 @@ public protocol StateJournal: Sendable {
     func close() async
 }
 
+/// A journal that takes each group of records at once, in the order given, and makes them
+/// durable on its own thread, writing together what arrives while a write is under way (group
+/// commit). `done` is called once the group is durable, or with the error that stopped it;
+/// after a failure every later group fails too, and nothing more is written. The recorder then
+/// waits on no other thread: each wait costs a wake-up on Swift's cooperative pool.
+public protocol GroupCommitJournal: StateJournal {
+    func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void)
+}
+
 /// Locks a state: one writer at a time.
 public protocol StateLocking: Sendable {
     /// Takes the lock for `operation`, waiting up to `timeout` (nil: fail at once).

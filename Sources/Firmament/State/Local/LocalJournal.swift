@@ -3,7 +3,7 @@ import Foundation
 /// The local backend's journal: `<state>.journal`, one CRC-checked line per record, appended
 /// and fsynced on one serial queue, so no thread of Swift's cooperative pool ever waits on
 /// the disk.
-struct LocalJournal: StateJournal {
+struct LocalJournal: GroupCommitJournal {
     let file: JournalFile
     let paths: StatePaths
 
@@ -36,6 +36,10 @@ struct LocalJournal: StateJournal {
                 if let error = file.appendAndSync(line) { continuation.resume(throwing: error) } else { continuation.resume() }
             }
         }
+    }
+
+    func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void) {
+        file.enqueue(group, done: done)
     }
 
     func compact(_ state: State) async throws {
@@ -72,6 +76,49 @@ final class JournalFile: @unchecked Sendable {
             if ftruncate(fd, off_t(length)) != 0 {
                 throw .io(location: path, reason: "cannot cut the torn tail: \(FileErrors.errno(errno))")
             }
+        }
+    }
+
+    /// Groups taken by `enqueue` and not yet written, guarded by `pendingLock`.
+    private var pending: [(group: [(serial: Int, change: StateChange)], done: @Sendable ((any Error)?) -> Void)] = []
+    private var draining = false
+    /// The first failed write: every later group fails with it, and nothing more is written.
+    private var failure: StateError?
+    private let pendingLock = NSLock()
+
+    /// Takes a group for the next write (see `GroupCommitJournal`).
+    func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void) {
+        pendingLock.lock()
+        pending.append((group, done))
+        let start = !draining
+        draining = true
+        pendingLock.unlock()
+        if start { queue.async { self.drain() } }
+    }
+
+    /// Writes what is pending, one write and one fsync at a time, until nothing is. Runs on `queue`.
+    private func drain() {
+        while true {
+            pendingLock.lock()
+            let batch = pending
+            pending = []
+            if batch.isEmpty { draining = false }
+            var error = failure
+            pendingLock.unlock()
+            if batch.isEmpty { return }
+            if error == nil {
+                var bytes: [UInt8] = []
+                for (group, _) in batch {
+                    for (serial, change) in group { bytes.append(contentsOf: Journal.line(change.json(serial: serial))) }
+                }
+                error = appendAndSync(bytes)
+                if let error {
+                    pendingLock.lock()
+                    failure = error
+                    pendingLock.unlock()
+                }
+            }
+            for (_, done) in batch { done(error) }
         }
     }
 
