@@ -161,6 +161,9 @@ private struct Parser {
             depth -= 1
             return JSONNode(position: start, kind: .object(members))
         }
+        // Room for a few members at once, rather than growing from one (three allocations for
+        // the three-member objects blueprints and states are made of).
+        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
