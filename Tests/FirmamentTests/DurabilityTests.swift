@@ -49,6 +49,18 @@ struct DurabilityTests {
         #expect(!summary.succeeded)
     }
 
+    @Test("after a journal write fails, later records fail too and the state is not compacted")
+    func journalFailureSticks() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let recorder = StateRecorder(try StateStore.load(paths, blueprint: "lab"), paths: paths, journal: try JournalFile(path: "/dev/full", truncateTo: nil))
+        for i in 0..<3 {
+            await #expect(throws: StateError.self, "record \(i)") { try await recorder.record(.setPower("a", .on)) }
+        }
+        await #expect(throws: StateError.self) { try await recorder.compact() }
+        #expect(!FileManager.default.fileExists(atPath: paths.snapshot), "no snapshot holds the changes the journal refused")
+    }
+
     @Test("refresh asks each provider in batches of at most 100 apps")
     func refreshBatches() async throws {
         var state = State(lineage: "L", blueprint: "lab")

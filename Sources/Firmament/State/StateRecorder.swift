@@ -57,10 +57,16 @@ public actor StateRecorder {
             records.append((state.serial, change))
         }
         if let direct = journal as? any GroupCommitJournal {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                direct.enqueue(records) { error in
-                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            do {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    direct.enqueue(records) { error in
+                        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                    }
                 }
+            } catch {
+                // As on the other path: a state whose journal failed is not compacted either.
+                if failure == nil { failure = error }
+                throw error
             }
             return
         }

@@ -6,8 +6,8 @@ import Foundation
 /// Every operation takes the lock, reads what other processes appended since it last looked,
 /// appends its own change and lets go, so that any number of `firm` processes share one world
 /// without corrupting it, at O(1) cost per operation. Operations of this process that arrive
-/// while one runs are run together after it, under one lock and with one write. The log is rewritten compactly (temp file
-/// and rename) when it grows to twice the number of VMs.
+/// while one runs are run together after it, under one lock and with one write. The log is
+/// rewritten compactly (temp file and rename) when it grows to twice the number of VMs.
 final class SimulatedWorldFile: @unchecked Sendable {
     let path: String
     private let lockPath: String
