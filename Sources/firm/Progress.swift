@@ -1,18 +1,18 @@
 import Firmament
 
-/// Progress lines: one when an action starts and one when it ends, with the elapsed time. They
-/// reach stdout within 20 ms (see `Terminal.progress`).
+/// Progress lines: one when an action starts and one when it ends, with the elapsed time. A
+/// start line reaches stdout within 20 ms, or with the next end line (see `Terminal.progress`).
 enum Progress {
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
         let what = PlanRenderer.line(event.action)
         switch event.kind {
-        case .started: Terminal.progress("\(time) start   \(what)")
-        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)")
-        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)")
+        case .started: Terminal.progress("\(time) start   \(what)", now: false)
+        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)", now: true)
+        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)", now: true)
         case .retrying(let attempt, let tries, let delay, let message):
-            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)")
-        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)")
+            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)", now: true)
+        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)", now: true)
         }
     }
 

@@ -10,6 +10,9 @@ enum Terminal {
     /// `progressDelay` after the first of them, before anything else is written to stdout or
     /// stderr (so the order stays), and before the process exits.
     nonisolated(unsafe) private static var pendingProgress: [UInt8] = []
+    /// Whether a timed flush is on its way (one at a time: a timer for each line would cost more
+    /// than the writes it saves).
+    nonisolated(unsafe) private static var flushScheduled = false
     private static let progressDelay = DispatchTimeInterval.milliseconds(20)
     private static let flusher = DispatchQueue(label: "firm.terminal.progress")
 
@@ -30,23 +33,27 @@ enum Terminal {
         if !ok { Signals.shared.outputClosed() }
     }
 
-    /// Writes one progress line to stdout within `progressDelay`, together with any others
-    /// made meanwhile.
-    static func progress(_ text: String) {
+    /// Writes one progress line to stdout: at once when `now` is set (with the lines still
+    /// waiting before it), else within `progressDelay`, together with any others made meanwhile.
+    /// A write that finds stdout closed stops the apply, so lines after which the executor starts
+    /// new actions (an action's end) are written at once: nothing starts after a closed stdout.
+    static func progress(_ text: String, now: Bool) {
         lock.lock()
-        let first = pendingProgress.isEmpty
         pendingProgress.append(contentsOf: printable(text).utf8)
         pendingProgress.append(0x0A)
-        let full = pendingProgress.count >= 1 << 16
-        let ok = full ? writePendingProgress() : true
+        let write = now || pendingProgress.count >= 1 << 16
+        let ok = write ? writePendingProgress() : true
+        let schedule = !write && !flushScheduled
+        if schedule { flushScheduled = true }
         lock.unlock()
         if !ok { Signals.shared.outputClosed() }
-        if first && !full { flusher.asyncAfter(deadline: .now() + progressDelay) { flush() } }
+        if schedule { flusher.asyncAfter(deadline: .now() + progressDelay) { flush(timed: true) } }
     }
 
     /// Writes the progress lines not yet written.
-    static func flush() {
+    static func flush(timed: Bool = false) {
         lock.lock()
+        if timed { flushScheduled = false }
         let ok = writePendingProgress()
         lock.unlock()
         if !ok { Signals.shared.outputClosed() }
