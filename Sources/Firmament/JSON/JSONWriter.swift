@@ -30,18 +30,7 @@ public struct JSONWriter: Sendable {
         case .number(let n): out.append(contentsOf: n.utf8)
         case .string(let s): Self.writeString(s, into: &out)
         case .array(let items):
-            if items.isEmpty {
-                out.append(contentsOf: "[]".utf8)
-                return
-            }
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, indent + 1)
-                write(item, into: &out, indent: indent + 1)
-            }
-            newline(&out, indent)
-            out.append(UInt8(ascii: "]"))
+            writeArray(items, into: &out, indent: indent) { item, out in write(item, into: &out, indent: indent + 1) }
         case .object(let object):
             if object.isEmpty {
                 out.append(contentsOf: "{}".utf8)
@@ -49,11 +38,7 @@ public struct JSONWriter: Sendable {
             }
             out.append(UInt8(ascii: "{"))
             for (i, member) in object.members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, indent + 1)
-                Self.writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(0x20) }
+                writeKey(member.key, first: i == 0, into: &out, indent: indent + 1)
                 write(member.value, into: &out, indent: indent + 1)
             }
             newline(&out, indent)
@@ -61,9 +46,9 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Appends an object member's key as `write` would: a comma unless it is the first, the line
+    /// Appends an object member's key as `write` does: a comma unless it is the first, the line
     /// break and indent of `indent` (the member's level), the key and the colon. Types that write
-    /// themselves without first becoming a `JSON` value use it, with `writeStrings` and `newline`.
+    /// themselves without first becoming a `JSON` value use it, with `writeArray` and `newline`.
     func writeKey(_ key: String, first: Bool, into out: inout [UInt8], indent: Int) {
         if !first { out.append(UInt8(ascii: ",")) }
         newline(&out, indent)
@@ -72,20 +57,26 @@ public struct JSONWriter: Sendable {
         if pretty { out.append(0x20) }
     }
 
-    /// Appends an array of strings as `write` would, at the level `indent`.
-    func writeStrings(_ items: [String], into out: inout [UInt8], indent: Int) {
+    /// Appends an array as `write` does, at the level `indent`: `item` writes each element, at
+    /// the level `indent + 1`, after its comma and line break.
+    func writeArray<Items: Collection>(_ items: Items, into out: inout [UInt8], indent: Int, item: (Items.Element, inout [UInt8]) -> Void) {
         if items.isEmpty {
             out.append(contentsOf: "[]".utf8)
             return
         }
         out.append(UInt8(ascii: "["))
-        for (i, item) in items.enumerated() {
+        for (i, element) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             newline(&out, indent + 1)
-            Self.writeString(item, into: &out)
+            item(element, &out)
         }
         newline(&out, indent)
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends an array of strings as `write` does, at the level `indent`.
+    func writeStrings(_ items: [String], into out: inout [UInt8], indent: Int) {
+        writeArray(items, into: &out, indent: indent) { item, out in Self.writeString(item, into: &out) }
     }
 
     /// When pretty, a line break and the indent of level `indent`.

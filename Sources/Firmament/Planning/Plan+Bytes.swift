@@ -22,20 +22,12 @@ extension Plan {
         writer.writeKey("state", first: false, into: &out, indent: 1)
         writer.write(.object(header.state), into: &out, indent: 1)
         writer.writeKey("actions", first: false, into: &out, indent: 1)
-        if actions.isEmpty {
-            out.append(contentsOf: "[]".utf8)
-        } else {
-            out.append(UInt8(ascii: "["))
-            for (i, action) in actions.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writer.newline(&out, 2)
-                out.append(UInt8(ascii: "{"))
-                action.writeMembers(writer, into: &out, indent: 3)
-                writer.newline(&out, 2)
-                out.append(UInt8(ascii: "}"))
-            }
-            writer.newline(&out, 1)
-            out.append(UInt8(ascii: "]"))
+        writer.writeArray(actions, into: &out, indent: 1) { action, out in
+            // An action always has members, so it is never written as `{}`.
+            out.append(UInt8(ascii: "{"))
+            action.writeMembers(writer, into: &out, indent: 3)
+            writer.newline(&out, 2)
+            out.append(UInt8(ascii: "}"))
         }
         writer.writeKey("summary", first: false, into: &out, indent: 1)
         writer.write(summaryJSON, into: &out, indent: 1)

@@ -21,6 +21,7 @@ public struct SimulatedVM: Sendable, Equatable {
     /// L3: the subnets the VM is on.
     public var subnets: [String] = []
 
+    /// The VM as JSON: what `writeCompact` writes (the tests compare the two).
     var json: JSON {
         [
             "vmName": .string(vmName), "vmUuid": .string(vmUuid), "app": .string(app), "sandbox": .string(sandbox),

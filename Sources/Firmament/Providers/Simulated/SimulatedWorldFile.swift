@@ -181,18 +181,18 @@ final class SimulatedWorldFile: @unchecked Sendable {
         case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String)
 
         var line: [UInt8] {
-            if case .put(let vm) = self {
+            let json: JSON
+            switch self {
+            case .put(let vm):
+                // The line of nearly every operation: written without building its JSON.
                 var out = Array(#"{"put":"#.utf8)
                 out.reserveCapacity(256)
                 vm.writeCompact(into: &out)
                 out.append(contentsOf: "}\n".utf8)
                 return out
-            }
-            let json: JSON = switch self {
-            case .put(let vm): ["put": vm.json]
-            case .delete(let name): ["delete": .string(name)]
-            case .putInfra(let value): ["infra": value.json]
-            case .deleteInfra(let sandbox): ["deleteInfra": .string(sandbox)]
+            case .delete(let name): json = ["delete": .string(name)]
+            case .putInfra(let value): json = ["infra": value.json]
+            case .deleteInfra(let sandbox): json = ["deleteInfra": .string(sandbox)]
             }
             return JSONWriter(pretty: false).bytes(json) + [0x0A]
         }

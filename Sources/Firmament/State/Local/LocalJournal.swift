@@ -27,13 +27,11 @@ struct LocalJournal: GroupCommitJournal {
         self.paths = paths
     }
 
+    /// The groups go through the same group commit as `enqueue`'s (the recorder uses that).
     func append(_ groups: [[(serial: Int, change: StateChange)]]) async throws {
-        var bytes: [UInt8] = []
-        for (serial, change) in groups.joined() { bytes.append(contentsOf: Journal.line(change.json(serial: serial))) }
-        let file = self.file, line = bytes
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            file.queue.async {
-                if let error = file.appendAndSync(line) { continuation.resume(throwing: error) } else { continuation.resume() }
+            file.enqueue(Array(groups.joined())) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
             }
         }
     }
@@ -123,7 +121,7 @@ final class JournalFile: @unchecked Sendable {
     }
 
     /// Appends and fsyncs; returns the error, if any. Runs on `queue`.
-    func appendAndSync(_ bytes: [UInt8]) -> StateError? {
+    private func appendAndSync(_ bytes: [UInt8]) -> StateError? {
         do {
             try FileIO.writeAll(fd, bytes, path: path)
         } catch {
