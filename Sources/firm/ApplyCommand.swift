@@ -17,7 +17,8 @@ enum ApplyCommand {
             guard ttl > .zero, ttl <= BlueprintDecoder.maxTTL else { throw UsageError(message: "--ttl takes more than 0 and at most 100d", command: help) }
             return ttl
         }
-        let saved = destroy || fromState ? nil : try PlanFile.readIfPlan(target)
+        let read = destroy || fromState ? PlanFile.Read() : try PlanFile.read(target)
+        let saved = read.plan
         let autoApprove = args.flag("--auto-approve") || saved != nil
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
@@ -30,7 +31,8 @@ enum ApplyCommand {
             session = try await Session.fromState(backend, sandbox: name, driverLog: Terminal.driverLog(args))
         } else {
             session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
-                                  sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args))
+                                  sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args),
+                                  preread: read.other)
         }
         if let saved { try session.checkPlace(saved) }
         let settled = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,

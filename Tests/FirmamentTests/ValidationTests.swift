@@ -135,6 +135,20 @@ struct ValidationTests {
         #expect(a.digest != b.digest, "a saved plan is checked against the file's own bytes")
     }
 
+    @Test("a blueprint a command already read and parsed is used for its own path, and only for it")
+    func preread() throws {
+        let dir = TempDirectory()
+        let onDisk = Self.blueprint(#""apps": {}"#).replacingOccurrences(of: #""name": "lab""#, with: #""name": "disk""#)
+        dir.write("lab.json", onDisk)
+        let text = Self.blueprint(#""apps": {"a": "# + Self.app() + "}")
+        let bytes = Array(text.utf8)
+        let parsed = ParsedFile(path: dir.file("lab.json"), bytes: bytes, root: try JSONReader.parse(bytes))
+        let used = try BlueprintDecoder.load(path: dir.file("lab.json"), preread: parsed)
+        #expect(used.name == "lab" && used.apps.keys.sorted() == ["a"] && used.digest == SHA256.hex(bytes))
+        let other = try BlueprintDecoder.load(path: dir.file("lab.json"), preread: ParsedFile(path: dir.file("other.json"), bytes: bytes, root: parsed.root))
+        #expect(other.name == "disk" && other.apps.isEmpty)
+    }
+
     @Test("a file that is not UTF-8 is refused")
     func notUTF8() {
         var bytes = Array(Self.blueprint(#""apps": {}"#).utf8)

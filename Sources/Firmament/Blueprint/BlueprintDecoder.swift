@@ -20,9 +20,14 @@ public enum BlueprintDecoder {
 
     /// Loads the blueprint at `path`; `displayName` is how errors name the file.
     /// `parsed` is called with the blueprint's JSON once it has parsed, before it is checked, so
-    /// that work that needs only its raw name can start.
-    public static func load(path: String, displayName: String? = nil, parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
+    /// that work that needs only its raw name can start. `preread` is the same file already read
+    /// and parsed, used instead of reading it again when it is `path` and within the size limit.
+    public static func load(path: String, displayName: String? = nil, preread: ParsedFile? = nil,
+                            parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
         let name = displayName ?? path
+        if let preread, preread.path == path, preread.bytes.count <= maxFileSize {
+            return try decode(preread.bytes, file: name, root: preread.root, parsed: parsed)
+        }
         let bytes: [UInt8]
         do {
             bytes = try FileIO.readRegular(path, limit: maxFileSize)
@@ -32,15 +37,21 @@ public enum BlueprintDecoder {
         return try decode(bytes, file: name, parsed: parsed)
     }
 
-    /// Decodes a blueprint from bytes, reporting every problem at once.
-    public static func decode(_ bytes: [UInt8], file: String, parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
+    /// Decodes a blueprint from bytes, reporting every problem at once. `root` is the bytes
+    /// already parsed, when they were.
+    public static func decode(_ bytes: [UInt8], file: String, root parsedRoot: JSONNode? = nil,
+                              parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
         // A large blueprint is hashed on the other core while it is parsed and checked.
         let digest = bytes.count >= 1 << 18 ? ThreadedValue { SHA256.hex(bytes) } : nil
         let root: JSONNode
-        do {
-            root = try JSONReader.parse(bytes)
-        } catch {
-            throw .invalid([Diagnostic(file: file, position: error.position, path: "", message: error.message)])
+        if let parsedRoot {
+            root = parsedRoot
+        } else {
+            do {
+                root = try JSONReader.parse(bytes)
+            } catch {
+                throw .invalid([Diagnostic(file: file, position: error.position, path: "", message: error.message)])
+            }
         }
         parsed?(root)
         var context = DecodingContext(file: file)

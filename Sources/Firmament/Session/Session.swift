@@ -23,13 +23,14 @@ public struct Session: Sendable {
     /// `driverLog` receives the lines process drivers write on stderr (for `-v`).
     /// With `readAhead`, for commands that settle the state without its lock, the state starts
     /// loading on the other core as soon as the blueprint has parsed; the first `settle` uses it.
+    /// `preread` is the blueprint file as a command already read and parsed it.
     public init(blueprintFile: String, statePath: String?, sandbox: String? = nil, driverLog: (@Sendable (String) -> Void)? = nil,
-                readAhead: Bool = false) throws {
+                readAhead: Bool = false, preread: ParsedFile? = nil) throws {
         let home = SandboxHome.folder(forBlueprint: blueprintFile)
         var early: StateReadAhead?
         let blueprint: Blueprint
         do {
-            blueprint = try BlueprintDecoder.load(path: blueprintFile, parsed: { root in
+            blueprint = try BlueprintDecoder.load(path: blueprintFile, preread: preread, parsed: { root in
                 if readAhead { early = StateReadAhead.start(root: root, sandbox: sandbox, statePath: statePath, home: home) }
             })
         } catch {
