@@ -59,4 +59,71 @@ struct StateEncodingTests {
         _ = State.decode(try JSONReader.parse(missingPathProvider), &bad)
         #expect(bad.diagnostics.map(\.description).joined().contains("apps.web.deploymentPath.provider"), "\(bad.diagnostics)")
     }
+
+    /// A state with every kind of member, and text that needs escaping.
+    static func rich() -> State {
+        var state = State(lineage: "L\"1", serial: 42, blueprint: "lab")
+        var odd = app(2)
+        odd.provider = "other"
+        odd.publicAddress = "203.0.113.9"
+        odd.attributes["Note"] = .literal("tab\there \"quoted\" \\ back\u{1}")
+        odd.connections = ["front": Connection(vlan: 100, mode: .access, interface: "eth1"), "back": Connection(interface: "eth2", subnetId: "subnet-1")]
+        odd.additionalData = ["nested": ["a": [1, "x", nil, true]], "createdBy": "sim"]
+        odd.deployedAttributes = ["Password": "p\nw", "User": "ünïcode"]
+        var bare = AppState(provider: "sim", deploymentPath: DeploymentPath(provider: "sim", deploymentType: "x"), attributes: [:], vmName: "v", vmUuid: "")
+        bare.power = .off
+        var other = app(3)
+        other.vmUuid = "u3"
+        odd.vmUuid = "u2"
+        state.apps = ["web": app(1), "odd": odd, "bare": bare, "a.b-c_d": other]
+        state.intents["i1"] = Intent(id: "i1", operation: .deploy, app: "web", provider: "sim", vmName: "web__1", started: "2026-12-03T10:00:00Z",
+                                     deploymentPath: odd.deploymentPath, attributes: odd.attributes)
+        state.intents["i2"] = Intent(id: "i2", operation: .delete, app: "odd", provider: "sim", vmName: "odd__1", vmUuid: "u", started: "2026-12-03T10:00:01Z")
+        state.networks = ["front": NetworkState(provider: "sim", vlan: 100), "dmz": NetworkState(provider: "sky", cidr: "10.0.1.0/24", subnetId: "s", isPublic: true)]
+        state.infra["sky"] = InfraState(cidr: "10.0.0.0/16", networkId: "vpc-1", keys: "k", cleaning: true)
+        state.sandbox = SandboxRecord(name: "lab", blueprintFile: "lab.json", providers: ["sim": ["type": "simulated"]], home: "/h", created: "2026-12-03T10:00:00Z")
+        return state
+    }
+
+    @Test("the snapshot written straight from the state has the bytes of its JSON value, and an app's value indents as that value does")
+    func directSnapshot() throws {
+        for state in [Self.rich(), State(lineage: "l", serial: 0, blueprint: "b")] {
+            let direct = state.compactBytes
+            #expect(String(decoding: direct, as: UTF8.self) == state.json.compactText)
+            var context = DecodingContext(file: "s.json")
+            #expect(State.decode(try JSONReader.parse(direct), &context) == state && context.diagnostics.isEmpty, "\(context.diagnostics)")
+        }
+        for app in Self.rich().apps.values {
+            var pretty: [UInt8] = []
+            app.write(JSONWriter(pretty: true), into: &pretty, indent: 2)
+            var reference: [UInt8] = []
+            JSONWriter(pretty: true).write(app.json, into: &reference, indent: 2)
+            #expect(String(decoding: pretty, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+        }
+    }
+
+    @Test("every kind of journal line reads back as the change it records, under a checksum of its own bytes")
+    func journalLines() throws {
+        let state = Self.rich()
+        let changes: [StateChange] = [
+            .putApp("odd", state.apps["odd"]!), .putApp("bare", state.apps["bare"]!), .setPower("web", .on),
+            .setAddresses("web", Addresses(privateAddress: "10.0.0.2", publicAddress: "203.0.113.1")), .removeApp("a.b-c_d"),
+            .beginIntent(state.intents["i1"]!), .beginIntent(state.intents["i2"]!), .endIntent("i1"),
+            .putNetwork("dmz", state.networks["dmz"]!), .removeNetwork("front"), .putInfra("sky", state.infra["sky"]!),
+            .removeInfra("sky"), .putSandbox(state.sandbox!),
+        ]
+        var bytes = Journal.header(lineage: "L", blueprint: "lab")
+        for (i, change) in changes.enumerated() { Journal.appendLine(change, serial: i + 1, to: &bytes) }
+        let contents = try #require(try Journal.parse(bytes, file: "j"))
+        #expect(contents.records.map(\.change) == changes && contents.records.map(\.serial) == Array(1...changes.count))
+        #expect(contents.droppedTail == nil && contents.validLength == bytes.count)
+
+        var one: [UInt8] = []
+        Journal.appendLine(.setPower("web", .on), serial: 7, to: &one)
+        let body = #"{"serial":7,"op":"setPower","app":"web","power":"on"}"#
+        #expect(String(decoding: one, as: UTF8.self) == CRC32.hex(Array(body.utf8)) + " " + body + "\n")
+        var put: [UInt8] = []
+        Journal.appendLine(.putApp("odd", state.apps["odd"]!), serial: 3, to: &put)
+        #expect(String(decoding: put, as: UTF8.self).contains(#""app":"odd","value":"# + state.apps["odd"]!.json.compactText + "}\n"))
+    }
 }

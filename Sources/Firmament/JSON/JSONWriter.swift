@@ -32,18 +32,33 @@ public struct JSONWriter: Sendable {
         case .array(let items):
             writeArray(items, into: &out, indent: indent) { item, out in write(item, into: &out, indent: indent + 1) }
         case .object(let object):
-            if object.isEmpty {
-                out.append(contentsOf: "{}".utf8)
-                return
-            }
-            out.append(UInt8(ascii: "{"))
-            for (i, member) in object.members.enumerated() {
-                writeKey(member.key, first: i == 0, into: &out, indent: indent + 1)
-                write(member.value, into: &out, indent: indent + 1)
-            }
-            newline(&out, indent)
-            out.append(UInt8(ascii: "}"))
+            writeObject(object.members, into: &out, indent: indent, key: \.key) { member, out in write(member.value, into: &out, indent: indent + 1) }
         }
+    }
+
+    /// Appends an object as `write` does, at the level `indent`, with a member for each of
+    /// `members` in their order: `key` names it, and `value` writes its value at the level
+    /// `indent + 1`, after its key.
+    func writeObject<Members: Collection>(_ members: Members, into out: inout [UInt8], indent: Int, key: (Members.Element) -> String,
+                                          value: (Members.Element, inout [UInt8]) -> Void) {
+        if members.isEmpty {
+            out.append(contentsOf: "{}".utf8)
+            return
+        }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for member in members {
+            writeKey(key(member), first: first, into: &out, indent: indent + 1)
+            first = false
+            value(member, &out)
+        }
+        newline(&out, indent)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends an object of strings with its keys sorted, as `write` does for `.sortedObject(map)`.
+    func writeSorted(_ map: [String: String], into out: inout [UInt8], indent: Int) {
+        writeObject(map.keys.sorted(), into: &out, indent: indent, key: { $0 }) { key, out in Self.writeString(map[key]!, into: &out) }
     }
 
     /// Appends an object member's key as `write` does: a comma unless it is the first, the line

@@ -1,21 +1,63 @@
 /// The journal form of state changes.
 extension StateChange {
-    /// The journal form of the change, stamped with the serial it produces.
-    func json(serial: Int) -> JSON {
-        switch self {
-        case .putApp(let name, let app): ["serial": .int(serial), "op": "putApp", "app": .string(name), "value": app.json]
-        case .setPower(let name, let power): ["serial": .int(serial), "op": "setPower", "app": .string(name), "power": .string(power.rawValue)]
-        case .setAddresses(let name, let a):
-            ["serial": .int(serial), "op": "setAddresses", "app": .string(name), "address": .string(a.privateAddress), "publicAddress": .string(a.publicAddress)]
-        case .removeApp(let name): ["serial": .int(serial), "op": "removeApp", "app": .string(name)]
-        case .beginIntent(let intent): ["serial": .int(serial), "op": "beginIntent", "value": intent.json]
-        case .endIntent(let id): ["serial": .int(serial), "op": "endIntent", "id": .string(id)]
-        case .putNetwork(let name, let n): ["serial": .int(serial), "op": "putNetwork", "name": .string(name), "value": n.json]
-        case .removeNetwork(let name): ["serial": .int(serial), "op": "removeNetwork", "name": .string(name)]
-        case .putInfra(let provider, let i): ["serial": .int(serial), "op": "putInfra", "name": .string(provider), "value": i.json]
-        case .removeInfra(let provider): ["serial": .int(serial), "op": "removeInfra", "name": .string(provider)]
-        case .putSandbox(let record): ["serial": .int(serial), "op": "putSandbox", "value": record.json]
+    /// Appends the journal form of the change, stamped with the serial it produces: one compact
+    /// JSON object, written straight from the change. An app's value is the same as its `json`.
+    func write(serial: Int, into out: inout [UInt8]) {
+        let w = JSONWriter(pretty: false)
+        func member(_ key: String, _ text: String, _ out: inout [UInt8]) {
+            w.writeKey(key, first: false, into: &out, indent: 1)
+            JSONWriter.writeString(text, into: &out)
         }
+        func value(_ json: JSON, _ out: inout [UInt8]) {
+            w.writeKey("value", first: false, into: &out, indent: 1)
+            w.write(json, into: &out, indent: 1)
+        }
+        out.append(UInt8(ascii: "{"))
+        w.writeKey("serial", first: true, into: &out, indent: 1)
+        out.append(contentsOf: String(serial).utf8)
+        switch self {
+        case .putApp(let name, let app):
+            member("op", "putApp", &out)
+            member("app", name, &out)
+            w.writeKey("value", first: false, into: &out, indent: 1)
+            app.write(w, into: &out, indent: 1)
+        case .setPower(let name, let power):
+            member("op", "setPower", &out)
+            member("app", name, &out)
+            member("power", power.rawValue, &out)
+        case .setAddresses(let name, let a):
+            member("op", "setAddresses", &out)
+            member("app", name, &out)
+            member("address", a.privateAddress, &out)
+            member("publicAddress", a.publicAddress, &out)
+        case .removeApp(let name):
+            member("op", "removeApp", &out)
+            member("app", name, &out)
+        case .beginIntent(let intent):
+            member("op", "beginIntent", &out)
+            value(intent.json, &out)
+        case .endIntent(let id):
+            member("op", "endIntent", &out)
+            member("id", id, &out)
+        case .putNetwork(let name, let n):
+            member("op", "putNetwork", &out)
+            member("name", name, &out)
+            value(n.json, &out)
+        case .removeNetwork(let name):
+            member("op", "removeNetwork", &out)
+            member("name", name, &out)
+        case .putInfra(let provider, let i):
+            member("op", "putInfra", &out)
+            member("name", provider, &out)
+            value(i.json, &out)
+        case .removeInfra(let provider):
+            member("op", "removeInfra", &out)
+            member("name", provider, &out)
+        case .putSandbox(let record):
+            member("op", "putSandbox", &out)
+            value(record.json, &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> (serial: Int, change: StateChange)? {

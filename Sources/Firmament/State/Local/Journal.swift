@@ -6,13 +6,26 @@ public enum Journal {
 
     /// One encoded line for a JSON record.
     public static func line(_ record: JSON) -> [UInt8] {
-        let body = JSONWriter(pretty: false).bytes(record)
-        var out = Array(CRC32.hex(body).utf8)
-        out.reserveCapacity(body.count + 10)
-        out.append(0x20)
-        out.append(contentsOf: body)
-        out.append(0x0A)
+        var out: [UInt8] = []
+        appendLine(to: &out) { body in JSONWriter(pretty: false).write(record, into: &body, indent: 0) }
         return out
+    }
+
+    /// Appends one line, `CRC32 body\n`, whose body `write` appends.
+    static func appendLine(to out: inout [UInt8], _ write: (inout [UInt8]) -> Void) {
+        let start = out.count
+        out.append(contentsOf: "00000000 ".utf8)
+        write(&out)
+        let crc = out.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[(start + 9)...])) }
+        for i in 0..<8 { out[start + i] = hexDigits[Int((crc >> UInt32(28 - 4 * i)) & 0xF)] }
+        out.append(0x0A)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends the line of one change.
+    static func appendLine(_ change: StateChange, serial: Int, to out: inout [UInt8]) {
+        appendLine(to: &out) { body in change.write(serial: serial, into: &body) }
     }
 
     /// The header line that starts a journal.

@@ -107,7 +107,7 @@ final class JournalFile: @unchecked Sendable {
             if error == nil {
                 var bytes: [UInt8] = []
                 for (group, _) in batch {
-                    for (serial, change) in group { bytes.append(contentsOf: Journal.line(change.json(serial: serial))) }
+                    for (serial, change) in group { Journal.appendLine(change, serial: serial, to: &bytes) }
                 }
                 error = appendAndSync(bytes)
                 if let error {

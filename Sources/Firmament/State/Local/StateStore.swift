@@ -82,7 +82,7 @@ public enum StateStore {
         }
         // Compact: the snapshot is for machines (`firm show` is for people), and indentation
         // would be a third of its size.
-        try FileIO.atomicWrite(JSONWriter(pretty: false).bytes(state.json), to: paths.snapshot)
+        try FileIO.atomicWrite(state.compactBytes, to: paths.snapshot)
         try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
     }
 
