@@ -71,6 +71,24 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("positions count characters, in ASCII and non-ASCII files alike, and a bad byte after a long ASCII run is found where it is")
+    func positionsAfterLongRuns() throws {
+        let pad = String(repeating: " ", count: 70)
+        for (prefix, firstColumn) in [("", 72), (#""é", "#, 77)] {
+            let text = "[" + prefix + pad + "1,\n" + pad + #""ü", "# + pad + "2]"
+            let items = try #require(try JSONReader.parse(text).items)
+            #expect(items[items.count - 3].position == SourcePosition(line: 1, column: firstColumn), "\(prefix)")
+            #expect(items.last!.position == SourcePosition(line: 2, column: 146), "\(prefix)")
+        }
+        for offset in [1, 31, 32, 33, 100, 1000] {
+            var bytes = [UInt8(ascii: "\"")] + [UInt8](repeating: 0x61, count: offset - 1) + [0xFF] + [UInt8(ascii: "\"")]
+            #expect(throws: JSONSyntaxError.self) { try JSONReader.parse(bytes) }
+            do { _ = try JSONReader.parse(bytes) } catch { #expect(error.message.contains("offset \(offset))"), "\(error.message)") }
+            bytes[offset] = 0x62
+            #expect(throws: Never.self) { try JSONReader.parse(bytes) }
+        }
+    }
+
     @Test("keeps duplicate keys and their positions for validation")
     func keepsDuplicates() throws {
         let node = try JSONReader.parse("{\"a\": 1,\n \"a\": 2}")

@@ -1,11 +1,23 @@
 /// A line and column in a source file, both counted from 1. Columns count Unicode scalars.
 public struct SourcePosition: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
+    // Kept in 32 bits each: a file is at most a few hundred megabytes, and a parsed tree holds
+    // two positions per member.
+    private var storedLine: Int32
+    private var storedColumn: Int32
+
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
 
     public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
     }
 
     public var description: String { "\(line):\(column)" }

@@ -26,6 +26,7 @@ public struct JSONReader {
             throw JSONSyntaxError(message: "the file is not valid UTF-8 (bad byte at offset \(bad))", position: position)
         }
         var parser = Parser(bytes: bytes, maxDepth: maxDepth)
+        parser.ascii = UTF8Validation.isASCII(bytes)
         return try parser.parseDocument()
     }
 
@@ -56,6 +57,8 @@ private struct Parser {
     /// The last position computed, so that the next one on the same line counts on from it.
     var cachedIndex = 0
     var cachedColumn = 1
+    /// Whether every byte is ASCII, so that a column is a count of bytes.
+    var ascii = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -78,6 +81,7 @@ private struct Parser {
 
     var position: SourcePosition {
         mutating get {
+            if ascii { return SourcePosition(line: line, column: index - lineStart + 1) }
             var column = 1
             var i = lineStart
             if cachedIndex >= lineStart && cachedIndex <= index {

@@ -5,13 +5,33 @@ enum UTF8Validation {
         bytes.withUnsafeBufferPointer { firstInvalidOffset(in: $0) }
     }
 
+    /// Whether every byte is below 0x80.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        asciiPrefix(bytes, from: 0) == bytes.count
+    }
+
+    /// The end of the run of ASCII bytes that starts at `start`, 32 bytes at a time.
+    static func asciiPrefix(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        let n = bytes.count
+        guard let base = bytes.baseAddress else { return n }
+        let high = SIMD32<UInt8>(repeating: 0x80)
+        while i + 32 <= n {
+            let chunk = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD32<UInt8>.self)
+            if any(chunk .>= high) { break }
+            i += 32
+        }
+        while i < n, bytes[i] < 0x80 { i += 1 }
+        return i
+    }
+
     static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = bytes.count
         while i < n {
             let b0 = bytes[i]
             if b0 < 0x80 {
-                i += 1
+                i = asciiPrefix(bytes, from: i)
                 continue
             }
             let length: Int
