@@ -62,9 +62,10 @@ enum Terminal {
     /// Called with `lock` held; false when stdout's reader has gone.
     private static func writePendingProgress() -> Bool {
         guard !pendingProgress.isEmpty else { return true }
-        let bytes = pendingProgress
+        // Written from the buffer itself, which is then emptied in place: no copy, no allocation.
+        let ok = writeAll(STDOUT_FILENO, pendingProgress)
         pendingProgress.removeAll(keepingCapacity: true)
-        return writeAll(STDOUT_FILENO, bytes)
+        return ok
     }
 
     static func err(_ text: String) {

@@ -58,7 +58,7 @@ public struct JSONWriter: Sendable {
 
     /// Appends an object of strings with its keys sorted, as `write` does for `.sortedObject(map)`.
     func writeSorted(_ map: [String: String], into out: inout [UInt8], indent: Int) {
-        writeObject(map.keys.sorted(), into: &out, indent: indent, key: { $0 }) { key, out in Self.writeString(map[key]!, into: &out) }
+        writeObject(map.sorted { $0.key < $1.key }, into: &out, indent: indent, key: \.key) { member, out in Self.writeString(member.value, into: &out) }
     }
 
     /// Appends an object member's key as `write` does: a comma unless it is the first, the line

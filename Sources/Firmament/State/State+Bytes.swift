@@ -103,8 +103,9 @@ extension DeploymentPath {
 extension AttributeValue {
     /// Appends `AttributeValue.json(map)` as `writer.write(_:indent:)` would.
     static func write(_ map: [String: AttributeValue], _ w: JSONWriter, into out: inout [UInt8], indent: Int) {
-        w.writeObject(map.keys.sorted(), into: &out, indent: indent, key: { $0 }) { name, out in
-            switch map[name]! {
+        // Sorted as pairs: a lookup per key would hash each name again.
+        w.writeObject(map.sorted { $0.key < $1.key }, into: &out, indent: indent, key: \.key) { member, out in
+            switch member.value {
             case .literal(let text): JSONWriter.writeString(text, into: &out)
             case .env(let variable):
                 out.append(UInt8(ascii: "{"))

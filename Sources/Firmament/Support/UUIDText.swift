@@ -9,7 +9,20 @@ public enum UUIDText {
         var bytes = RandomPool.bytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC's variant
-        return [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]].map(Hex.lower).joined(separator: "-")
+        // 8-4-4-4-12 digits, written into the string's own storage.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (i, byte) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[o] = UInt8(ascii: "-")
+                    o += 1
+                }
+                out[o] = Hex.digits[Int(byte >> 4)]
+                out[o + 1] = Hex.digits[Int(byte & 0x0F)]
+                o += 2
+            }
+            return o
+        }
     }
 
     /// `count` random lowercase hex digits.
