@@ -65,4 +65,19 @@ struct ObjectCheckTests {
             for key in ["a", "b"] { #expect(fields[key].map(Self.text) == c.kept.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(2)) }) }
         }
     }
+
+    @Test("a key is a known key only with the same bytes, while keys equal as Swift strings are still duplicates")
+    func keysAndUnicode() throws {
+        var context = DecodingContext(file: "f.json")
+        // "\u{212A}" is the Kelvin sign, canonically equivalent to "K".
+        let kelvin = context.members(of: try JSONReader.parse("{\"\u{212A}ind\": 1, \"b\": 2}"), at: JSONPath("o"), allowed: ["Kind", "b"])
+        #expect(kelvin?["Kind"] == nil && kelvin?["b"] != nil)
+        #expect(context.diagnostics.count == 1 && context.diagnostics[0].message.contains("unknown key"), "\(context.diagnostics)")
+
+        var again = DecodingContext(file: "f.json")
+        let entries = again.entries(of: try JSONReader.parse("{\"\u{E9}\": 1, \"e\u{301}\": 2}"), at: JSONPath("o"), what: "an object")
+        #expect(entries?.count == 1, "a dictionary of attributes would keep only one of them")
+        #expect(again.diagnostics.count == 1 && again.diagnostics[0].message.contains("duplicate key"), "\(again.diagnostics)")
+    }
 }
+

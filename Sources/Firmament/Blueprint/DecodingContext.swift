@@ -25,9 +25,9 @@ public struct DecodingContext: Sendable {
         guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
         var result = JSONFields(members: entries.members)
         // Nearly always every key is allowed and the members are used as they are.
-        if !entries.members.allSatisfy({ allowed.contains($0.key) }) {
-            result.members = entries.members.filter { allowed.contains($0.key) }
-            for member in entries.members where !allowed.contains(member.key) {
+        if !entries.members.allSatisfy({ member in allowed.contains { $0.isKey(member.key) } }) {
+            result.members = entries.members.filter { member in allowed.contains { $0.isKey(member.key) } }
+            for member in entries.members where !allowed.contains(where: { $0.isKey(member.key) }) {
                 var message = "unknown key"
                 if let hint = Spelling.closest(to: member.key, among: allowed) { message += " (did you mean \(hint)?)" }
                 else { message += "; expected one of: " + allowed.joined(separator: ", ") }
@@ -51,6 +51,7 @@ public struct DecodingContext: Sendable {
         var firstDuplicate: Int?
         if members.count <= 16 {
             search: for i in members.indices.dropFirst() {
+                // `==`, as the dictionaries the members go into compare keys.
                 for j in 0..<i where members[j].key == members[i].key {
                     firstDuplicate = i
                     break search
@@ -124,7 +125,7 @@ public struct JSONFields: Sendable {
     var members: [JSONNode.Member]
 
     public subscript(key: String) -> JSONNode? {
-        members.first { $0.key == key }?.value
+        members.first { $0.key.isKey(key) }?.value
     }
 }
 
@@ -212,5 +213,15 @@ extension DecodingContext {
         if CIDR(text) != nil { return text }
         report(path, "\(quoted(text)) is not an IPv4 CIDR such as 10.0.1.0/24", at: node.position)
         return nil
+    }
+}
+
+extension String {
+    /// Whether a key read from a file is the known key `other`: the same bytes. Lengths are
+    /// compared first, since most pairs differ in length and `==` would compare contents. Unlike
+    /// `==`, a key is never taken for a known key it is only canonically equivalent to, such as
+    /// "\u{212A}ind" (with a Kelvin sign) for "Kind": it is reported as unknown instead.
+    @inline(__always) func isKey(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && self == other
     }
 }

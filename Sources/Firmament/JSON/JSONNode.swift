@@ -62,7 +62,7 @@ public struct JSONNode: Sendable {
     /// the rest of the tree: a cheap look at one field of a large document.
     public func member(_ key: String) -> JSONNode? {
         guard case .object(let members) = kind else { return nil }
-        return members.first { $0.key == key }?.value
+        return members.first { $0.key.isKey(key) }?.value
     }
 
     /// Member `key` of an object (the first, if repeated), as `member(_:)`.
