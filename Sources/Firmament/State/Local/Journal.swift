@@ -17,11 +17,9 @@ public enum Journal {
         out.append(contentsOf: "00000000 ".utf8)
         write(&out)
         let crc = out.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[(start + 9)...])) }
-        for i in 0..<8 { out[start + i] = hexDigits[Int((crc >> UInt32(28 - 4 * i)) & 0xF)] }
+        for i in 0..<8 { out[start + i] = Hex.digits[Int((crc >> UInt32(28 - 4 * i)) & 0xF)] }
         out.append(0x0A)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends the line of one change.
     static func appendLine(_ change: StateChange, serial: Int, to out: inout [UInt8]) {
