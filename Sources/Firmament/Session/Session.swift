@@ -368,9 +368,8 @@ public struct Session: Sendable {
         var missing: Set<String> = []
         for action in plan.actions where action.type == .deploy || action.type == .replace {
             guard let app = action.appName.flatMap({ blueprint.apps[$0] }) else { continue }
-            for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
-                if case .env(let name) = value, environment[name] == nil { missing.insert(name) }
-            }
+            for case .env(let name) in app.attributes.values where environment[name] == nil { missing.insert(name) }
+            for case .env(let name) in app.deploymentPath.attributes.values where environment[name] == nil { missing.insert(name) }
         }
         return missing.sorted()
     }

@@ -73,10 +73,10 @@ extension Blueprint {
     /// attributes and provider settings) that is set in `environment`.
     public func secretValues(_ environment: Environment) -> [String] {
         var names: Set<String> = []
+        // Both maps are walked in place: no array is made per app.
         for app in apps.values {
-            for value in Array(app.attributes.values) + Array(app.deploymentPath.attributes.values) {
-                if case .env(let name) = value { names.insert(name) }
-            }
+            for value in app.attributes.values { if case .env(let name) = value { names.insert(name) } }
+            for value in app.deploymentPath.attributes.values { if case .env(let name) = value { names.insert(name) } }
         }
         for provider in providers.values { Self.envNames(in: provider.settings, into: &names) }
         return names.sorted().compactMap { environment[$0] }
