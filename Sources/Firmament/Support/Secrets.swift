@@ -75,8 +75,8 @@ extension Blueprint {
         var names: Set<String> = []
         // Both maps are walked in place: no array is made per app.
         for app in apps.values {
-            for value in app.attributes.values { if case .env(let name) = value { names.insert(name) } }
-            for value in app.deploymentPath.attributes.values { if case .env(let name) = value { names.insert(name) } }
+            for case .env(let name) in app.attributes.values { names.insert(name) }
+            for case .env(let name) in app.deploymentPath.attributes.values { names.insert(name) }
         }
         for provider in providers.values { Self.envNames(in: provider.settings, into: &names) }
         return names.sorted().compactMap { environment[$0] }
