@@ -24,10 +24,11 @@ public struct DecodingContext: Sendable {
     ) -> JSONFields? {
         guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
         var result = JSONFields(members: entries.members)
+        let isAllowed = { (member: JSONNode.Member) in allowed.contains { $0.isKey(member.key) } }
         // Nearly always every key is allowed and the members are used as they are.
-        if !entries.members.allSatisfy({ member in allowed.contains { $0.isKey(member.key) } }) {
-            result.members = entries.members.filter { member in allowed.contains { $0.isKey(member.key) } }
-            for member in entries.members where !allowed.contains(where: { $0.isKey(member.key) }) {
+        if !entries.members.allSatisfy(isAllowed) {
+            result.members = entries.members.filter(isAllowed)
+            for member in entries.members where !isAllowed(member) {
                 var message = "unknown key"
                 if let hint = Spelling.closest(to: member.key, among: allowed) { message += " (did you mean \(hint)?)" }
                 else { message += "; expected one of: " + allowed.joined(separator: ", ") }

@@ -21,12 +21,13 @@ public struct JSONReader {
 
     /// Parses a whole document held in memory someone else owns, such as one line of a log.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONNode {
-        if let bad = UTF8Validation.firstInvalidOffset(in: bytes) {
+        let scan = UTF8Validation.scan(bytes)
+        if case .invalid(let bad) = scan {
             let position = Self.position(ofOffset: bad, in: Array(bytes))
             throw JSONSyntaxError(message: "the file is not valid UTF-8 (bad byte at offset \(bad))", position: position)
         }
         var parser = Parser(bytes: bytes, maxDepth: maxDepth)
-        parser.ascii = UTF8Validation.isASCII(bytes)
+        parser.ascii = scan == .valid(ascii: true)
         return try parser.parseDocument()
     }
 

@@ -108,8 +108,6 @@ public struct JSONWriter: Sendable {
 
     private static let spaces = [UInt8](repeating: 0x20, count: 64)
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -136,8 +134,8 @@ public struct JSONWriter: Sendable {
         case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
         default:
             out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0xF)])
+            out.append(Hex.digits[Int(byte >> 4)])
+            out.append(Hex.digits[Int(byte & 0xF)])
         }
     }
 }

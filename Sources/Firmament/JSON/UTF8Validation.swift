@@ -1,13 +1,10 @@
 /// Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 enum UTF8Validation {
-    /// The offset of the first byte that starts an invalid sequence, or nil when all is valid.
-    static func firstInvalidOffset(in bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { firstInvalidOffset(in: $0) }
-    }
-
-    /// Whether every byte is below 0x80.
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        asciiPrefix(bytes, from: 0) == bytes.count
+    /// What a scan found: the offset of the first byte that starts an invalid sequence, or that
+    /// every sequence is valid, and whether every byte was ASCII.
+    enum Scan: Equatable {
+        case invalid(at: Int)
+        case valid(ascii: Bool)
     }
 
     /// The end of the run of ASCII bytes that starts at `start`, 32 bytes at a time.
@@ -25,8 +22,10 @@ enum UTF8Validation {
         return i
     }
 
-    static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// Validates `bytes` in one pass, which also finds whether they are all ASCII.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Scan {
         var i = 0
+        var ascii = true
         let n = bytes.count
         while i < n {
             let b0 = bytes[i]
@@ -34,6 +33,7 @@ enum UTF8Validation {
                 i = asciiPrefix(bytes, from: i)
                 continue
             }
+            ascii = false
             let length: Int
             var lower: UInt8 = 0x80
             var upper: UInt8 = 0xBF
@@ -45,16 +45,16 @@ enum UTF8Validation {
             case 0xF0: length = 4; lower = 0x90
             case 0xF1...0xF3: length = 4
             case 0xF4: length = 4; upper = 0x8F
-            default: return i
+            default: return .invalid(at: i)
             }
-            guard i + length <= n else { return i }
+            guard i + length <= n else { return .invalid(at: i) }
             let b1 = bytes[i + 1]
-            guard b1 >= lower && b1 <= upper else { return i }
+            guard b1 >= lower && b1 <= upper else { return .invalid(at: i) }
             for k in 2..<max(2, length) where bytes[i + k] & 0xC0 != 0x80 {
-                return i
+                return .invalid(at: i)
             }
             i += length
         }
-        return nil
+        return .valid(ascii: ascii)
     }
 }

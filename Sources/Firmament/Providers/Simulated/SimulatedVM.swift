@@ -43,12 +43,9 @@ public struct SimulatedVM: Sendable, Equatable {
             JSONWriter.writeString(value, into: &out)
         }
         writer.writeKey("vlans", first: false, into: &out, indent: 1)
-        out.append(UInt8(ascii: "{"))
-        for (i, id) in vlans.keys.sorted().enumerated() {
-            writer.writeKey(String(id), first: i == 0, into: &out, indent: 2)
-            JSONWriter.writeString(vlans[id]!, into: &out)
+        writer.writeObject(vlans.sorted { $0.key < $1.key }, into: &out, indent: 1, key: { String($0.key) }) { vlan, out in
+            JSONWriter.writeString(vlan.value, into: &out)
         }
-        out.append(UInt8(ascii: "}"))
         writer.writeKey("subnets", first: false, into: &out, indent: 1)
         writer.writeStrings(subnets, into: &out, indent: 1)
         out.append(UInt8(ascii: "}"))
