@@ -43,6 +43,19 @@ public enum BlueprintDecoder {
                               parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
         // A large blueprint is hashed on the other core while it is parsed and checked.
         let digest = bytes.count >= 1 << 18 ? ThreadedValue { SHA256.hex(bytes) } : nil
+        var parsed = parsed
+        // Nearly always the apps can be read straight from the bytes; otherwise, or when that
+        // finds anything to report, the whole file is decoded the general way, which reports it.
+        if parsedRoot == nil, let fast = BlueprintFastPath.read(bytes) {
+            parsed?(fast.root)
+            parsed = nil
+            var context = DecodingContext(file: file)
+            if var blueprint = decode(fast.root, &context, apps: fast.apps), context.diagnostics.isEmpty,
+                blueprint.apps.values.allSatisfy({ blueprint.providers[$0.deploymentPath.provider] != nil }) {
+                blueprint.sourceDigest = digest?.value ?? SHA256.hex(bytes)
+                return blueprint
+            }
+        }
         let root: JSONNode
         if let parsedRoot {
             root = parsedRoot
@@ -68,7 +81,8 @@ public enum BlueprintDecoder {
 
     static let topKeys = ["version", "name", "ttl", "providers", "apps", "networks", "connectors"]
 
-    static func decode(_ root: JSONNode, _ context: inout DecodingContext) -> Blueprint? {
+    /// `apps` are the apps already decoded (by BlueprintFastPath), used instead of `root`'s.
+    static func decode(_ root: JSONNode, _ context: inout DecodingContext, apps: [String: AppSpec]? = nil) -> Blueprint? {
         let path = JSONPath()
         if case .object(let members) = root.kind, members.isEmpty {
             context.report(path, "the blueprint is empty; expected at least \"version\", \"name\", \"providers\" and \"apps\"", at: root.position)
@@ -94,7 +108,7 @@ public enum BlueprintDecoder {
                 context.report(path.key("ttl"), "expected a time to live such as \"2h\" or \"30m\" (more than 0, at most 100d)", at: node.position)
             }
         }
-        blueprint.apps = top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
+        blueprint.apps = apps ?? top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
         blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
         NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)
         blueprint.connectors = top["connectors"].map { NetworkDecoder.connectors($0, path.key("connectors"), blueprint, &context) } ?? []
@@ -145,21 +159,20 @@ public enum BlueprintDecoder {
     }
 
     static func decodeApps(
-        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+        _ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
     ) -> [String: AppSpec] {
         var result: [String: AppSpec] = [:]
         let keys = ["deploymentPath", "attributes", "power", "waitForIP"]
-        let entries = context.entries(of: node, at: path, what: "an object of apps") ?? []
+        let entries = context.entries(of: node, at: path(), what: "an object of apps") ?? []
         result.reserveCapacity(entries.count)
         for (key, keyPosition, value) in entries {
-            let here = path.key(key)
-            guard let name = context.name(key, at: here, position: keyPosition, what: "app"),
-                let fields = context.members(of: value, at: here, allowed: keys, required: ["deploymentPath"])
+            guard let name = context.name(key, at: path().key(key), position: keyPosition, what: "app"),
+                let fields = context.members(of: value, at: path().key(key), allowed: keys, required: ["deploymentPath"])
             else { continue }
-            let deploymentPath = fields["deploymentPath"].flatMap { decodeDeploymentPath($0, here.key("deploymentPath"), providers, &context) }
-            let attributes = fields["attributes"].map { decodeAttributes($0, here.key("attributes"), &context) } ?? [:]
-            let power = fields["power"].flatMap { context.choice($0, at: here.key("power"), ["on", "off"]) }.flatMap(Power.init(rawValue:))
-            let waitForIP = fields["waitForIP"].flatMap { context.bool($0, at: here.key("waitForIP")) }
+            let deploymentPath = fields["deploymentPath"].flatMap { decodeDeploymentPath($0, path().key(key).key("deploymentPath"), providers, &context) }
+            let attributes = fields["attributes"].map { decodeAttributes($0, path().key(key).key("attributes"), &context) } ?? [:]
+            let power = fields["power"].flatMap { context.choice($0, at: path().key(key).key("power"), ["on", "off"]) }.flatMap(Power.init(rawValue:))
+            let waitForIP = fields["waitForIP"].flatMap { context.bool($0, at: path().key(key).key("waitForIP")) }
             guard let deploymentPath else { continue }
             result[name] = AppSpec(deploymentPath: deploymentPath, attributes: attributes, power: power ?? .on, waitForIP: waitForIP ?? true)
         }
@@ -167,24 +180,24 @@ public enum BlueprintDecoder {
     }
 
     static func decodeDeploymentPath(
-        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+        _ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
     ) -> DeploymentPath? {
-        guard let fields = context.members(of: node, at: path, allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]) else {
+        guard let fields = context.members(of: node, at: path(), allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]) else {
             return nil
         }
-        let provider = fields["provider"].flatMap { providerReference($0, path.key("provider"), providers, &context) }
-        let type = fields["deploymentType"].flatMap { context.string($0, at: path.key("deploymentType")) }
+        let provider = fields["provider"].flatMap { providerReference($0, path().key("provider"), providers, &context) }
+        let type = fields["deploymentType"].flatMap { context.string($0, at: path().key("deploymentType")) }
         var typeOK = type != nil
         if let type, let node = fields["deploymentType"] {
             if type.isEmpty || type.utf8.count > 256 {
-                context.report(path.key("deploymentType"), "expected a non-empty string of at most 256 bytes", at: node.position)
+                context.report(path().key("deploymentType"), "expected a non-empty string of at most 256 bytes", at: node.position)
                 typeOK = false
             } else if ControlCharacters.containsControl(type) {
-                context.report(path.key("deploymentType"), "expected no control characters or line breaks", at: node.position)
+                context.report(path().key("deploymentType"), "expected no control characters or line breaks", at: node.position)
                 typeOK = false
             }
         }
-        let attributes = fields["attributes"].map { decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        let attributes = fields["attributes"].map { decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
         guard let provider, let type, typeOK else { return nil }
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
@@ -196,44 +209,43 @@ public enum BlueprintDecoder {
 
     /// A provider name that must name a provider of the blueprint.
     static func providerReference(
-        _ node: JSONNode, _ path: JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
+        _ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
     ) -> String? {
-        guard let name = context.string(node, at: path) else { return nil }
+        guard let name = context.string(node, at: path()) else { return nil }
         if providers[name] != nil { return name }
         var message = "unknown provider \(quoted(name))"
         if let hint = Spelling.closest(to: name, among: providers.keys.sorted()) { message += " (did you mean \(hint)?)" }
         else if providers.isEmpty { message += "; the blueprint defines no providers" }
         else { message += "; expected one of: " + providers.keys.sorted().joined(separator: ", ") }
-        context.report(path, message, at: node.position)
+        context.report(path(), message, at: node.position)
         return nil
     }
 
-    static func decodeAttributes(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
+    static func decodeAttributes(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
         var result: [String: AttributeValue] = [:]
-        let entries = context.entries(of: node, at: path, what: "an object of attributes") ?? []
+        let entries = context.entries(of: node, at: path(), what: "an object of attributes") ?? []
         result.reserveCapacity(entries.count)
         for (key, keyPosition, value) in entries {
-            let here = path.key(key)
             // UTF-8 bytes below 0x20 are exactly the scalars below 0x20; a name of at most 200
             // bytes has at most 200 characters, so only longer ones are counted.
             if key.isEmpty || (key.utf8.count > 200 && key.count > 200) || key.utf8.contains(where: { $0 < 0x20 }) {
-                context.report(here, "an attribute name must be 1 to 200 characters with no control characters", at: keyPosition)
+                context.report(path().key(key), "an attribute name must be 1 to 200 characters with no control characters", at: keyPosition)
                 continue
             }
             switch value.kind {
             case .string(let s):
                 result[key] = .literal(s)
             case .object:
-                guard let fields = context.members(of: value, at: here, allowed: ["env"], required: ["env"]),
-                    let envNode = fields["env"], let env = context.string(envNode, at: here.key("env"))
+                guard let fields = context.members(of: value, at: path().key(key), allowed: ["env"], required: ["env"]),
+                    let envNode = fields["env"], let env = context.string(envNode, at: path().key(key).key("env"))
                 else { continue }
                 if EnvironmentName.isValid(env) {
                     result[key] = .env(env)
                 } else {
-                    context.report(here.key("env"), "\(quoted(env)) is not an environment variable name; expected letters, digits and '_', not starting with a digit", at: envNode.position)
+                    context.report(path().key(key).key("env"), "\(quoted(env)) is not an environment variable name; expected letters, digits and '_', not starting with a digit", at: envNode.position)
                 }
             default:
-                context.report(here, "expected a string or {\"env\": \"NAME\"}, found \(value.typeName)", at: value.position)
+                context.report(path().key(key), "expected a string or {\"env\": \"NAME\"}, found \(value.typeName)", at: value.position)
             }
         }
         return result

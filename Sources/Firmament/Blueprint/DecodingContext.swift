@@ -20,9 +20,9 @@ public struct DecodingContext: Sendable {
     /// The members of an object, keyed by name, after checking for a non-object, duplicate keys,
     /// unknown keys (with a hint) and missing required keys. Nil when `node` is not an object.
     public mutating func members(
-        of node: JSONNode, at path: JSONPath, allowed: [String], required: [String] = []
+        of node: JSONNode, at path: @autoclosure () -> JSONPath, allowed: [String], required: [String] = []
     ) -> JSONFields? {
-        guard let entries = entries(of: node, at: path, what: "an object") else { return nil }
+        guard let entries = entries(of: node, at: path(), what: "an object") else { return nil }
         var result = JSONFields(members: entries.members)
         let isAllowed = { (member: JSONNode.Member) in allowed.contains { $0.isKey(member.key) } }
         // Nearly always every key is allowed and the members are used as they are.
@@ -32,20 +32,20 @@ public struct DecodingContext: Sendable {
                 var message = "unknown key"
                 if let hint = Spelling.closest(to: member.key, among: allowed) { message += " (did you mean \(hint)?)" }
                 else { message += "; expected one of: " + allowed.joined(separator: ", ") }
-                report(path.key(member.key), message, at: member.keyPosition)
+                report(path().key(member.key), message, at: member.keyPosition)
             }
         }
         for key in required where result[key] == nil {
-            report(path, "missing required key \(quoted(key))", at: node.position)
+            report(path(), "missing required key \(quoted(key))", at: node.position)
         }
         return result
     }
 
     /// The members of an object in file order, after reporting duplicate keys (each duplicate is
     /// dropped). Nil, with a problem reported, when `node` is not an object.
-    public mutating func entries(of node: JSONNode, at path: JSONPath, what: String) -> ObjectEntries? {
+    public mutating func entries(of node: JSONNode, at path: @autoclosure () -> JSONPath, what: String) -> ObjectEntries? {
         guard case .object(let members) = node.kind else {
-            report(path, "expected \(what), found \(node.typeName)", at: node.position)
+            report(path(), "expected \(what), found \(node.typeName)", at: node.position)
             return nil
         }
         // Most objects are small: a scan finds a duplicate faster than hashing every key.
@@ -72,7 +72,7 @@ public struct DecodingContext: Sendable {
         for member in kept { seen[member.key] = member.keyPosition }
         for member in members[firstDuplicate...] {
             if let first = seen[member.key] {
-                report(path.key(member.key), "duplicate key (first defined at \(first))", at: member.keyPosition)
+                report(path().key(member.key), "duplicate key (first defined at \(first))", at: member.keyPosition)
                 continue
             }
             seen[member.key] = member.keyPosition
@@ -82,40 +82,40 @@ public struct DecodingContext: Sendable {
     }
 
     /// A string value, or nil with a problem reported.
-    public mutating func string(_ node: JSONNode, at path: JSONPath) -> String? {
+    public mutating func string(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> String? {
         if case .string(let s) = node.kind { return s }
-        report(path, "expected a string, found \(node.typeName)", at: node.position)
+        report(path(), "expected a string, found \(node.typeName)", at: node.position)
         return nil
     }
 
     /// A boolean value, or nil with a problem reported.
-    public mutating func bool(_ node: JSONNode, at path: JSONPath) -> Bool? {
+    public mutating func bool(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> Bool? {
         if case .bool(let b) = node.kind { return b }
-        report(path, "expected true or false, found \(node.typeName)", at: node.position)
+        report(path(), "expected true or false, found \(node.typeName)", at: node.position)
         return nil
     }
 
     /// An integer value, or nil with a problem reported.
-    public mutating func int(_ node: JSONNode, at path: JSONPath) -> Int? {
+    public mutating func int(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> Int? {
         if case .number(let text) = node.kind, let value = Int(text) { return value }
-        report(path, "expected a whole number, found \(node.typeName)", at: node.position)
+        report(path(), "expected a whole number, found \(node.typeName)", at: node.position)
         return nil
     }
 
     /// One of a fixed set of strings, or nil with a problem reported.
-    public mutating func choice(_ node: JSONNode, at path: JSONPath, _ choices: [String]) -> String? {
-        guard let value = string(node, at: path) else { return nil }
+    public mutating func choice(_ node: JSONNode, at path: @autoclosure () -> JSONPath, _ choices: [String]) -> String? {
+        guard let value = string(node, at: path()) else { return nil }
         if choices.contains(value) { return value }
         var message = "expected " + choices.map { quoted($0) }.joined(separator: " or ") + ", found \(quoted(value))"
         if let hint = Spelling.closest(to: value, among: choices) { message += " (did you mean \(hint)?)" }
-        report(path, message, at: node.position)
+        report(path(), message, at: node.position)
         return nil
     }
 
     /// A name that can safely become part of a file name, or nil with a problem reported.
-    public mutating func name(_ value: String, at path: JSONPath, position: SourcePosition?, what: String) -> String? {
+    public mutating func name(_ value: String, at path: @autoclosure () -> JSONPath, position: SourcePosition?, what: String) -> String? {
         if Name.isValid(value) { return value }
-        report(path, "\(quoted(value)) is not a valid \(what) name; expected \(Name.rule)", at: position)
+        report(path(), "\(quoted(value)) is not a valid \(what) name; expected \(Name.rule)", at: position)
         return nil
     }
 }
@@ -170,49 +170,49 @@ public enum Name {
 
 extension DecodingContext {
     /// An integer within `range`, or nil with a problem reported.
-    public mutating func int(_ node: JSONNode, at path: JSONPath, in range: ClosedRange<Int>) -> Int? {
-        guard let value = int(node, at: path) else { return nil }
+    public mutating func int(_ node: JSONNode, at path: @autoclosure () -> JSONPath, in range: ClosedRange<Int>) -> Int? {
+        guard let value = int(node, at: path()) else { return nil }
         if range.contains(value) { return value }
-        report(path, "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound)", at: node.position)
+        report(path(), "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound)", at: node.position)
         return nil
     }
 
     /// The items of an array, or nil with a problem reported.
-    public mutating func array(_ node: JSONNode, at path: JSONPath) -> [JSONNode]? {
+    public mutating func array(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> [JSONNode]? {
         if case .array(let items) = node.kind { return items }
-        report(path, "expected an array, found \(node.typeName)", at: node.position)
+        report(path(), "expected an array, found \(node.typeName)", at: node.position)
         return nil
     }
 
     /// An array of strings, or nil with every non-string reported.
-    public mutating func strings(_ node: JSONNode, at path: JSONPath) -> [String]? {
-        guard let items = array(node, at: path) else { return nil }
+    public mutating func strings(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> [String]? {
+        guard let items = array(node, at: path()) else { return nil }
         var result: [String] = []
         for (i, item) in items.enumerated() {
-            guard let s = string(item, at: path.index(i)) else { return nil }
+            guard let s = string(item, at: path().index(i)) else { return nil }
             result.append(s)
         }
         return result
     }
 
     /// A number that `accepts`, or nil with `expected` reported.
-    public mutating func number(_ node: JSONNode, at path: JSONPath, accepts: (Double) -> Bool, expected: String) -> Double? {
+    public mutating func number(_ node: JSONNode, at path: @autoclosure () -> JSONPath, accepts: (Double) -> Bool, expected: String) -> Double? {
         if case .number(let text) = node.kind, let value = Double(text), accepts(value) { return value }
-        report(path, "expected \(expected)", at: node.position)
+        report(path(), "expected \(expected)", at: node.position)
         return nil
     }
 
     /// A string value that follows the name rule, or nil with a problem reported.
-    public mutating func name(_ node: JSONNode, at path: JSONPath, what: String) -> String? {
-        guard let text = string(node, at: path) else { return nil }
-        return name(text, at: path, position: node.position, what: what)
+    public mutating func name(_ node: JSONNode, at path: @autoclosure () -> JSONPath, what: String) -> String? {
+        guard let text = string(node, at: path()) else { return nil }
+        return name(text, at: path(), position: node.position, what: what)
     }
 
     /// An IPv4 CIDR such as `10.0.1.0/24`, or nil with a problem reported.
-    public mutating func cidr(_ node: JSONNode, at path: JSONPath) -> String? {
-        guard let text = string(node, at: path) else { return nil }
+    public mutating func cidr(_ node: JSONNode, at path: @autoclosure () -> JSONPath) -> String? {
+        guard let text = string(node, at: path()) else { return nil }
         if CIDR(text) != nil { return text }
-        report(path, "\(quoted(text)) is not an IPv4 CIDR such as 10.0.1.0/24", at: node.position)
+        report(path(), "\(quoted(text)) is not an IPv4 CIDR such as 10.0.1.0/24", at: node.position)
         return nil
     }
 }

@@ -26,7 +26,7 @@ public struct JSONReader {
             let position = Self.position(ofOffset: bad, in: Array(bytes))
             throw JSONSyntaxError(message: "the file is not valid UTF-8 (bad byte at offset \(bad))", position: position)
         }
-        var parser = Parser(bytes: bytes, maxDepth: maxDepth)
+        var parser = JSONScanner(bytes: bytes, maxDepth: maxDepth)
         parser.ascii = scan == .valid(ascii: true)
         return try parser.parseDocument()
     }
@@ -48,7 +48,9 @@ public struct JSONReader {
     }
 }
 
-private struct Parser {
+/// The reader's state over one document: the position, the line, the nesting depth. JSONCursor
+/// reads with it too.
+struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var index = 0

@@ -18,7 +18,9 @@ extension State {
     }
 
     /// Decodes a state document, reporting every problem with its path.
-    static func decode(_ node: JSONNode, _ context: inout DecodingContext) -> State? {
+    /// `apps` are the apps already decoded and checked (by StateFastPath), used instead of
+    /// `node`'s.
+    static func decode(_ node: JSONNode, _ context: inout DecodingContext, apps decodedApps: [String: AppState]? = nil) -> State? {
         let path = JSONPath()
         guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra", "sandbox"],
                                            required: ["version", "lineage", "serial", "blueprint", "apps"]) else { return nil }
@@ -32,8 +34,9 @@ extension State {
         else { return nil }
         var state = State(lineage: lineage, serial: serial, blueprint: blueprint)
         if let node = fields["blueprint"] { _ = context.name(blueprint, at: path.key("blueprint"), position: node.position, what: "blueprint") }
+        if let decodedApps { state.apps = decodedApps }
         var vmNames: [String: String] = [:], vmUuids: [String: String] = [:]
-        let apps = fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? []
+        let apps = decodedApps != nil ? [] : fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? []
         state.apps.reserveCapacity(apps.count)
         vmNames.reserveCapacity(apps.count)
         vmUuids.reserveCapacity(apps.count)
@@ -97,51 +100,60 @@ extension AppState {
     static let keys = ["provider", "deploymentPath", "pathDigest", "attributes", "vmName", "vmUuid", "address",
                        "publicAddress", "power", "deployedAttributes", "additionalData", "vmDetails", "connections"]
 
-    static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> AppState? {
-        guard let f = context.members(of: node, at: path, allowed: keys, required: ["deploymentPath", "vmName", "vmUuid", "power"]) else { return nil }
-        func string(_ key: String) -> String? { f[key].flatMap { context.string($0, at: path.key(key)) } }
-        func map(_ key: String) -> [String: String] {
-            guard let node = f[key] else { return [:] }
-            if let m = node.plain.stringMap { return m }
-            context.report(path.key(key), "expected an object of strings", at: node.position)
-            return [:]
-        }
-        func jsonMap(_ key: String) -> [String: JSON] {
-            guard let node = f[key] else { return [:] }
-            guard case .object(let o) = node.plain else {
-                context.report(path.key(key), "expected an object", at: node.position)
-                return [:]
-            }
-            var out: [String: JSON] = [:]
-            for k in o.keys { out[k] = o[k] }
-            return out
-        }
+    static func decode(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> AppState? {
+        guard let f = context.members(of: node, at: path(), allowed: keys, required: ["deploymentPath", "vmName", "vmUuid", "power"]) else { return nil }
+        func string(_ key: String) -> String? { f[key].flatMap { context.string($0, at: path().key(key)) } }
+        func map(_ key: String) -> [String: String] { f[key].map { stringMap($0, path().key(key), &context) } ?? [:] }
         guard let vmName = string("vmName"), let vmUuid = string("vmUuid"),
-            let powerText = f["power"].flatMap({ context.choice($0, at: path.key("power"), ["on", "off"]) }),
+            let powerText = f["power"].flatMap({ context.choice($0, at: path().key("power"), ["on", "off"]) }),
             let pathNode = f["deploymentPath"],
-            let deploymentPath = decodePath(pathNode, path.key("deploymentPath"), &context)
+            let deploymentPath = decodePath(pathNode, path().key("deploymentPath"), &context)
         else { return nil }
         // Without its own `provider`, the app's provider is its deployment path's.
-        let providerPath = f["provider"] == nil ? path.key("deploymentPath").key("provider") : path.key("provider")
         guard let provider = f["provider"] == nil ? deploymentPath.provider : string("provider"),
-            context.name(provider, at: providerPath, position: (f["provider"] ?? pathNode).position, what: "provider") != nil
+            context.name(provider, at: f["provider"] == nil ? path().key("deploymentPath").key("provider") : path().key("provider"), position: (f["provider"] ?? pathNode).position, what: "provider") != nil
         else { return nil }
-        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
         var app = AppState(provider: provider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
                            address: string("address") ?? "", publicAddress: string("publicAddress") ?? "", power: Power(rawValue: powerText)!,
-                           deployedAttributes: map("deployedAttributes"), additionalData: jsonMap("additionalData"))
-        for (name, _, value) in f["connections"].flatMap({ context.entries(of: $0, at: path.key("connections"), what: "an object of connections") }) ?? [] {
-            if let c = Connection.decode(value, path.key("connections").key(name), &context) { app.connections[name] = c }
-        }
+                           deployedAttributes: map("deployedAttributes"), additionalData: f["additionalData"].map { jsonMap($0, path().key("additionalData"), &context) } ?? [:])
+        if let node = f["connections"] { app.connections = connections(node, path().key("connections"), &context) }
         return app
     }
 
-    static func decodePath(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> DeploymentPath? {
-        guard let f = context.members(of: node, at: path, allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]),
-            let provider = f["provider"].flatMap({ context.string($0, at: path.key("provider")) }),
-            let type = f["deploymentType"].flatMap({ context.string($0, at: path.key("deploymentType")) })
+    /// `deployedAttributes`: an object of strings (a repeated key keeps its last value).
+    static func stringMap(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: String] {
+        if let m = node.plain.stringMap { return m }
+        context.report(path(), "expected an object of strings", at: node.position)
+        return [:]
+    }
+
+    /// `additionalData`: an object of any values (a repeated key keeps its last value).
+    static func jsonMap(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: JSON] {
+        guard case .object(let o) = node.plain else {
+            context.report(path(), "expected an object", at: node.position)
+            return [:]
+        }
+        var out: [String: JSON] = [:]
+        for k in o.keys { out[k] = o[k] }
+        return out
+    }
+
+    /// `connections`: an object of connections by network.
+    static func connections(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: Connection] {
+        var result: [String: Connection] = [:]
+        for (name, _, value) in context.entries(of: node, at: path(), what: "an object of connections") ?? [] {
+            if let c = Connection.decode(value, path().key(name), &context) { result[name] = c }
+        }
+        return result
+    }
+
+    static func decodePath(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> DeploymentPath? {
+        guard let f = context.members(of: node, at: path(), allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]),
+            let provider = f["provider"].flatMap({ context.string($0, at: path().key("provider")) }),
+            let type = f["deploymentType"].flatMap({ context.string($0, at: path().key("deploymentType")) })
         else { return nil }
-        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
 }

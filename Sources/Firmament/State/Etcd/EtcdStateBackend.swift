@@ -61,7 +61,7 @@ public struct EtcdStateBackend: StateBackend {
                 case .lock: continue
                 case .record: state.sandbox = decodeValue(kv, SandboxRecord.decode)
                 case .app(let name):
-                    if named(name, kv, "app"), let app = decodeValue(kv, AppState.decode) { state.apps[name] = app }
+                    if named(name, kv, "app"), let app = decodeValue(kv, { AppState.decode($0, $1, &$2) }) { state.apps[name] = app }
                 case .network(let name):
                     if named(name, kv, "network"), let n = decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
                 case .infra(let name):

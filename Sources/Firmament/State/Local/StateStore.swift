@@ -5,24 +5,30 @@ public enum StateStore {
     /// A loaded state: the backend-neutral form, whose cursor is the journal's valid length.
     public typealias Loaded = LoadedState
 
+    /// Decodes a snapshot the general way: through its tree, reporting every problem with its
+    /// position. StateFastPath reads the common case without the tree.
+    private static func decode(_ bytes: [UInt8], _ paths: StatePaths) throws(StateError) -> State {
+        let node: JSONNode
+        do { node = try JSONReader.parse(bytes) } catch {
+            throw corrupt(paths, file: paths.snapshot, "\(error.position): \(error.message)")
+        }
+        if let version = node.member("version")?.plain.intValue, version > State.formatVersion {
+            throw .newer(location: paths.snapshot, version: version)
+        }
+        var context = DecodingContext(file: paths.snapshot)
+        guard let decoded = State.decode(node, &context), context.diagnostics.isEmpty else {
+            throw corrupt(paths, file: paths.snapshot, context.diagnostics.map(\.description).joined(separator: "\n  "))
+        }
+        return decoded
+    }
+
     /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none. With a
     /// blueprint name, a state that belongs to another blueprint is refused. `writer` says that
     /// the caller holds the lock (so a torn tail can only be a crash's).
     public static func load(_ paths: StatePaths, blueprint: String?, writer: Bool = false) throws(StateError) -> Loaded {
         var state: State?
         if let bytes = try FileIO.read(paths.snapshot) {
-            let node: JSONNode
-            do { node = try JSONReader.parse(bytes) } catch {
-                throw corrupt(paths, file: paths.snapshot, "\(error.position): \(error.message)")
-            }
-            if let version = node.member("version")?.plain.intValue, version > State.formatVersion {
-                throw .newer(location: paths.snapshot, version: version)
-            }
-            var context = DecodingContext(file: paths.snapshot)
-            guard let decoded = State.decode(node, &context), context.diagnostics.isEmpty else {
-                throw corrupt(paths, file: paths.snapshot, context.diagnostics.map(\.description).joined(separator: "\n  "))
-            }
-            state = decoded
+            if let fast = StateFastPath.read(bytes, file: paths.snapshot) { state = fast } else { state = try decode(bytes, paths) }
         }
         var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil)
         let journalBytes = try FileIO.read(paths.journal)

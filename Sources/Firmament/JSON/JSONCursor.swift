@@ -1,0 +1,126 @@
+import Foundation
+
+/// Reads one JSON document front to back, for decoders that check each value as they read it
+/// instead of building a tree first (BlueprintFastPath, StateFastPath).
+///
+/// It reads exactly the syntax `JSONReader` reads, with the same scanner, so positions and the
+/// depth limit are the same; `value()` hands any value over as a `JSONNode` tree. A decoder that
+/// meets anything it does not handle itself, a syntax error included, throws `Miss`, and its
+/// caller decodes the document the general way, which finds and reports every problem.
+struct JSONCursor {
+    /// The document is not one the fast decoder handles; nothing is wrong with saying so.
+    struct Miss: Error {}
+
+    private var scanner: JSONScanner
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        scanner = JSONScanner(bytes: bytes, maxDepth: JSONReader.defaultMaxDepth)
+    }
+
+    /// Runs `body` over the document in `bytes`, which must read the whole of one value; nil
+    /// when the bytes are not valid UTF-8, when `body` throws, or when anything follows.
+    static func read<T>(_ bytes: [UInt8], _ body: (inout JSONCursor) throws(Miss) -> T) -> T? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let scan = UTF8Validation.scan(buffer)
+            guard case .valid(let ascii) = scan else { return nil }
+            var cursor = JSONCursor(buffer)
+            cursor.scanner.ascii = ascii
+            // A UTF-8 byte order mark is tolerated, as JSONReader tolerates it.
+            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+                cursor.scanner.index = 3
+                cursor.scanner.lineStart = 3
+            }
+            guard let result = try? body(&cursor) else { return nil }
+            cursor.scanner.skipWhitespace()
+            return cursor.scanner.index == buffer.count ? result : nil
+        }
+    }
+
+    /// Where the next value starts, after any whitespace.
+    mutating func position() -> SourcePosition {
+        scanner.skipWhitespace()
+        return scanner.position
+    }
+
+    /// The next byte that is not whitespace, without reading it.
+    mutating func peek() -> UInt8? {
+        scanner.skipWhitespace()
+        return scanner.index < scanner.bytes.count ? scanner.bytes[scanner.index] : nil
+    }
+
+    /// Reads `{`; true when a key follows, false for `{}`, which it reads whole.
+    mutating func beginObject() throws(Miss) -> Bool {
+        guard peek() == UInt8(ascii: "{") else { throw Miss() }
+        do { try scanner.enter() } catch { throw Miss() }
+        scanner.index += 1
+        if peek() == UInt8(ascii: "}") {
+            scanner.index += 1
+            scanner.depth -= 1
+            return false
+        }
+        return true
+    }
+
+    /// Reads a key and its `:`, handing back the key's bytes (valid only while the document is
+    /// read). A key with an escape in it is a miss: it is rare enough to leave to the tree.
+    mutating func key() throws(Miss) -> UnsafeBufferPointer<UInt8> {
+        guard peek() == UInt8(ascii: "\"") else { throw Miss() }
+        let bytes = scanner.bytes
+        var i = scanner.index + 1
+        let start = i
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+            if bytes[i] == UInt8(ascii: "\\") || bytes[i] < 0x20 { throw Miss() }
+            i += 1
+        }
+        guard i < bytes.count else { throw Miss() }
+        scanner.index = i + 1
+        guard peek() == UInt8(ascii: ":") else { throw Miss() }
+        scanner.index += 1
+        return UnsafeBufferPointer(rebasing: bytes[start..<i])
+    }
+
+    /// After a member's value: true when `,` and another member follow, false at the `}`,
+    /// which it reads.
+    mutating func next() throws(Miss) -> Bool {
+        switch peek() {
+        case UInt8(ascii: ","):
+            scanner.index += 1
+            return true
+        case UInt8(ascii: "}"):
+            scanner.index += 1
+            scanner.depth -= 1
+            return false
+        default: throw Miss()
+        }
+    }
+
+    /// A string value; anything else is a miss.
+    mutating func string() throws(Miss) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw Miss() }
+        do { return try scanner.parseString() } catch { throw Miss() }
+    }
+
+    /// `true` or `false`; anything else is a miss.
+    mutating func bool() throws(Miss) -> Bool {
+        switch try value().kind {
+        case .bool(let b): return b
+        default: throw Miss()
+        }
+    }
+
+    /// Any value, as a tree with its positions.
+    mutating func value() throws(Miss) -> JSONNode {
+        _ = peek()
+        do { return try scanner.parseValue() } catch { throw Miss() }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes spell `key`.
+    @inline(__always) func spells(_ key: StaticString) -> Bool {
+        count == key.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, key.utf8Start, count) == 0)
+    }
+
+    /// The bytes as a string; they were checked to be UTF-8 when the document was read.
+    var text: String { String(decoding: self, as: UTF8.self) }
+}

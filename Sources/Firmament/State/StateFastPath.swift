@@ -1,0 +1,168 @@
+/// The common case of reading a state snapshot, without a tree of its apps: as BlueprintFastPath
+/// does for blueprints, the apps are decoded and checked straight from the bytes and the rest of
+/// the document is parsed into a tree, with `"apps"` left empty, for `State.decode`.
+///
+/// An app is accepted only as `AppState.decode` and `State.decode` would accept it (valid names,
+/// no two apps on one VM); anything else is a miss, and the caller decodes the whole file the
+/// general way, which reports every problem with its position.
+enum StateFastPath {
+    private struct Read {
+        var root: JSONNode
+        var apps: [String: AppState]
+    }
+
+    static func read(_ bytes: [UInt8], file: String) -> State? {
+        let read = JSONCursor.read(bytes) { cursor throws(JSONCursor.Miss) -> Read in
+            let start = cursor.position()
+            guard try cursor.beginObject() else { throw JSONCursor.Miss() }
+            var members: [JSONNode.Member] = []
+            var apps: [String: AppState]?
+            repeat {
+                let keyPosition = cursor.position()
+                let key = try cursor.key()
+                if key.spells("apps") {
+                    guard apps == nil else { throw JSONCursor.Miss() }
+                    let position = cursor.position()
+                    apps = try decodeApps(&cursor, expected: bytes.count / 300)
+                    members.append(JSONNode.Member(key: "apps", keyPosition: keyPosition, value: JSONNode(position: position, kind: .object([]))))
+                } else {
+                    let name = key.text
+                    guard !members.contains(where: { $0.key == name }) else { throw JSONCursor.Miss() }
+                    members.append(JSONNode.Member(key: name, keyPosition: keyPosition, value: try cursor.value()))
+                }
+            } while try cursor.next()
+            guard let apps else { throw JSONCursor.Miss() }
+            return Read(root: JSONNode(position: start, kind: .object(members)), apps: apps)
+        }
+        guard let read else { return nil }
+        var context = DecodingContext(file: file)
+        guard let state = State.decode(read.root, &context, apps: read.apps), context.diagnostics.isEmpty else { return nil }
+        return state
+    }
+
+    private static func decodeApps(_ cursor: inout JSONCursor, expected: Int) throws(JSONCursor.Miss) -> [String: AppState] {
+        var result: [String: AppState] = [:]
+        guard try cursor.beginObject() else { return result }
+        result.reserveCapacity(expected)
+        var vmNames = Set<String>(minimumCapacity: expected), vmUuids = Set<String>(minimumCapacity: expected)
+        repeat {
+            let name = try cursor.key().text
+            guard Name.isValid(name) else { throw JSONCursor.Miss() }
+            let app = try decodeApp(&cursor)
+            // Two apps on one VM are reported by the general way.
+            guard vmNames.insert(app.vmName).inserted, app.vmUuid.isEmpty || vmUuids.insert(app.vmUuid).inserted,
+                result.updateValue(app, forKey: name) == nil
+            else { throw JSONCursor.Miss() }
+        } while try cursor.next()
+        return result
+    }
+
+    private static func decodeApp(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> AppState {
+        guard try cursor.beginObject() else { throw JSONCursor.Miss() }
+        var seen = KeysSeen()
+        var provider: String?, deploymentPath: DeploymentPath?, vmName: String?, vmUuid: String?, power: Power?
+        var attributes: [String: AttributeValue] = [:]
+        var address = "", publicAddress = ""
+        var deployed: [String: String] = [:], additional: [String: JSON] = [:], connections: [String: Connection] = [:]
+        repeat {
+            let key = try cursor.key()
+            if key.spells("deploymentPath") {
+                try seen.insert(0)
+                deploymentPath = try decodePath(&cursor)
+            } else if key.spells("attributes") {
+                try seen.insert(1)
+                attributes = try BlueprintFastPath.decodeAttributes(&cursor)
+            } else if key.spells("vmName") {
+                try seen.insert(2)
+                vmName = try cursor.string()
+            } else if key.spells("vmUuid") {
+                try seen.insert(3)
+                vmUuid = try cursor.string()
+            } else if key.spells("address") {
+                try seen.insert(4)
+                address = try cursor.string()
+            } else if key.spells("power") {
+                try seen.insert(5)
+                power = try BlueprintFastPath.decodePower(&cursor)
+            } else if key.spells("deployedAttributes") {
+                try seen.insert(6)
+                deployed = try decodeStrings(&cursor)
+            } else if key.spells("additionalData") {
+                try seen.insert(7)
+                additional = try decodeAnything(&cursor)
+            } else if key.spells("publicAddress") {
+                try seen.insert(8)
+                publicAddress = try cursor.string()
+            } else if key.spells("provider") {
+                try seen.insert(9)
+                provider = try cursor.string()
+            } else if key.spells("connections") {
+                try seen.insert(10)
+                var context = DecodingContext(file: "")
+                connections = AppState.connections(try cursor.value(), JSONPath(), &context)
+                guard context.diagnostics.isEmpty else { throw JSONCursor.Miss() }
+            } else if key.spells("pathDigest") || key.spells("vmDetails") {
+                // Written before 0.2; read and dropped, as AppState.decode does.
+                try seen.insert(key.spells("pathDigest") ? 11 : 12)
+                _ = try cursor.value()
+            } else {
+                throw JSONCursor.Miss()
+            }
+        } while try cursor.next()
+        guard let deploymentPath, let vmName, let vmUuid, let power else { throw JSONCursor.Miss() }
+        let appProvider = provider ?? deploymentPath.provider
+        guard Name.isValid(appProvider) else { throw JSONCursor.Miss() }
+        var app = AppState(provider: appProvider, deploymentPath: deploymentPath, attributes: attributes, vmName: vmName, vmUuid: vmUuid,
+                           address: address, publicAddress: publicAddress, power: power, deployedAttributes: deployed, additionalData: additional)
+        app.connections = connections
+        return app
+    }
+
+    /// A deployment path as `AppState.decodePath` reads it.
+    private static func decodePath(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> DeploymentPath {
+        guard try cursor.beginObject() else { throw JSONCursor.Miss() }
+        var seen = KeysSeen()
+        var provider: String?, type: String?
+        var attributes: [String: AttributeValue] = [:]
+        repeat {
+            let key = try cursor.key()
+            if key.spells("provider") {
+                try seen.insert(0)
+                provider = try cursor.string()
+            } else if key.spells("deploymentType") {
+                try seen.insert(1)
+                type = try cursor.string()
+            } else if key.spells("attributes") {
+                try seen.insert(2)
+                attributes = try BlueprintFastPath.decodeAttributes(&cursor)
+            } else {
+                throw JSONCursor.Miss()
+            }
+        } while try cursor.next()
+        guard let provider, let type else { throw JSONCursor.Miss() }
+        return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
+    }
+
+    /// An object of strings; a repeated key is a miss.
+    private static func decodeStrings(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: String] {
+        var result: [String: String] = [:]
+        guard try cursor.beginObject() else { return result }
+        repeat {
+            let key = try cursor.key().text
+            guard result.updateValue(try cursor.string(), forKey: key) == nil else { throw JSONCursor.Miss() }
+        } while try cursor.next()
+        return result
+    }
+
+    /// An object of any values; a repeated key is a miss.
+    private static func decodeAnything(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: JSON] {
+        var result: [String: JSON] = [:]
+        guard try cursor.beginObject() else { return result }
+        repeat {
+            let key = try cursor.key().text
+            let value: JSON = cursor.peek() == UInt8(ascii: "\"") ? .string(try cursor.string()) : try cursor.value().plain
+            guard result.updateValue(value, forKey: key) == nil else { throw JSONCursor.Miss() }
+        } while try cursor.next()
+        return result
+    }
+}
