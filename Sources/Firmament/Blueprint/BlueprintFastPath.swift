@@ -114,6 +114,8 @@ enum BlueprintFastPath {
     static func decodeAttributes(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: AttributeValue] {
         var result: [String: AttributeValue] = [:]
         guard try cursor.beginObject() else { return result }
+        // Room for the few attributes an app has, at once rather than growing twice.
+        result.reserveCapacity(4)
         repeat {
             let key = try cursor.key().text
             if key.isEmpty || (key.utf8.count > 200 && key.count > 200) || key.utf8.contains(where: { $0 < 0x20 }) { throw JSONCursor.Miss() }

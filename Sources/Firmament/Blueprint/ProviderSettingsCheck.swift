@@ -5,20 +5,20 @@ enum ProviderSettingsCheck {
         // The apps are checked in any order, and what is found is reported in the order of their
         // names: sorting every name of a large blueprint would cost more than the checks.
         var found: [(app: String, problems: DecodingContext)] = []
-        for (name, app) in blueprint.apps {
-            guard let spec = blueprint.providers[app.deploymentPath.provider], let type = ProviderTypeRegistry.type(named: spec.type) else { continue }
+        let checking = blueprint.providers.compactMapValues { spec in ProviderTypeRegistry.type(named: spec.type).flatMap { $0.checksDeploymentPaths ? $0 : nil } }
+        for (name, app) in blueprint.apps where !checking.isEmpty {
+            guard let type = checking[app.deploymentPath.provider] else { continue }
             var own = DecodingContext(file: context.file)
             type.checkDeploymentPath(app.deploymentPath, JSONPath("apps").key(name).key("deploymentPath"), &own)
             if !own.diagnostics.isEmpty { found.append((name, own)) }
         }
         for (_, problems) in found.sorted(by: { $0.app < $1.app }) { context.include(problems) }
         guard let providersNode, case .object(let members) = providersNode.kind else { return }
-        let apps = Set(blueprint.apps.keys)
         for member in members {
             guard let spec = blueprint.providers[member.key], case .object(let fields) = member.value.kind,
                 let settings = fields.last(where: { $0.key == "settings" })?.value, let type = ProviderTypeRegistry.type(named: spec.type)
             else { continue }
-            type.checkSettings(settings, path.key(member.key).key("settings"), apps: apps, &context)
+            type.checkSettings(settings, path.key(member.key).key("settings"), apps: blueprint.apps, &context)
         }
     }
 }

@@ -1,34 +1,53 @@
 /// Collects a plan's actions and their dependencies, then orders them so that every action
 /// comes after those it depends on, ties broken by the order they were added (deterministic).
+///
+/// An action is added after every action it depends on (the ids `add` returned), so the order of
+/// adding is nearly always the answer, and no index of ids is kept for it; only
+/// `addDependencies` can make an action depend on a later one, and then `sorted()` sorts.
 struct PlanBuilder {
     private(set) var actions: [PlannedAction] = []
-    private var index: [String: Int] = [:]
+    /// Whether `addDependencies` made an action depend on one added after it.
+    private var forward = false
+    #if DEBUG
+    /// The ids added so far, to check in tests that `add` is given only earlier ids.
+    private var added: Set<String> = []
+    #endif
 
     /// `expected` is about how many actions will be added: room for them is made at once, not by
-    /// growing (and rehashing) again and again.
+    /// growing again and again.
     init(expected: Int = 0) {
         actions.reserveCapacity(expected)
-        index.reserveCapacity(expected)
     }
 
-    /// Adds an action and returns its id.
+    /// Adds an action, which depends only on actions added before it, and returns its id.
     @discardableResult
-    mutating func add(_ action: PlannedAction) -> String {
-        index[action.id] = actions.count
+    mutating func add(_ action: consuming PlannedAction) -> String {
+        #if DEBUG
+        for d in action.dependsOn { assert(added.contains(d), "\(action.id) depends on \(d), which was not added before it") }
+        added.insert(action.id)
+        #endif
+        let id = action.id
         actions.append(action)
-        return action.id
+        return id
     }
 
-    /// Makes `id` depend on `dependencies` too.
+    /// Makes `id` depend on `dependencies` too, which may have been added after it.
     mutating func addDependencies(_ id: String, on dependencies: [String]) {
-        guard let i = index[id] else { return }
-        for d in dependencies where !actions[i].dependsOn.contains(d) && d != id { actions[i].dependsOn.append(d) }
+        guard let i = actions.lastIndex(where: { $0.id == id }) else { return }
+        for d in dependencies where !actions[i].dependsOn.contains(d) && d != id {
+            actions[i].dependsOn.append(d)
+            forward = true
+        }
     }
 
     /// The actions in dependency order.
     func sorted() -> [PlannedAction] {
-        // Actions are nearly always added after everything they depend on; then the order they
-        // were added in is the answer (with ties broken by that order, the sort below gives it).
+        // With every action added after everything it depends on, the order they were added in
+        // is the answer (with ties broken by that order, the sort below gives it).
+        if !forward { return actions }
+        var index: [String: Int] = [:]
+        index.reserveCapacity(actions.count)
+        for (i, a) in actions.enumerated() { index[a.id] = i }
         let backward = actions.indices.allSatisfy { i in actions[i].dependsOn.allSatisfy { d in index[d].map { $0 < i } ?? true } }
         if backward { return actions }
         var remaining = [Int](repeating: 0, count: actions.count)

@@ -16,8 +16,9 @@ public struct PlannedAction: Sendable, Equatable {
 
     public init(_ kind: ActionKind, dependsOn: [String] = [], reason: String, provider: String, changedFields: [String] = []) {
         self.kind = kind
-        self.target = kind.target
-        self.id = kind.id
+        let target = kind.target
+        self.target = target
+        self.id = kind.id(target: target)
         self.dependsOn = dependsOn
         self.reason = reason
         self.provider = provider
@@ -87,15 +88,25 @@ public enum ActionKind: Sendable, Equatable {
         case .prepareInfra(let p): "provider.\(p.provider)"
         case .cleanInfra(.sandbox(let provider, _)): "provider.\(provider)"
         case .cleanInfra(.subnet(let network)): "network.\(network)"
-        default: "app.\(app!)"
+        default: "app." + app!
         }
     }
 
-    public var id: String {
+    public var id: String { id(target: target) }
+
+    /// The id, given the target already made.
+    func id(target: String) -> String {
+        var id = type.rawValue
+        id.reserveCapacity(id.utf8.count + 1 + target.utf8.count)
+        id += ":"
+        id += target
         switch self {
-        case .connect(_, let link), .disconnect(_, let link): "\(type.rawValue):\(target):network.\(link.network)"
-        default: "\(type.rawValue):\(target)"
+        case .connect(_, let link), .disconnect(_, let link):
+            id += ":network."
+            id += link.network
+        default: break
         }
+        return id
     }
 
     /// The subnets a deploy or replace connects to at deploy time.

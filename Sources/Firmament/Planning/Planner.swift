@@ -18,7 +18,12 @@ public enum Planner {
         for provider in prepares.keys.sorted() { builder.add(prepares[provider]!) }
         var removals = Removals()
         let context = AppPlanner(blueprint: blueprint, topology: topology, state: state, prepares: prepares.mapValues(\.id), destroying: destroying)
-        for name in Set(blueprint.apps.keys).union(state.apps.keys).sorted() {
+        // Every app of either, once, by name.
+        var names = Array(blueprint.apps.keys)
+        names.reserveCapacity(max(blueprint.apps.count, state.apps.count))
+        for name in state.apps.keys where blueprint.apps[name] == nil { names.append(name) }
+        names.sort()
+        for name in names {
             context.actions(for: name, into: &builder, removals: &removals)
         }
         let notes = InfraPlanner.cleanActions(blueprint, topology, state, removals: removals, prepares: prepares.mapValues(\.id), destroying: destroying,
@@ -41,8 +46,10 @@ public enum Planner {
             }
             if fields.isEmpty { fields.append("deploymentPath") }
         }
-        for key in changedKeys(desired.attributes, current.attributes) {
-            fields.append(JSONPath("attributes").key(key).description)
+        if desired.attributes != current.attributes {
+            for key in changedKeys(desired.attributes, current.attributes) {
+                fields.append(JSONPath("attributes").key(key).description)
+            }
         }
         return fields
     }

@@ -147,6 +147,7 @@ enum StateFastPath {
     private static func decodeStrings(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: String] {
         var result: [String: String] = [:]
         guard try cursor.beginObject() else { return result }
+        result.reserveCapacity(4)
         repeat {
             let key = try cursor.key().text
             guard result.updateValue(try cursor.string(), forKey: key) == nil else { throw JSONCursor.Miss() }
@@ -158,6 +159,7 @@ enum StateFastPath {
     private static func decodeAnything(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: JSON] {
         var result: [String: JSON] = [:]
         guard try cursor.beginObject() else { return result }
+        result.reserveCapacity(4)
         repeat {
             let key = try cursor.key().text
             let value: JSON = cursor.peek() == UInt8(ascii: "\"") ? .string(try cursor.string()) : try cursor.value().plain

@@ -13,9 +13,11 @@ public struct EC2ProviderType: ProviderType {
         true
     }
 
-    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext) {
+    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec], _ context: inout DecodingContext) {
         EC2Settings.decode(node, path, &context)
     }
+
+    public var checksDeploymentPaths: Bool { true }
 
     public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
         EC2Deployment.check(deployment, path, &context)

@@ -25,8 +25,8 @@ public struct SimulatedSettings: Sendable, Equatable {
     public init() {}
 
     /// Decodes and checks settings, reporting each problem with its path.
-    /// `apps` are the blueprint's app names, which `failures` may name; nil skips that check.
-    static func decode(_ node: JSONNode, _ path: JSONPath, apps: Set<String>?, _ context: inout DecodingContext) -> SimulatedSettings? {
+    /// `apps` are the blueprint's apps, whose names `failures` may name; nil skips that check.
+    static func decode(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec]?, _ context: inout DecodingContext) -> SimulatedSettings? {
         guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
         var settings = SimulatedSettings()
         let before = context.diagnostics.count
@@ -62,8 +62,8 @@ public struct SimulatedSettings: Sendable, Equatable {
                 }
                 for (i, item) in items.enumerated() {
                     guard let app = context.string(item, at: here.index(i)), let op = ProviderOperation(rawValue: op) else { continue }
-                    if let apps, !apps.contains(app), app != everyCall {
-                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.sorted()).map { " (did you mean \($0)?)" } ?? "; expected an app name, or \"*\" for every call"), at: item.position)
+                    if let apps, apps[app] == nil, app != everyCall {
+                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.keys.sorted()).map { " (did you mean \($0)?)" } ?? "; expected an app name, or \"*\" for every call"), at: item.position)
                     } else {
                         settings.failures[op, default: []].insert(app)
                     }

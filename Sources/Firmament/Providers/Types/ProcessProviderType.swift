@@ -12,7 +12,7 @@ public struct ProcessProviderType: ProviderType {
         ProcessProviderDecoder.decode(fields, path, &spec, &context)
     }
 
-    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext) {
+    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec], _ context: inout DecodingContext) {
         ProcessProviderDecoder.checkSettings(node, path, &context)
     }
 

@@ -15,8 +15,8 @@ public protocol ProviderType: Sendable {
 
     /// Reads `entryKeys` into `spec`, reporting problems with their paths; false when wrong.
     func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool
-    /// Checks `settings` with JSON paths; `apps` are the blueprint's app names.
-    func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext)
+    /// Checks `settings` with JSON paths; `apps` are the blueprint's apps, by name.
+    func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec], _ context: inout DecodingContext)
     /// L3: the cloud network that subnets must lie in, when the settings declare one; the
     /// sandbox's network is then prepared with it (10.0.0.0/16 when none is declared).
     func cloudCIDR(_ spec: ProviderSpec) -> CIDR?
@@ -25,6 +25,9 @@ public protocol ProviderType: Sendable {
     /// Checks an app's deployment path on this type (its deploymentType and attributes);
     /// `path` is the app's `deploymentPath`.
     func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext)
+    /// Whether `checkDeploymentPath` checks anything, so that the apps of a type that accepts
+    /// any deployment path are not visited at all.
+    var checksDeploymentPaths: Bool { get }
     /// Builds the provider.
     func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider
 }
@@ -32,6 +35,7 @@ public protocol ProviderType: Sendable {
 extension ProviderType {
     /// Any deployment path: the driver decides.
     public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {}
+    public var checksDeploymentPaths: Bool { false }
 }
 
 /// What building a provider may use.

@@ -11,7 +11,7 @@ public struct SimulatedProviderType: ProviderType {
         true
     }
 
-    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: Set<String>, _ context: inout DecodingContext) {
+    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec], _ context: inout DecodingContext) {
         _ = SimulatedSettings.decode(node, path, apps: apps, &context)
     }
 
