@@ -9,6 +9,8 @@ enum PlanCommand {
                                   driverLog: Terminal.driverLog(args), readAhead: true)
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
+        // The digest is written and hashed on the other core while the plan is checked and written.
+        let digest = args.flag("--json") && preview.plan.actions.count >= 1_000 ? preview.plan.digestInBackground() : nil
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         // Without a refresh no provider is asked anything, so unrecorded VMs can't be seen.
@@ -16,7 +18,7 @@ enum PlanCommand {
         if let running = preview.running { Terminal.err("note: " + running.text) }
         if args.flag("--json") {
             Terminal.jsonBytes(preview.plan.prettyBytes(extra: [("recovered", .array(preview.recovered.map { .string($0.message) })),
-                                                                ("refresh", .array(preview.drift.map(\.json)))]))
+                                                                ("refresh", .array(preview.drift.map(\.json)))], digest: digest))
         } else {
             Terminal.out(Reports.preamble(recovered: preview.recovered, drift: preview.drift) + PlanRenderer.text(preview.plan))
         }

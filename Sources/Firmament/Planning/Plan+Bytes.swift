@@ -22,10 +22,11 @@ extension Plan {
         writer.writeKey("state", first: false, into: &out, indent: 1)
         writer.write(.object(header.state), into: &out, indent: 1)
         writer.writeKey("actions", first: false, into: &out, indent: 1)
+        let keys = ActionKeys(writer, indent: 3)
         writer.writeArray(actions, into: &out, indent: 1) { action, out in
             // An action always has members, so it is never written as `{}`.
             out.append(UInt8(ascii: "{"))
-            action.writeMembers(writer, into: &out, indent: 3)
+            action.writeMembers(writer, keys, into: &out, indent: 3)
             writer.newline(&out, 2)
             out.append(UInt8(ascii: "}"))
         }
@@ -36,27 +37,51 @@ extension Plan {
     }
 }
 
+/// What comes before each of an action's values, as `JSONWriter.writeKey` writes it at one
+/// level (the comma, the line break and indent, the key and the colon), made once for a plan
+/// rather than for each of its 100,000 actions.
+struct ActionKeys {
+    let id, type, target, dependsOn, reason, provider, changedFields, details: [UInt8]
+
+    init(_ writer: JSONWriter, indent: Int) {
+        func key(_ key: String, first: Bool = false) -> [UInt8] {
+            var out: [UInt8] = []
+            writer.writeKey(key, first: first, into: &out, indent: indent)
+            return out
+        }
+        id = key("id", first: true)
+        type = key("type")
+        target = key("target")
+        dependsOn = key("dependsOn")
+        reason = key("reason")
+        provider = key("provider")
+        changedFields = key("changedFields")
+        details = key("details")
+    }
+}
+
 extension PlannedAction {
-    /// Appends the members of `json`, at the level `indent`, as `JSONWriter` would.
-    func writeMembers(_ writer: JSONWriter, into out: inout [UInt8], indent: Int) {
-        writer.writeKey("id", first: true, into: &out, indent: indent)
+    /// Appends the members of `json`, at the level `indent`, as `JSONWriter` would; `keys` are
+    /// made for that writer and level.
+    func writeMembers(_ writer: JSONWriter, _ keys: ActionKeys, into out: inout [UInt8], indent: Int) {
+        out.append(contentsOf: keys.id)
         JSONWriter.writeString(id, into: &out)
-        writer.writeKey("type", first: false, into: &out, indent: indent)
+        out.append(contentsOf: keys.type)
         JSONWriter.writeString(type.rawValue, into: &out)
-        writer.writeKey("target", first: false, into: &out, indent: indent)
+        out.append(contentsOf: keys.target)
         JSONWriter.writeString(target, into: &out)
-        writer.writeKey("dependsOn", first: false, into: &out, indent: indent)
+        out.append(contentsOf: keys.dependsOn)
         writer.writeStrings(dependsOn, into: &out, indent: indent)
-        writer.writeKey("reason", first: false, into: &out, indent: indent)
+        out.append(contentsOf: keys.reason)
         JSONWriter.writeString(reason, into: &out)
-        writer.writeKey("provider", first: false, into: &out, indent: indent)
+        out.append(contentsOf: keys.provider)
         JSONWriter.writeString(provider, into: &out)
         if !changedFields.isEmpty {
-            writer.writeKey("changedFields", first: false, into: &out, indent: indent)
+            out.append(contentsOf: keys.changedFields)
             writer.writeStrings(changedFields, into: &out, indent: indent)
         }
         if let details = kind.detailsJSON {
-            writer.writeKey("details", first: false, into: &out, indent: indent)
+            out.append(contentsOf: keys.details)
             writer.write(details, into: &out, indent: indent)
         }
     }

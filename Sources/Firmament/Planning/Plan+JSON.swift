@@ -10,11 +10,12 @@ extension Plan {
 
     /// The plan's JSON written indented, with `extra` members after the digest (for `plan
     /// --json`, which adds what the refresh found): the same bytes as
-    /// `JSONWriter(pretty: true).bytes` of `json` with those members appended.
-    public func prettyBytes(extra: [(String, JSON)] = []) -> [UInt8] {
+    /// `JSONWriter(pretty: true).bytes` of `json` with those members appended. `digest` is this
+    /// plan's `digestInBackground()`, when it was begun earlier.
+    public func prettyBytes(extra: [(String, JSON)] = [], digest pending: PendingDigest? = nil) -> [UInt8] {
         let writer = JSONWriter(pretty: true)
         // The digest's compact form is written and hashed on the other core meanwhile.
-        let digest = actions.count >= 1_000 ? ThreadedValue { [self] in contentDigest } : nil
+        let digest = pending?.value ?? (actions.count >= 1_000 ? ThreadedValue { [self] in contentDigest } : nil)
         var out: [UInt8] = []
         writeBody(writer, into: &out)
         let digestText = digest?.value ?? contentDigest
@@ -28,6 +29,17 @@ extension Plan {
         }
         out.append(contentsOf: "\n}\n".utf8)
         return out
+    }
+
+    /// The content digest of a plan, being computed on a thread of its own.
+    public struct PendingDigest: Sendable {
+        fileprivate let value: ThreadedValue<String>
+    }
+
+    /// Begins computing `contentDigest` on another thread, for a `prettyBytes` to come: a plan
+    /// of thousands of actions takes milliseconds to write compactly and hash.
+    public func digestInBackground() -> PendingDigest {
+        PendingDigest(value: ThreadedValue { [self] in contentDigest })
     }
 
     /// Everything but the digest, as a JSON value; `writeBody` writes the same without building it.

@@ -22,14 +22,22 @@ extension Session {
     /// this sandbox that `state` does not record: the state is not the one that made it (another
     /// folder, a moved state, another sandbox's state), and deploying would make a duplicate.
     public func refuseDuplicates(_ plan: Plan, state: State) async throws {
+        // The providers that deploy (a deploy's provider is its app's); nearly always they hold no
+        // unrecorded VM at all, and the apps deployed need not be looked at.
+        var providers: [String] = []
+        for action in plan.actions where (action.type == .deploy || action.type == .replace) && !providers.contains(action.provider) {
+            providers.append(action.provider)
+        }
+        guard !providers.isEmpty else { return }
+        let inFlight = Set(state.intents.values.map(\.vmName))
+        let unrecorded = try await unrecordedVMs(state, inFlight: inFlight, providerNames: providers)
+        guard !unrecorded.isEmpty else { return }
         var deploying: [String: Set<String>] = [:]
         for action in plan.actions where action.type == .deploy || action.type == .replace {
             guard let app = action.appName, let spec = blueprint.apps[app] else { continue }
             deploying[spec.deploymentPath.provider, default: []].insert(app)
         }
-        guard !deploying.isEmpty else { return }
-        let inFlight = Set(state.intents.values.map(\.vmName))
-        let duplicates = try await unrecordedVMs(state, inFlight: inFlight, providerNames: Array(deploying.keys))
+        let duplicates = unrecorded
             .filter { deploying[$0.provider]?.contains($0.vm.appName) == true }
             .map { SandboxError.UnrecordedVM(provider: $0.provider, app: $0.vm.appName, vmName: $0.vm.vmName, vmUuid: $0.vm.vmUuid) }
         guard duplicates.isEmpty else {
