@@ -41,9 +41,8 @@ enum BlueprintFastPath {
     }
 
     private static func decodeApps(_ cursor: inout JSONCursor, expected: Int) throws(JSONCursor.Miss) -> [String: AppSpec] {
-        var result: [String: AppSpec] = [:]
-        guard try cursor.beginObject() else { return result }
-        result.reserveCapacity(expected)
+        guard try cursor.beginObject() else { return [:] }
+        var result = [String: AppSpec](minimumCapacity: expected)
         repeat {
             let name = try cursor.key().text
             guard Name.isValid(name) else { throw JSONCursor.Miss() }
@@ -112,10 +111,9 @@ enum BlueprintFastPath {
     /// An object of attributes as `BlueprintDecoder.decodeAttributes` accepts it; the state's
     /// fast path reads attributes with it too.
     static func decodeAttributes(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: AttributeValue] {
-        var result: [String: AttributeValue] = [:]
-        guard try cursor.beginObject() else { return result }
+        guard try cursor.beginObject() else { return [:] }
         // Room for the few attributes an app has, at once rather than growing twice.
-        result.reserveCapacity(4)
+        var result = [String: AttributeValue](minimumCapacity: 4)
         repeat {
             let key = try cursor.key().text
             if key.isEmpty || (key.utf8.count > 200 && key.count > 200) || key.utf8.contains(where: { $0 < 0x20 }) { throw JSONCursor.Miss() }

@@ -34,12 +34,11 @@ extension State {
         else { return nil }
         var state = State(lineage: lineage, serial: serial, blueprint: blueprint)
         if let node = fields["blueprint"] { _ = context.name(blueprint, at: path.key("blueprint"), position: node.position, what: "blueprint") }
-        if let decodedApps { state.apps = decodedApps }
-        var vmNames: [String: String] = [:], vmUuids: [String: String] = [:]
         let apps = decodedApps != nil ? [] : fields["apps"].flatMap({ context.entries(of: $0, at: path.key("apps"), what: "an object of apps") }) ?? []
-        state.apps.reserveCapacity(apps.count)
-        vmNames.reserveCapacity(apps.count)
-        vmUuids.reserveCapacity(apps.count)
+        // Made at their final size; `decodedApps` is used as it is (reserving room in it would
+        // copy all of it).
+        if let decodedApps { state.apps = decodedApps } else { state.apps = Dictionary(minimumCapacity: apps.count) }
+        var vmNames = [String: String](minimumCapacity: apps.count), vmUuids = [String: String](minimumCapacity: apps.count)
         for (name, position, value) in apps {
             guard context.name(name, at: path.key("apps").key(name), position: position, what: "app") != nil,
                 let app = AppState.decode(value, path.key("apps").key(name), &context)

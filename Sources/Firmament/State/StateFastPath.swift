@@ -41,9 +41,8 @@ enum StateFastPath {
     }
 
     private static func decodeApps(_ cursor: inout JSONCursor, expected: Int) throws(JSONCursor.Miss) -> [String: AppState] {
-        var result: [String: AppState] = [:]
-        guard try cursor.beginObject() else { return result }
-        result.reserveCapacity(expected)
+        guard try cursor.beginObject() else { return [:] }
+        var result = [String: AppState](minimumCapacity: expected)
         var vmNames = Set<String>(minimumCapacity: expected), vmUuids = Set<String>(minimumCapacity: expected)
         repeat {
             let name = try cursor.key().text
@@ -145,9 +144,8 @@ enum StateFastPath {
 
     /// An object of strings; a repeated key is a miss.
     private static func decodeStrings(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: String] {
-        var result: [String: String] = [:]
-        guard try cursor.beginObject() else { return result }
-        result.reserveCapacity(4)
+        guard try cursor.beginObject() else { return [:] }
+        var result = [String: String](minimumCapacity: 4)
         repeat {
             let key = try cursor.key().text
             guard result.updateValue(try cursor.string(), forKey: key) == nil else { throw JSONCursor.Miss() }
@@ -157,9 +155,8 @@ enum StateFastPath {
 
     /// An object of any values; a repeated key is a miss.
     private static func decodeAnything(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: JSON] {
-        var result: [String: JSON] = [:]
-        guard try cursor.beginObject() else { return result }
-        result.reserveCapacity(4)
+        guard try cursor.beginObject() else { return [:] }
+        var result = [String: JSON](minimumCapacity: 4)
         repeat {
             let key = try cursor.key().text
             let value: JSON = cursor.peek() == UInt8(ascii: "\"") ? .string(try cursor.string()) : try cursor.value().plain
