@@ -127,6 +127,36 @@ struct FastPathTests {
     }
 }
 
+extension FastPathTests {
+    @Test("a world log line read straight from its bytes gives the VM its tree gives, on sample lines and their mutants")
+    func worldLines() {
+        var vm = SimulatedVM(vmName: "web__1", vmUuid: "u-1", app: "web", sandbox: "lab", deploymentType: "small", status: .running, ip: "10.0.0.2",
+                             publicIp: "", mac: "02:00:00:00:00:01")
+        var lines: [[UInt8]] = []
+        for vlans in [[:], [100: "02:00:00:00:00:01", 200: "02:00:00:00:00:02"]] as [[Int: String]] {
+            vm.vlans = vlans
+            vm.subnets = vlans.isEmpty ? [] : ["subnet-1"]
+            var line = Array(#"{"put":"#.utf8)
+            vm.writeCompact(into: &line)
+            line.append(UInt8(ascii: "}"))
+            lines.append(line)
+        }
+        for line in lines {
+            #expect(line.withUnsafeBufferPointer { SimulatedVM.putLine($0) } != nil)
+        }
+        var random = SplitMix(seed: 7)
+        var accepted = 0
+        for i in 0..<3000 {
+            let mutant = Mutator.mutate(lines[i % lines.count], &random)
+            guard let fast = mutant.withUnsafeBufferPointer({ SimulatedVM.putLine($0) }) else { continue }
+            accepted += 1
+            let tree = (try? JSONReader.parse(mutant))?["put"].flatMap(SimulatedVM.init)
+            #expect(tree == fast, "\(String(decoding: mutant, as: UTF8.self))")
+        }
+        #expect(accepted > 100)
+    }
+}
+
 /// Mutations that keep a JSON document plausible: a changed byte, a deleted or repeated span, a
 /// key renamed, a value swapped for another of another type, an escape spelled differently.
 enum Mutator {

@@ -150,4 +150,6 @@ struct KeysSeen {
         guard bits & bit == 0 else { throw JSONCursor.Miss() }
         bits |= bit
     }
+
+    func contains(_ key: Int) -> Bool { bits & (1 << UInt32(key)) != 0 }
 }

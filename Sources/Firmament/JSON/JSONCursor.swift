@@ -20,20 +20,22 @@ struct JSONCursor {
     /// Runs `body` over the document in `bytes`, which must read the whole of one value; nil
     /// when the bytes are not valid UTF-8, when `body` throws, or when anything follows.
     static func read<T>(_ bytes: [UInt8], _ body: (inout JSONCursor) throws(Miss) -> T) -> T? {
-        bytes.withUnsafeBufferPointer { buffer in
-            let scan = UTF8Validation.scan(buffer)
-            guard case .valid(let ascii) = scan else { return nil }
-            var cursor = JSONCursor(buffer)
-            cursor.scanner.ascii = ascii
-            // A UTF-8 byte order mark is tolerated, as JSONReader tolerates it.
-            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
-                cursor.scanner.index = 3
-                cursor.scanner.lineStart = 3
-            }
-            guard let result = try? body(&cursor) else { return nil }
-            cursor.scanner.skipWhitespace()
-            return cursor.scanner.index == buffer.count ? result : nil
+        bytes.withUnsafeBufferPointer { buffer in read(buffer, body) }
+    }
+
+    /// `read` of bytes someone else owns, such as one line of a log.
+    static func read<T>(_ buffer: UnsafeBufferPointer<UInt8>, _ body: (inout JSONCursor) throws(Miss) -> T) -> T? {
+        guard case .valid(let ascii) = UTF8Validation.scan(buffer) else { return nil }
+        var cursor = JSONCursor(buffer)
+        cursor.scanner.ascii = ascii
+        // A UTF-8 byte order mark is tolerated, as JSONReader tolerates it.
+        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+            cursor.scanner.index = 3
+            cursor.scanner.lineStart = 3
         }
+        guard let result = try? body(&cursor) else { return nil }
+        cursor.scanner.skipWhitespace()
+        return cursor.scanner.index == buffer.count ? result : nil
     }
 
     /// Where the next value starts, after any whitespace.

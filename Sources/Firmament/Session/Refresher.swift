@@ -18,19 +18,20 @@ public enum Refresher {
     public static func refresh(_ state: State, providers: [String: any CloudProvider], parallelism: Int = 10) async throws -> (changes: [StateChange], notes: [Note]) {
         var byProvider: [String: [String]] = [:]
         for (name, app) in state.apps { byProvider[app.provider, default: []].append(name) }
-        var batches: [(any CloudProvider, [String])] = []
+        var batches: [(any CloudProvider, ArraySlice<String>)] = []
         for providerName in byProvider.keys.sorted() {
             guard let provider = providers[providerName] else { continue }
             let names = byProvider[providerName]!.sorted()
             for start in stride(from: 0, to: names.count, by: batchSize) {
-                batches.append((provider, Array(names[start..<min(start + batchSize, names.count)])))
+                batches.append((provider, names[start..<min(start + batchSize, names.count)]))
             }
         }
-        let observations = try await withThrowingTaskGroup(of: [(String, Observation)].self) { group in
-            var all: [String: Observation] = [:]
+        let answers = try await withThrowingTaskGroup(of: (Int, [Observation]).self) { group in
+            var answers = [[Observation]](repeating: [], count: batches.count)
             var next = 0
             func add() {
                 let (provider, names) = batches[next]
+                let index = next
                 next += 1
                 let apps = names.map { state.apps[$0]!.deployedApp($0) }
                 group.addTask {
@@ -38,20 +39,27 @@ public enum Refresher {
                     guard observed.count == apps.count else {
                         throw ProviderError(provider: provider.name, operation: "observe", message: "answered \(observed.count) observations for \(apps.count) apps")
                     }
-                    return Array(zip(names, observed))
+                    return (index, observed)
                 }
             }
             while next < batches.count && next < max(1, parallelism) { add() }
-            while let batch = try await group.next() {
-                for (name, o) in batch { all[name] = o }
+            while let (index, observed) = try await group.next() {
+                answers[index] = observed
                 if next < batches.count { add() }
             }
-            return all
+            return answers
         }
+        // Every observed app by name: the batches' order already, when one provider has them all.
+        var observations: [(name: String, observed: Observation)] = []
+        observations.reserveCapacity(state.apps.count)
+        for (batch, observed) in zip(batches, answers) {
+            for (name, o) in zip(batch.1, observed) { observations.append((name, o)) }
+        }
+        if byProvider.count > 1 { observations.sort { $0.name < $1.name } }
         var changes: [StateChange] = []
         var notes: [Note] = []
-        for name in state.apps.keys.sorted() {
-            guard let observed = observations[name], var app = state.apps[name] else { continue }
+        for (name, observed) in observations {
+            guard var app = state.apps[name] else { continue }
             guard observed.exists else {
                 notes.append(Note(app: name, kind: .missing, expected: "VM \(app.vmName)", actual: "no such VM"))
                 changes.append(.removeApp(name))

@@ -4,7 +4,7 @@ extension AppState {
     /// want of a password); without one, they are left out.
     public func deployedApp(_ name: String, environment: Environment? = nil) -> DeployedApp {
         func resolved(_ attributes: [String: AttributeValue]) -> [String: String] {
-            var out: [String: String] = [:]
+            var out = [String: String](minimumCapacity: attributes.count + deployedAttributes.count)
             for (key, value) in attributes {
                 switch value {
                 case .literal(let s): out[key] = s

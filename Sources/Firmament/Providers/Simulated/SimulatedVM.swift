@@ -71,10 +71,8 @@ public struct SimulatedVM: Sendable, Equatable {
         self.init(vmName: name, vmUuid: uuid, app: json["app"]?.stringValue ?? "", sandbox: json["sandbox"]?.stringValue ?? "",
                   deploymentType: json["deploymentType"]?.stringValue ?? "", status: status, ip: json["ip"]?.stringValue ?? "",
                   publicIp: json["publicIp"]?.stringValue ?? "", mac: json["mac"]?.stringValue ?? "")
-        for member in json["vlans"]?.members ?? [] {
-            if let id = Int(member.key), let interface = member.value.stringValue { vlans[id] = interface }
-        }
-        subnets = json["subnets"]?.items?.compactMap(\.stringValue) ?? []
+        vlans = Self.vlans(json["vlans"])
+        subnets = Self.subnets(json["subnets"])
     }
 
     /// What a refresh reports for this VM.

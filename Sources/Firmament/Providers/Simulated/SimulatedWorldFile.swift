@@ -248,7 +248,12 @@ final class SimulatedWorldFile: @unchecked Sendable {
         var start = 0
         buffer.withUnsafeBufferPointer { all in
             for i in 0..<n where all[i] == 0x0A {
-                if let node = try? JSONReader.parse(UnsafeBufferPointer(rebasing: all[start..<i])), let change = Change(node) { apply(change) }
+                let line = UnsafeBufferPointer(rebasing: all[start..<i])
+                if let vm = SimulatedVM.putLine(line) {
+                    apply(.put(vm))
+                } else if let node = try? JSONReader.parse(line), let change = Change(node) {
+                    apply(change)
+                }
                 start = i + 1
             }
         }
