@@ -29,6 +29,16 @@ struct FastPathTests {
             }
             """
         files.append(("odd", Array(odd.utf8)))
+        // Generated: apps repeat the last app's deployment path and attributes, or differ from
+        // them in their last member only, as the fast path reuses what repeats.
+        var apps: [String] = []
+        for i in 0..<24 {
+            let extra = i % 3 == 2 ? #", "Disk": "\#(i)""# : ""
+            apps.append(#""a\#(i)": {"deploymentPath": {"provider": "sim", "deploymentType": "small", "attributes": {"CPU": "2"\#(extra)}}, "#
+                + #""attributes": {"User": "admin", "Password": {"env": "PW"}\#(extra)}, "power": "\#(i % 4 == 0 ? "off" : "on")"}"#)
+        }
+        let generated = #"{"version": 1, "name": "gen", "providers": {"sim": {"type": "simulated"}}, "apps": {"# + apps.joined(separator: ", ") + "}}"
+        files.append(("generated", Array(generated.utf8)))
         return files
     }
 

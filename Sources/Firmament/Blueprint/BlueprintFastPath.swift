@@ -43,15 +43,22 @@ enum BlueprintFastPath {
     private static func decodeApps(_ cursor: inout JSONCursor, expected: Int) throws(JSONCursor.Miss) -> [String: AppSpec] {
         guard try cursor.beginObject() else { return [:] }
         var result = [String: AppSpec](minimumCapacity: expected)
+        var caches = Caches()
         repeat {
             let name = try cursor.key().text
             guard Name.isValid(name) else { throw JSONCursor.Miss() }
-            guard result.updateValue(try decodeApp(&cursor), forKey: name) == nil else { throw JSONCursor.Miss() }
+            guard result.updateValue(try decodeApp(&cursor, &caches), forKey: name) == nil else { throw JSONCursor.Miss() }
         } while try cursor.next()
         return result
     }
 
-    private static func decodeApp(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> AppSpec {
+    /// The deployment path and attributes the last app had, which the next one often repeats.
+    private struct Caches {
+        var deploymentPath = ValueCache<DeploymentPath>()
+        var attributes = ValueCache<[String: AttributeValue]>()
+    }
+
+    private static func decodeApp(_ cursor: inout JSONCursor, _ caches: inout Caches) throws(JSONCursor.Miss) -> AppSpec {
         guard try cursor.beginObject() else { throw JSONCursor.Miss() }
         var seen = KeysSeen()
         var deploymentPath: DeploymentPath?
@@ -62,10 +69,10 @@ enum BlueprintFastPath {
             let key = try cursor.key()
             if key.spells("deploymentPath") {
                 try seen.insert(0)
-                deploymentPath = try decodeDeploymentPath(&cursor)
+                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try decodeDeploymentPath(&cursor) }
             } else if key.spells("attributes") {
                 try seen.insert(1)
-                attributes = try decodeAttributes(&cursor)
+                attributes = try cursor.reusing(&caches.attributes) { cursor throws(JSONCursor.Miss) in try decodeAttributes(&cursor) }
             } else if key.spells("power") {
                 try seen.insert(2)
                 power = try decodePower(&cursor)

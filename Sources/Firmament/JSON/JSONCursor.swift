@@ -110,11 +110,39 @@ struct JSONCursor {
         }
     }
 
+    /// A value decoded by `decode`, or, when the same bytes follow as the last time this `cache`
+    /// was used, the value decoded then, without decoding again: the apps of a large blueprint
+    /// (and of its state) mostly repeat the same deployment paths and attributes, and the copies
+    /// share one storage. The bytes of a JSON value determine what it decodes to, and a value's
+    /// bytes end where it ends, so equal bytes are the same value. Only values on one line are
+    /// kept, so that line numbers stay right.
+    mutating func reusing<T>(_ cache: inout ValueCache<T>, _ decode: (inout JSONCursor) throws(Miss) -> T) throws(Miss) -> T {
+        _ = peek()
+        let bytes = scanner.bytes
+        let start = scanner.index
+        if let (span, value) = cache.last, span.count <= bytes.count - start,
+            memcmp(bytes.baseAddress! + start, span.baseAddress!, span.count) == 0 {
+            scanner.index = start + span.count
+            return value
+        }
+        let value = try decode(&self)
+        let span = UnsafeBufferPointer(rebasing: bytes[start..<scanner.index])
+        if !span.isEmpty, span.count <= ValueCache<T>.longest, !span.contains(0x0A) { cache.last = (span, value) }
+        return value
+    }
+
     /// Any value, as a tree with its positions.
     mutating func value() throws(Miss) -> JSONNode {
         _ = peek()
         do { return try scanner.parseValue() } catch { throw Miss() }
     }
+}
+
+/// The last value one kind of member decoded to, with its bytes (see `JSONCursor.reusing`).
+struct ValueCache<T> {
+    fileprivate var last: (UnsafeBufferPointer<UInt8>, T)?
+    /// Longer values are decoded each time: they rarely repeat, and comparing costs.
+    static var longest: Int { 1024 }
 }
 
 extension UnsafeBufferPointer<UInt8> {

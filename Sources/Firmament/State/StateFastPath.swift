@@ -44,10 +44,11 @@ enum StateFastPath {
         guard try cursor.beginObject() else { return [:] }
         var result = [String: AppState](minimumCapacity: expected)
         var vmNames = Set<String>(minimumCapacity: expected), vmUuids = Set<String>(minimumCapacity: expected)
+        var caches = Caches()
         repeat {
             let name = try cursor.key().text
             guard Name.isValid(name) else { throw JSONCursor.Miss() }
-            let app = try decodeApp(&cursor)
+            let app = try decodeApp(&cursor, &caches)
             // Two apps on one VM are reported by the general way.
             guard vmNames.insert(app.vmName).inserted, app.vmUuid.isEmpty || vmUuids.insert(app.vmUuid).inserted,
                 result.updateValue(app, forKey: name) == nil
@@ -56,7 +57,15 @@ enum StateFastPath {
         return result
     }
 
-    private static func decodeApp(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> AppState {
+    /// What the last app held, which the next one often repeats.
+    private struct Caches {
+        var deploymentPath = ValueCache<DeploymentPath>()
+        var attributes = ValueCache<[String: AttributeValue]>()
+        var deployed = ValueCache<[String: String]>()
+        var additional = ValueCache<[String: JSON]>()
+    }
+
+    private static func decodeApp(_ cursor: inout JSONCursor, _ caches: inout Caches) throws(JSONCursor.Miss) -> AppState {
         guard try cursor.beginObject() else { throw JSONCursor.Miss() }
         var seen = KeysSeen()
         var provider: String?, deploymentPath: DeploymentPath?, vmName: String?, vmUuid: String?, power: Power?
@@ -67,10 +76,10 @@ enum StateFastPath {
             let key = try cursor.key()
             if key.spells("deploymentPath") {
                 try seen.insert(0)
-                deploymentPath = try decodePath(&cursor)
+                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try decodePath(&cursor) }
             } else if key.spells("attributes") {
                 try seen.insert(1)
-                attributes = try BlueprintFastPath.decodeAttributes(&cursor)
+                attributes = try cursor.reusing(&caches.attributes) { cursor throws(JSONCursor.Miss) in try BlueprintFastPath.decodeAttributes(&cursor) }
             } else if key.spells("vmName") {
                 try seen.insert(2)
                 vmName = try cursor.string()
@@ -85,10 +94,10 @@ enum StateFastPath {
                 power = try BlueprintFastPath.decodePower(&cursor)
             } else if key.spells("deployedAttributes") {
                 try seen.insert(6)
-                deployed = try decodeStrings(&cursor)
+                deployed = try cursor.reusing(&caches.deployed) { cursor throws(JSONCursor.Miss) in try decodeStrings(&cursor) }
             } else if key.spells("additionalData") {
                 try seen.insert(7)
-                additional = try decodeAnything(&cursor)
+                additional = try cursor.reusing(&caches.additional) { cursor throws(JSONCursor.Miss) in try decodeAnything(&cursor) }
             } else if key.spells("publicAddress") {
                 try seen.insert(8)
                 publicAddress = try cursor.string()
