@@ -180,9 +180,16 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     }
 
     static func mac(for vmName: String) -> String {
-        let digest = SHA256.hex(vmName)
-        let bytes = stride(from: 0, to: 10, by: 2).map { i in String(digest.dropFirst(i).prefix(2)) }
-        return "02:" + bytes.joined(separator: ":")
+        // "02:" and the first five bytes of the name's SHA-256, in hex.
+        var hasher = SHA256()
+        hasher.update(vmName.utf8)
+        var text = "02"
+        for byte in hasher.finalize().prefix(5) {
+            text.append(":")
+            text.append(Character(Unicode.Scalar(Hex.digits[Int(byte >> 4)])))
+            text.append(Character(Unicode.Scalar(Hex.digits[Int(byte & 0xF)])))
+        }
+        return text
     }
 
     static func details(_ vm: SimulatedVM) -> JSON {

@@ -36,20 +36,41 @@ public struct SimulatedVM: Sendable, Equatable {
     /// building it first: the world log gets one of these for every operation.
     func writeCompact(into out: inout [UInt8]) {
         let writer = JSONWriter(pretty: false)
+        let keys = Self.keys
         out.append(UInt8(ascii: "{"))
-        for (i, (key, value)) in [("vmName", vmName), ("vmUuid", vmUuid), ("app", app), ("sandbox", sandbox), ("deploymentType", deploymentType),
-                                  ("status", status.rawValue), ("ip", ip), ("publicIp", publicIp), ("mac", mac)].enumerated() {
-            writer.writeKey(key, first: i == 0, into: &out, indent: 1)
+        func member(_ i: Int, _ value: String) {
+            out.append(contentsOf: keys[i])
             JSONWriter.writeString(value, into: &out)
         }
-        writer.writeKey("vlans", first: false, into: &out, indent: 1)
-        writer.writeObject(vlans.sorted { $0.key < $1.key }, into: &out, indent: 1, key: { String($0.key) }) { vlan, out in
-            JSONWriter.writeString(vlan.value, into: &out)
+        member(0, vmName)
+        member(1, vmUuid)
+        member(2, app)
+        member(3, sandbox)
+        member(4, deploymentType)
+        member(5, status.rawValue)
+        member(6, ip)
+        member(7, publicIp)
+        member(8, mac)
+        out.append(contentsOf: keys[9])
+        if vlans.isEmpty {
+            out.append(contentsOf: "{}".utf8)
+        } else {
+            writer.writeObject(vlans.sorted { $0.key < $1.key }, into: &out, indent: 1, key: { String($0.key) }) { vlan, out in
+                JSONWriter.writeString(vlan.value, into: &out)
+            }
         }
-        writer.writeKey("subnets", first: false, into: &out, indent: 1)
+        out.append(contentsOf: keys[10])
         writer.writeStrings(subnets, into: &out, indent: 1)
         out.append(UInt8(ascii: "}"))
     }
+
+    /// Each member's key as `writeKey` writes it compactly, with the comma before all but the first.
+    private static let keys: [[UInt8]] = ["vmName", "vmUuid", "app", "sandbox", "deploymentType", "status", "ip", "publicIp", "mac", "vlans", "subnets"]
+        .enumerated().map { i, key in
+            var out: [UInt8] = []
+            JSONWriter(pretty: false).writeKey(key, first: i == 0, into: &out, indent: 1)
+            return out
+        }
 
     init(vmName: String, vmUuid: String, app: String, sandbox: String, deploymentType: String, status: Status, ip: String, publicIp: String, mac: String) {
         self.vmName = vmName
