@@ -4,7 +4,9 @@ import Foundation
 /// Generated blueprints and states of any size, written as users and firm would write them.
 enum Workloads {
     /// A blueprint of `apps` apps on one simulated provider, as JSON text.
-    static func blueprint(apps: Int, latency: String = "{}", cidr: String = "10.0.0.0/8") -> String {
+    /// With `varied`, every app's attributes are its own (CPU, RAM and User differ from one app to
+    /// the next), so nothing repeats for a reader to reuse.
+    static func blueprint(apps: Int, latency: String = "{}", cidr: String = "10.0.0.0/8", varied: Bool = false) -> String {
         var out = """
             {"version": 1, "name": "bench", "providers": {"sim": {"type": "simulated", "connectivity": "L2",
              "settings": {"cidr": "\(cidr)", "latency": \(latency)}}},
@@ -12,7 +14,8 @@ enum Workloads {
             """
         for i in 0..<apps {
             if i > 0 { out += ",\n" }
-            out += #"  "app\#(i)": {"deploymentPath": {"provider": "sim", "deploymentType": "small", "attributes": {"CPU": "2", "RAM": "4096", "Image": "ubuntu-22.04"}}, "attributes": {"User": "admin", "Password": {"env": "BENCH_PW"}}, "power": "\#(i % 10 == 0 ? "off" : "on")"}"#
+            let (cpu, ram, user) = varied ? (String(1 + i % 8), String(1024 * (1 + i % 64)), "admin\(i)") : ("2", "4096", "admin")
+            out += #"  "app\#(i)": {"deploymentPath": {"provider": "sim", "deploymentType": "small", "attributes": {"CPU": "\#(cpu)", "RAM": "\#(ram)", "Image": "ubuntu-22.04"}}, "attributes": {"User": "\#(user)", "Password": {"env": "BENCH_PW"}}, "power": "\#(i % 10 == 0 ? "off" : "on")"}"#
         }
         return out + "\n}}\n"
     }
