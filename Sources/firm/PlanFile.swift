@@ -25,18 +25,19 @@ enum PlanFile {
         } catch {
             throw BlueprintError.unreadable(file: path, reason: error.description)
         }
-        let node: JSONNode
+        var parsed: ParsedFile
         do {
-            node = try JSONReader.parse(bytes)
+            parsed = try ParsedFile.parse(path: path, bytes: bytes)
         } catch {
             // Not JSON: a damaged plan when it starts like one, else a blueprint's own error.
             guard String(decoding: bytes.prefix(64), as: UTF8.self).contains("\"formatVersion\"") else { return Read() }
             throw PlanError.invalid([Diagnostic(file: path, position: error.position, path: "",
                                                 message: "the plan file is damaged or truncated: \(error.message)")])
         }
-        guard case .object(let members) = node.kind, members.contains(where: { $0.key == "actions" }),
+        guard case .object(let members) = parsed.root.kind, members.contains(where: { $0.key == "actions" }),
             members.contains(where: { $0.key == "formatVersion" })
-        else { return Read(other: ParsedFile(path: path, bytes: bytes, root: node)) }
-        return Read(plan: try Plan.decode(node, file: path))
+        else { return Read(other: parsed) }
+        parsed = parsed.whole
+        return Read(plan: try Plan.decode(parsed.root, file: path))
     }
 }

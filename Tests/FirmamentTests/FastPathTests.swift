@@ -85,6 +85,21 @@ struct FastPathTests {
         #expect(accepted > 50)
     }
 
+    @Test("a blueprint read once by apply (ParsedFile.parse) decodes to what the decoder reads itself")
+    func preread() throws {
+        for (name, bytes) in try Self.blueprints() {
+            let parsed = try ParsedFile.parse(path: "b.json", bytes: bytes)
+            #expect(parsed.apps != nil, "\(name) missed the fast path")
+            #expect(try BlueprintDecoder.load(path: "b.json", displayName: "b.json", preread: parsed) == Self.decoded(bytes).get(), "\(name)")
+        }
+        // An app the fast path can't take (an unknown key) is reported as the general way reports it.
+        let bad = Array(#"{"version": 1, "name": "b", "providers": {"sim": {"type": "simulated"}}, "apps": {"a": {"deploymentPath": {"provider": "sim", "deploymentType": "x"}, "powr": "on"}}}"#.utf8)
+        let parsed = try ParsedFile.parse(path: "b.json", bytes: bad)
+        #expect(parsed.apps == nil)
+        #expect(throws: BlueprintError.self) { try BlueprintDecoder.load(path: "b.json", displayName: "b.json", preread: parsed) }
+        #expect(String(describing: Self.decoded(bad)).contains("apps.a.powr: unknown key"))
+    }
+
     static func states() throws -> [(String, [UInt8])] {
         let rich = StateEncodingTests.rich()
         var bench = State(lineage: "l", serial: 7, blueprint: "bench")

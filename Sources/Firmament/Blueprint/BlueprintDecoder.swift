@@ -26,7 +26,7 @@ public enum BlueprintDecoder {
                             parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
         let name = displayName ?? path
         if let preread, preread.path == path, preread.bytes.count <= maxFileSize {
-            return try decode(preread.bytes, file: name, root: preread.root, parsed: parsed)
+            return try decode(preread.bytes, file: name, root: preread.root, apps: preread.apps, parsed: parsed)
         }
         let bytes: [UInt8]
         do {
@@ -41,12 +41,19 @@ public enum BlueprintDecoder {
     /// already parsed, when they were.
     public static func decode(_ bytes: [UInt8], file: String, root parsedRoot: JSONNode? = nil,
                               parsed: ((JSONNode) -> Void)? = nil) throws(BlueprintError) -> Blueprint {
+        try decode(bytes, file: file, root: parsedRoot, apps: nil, parsed: parsed)
+    }
+
+    /// `apps` are the apps of `root` already read (see ParsedFile); `root` holds the rest.
+    static func decode(_ bytes: [UInt8], file: String, root parsedRoot: JSONNode?, apps parsedApps: [String: AppSpec]?,
+                       parsed: ((JSONNode) -> Void)?) throws(BlueprintError) -> Blueprint {
         // A large blueprint is hashed on the other core while it is parsed and checked.
         let digest = bytes.count >= 1 << 18 ? ThreadedValue { SHA256.hex(bytes) } : nil
         var parsed = parsed
         // Nearly always the apps can be read straight from the bytes; otherwise, or when that
         // finds anything to report, the whole file is decoded the general way, which reports it.
-        if parsedRoot == nil, let fast = BlueprintFastPath.read(bytes) {
+        let given = parsedRoot.flatMap { root in parsedApps.map { BlueprintFastPath.Read(root: root, apps: $0) } }
+        if let fast = given ?? (parsedRoot == nil ? BlueprintFastPath.read(bytes) : nil) {
             parsed?(fast.root)
             parsed = nil
             var context = DecodingContext(file: file)
@@ -57,7 +64,7 @@ public enum BlueprintDecoder {
             }
         }
         let root: JSONNode
-        if let parsedRoot {
+        if let parsedRoot, parsedApps == nil {
             root = parsedRoot
         } else {
             do {
