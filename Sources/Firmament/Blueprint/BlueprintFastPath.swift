@@ -14,30 +14,8 @@ enum BlueprintFastPath {
     }
 
     static func read(_ bytes: [UInt8]) -> Read? {
-        JSONCursor.read(bytes) { cursor throws(JSONCursor.Miss) in
-            let start = cursor.position()
-            // An empty blueprint gets its own message from the general way.
-            guard try cursor.beginObject() else { throw JSONCursor.Miss() }
-            var members: [JSONNode.Member] = []
-            var apps: [String: AppSpec]?
-            repeat {
-                let keyPosition = cursor.position()
-                let key = try cursor.key()
-                if key.spells("apps") {
-                    guard apps == nil else { throw JSONCursor.Miss() }
-                    let position = cursor.position()
-                    apps = try decodeApps(&cursor, expected: bytes.count / 160)
-                    members.append(JSONNode.Member(key: "apps", keyPosition: keyPosition, value: JSONNode(position: position, kind: .object([]))))
-                } else {
-                    let name = key.text
-                    // A repeated key is reported by the general way.
-                    guard !members.contains(where: { $0.key == name }) else { throw JSONCursor.Miss() }
-                    members.append(JSONNode.Member(key: name, keyPosition: keyPosition, value: try cursor.value()))
-                }
-            } while try cursor.next()
-            guard let apps else { throw JSONCursor.Miss() }
-            return Read(root: JSONNode(position: start, kind: .object(members)), apps: apps)
-        }
+        JSONCursor.readApps(bytes) { cursor throws(JSONCursor.Miss) in try decodeApps(&cursor, expected: bytes.count / 160) }
+            .map { Read(root: $0.root, apps: $0.apps) }
     }
 
     private static func decodeApps(_ cursor: inout JSONCursor, expected: Int) throws(JSONCursor.Miss) -> [String: AppSpec] {
@@ -69,7 +47,7 @@ enum BlueprintFastPath {
             let key = try cursor.key()
             if key.spells("deploymentPath") {
                 try seen.insert(0)
-                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try decodeDeploymentPath(&cursor) }
+                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try decodeDeploymentPath(&cursor, checked: true) }
             } else if key.spells("attributes") {
                 try seen.insert(1)
                 attributes = try cursor.reusing(&caches.attributes) { cursor throws(JSONCursor.Miss) in try decodeAttributes(&cursor) }
@@ -87,7 +65,9 @@ enum BlueprintFastPath {
         return AppSpec(deploymentPath: deploymentPath, attributes: attributes, power: power, waitForIP: waitForIP)
     }
 
-    private static func decodeDeploymentPath(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> DeploymentPath {
+    /// A deployment path as `BlueprintDecoder.decodeDeploymentPath` accepts it (`checked`: its
+    /// type is then also checked), or as `AppState.decodePath` reads it (not `checked`).
+    static func decodeDeploymentPath(_ cursor: inout JSONCursor, checked: Bool) throws(JSONCursor.Miss) -> DeploymentPath {
         guard try cursor.beginObject() else { throw JSONCursor.Miss() }
         var seen = KeysSeen()
         var provider: String?
@@ -109,7 +89,7 @@ enum BlueprintFastPath {
             }
         } while try cursor.next()
         // The provider is checked against the blueprint's providers once they are known.
-        guard let provider, let type, !type.isEmpty, type.utf8.count <= 256, !ControlCharacters.containsControl(type) else {
+        guard let provider, let type, !checked || (!type.isEmpty && type.utf8.count <= 256 && !ControlCharacters.containsControl(type)) else {
             throw JSONCursor.Miss()
         }
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)

@@ -38,6 +38,36 @@ struct JSONCursor {
         return cursor.scanner.index == buffer.count ? result : nil
     }
 
+    /// A document whose `apps` member `decodeApps` reads from the bytes, and the rest as a tree,
+    /// with `"apps"` left empty in it (BlueprintFastPath, StateFastPath). Nil when the document
+    /// is not an object with one `apps`, has a repeated key, or `decodeApps` misses.
+    static func readApps<Apps>(_ bytes: [UInt8], _ decodeApps: (inout JSONCursor) throws(Miss) -> Apps) -> (root: JSONNode, apps: Apps)? {
+        read(bytes) { cursor throws(Miss) -> (root: JSONNode, apps: Apps) in
+            let start = cursor.position()
+            // An empty document gets its own message from the general way.
+            guard try cursor.beginObject() else { throw Miss() }
+            var members: [JSONNode.Member] = []
+            var apps: Apps?
+            repeat {
+                let keyPosition = cursor.position()
+                let key = try cursor.key()
+                if key.spells("apps") {
+                    guard apps == nil else { throw Miss() }
+                    let position = cursor.position()
+                    apps = try decodeApps(&cursor)
+                    members.append(JSONNode.Member(key: "apps", keyPosition: keyPosition, value: JSONNode(position: position, kind: .object([]))))
+                } else {
+                    let name = key.text
+                    // A repeated key is reported by the general way.
+                    guard !members.contains(where: { $0.key == name }) else { throw Miss() }
+                    members.append(JSONNode.Member(key: name, keyPosition: keyPosition, value: try cursor.value()))
+                }
+            } while try cursor.next()
+            guard let apps else { throw Miss() }
+            return (JSONNode(position: start, kind: .object(members)), apps)
+        }
+    }
+
     /// Where the next value starts, after any whitespace.
     mutating func position() -> SourcePosition {
         scanner.skipWhitespace()

@@ -6,35 +6,10 @@
 /// no two apps on one VM); anything else is a miss, and the caller decodes the whole file the
 /// general way, which reports every problem with its position.
 enum StateFastPath {
-    private struct Read {
-        var root: JSONNode
-        var apps: [String: AppState]
-    }
-
     static func read(_ bytes: [UInt8], file: String) -> State? {
-        let read = JSONCursor.read(bytes) { cursor throws(JSONCursor.Miss) -> Read in
-            let start = cursor.position()
-            guard try cursor.beginObject() else { throw JSONCursor.Miss() }
-            var members: [JSONNode.Member] = []
-            var apps: [String: AppState]?
-            repeat {
-                let keyPosition = cursor.position()
-                let key = try cursor.key()
-                if key.spells("apps") {
-                    guard apps == nil else { throw JSONCursor.Miss() }
-                    let position = cursor.position()
-                    apps = try decodeApps(&cursor, expected: bytes.count / 300)
-                    members.append(JSONNode.Member(key: "apps", keyPosition: keyPosition, value: JSONNode(position: position, kind: .object([]))))
-                } else {
-                    let name = key.text
-                    guard !members.contains(where: { $0.key == name }) else { throw JSONCursor.Miss() }
-                    members.append(JSONNode.Member(key: name, keyPosition: keyPosition, value: try cursor.value()))
-                }
-            } while try cursor.next()
-            guard let apps else { throw JSONCursor.Miss() }
-            return Read(root: JSONNode(position: start, kind: .object(members)), apps: apps)
+        guard let read = JSONCursor.readApps(bytes, { cursor throws(JSONCursor.Miss) in try decodeApps(&cursor, expected: bytes.count / 300) }) else {
+            return nil
         }
-        guard let read else { return nil }
         var context = DecodingContext(file: file)
         guard let state = State.decode(read.root, &context, apps: read.apps), context.diagnostics.isEmpty else { return nil }
         return state
@@ -76,7 +51,7 @@ enum StateFastPath {
             let key = try cursor.key()
             if key.spells("deploymentPath") {
                 try seen.insert(0)
-                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try decodePath(&cursor) }
+                deploymentPath = try cursor.reusing(&caches.deploymentPath) { cursor throws(JSONCursor.Miss) in try BlueprintFastPath.decodeDeploymentPath(&cursor, checked: false) }
             } else if key.spells("attributes") {
                 try seen.insert(1)
                 attributes = try cursor.reusing(&caches.attributes) { cursor throws(JSONCursor.Miss) in try BlueprintFastPath.decodeAttributes(&cursor) }
@@ -124,31 +99,6 @@ enum StateFastPath {
                            address: address, publicAddress: publicAddress, power: power, deployedAttributes: deployed, additionalData: additional)
         app.connections = connections
         return app
-    }
-
-    /// A deployment path as `AppState.decodePath` reads it.
-    private static func decodePath(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> DeploymentPath {
-        guard try cursor.beginObject() else { throw JSONCursor.Miss() }
-        var seen = KeysSeen()
-        var provider: String?, type: String?
-        var attributes: [String: AttributeValue] = [:]
-        repeat {
-            let key = try cursor.key()
-            if key.spells("provider") {
-                try seen.insert(0)
-                provider = try cursor.string()
-            } else if key.spells("deploymentType") {
-                try seen.insert(1)
-                type = try cursor.string()
-            } else if key.spells("attributes") {
-                try seen.insert(2)
-                attributes = try BlueprintFastPath.decodeAttributes(&cursor)
-            } else {
-                throw JSONCursor.Miss()
-            }
-        } while try cursor.next()
-        guard let provider, let type else { throw JSONCursor.Miss() }
-        return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
 
     /// An object of strings; a repeated key is a miss.
