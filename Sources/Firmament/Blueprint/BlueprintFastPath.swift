@@ -7,7 +7,7 @@
 /// another type) is a miss, and the caller decodes the whole file the general way, which reports
 /// every problem with its position. A test holds both ways to the same results on the same files.
 enum BlueprintFastPath {
-    /// The document with an empty `"apps"`, the apps as decoded, and where `"apps"` is.
+    /// The document with an empty `"apps"`, and the apps as decoded.
     struct Read {
         var root: JSONNode
         var apps: [String: AppSpec]
@@ -126,17 +126,4 @@ enum BlueprintFastPath {
         guard let power = Power(rawValue: try cursor.string()) else { throw JSONCursor.Miss() }
         return power
     }
-}
-
-/// The known keys of one object that were read, so that a repeated one is a miss.
-struct KeysSeen {
-    private var bits: UInt32 = 0
-
-    mutating func insert(_ key: Int) throws(JSONCursor.Miss) {
-        let bit: UInt32 = 1 << UInt32(key)
-        guard bits & bit == 0 else { throw JSONCursor.Miss() }
-        bits |= bit
-    }
-
-    func contains(_ key: Int) -> Bool { bits & (1 << UInt32(key)) != 0 }
 }

@@ -175,6 +175,19 @@ struct ValueCache<T> {
     static var longest: Int { 1024 }
 }
 
+/// The known keys of one object that were read, so that a repeated one is a miss.
+struct KeysSeen {
+    private var bits: UInt32 = 0
+
+    mutating func insert(_ key: Int) throws(JSONCursor.Miss) {
+        let bit: UInt32 = 1 << UInt32(key)
+        guard bits & bit == 0 else { throw JSONCursor.Miss() }
+        bits |= bit
+    }
+
+    func contains(_ key: Int) -> Bool { bits & (1 << UInt32(key)) != 0 }
+}
+
 extension UnsafeBufferPointer<UInt8> {
     /// Whether these bytes spell `key`.
     @inline(__always) func spells(_ key: StaticString) -> Bool {
