@@ -1,12 +1,7 @@
 import Foundation
 
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
-/// An XML document as a tree of elements with their text, read with Foundation's XMLParser:
-/// enough for the EC2 Query API's responses. Namespaces and attributes are dropped (EC2 uses
-/// neither for data).
+/// An XML document as a tree of elements with their text, read with XMLReader: enough for the
+/// EC2 Query API's responses. Namespaces and attributes are dropped (EC2 uses neither for data).
 public struct XMLTree: Sendable, Equatable {
     public var name: String
     public var text: String
@@ -52,40 +47,6 @@ public struct XMLTree: Sendable, Equatable {
 
     /// Parses `data`; nil when it is not well-formed XML (an HTML error page, a proxy's text).
     public static func parse(_ data: Data) -> XMLTree? {
-        let builder = Builder()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = builder
-        guard parser.parse(), !builder.failed, let root = builder.root else { return nil }
-        return root
-    }
-
-    private final class Builder: NSObject, XMLParserDelegate {
-        var stack: [XMLTree] = []
-        var root: XMLTree?
-        var count = 0
-        var failed = false
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-            count += 1
-            if count > XMLTree.maxElements || stack.count >= XMLTree.maxDepth {
-                failed = true
-                parser.abortParsing()
-                return
-            }
-            stack.append(XMLTree(name: name))
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            guard var done = stack.popLast() else { return }
-            if !done.children.isEmpty { done.text = done.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-            if stack.isEmpty { root = done } else { stack[stack.count - 1].children.append(done) }
-        }
+        data.withUnsafeBytes { raw in XMLReader.parse(raw.bindMemory(to: UInt8.self)) }
     }
 }
