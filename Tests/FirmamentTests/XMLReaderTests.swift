@@ -58,6 +58,7 @@ struct XMLReaderTests {
         #expect(Self.parse("<a>  x  </a>")?.text == "  x  ")
         #expect(Self.parse("<p:a xmlns:p=\"u\"><p:b>1</p:b></p:a>") == XMLTree(name: "a", children: [XMLTree(name: "b", text: "1")]))
         #expect(Self.parse("<a>1\r\n2\r3</a>")?.text == "1\n2\n3", "line ends are read as \\n")
+        #expect(Self.parse("\u{FEFF}<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<?pi data?><!-- c --><a b=\"&amp;\" c='2'/>\n") == XMLTree(name: "a"))
         let error = try #require(Self.parse(Self.error))
         #expect(error.value("Errors", "Error", "Code") == "InvalidInstanceID.NotFound")
     }
@@ -83,6 +84,9 @@ struct XMLReaderTests {
         Bad(name: "a control character", text: "<a>\u{1}</a>"),
         Bad(name: "a document type", text: "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>"),
         Bad(name: "an XML declaration in the middle", text: "<a><?xml version=\"1.0\"?></a>"),
+        Bad(name: "a declaration without its version", text: "<?xml encoding=\"UTF-8\"?><a/>"),
+        Bad(name: "a declaration out of order", text: "<?xml encoding=\"UTF-8\" version=\"1.0\"?><a/>"),
+        Bad(name: "a declaration of another encoding", text: "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>"),
         Bad(name: "an unquoted attribute", text: "<a b=c/>"),
         Bad(name: "a repeated attribute", text: "<a b='1' b='2'/>"),
         Bad(name: "a < in an attribute", text: "<a b='<'/>"),

@@ -216,7 +216,7 @@ struct XMLReader {
             guard spaced else { throw Malformed() }
             let name = String(decoding: try self.name(), as: UTF8.self)
             // Each in its order, none twice; version first and required.
-            guard let k = names.firstIndex(of: name), k == names.startIndex || name != "version" else { throw Malformed() }
+            guard let k = names.firstIndex(of: name), names.first != "version" || k == names.startIndex else { throw Malformed() }
             names = names[(k + 1)...]
             skipSpace()
             guard peek(UInt8(ascii: "=")) else { throw Malformed() }
