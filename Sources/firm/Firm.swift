@@ -9,6 +9,8 @@ struct Firm {
         let code = await run(arguments)
         // Locks on etcd are released over the network: let the release arrive.
         await PendingWork.shared.drain(within: .seconds(3))
+        // A driver that hangs must not outlive firm.
+        await DriverProcesses.stopAll()
         Terminal.flush()
         exit(code.rawValue)
     }

@@ -125,3 +125,23 @@ extension Process {
         return exited
     }
 }
+
+extension FirmProcess {
+    /// The pids of driver processes still running in this folder, after giving them a few
+    /// seconds to go: processes whose working directory it is and whose command names a driver.
+    func driversLeft() -> [String] {
+        let folder = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        var left: [String] = []
+        for _ in 0..<60 {
+            left = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+                guard pid.allSatisfy(\.isNumber), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                    cwd == folder, let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+                else { return false }
+                return String(decoding: command, as: UTF8.self).contains("driver")
+            }
+            if left.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return left
+    }
+}

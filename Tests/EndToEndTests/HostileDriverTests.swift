@@ -99,6 +99,9 @@ struct HostileDriverTests {
         #expect(ended, "firm returned after the deploy timeout")
         #expect(process.terminationStatus == 1)
         #expect(outBox.text().contains("did not answer deploy within 1.00s"), "\(errBox.text())")
+        // The driver never reads its stdin again, so it never sees it close: firm stops it
+        // before exiting, rather than leave it running, orphaned.
+        #expect(firm.driversLeft().isEmpty, "a driver process is still running after firm exited")
     }
 
     @Test("a driver that keeps crashing is started at most 4 times in one run; later actions fail without starting it")

@@ -103,7 +103,9 @@ actor DriverConnection {
             throw self.error("start", "cannot start it: \(error.localizedDescription)")
         }
         self.process = process
-        self.stdin = DriverWriter(input.fileHandleForWriting)
+        let stdin = DriverWriter(input.fileHandleForWriting)
+        self.stdin = stdin
+        DriverProcesses.shared.add(process, stdin: stdin)
         log.startReading(errors.fileHandleForReading.fileDescriptor)
         let (stream, continuation) = AsyncStream.makeStream(of: DriverOutput.Event.self)
         DriverOutput.startReading(output.fileHandleForReading.fileDescriptor, into: continuation)
