@@ -18,14 +18,16 @@ public final class DriverProcesses: @unchecked Sendable {
     }
 
     /// Stops every driver still running: its stdin is closed, and what has not exited within
-    /// `grace` gets SIGTERM, then after `grace` again SIGKILL.
-    public static func stopAll(grace: Duration = .milliseconds(500)) async {
+    /// `grace` (time to finish a call it is still making) gets SIGTERM, and what has not exited
+    /// a second after that, SIGKILL. A driver that exits on end of input, as drivers must, costs
+    /// only the moment it takes to exit.
+    public static func stopAll(grace: Duration = .seconds(2)) async {
         let drivers = shared.lock.withLock { shared.started }
         var running = drivers.filter { $0.process.isRunning }
         guard !running.isEmpty else { return }
         for driver in running { driver.stdin.abandon() }
-        for signal in [SIGTERM, SIGKILL] {
-            let deadline = ContinuousClock.now + grace
+        for (signal, wait) in [(SIGTERM, grace), (SIGKILL, Duration.seconds(1))] {
+            let deadline = ContinuousClock.now + wait
             while !running.isEmpty, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(5))
                 running.removeAll { !$0.process.isRunning }
