@@ -10,7 +10,7 @@ enum PlanCommand {
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))
         // The digest is written and hashed on the other core while the plan is checked and written.
-        let digest = args.flag("--json") && preview.plan.actions.count >= 1_000 ? preview.plan.digestInBackground() : nil
+        let digest = args.flag("--json") ? preview.plan.digestInBackground() : nil
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         // Without a refresh no provider is asked anything, so unrecorded VMs can't be seen.

@@ -64,6 +64,14 @@ public struct JSONWriter: Sendable {
     /// Appends an object member's key as `write` does: a comma unless it is the first, the line
     /// break and indent of `indent` (the member's level), the key and the colon. Types that write
     /// themselves without first becoming a `JSON` value use it, with `writeArray` and `newline`.
+    /// What `writeKey` appends for `key`, made once by a writer that writes many objects with
+    /// the same keys.
+    func keyBytes(_ key: String, first: Bool, indent: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        writeKey(key, first: first, into: &out, indent: indent)
+        return out
+    }
+
     func writeKey(_ key: String, first: Bool, into out: inout [UInt8], indent: Int) {
         if !first { out.append(UInt8(ascii: ",")) }
         newline(&out, indent)

@@ -44,11 +44,7 @@ struct ActionKeys {
     let id, type, target, dependsOn, reason, provider, changedFields, details: [UInt8]
 
     init(_ writer: JSONWriter, indent: Int) {
-        func key(_ key: String, first: Bool = false) -> [UInt8] {
-            var out: [UInt8] = []
-            writer.writeKey(key, first: first, into: &out, indent: indent)
-            return out
-        }
+        func key(_ key: String, first: Bool = false) -> [UInt8] { writer.keyBytes(key, first: first, indent: indent) }
         id = key("id", first: true)
         type = key("type")
         target = key("target")

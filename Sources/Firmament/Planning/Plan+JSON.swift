@@ -15,7 +15,7 @@ extension Plan {
     public func prettyBytes(extra: [(String, JSON)] = [], digest pending: PendingDigest? = nil) -> [UInt8] {
         let writer = JSONWriter(pretty: true)
         // The digest's compact form is written and hashed on the other core meanwhile.
-        let digest = pending?.value ?? (actions.count >= 1_000 ? ThreadedValue { [self] in contentDigest } : nil)
+        let digest = (pending ?? digestInBackground())?.value
         var out: [UInt8] = []
         writeBody(writer, into: &out)
         let digestText = digest?.value ?? contentDigest
@@ -37,9 +37,10 @@ extension Plan {
     }
 
     /// Begins computing `contentDigest` on another thread, for a `prettyBytes` to come: a plan
-    /// of thousands of actions takes milliseconds to write compactly and hash.
-    public func digestInBackground() -> PendingDigest {
-        PendingDigest(value: ThreadedValue { [self] in contentDigest })
+    /// of thousands of actions takes milliseconds to write compactly and hash. Nil for a smaller
+    /// plan, which is hashed faster than a thread starts.
+    public func digestInBackground() -> PendingDigest? {
+        actions.count >= 1_000 ? PendingDigest(value: ThreadedValue { [self] in contentDigest }) : nil
     }
 
     /// Everything but the digest, as a JSON value; `writeBody` writes the same without building it.

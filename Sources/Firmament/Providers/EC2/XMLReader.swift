@@ -86,7 +86,7 @@ struct XMLReader {
             guard peek(UInt8(ascii: "=")) else { throw Malformed() }
             i += 1
             skipSpace()
-            _ = try attributeValue()
+            try attributeValue()
         }
         var text: [UInt8] = []
         while true {
@@ -124,7 +124,7 @@ struct XMLReader {
     }
 
     /// A quoted attribute value, checked; its value is not needed.
-    private mutating func attributeValue() throws(Malformed) -> Bool {
+    private mutating func attributeValue() throws(Malformed) {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") else { throw Malformed() }
         let quote = bytes[i]
         i += 1
@@ -134,7 +134,7 @@ struct XMLReader {
             let byte = bytes[i]
             if byte == quote {
                 i += 1
-                return true
+                return
             }
             if byte == UInt8(ascii: "<") { throw Malformed() }
             if byte == UInt8(ascii: "&") {

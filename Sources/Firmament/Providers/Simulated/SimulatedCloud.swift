@@ -183,13 +183,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         // "02:" and the first five bytes of the name's SHA-256, in hex.
         var hasher = SHA256()
         hasher.update(vmName.utf8)
-        var text = "02"
-        for byte in hasher.finalize().prefix(5) {
-            text.append(":")
-            text.append(Character(Unicode.Scalar(Hex.digits[Int(byte >> 4)])))
-            text.append(Character(Unicode.Scalar(Hex.digits[Int(byte & 0xF)])))
-        }
-        return text
+        return "02:" + hasher.finalize().prefix(5).map { Hex.lower(CollectionOfOne($0)) }.joined(separator: ":")
     }
 
     static func details(_ vm: SimulatedVM) -> JSON {

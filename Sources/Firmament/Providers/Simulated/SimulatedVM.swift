@@ -52,12 +52,8 @@ public struct SimulatedVM: Sendable, Equatable {
         member(7, publicIp)
         member(8, mac)
         out.append(contentsOf: keys[9])
-        if vlans.isEmpty {
-            out.append(contentsOf: "{}".utf8)
-        } else {
-            writer.writeObject(vlans.sorted { $0.key < $1.key }, into: &out, indent: 1, key: { String($0.key) }) { vlan, out in
-                JSONWriter.writeString(vlan.value, into: &out)
-            }
+        writer.writeObject(vlans.sorted { $0.key < $1.key }, into: &out, indent: 1, key: { String($0.key) }) { vlan, out in
+            JSONWriter.writeString(vlan.value, into: &out)
         }
         out.append(contentsOf: keys[10])
         writer.writeStrings(subnets, into: &out, indent: 1)
@@ -66,11 +62,7 @@ public struct SimulatedVM: Sendable, Equatable {
 
     /// Each member's key as `writeKey` writes it compactly, with the comma before all but the first.
     private static let keys: [[UInt8]] = ["vmName", "vmUuid", "app", "sandbox", "deploymentType", "status", "ip", "publicIp", "mac", "vlans", "subnets"]
-        .enumerated().map { i, key in
-            var out: [UInt8] = []
-            JSONWriter(pretty: false).writeKey(key, first: i == 0, into: &out, indent: 1)
-            return out
-        }
+        .enumerated().map { i, key in JSONWriter(pretty: false).keyBytes(key, first: i == 0, indent: 1) }
 
     init(vmName: String, vmUuid: String, app: String, sandbox: String, deploymentType: String, status: Status, ip: String, publicIp: String, mac: String) {
         self.vmName = vmName
