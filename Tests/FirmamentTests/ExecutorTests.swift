@@ -147,6 +147,10 @@ final class EventLog: @unchecked Sendable {
     private var events: [ExecutionEvent] = []
     func add(_ e: ExecutionEvent) { lock.withLock { events.append(e) } }
     var count: Int { lock.withLock { events.count } }
+    /// Each event's kind, by name ("started", "succeeded", …).
+    var kinds: [String] {
+        lock.withLock { events.map { "\($0.kind)".prefix { $0.isLetter }.description } }
+    }
     var elapsedIsMonotonic: Bool {
         lock.withLock { zip(events, events.dropFirst()).allSatisfy { $0.elapsed <= $1.elapsed } }
     }

@@ -3,9 +3,13 @@ public protocol ActionRunning: Sendable {
     func run(_ action: PlannedAction) async -> ActionOutcome
     /// Runs actions that go to the provider in one call; one outcome per action, in order.
     func runBatch(_ actions: [PlannedAction]) async -> [ActionOutcome]
+    /// Where outcomes `.recorded(_, serial:)` become durable; nil for a runner that returns none.
+    var durability: DurabilityMark? { get }
 }
 
 extension ActionRunning {
+    public var durability: DurabilityMark? { nil }
+
     public func runBatch(_ actions: [PlannedAction]) async -> [ActionOutcome] {
         var outcomes: [ActionOutcome] = []
         for action in actions { outcomes.append(await run(action)) }
@@ -13,9 +17,11 @@ extension ActionRunning {
     }
 }
 
-/// Runs actions against the providers and records each result durably before returning, so
-/// that nothing depending on it can start before it is on disk. Deploys and deletes record an
-/// intent first, so that a crash mid-call leaves something to recover, never an orphan.
+/// Runs actions against the providers and records each result: an action's last records are
+/// handed to the journal and returned as `.recorded` with their serial, and the executor starts
+/// nothing that depends on them before they are on disk; the provider's slot is free meanwhile.
+/// Deploys and deletes record an intent first, and wait for it to be durable before the
+/// provider call, so that a crash mid-call leaves something to recover, never an orphan.
 public struct ActionRunner: ActionRunning {
     public let blueprint: Blueprint
     /// The sandbox the VMs are tagged with and drivers are told of: `--sandbox`, by default
@@ -27,6 +33,7 @@ public struct ActionRunner: ActionRunning {
     /// Hears of each retry of a provider call: the action, the try that failed, the tries
     /// allowed, the wait, and the failure.
     public let onRetry: @Sendable (PlannedAction, Int, Int, Duration, String) -> Void
+    public var durability: DurabilityMark? { recorder.durability }
 
     public init(blueprint: Blueprint, sandbox: String? = nil, providers: [String: any CloudProvider], recorder: StateRecorder, environment: Environment = .process,
                 onRetry: @escaping @Sendable (PlannedAction, Int, Int, Duration, String) -> Void = { _, _, _, _, _ in }) {
@@ -50,14 +57,15 @@ public struct ActionRunner: ActionRunning {
             case .prepareInfra(let preparation): return .succeeded(try await prepareInfra(preparation, action))
             case .cleanInfra(let cleaning): return .succeeded(try await cleanInfra(cleaning, provider: action.provider, action))
             case .connect, .disconnect: return await runBatch([action])[0]
-            case .deploy(let app, let subnets): return .succeeded(try await deploy(app, subnets: subnets, action))
-            case .delete(let app): return .succeeded(try await delete(app, action))
+            case .deploy(let app, let subnets): return try await deploy(app, subnets: subnets, action)
+            case .delete(let app): return try await delete(app, action)
             case .replace(let app, let subnets):
+                // The deploy's intent waits for the delete's records, which come before it.
                 _ = try await delete(app, action)
-                return .succeeded(try await deploy(app, subnets: subnets, action))
-            case .powerOn(let app): return .succeeded(try await setPower(.on, app, action))
-            case .powerOff(let app): return .succeeded(try await setPower(.off, app, action))
-            case .refreshIP(let app): return .succeeded(try await refreshIP(app, action))
+                return try await deploy(app, subnets: subnets, action)
+            case .powerOn(let app): return try await setPower(.on, app, action)
+            case .powerOff(let app): return try await setPower(.off, app, action)
+            case .refreshIP(let app): return try await refreshIP(app, action)
             }
         } catch {
             return Self.outcome(error)
@@ -85,7 +93,7 @@ public struct ActionRunner: ActionRunning {
         return state
     }
 
-    func deploy(_ app: String, subnets names: [String], _ action: PlannedAction) async throws -> String {
+    func deploy(_ app: String, subnets names: [String], _ action: PlannedAction) async throws -> ActionOutcome {
         guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
@@ -117,40 +125,40 @@ public struct ActionRunner: ActionRunning {
         for s in subnets {
             state.connections[s.network] = Connection(interface: result.subnetInterfaces[s.subnetId] ?? "", subnetId: s.subnetId)
         }
-        try await recorder.record([.putApp(app, state), .endIntent(intent.id)])
-        return "vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)"
+        let serial = try await recorder.submit([.putApp(app, state), .endIntent(intent.id)])
+        return .recorded("vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)", serial: serial)
     }
 
-    func delete(_ app: String, _ action: PlannedAction) async throws -> String {
+    func delete(_ app: String, _ action: PlannedAction) async throws -> ActionOutcome {
         let state = try await current(app)
         let provider = try provider(state.provider)
         let intent = Intent(id: UUIDText.random(), operation: .delete, app: app, provider: state.provider, vmName: state.vmName,
                             vmUuid: state.vmUuid, started: Timestamp.now())
         try await recorder.record(.beginIntent(intent))
         try await retrying(action, provider) { _ in try await provider.delete(state.deployedApp(app, environment: environment)) }
-        try await recorder.record([.removeApp(app), .endIntent(intent.id)])
-        return "vm \(state.vmName) deleted"
+        let serial = try await recorder.submit([.removeApp(app), .endIntent(intent.id)])
+        return .recorded("vm \(state.vmName) deleted", serial: serial)
     }
 
-    func setPower(_ power: Power, _ app: String, _ action: PlannedAction) async throws -> String {
+    func setPower(_ power: Power, _ app: String, _ action: PlannedAction) async throws -> ActionOutcome {
         let state = try await current(app)
         // A deploy that left the VM as the blueprint wants it (EC2 launches instances running)
         // recorded that power: there is nothing to change.
-        if state.power == power { return "vm \(state.vmName) is already \(power == .on ? "running" : "stopped")" }
+        if state.power == power { return .succeeded("vm \(state.vmName) is already \(power == .on ? "running" : "stopped")") }
         let provider = try provider(state.provider)
         try await retrying(action, provider) { _ in
             if power == .on { try await provider.powerOn(state.deployedApp(app, environment: environment)) } else { try await provider.powerOff(state.deployedApp(app, environment: environment)) }
         }
-        try await recorder.record(.setPower(app, power))
-        return "vm \(state.vmName) is \(power == .on ? "running" : "stopped")"
+        let serial = try await recorder.submit([.setPower(app, power)])
+        return .recorded("vm \(state.vmName) is \(power == .on ? "running" : "stopped")", serial: serial)
     }
 
-    func refreshIP(_ app: String, _ action: PlannedAction) async throws -> String {
+    func refreshIP(_ app: String, _ action: PlannedAction) async throws -> ActionOutcome {
         let state = try await current(app)
         let provider = try provider(state.provider)
         let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app, environment: environment)) }
-        try await recorder.record(.setAddresses(app, addresses))
-        return addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)"
+        let serial = try await recorder.submit([.setAddresses(app, addresses)])
+        return .recorded(addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)", serial: serial)
     }
 
     /// Attribute values with `{"env": NAME}` read from the environment.

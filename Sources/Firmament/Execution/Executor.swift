@@ -35,8 +35,46 @@ public struct Executor: Sendable {
         }
         for index in graph.actions.indices where remaining[index] == 0 { ready.push(index) }
 
-        await withTaskGroup(of: [(Int, ActionOutcome)].self) { group in
+        // Outcomes `.recorded` wait here for their records to be durable: their slots are free,
+        // their dependents and their "done" wait. One watcher in the group waits for the
+        // lowest serial among them; when it wakes, it releases every outcome the journal has
+        // made durable by then (a group commit releases several at once).
+        let durability = runner.durability
+        var awaiting: [(index: Int, detail: String, serial: Int)] = []
+        var watching = false
+
+        await withTaskGroup(of: Finished.self) { group in
             var running = 0
+
+            func succeed(_ index: Int, _ detail: String) {
+                let action = graph.actions[index]
+                summary.done.append(action.id)
+                progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
+                for child in graph.dependents[index] where !skipped.contains(child) {
+                    remaining[child] -= 1
+                    if remaining[child] == 0 {
+                        tick += 1
+                        readySince[child] = tick
+                        ready.push(child)
+                    }
+                }
+            }
+
+            func fail(_ index: Int, _ message: String, fatal: Bool, kind: FailureKind) {
+                let action = graph.actions[index]
+                summary.failed.append((action.id, message, kind))
+                if fatal { summary.fatal = true }
+                progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
+                for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
+                    summary.skipped.append(graph.actions[victim].id)
+                    progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
+                }
+            }
+
+            func unrecorded(_ index: Int, _ error: any Error) {
+                if case .failed(let message, let fatal, let kind) = ActionRunner.outcome(error) { fail(index, message, fatal: fatal, kind: kind) }
+            }
+
             while true {
                 while running < parallelism, !stop.isSet, !summary.fatal, let index = ready.pop() {
                     // Connectivity actions of one provider that are ready together go in one call;
@@ -50,34 +88,44 @@ public struct Executor: Sendable {
                     for action in actions { progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start)) }
                     running += 1
                     group.addTask {
-                        if !first.type.isConnectivity { return [(index, await runner.run(first))] }
-                        return Array(zip(batch, await runner.runBatch(actions)))
+                        if !first.type.isConnectivity { return .actions([(index, await runner.run(first))]) }
+                        return .actions(Array(zip(batch, await runner.runBatch(actions))))
                     }
                 }
-                guard let results = await group.next() else { break }
-                running -= 1
-                for (index, outcome) in results {
-                    let action = graph.actions[index]
-                    switch outcome {
-                    case .succeeded(let detail):
-                        summary.done.append(action.id)
-                        progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
-                        for child in graph.dependents[index] where !skipped.contains(child) {
-                            remaining[child] -= 1
-                            if remaining[child] == 0 {
-                                tick += 1
-                                readySince[child] = tick
-                                ready.push(child)
+                guard let finished = await group.next() else { break }
+                switch finished {
+                case .actions(let results):
+                    running -= 1
+                    for (index, outcome) in results {
+                        switch outcome {
+                        case .succeeded(let detail):
+                            succeed(index, detail)
+                        case .recorded(let detail, let serial):
+                            do {
+                                if try durability?.isDurable(serial) ?? true { succeed(index, detail) } else { awaiting.append((index, detail, serial)) }
+                            } catch {
+                                unrecorded(index, error)
                             }
+                        case .failed(let message, let fatal, let kind):
+                            fail(index, message, fatal: fatal, kind: kind)
                         }
-                    case .failed(let message, let fatal, let kind):
-                        summary.failed.append((action.id, message, kind))
-                        if fatal { summary.fatal = true }
-                        progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
-                        for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
-                            summary.skipped.append(graph.actions[victim].id)
-                            progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
-                        }
+                    }
+                case .durable(let result):
+                    watching = false
+                    let waiting = awaiting
+                    switch result {
+                    case .success(let durable):
+                        awaiting.removeAll { $0.serial <= durable }
+                        for a in waiting where a.serial <= durable { succeed(a.index, a.detail) }
+                    case .failure(let error):
+                        awaiting = []
+                        for a in waiting { unrecorded(a.index, error) }
+                    }
+                }
+                if !watching, let durability, let lowest = awaiting.lazy.map(\.serial).min() {
+                    watching = true
+                    group.addTask {
+                        do { return .durable(.success(try await durability.wait(for: lowest))) } catch { return .durable(.failure(error)) }
                     }
                 }
             }
@@ -87,4 +135,11 @@ public struct Executor: Sendable {
         summary.elapsed = clock.now - start
         return summary
     }
+}
+
+/// What a child task of the executor's group hands back: the outcomes of the actions it ran,
+/// or how far the journal has become durable.
+private enum Finished: Sendable {
+    case actions([(Int, ActionOutcome)])
+    case durable(Result<Int, any Error>)
 }

@@ -1,23 +1,25 @@
 import Foundation
 
 /// Records state changes during an apply: each change goes to the journal and is fsynced before
-/// `record` returns, so a completed provider action is durable before anything that depends on
-/// it starts. Changes that arrive while a write is under way are written together with one
-/// fsync (group commit), so the cost per action stays O(1) bytes and well under one fsync. A
-/// `GroupCommitJournal` (the local one) does that itself on its own thread; for the others the
-/// recorder does it.
+/// `record` returns, or, with `submit`, before `durability` reaches its serial; so a completed
+/// provider action is durable before anything that depends on it starts. Changes that arrive
+/// while a write is under way are written together with one fsync (group commit), so the cost
+/// per action stays O(1) bytes and well under one fsync. A `GroupCommitJournal` (the local one)
+/// does that itself on its own thread; for the others the recorder does it.
 public actor StateRecorder {
     public private(set) var state: State
     private let journal: any StateJournal
+    /// How far the journal is durable. `record` waits on it; the executor waits on it for the
+    /// results that actions hand in with `submit`.
+    public nonisolated let durability: DurabilityMark
     private var pending: [[(serial: Int, change: StateChange)]] = []
-    private var waiters: [CheckedContinuation<Void, any Error>] = []
     private var writing = false
-    private var failure: (any Error)?
 
     /// Records into `journal`, opened after `loaded`, whose lineage is set (`withLineage`).
     public init(_ loaded: LoadedState, journal: any StateJournal) {
         self.state = loaded.state
         self.journal = journal
+        self.durability = DurabilityMark(durable: loaded.state.serial)
     }
 
     /// Records into the local journal beside `paths`, opened after `loaded`.
@@ -49,32 +51,7 @@ public actor StateRecorder {
 
     /// Applies `changes` and returns once they are durable.
     public func record(_ changes: [StateChange]) async throws {
-        if let failure { throw failure }
-        var records: [(serial: Int, change: StateChange)] = []
-        for change in changes {
-            state.serial += 1
-            state.apply(change)
-            records.append((state.serial, change))
-        }
-        if let direct = journal as? any GroupCommitJournal {
-            do {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    direct.enqueue(records) { error in
-                        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
-                    }
-                }
-            } catch {
-                // As on the other path: a state whose journal failed is not compacted either.
-                if failure == nil { failure = error }
-                throw error
-            }
-            return
-        }
-        pending.append(records)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            waiters.append(continuation)
-            if !writing { startWrite() }
-        }
+        _ = try await durability.wait(for: try submit(changes))
     }
 
     /// Convenience for one change.
@@ -82,38 +59,57 @@ public actor StateRecorder {
         try await record([change])
     }
 
+    /// Applies `changes` and hands them to the journal without waiting: they are durable once
+    /// `durability` reaches the serial returned. Nothing that depends on them may start
+    /// before then. Throws the journal's failure, after which nothing more is taken.
+    public func submit(_ changes: [StateChange]) throws -> Int {
+        if case .failure(let error) = durability.current() { throw error }
+        var records: [(serial: Int, change: StateChange)] = []
+        records.reserveCapacity(changes.count)
+        for change in changes {
+            state.serial += 1
+            state.apply(change)
+            records.append((state.serial, change))
+        }
+        let serial = state.serial
+        if let direct = journal as? any GroupCommitJournal {
+            let mark = durability
+            direct.enqueue(records) { error in
+                if let error { mark.fail(error) } else { mark.advance(to: serial) }
+            }
+        } else {
+            pending.append(records)
+            if !writing { startWrite() }
+        }
+        return serial
+    }
+
     /// Writes everything pending in one append (group commit): one write at a time, in order.
     private func startWrite() {
         writing = true
         let batch = pending
-        let batchWaiters = waiters
         pending = []
-        waiters = []
-        let journal = self.journal
+        let journal = self.journal, mark = durability
+        let last = batch.lazy.compactMap { $0.last?.serial }.max()
         Task {
-            let error: (any Error)?
             do {
                 try await journal.append(batch)
-                error = nil
-            } catch let e {
-                error = e
+                if let last { mark.advance(to: last) }
+            } catch {
+                mark.fail(error)
             }
-            for waiter in batchWaiters {
-                if let error { waiter.resume(throwing: error) } else { waiter.resume() }
-            }
-            self.writeFinished(error)
+            self.writeFinished()
         }
     }
 
-    private func writeFinished(_ error: (any Error)?) {
-        if let error, failure == nil { failure = error }
+    private func writeFinished() {
         writing = false
         if !pending.isEmpty { startWrite() }
     }
 
     /// Writes the state as a snapshot and starts an empty journal. Call when no record is in flight.
     public func compact() async throws {
-        if let failure { throw failure }
+        if case .failure(let error) = durability.current() { throw error }
         try await journal.compact(state)
     }
 

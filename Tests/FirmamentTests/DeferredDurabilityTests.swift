@@ -1,0 +1,147 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Firmament
+
+/// A runner whose actions hand in `.recorded` outcomes: each takes the next serial, and the test
+/// decides when the "journal" makes them durable, through the mark it owns.
+final class DeferredRunner: ActionRunning, @unchecked Sendable {
+    let mark = DurabilityMark(durable: 0)
+    private let lock = NSLock()
+    private var serial = 0
+    private(set) var started: [String] = []
+    private(set) var finished: [String] = []
+    var durability: DurabilityMark? { mark }
+
+    func run(_ action: PlannedAction) async -> ActionOutcome {
+        let serial = lock.withLock {
+            started.append(action.id)
+            finished.append(action.id)
+            self.serial += 1
+            return self.serial
+        }
+        return .recorded("ok", serial: serial)
+    }
+
+    var startedNow: [String] { lock.withLock { started } }
+    var handedIn: Int { lock.withLock { serial } }
+}
+
+/// Integers appended from several tasks.
+final class ProbeList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int] = []
+    func append(_ value: Int) { lock.withLock { list.append(value) } }
+    var values: [Int] { lock.withLock { list } }
+}
+
+/// Waits (bounded) until `condition` holds.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<500 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+@Suite("Durability mark and deferred records")
+struct DeferredDurabilityTests {
+    struct MarkCase: Sendable, CustomStringConvertible {
+        var description: String
+        var advances: [Int]
+        var target: Int
+        var expectWoken: Bool
+    }
+
+    static let markCases: [MarkCase] = [
+        MarkCase(description: "a serial already durable returns at once", advances: [], target: 0, expectWoken: true),
+        MarkCase(description: "an advance past the target wakes it", advances: [3], target: 2, expectWoken: true),
+        MarkCase(description: "an advance to exactly the target wakes it", advances: [1, 2], target: 2, expectWoken: true),
+        MarkCase(description: "advances short of the target leave it waiting", advances: [1, 2], target: 3, expectWoken: false),
+        MarkCase(description: "an advance backwards changes nothing", advances: [2, 1], target: 2, expectWoken: true),
+    ]
+
+    @Test("waiters wake exactly when their serial is durable", arguments: markCases)
+    func markWakes(_ c: MarkCase) async throws {
+        let mark = DurabilityMark(durable: 0)
+        let woken = Mutex<Int?>(nil)
+        let waiter = Task { let d = try await mark.wait(for: c.target); woken.withLock { $0 = d } }
+        for a in c.advances { mark.advance(to: a) }
+        if c.expectWoken {
+            try await waiter.value
+            #expect(woken.withLock { $0 } == max(c.advances.max() ?? 0, 0))
+        } else {
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(woken.withLock { $0 } == nil)
+            mark.advance(to: c.target)
+            try await waiter.value
+            #expect(woken.withLock { $0 } == c.target)
+        }
+        #expect(try mark.isDurable(c.target))
+    }
+
+    @Test("a failed journal fails every waiter, now and later, and nothing becomes durable after it")
+    func markFailure() async throws {
+        let mark = DurabilityMark(durable: 5)
+        let early = Task { try await mark.wait(for: 7) }
+        try await Task.sleep(for: .milliseconds(20))
+        mark.fail(StateError.io(location: "j", reason: "disk full"))
+        await #expect(throws: StateError.self) { try await early.value }
+        await #expect(throws: StateError.self) { try await mark.wait(for: 6) }
+        mark.advance(to: 9)
+        #expect(throws: StateError.self) { try mark.isDurable(5) }
+    }
+
+    @Test("many waiters on one mark each wake at their own serial")
+    func manyWaiters() async throws {
+        let mark = DurabilityMark(durable: 0)
+        let order = ProbeList()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for target in (1...40).shuffled() {
+                group.addTask { _ = try await mark.wait(for: target); order.append(target) }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            for s in stride(from: 5, through: 40, by: 5) {
+                mark.advance(to: s)
+                #expect(await eventually { order.values.count == s }, "after advancing to \(s)")
+                #expect(order.values.allSatisfy { $0 <= s })
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    @Test("a recorded action's dependents and its done wait for its record to be durable; its slot does not")
+    func dependentsWaitForDurability() async throws {
+        let runner = DeferredRunner()
+        let actions = ExecutorTests.chain("web") + [PlannedAction(.powerOff(app: "other"), reason: "r", provider: "sim")]
+        let events = EventLog()
+        let run = Task { await Executor(parallelism: 1, runner: runner).run(ExecutorTests.plan(actions)) { events.add($0) } }
+        // One slot: the deploy runs first (longest chain); with its record not yet durable, the
+        // slot goes to the unrelated action, and the deploy's dependent waits.
+        #expect(await eventually { runner.startedNow.count == 2 })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(runner.startedNow == ["deploy:app.web", "powerOff:app.other"])
+        #expect(!events.kinds.contains("succeeded"), "nothing is done before its record is durable: \(events.kinds)")
+        runner.mark.advance(to: 1)
+        #expect(await eventually { runner.startedNow.contains("powerOn:app.web") })
+        runner.mark.advance(to: 10)
+        let summary = await run.value
+        #expect(Set(summary.done) == Set(actions.map(\.id)))
+        #expect(summary.done.first == "deploy:app.web")
+    }
+
+    @Test("a journal that fails after an action handed in its record fails that action and skips its dependents")
+    func journalFailureAfterRecord() async throws {
+        let runner = DeferredRunner()
+        let run = Task { await Executor(parallelism: 2, runner: runner).run(ExecutorTests.plan(ExecutorTests.chain("web"))) { _ in } }
+        #expect(await eventually { runner.handedIn == 1 })
+        runner.mark.fail(StateError.io(location: "lab.state.json.journal", reason: "disk full"))
+        let summary = await run.value
+        #expect(summary.fatal)
+        #expect(summary.done.isEmpty)
+        #expect(summary.failed.map(\.0) == ["deploy:app.web"])
+        #expect(summary.failed.first?.1.contains("cannot record the result") == true, "\(summary.failed)")
+        #expect(Set(summary.skipped) == ["powerOn:app.web", "refreshIP:app.web"])
+    }
+}
