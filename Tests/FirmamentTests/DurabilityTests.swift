@@ -97,6 +97,53 @@ struct DurabilityTests {
         #expect(vms.first?.vmUuid == result.vmUuid)
     }
 
+    struct DeployStepsCase: Sendable, CustomStringConvertible {
+        var description: String
+        var settings: @Sendable (inout SimulatedSettings) -> Void
+        var lines: [String]
+    }
+
+    static let deploySteps: [DeployStepsCase] = [
+        DeployStepsCase(description: "no latency: one step, stopped", settings: { _ in }, lines: ["stopped"]),
+        DeployStepsCase(description: "a zero latency: one step", settings: { $0.latency[.deploy] = LatencyRange(low: .zero, high: .zero) }, lines: ["stopped"]),
+        DeployStepsCase(description: "a latency: pending, then stopped", settings: { $0.latency[.deploy] = LatencyRange("1ms") }, lines: ["pending", "stopped"]),
+        DeployStepsCase(description: "another operation's latency: one step", settings: { $0.latency[.powerOn] = LatencyRange("1ms") }, lines: ["stopped"]),
+        DeployStepsCase(description: "throttling: pending, then stopped", settings: { $0.throttle = 0.000001 }, lines: ["pending", "stopped"]),
+        DeployStepsCase(description: "an injected failure for another app: pending, then stopped", settings: { $0.failures[.deploy] = ["db"] },
+                        lines: ["pending", "stopped"]),
+    ]
+
+    @Test("a simulated deploy is one step unless something can happen between the VM's creation and its readiness", arguments: deploySteps)
+    func deployStepCount(_ c: DeployStepsCase) async throws {
+        let dir = TempDirectory()
+        var settings = SimulatedSettings()
+        settings.dataDir = dir.path
+        c.settings(&settings)
+        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
+        let result = try await cloud.deploy(DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
+                                                          deploymentAttributes: [:], appAttributes: [:]))
+        let log = try String(contentsOfFile: dir.file("sim.world"), encoding: .utf8).split(separator: "\n")
+        #expect(log.map { line in ["pending", "stopped"].first { line.contains("\"status\":\"\($0)\"") } ?? "?" } == c.lines, "\(log)")
+        let vms = try await cloud.allVMs()
+        #expect(vms.map(\.status) == [.stopped])
+        #expect(vms.first?.vmUuid == result.vmUuid && result.deployedAppAddress == vms.first?.ip)
+    }
+
+    @Test("a cancelled instant deploy makes no VM")
+    func cancelledInstantDeploy() async throws {
+        let dir = TempDirectory()
+        var settings = SimulatedSettings()
+        settings.dataDir = dir.path
+        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await cloud.deploy(DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
+                                                        deploymentAttributes: [:], appAttributes: [:]))
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(try await cloud.allVMs().isEmpty)
+    }
+
     static func vm(_ i: Int) -> SimulatedVM {
         SimulatedVM(vmName: "v\(i)", vmUuid: "u\(i)", app: "a\(i)", sandbox: "lab", deploymentType: "s", status: .stopped,
                     ip: "10.0.\(i / 200).\(i % 200 + 2)", publicIp: "", mac: "m\(i)")

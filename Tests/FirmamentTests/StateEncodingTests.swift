@@ -93,12 +93,22 @@ struct StateEncodingTests {
             var context = DecodingContext(file: "s.json")
             #expect(State.decode(try JSONReader.parse(direct), &context) == state && context.diagnostics.isEmpty, "\(context.diagnostics)")
         }
-        for app in Self.rich().apps.values {
-            var pretty: [UInt8] = []
-            app.write(JSONWriter(pretty: true), into: &pretty, indent: 2)
-            var reference: [UInt8] = []
-            JSONWriter(pretty: true).write(app.json, into: &reference, indent: 2)
-            #expect(String(decoding: pretty, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+        for pretty in [true, false] {
+            let w = JSONWriter(pretty: pretty)
+            for app in Self.rich().apps.values {
+                var direct: [UInt8] = []
+                app.write(w, into: &direct, indent: 2)
+                var reference: [UInt8] = []
+                w.write(app.json, into: &reference, indent: 2)
+                #expect(String(decoding: direct, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+            }
+            for intent in Self.rich().intents.values {
+                var direct: [UInt8] = []
+                intent.write(w, into: &direct, indent: 2)
+                var reference: [UInt8] = []
+                w.write(intent.json, into: &reference, indent: 2)
+                #expect(String(decoding: direct, as: UTF8.self) == String(decoding: reference, as: UTF8.self), "intent \(intent.id)")
+            }
         }
     }
 

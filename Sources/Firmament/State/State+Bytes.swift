@@ -20,7 +20,7 @@ extension State {
         w.writeKey("apps", first: false, into: &out, indent: 1)
         w.writeObject(apps.keys.sorted(), into: &out, indent: 1, key: { $0 }) { name, out in apps[name]!.write(w, into: &out, indent: 2) }
         w.writeKey("intents", first: false, into: &out, indent: 1)
-        w.writeObject(intents.keys.sorted(), into: &out, indent: 1, key: { $0 }) { id, out in w.write(intents[id]!.json, into: &out, indent: 2) }
+        w.writeObject(intents.keys.sorted(), into: &out, indent: 1, key: { $0 }) { id, out in intents[id]!.write(w, into: &out, indent: 2) }
         w.writeKey("networks", first: false, into: &out, indent: 1)
         w.writeObject(networks.keys.sorted(), into: &out, indent: 1, key: { $0 }) { name, out in w.write(networks[name]!.json, into: &out, indent: 2) }
         w.writeKey("infra", first: false, into: &out, indent: 1)
@@ -79,6 +79,33 @@ extension AppState {
             key("connections", &out)
             let all = connections
             w.writeObject(all.keys.sorted(), into: &out, indent: inner, key: { $0 }) { k, out in w.write(all[k]!.json, into: &out, indent: inner + 1) }
+        }
+        w.newline(&out, indent)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension Intent {
+    /// Appends `json` as `writer.write(json, indent: indent)` would.
+    func write(_ w: JSONWriter, into out: inout [UInt8], indent: Int) {
+        let inner = indent + 1
+        out.append(UInt8(ascii: "{"))
+        func member(_ key: String, _ value: String, first: Bool = false) {
+            w.writeKey(key, first: first, into: &out, indent: inner)
+            JSONWriter.writeString(value, into: &out)
+        }
+        member("id", id, first: true)
+        member("operation", operation.rawValue)
+        member("app", app)
+        member("provider", provider)
+        member("vmName", vmName)
+        member("vmUuid", vmUuid)
+        member("started", started)
+        if let deploymentPath {
+            w.writeKey("deploymentPath", first: false, into: &out, indent: inner)
+            deploymentPath.write(w, into: &out, indent: inner)
+            w.writeKey("attributes", first: false, into: &out, indent: inner)
+            AttributeValue.write(attributes, w, into: &out, indent: inner)
         }
         w.newline(&out, indent)
         out.append(UInt8(ascii: "}"))

@@ -35,7 +35,8 @@ extension StateChange {
             member("app", name, &out)
         case .beginIntent(let intent):
             member("op", "beginIntent", &out)
-            value(intent.json, &out)
+            w.writeKey("value", first: false, into: &out, indent: 1)
+            intent.write(w, into: &out, indent: 1)
         case .endIntent(let id):
             member("op", "endIntent", &out)
             member("id", id, &out)

@@ -57,28 +57,44 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
 
     /// Creates the VM at once in state `pending`, waits for the deploy latency, then leaves it
     /// `stopped`; an injected failure rolls the VM back, as CloudShell drivers do. A process
-    /// killed during the wait leaves a pending VM behind, which `findByName` finds.
+    /// killed during the wait leaves a pending VM behind, which `findByName` finds. When deploys
+    /// have no latency, throttling or injected failure, nothing can happen between the two
+    /// steps, and the VM is made `stopped` in one transaction.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         let providerName = name
-        _ = try await transact("deploy") { world -> SimulatedVM in
+        let instant = settings.isInstant(.deploy)
+        if instant { try Task.checkCancellation() }
+        let made = try await transact("deploy") { world -> SimulatedVM in
             if world.vm(name: request.vmName) != nil {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "a VM named \(quoted(request.vmName)) already exists")
             }
             let (ip, publicIp) = try placement(request, world)
             var vm = SimulatedVM(vmName: request.vmName, vmUuid: UUIDText.random(), app: request.appName, sandbox: request.sandbox,
-                                 deploymentType: request.deploymentType, status: .pending, ip: ip, publicIp: publicIp,
+                                 deploymentType: request.deploymentType, status: instant ? .stopped : .pending, ip: ip, publicIp: publicIp,
                                  mac: Self.mac(for: request.vmName))
             vm.subnets = request.subnets.map(\.subnetId)
             world.put(vm)
             return vm
         }
+        let vm = instant ? made : try await settle(request)
+        return DeployAppResult(
+            vmName: vm.vmName, vmUuid: vm.vmUuid, deployedAppAddress: vm.ip,
+            deployedAppAttributes: ["User": request.appAttributes["User"] ?? "admin"],
+            deployedAppAdditionalData: ["createdBy": "firmament-simulated"],
+            vmDetailsData: Self.details(vm),
+            subnetInterfaces: Dictionary(uniqueKeysWithValues: request.subnets.enumerated().map { ($1.subnetId, "eth\($0)") }))
+    }
+
+    /// A pending VM's second step: the deploy's latency and failures, then `stopped`.
+    private func settle(_ request: DeployRequest) async throws -> SimulatedVM {
+        let providerName = name
         do {
             try await enter(.deploy, apps: [request.appName])
         } catch {
             _ = try? await transact("deploy") { world in world.delete(request.vmName) }
             throw error
         }
-        let vm = try await transact("deploy") { world -> SimulatedVM in
+        return try await transact("deploy") { world -> SimulatedVM in
             guard var vm = world.vm(name: request.vmName) else {
                 throw ProviderError(provider: providerName, operation: "deploy", message: "VM \(quoted(request.vmName)) vanished during its deploy")
             }
@@ -88,12 +104,6 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
             }
             return vm
         }
-        return DeployAppResult(
-            vmName: vm.vmName, vmUuid: vm.vmUuid, deployedAppAddress: vm.ip,
-            deployedAppAttributes: ["User": request.appAttributes["User"] ?? "admin"],
-            deployedAppAdditionalData: ["createdBy": "firmament-simulated"],
-            vmDetailsData: Self.details(vm),
-            subnetInterfaces: Dictionary(uniqueKeysWithValues: request.subnets.enumerated().map { ($1.subnetId, "eth\($0)") }))
     }
 
     public func powerOn(_ app: DeployedApp) async throws {

@@ -82,6 +82,12 @@ public struct SimulatedSettings: Sendable, Equatable {
         }
     }
 
+    /// Whether calls of `operation` take no time and can't fail: no latency above zero, no
+    /// throttling, no injected failure.
+    func isInstant(_ operation: ProviderOperation) -> Bool {
+        (latency[operation].map { $0.high == .zero } ?? true) && throttle == 0 && failures[operation] == nil
+    }
+
     /// Settings from a provider spec that has already been validated.
     public init(_ settings: JSON) {
         var context = DecodingContext(file: "")
