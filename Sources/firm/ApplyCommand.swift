@@ -75,7 +75,7 @@ enum ApplyCommand {
         let stop = StopFlag()
         let run = Task {
             try await session.execute(plan, on: writable, blueprintForRun: destroy ? session.emptied : nil, parallelism: parallelism,
-                                      stop: stop, progress: Progress.print)
+                                      stop: stop, progress: Progress.print, roundEnd: Progress.roundEnd)
         }
         Signals.shared.beginApply(stop, grace: stopTimeout) { run.cancel() }
         let summary = try await run.value

@@ -1,19 +1,28 @@
 import Firmament
 
-/// Progress lines: one when an action starts and one when it ends, with the elapsed time. A
-/// start line reaches stdout within 20 ms, or with the next end line (see `Terminal.progress`).
+/// Progress lines: one when an action starts and one when it ends, with the elapsed time. End
+/// lines reach stdout at the end of the executor's round that reported them, before anything new
+/// starts (`roundEnd`), so that a closed stdout stops the apply before it starts more; a start
+/// line, within 20 ms or with the next round's end lines (see `Terminal.progress`).
 enum Progress {
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
         let what = PlanRenderer.line(event.action)
         switch event.kind {
-        case .started: Terminal.progress("\(time) start   \(what)", now: false)
-        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)", now: true)
-        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)", now: true)
+        case .started: Terminal.progress("\(time) start   \(what)", .soon)
+        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)", .roundEnd)
+        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)", .roundEnd)
         case .retrying(let attempt, let tries, let delay, let message):
-            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)", now: true)
-        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)", now: true)
+            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)", .now)
+        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)", .roundEnd)
         }
+    }
+
+    /// Writes the round's lines: an apply's rounds end several actions at once (a group commit
+    /// makes several records durable together), and one write for them all costs the reader
+    /// one wake-up instead of one for each.
+    @Sendable static func roundEnd() {
+        Terminal.flushRound()
     }
 
     static func summary(_ s: ExecutionSummary, destroy: Bool) -> String {

@@ -13,6 +13,8 @@ enum Terminal {
     /// Whether a timed flush is on its way (one at a time: a timer for each line would cost more
     /// than the writes it saves).
     nonisolated(unsafe) private static var flushScheduled = false
+    /// Whether a line waiting in `pendingProgress` is to be written at the round's end.
+    nonisolated(unsafe) private static var roundLinesPending = false
     private static let progressDelay = DispatchTimeInterval.milliseconds(20)
     private static let flusher = DispatchQueue(label: "firm.terminal.progress")
 
@@ -33,15 +35,26 @@ enum Terminal {
         if !ok { Signals.shared.outputClosed() }
     }
 
-    /// Writes one progress line to stdout: at once when `now` is set (with the lines still
-    /// waiting before it), else within `progressDelay`, together with any others made meanwhile.
-    /// A write that finds stdout closed stops the apply, so lines after which the executor starts
-    /// new actions (an action's end) are written at once: nothing starts after a closed stdout.
-    static func progress(_ text: String, now: Bool) {
+    /// When a progress line must reach stdout.
+    enum ProgressTiming {
+        /// At once, with the lines still waiting before it.
+        case now
+        /// At the next `flushRound` (the end of the executor's round), or within `progressDelay`.
+        case roundEnd
+        /// Within `progressDelay`, together with any others made meanwhile.
+        case soon
+    }
+
+    /// Writes one progress line to stdout when `timing` says. A write that finds stdout closed
+    /// stops the apply; lines after which the executor starts new actions (an action's end) are
+    /// written at the end of its round, before it starts them: nothing starts after a closed
+    /// stdout.
+    static func progress(_ text: String, _ timing: ProgressTiming) {
         lock.lock()
         pendingProgress.append(contentsOf: printable(text).utf8)
         pendingProgress.append(0x0A)
-        let write = now || pendingProgress.count >= 1 << 16
+        if timing == .roundEnd { roundLinesPending = true }
+        let write = timing == .now || pendingProgress.count >= 1 << 16
         let ok = write ? writePendingProgress() : true
         let schedule = !write && !flushScheduled
         if schedule { flushScheduled = true }
@@ -59,8 +72,18 @@ enum Terminal {
         if !ok { Signals.shared.outputClosed() }
     }
 
+    /// Writes the progress lines not yet written if any of them waits for the round's end (a
+    /// round that only started actions writes nothing: their lines wait for `progressDelay`).
+    static func flushRound() {
+        lock.lock()
+        let ok = roundLinesPending ? writePendingProgress() : true
+        lock.unlock()
+        if !ok { Signals.shared.outputClosed() }
+    }
+
     /// Called with `lock` held; false when stdout's reader has gone.
     private static func writePendingProgress() -> Bool {
+        roundLinesPending = false
         guard !pendingProgress.isEmpty else { return true }
         // Written from the buffer itself, which is then emptied in place: no copy, no allocation.
         let ok = writeAll(STDOUT_FILENO, pendingProgress)

@@ -144,4 +144,32 @@ struct DeferredDurabilityTests {
         #expect(summary.failed.first?.1.contains("cannot record the result") == true, "\(summary.failed)")
         #expect(Set(summary.skipped) == ["powerOn:app.web", "refreshIP:app.web"])
     }
+
+    @Test("each round's end lines are followed by roundEnd before anything new starts, and a stop set there starts nothing more")
+    func roundEndBeforeStarts() async throws {
+        let log = ProbeLog()
+        let actions = (0..<6).flatMap { ExecutorTests.chain("a\($0)") }
+        let summary = await Executor(parallelism: 3, runner: FakeRunner()).run(ExecutorTests.plan(actions), progress: { event in
+            if case .started = event.kind { log.add("start") } else { log.add("end") }
+        }, roundEnd: { log.add("round") })
+        #expect(summary.done.count == 18)
+        let entries = log.entries
+        for (i, entry) in entries.enumerated() where entry == "end" {
+            let next = entries[(i + 1)...].first { $0 != "end" }
+            #expect(next == "round", "an end line at \(i) is followed by \(next ?? "nothing") before a round's end: \(entries)")
+        }
+
+        let stop = StopFlag()
+        let stopped = await Executor(parallelism: 1, runner: FakeRunner(), stop: stop).run(ExecutorTests.plan(actions), progress: { _ in },
+                                                                                             roundEnd: { stop.set() })
+        #expect(stopped.done.count == 1 && stopped.notStarted.count == 17, "\(stopped.done), \(stopped.notStarted.count) not started")
+    }
+}
+
+/// Strings appended from several tasks.
+final class ProbeLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ value: String) { lock.withLock { list.append(value) } }
+    var entries: [String] { lock.withLock { list } }
 }

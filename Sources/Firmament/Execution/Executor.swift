@@ -19,7 +19,11 @@ public struct Executor: Sendable {
     }
 
     /// Runs every action of `plan`, reporting each start and end through `progress`.
-    public func run(_ plan: Plan, progress: @escaping @Sendable (ExecutionEvent) -> Void) async -> ExecutionSummary {
+    /// `roundEnd` is called after each round of outcomes has been reported and before any new
+    /// action starts: a sink that holds end lines to write them together writes them there, and a
+    /// stop it sets there (a closed stdout) is seen before anything new starts.
+    public func run(_ plan: Plan, progress: @escaping @Sendable (ExecutionEvent) -> Void,
+                    roundEnd: @escaping @Sendable () -> Void = {}) async -> ExecutionSummary {
         let graph = ActionGraph(plan.actions, costs: costs)
         let fifo = order == .fifo
         var readySince = [Int](repeating: 0, count: plan.actions.count)
@@ -122,6 +126,7 @@ public struct Executor: Sendable {
                         for a in waiting { unrecorded(a.index, error) }
                     }
                 }
+                roundEnd()
                 if !watching, let durability, let lowest = awaiting.lazy.map(\.serial).min() {
                     watching = true
                     group.addTask {

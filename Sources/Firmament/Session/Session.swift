@@ -316,10 +316,11 @@ public struct Session: Sendable {
     }
 
     /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
-    /// `order` is for firm-bench's comparison only.
+    /// `order` is for firm-bench's comparison only. `progress` and `roundEnd` are the executor's.
     public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
                         environment: Environment = .process, order: ExecutionOrder = .criticalPath,
-                        progress: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> ExecutionSummary {
+                        progress: @escaping @Sendable (ExecutionEvent) -> Void,
+                        roundEnd: @escaping @Sendable () -> Void = {}) async throws -> ExecutionSummary {
         secrets.add(blueprint.secretValues(environment))
         let started = ContinuousClock.now
         let runner = ActionRunner(blueprint: blueprintForRun ?? blueprint, sandbox: sandbox, providers: providers, recorder: writable.recorder, environment: environment) {
@@ -328,7 +329,7 @@ public struct Session: Sendable {
                                     elapsed: ContinuousClock.now - started))
         }
         let costs = ActionCosts(blueprintForRun ?? blueprint)
-        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order).run(plan, progress: progress)
+        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order).run(plan, progress: progress, roundEnd: roundEnd)
         if !summary.fatal {
             // Every result is already durable in the journal; a snapshot that can't be written
             // (full disk, read-only folder) loses nothing, and the summary must still be shown.

@@ -116,7 +116,9 @@ final class JournalFile: @unchecked Sendable {
                     pendingLock.unlock()
                 }
             }
-            for (_, done) in batch { done(error) }
+            // The last group first: its completion makes the whole batch durable in one step (the
+            // recorder's DurabilityMark), so whoever waits for any of it wakes once, not once per group.
+            for (_, done) in batch.reversed() { done(error) }
         }
     }
 
