@@ -76,6 +76,24 @@ struct SupportTests {
     func crc32() {
         #expect(CRC32.hex("123456789".utf8) == "cbf43926")
         #expect(CRC32.hex([UInt8]()) == "00000000")
+        #expect(CRC32.hex("The quick brown fox jumps over the lazy dog".utf8) == "414fa339")
+        #expect(CRC32.hex(AnySequence("123456789".utf8)) == "cbf43926", "a sequence without contiguous storage")
+        // Eight bytes at a time, every length and alignment, against the bit-by-bit definition.
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<80).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for end in start...bytes.count {
+                #expect(CRC32.checksum(bytes[start..<end]) == reference(bytes[start..<end]), "bytes \(start)..<\(end)")
+            }
+        }
     }
 
     @Test("durations parse, and format for people", arguments: [
