@@ -1,7 +1,9 @@
-/// Walks a plan's DAG with a task group. An action starts as soon as its dependencies are done
-/// and a slot is free; when more actions are ready than slots, the one with the longest chain
-/// of work still behind it goes first (critical-path priority). A failed action skips its
-/// dependents, never its siblings. There is no barrier between phases.
+/// Walks a plan's DAG with a task group. An action starts as soon as its dependencies are done,
+/// their results durable, and a slot is free; when more actions are ready than slots, the one
+/// with the longest chain of work still behind it goes first (critical-path priority). An action
+/// holds its slot until its runner returns: for an outcome `.recorded`, once the provider call
+/// is over and its records are handed to the journal, not until they are durable. A failed
+/// action skips its dependents, never its siblings. There is no barrier between phases.
 public struct Executor: Sendable {
     public var parallelism: Int
     public var runner: any ActionRunning
