@@ -144,6 +144,34 @@ struct DurabilityTests {
         #expect(try await cloud.allVMs().isEmpty)
     }
 
+    @Test("a world another process holds waits for it, and does not hold up the journal's records meanwhile")
+    func heldWorldDoesNotBlockTheJournal() async throws {
+        let dir = TempDirectory()
+        let world = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        // flock belongs to an open file description: this one stands for another process.
+        let other = open(dir.file("sim.world.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(other >= 0 && flock(other, LOCK_EX) == 0)
+        let transaction = Task { try await world.transact { t in t.put(Self.vm(1)); return t.vms.count } }
+        try await Task.sleep(for: .milliseconds(50))
+
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let loaded = try StateStore.load(paths, blueprint: "lab")
+        let recorder = try StateRecorder(loaded, paths: paths)
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await recorder.record(.setPower("a", .on))
+        #expect(clock.now - started < .seconds(5), "the journal's record waited for the world's lock")
+        #expect(try await Task { () -> Bool in
+            try await Task.sleep(for: .milliseconds(20))
+            return FileManager.default.fileExists(atPath: dir.file("sim.world"))
+        }.value == false, "nothing was written to the world while it was held")
+
+        flock(other, LOCK_UN)
+        close(other)
+        #expect(try await transaction.value == 1)
+        await recorder.close()
+    }
+
     static func vm(_ i: Int) -> SimulatedVM {
         SimulatedVM(vmName: "v\(i)", vmUuid: "u\(i)", app: "a\(i)", sandbox: "lab", deploymentType: "s", status: .stopped,
                     ip: "10.0.\(i / 200).\(i % 200 + 2)", publicIp: "", mac: "m\(i)")
