@@ -28,12 +28,12 @@ final class DeferredRunner: ActionRunning, @unchecked Sendable {
     var handedIn: Int { lock.withLock { serial } }
 }
 
-/// Integers appended from several tasks.
-final class ProbeList: @unchecked Sendable {
+/// Values appended from several tasks.
+final class ProbeList<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var list: [Int] = []
-    func append(_ value: Int) { lock.withLock { list.append(value) } }
-    var values: [Int] { lock.withLock { list } }
+    private var list: [Element] = []
+    func append(_ value: Element) { lock.withLock { list.append(value) } }
+    var values: [Element] { lock.withLock { list } }
 }
 
 /// Waits (bounded) until `condition` holds.
@@ -96,7 +96,7 @@ struct DeferredDurabilityTests {
     @Test("many waiters on one mark each wake at their own serial")
     func manyWaiters() async throws {
         let mark = DurabilityMark(durable: 0)
-        let order = ProbeList()
+        let order = ProbeList<Int>()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for target in (1...40).shuffled() {
                 group.addTask { _ = try await mark.wait(for: target); order.append(target) }
@@ -147,13 +147,13 @@ struct DeferredDurabilityTests {
 
     @Test("each round's end lines are followed by roundEnd before anything new starts, and a stop set there starts nothing more")
     func roundEndBeforeStarts() async throws {
-        let log = ProbeLog()
+        let log = ProbeList<String>()
         let actions = (0..<6).flatMap { ExecutorTests.chain("a\($0)") }
         let summary = await Executor(parallelism: 3, runner: FakeRunner()).run(ExecutorTests.plan(actions), progress: { event in
-            if case .started = event.kind { log.add("start") } else { log.add("end") }
-        }, roundEnd: { log.add("round") })
+            if case .started = event.kind { log.append("start") } else { log.append("end") }
+        }, roundEnd: { log.append("round") })
         #expect(summary.done.count == 18)
-        let entries = log.entries
+        let entries = log.values
         for (i, entry) in entries.enumerated() where entry == "end" {
             let next = entries[(i + 1)...].first { $0 != "end" }
             #expect(next == "round", "an end line at \(i) is followed by \(next ?? "nothing") before a round's end: \(entries)")
@@ -166,10 +166,3 @@ struct DeferredDurabilityTests {
     }
 }
 
-/// Strings appended from several tasks.
-final class ProbeLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [String] = []
-    func add(_ value: String) { lock.withLock { list.append(value) } }
-    var entries: [String] { lock.withLock { list } }
-}

@@ -73,15 +73,22 @@ struct DurabilityTests {
         #expect(provider.batches.sorted() == [50, 100, 100])
     }
 
+    /// A simulated cloud whose world is in `dir`, with settings `configure` changes.
+    static func cloud(in dir: TempDirectory, _ configure: (inout SimulatedSettings) -> Void = { _ in }) throws -> (settings: SimulatedSettings, cloud: SimulatedCloud) {
+        var settings = SimulatedSettings()
+        settings.dataDir = dir.path
+        configure(&settings)
+        return (settings, try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path))
+    }
+
+    static let webDeploy = DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
+                                         deploymentAttributes: [:], appAttributes: [:])
+
     @Test("the simulated world log is compacted when it grows, and reads back the same world")
     func worldCompaction() async throws {
         let dir = TempDirectory()
-        var settings = SimulatedSettings()
-        settings.dataDir = dir.path
-        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
-        let request = DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
-                                    deploymentAttributes: [:], appAttributes: [:])
-        let result = try await cloud.deploy(request)
+        let (settings, cloud) = try Self.cloud(in: dir)
+        let result = try await cloud.deploy(Self.webDeploy)
         let app = DeployedApp(appName: "web", vmName: result.vmName, vmUuid: result.vmUuid)
         for i in 0..<1500 {
             if i % 2 == 0 { try await cloud.powerOn(app) } else { try await cloud.powerOff(app) }
@@ -116,12 +123,8 @@ struct DurabilityTests {
     @Test("a simulated deploy is one step unless something can happen between the VM's creation and its readiness", arguments: deploySteps)
     func deployStepCount(_ c: DeployStepsCase) async throws {
         let dir = TempDirectory()
-        var settings = SimulatedSettings()
-        settings.dataDir = dir.path
-        c.settings(&settings)
-        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
-        let result = try await cloud.deploy(DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
-                                                          deploymentAttributes: [:], appAttributes: [:]))
+        let cloud = try Self.cloud(in: dir, c.settings).cloud
+        let result = try await cloud.deploy(Self.webDeploy)
         let log = try String(contentsOfFile: dir.file("sim.world"), encoding: .utf8).split(separator: "\n")
         #expect(log.map { line in ["pending", "stopped"].first { line.contains("\"status\":\"\($0)\"") } ?? "?" } == c.lines, "\(log)")
         let vms = try await cloud.allVMs()
@@ -132,13 +135,10 @@ struct DurabilityTests {
     @Test("a cancelled instant deploy makes no VM")
     func cancelledInstantDeploy() async throws {
         let dir = TempDirectory()
-        var settings = SimulatedSettings()
-        settings.dataDir = dir.path
-        let cloud = try SimulatedCloud(name: "sim", settings: settings, baseDirectory: dir.path)
+        let cloud = try Self.cloud(in: dir).cloud
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await cloud.deploy(DeployRequest(actionId: "1", appName: "web", vmName: "web__aaaaaa", sandbox: "lab", deploymentType: "s",
-                                                        deploymentAttributes: [:], appAttributes: [:]))
+            return try await cloud.deploy(Self.webDeploy)
         }
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(try await cloud.allVMs().isEmpty)
