@@ -132,6 +132,17 @@ struct DurabilityTests {
         #expect(vms.first?.vmUuid == result.vmUuid && result.deployedAppAddress == vms.first?.ip)
     }
 
+    @Test("a simulated MAC is 02 and five hex bytes, the same for a name every time, and different across names")
+    func simulatedMACs() {
+        let names = (0..<2_000).map { "app\($0)__\(String($0 * 7919, radix: 16))" } + ["", "web__aaaaaa/vlan100", "ünïcode"]
+        let macs = names.map(SimulatedCloud.mac(for:))
+        #expect(macs.allSatisfy { $0.wholeMatch(of: /02(:[0-9a-f]{2}){5}/) != nil }, "\(macs.prefix(3))")
+        #expect(Set(macs).count == macs.count, "no two of these names share a MAC")
+        #expect(names.map(SimulatedCloud.mac(for:)) == macs)
+        // FNV-1a 64 of the empty name is cbf29ce484222325: its low five bytes, lowest first.
+        #expect(SimulatedCloud.mac(for: "") == "02:25:23:22:84:e4")
+    }
+
     @Test("a cancelled instant deploy makes no VM")
     func cancelledInstantDeploy() async throws {
         let dir = TempDirectory()

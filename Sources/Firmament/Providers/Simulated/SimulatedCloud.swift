@@ -189,11 +189,21 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         }
     }
 
+    /// A MAC address made from `vmName`: "02" (locally administered, unicast) and five bytes of
+    /// the name's 64-bit FNV-1a hash. The same name always gets the same address; a cheap hash
+    /// serves, as nothing is secret and one is made for every deploy.
     static func mac(for vmName: String) -> String {
-        // "02:" and the first five bytes of the name's SHA-256, in hex.
-        var hasher = SHA256()
-        hasher.update(vmName.utf8)
-        return "02:" + hasher.finalize().prefix(5).map { Hex.lower(CollectionOfOne($0)) }.joined(separator: ":")
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in vmName.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        var out: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "2")]
+        out.reserveCapacity(17)
+        for i in 0..<5 {
+            let byte = UInt8(truncatingIfNeeded: hash >> (8 * i))
+            out.append(UInt8(ascii: ":"))
+            out.append(Hex.digits[Int(byte >> 4)])
+            out.append(Hex.digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func details(_ vm: SimulatedVM) -> JSON {
