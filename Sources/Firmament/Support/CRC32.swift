@@ -5,7 +5,7 @@
 /// byte-at-a-time loop several times faster; every journal line is checked this way as it is
 /// written and read.
 public enum CRC32 {
-    /// `tables[k][n]`: the CRC of byte `n` followed by `k` zero bytes; `tables[0]` is the classic table.
+    /// `tables[k * 256 + n]`: the CRC of byte `n` followed by `k` zero bytes; the first 256 are the classic table.
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
         for n in 0..<256 {
