@@ -74,12 +74,29 @@ enum Terminal {
 
     /// Writes the progress lines not yet written if any of them waits for the round's end (a
     /// round that only started actions writes nothing: their lines wait for `progressDelay`).
+    /// Either way it then asks whether stdout's reader is still there, so that the executor,
+    /// which calls it before it starts anything new, starts nothing after a closed stdout even
+    /// when no line was due.
     static func flushRound() {
         lock.lock()
         let ok = roundLinesPending ? writePendingProgress() : true
         lock.unlock()
-        if !ok { Signals.shared.outputClosed() }
+        if !ok || readerGone() { Signals.shared.outputClosed() }
     }
+
+    /// Whether stdout is a pipe or socket whose reading end has closed, found without writing
+    /// (poll reports POLLERR or POLLHUP for it). A regular file has no reader to lose.
+    private static func readerGone() -> Bool {
+        guard stdoutCanLoseReader else { return false }
+        var entry = pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)
+        return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLERR | POLLHUP) != 0
+    }
+
+    /// Whether stdout is anything but a regular file, looked at once.
+    private static let stdoutCanLoseReader: Bool = {
+        var info = stat()
+        return fstat(STDOUT_FILENO, &info) != 0 || info.st_mode & S_IFMT != S_IFREG
+    }()
 
     /// Called with `lock` held; false when stdout's reader has gone.
     private static func writePendingProgress() -> Bool {
