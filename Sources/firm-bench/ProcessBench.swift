@@ -38,6 +38,15 @@ enum ProcessBench {
             try Workloads.blueprint(apps: apps, latency: latency, varied: varied).write(toFile: dir + "/bench.json", atomically: true, encoding: .utf8)
             return dir
         }
+        /// Three applies in `dir`, each from nothing (no state, no simulated world); the last
+        /// one's state and world stay.
+        func freshApplies(in dir: String) throws -> [EtcdBench.Run] {
+            try (0..<3).map { _ in
+                try? FileManager.default.removeItem(atPath: dir + "/state")
+                try? FileManager.default.removeItem(atPath: dir + "/.firm")
+                return try EtcdBench.measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100"], in: dir, env: env)
+            }
+        }
         let big = quick ? 1_000 : 10_000
         let dir = try folder("big", apps: big)
         f.planEmpty10k = try best(["plan", "bench.json", "--json"], in: dir)
@@ -50,14 +59,9 @@ enum ProcessBench {
             f.planEmpty100k = try best(["plan", "bench.json", "--json"], in: huge, runs: 1)
             print("plan 100000 apps, empty state: \(String(format: "%.2f", f.planEmpty100k!.wall)) s, \(String(format: "%.0f", f.planEmpty100k!.maxRSSMB)) MB")
         }
-        // The median of three applies by CPU, each from nothing: one run on a shared machine
-        // varies by a fifth. The last one's state stays for the no-op plans below.
-        let applies = try (0..<3).map { _ -> EtcdBench.Run in
-            try? FileManager.default.removeItem(atPath: dir + "/state")
-            try? FileManager.default.removeItem(atPath: dir + "/.firm")
-            return try EtcdBench.measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100"], in: dir, env: env)
-        }
-        f.apply10k = applies.sorted { $0.cpu < $1.cpu }[1]
+        // The median of three applies by CPU: one run on a shared machine varies by a fifth. The
+        // last one's state stays for the no-op plans below.
+        f.apply10k = try freshApplies(in: dir).sorted { $0.cpu < $1.cpu }[1]
         f.actions10k = Int(f.apply10k.output.components(separatedBy: ": ").last?.split(separator: " ").first ?? "") ?? 0
         print("apply \(big) apps, zero latency: \(String(format: "%.2f", f.apply10k.wall)) s, CPU \(String(format: "%.1f", f.apply10k.cpu / Double(max(f.actions10k, 1)) * 1e6)) µs per action")
         let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/state/bench.state.json")[.size] as? Int) ?? 0
@@ -68,13 +72,7 @@ enum ProcessBench {
 
         let latency = #"{"deploy": "40ms..60ms", "powerOn": "10ms", "refreshIP": "5ms"}"#
         let small = try folder("makespan", apps: 1_000, latency: latency)
-        let runs = try (0..<3).map { i -> EtcdBench.Run in
-            try? FileManager.default.removeItem(atPath: small + "/state")
-            try? FileManager.default.removeItem(atPath: small + "/.firm")
-            _ = i
-            return try EtcdBench.measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100"], in: small, env: env)
-        }
-        f.makespan = runs.sorted { $0.wall < $1.wall }[1]
+        f.makespan = try freshApplies(in: small).sorted { $0.wall < $1.wall }[1]
         let blueprint = try BlueprintDecoder.decode(Array(Workloads.blueprint(apps: 1_000, latency: latency).utf8), file: "bench.json")
         f.makespanBound = Benchmarks.lowerBound(Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: .new(blueprint: "bench")), blueprint, 100)
         print("apply 1000 apps with latency: \(String(format: "%.2f", f.makespan.wall)) s = \(String(format: "%.2f", f.makespan.wall / f.makespanBound)) × \(String(format: "%.2f", f.makespanBound)) s")
