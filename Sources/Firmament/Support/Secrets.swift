@@ -11,7 +11,7 @@ public final class Secrets: Sendable {
     public static let minimumLength = 3
 
     private let box = NSLockBox()
-    nonisolated(unsafe) private var values: [String] = []
+    nonisolated(unsafe) private var values: [Secret] = []
 
     public init(_ values: some Sequence<String> = []) {
         add(values)
@@ -20,10 +20,10 @@ public final class Secrets: Sendable {
     /// Adds secrets; short and empty ones are ignored.
     public func add(_ more: some Sequence<String>) {
         box.withLock {
-            var set = Set(values)
+            var set = Set(values.map(\.text))
             for value in more where value.count >= Self.minimumLength { set.insert(value) }
             // Longest first, so a secret that contains another is replaced whole.
-            values = set.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+            values = set.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }.map(Secret.init)
         }
     }
 
@@ -34,10 +34,11 @@ public final class Secrets: Sendable {
         Self.redact(text, box.withLock { values })
     }
 
-    /// A JSON value with every string (keys included) redacted.
+    /// A JSON value with every string (keys included) redacted. A value that holds no secret
+    /// is returned as it is, not rebuilt.
     public func redact(_ json: JSON) -> JSON {
         let current = box.withLock { values }
-        return current.isEmpty ? json : Self.redact(json, current)
+        return current.isEmpty || !Self.holdsSecret(json, current) ? json : Self.redact(json, current)
     }
 
     /// A string map with keys and values redacted.
@@ -49,21 +50,69 @@ public final class Secrets: Sendable {
         return out
     }
 
+    /// A secret, with what its search needs.
+    private struct Secret: Sendable {
+        let text: String
+        let pattern: BytePattern
+        let isASCII: Bool
+
+        init(_ text: String) {
+            self.text = text
+            let bytes = Array(text.utf8)
+            pattern = BytePattern(bytes)
+            isASCII = bytes.withUnsafeBufferPointer(ByteText.isASCII)
+        }
+    }
+
+    private static let maskBytes = Array(mask.utf8)
+
+    /// Two searches, so that what either finds is replaced:
+    /// - the secret's exact bytes, wherever they are (Foundation's search alone would miss
+    ///   "abc" in "abc\u{301}", where the accent joins the c);
+    /// - Foundation's search, which treats canonically equivalent text as equal (a decomposed
+    ///   "é", or U+212A for "K"). Where both the text and the secret are ASCII it can find nothing
+    ///   the first did not, and it is skipped; that is nearly always, and it is what keeps this
+    ///   cheap.
     /// The secrets are read once per call above, not once per string.
-    private static func redact(_ text: String, _ secrets: [String]) -> String {
+    private static func redact(_ text: String, _ secrets: [Secret]) -> String {
         var out = text
-        for secret in secrets where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: mask)
+        var outIsASCII = ByteText.withUTF8(out, ByteText.isASCII)
+        for secret in secrets {
+            if let replaced = ByteText.withUTF8(out, { secret.pattern.replacingAll(in: $0, with: maskBytes) }) {
+                out = String(decoding: replaced, as: UTF8.self)
+            }
+            if !(outIsASCII && secret.isASCII) && out.contains(secret.text) {
+                out = out.replacingOccurrences(of: secret.text, with: mask)
+                outIsASCII = ByteText.withUTF8(out, ByteText.isASCII)
+            }
         }
         return out
     }
 
-    private static func redact(_ json: JSON, _ secrets: [String]) -> JSON {
+    private static func holdsSecret(_ text: String, _ secrets: [Secret]) -> Bool {
+        ByteText.withUTF8(text) { bytes in
+            let ascii = ByteText.isASCII(bytes)
+            return secrets.contains { secret in
+                secret.pattern.firstIndex(in: bytes) != nil || (!(ascii && secret.isASCII) && text.contains(secret.text))
+            }
+        }
+    }
+
+    private static func holdsSecret(_ json: JSON, _ secrets: [Secret]) -> Bool {
+        switch json {
+        case .null, .bool, .number: false
+        case .string(let s): holdsSecret(s, secrets)
+        case .array(let items): items.contains { holdsSecret($0, secrets) }
+        case .object(let o): o.members.contains { holdsSecret($0.key, secrets) || holdsSecret($0.value, secrets) }
+        }
+    }
+
+    private static func redact(_ json: JSON, _ secrets: [Secret]) -> JSON {
         switch json {
         case .null, .bool, .number: json
         case .string(let s): .string(redact(s, secrets))
         case .array(let items): .array(items.map { redact($0, secrets) })
-        case .object(let o): .object(JSONObject(o.keys.map { (redact($0, secrets), redact(o[$0]!, secrets)) }))
+        case .object(let o): .object(JSONObject(o.members.map { (redact($0.key, secrets), redact($0.value, secrets)) }))
         }
     }
 }

@@ -58,8 +58,8 @@ struct AnswerCheck {
 
     static func depth(_ value: JSON) -> Int {
         switch value {
-        case .array(let items): 1 + (items.map(depth).max() ?? 0)
-        case .object(let o): 1 + (o.keys.map { depth(o[$0]!) }.max() ?? 0)
+        case .array(let items): 1 + items.reduce(0) { max($0, depth($1)) }
+        case .object(let o): 1 + o.members.reduce(0) { max($0, depth($1.value)) }
         default: 0
         }
     }
