@@ -28,18 +28,19 @@ public struct Executor: Sendable {
                     roundEnd: @escaping @Sendable () -> Void = {}) async -> ExecutionSummary {
         let graph = ActionGraph(plan.actions, costs: costs)
         let fifo = order == .fifo
-        var readySince = [Int](repeating: 0, count: plan.actions.count)
         var tick = 0
         let clock = ContinuousClock()
         let start = clock.now
         var summary = ExecutionSummary()
         var remaining = graph.dependencyCounts
         var skipped = Set<Int>()
-        var ready = PriorityQueue<Int> { a, b in
-            if fifo { return readySince[a] != readySince[b] ? readySince[a] > readySince[b] : a > b }
-            return graph.priority[a] != graph.priority[b] ? graph.priority[a] < graph.priority[b] : a > b
+        // Each ready action carries its rank, so ordering the heap reads nothing else.
+        var ready = PriorityQueue<ReadyAction>(by: <)
+        func makeReady(_ index: Int) {
+            tick += 1
+            ready.push(ReadyAction(rank: fifo ? -tick : graph.priority[index], index: index))
         }
-        for index in graph.actions.indices where remaining[index] == 0 { ready.push(index) }
+        for index in graph.actions.indices where remaining[index] == 0 { makeReady(index) }
 
         // Outcomes `.recorded` wait here for their records to be durable: their slots are free,
         // their dependents and their "done" wait. One watcher in the group waits for the
@@ -58,11 +59,7 @@ public struct Executor: Sendable {
                 progress(ExecutionEvent(action: action, kind: .succeeded(detail), elapsed: clock.now - start))
                 for child in graph.dependents[index] where !skipped.contains(child) {
                     remaining[child] -= 1
-                    if remaining[child] == 0 {
-                        tick += 1
-                        readySince[child] = tick
-                        ready.push(child)
-                    }
+                    if remaining[child] == 0 { makeReady(child) }
                 }
             }
 
@@ -81,41 +78,45 @@ public struct Executor: Sendable {
                 if case .failed(let message, let fatal, let kind) = ActionRunner.outcome(error) { fail(index, message, fatal: fatal, kind: kind) }
             }
 
+            func finish(_ index: Int, _ outcome: ActionOutcome) {
+                switch outcome {
+                case .succeeded(let detail):
+                    succeed(index, detail)
+                case .recorded(let detail, let serial):
+                    do {
+                        if try durability?.isDurable(serial) ?? true { succeed(index, detail) } else { awaiting.append((index, detail, serial)) }
+                    } catch {
+                        unrecorded(index, error)
+                    }
+                case .failed(let message, let fatal, let kind):
+                    fail(index, message, fatal: fatal, kind: kind)
+                }
+            }
+
             while true {
-                while running < parallelism, !stop.isSet, !summary.fatal, let index = ready.pop() {
+                while running < parallelism, !stop.isSet, !summary.fatal, let index = ready.pop()?.index {
+                    let first = graph.actions[index]
+                    running += 1
+                    guard first.type.isConnectivity else {
+                        progress(ExecutionEvent(action: first, kind: .started, elapsed: clock.now - start))
+                        group.addTask { .one(index, await runner.run(first)) }
+                        continue
+                    }
                     // Connectivity actions of one provider that are ready together go in one call;
                     // nothing waits for more to become ready.
-                    var batch = [index]
-                    let first = graph.actions[index]
-                    if first.type.isConnectivity {
-                        batch += ready.removeAll { graph.actions[$0].type.isConnectivity && graph.actions[$0].provider == first.provider }.sorted()
-                    }
+                    let batch = [index] + ready.removeAll { graph.actions[$0.index].type.isConnectivity && graph.actions[$0.index].provider == first.provider }.map(\.index).sorted()
                     let actions = batch.map { graph.actions[$0] }
                     for action in actions { progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start)) }
-                    running += 1
-                    group.addTask {
-                        if !first.type.isConnectivity { return .actions([(index, await runner.run(first))]) }
-                        return .actions(Array(zip(batch, await runner.runBatch(actions))))
-                    }
+                    group.addTask { .actions(Array(zip(batch, await runner.runBatch(actions)))) }
                 }
                 guard let finished = await group.next() else { break }
                 switch finished {
+                case .one(let index, let outcome):
+                    running -= 1
+                    finish(index, outcome)
                 case .actions(let results):
                     running -= 1
-                    for (index, outcome) in results {
-                        switch outcome {
-                        case .succeeded(let detail):
-                            succeed(index, detail)
-                        case .recorded(let detail, let serial):
-                            do {
-                                if try durability?.isDurable(serial) ?? true { succeed(index, detail) } else { awaiting.append((index, detail, serial)) }
-                            } catch {
-                                unrecorded(index, error)
-                            }
-                        case .failed(let message, let fatal, let kind):
-                            fail(index, message, fatal: fatal, kind: kind)
-                        }
-                    }
+                    for (index, outcome) in results { finish(index, outcome) }
                 case .durable(let result):
                     watching = false
                     let waiting = awaiting
@@ -144,9 +145,21 @@ public struct Executor: Sendable {
     }
 }
 
-/// What a child task of the executor's group hands back: the outcomes of the actions it ran,
-/// or how far the journal has become durable.
+/// What a child task of the executor's group hands back: the outcome of the action it ran,
+/// those of a batch, or how far the journal has become durable.
 private enum Finished: Sendable {
+    case one(Int, ActionOutcome)
     case actions([(Int, ActionOutcome)])
     case durable(Result<Int, any Error>)
+}
+
+/// An action ready to start, with the rank the heap orders it by: its critical-path priority,
+/// or, in FIFO order, minus the tick at which it became ready. Ties go to the lower index.
+private struct ReadyAction: Comparable {
+    let rank: Int
+    let index: Int
+
+    static func < (a: ReadyAction, b: ReadyAction) -> Bool {
+        a.rank != b.rank ? a.rank < b.rank : a.index > b.index
+    }
 }
