@@ -72,17 +72,30 @@ enum Terminal {
         if !ok { Signals.shared.outputClosed() }
     }
 
-    /// Writes the progress lines not yet written if any of them waits for the round's end (a
-    /// round that only started actions writes nothing: their lines wait for `progressDelay`).
-    /// Either way it then asks whether stdout's reader is still there, so that the executor,
-    /// which calls it before it starts anything new, starts nothing after a closed stdout even
-    /// when no line was due.
+    /// At a round's end, at most once per `roundInterval`: writes the progress lines not yet
+    /// written if any of them waits for the round's end (a round that only started actions
+    /// writes nothing: their lines wait for `progressDelay`), then asks whether stdout's reader
+    /// is still there. The executor calls it before it starts anything new, so at most a
+    /// `roundInterval` of new starts follows a closed stdout, even when no line was due.
+    /// Rounds closer together than that leave their lines to the next round or the timer: at
+    /// zero latency there are tens of thousands of rounds a second, and a pipe write (which
+    /// wakes the reader) for each cost more than the rest of the round.
     static func flushRound() {
+        let now = ContinuousClock.now
         lock.lock()
+        guard now - lastRoundFlush >= roundInterval else {
+            lock.unlock()
+            return
+        }
+        lastRoundFlush = now
         let ok = roundLinesPending ? writePendingProgress() : true
         lock.unlock()
         if !ok || readerGone() { Signals.shared.outputClosed() }
     }
+
+    /// When `flushRound` last wrote or looked, guarded by `lock`.
+    nonisolated(unsafe) private static var lastRoundFlush = ContinuousClock.now - .seconds(1)
+    private static let roundInterval = Duration.milliseconds(1)
 
     /// Whether stdout is a pipe or socket whose reading end has closed, found without writing
     /// (poll reports POLLERR or POLLHUP for it). A regular file has no reader to lose.
