@@ -45,7 +45,7 @@ enum Benchmarks {
         let session = try Session(blueprint: blueprint, blueprintFile: directory + "/bench.json", statePath: directory + "/state.json")
         let writable = try await session.open(operation: "bench", lockTimeout: nil, refresh: false)
         defer { writable.lock.release() }
-        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: await writable.recorder.state)
+        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: writable.recorder.state)
         let clock = ContinuousClock()
         let start = clock.now
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: StopFlag(),

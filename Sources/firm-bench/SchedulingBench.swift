@@ -51,7 +51,7 @@ enum SchedulingBench {
         let session = try Session(blueprint: blueprint, blueprintFile: directory + "/sched.json", statePath: directory + "/state.json")
         let writable = try await session.open(operation: "bench", lockTimeout: nil, refresh: false)
         defer { writable.lock.release() }
-        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "sched.json", state: await writable.recorder.state)
+        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "sched.json", state: writable.recorder.state)
         let start = ContinuousClock.now
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: StopFlag(), order: order, progress: { _ in })
         guard summary.failed.isEmpty else { throw BenchError("the scheduling workload failed: \(summary.failed)") }

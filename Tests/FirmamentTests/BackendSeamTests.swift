@@ -29,7 +29,7 @@ struct BackendSeamTests {
         let blueprint = try Self.blueprint(dir, apps: 20)
         let session = try Session(blueprint: blueprint, blueprintFile: "lab.json", backend: backend, baseDirectory: dir.path)
         let writable = try await session.open(operation: "apply", lockTimeout: nil, refresh: true)
-        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: await writable.recorder.state)
+        let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: writable.recorder.state)
         #expect(plan.actions.count == 60)
         let summary = try await session.execute(plan, on: writable, parallelism: 8, stop: StopFlag(), progress: { _ in })
         writable.lock.release()

@@ -125,8 +125,8 @@ struct ConnectivityResultTests {
         guard case .failed(let message, _, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
         #expect(message.contains("returned no result for this action"))
         guard case .succeeded = outcomes[1] else { Issue.record("\(outcomes)"); return }
-        #expect(await runner.recorder.state.apps["b"]?.connections["n"]?.interface == "mac")
-        #expect(await runner.recorder.state.apps["a"]?.connections["n"] == nil)
+        #expect(runner.recorder.state.apps["b"]?.connections["n"]?.interface == "mac")
+        #expect(runner.recorder.state.apps["a"]?.connections["n"] == nil)
         _ = dir
     }
 

@@ -30,7 +30,7 @@ struct StateStoreTests {
         let loaded = try StateStore.load(paths, blueprint: "lab")
         #expect(loaded.state.apps.keys.sorted() == ["b"])
         #expect(loaded.state.serial == 3)
-        #expect(loaded.state.lineage == (await recorder.state.lineage))
+        #expect(loaded.state.lineage == recorder.state.lineage)
     }
 
     @Test("compaction writes a 0600 snapshot and keeps the serial and lineage")

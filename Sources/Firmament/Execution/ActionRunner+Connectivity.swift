@@ -15,7 +15,7 @@ extension ActionRunner {
                 outcomes[i] = await run(action)
                 continue
             }
-            guard let state = await recorder.app(app) else {
+            guard let state = recorder.app(app) else {
                 outcomes[i] = .failed("app.\(app) is not in the state", fatal: false)
                 continue
             }
@@ -44,7 +44,7 @@ extension ActionRunner {
                     continue
                 }
                 let app = change.app.appName
-                let recorded = await recorder.app(app)
+                let recorded = recorder.app(app)
                 guard var state = apps[app] ?? recorded else {
                     outcomes[i] = .failed("app.\(app) left the state during the call", fatal: false)
                     continue
@@ -75,7 +75,7 @@ extension ActionRunner {
     /// The subnets an L3 deploy connects to, with the ids their preparation recorded.
     func subnetConnections(_ names: [String]) async throws -> [SubnetConnection] {
         if names.isEmpty { return [] }
-        let networks = await recorder.networks
+        let networks = recorder.networks
         return try names.map { name in
             guard let n = networks[name], let id = n.subnetId, let cidr = n.cidr else {
                 throw ActionError("network.\(name) has not been prepared (no subnet id in the state)")
@@ -87,7 +87,7 @@ extension ActionRunner {
     func prepareInfra(_ preparation: InfraPreparation, _ action: PlannedAction) async throws -> String {
         let provider = preparation.provider, cloud = preparation.cloud, subnets = preparation.subnets
         let driver = try self.provider(provider).l3()
-        let existing = await recorder.infra(provider)
+        let existing = recorder.infra(provider)
         // CloudShell sends one prepareCloudInfra and one createKeys on every call, and shells
         // (cp-core's flow, cp-aws) fail without them: a later call repeats the recorded cloud
         // network and asks for the keys again, which get-or-create returns as they are.
@@ -115,10 +115,10 @@ extension ActionRunner {
         let names = cleaning.subnets
         let all: Bool
         if case .sandbox = cleaning { all = true } else { all = false }
-        let networks = await recorder.networks
+        let networks = recorder.networks
         let ids = names.compactMap { networks[$0]?.subnetId }
         let driver = try self.provider(provider).l3()
-        if all, var infra = await recorder.infra(provider), !infra.cleaning {
+        if all, var infra = recorder.infra(provider), !infra.cleaning {
             infra.cleaning = true
             try await recorder.record(.putInfra(provider, infra))
         }

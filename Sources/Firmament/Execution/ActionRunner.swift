@@ -89,7 +89,7 @@ public struct ActionRunner: ActionRunning {
     }
 
     func current(_ app: String) async throws -> AppState {
-        guard let state = await recorder.app(app) else { throw ActionError("app.\(app) is not in the state") }
+        guard let state = recorder.app(app) else { throw ActionError("app.\(app) is not in the state") }
         return state
     }
 
@@ -111,7 +111,7 @@ public struct ActionRunner: ActionRunning {
         // A retry reuses the VM name, and first adopts the VM if the failed try made it.
         let result = try await retrying(action, provider) { attempt in
             if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: sandbox,
-                                                                          known: await recorder.vmUuids()) {
+                                                                          known: recorder.vmUuids()) {
                 var adopted = DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
                 adopted.power = found.power
                 return adopted
@@ -125,7 +125,7 @@ public struct ActionRunner: ActionRunning {
         for s in subnets {
             state.connections[s.network] = Connection(interface: result.subnetInterfaces[s.subnetId] ?? "", subnetId: s.subnetId)
         }
-        let serial = try await recorder.submit([.putApp(app, state), .endIntent(intent.id)])
+        let serial = try recorder.submit([.putApp(app, state), .endIntent(intent.id)])
         return .recorded("vm \(result.vmName), \(result.deployedAppAddress.isEmpty ? "no address yet" : result.deployedAppAddress)", serial: serial)
     }
 
@@ -136,7 +136,7 @@ public struct ActionRunner: ActionRunning {
                             vmUuid: state.vmUuid, started: Timestamp.now())
         try await recorder.record(.beginIntent(intent))
         try await retrying(action, provider) { _ in try await provider.delete(state.deployedApp(app, environment: environment)) }
-        let serial = try await recorder.submit([.removeApp(app), .endIntent(intent.id)])
+        let serial = try recorder.submit([.removeApp(app), .endIntent(intent.id)])
         return .recorded("vm \(state.vmName) deleted", serial: serial)
     }
 
@@ -149,7 +149,7 @@ public struct ActionRunner: ActionRunning {
         try await retrying(action, provider) { _ in
             if power == .on { try await provider.powerOn(state.deployedApp(app, environment: environment)) } else { try await provider.powerOff(state.deployedApp(app, environment: environment)) }
         }
-        let serial = try await recorder.submit([.setPower(app, power)])
+        let serial = try recorder.submit([.setPower(app, power)])
         return .recorded("vm \(state.vmName) is \(power == .on ? "running" : "stopped")", serial: serial)
     }
 
@@ -157,7 +157,7 @@ public struct ActionRunner: ActionRunning {
         let state = try await current(app)
         let provider = try provider(state.provider)
         let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app, environment: environment)) }
-        let serial = try await recorder.submit([.setAddresses(app, addresses)])
+        let serial = try recorder.submit([.setAddresses(app, addresses)])
         return .recorded(addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)", serial: serial)
     }
 

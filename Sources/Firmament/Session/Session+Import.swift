@@ -16,7 +16,7 @@ extension Session {
         }
         let writable = try await open(operation: "import", lockTimeout: lockTimeout, refresh: false)
         defer { writable.lock.release() }
-        let state = await writable.recorder.state
+        let state = writable.recorder.state
         if let recorded = state.apps[app] {
             await writable.recorder.close()
             throw SandboxError.importRefused("app.\(app) is already recorded, as VM \(recorded.vmName) (\(recorded.vmUuid)); `firm state rm app.\(app)` forgets it first")
@@ -41,7 +41,7 @@ extension Session {
     public func importAll(lockTimeout: Duration?) async throws -> ImportResult {
         let writable = try await open(operation: "import", lockTimeout: lockTimeout, refresh: false)
         defer { writable.lock.release() }
-        let state = await writable.recorder.state
+        let state = writable.recorder.state
         var chosen: [String: Observation] = [:]
         var passedOver: [String] = []
         let candidates = try await unrecordedVMs(state).sorted { $0.vm.vmName < $1.vm.vmName }

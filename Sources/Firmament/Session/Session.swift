@@ -345,7 +345,7 @@ public struct Session: Sendable {
     /// connects), forgets networks nothing uses any more, and compacts the state.
     /// The sandbox's record notes the time of this apply and whether actions failed.
     public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false) async throws {
-        let state = await writable.recorder.state
+        let state = writable.recorder.state
         let topology = Topology.resolve(blueprint, state: state, reserved: await reservedForFinish())
         var changes = Self.vlanRecords(topology, state)
         if var record = state.sandbox {
@@ -360,7 +360,7 @@ public struct Session: Sendable {
         }
         if !changes.isEmpty { try await writable.recorder.record(changes) }
         try await writable.recorder.compact()
-        try await syncVLANPool(await writable.recorder.state)
+        try await syncVLANPool(writable.recorder.state)
     }
 
     /// Every environment variable that `{"env": …}` attributes of apps the plan deploys need and
