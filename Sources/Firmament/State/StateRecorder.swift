@@ -20,6 +20,9 @@ public final class StateRecorder: Sendable {
 
     private let inner: Mutex<Inner>
     private let journal: any StateJournal
+    /// `journal` when it does its own group commits (the local one), found once: a dynamic
+    /// cast for every record showed in profiles.
+    private let groupCommit: (any GroupCommitJournal)?
     /// How far the journal is durable. `record` waits on it; the executor waits on it for the
     /// results that actions hand in with `submit`.
     public let durability: DurabilityMark
@@ -28,6 +31,7 @@ public final class StateRecorder: Sendable {
     public init(_ loaded: LoadedState, journal: any StateJournal) {
         self.inner = Mutex(Inner(state: loaded.state))
         self.journal = journal
+        self.groupCommit = journal as? any GroupCommitJournal
         self.durability = DurabilityMark(durable: loaded.state.serial)
     }
 
@@ -77,7 +81,7 @@ public final class StateRecorder: Sendable {
     /// The journal receives batches in serial order: they are handed over under the lock.
     public func submit(_ changes: [StateChange]) throws -> Int {
         if case .failure(let error) = durability.current() { throw error }
-        let direct = journal as? any GroupCommitJournal
+        let direct = groupCommit
         let mark = durability
         return inner.withLock { inner in
             var records: [(serial: Int, change: StateChange)] = []
