@@ -1,9 +1,9 @@
 import Firmament
 
 /// Progress lines: one when an action starts and one when it ends, with the elapsed time. End
-/// lines reach stdout at the end of the executor's round that reported them, before anything new
-/// starts (`roundEnd`), so that a closed stdout stops the apply before it starts more; a start
-/// line, within 20 ms or with the next round's end lines (see `Terminal.progress`).
+/// lines reach stdout at the end of an executor's round (`roundEnd`), at most once a
+/// millisecond, before anything new starts, so that a closed stdout stops the apply within a
+/// millisecond of starts; any line within 20 ms (see `Terminal.progress` and `flushRound`).
 enum Progress {
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
@@ -18,9 +18,9 @@ enum Progress {
         }
     }
 
-    /// Writes the round's lines: an apply's rounds end several actions at once (a group commit
-    /// makes several records durable together), and one write for them all costs the reader
-    /// one wake-up instead of one for each.
+    /// Writes the lines of the rounds since the last write, if a millisecond has passed: a group
+    /// commit ends several actions in one round, and rounds come thousands a second, so one
+    /// write for them all costs the reader one wake-up instead of one for each.
     @Sendable static func roundEnd() {
         Terminal.flushRound()
     }

@@ -39,7 +39,8 @@ enum Terminal {
     enum ProgressTiming {
         /// At once, with the lines still waiting before it.
         case now
-        /// At the next `flushRound` (the end of the executor's round), or within `progressDelay`.
+        /// At the next `flushRound` that writes (the end of an executor's round, at most once a
+        /// millisecond), or within `progressDelay`.
         case roundEnd
         /// Within `progressDelay`, together with any others made meanwhile.
         case soon
@@ -47,8 +48,7 @@ enum Terminal {
 
     /// Writes one progress line to stdout when `timing` says. A write that finds stdout closed
     /// stops the apply; lines after which the executor starts new actions (an action's end) are
-    /// written at the end of its round, before it starts them: nothing starts after a closed
-    /// stdout.
+    /// written at the end of a round (`flushRound`), before it starts them.
     static func progress(_ text: String, _ timing: ProgressTiming) {
         lock.lock()
         pendingProgress.append(contentsOf: printable(text).utf8)
