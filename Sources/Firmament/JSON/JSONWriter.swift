@@ -120,10 +120,7 @@ public struct JSONWriter: Sendable {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Native strings, small or not, lend their bytes without a copy.
-        if s.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &out) }) == nil {
-            var s = s
-            s.withUTF8 { writeEscaped($0, into: &out) }
-        }
+        ByteText.withUTF8(s) { writeEscaped($0, into: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -147,8 +144,7 @@ public struct JSONWriter: Sendable {
         case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
         default:
             out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-            out.append(Hex.digits[Int(byte >> 4)])
-            out.append(Hex.digits[Int(byte & 0xF)])
+            Hex.append(byte, to: &out)
         }
     }
 }

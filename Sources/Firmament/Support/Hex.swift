@@ -6,10 +6,13 @@ public enum Hex {
     public static func lower<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
+        for b in bytes { append(b, to: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `byte`'s two lowercase hex digits.
+    static func append(_ byte: UInt8, to out: inout [UInt8]) {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
     }
 }

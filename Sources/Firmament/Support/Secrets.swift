@@ -62,6 +62,10 @@ public final class Secrets: Sendable {
             pattern = BytePattern(bytes)
             isASCII = bytes.withUnsafeBufferPointer(ByteText.isASCII)
         }
+
+        /// Whether Foundation's canonical search could find this secret where its bytes are not:
+        /// never when both it and the text are ASCII.
+        func needsCanonicalSearch(textIsASCII: Bool) -> Bool { !(textIsASCII && isASCII) }
     }
 
     private static let maskBytes = Array(mask.utf8)
@@ -81,7 +85,7 @@ public final class Secrets: Sendable {
             if let replaced = ByteText.withUTF8(out, { secret.pattern.replacingAll(in: $0, with: maskBytes) }) {
                 out = String(decoding: replaced, as: UTF8.self)
             }
-            if !(outIsASCII && secret.isASCII) && out.contains(secret.text) {
+            if secret.needsCanonicalSearch(textIsASCII: outIsASCII) && out.contains(secret.text) {
                 out = out.replacingOccurrences(of: secret.text, with: mask)
                 outIsASCII = ByteText.withUTF8(out, ByteText.isASCII)
             }
@@ -93,7 +97,7 @@ public final class Secrets: Sendable {
         ByteText.withUTF8(text) { bytes in
             let ascii = ByteText.isASCII(bytes)
             return secrets.contains { secret in
-                secret.pattern.firstIndex(in: bytes) != nil || (!(ascii && secret.isASCII) && text.contains(secret.text))
+                secret.pattern.firstIndex(in: bytes) != nil || (secret.needsCanonicalSearch(textIsASCII: ascii) && text.contains(secret.text))
             }
         }
     }

@@ -198,10 +198,8 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         var out: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "2")]
         out.reserveCapacity(17)
         for i in 0..<5 {
-            let byte = UInt8(truncatingIfNeeded: hash >> (8 * i))
             out.append(UInt8(ascii: ":"))
-            out.append(Hex.digits[Int(byte >> 4)])
-            out.append(Hex.digits[Int(byte & 0x0F)])
+            Hex.append(UInt8(truncatingIfNeeded: hash >> (8 * i)), to: &out)
         }
         return String(decoding: out, as: UTF8.self)
     }
