@@ -3,6 +3,8 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+/// The layers, lowest first. A target may import only the targets it lists, so an import that
+/// runs upward does not compile (docs/architecture.md draws them).
 let package = Package(
     name: "Firmament",
     platforms: [.macOS(.v14)],
@@ -13,11 +15,39 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
-        .target(name: "Firmament", swiftSettings: strict),
-        .executableTarget(name: "firm", dependencies: ["Firmament"], swiftSettings: strict),
-        .executableTarget(name: "firm-bench", dependencies: ["Firmament"], swiftSettings: strict),
-        .testTarget(name: "FirmamentTests", dependencies: ["Firmament"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["Firmament", "firm"], exclude: ["Fixtures"], swiftSettings: strict),
+        // JSON, decoding helpers (paths, diagnostics, names), files, hashing, HTTP/1.1, support.
+        .target(name: "FirmBase", swiftSettings: strict),
+        // Blueprint and state values, the provider SPI, the state-backend roles.
+        .target(name: "FirmModel", dependencies: ["FirmBase"], swiftSettings: strict),
+        // The pure planner.
+        .target(name: "FirmPlanning", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        // The executor over a task group, and the action runner.
+        .target(name: "FirmExecution", dependencies: ["FirmBase", "FirmModel", "FirmPlanning"], swiftSettings: strict),
+        // One target per provider type.
+        .target(name: "FirmSimulated", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        // One target per state backend.
+        .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        // The steps every command is made of: load, lock, recover, refresh, plan, run.
+        .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
+        // Drift reports, from a session's refresh.
+        .target(name: "FirmDrift", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmSession"], swiftSettings: strict),
+        // The composition root: registers the built-in provider types and state backends.
+        .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
+                swiftSettings: strict),
+        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
+                                                       "FirmSimulated", "FirmProcess"], swiftSettings: strict),
+        .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
+                                                             "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
+        .testTarget(name: "FirmamentTests", dependencies: allLibraries, swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
+
+var allLibraries: [Target.Dependency] {
+    ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
+     "FirmSession", "FirmDrift", "Firmament"]
+}

@@ -1,5 +1,14 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// The three measurements of docs/performance.md.
 enum Benchmarks {
@@ -20,7 +29,7 @@ enum Benchmarks {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let blueprint = try BlueprintDecoder.load(path: blueprintPath)
+        let blueprint = try BlueprintDecoder.load(path: blueprintPath, types: BuiltIn.providerTypes)
         let state = try StateStore.load(paths, blueprint: blueprint.name).state
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: blueprintPath, state: state)
         let bytes = JSONWriter(pretty: true).bytes(plan.json)
@@ -41,8 +50,8 @@ enum Benchmarks {
     /// Applies `apps` new apps on the simulated cloud, with state persistence, in this process.
     static func apply(apps: Int, parallelism: Int, latency: String, directory: String) async throws -> ApplyResult {
         let text = Workloads.blueprint(apps: apps, latency: latency)
-        let blueprint = try BlueprintDecoder.decode(Array(text.utf8), file: "bench.json")
-        let session = try Session(blueprint: blueprint, blueprintFile: directory + "/bench.json", statePath: directory + "/state.json")
+        let blueprint = try BlueprintDecoder.decode(Array(text.utf8), file: "bench.json", types: BuiltIn.providerTypes)
+        let session = try Session(blueprint: blueprint, blueprintFile: directory + "/bench.json", statePath: directory + "/state.json", components: BuiltIn.components())
         let writable = try await session.open(operation: "bench", lockTimeout: nil, refresh: false)
         defer { writable.lock.release() }
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: writable.recorder.state)

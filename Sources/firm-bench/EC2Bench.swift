@@ -1,5 +1,14 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// `swift run -c release firm-bench ec2 [--instances N] [--parallelism P] [--refresh M] [--moto PATH] [--no-write]`:
 /// the ec2 provider on moto, measured as users see it, as whole `firm` processes. moto sits

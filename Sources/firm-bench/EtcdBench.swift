@@ -1,5 +1,14 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// `swift run -c release firm-bench etcd [--apps N] [--plan-apps N] [--no-write]`: the etcd
 /// backend measured as users see it, whole `firm` processes against a real etcd (Debian's, or

@@ -1,6 +1,15 @@
-import Firmament
 import Foundation
 import Synchronization
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
 /// and writes the same figures to docs/performance.md: in-process figures (Benchmarks) and whole

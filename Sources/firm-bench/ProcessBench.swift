@@ -1,5 +1,14 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// Whole `firm` processes, as users wait for them (`/usr/bin/time`: wall, user + sys CPU and
 /// peak memory of that process alone), on the simulated cloud: `firm-bench process`, and part
@@ -73,7 +82,7 @@ enum ProcessBench {
         let latency = #"{"deploy": "40ms..60ms", "powerOn": "10ms", "refreshIP": "5ms"}"#
         let small = try folder("makespan", apps: 1_000, latency: latency)
         f.makespan = try freshApplies(in: small).sorted { $0.wall < $1.wall }[1]
-        let blueprint = try BlueprintDecoder.decode(Array(Workloads.blueprint(apps: 1_000, latency: latency).utf8), file: "bench.json")
+        let blueprint = try BlueprintDecoder.decode(Array(Workloads.blueprint(apps: 1_000, latency: latency).utf8), file: "bench.json", types: BuiltIn.providerTypes)
         f.makespanBound = Benchmarks.lowerBound(Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: .new(blueprint: "bench")), blueprint, 100)
         print("apply 1000 apps with latency: \(String(format: "%.2f", f.makespan.wall)) s = \(String(format: "%.2f", f.makespan.wall / f.makespanBound)) × \(String(format: "%.2f", f.makespanBound)) s")
         f.scheduling = try await SchedulingBench.run()

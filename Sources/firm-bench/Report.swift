@@ -1,4 +1,14 @@
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// The benchmark figures, as a table for the terminal and as docs/performance.md.
 struct Report {

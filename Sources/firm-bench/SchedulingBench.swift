@@ -1,5 +1,14 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmSimulated
+import FirmEC2
+import FirmLocalState
+import FirmEtcdState
 
 /// A workload with uneven latencies: most deploys are fast, a few on another provider take ten
 /// times longer, and every deploy is followed by a chain (power on, then the address). The slow
@@ -47,8 +56,8 @@ enum SchedulingBench {
     static func apply(_ order: ExecutionOrder) async throws -> Double {
         let directory = try FirmBench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let blueprint = try BlueprintDecoder.decode(Array(blueprint().utf8), file: "sched.json")
-        let session = try Session(blueprint: blueprint, blueprintFile: directory + "/sched.json", statePath: directory + "/state.json")
+        let blueprint = try BlueprintDecoder.decode(Array(blueprint().utf8), file: "sched.json", types: BuiltIn.providerTypes)
+        let session = try Session(blueprint: blueprint, blueprintFile: directory + "/sched.json", statePath: directory + "/state.json", components: BuiltIn.components())
         let writable = try await session.open(operation: "bench", lockTimeout: nil, refresh: false)
         defer { writable.lock.release() }
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: "sched.json", state: writable.recorder.state)

@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 enum ApplyCommand {
     static func run(_ args: Arguments, destroy: Bool) async throws {
@@ -28,9 +34,9 @@ enum ApplyCommand {
             let (backend, _) = try StateLocator.backend(blueprint: nil, args, help: help)
             let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
             let name = sandbox.isEmpty ? ((backend.location as NSString).lastPathComponent.components(separatedBy: ".state.json").first ?? "") : sandbox
-            session = try await Session.fromState(backend, sandbox: name, driverLog: Terminal.driverLog(args))
+            session = try await Session.fromState(backend, sandbox: name, components: args.components, driverLog: Terminal.driverLog(args))
         } else {
-            session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state,
+            session = try Session(blueprintFile: saved?.location?.blueprint ?? target, statePath: args.values["--state"] ?? saved?.location?.state, components: args.components,
                                   sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args),
                                   preread: read.other)
         }

@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// A usage error: the command line itself is wrong. Exits 64 with the command's usage.
 struct UsageError: Error {
@@ -20,6 +26,11 @@ struct Arguments {
     var positionals: [String] = []
     var values: [String: String] = [:]
     var flags: Set<String> = []
+    /// How the state is configured (`--lock-ttl`).
+    var stateOptions = StateOptions()
+
+    /// The built-in provider types and state backends, with the state configured as given.
+    var components: Components { BuiltIn.components(stateOptions) }
 
     /// Parses `arguments` against `help.options`. `--name value`, `--name=value` and `--` work.
     init(_ arguments: [String], for help: CommandHelp) throws(UsageError) {
@@ -65,7 +76,7 @@ struct Arguments {
             guard let ttl = DurationText.parse(text), ttl >= .seconds(2), ttl <= .seconds(3600), ttl.components.attoseconds == 0 else {
                 throw UsageError(message: "--lock-ttl takes whole seconds from 2s to 1h, such as 15s, not \(quoted(text))", command: help)
             }
-            StateBackends.lockTTL = Int(ttl.components.seconds)
+            stateOptions.lockTTL = Int(ttl.components.seconds)
         }
     }
 
@@ -102,4 +113,3 @@ struct Arguments {
     }
 }
 
-import Firmament

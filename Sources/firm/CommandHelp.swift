@@ -1,3 +1,11 @@
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 /// A command's usage, summary, details and options, for `firm help` and `--help`.
 struct CommandHelp {
     var name: String

@@ -1,12 +1,18 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 enum DriftCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.drift)
         let file = try args.positionals(["BLUEPRINT"], Help.drift)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.drift)
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args), readAhead: true)
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
         if let junit = args.values["--junit"] {
@@ -35,7 +41,7 @@ enum RefreshCommand {
         try handleHelp(args, Help.refresh)
         let file = try args.positionals(["BLUEPRINT"], Help.refresh)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"])
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"])
         let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
                                               refresh: true, parallelism: parallelism)
         defer { writable.lock.release() }

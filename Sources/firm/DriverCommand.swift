@@ -1,5 +1,12 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+import FirmProcess
 
 /// `firm driver check [--connectivity L2|L3] [--setting KEY=VALUE]... [--deployment-type T]
 /// [--deployment-attribute KEY=VALUE]... -- COMMAND...`

@@ -1,3 +1,11 @@
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 /// Exit codes, documented in docs/cli.md.
 enum ExitCode: Int32 {
     /// Success, or no changes.

@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 @main
 struct Firm {
@@ -7,10 +13,9 @@ struct Firm {
         let arguments = Array(CommandLine.arguments.dropFirst())
         Signals.shared.install()
         let code = await run(arguments)
-        // Locks on etcd are released over the network: let the release arrive.
-        await PendingWork.shared.drain(within: .seconds(3))
-        // A driver that hangs must not outlive firm.
-        await DriverProcesses.stopAll()
+        // Locks on etcd are released over the network: let the release arrive. A driver that
+        // hangs must not outlive firm.
+        await BuiltIn.beforeExit(within: .seconds(3))
         Terminal.flush()
         exit(code.rawValue)
     }

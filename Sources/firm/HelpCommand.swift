@@ -1,4 +1,11 @@
 import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 
 enum HelpCommand {
     static func run(_ rest: [String]) throws {

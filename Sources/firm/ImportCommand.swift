@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// `firm import BLUEPRINT app.NAME VM` and `firm import BLUEPRINT --all`: adopts existing VMs.
 enum ImportCommand {
@@ -8,7 +14,7 @@ enum ImportCommand {
         let all = args.flag("--all")
         let names = all ? ["BLUEPRINT"] : ["BLUEPRINT", "app.NAME", "VM"]
         let p = try args.positionals(names, Help.importVMs)
-        let session = try Session(blueprintFile: p[0], statePath: args.values["--state"], sandbox: args.values["--sandbox"], driverLog: Terminal.driverLog(args))
+        let session = try Session(blueprintFile: p[0], statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"], driverLog: Terminal.driverLog(args))
         let lockTimeout = try args.duration("--lock-timeout", Help.importVMs)
         let result: Session.ImportResult
         if all {

@@ -1,4 +1,11 @@
 import Synchronization
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// Values a one-shot command is done with, held until the process exits rather than freed: a
 /// plan of 10,000 apps is hundreds of thousands of small objects, and freeing them one by one

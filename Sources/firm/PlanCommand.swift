@@ -1,11 +1,17 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 enum PlanCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.plan)
         let file = try args.positionals(["BLUEPRINT"], Help.plan)[0]
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: args.values["--sandbox"],
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args), readAhead: true)
         let preview = try await session.preview(refresh: args.enabled("--refresh"), destroy: args.flag("--destroy"),
                                                 parallelism: try args.int("--parallelism", default: 10, in: 1...10_000, Help.plan))

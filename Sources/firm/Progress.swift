@@ -1,4 +1,11 @@
 import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 
 /// Progress lines: one when an action starts and one when it ends, with the elapsed time. End
 /// lines reach stdout at the end of an executor's round (`roundEnd`), at most once a

@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// `firm reconcile BLUEPRINT --every 30s`: the controller loop. Each cycle locks the state,
 /// recovers, refreshes, plans and applies, releases the lock, and logs one line. Errors back
@@ -11,7 +17,7 @@ enum ReconcileCommand {
         try handleHelp(args, Help.reconcile)
         guard !args.positionals.isEmpty else { throw UsageError(message: "missing BLUEPRINT", command: Help.reconcile) }
         let state = args.values["--state"]
-        if args.positionals.count > 1 || state.map(EtcdAddress.isEtcd) == true {
+        if try args.positionals.count > 1 || args.components.stateBackends.kind(of: state).isShared {
             return try await ReconcileFleet.run(args)
         }
         let file = args.positionals[0]
@@ -55,7 +61,7 @@ enum ReconcileCommand {
     }
 
     static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag, sandbox: String? = nil) async throws -> String {
-        let session = try Session(blueprintFile: file, statePath: args.values["--state"], sandbox: sandbox ?? args.values["--sandbox"])
+        let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: sandbox ?? args.values["--sandbox"])
         do {
             let line = try await runCycle(session, args: args, parallelism: parallelism, stop: stop)
             await session.shutdown()

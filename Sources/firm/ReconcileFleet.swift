@@ -1,10 +1,16 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// `firm reconcile --every 1m --state etcd://… blueprints/*.json`: each blueprint with its
 /// sandboxes (those the prefix records for it, else one named for it), shared by every replica
 /// that runs the same command. Every tick (the shorter of --every and half the lock TTL) a
-/// replica balances its claims (EtcdFleet), then reconciles each claimed sandbox that is due:
+/// replica balances its claims (on etcd), then reconciles each claimed sandbox that is due:
 /// one claimed just now at once, the others every --every. Each sandbox's cycle logs one line
 /// naming the replica. On a local state (several blueprints, no etcd) there are no claims:
 /// one process reconciles them all.
@@ -23,7 +29,7 @@ enum ReconcileFleet {
         let fixed = args.values["--sandbox"]
         var targets: [String: Target] = [:]
         for file in args.positionals {
-            let name = try BlueprintDecoder.load(path: file).name
+            let name = try BlueprintDecoder.load(path: file, types: args.components.providerTypes).name
             if let other = targets[name] {
                 throw UsageError(message: "\(file) and \(other.file) are both blueprint \(quoted(name)); give each blueprint once", command: Help.reconcile)
             }
@@ -32,13 +38,16 @@ enum ReconcileFleet {
         if fixed != nil && targets.count > 1 {
             throw UsageError(message: "--sandbox names one sandbox; with several blueprints, each is reconciled with its own sandboxes", command: Help.reconcile)
         }
-        let url = args.values["--state"].flatMap { EtcdAddress.isEtcd($0) ? $0 : nil }
+        let components = args.components
+        let state = args.values["--state"]
+        let shared = try components.stateBackends.kind(of: state)
         let replica = args.values["--replica"] ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         guard Name.isValid(replica) else {
             throw UsageError(message: "--replica \(quoted(replica)) is not a name (letters, digits, '_', '.', '-'; a letter first)", command: Help.reconcile)
         }
-        let fleet = try url.map { try EtcdFleet(url: $0, replica: replica, ttl: StateBackends.lockTTL) }
-        let tick = fleet == nil ? every : min(every, .seconds(max(1, StateBackends.lockTTL)) / 2)
+        let fleet = try state.flatMap { state throws(StateError) in shared.isShared ? try shared.fleet(at: state, replica: replica, options: components.stateOptions) : nil }
+        let lockTTL = components.stateOptions.lockTTL
+        let tick = fleet == nil ? every : min(every, .seconds(max(1, lockTTL)) / 2)
 
         let stop = StopFlag()
         Signals.shared.beginApply(stop)
@@ -96,7 +105,7 @@ enum ReconcileFleet {
 
     /// The sandboxes to reconcile, with their blueprints: for each blueprint, the sandboxes the
     /// prefix records for it, else the one named for it; or the one --sandbox names.
-    static func workList(_ targets: [String: Target], fixed: String?, fleet: EtcdFleet?) async throws -> [String: Target] {
+    static func workList(_ targets: [String: Target], fixed: String?, fleet: (any FleetClaims)?) async throws -> [String: Target] {
         if let fixed, let target = targets.values.first { return [try SandboxHome.sandbox(fixed, blueprint: target.blueprint): target] }
         let recorded = try await fleet?.sandboxes() ?? [:]
         var work: [String: Target] = [:]

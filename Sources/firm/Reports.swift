@@ -1,4 +1,11 @@
 import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 
 /// Text for what happened before planning.
 enum Reports {

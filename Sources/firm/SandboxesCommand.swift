@@ -1,11 +1,17 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// `firm sandboxes` lists the sandboxes of a state folder; `firm gc` destroys the expired ones.
 enum SandboxesCommand {
     /// `--state-dir DIR`, else `state/` in the current folder's home.
-    static func folder(_ args: Arguments) -> String {
-        if let state = args.values["--state"] { return EtcdAddress.isEtcd(state) ? state : (state as NSString).deletingLastPathComponent }
+    static func folder(_ args: Arguments) throws -> String {
+        if let state = args.values["--state"] { return try args.components.stateBackends.kind(of: state).catalogLocation(of: state) }
         return args.values["--state-dir"] ?? SandboxHome.folder() + "/state"
     }
 
@@ -13,14 +19,15 @@ enum SandboxesCommand {
     static func entries(_ args: Arguments, _ where: String) async throws -> [SandboxCatalog.Entry] {
         let now = try SandboxClock.now()
         // A state file's folder is listed; an etcd URL, its prefix.
-        if let url = args.values["--state"], EtcdAddress.isEtcd(url) { return try await SandboxCatalog.list(etcd: url, now: now) }
-        return await SandboxCatalog.list(folder: `where`, now: now)
+        let components = args.components
+        let kind = try components.stateBackends.kind(of: args.values["--state"])
+        return try await SandboxCatalog.list(`where`, kind: kind, options: components.stateOptions, now: now)
     }
 
     static func list(_ args: Arguments) async throws {
         try handleHelp(args, Help.sandboxes)
         _ = try args.positionals([], Help.sandboxes)
-        let dir = folder(args)
+        let dir = try folder(args)
         let entries = try await entries(args, dir)
         if args.flag("--json") {
             Terminal.json(JSON.array(entries.map(\.json)))
@@ -41,7 +48,7 @@ enum SandboxesCommand {
     static func gc(_ args: Arguments) async throws {
         try handleHelp(args, Help.gc)
         _ = try args.positionals([], Help.gc)
-        let dir = folder(args)
+        let dir = try folder(args)
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.gc)
         let lockTimeout = try args.duration("--lock-timeout", Help.gc)
         let expired = try await entries(args, dir).filter { $0.status == "expired" }
@@ -59,8 +66,8 @@ enum SandboxesCommand {
         for e in expired {
             if stop.isSet { break }
             do {
-                let backend = try StateBackends.resolve(e.location, sandbox: e.name)
-                let session = try await Session.fromState(backend, sandbox: e.name, driverLog: Terminal.driverLog(args))
+                let backend = try args.components.openState(e.location, sandbox: e.name)
+                let session = try await Session.fromState(backend, sandbox: e.name, components: args.components, driverLog: Terminal.driverLog(args))
                 let summary = try await session.destroyEverything(operation: "gc", lockTimeout: lockTimeout, parallelism: parallelism, stop: stop) { _ in }
                 await session.shutdown()
                 if summary.succeeded {

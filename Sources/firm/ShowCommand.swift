@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 enum ShowCommand {
     static func run(_ args: Arguments) async throws {
@@ -78,17 +84,17 @@ enum StateLocator {
         let statePath = args.values["--state"]
         let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap { $0.isEmpty ? nil : $0 }
         guard let blueprint else {
-            if let statePath { return (try StateBackends.resolve(statePath, sandbox: given ?? ""), nil) }
+            if let statePath { return (try args.components.openState(statePath, sandbox: given ?? ""), nil) }
             guard given != nil else {
                 throw UsageError(message: "name the BLUEPRINT, the sandbox with --sandbox NAME, or the state with --state PATH", command: help)
             }
             let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
             let home = SandboxHome.folder()
-            return (try StateBackends.resolve(nil, sandbox: sandbox, home: home), nil)
+            return (try args.components.openState(nil, sandbox: sandbox, home: home), nil)
         }
-        let name = try BlueprintDecoder.load(path: blueprint).name
+        let name = try BlueprintDecoder.load(path: blueprint, types: args.components.providerTypes).name
         let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: name)
-        return (try StateBackends.resolve(statePath, sandbox: sandbox, home: SandboxHome.folder(forBlueprint: blueprint)), name)
+        return (try args.components.openState(statePath, sandbox: sandbox, home: SandboxHome.folder(forBlueprint: blueprint)), name)
     }
 
     static func load(_ backend: any StateBackend, blueprint: String?) async throws -> State {

@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// SIGINT, SIGTERM and SIGHUP, and a closed stdout. Set up once, when firm starts: SIGPIPE is
 /// ignored (a write to a closed pipe fails with EPIPE instead), the three signals are caught.

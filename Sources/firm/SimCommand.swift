@@ -1,5 +1,12 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+import FirmSimulated
 
 /// `firm sim BLUEPRINT …`: changes the simulated cloud behind Firmament's back, for tutorials,
 /// demos and drift tests.
@@ -8,7 +15,7 @@ enum SimCommand {
         try handleHelp(args, Help.sim)
         let p = args.positionals
         guard p.count >= 2 else { throw UsageError(message: "expected BLUEPRINT and a subcommand", command: Help.sim) }
-        let blueprint = try BlueprintDecoder.load(path: p[0])
+        let blueprint = try BlueprintDecoder.load(path: p[0], types: args.components.providerTypes)
         let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: blueprint.name)
         let home = SandboxHome.folder(forBlueprint: p[0])
         let place = Place(blueprint: blueprint, sandbox: sandbox, home: home)
@@ -35,7 +42,7 @@ enum SimCommand {
             Terminal.out("sim: VM \(vm.vmName) of app.\(p[2]) now has address \(p[3]).")
         case ("disconnect", 4):
             let (cloud, vm) = try await find(p[2], in: clouds, place)
-            let vlan = try await vlanOf(network: p[3], place, statePath: args.values["--state"])
+            let vlan = try await vlanOf(network: p[3], place, statePath: args.values["--state"], components: args.components)
             guard vm.vlans[vlan] != nil else {
                 Terminal.err("firm: sim: VM \(vm.vmName) of app.\(p[2]) is not on VLAN \(vlan) (network.\(p[3]))")
                 throw Exit(.failure)
@@ -58,9 +65,9 @@ enum SimCommand {
     }
 
     /// The VLAN of an L2 network: as the state recorded it, or as the blueprint resolves it.
-    static func vlanOf(network: String, _ place: Place, statePath: String?) async throws -> Int {
+    static func vlanOf(network: String, _ place: Place, statePath: String?, components: Components) async throws -> Int {
         let blueprint = place.blueprint
-        let state = try await StateBackends.resolve(statePath, sandbox: place.sandbox, home: place.home).load(blueprint: blueprint.name, writer: false).state
+        let state = try await components.openState(statePath, sandbox: place.sandbox, home: place.home).load(blueprint: blueprint.name, writer: false).state
         if let vlan = state.networks[network]?.vlan { return vlan }
         if case .vlan(let id)? = Topology.resolve(blueprint, state: state).networks[network]?.kind { return id }
         Terminal.err("firm: sim: \(quoted(network)) is not an L2 network of blueprint \(quoted(blueprint.name))")
@@ -70,7 +77,8 @@ enum SimCommand {
     static func simulatedClouds(_ place: Place) throws -> [SimulatedCloud] {
         try place.blueprint.providers.keys.sorted().compactMap { name in
             let spec = place.blueprint.providers[name]!
-            guard let type = ProviderTypeRegistry.type(named: spec.type) as? SimulatedProviderType else { return nil }
+            guard spec.type == SimulatedProviderType().name else { return nil }
+            let type = SimulatedProviderType()
             let context = ProviderContext(name: name, spec: spec, sandbox: place.sandbox, baseDirectory: place.home, driverLog: nil, environment: .process)
             return try type.make(context) as? SimulatedCloud
         }

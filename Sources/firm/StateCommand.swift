@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 enum StateCommand {
     static func run(_ args: Arguments) async throws {
@@ -54,8 +60,8 @@ enum StateCommand {
         guard let to = args.values["--to"] else { throw UsageError(message: "migrate needs --to PATH or --to etcd://HOST:PORT/PREFIX", command: Help.state) }
         let (source, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let sandbox: String
-        if let etcd = source as? EtcdStateBackend {
-            sandbox = etcd.sandbox
+        if let named = source.namedSandbox {
+            sandbox = named
         } else if let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap({ $0.isEmpty ? nil : $0 }) {
             sandbox = try SandboxHome.sandbox(given, blueprint: "")
         } else if let name {
@@ -66,8 +72,8 @@ enum StateCommand {
             sandbox = try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
         }
         let home = blueprint.map { SandboxHome.folder(forBlueprint: $0) } ?? SandboxHome.folder()
-        let destination = try StateBackends.resolve(to, sandbox: sandbox, home: home)
-        guard destination.location != source.location || (source is EtcdStateBackend) != (destination is EtcdStateBackend) else {
+        let destination = try args.components.openState(to, sandbox: sandbox, home: home)
+        guard destination.location != source.location else {
             throw UsageError(message: "--to names the state it would move", command: Help.state)
         }
         let moved = try await StateMigration.move(from: source, to: destination, blueprint: name, lockTimeout: try args.duration("--lock-timeout", Help.state))

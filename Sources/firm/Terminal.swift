@@ -1,5 +1,11 @@
-import Firmament
 import Foundation
+import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
 
 /// Where the CLI writes: stdout for results, stderr for errors, warnings and progress of
 /// machine-readable commands.

@@ -1,11 +1,18 @@
 import Firmament
+import FirmBase
+import FirmModel
+import FirmPlanning
+import FirmExecution
+import FirmSession
+import FirmDrift
+
 
 enum ValidateCommand {
     static func run(_ args: Arguments) throws {
         try handleHelp(args, Help.validate)
         let file = try args.positionals(["BLUEPRINT"], Help.validate)[0]
         let result: Result<Blueprint, BlueprintError>
-        do { result = .success(try BlueprintDecoder.load(path: file)) } catch { result = .failure(error) }
+        do { result = .success(try BlueprintDecoder.load(path: file, types: args.components.providerTypes)) } catch { result = .failure(error) }
         guard args.flag("--json") else {
             let blueprint = try result.get()
             Terminal.out("\(file): valid blueprint \(quoted(blueprint.name)): \(blueprint.providers.count) provider(s), \(blueprint.apps.count) app(s), \(blueprint.networks.count) network(s), \(blueprint.connectors.count) connector(s).")

@@ -1,3 +1,16 @@
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
+
 /// Blueprints for the end-to-end tests, as text, the way users write them.
 enum Blueprints {
     static func lab(webPower: String = "on", dbType: String = "postgres-15", failures: String = "{}", latency: String = "{}", extraApps: String = "") -> String {

@@ -1,10 +1,21 @@
 import Foundation
 import Testing
 
-@testable import Firmament
 
 #if canImport(FoundationXML)
 import FoundationXML
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
 #endif
 
 @Suite("End to end: drift", .serialized)

@@ -1,11 +1,22 @@
 import Foundation
 import Testing
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
-@testable import Firmament
 
 /// etcd (installed by scripts/test from Debian's etcd-server) started on free ports of
 /// 127.0.0.1 with a temp data folder: one member, or a cluster of three. `stop()` kills every

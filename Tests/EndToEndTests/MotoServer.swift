@@ -1,11 +1,22 @@
 import Foundation
 import Testing
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
-@testable import Firmament
 
 /// moto's server (installed by scripts/test in a venv, `$FIRM_MOTO_SERVER`), started on a free
 /// port of 127.0.0.1 with signature checking on: an IAM user with `ec2:*` and its access key are

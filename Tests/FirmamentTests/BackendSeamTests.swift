@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// The same sessions, run over the local files and over memory: the executor's group commit,
@@ -19,7 +29,7 @@ struct BackendSeamTests {
     static func blueprint(_ dir: TempDirectory, apps: Int) throws -> Blueprint {
         let list = (0..<apps).map { #""a\#($0)": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}"# }.joined(separator: ", ")
         let text = #"{"version": 1, "name": "lab", "providers": {"sim": {"type": "simulated", "settings": {"dataDir": "\#(dir.path)/sim"}}}, "apps": {\#(list)}}"#
-        return try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
+        return try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
     }
 
     @Test("an apply records every result, compacts, and a second session finds nothing to do", arguments: Kind.allCases)
@@ -27,7 +37,7 @@ struct BackendSeamTests {
         let dir = TempDirectory()
         let backend = Self.backend(kind, dir)
         let blueprint = try Self.blueprint(dir, apps: 20)
-        let session = try Session(blueprint: blueprint, blueprintFile: "lab.json", backend: backend, baseDirectory: dir.path)
+        let session = try Session(blueprint: blueprint, blueprintFile: "lab.json", backend: backend, components: BuiltIn.components(), baseDirectory: dir.path)
         let writable = try await session.open(operation: "apply", lockTimeout: nil, refresh: true)
         let plan = Planner.plan(blueprint: blueprint, blueprintFile: "lab.json", state: writable.recorder.state)
         #expect(plan.actions.count == 60)
@@ -52,7 +62,7 @@ struct BackendSeamTests {
         let dir = TempDirectory()
         let backend = Self.backend(kind, dir)
         let blueprint = try Self.blueprint(dir, apps: 1)
-        let session = try Session(blueprint: blueprint, blueprintFile: "lab.json", backend: backend, baseDirectory: dir.path)
+        let session = try Session(blueprint: blueprint, blueprintFile: "lab.json", backend: backend, components: BuiltIn.components(), baseDirectory: dir.path)
         // A deploy that reached the cloud but whose result was never recorded.
         let writable = try await session.open(operation: "apply", lockTimeout: nil, refresh: false)
         let request = DeployRequest(actionId: "i1", appName: "a0", vmName: "a0__abcdef", sandbox: "lab", deploymentType: "small",

@@ -1,5 +1,15 @@
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// Planner cases for networks and connectors, on L2 (VLANs) and L3 (subnets).
@@ -12,11 +22,18 @@ struct ConnectivityPlannerTests {
     static func l2(vlanRange: String? = nil) -> Blueprint {
         var settings = JSONObject()
         if let vlanRange { settings["vlanRange"] = .string(vlanRange) }
-        return Blueprint(name: "lab", providers: ["lab": ProviderSpec(type: "simulated", connectivity: .l2, settings: .object(settings))])
+        return Blueprint(name: "lab", providers: ["lab": simulated(ProviderSpec(type: "simulated", connectivity: .l2, settings: .object(settings)))])
     }
 
     static func l3() -> Blueprint {
-        Blueprint(name: "lab", providers: ["sky": ProviderSpec(type: "simulated", connectivity: .l3, settings: ["cidr": "10.0.0.0/16"])])
+        Blueprint(name: "lab", providers: ["sky": simulated(ProviderSpec(type: "simulated", connectivity: .l3, settings: ["cidr": "10.0.0.0/16"]))])
+    }
+
+    /// `spec` with the traits its type gives it, as decoding a blueprint would set them.
+    static func simulated(_ spec: ProviderSpec) -> ProviderSpec {
+        var spec = spec
+        spec.traits = SimulatedProviderType().traits(spec)
+        return spec
     }
 
     /// A state as an apply of `blueprint` would leave it, written out by hand from the

@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// The ec2 provider's validation, credentials and error mapping, without a server.
@@ -32,7 +42,7 @@ struct EC2UnitTests {
     @Test("ec2 settings and deployment attributes are checked with their paths before any call", arguments: cases)
     func validation(_ c: ValidationTests.Case) {
         do {
-            _ = try BlueprintDecoder.decode(Array(c.text.utf8), file: "lab.json")
+            _ = try BlueprintDecoder.decode(Array(c.text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
             Issue.record("accepted: \(c.name)")
         } catch {
             guard case .invalid(let diagnostics) = error else { Issue.record("unexpected \(error)"); return }
@@ -49,7 +59,7 @@ struct EC2UnitTests {
         let text = #"{"version": 1, "name": "lab", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1"}}}, "apps": {"#
             + apps.joined(separator: ", ") + "}}"
         do {
-            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
+            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
             Issue.record("accepted")
         } catch {
             guard case .invalid(let diagnostics) = error else { Issue.record("unexpected \(error)"); return }
@@ -59,7 +69,7 @@ struct EC2UnitTests {
 
     @Test("a good ec2 blueprint validates")
     func valid() throws {
-        _ = try BlueprintDecoder.decode(Array(Self.blueprint(attributes: #""AMI": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "DiskGiB": "20", "UserData": "echo hi""#).utf8), file: "lab.json")
+        _ = try BlueprintDecoder.decode(Array(Self.blueprint(attributes: #""AMI": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "DiskGiB": "20", "UserData": "echo hi""#).utf8), file: "lab.json", types: BuiltIn.providerTypes)
     }
 
     static func environment(_ values: [String: String]) -> Environment { Environment { values[$0] } }

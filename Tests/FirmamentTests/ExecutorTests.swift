@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// A runner that sleeps per action, fails chosen actions and records what ran when. An action
@@ -113,7 +123,7 @@ struct ExecutorTests {
     @Test("costs come from a simulated provider's latency means; other providers weigh by action type")
     func costsFromBlueprint() throws {
         let text = #"{"version": 1, "name": "b", "providers": {"sim": {"type": "simulated", "settings": {"latency": {"deploy": "1s..3s", "powerOn": "10ms"}}}}, "apps": {}}"#
-        let costs = ActionCosts(try BlueprintDecoder.decode(Array(text.utf8), file: "b.json"))
+        let costs = ActionCosts(try BlueprintDecoder.decode(Array(text.utf8), file: "b.json", types: BuiltIn.providerTypes))
         #expect(costs.cost(PlannedAction(.deploy(app: "a", subnets: []), reason: "r", provider: "sim")) == 2_000_000)
         #expect(costs.cost(PlannedAction(.powerOn(app: "a"), reason: "r", provider: "sim")) == 10_000)
         #expect(costs.cost(PlannedAction(.refreshIP(app: "a"), reason: "r", provider: "sim")) == 10_000, "no latency declared: the type's weight")

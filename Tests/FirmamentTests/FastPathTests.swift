@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// BlueprintFastPath and StateFastPath read the common case straight from the bytes. They must
@@ -47,14 +57,14 @@ struct FastPathTests {
         do {
             let root: JSONNode
             do { root = try JSONReader.parse(bytes) } catch { return .failure(.invalid([Diagnostic(file: "b.json", position: error.position, path: "", message: error.message)])) }
-            return .success(try BlueprintDecoder.decode(bytes, file: "b.json", root: root))
+            return .success(try BlueprintDecoder.decode(bytes, file: "b.json", types: BuiltIn.providerTypes, root: root))
         } catch {
             return .failure(error)
         }
     }
 
     static func decoded(_ bytes: [UInt8]) -> Result<Blueprint, BlueprintError> {
-        do { return .success(try BlueprintDecoder.decode(bytes, file: "b.json")) } catch { return .failure(error) }
+        do { return .success(try BlueprintDecoder.decode(bytes, file: "b.json", types: BuiltIn.providerTypes)) } catch { return .failure(error) }
     }
 
     @Test("every example blueprint is read by the fast path, to the same blueprint as the general way")
@@ -90,13 +100,13 @@ struct FastPathTests {
         for (name, bytes) in try Self.blueprints() {
             let parsed = try ParsedFile.parse(path: "b.json", bytes: bytes)
             #expect(parsed.apps != nil, "\(name) missed the fast path")
-            #expect(try BlueprintDecoder.load(path: "b.json", displayName: "b.json", preread: parsed) == Self.decoded(bytes).get(), "\(name)")
+            #expect(try BlueprintDecoder.load(path: "b.json", types: BuiltIn.providerTypes, displayName: "b.json", preread: parsed) == Self.decoded(bytes).get(), "\(name)")
         }
         // An app the fast path can't take (an unknown key) is reported as the general way reports it.
         let bad = Array(#"{"version": 1, "name": "b", "providers": {"sim": {"type": "simulated"}}, "apps": {"a": {"deploymentPath": {"provider": "sim", "deploymentType": "x"}, "powr": "on"}}}"#.utf8)
         let parsed = try ParsedFile.parse(path: "b.json", bytes: bad)
         #expect(parsed.apps == nil)
-        #expect(throws: BlueprintError.self) { try BlueprintDecoder.load(path: "b.json", displayName: "b.json", preread: parsed) }
+        #expect(throws: BlueprintError.self) { try BlueprintDecoder.load(path: "b.json", types: BuiltIn.providerTypes, displayName: "b.json", preread: parsed) }
         #expect(String(describing: Self.decoded(bad)).contains("apps.a.powr: unknown key"))
     }
 

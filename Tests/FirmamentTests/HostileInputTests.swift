@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// Mutated and truncated blueprints never crash the reader or the validator: each one is
@@ -19,7 +29,7 @@ struct HostileInputTests {
     @discardableResult
     func check(_ bytes: [UInt8], _ what: String) -> Bool {
         do {
-            _ = try BlueprintDecoder.decode(bytes, file: "fuzz.json")
+            _ = try BlueprintDecoder.decode(bytes, file: "fuzz.json", types: BuiltIn.providerTypes)
             return false
         } catch {
             guard case .invalid(let problems) = error else { Issue.record("\(what): \(error)"); return true }

@@ -1,5 +1,15 @@
 import Foundation
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// A state held in memory: a second backend, which proves that Session, the recorder and
@@ -9,10 +19,12 @@ final class MemoryStateBackend: StateBackend, @unchecked Sendable {
     private var snapshot: State?
     private var journal: [(serial: Int, change: StateChange)] = []
     private var holder: LockInfo?
+    private var pool = VLANPool()
     private(set) var appends = 0
     private(set) var compactions = 0
 
     let location = "memory://test"
+    let namedSandbox: String? = nil
 
     func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
         let (snapshot, journal) = lock.withLock { (self.snapshot, self.journal) }
@@ -82,6 +94,19 @@ final class MemoryStateBackend: StateBackend, @unchecked Sendable {
 
     func forceUnlock(id: String) async throws -> ForceUnlockResult {
         .cleared(nil)
+    }
+
+    func readVLANPool() async throws -> VLANPool {
+        lock.withLock { pool }
+    }
+
+    func updateVLANPool<T: Sendable>(_ change: @Sendable (inout VLANPool) throws -> T) async throws -> T {
+        try lock.withLock { try change(&pool) }
+    }
+
+    /// A state in memory is never moved elsewhere.
+    func discard(under lease: any StateLease) async throws -> String? {
+        throw StateError.unavailable(location: location, reason: "a state in memory can't be set aside")
     }
 
     /// The open intents as the backend holds them now (snapshot plus journal).

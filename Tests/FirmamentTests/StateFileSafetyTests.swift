@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// What the state loader, the file reader and the lock refuse, and how they say it.
@@ -115,7 +125,7 @@ struct StateFileSafetyTests {
             #expect(throws: expected, "\(path)") { try FileIO.readRegular(path, limit: 64 << 20) }
         }
         #expect(throws: BlueprintError.unreadable(file: "/dev/zero", reason: "it is a character device, not a regular file")) {
-            try BlueprintDecoder.load(path: "/dev/zero")
+            try BlueprintDecoder.load(path: "/dev/zero", types: BuiltIn.providerTypes)
         }
         #expect(throws: StateError.io(location: fifo, reason: "it is a FIFO (named pipe), not a regular file")) {
             try StateStore.load(StatePaths(snapshot: fifo), blueprint: nil)

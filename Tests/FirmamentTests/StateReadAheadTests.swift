@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// `plan` and `drift` start reading the state while the blueprint is checked. The early read is
@@ -16,11 +26,11 @@ struct StateReadAheadTests {
     func secondSettleReadsAgain() async throws {
         let dir = TempDirectory()
         Self.write(dir, apps: #"{"a": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}}"#)
-        let reader = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), readAhead: true)
+        let reader = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), components: BuiltIn.components(), readAhead: true)
         let first = try await reader.preview(refresh: false)
         #expect(first.plan.actions.map(\.type) == [.deploy, .powerOn, .refreshIP])
 
-        let writer = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"))
+        let writer = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), components: BuiltIn.components())
         let writable = try await writer.open(operation: "apply", lockTimeout: nil, refresh: false)
         let summary = try await writer.execute(first.plan, on: writable, parallelism: 2, stop: StopFlag(), progress: { _ in })
         writable.lock.release()
@@ -37,7 +47,7 @@ struct StateReadAheadTests {
         Self.write(dir, apps: #"{"a": {"deploymentPath": {"provider": "nowhere", "deploymentType": "small"}}}"#)
         dir.write("lab.state.json", "{ damaged")
         let error = #expect(throws: BlueprintError.self) {
-            _ = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), readAhead: true)
+            _ = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), components: BuiltIn.components(), readAhead: true)
         }
         #expect(error?.description.contains("unknown provider \"nowhere\"") == true, "\(String(describing: error))")
     }
@@ -48,7 +58,7 @@ struct StateReadAheadTests {
         Self.write(dir, apps: "{}")
         dir.write("lab.state.json", "{ damaged")
         for readAhead in [false, true] {
-            let session = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), readAhead: readAhead)
+            let session = try Session(blueprintFile: dir.file("lab.json"), statePath: dir.file("lab.state.json"), components: BuiltIn.components(), readAhead: readAhead)
             let error = await #expect(throws: StateError.self) { _ = try await session.preview(refresh: false) }
             #expect(error?.description.contains("lab.state.json") == true, "read-ahead \(readAhead): \(String(describing: error))")
         }

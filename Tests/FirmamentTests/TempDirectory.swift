@@ -1,4 +1,16 @@
 import Foundation
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
 
 /// A fresh folder under the system temp folder, removed when the test is done with it.
 final class TempDirectory {

@@ -1,5 +1,15 @@
 import Testing
-
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
 @testable import Firmament
 
 /// Each bad input gives the expected problem at the expected JSON path (and position).
@@ -87,7 +97,7 @@ struct ValidationTests {
     @Test("reports the problem with its path", arguments: cases)
     func reports(_ c: Case) {
         do {
-            _ = try BlueprintDecoder.decode(Array(c.text.utf8), file: "lab.json")
+            _ = try BlueprintDecoder.decode(Array(c.text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
             Issue.record("accepted: \(c.name)")
         } catch {
             guard case .invalid(let diagnostics) = error else { Issue.record("unexpected \(error)"); return }
@@ -102,7 +112,7 @@ struct ValidationTests {
     func listsAll() {
         let text = Self.blueprint(#""apps": {"web": {"deploymentPth": {}}, "db": {"deploymentPath": {"provider": "nope", "deploymentType": "x"}, "power": 1}}, "extra": 1"#)
         do throws(BlueprintError) {
-            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
+            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
             Issue.record("accepted")
         } catch {
             guard case .invalid(let d) = error else { return }
@@ -113,7 +123,7 @@ struct ValidationTests {
     @Test("a message reads file:line:column: path: problem")
     func messageFormat() {
         let text = "{\"version\": 1, \"name\": \"lab\", \"providers\": {},\n \"apps\": {\"web\": {\"deploymentPth\": {}}}}"
-        let error = #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json") }
+        let error = #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes) }
         #expect(error?.description.contains("lab.json:2:19: apps.web.deploymentPth: unknown key (did you mean deploymentPath?)") == true,
                 "\(String(describing: error))")
     }
@@ -121,7 +131,7 @@ struct ValidationTests {
     @Test("a valid blueprint gets its defaults")
     func defaults() throws {
         let text = Self.blueprint(#""apps": {"web": "# + Self.app() + "}")
-        let b = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json")
+        let b = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
         #expect(b.apps["web"]?.power == .on)
         #expect(b.apps["web"]?.waitForIP == true)
         #expect(b.providers["sim"]?.connectivity == .l2)
@@ -129,8 +139,8 @@ struct ValidationTests {
 
     @Test("formatting and key order do not change the canonical digest")
     func digestIsCanonical() throws {
-        let a = try BlueprintDecoder.decode(Array(Self.blueprint(#""apps": {"a": "# + Self.app() + #", "b": "# + Self.app() + "}").utf8), file: "x")
-        let b = try BlueprintDecoder.decode(Array(("{\n\"apps\": {\"b\": " + Self.app() + ", \"a\": " + Self.app() + "}, \"name\": \"lab\", \"version\": 1, " + Self.provider + "}").utf8), file: "x")
+        let a = try BlueprintDecoder.decode(Array(Self.blueprint(#""apps": {"a": "# + Self.app() + #", "b": "# + Self.app() + "}").utf8), file: "x", types: BuiltIn.providerTypes)
+        let b = try BlueprintDecoder.decode(Array(("{\n\"apps\": {\"b\": " + Self.app() + ", \"a\": " + Self.app() + "}, \"name\": \"lab\", \"version\": 1, " + Self.provider + "}").utf8), file: "x", types: BuiltIn.providerTypes)
         #expect(a.canonicalDigest == b.canonicalDigest)
         #expect(a.digest != b.digest, "a saved plan is checked against the file's own bytes")
     }
@@ -143,9 +153,9 @@ struct ValidationTests {
         let text = Self.blueprint(#""apps": {"a": "# + Self.app() + "}")
         let bytes = Array(text.utf8)
         let parsed = ParsedFile(path: dir.file("lab.json"), bytes: bytes, root: try JSONReader.parse(bytes))
-        let used = try BlueprintDecoder.load(path: dir.file("lab.json"), preread: parsed)
+        let used = try BlueprintDecoder.load(path: dir.file("lab.json"), types: BuiltIn.providerTypes, preread: parsed)
         #expect(used.name == "lab" && used.apps.keys.sorted() == ["a"] && used.digest == SHA256.hex(bytes))
-        let other = try BlueprintDecoder.load(path: dir.file("lab.json"), preread: ParsedFile(path: dir.file("other.json"), bytes: bytes, root: parsed.root))
+        let other = try BlueprintDecoder.load(path: dir.file("lab.json"), types: BuiltIn.providerTypes, preread: ParsedFile(path: dir.file("other.json"), bytes: bytes, root: parsed.root))
         #expect(other.name == "disk" && other.apps.isEmpty)
     }
 
@@ -153,12 +163,12 @@ struct ValidationTests {
     func notUTF8() {
         var bytes = Array(Self.blueprint(#""apps": {}"#).utf8)
         bytes.insert(0xFF, at: 3)
-        #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(bytes, file: "lab.json") }
+        #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(bytes, file: "lab.json", types: BuiltIn.providerTypes) }
     }
 
     @Test("huge and deeply nested input is refused without a crash")
     func hugeInput() {
         let deep = "{\"version\": 1, \"name\": \"x\", \"providers\": " + String(repeating: "[", count: 200_000) + "}"
-        #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(deep.utf8), file: "lab.json") }
+        #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(deep.utf8), file: "lab.json", types: BuiltIn.providerTypes) }
     }
 }

@@ -1,11 +1,22 @@
 import Foundation
 import Testing
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmPlanning
+@testable import FirmExecution
+@testable import FirmSimulated
+@testable import FirmProcess
+@testable import FirmEC2
+@testable import FirmLocalState
+@testable import FirmEtcdState
+@testable import FirmSession
+@testable import FirmDrift
+@testable import Firmament
 
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
 
-@testable import Firmament
 
 /// XMLReader replaced Foundation's XMLParser for EC2's answers. These hold it to XML 1.0's
 /// well-formedness and, where the test machine has FoundationXML, to XMLParser's trees.

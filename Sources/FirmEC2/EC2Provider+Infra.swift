@@ -1,0 +1,163 @@
+import FirmBase
+import FirmModel
+
+/// PrepareSandboxInfra and CleanupSandboxInfra on EC2, in CloudShell's AWS model. Everything is
+/// tagged with the sandbox and found by its tags first, so a second call, or one after a
+/// crash, adopts what exists instead of making another.
+extension EC2Provider {
+    var keyName: String { EC2Lookup.name(sandbox) }
+
+    func tags(_ extra: [(String, String)] = []) -> [(String, String)] {
+        [("Name", EC2Lookup.name(sandbox)), (EC2Tags.sandbox, sandbox)] + extra
+    }
+
+    func lookup(_ op: String) async throws -> EC2Lookup {
+        EC2Lookup(client: try await connection.client().client, sandbox: sandbox, operation: op)
+    }
+
+    public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
+        let op = "prepareSandboxInfra"
+        defer { Task { await connection.forgetNetwork() } }
+        let vpc = try await vpc(cidr: request.cloudCIDR ?? settings.cidr.description, op)
+        _ = try await securityGroup(vpc, op)
+        let routes = request.subnets.contains(where: \.isPublic) ? try await publicRouteTable(vpc, op) : nil
+        let zone = try await connection.availabilityZone(operation: op)
+        var ids: [String: String] = [:]
+        for subnet in request.subnets {
+            ids[subnet.name] = try await self.subnet(subnet, vpc: vpc, zone: zone, routes: routes, op)
+        }
+        var keys: String?
+        let existingKey = try await lookup(op).keyPair() != nil
+        if request.createKeys && !(request.keysKnown && existingKey) {
+            // A key pair's private key is shown once, at creation: one that exists without it
+            // in the state (a crash after CreateKeyPair) is made again.
+            _ = try await call("DeleteKeyPair", [("KeyName", keyName)], op)
+            let created = try await call("CreateKeyPair", [("KeyName", keyName)] + EC2Tags.specification(1, "key-pair", tags()), op)
+            guard let material = created.value("keyMaterial"), !material.isEmpty else {
+                throw ProviderError(provider: name, operation: op, message: "CreateKeyPair answered no keyMaterial")
+            }
+            keys = material
+        }
+        return InfraResult(networkId: vpc, subnetIds: ids, keys: keys)
+    }
+
+    func vpc(cidr: String, _ op: String) async throws -> String {
+        if let id = try await lookup(op).vpc() { return id }
+        let created = try await call("CreateVpc", [("CidrBlock", cidr)] + EC2Tags.specification(1, "vpc", tags()), op)
+        guard let id = created.value("vpc", "vpcId") else { throw ProviderError(provider: name, operation: op, message: "CreateVpc answered no vpcId") }
+        return id
+    }
+
+    /// The sandbox's security group: its members may reach each other on every port.
+    func securityGroup(_ vpc: String, _ op: String) async throws -> String {
+        let groupName = EC2Lookup.name(sandbox)
+        let id: String
+        if let existing = try await lookup(op).securityGroup(vpc: vpc) {
+            id = existing
+        } else {
+            let created = try await call("CreateSecurityGroup", [("GroupName", groupName), ("GroupDescription", "firm sandbox \(sandbox)"), ("VpcId", vpc)]
+                                         + EC2Tags.specification(1, "security-group", tags()), op)
+            guard let made = created.value("groupId") else { throw ProviderError(provider: name, operation: op, message: "CreateSecurityGroup answered no groupId") }
+            id = made
+        }
+        do {
+            _ = try await call("AuthorizeSecurityGroupIngress", [("GroupId", id), ("IpPermissions.1.IpProtocol", "-1"),
+                                                                 ("IpPermissions.1.Groups.1.GroupId", id)], op)
+        } catch let error as ProviderError where error.code == "InvalidPermission.Duplicate" {}
+        return id
+    }
+
+    /// The internet gateway (attached) and the route table public subnets use.
+    func publicRouteTable(_ vpc: String, _ op: String) async throws -> String {
+        let gateways = try await call("DescribeInternetGateways", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), op)
+        var gateway = gateways.items("internetGatewaySet").first?.value("internetGatewayId")
+        if gateway == nil {
+            let created = try await call("CreateInternetGateway", EC2Tags.specification(1, "internet-gateway", tags()), op)
+            gateway = created.value("internetGateway", "internetGatewayId")
+        }
+        guard let gateway else { throw ProviderError(provider: name, operation: op, message: "CreateInternetGateway answered no internetGatewayId") }
+        let attached = gateways.items("internetGatewaySet").first?.items("attachmentSet").contains { $0.value("vpcId") == vpc } ?? false
+        if !attached {
+            do {
+                _ = try await call("AttachInternetGateway", [("InternetGatewayId", gateway), ("VpcId", vpc)], op)
+            } catch let error as ProviderError where error.code == "Resource.AlreadyAssociated" {}
+        }
+        let tables = try await call("DescribeRouteTables", EC2Tags.filters([("vpc-id", vpc), ("tag:\(EC2Tags.network)", "public")]), op)
+        if let id = tables.items("routeTableSet").first?.value("routeTableId") { return id }
+        let created = try await call("CreateRouteTable", [("VpcId", vpc)] + EC2Tags.specification(1, "route-table", tags([(EC2Tags.network, "public")])), op)
+        guard let table = created.value("routeTable", "routeTableId") else {
+            throw ProviderError(provider: name, operation: op, message: "CreateRouteTable answered no routeTableId")
+        }
+        do {
+            _ = try await call("CreateRoute", [("RouteTableId", table), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", gateway)], op)
+        } catch let error as ProviderError where error.code == "RouteAlreadyExists" {}
+        return table
+    }
+
+    /// The network's subnet: found by its tag and CIDR, or made (public: with public
+    /// addresses on launch, and the internet route).
+    func subnet(_ spec: SubnetSpec, vpc: String, zone: String, routes: String?, _ op: String) async throws -> String {
+        let found = try await call("DescribeSubnets", EC2Tags.filters([("vpc-id", vpc), ("tag:\(EC2Tags.network)", spec.name), ("cidr-block", spec.cidr)]), op)
+        if let id = found.items("subnetSet").first?.value("subnetId") { return id }
+        let created = try await call("CreateSubnet", [("VpcId", vpc), ("CidrBlock", spec.cidr), ("AvailabilityZone", zone)]
+                                     + EC2Tags.specification(1, "subnet", [("Name", "\(EC2Lookup.name(sandbox))-\(spec.name)"), (EC2Tags.sandbox, sandbox), (EC2Tags.network, spec.name)]), op)
+        guard let id = created.value("subnet", "subnetId") else { throw ProviderError(provider: name, operation: op, message: "CreateSubnet answered no subnetId") }
+        if spec.isPublic, let routes {
+            _ = try await call("ModifySubnetAttribute", [("SubnetId", id), ("MapPublicIpOnLaunch.Value", "true")], op)
+            _ = try await call("AssociateRouteTable", [("RouteTableId", routes), ("SubnetId", id)], op)
+        }
+        return id
+    }
+
+    /// cleanupNetwork in cp-aws's order (key pair, gateway, route tables, security groups,
+    /// subnets, VPC), going on past failures and reporting them together; or some subnets.
+    /// What is already gone is success.
+    public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
+        let op = "cleanSandboxInfra"
+        defer { Task { await connection.forgetNetwork() } }
+        var failures: [ProviderError] = []
+        func attempt(_ action: String, _ parameters: [(String, String)]) async {
+            do {
+                _ = try await call(action, parameters, op)
+            } catch let error as ProviderError {
+                if !EC2Errors.isNotFound(error) { failures.append(error) }
+            } catch {
+                failures.append(ProviderError(provider: name, operation: op, message: "\(action): \(error)"))
+            }
+        }
+        if !request.all {
+            for id in request.subnetIds { await attempt("DeleteSubnet", [("SubnetId", id)]) }
+        } else {
+            await attempt("DeleteKeyPair", [("KeyName", keyName)])
+            let mine = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)])
+            let vpcs = try await call("DescribeVpcs", mine, op).items("vpcSet").compactMap { $0.value("vpcId") }
+            for gateway in try await call("DescribeInternetGateways", mine, op).items("internetGatewaySet") {
+                guard let id = gateway.value("internetGatewayId") else { continue }
+                for attachment in gateway.items("attachmentSet") {
+                    if let vpc = attachment.value("vpcId") { await attempt("DetachInternetGateway", [("InternetGatewayId", id), ("VpcId", vpc)]) }
+                }
+                await attempt("DeleteInternetGateway", [("InternetGatewayId", id)])
+            }
+            for table in try await call("DescribeRouteTables", mine, op).items("routeTableSet") {
+                guard let id = table.value("routeTableId") else { continue }
+                for association in table.items("associationSet") where association.value("main") != "true" {
+                    if let a = association.value("routeTableAssociationId") { await attempt("DisassociateRouteTable", [("AssociationId", a)]) }
+                }
+                await attempt("DeleteRouteTable", [("RouteTableId", id)])
+            }
+            for group in try await call("DescribeSecurityGroups", mine, op).items("securityGroupInfo") {
+                if let id = group.value("groupId") { await attempt("DeleteSecurityGroup", [("GroupId", id)]) }
+            }
+            for subnet in try await call("DescribeSubnets", mine, op).items("subnetSet") {
+                if let id = subnet.value("subnetId") { await attempt("DeleteSubnet", [("SubnetId", id)]) }
+            }
+            for vpc in vpcs { await attempt("DeleteVpc", [("VpcId", vpc)]) }
+        }
+        guard !failures.isEmpty else { return }
+        // A dependency still being released (an interface of a terminating instance) clears
+        // up: trying again can help.
+        let retryable = failures.allSatisfy { $0.kind == .retryable || $0.code == "DependencyViolation" }
+        throw ProviderError(provider: name, operation: op, message: "CleanupSandboxInfra ended with \(failures.count) error\(failures.count == 1 ? "" : "s"): "
+            + failures.map(\.message).joined(separator: "; "), kind: retryable ? .retryable : .terminal, code: failures.first?.code)
+    }
+}

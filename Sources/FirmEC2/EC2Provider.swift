@@ -1,0 +1,169 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// `"type": "ec2"`: Amazon EC2 (or moto, or LocalStack) over the EC2 Query API, an L3 provider
+/// in CloudShell's AWS model. Each sandbox gets a VPC, subnets, an internet gateway for public
+/// subnets, a security group and a key pair, all tagged with the sandbox and found again by
+/// those tags. Apps are instances tagged Name = the VM name, with the sandbox and the app.
+public struct EC2Provider: L3Infrastructure {
+    public let name: String
+    let sandbox: String
+    let settings: EC2Settings
+    let connection: EC2Connection
+    /// How long an instance may take to reach the state asked for.
+    static let stateTimeout: Duration = .seconds(900)
+
+    public init(name: String, sandbox: String, settings: EC2Settings, environment: Environment, log: (@Sendable (String) -> Void)? = nil) {
+        self.name = name
+        self.sandbox = sandbox
+        self.settings = settings
+        connection = EC2Connection(provider: name, sandbox: sandbox, settings: settings, environment: environment, log: log)
+    }
+
+    func call(_ action: String, _ parameters: [(String, String)] = [], _ operation: String) async throws -> XMLTree {
+        try await connection.client().client.call(action, parameters, operation: operation)
+    }
+
+    func snapshot(_ operation: String) async throws -> [String: EC2Instance] {
+        try await connection.client().poller.snapshot(operation: operation)
+    }
+
+    /// Waits until the instance is in `state` (and, running, has its private address).
+    func wait(_ id: String, for state: String, _ operation: String) async throws -> EC2Instance {
+        let poller = try await connection.client().poller
+        let found = try await poller.wait(for: id, operation: operation, interval: settings.pollInterval, timeout: Self.stateTimeout, what: state) { instance in
+            guard let instance else { return false }
+            return instance.isGone || (instance.state == state && (state != "running" || !instance.privateAddress.isEmpty))
+        }
+        guard let found, !found.isGone || state == "terminated" else {
+            throw ProviderError(provider: name, operation: operation, message: "instance \(id) was terminated while firm waited for it to be \(state)")
+        }
+        return found
+    }
+
+    public func validate() async throws {
+        _ = try await connection.availabilityZone(operation: "validate")
+    }
+
+    public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
+        guard !request.subnets.isEmpty else {
+            throw ProviderError(provider: name, operation: "deploy", message: "app.\(request.appName) is connected to no subnet; on ec2 every app needs a network of provider \(name)")
+        }
+        let network = try await connection.sandboxNetwork(operation: "deploy")
+        let deployment = EC2Deployment(request.deploymentAttributes)
+        var parameters: [(String, String)] = [("ImageId", deployment.ami), ("InstanceType", deployment.instanceType), ("MinCount", "1"), ("MaxCount", "1"),
+                                              ("ClientToken", Self.clientToken(request.vmName, sandbox: request.sandbox))]
+        if let key = network.keyName { parameters.append(("KeyName", key)) }
+        if let data = deployment.userData { parameters.append(("UserData", Data(data.utf8).base64EncodedString())) }
+        if let disk = deployment.diskGiB {
+            parameters += [("BlockDeviceMapping.1.DeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.Ebs.VolumeSize", String(disk)),
+                           ("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true")]
+        }
+        for (i, subnet) in request.subnets.enumerated() {
+            let prefix = "NetworkInterface.\(i + 1)"
+            parameters += [("\(prefix).DeviceIndex", String(i)), ("\(prefix).SubnetId", subnet.subnetId), ("\(prefix).SecurityGroupId.1", network.securityGroup),
+                           ("\(prefix).DeleteOnTermination", "true")]
+            // EC2 gives a public address only to an instance with one interface.
+            if request.subnets.count == 1 && subnet.isPublic { parameters.append(("\(prefix).AssociatePublicIpAddress", "true")) }
+        }
+        parameters += EC2Tags.specification(1, "instance", [("Name", request.vmName), (EC2Tags.sandbox, request.sandbox), (EC2Tags.app, request.appName)])
+        let answer = try await call("RunInstances", parameters, "deploy")
+        guard let item = answer.items("instancesSet").first, let launched = EC2Instance(item) else {
+            throw ProviderError(provider: name, operation: "deploy", message: "RunInstances answered no instance")
+        }
+        let instance = try await wait(launched.id, for: "running", "deploy")
+        var result = Self.result(request.vmName, instance, deployment)
+        // Instances start running; one the blueprint wants off is stopped here, saving a call.
+        if request.desiredPower == .off {
+            _ = try await call("StopInstances", [("InstanceId.1", instance.id)], "deploy")
+            _ = try await wait(launched.id, for: "stopped", "deploy")
+            result.power = .off
+        } else {
+            result.power = .on
+        }
+        return result
+    }
+
+    /// RunInstances' idempotency token: the VM name, which is unique and at most 64 ASCII
+    /// characters here (a longer one is hashed into that).
+    static func clientToken(_ vmName: String, sandbox: String) -> String {
+        let token = "\(sandbox)/\(vmName)"
+        return token.utf8.count <= 64 && token.allSatisfy(\.isASCII) ? token : String(SHA256.hex(token).prefix(64))
+    }
+
+    static func result(_ vmName: String, _ instance: EC2Instance, _ deployment: EC2Deployment) -> DeployAppResult {
+        let interfaces: [JSON] = instance.interfaces.enumerated().map { i, nic in
+            ["interfaceId": .string(nic.id), "networkId": .string(nic.subnet), "isPrimary": .bool(i == 0), "isPredefined": false,
+             "privateIpAddress": .string(i == 0 ? instance.privateAddress : ""), "publicIpAddress": .string(i == 0 ? instance.publicAddress : "")]
+        }
+        let details: JSON = [
+            "vmInstanceData": [["key": "Instance Type", "value": .string(instance.instanceType), "hidden": false],
+                               ["key": "Availability Zone", "value": .string(instance.zone), "hidden": false],
+                               ["key": "AMI", "value": .string(deployment.ami), "hidden": false]],
+            "vmNetworkData": .array(interfaces),
+        ]
+        var subnetInterfaces: [String: String] = [:]
+        for nic in instance.interfaces where !nic.subnet.isEmpty { subnetInterfaces[nic.subnet] = nic.id }
+        return DeployAppResult(vmName: vmName, vmUuid: instance.id, deployedAppAddress: instance.privateAddress,
+                               deployedAppAdditionalData: ["instanceType": .string(instance.instanceType), "availabilityZone": .string(instance.zone)],
+                               vmDetailsData: details, subnetInterfaces: subnetInterfaces)
+    }
+
+    public func powerOn(_ app: DeployedApp) async throws {
+        _ = try await call("StartInstances", [("InstanceId.1", app.vmUuid)], "powerOn")
+        _ = try await wait(app.vmUuid, for: "running", "powerOn")
+    }
+
+    public func powerOff(_ app: DeployedApp) async throws {
+        _ = try await call("StopInstances", [("InstanceId.1", app.vmUuid)], "powerOff")
+        _ = try await wait(app.vmUuid, for: "stopped", "powerOff")
+    }
+
+    public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
+        // Right after a deploy (or any wait) the shared poller's last snapshot is within one
+        // poll interval: as current as the next poll, and no wait for it.
+        let poller = try await connection.client().poller
+        if let seen = await poller.recent(within: settings.pollInterval)?[app.vmUuid], seen.state == "running", !seen.privateAddress.isEmpty {
+            return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
+        }
+        guard let instance = try await snapshot("refreshIP")[app.vmUuid], !instance.isGone else {
+            throw ProviderError(provider: name, operation: "refreshIP", message: "instance \(app.vmUuid) (\(app.vmName)) does not exist")
+        }
+        guard instance.state == "running" || instance.state == "pending" else {
+            throw ProviderError(provider: name, operation: "refreshIP", message: "instance \(app.vmUuid) (\(app.vmName)) is \(instance.state), not running")
+        }
+        let running = instance.state == "running" && !instance.privateAddress.isEmpty ? instance : try await wait(app.vmUuid, for: "running", "refreshIP")
+        return Addresses(privateAddress: running.privateAddress, publicAddress: running.publicAddress)
+    }
+
+    /// TerminateInstances, then a wait until it is gone; one that is already gone is success.
+    public func delete(_ app: DeployedApp) async throws {
+        do {
+            _ = try await call("TerminateInstances", [("InstanceId.1", app.vmUuid)], "delete")
+        } catch where EC2Errors.isNotFound(error) {
+            return
+        }
+        let poller = try await connection.client().poller
+        _ = try await poller.wait(for: app.vmUuid, operation: "delete", interval: settings.pollInterval, timeout: Self.stateTimeout, what: "terminated") { instance in
+            instance == nil || instance!.state == "terminated"
+        }
+    }
+
+    public func findByName(_ vmName: String) async throws -> Observation? {
+        try await snapshot("findByName").values.filter { $0.tags["Name"] == vmName && !$0.isGone }.min { $0.id < $1.id }?.observation
+    }
+
+    public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
+        let instances = try await snapshot("observe")
+        return apps.map { app in
+            instances[app.vmUuid]?.observation
+                ?? Observation(vmName: app.vmName, vmUuid: app.vmUuid, exists: false, power: nil, addresses: Addresses(privateAddress: ""))
+        }
+    }
+
+    public func inventory(sandbox: String) async throws -> [Observation] {
+        guard sandbox == self.sandbox else { return [] }
+        return try await snapshot("inventory").values.filter { !$0.isGone }.sorted { $0.id < $1.id }.map(\.observation)
+    }
+}

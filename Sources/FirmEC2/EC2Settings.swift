@@ -1,0 +1,144 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// The settings of an `ec2` provider, all optional but the region (which a profile may give):
+/// `{"region": "us-east-1", "cidr": "10.0.0.0/16", "endpoint": "http://127.0.0.1:5055",
+///   "profile": "ci", "accessKeyId": {"env": …}, "secretAccessKey": {"env": …},
+///   "sessionToken": {"env": …}, "pollInterval": "1s"}`.
+public struct EC2Settings: Sendable, Equatable {
+    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval"]
+    static let secretKeys: Set<String> = ["accessKeyId", "secretAccessKey", "sessionToken"]
+    public static let defaultCIDR = CIDR("10.0.0.0/16")!
+
+    public var region: String?
+    public var cidr: CIDR = defaultCIDR
+    /// Where requests go; nil for AWS's regional endpoint over HTTPS.
+    public var endpoint: URL?
+    public var profile: String?
+    /// `{"env": NAME}` references, resolved when the provider starts.
+    public var accessKeyId: AttributeValue?
+    public var secretAccessKey: AttributeValue?
+    public var sessionToken: AttributeValue?
+    /// How often the shared poller asks for the instances in flight.
+    public var pollInterval: Duration = .seconds(1)
+
+    public init() {}
+
+    /// Reads settings that validation has accepted.
+    public init(_ json: JSON) {
+        region = json["region"]?.stringValue
+        if let c = json["cidr"]?.stringValue.flatMap(CIDR.init) { cidr = c }
+        endpoint = json["endpoint"]?.stringValue.flatMap(URL.init(string:))
+        profile = json["profile"]?.stringValue
+        func secret(_ key: String) -> AttributeValue? {
+            json[key]?["env"]?.stringValue.map(AttributeValue.env) ?? json[key]?.stringValue.map(AttributeValue.literal)
+        }
+        accessKeyId = secret("accessKeyId")
+        secretAccessKey = secret("secretAccessKey")
+        sessionToken = secret("sessionToken")
+        if let d = json["pollInterval"]?.stringValue.flatMap(DurationText.parse) { pollInterval = d }
+    }
+
+    /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: AWS's region names.
+    static func isRegion(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, text.utf8.count <= 32, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isNumber) else { return false }
+        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }
+    }
+
+    /// Checks settings with JSON paths.
+    static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) {
+        guard let fields = context.members(of: node, at: path, allowed: keys) else { return }
+        if let node = fields["region"], let text = context.string(node, at: path.key("region")), !isRegion(text) {
+            context.report(path.key("region"), "\(quoted(text)) is not an AWS region; expected such as \"us-east-1\"", at: node.position)
+        }
+        if let node = fields["cidr"], let text = context.string(node, at: path.key("cidr")) {
+            if let cidr = CIDR(text), (16...28).contains(cidr.prefix) {} else {
+                context.report(path.key("cidr"), "\(quoted(text)) is not a VPC CIDR; EC2 takes an IPv4 network from /16 to /28 with no host bits, such as \"10.0.0.0/16\"", at: node.position)
+            }
+        }
+        if let node = fields["endpoint"], let text = context.string(node, at: path.key("endpoint")) {
+            let url = URL(string: text)
+            if url?.scheme != "http" && url?.scheme != "https" || url?.host == nil || url?.query != nil {
+                context.report(path.key("endpoint"), "\(quoted(text)) is not an endpoint; expected an http or https URL such as \"http://127.0.0.1:5055\"", at: node.position)
+            }
+        }
+        if let node = fields["profile"], let text = context.string(node, at: path.key("profile")),
+            text.isEmpty || text.utf8.count > 128 || text.unicodeScalars.contains(where: { ControlCharacters.isControl($0) || $0 == "[" || $0 == "]" }) {
+            context.report(path.key("profile"), "expected a profile name from ~/.aws/config", at: node.position)
+        }
+        for key in secretKeys.sorted() {
+            guard let node = fields[key] else { continue }
+            if case .object = node.kind {
+                BlueprintDecoder.decodeEnvSetting(key, node, path, &context)
+            } else {
+                context.report(path.key(key), "expected {\"env\": \"NAME\"}: credentials are read from the environment, never written in a blueprint", at: node.position)
+            }
+        }
+        if let node = fields["pollInterval"], let text = context.string(node, at: path.key("pollInterval")) {
+            if let d = DurationText.parse(text), d >= .milliseconds(50), d <= .seconds(60) {} else {
+                context.report(path.key("pollInterval"), "\(quoted(text)) is not a poll interval; expected a duration from 50ms to 60s, such as \"1s\"", at: node.position)
+            }
+        }
+    }
+}
+
+/// The deployment attributes of an `ec2` app: `AMI` (required), `InstanceType` (default
+/// t3.micro), `UserData`, `DiskGiB`.
+public struct EC2Deployment: Sendable, Equatable {
+    static let keys = ["AMI", "InstanceType", "UserData", "DiskGiB"]
+    public static let defaultInstanceType = "t3.micro"
+
+    public var ami: String
+    public var instanceType: String
+    public var userData: String?
+    public var diskGiB: Int?
+
+    public init(_ attributes: [String: String]) {
+        ami = attributes["AMI"] ?? ""
+        instanceType = attributes["InstanceType"] ?? Self.defaultInstanceType
+        userData = attributes["UserData"]
+        diskGiB = attributes["DiskGiB"].flatMap { Int($0) }
+    }
+
+    static func isAMI(_ text: String) -> Bool {
+        text.hasPrefix("ami-") && [8, 17].contains(text.utf8.count - 4) && text.dropFirst(4).allSatisfy { $0.isHexDigit && ($0.isNumber || $0.isLowercase) }
+    }
+
+    static func isInstanceType(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && text.utf8.count <= 32
+            && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") } }
+    }
+
+    /// Checks a deployment path's attributes with JSON paths (`path` is the app's deploymentPath).
+    static func check(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
+        let here = path.key("attributes")
+        if deployment.deploymentType != "instance" {
+            context.report(path.key("deploymentType"), "\(quoted(deployment.deploymentType)) is not a deployment type of ec2; expected \"instance\"", at: nil)
+        }
+        for key in deployment.attributes.keys.sorted() where !keys.contains(key) {
+            let hint = Spelling.closest(to: key, among: keys).map { " (did you mean \($0)?)" } ?? "; expected one of: " + keys.joined(separator: ", ")
+            context.report(here.key(key), "unknown attribute\(hint)", at: nil)
+        }
+        func literal(_ key: String) -> String? {
+            if case .literal(let s)? = deployment.attributes[key] { return s }
+            return nil
+        }
+        if deployment.attributes["AMI"] == nil {
+            context.report(here, "missing required attribute \"AMI\" (the image id, such as \"ami-0abcdef1234567890\")", at: nil)
+        } else if let ami = literal("AMI"), !isAMI(ami) {
+            context.report(here.key("AMI"), "\(quoted(ami)) is not an AMI id; expected \"ami-\" and 8 or 17 hex digits", at: nil)
+        }
+        if let type = literal("InstanceType"), !isInstanceType(type) {
+            context.report(here.key("InstanceType"), "\(quoted(type)) is not an instance type; expected such as \"t3.micro\"", at: nil)
+        }
+        if let data = literal("UserData"), data.utf8.count > 12_288 {
+            context.report(here.key("UserData"), "user data is \(data.utf8.count) bytes; EC2 takes at most 16 KiB once base64-encoded (12,288 bytes)", at: nil)
+        }
+        if let disk = literal("DiskGiB"), Int(disk).map({ !(1...16_384).contains($0) }) ?? true {
+            context.report(here.key("DiskGiB"), "\(quoted(disk)) is not a disk size; expected whole GiB from 1 to 16384", at: nil)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// etcd v3 through its JSON gateway (`POST /v3/...`), with HTTP1Client (URLSession on Linux
+/// can't read the gateway's error answers, which end with trailers). Endpoints are tried in
+/// turn: a member that can't be reached, has no leader, or is changing leader is left for the
+/// next, with a backoff once every member was tried, until `retryWindow` has passed. With a user
+/// (`FIRM_ETCD_USER`, `FIRM_ETCD_PASSWORD`) it takes a token from etcd's auth API and takes a new
+/// one when etcd says the old one is no longer valid. Every answer is checked before use.
+public actor EtcdClient {
+    public let address: EtcdAddress
+    let connections: [HTTP1Client]
+    private let credentials: (user: String, password: String)?
+    private var current = 0
+    private var token: String?
+    /// How long a call goes on trying other members before it gives up.
+    let retryWindow: Duration
+    /// The largest answer read: a page of 1,000 keys is far below it.
+    static let maxResponse = 64 << 20
+
+    public init(_ address: EtcdAddress, environment: Environment = .process, retryWindow: Duration = .seconds(10)) throws(StateError) {
+        self.address = address
+        self.retryWindow = retryWindow
+        let user = environment["FIRM_ETCD_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        let password = environment["FIRM_ETCD_PASSWORD"]
+        switch (user, password) {
+        case (nil, nil): credentials = nil
+        case (let user?, let password?): credentials = (user, password)
+        case (nil, _): throw .unavailable(location: address.url, reason: "FIRM_ETCD_PASSWORD is set but FIRM_ETCD_USER is not")
+        case (_, nil): throw .unavailable(location: address.url, reason: "FIRM_ETCD_USER is set but FIRM_ETCD_PASSWORD is not")
+        }
+        if address.tls {
+            // Not yet: Foundation on Linux offers no TLS client that takes a private CA or a
+            // client certificate, and the package takes no dependencies. Refusing beats a
+            // connection that is not what was asked for.
+            throw .unavailable(location: address.url, reason: "etcds:// (TLS) is not supported by this firm yet; reach etcd over a TLS tunnel on 127.0.0.1 (such as stunnel with the CA and client certificate) and give etcd://127.0.0.1:PORT/PREFIX (see docs/state.md)")
+        }
+        connections = address.endpoints.map { endpoint in
+            let colon = endpoint.lastIndex(of: ":")!
+            return HTTP1Client(host: String(endpoint[..<colon]), port: Int(endpoint[endpoint.index(after: colon)...])!, maxBody: EtcdClient.maxResponse)
+        }
+    }
+
+    /// The auth header's value for a call, taking a token first when a user is configured.
+    func authorization() async throws -> String? {
+        guard let credentials else { return nil }
+        if let token { return token }
+        let answer = try await post("/v3/auth/authenticate", ["name": .string(credentials.user), "password": .string(credentials.password)], auth: nil)
+        guard let value = answer.member("token")?.plain.stringValue, !value.isEmpty else {
+            throw StateError.unavailable(location: address.url, reason: "etcd's auth/authenticate answered without a token")
+        }
+        token = value
+        return value
+    }
+
+    /// Calls `path` (such as `/v3/kv/range`) with `body`, trying every member in turn.
+    public func call(_ path: String, _ body: JSON) async throws -> JSONNode {
+        var reauthenticated = false
+        while true {
+            do {
+                return try await post(path, body, auth: try await authorization())
+            } catch let error as EtcdCallError where error.isInvalidToken && !reauthenticated && credentials != nil {
+                token = nil
+                reauthenticated = true
+            }
+        }
+    }
+
+    /// The connection and the auth header a watch needs.
+    func watchTarget() async throws -> (connection: HTTP1Client, authorization: String?) {
+        let auth = try await authorization()
+        return (connections[current], auth)
+    }
+
+    /// One call with retries over members, as `call` describes; nothing here re-authenticates.
+    private func post(_ path: String, _ body: JSON, auth: String?) async throws -> JSONNode {
+        let deadline = ContinuousClock.now + retryWindow
+        let bytes = JSONWriter(pretty: false).bytes(body)
+        var delay = Duration.milliseconds(50)
+        var tried = 0
+        var lastProblem = ""
+        while true {
+            try Task.checkCancellation()
+            let index = current
+            do {
+                let response = try await connections[index].post(path, body: bytes, headers: auth.map { [("Authorization", $0)] } ?? [])
+                return try EtcdCallError.check(data: response.body, status: response.status, endpoint: address.endpoints[index], path: path, url: address.url)
+            } catch let error as EtcdCallError where !error.isRetryable {
+                throw error
+            } catch let error as StateError {
+                throw error
+            } catch {
+                try Task.checkCancellation()
+                lastProblem = "\(address.endpoints[index]): \((error as? EtcdCallError)?.message ?? "\(error)")"
+            }
+            // Next member; after a full round, wait a little before the next.
+            if current == index { current = (index + 1) % address.endpoints.count }
+            tried += 1
+            if tried % address.endpoints.count == 0 {
+                if ContinuousClock.now + delay >= deadline {
+                    throw StateError.unavailable(location: address.url, reason: "no etcd member answered \(path) within \(DurationText.format(retryWindow)) (last: \(lastProblem))")
+                }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            }
+        }
+    }
+}
+
+/// An answer from the gateway that is an error, or is not what the gateway sends.
+struct EtcdCallError: Error, CustomStringConvertible {
+    var status: Int
+    /// The gRPC code, when the answer gave one.
+    var code: Int?
+    var message: String
+    var url: String
+
+    var description: String {
+        var hint = ""
+        if message.contains("user name is empty") { hint = " (etcd has auth on: set FIRM_ETCD_USER and FIRM_ETCD_PASSWORD)" }
+        if message.contains("permission denied") { hint = " (the etcd user needs a role with readwrite on the prefix: see docs/state.md)" }
+        return "\(url): etcd answered: \(message)\(hint)"
+    }
+
+    /// Unavailable, a leader change, no leader, or a timeout: another member, or a later try, may do.
+    var isRetryable: Bool {
+        if status == 0 || status == 502 || status == 503 || status == 504 || code == 14 { return true }
+        return ["leader changed", "no leader", "timed out", "too many requests", "not capable", "server is stopped"].contains { message.contains($0) }
+    }
+
+    var isInvalidToken: Bool { message.contains("invalid auth token") || message.contains("token expired") }
+
+    /// The answer's JSON when it is a success; otherwise what went wrong, as an EtcdCallError
+    /// (etcd's own errors) or a StateError (an answer that is no etcd answer).
+    static func check(data: [UInt8], status: Int, endpoint: String, path: String, url: String) throws -> JSONNode {
+        guard data.count <= EtcdClient.maxResponse else {
+            throw StateError.unavailable(location: url, reason: "\(endpoint) answered \(path) with \(data.count) bytes, more than firm reads")
+        }
+        let node: JSONNode
+        do { node = try JSONReader.parse(data, maxDepth: 32) } catch {
+            let text = String(decoding: data.prefix(120), as: UTF8.self).filter { !$0.isNewline }
+            if (200..<300).contains(status) {
+                throw StateError.unavailable(location: url, reason: "\(endpoint) answered \(path) with something that is not JSON (\(error)): \(quoted(text))")
+            }
+            throw EtcdCallError(status: status, code: nil, message: "HTTP \(status) \(quoted(text))", url: url)
+        }
+        guard case .object = node.kind else {
+            throw StateError.unavailable(location: url, reason: "\(endpoint) answered \(path) with \(node.typeName), not an object")
+        }
+        if let error = node.member("error") {
+            // Unary calls answer {"error", "message", "code"}; streams, {"error": {"message", "grpc_code"}}.
+            let message = node.member("message")?.plain.stringValue ?? error.member("message")?.plain.stringValue ?? error.plain.stringValue ?? "an error"
+            let code = node.member("code")?.plain.intValue ?? error.member("grpc_code")?.plain.intValue
+            throw EtcdCallError(status: status, code: code, message: message, url: url)
+        }
+        guard (200..<300).contains(status) else {
+            throw EtcdCallError(status: status, code: nil, message: "HTTP \(status)", url: url)
+        }
+        return node
+    }
+}

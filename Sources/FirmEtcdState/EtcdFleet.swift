@@ -1,0 +1,89 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// Reconcile replicas sharing the sandboxes of one etcd prefix. Each replica registers
+/// `PREFIX/_replicas/<id>` on a lease it keeps alive, and claims sandboxes with
+/// `PREFIX/_claims/<sandbox>` on the same lease, so a replica that dies drops its registration
+/// and its claims together within one TTL. `balance` keeps each replica near its share: the
+/// sandboxes divided by the live replicas, rounded up. A claim only says who should do the
+/// work; the sandbox's state lock still makes sure that two never apply one sandbox at once.
+public actor EtcdFleet: FleetClaims {
+    public let replica: String
+    let client: EtcdClient
+    let prefix: String
+    let ttl: Int
+    private var lease: EtcdLeaseKeeper?
+
+    public init(url: String, replica: String, ttl: Int) throws(StateError) {
+        let address = try EtcdAddress(url)
+        client = try EtcdClient(address)
+        prefix = address.prefix
+        self.replica = replica
+        self.ttl = ttl
+    }
+
+    var replicasPrefix: String { prefix + "/_replicas/" }
+    var claimsPrefix: String { prefix + "/_claims/" }
+
+    /// The sandboxes under the prefix with the blueprint each belongs to, from the index.
+    public func sandboxes() async throws -> [String: String] {
+        let index = EtcdKeys.indexPrefix(prefix)
+        var out: [String: String] = [:]
+        for kv in try await client.rangeAll(prefix: index).kvs {
+            let name = String(kv.key.dropFirst(index.count))
+            guard Name.isValid(name) else { continue }
+            out[name] = String(decoding: kv.value, as: UTF8.self)
+        }
+        return out
+    }
+
+    /// The lease, registered; a new one when the last was lost (its claims went with it).
+    private func registered() async throws -> EtcdLeaseKeeper {
+        if let lease, lease.lost == nil { return lease }
+        let fresh = try await EtcdLeaseKeeper.grant(client, ttl: ttl, location: client.address.url)
+        let value: JSON = ["replica": .string(replica), "pid": .int(Int(getpid())), "since": .string(Timestamp.now())]
+        _ = try await client.call("/v3/kv/put", ["key": Etcd.key(replicasPrefix + replica), "value": .string(Base64.encode(JSONWriter(pretty: false).bytes(value))),
+                                                "lease": .string(String(fresh.id))])
+        fresh.keepAlive()
+        lease = fresh
+        return fresh
+    }
+
+    /// Claims and gives back sandboxes of `work` so that this replica holds about its share;
+    /// the sandboxes it holds afterwards, sorted.
+    public func balance(_ work: [String]) async throws -> [String] {
+        let lease = try await registered()
+        let live = try await client.rangeAll(prefix: replicasPrefix, keysOnly: true).kvs.count
+        let claims = try await client.rangeAll(prefix: claimsPrefix).kvs
+        var owner: [String: (replica: String, createRevision: Int)] = [:]
+        for kv in claims { owner[String(kv.key.dropFirst(claimsPrefix.count))] = (String(decoding: kv.value, as: UTF8.self), kv.createRevision) }
+        let wanted = Set(work)
+        let share = work.isEmpty ? 0 : (work.count + max(live, 1) - 1) / max(live, 1)
+        var mine = work.filter { owner[$0]?.replica == replica }.sorted()
+        // Give back claims beyond the share (and claims of sandboxes that are no longer work).
+        for name in owner.keys where owner[name]?.replica == replica && !wanted.contains(name) { await giveBack(name, owner[name]!.createRevision) }
+        while mine.count > share, let name = mine.popLast() { await giveBack(name, owner[name]!.createRevision) }
+        // Claim unclaimed ones up to the share, starting from a place that differs by replica,
+        // so that replicas starting together don't all race for the same ones.
+        let free = work.filter { owner[$0] == nil }.sorted()
+        let offset = free.isEmpty ? 0 : abs(replica.hashValue) % free.count
+        for name in free[offset...] + free[..<offset] where mine.count < share {
+            let key = claimsPrefix + name
+            let result = try await client.txn(compare: [Etcd.created(key, 0)], success: [Etcd.put(key, Array(replica.utf8), lease: lease.id)])
+            if result.succeeded { mine.append(name) }
+        }
+        return mine.sorted()
+    }
+
+    private func giveBack(_ name: String, _ createRevision: Int) async {
+        let key = claimsPrefix + name
+        _ = try? await client.txn(compare: [Etcd.created(key, createRevision)], success: [Etcd.delete(key)])
+    }
+
+    /// Leaves the fleet: the registration and every claim go at once.
+    public func leave() async {
+        await lease?.revoke()
+        lease = nil
+    }
+}

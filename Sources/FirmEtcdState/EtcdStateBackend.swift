@@ -1,0 +1,167 @@
+import FirmBase
+import FirmModel
+
+/// A sandbox's state on etcd v3, through its JSON gateway: one key per app, network, provider
+/// infrastructure and intent, a meta key, and a lease lock that fences every write (see
+/// EtcdKeys, EtcdLock and docs/state.md).
+public struct EtcdStateBackend: StateBackend {
+    public let client: EtcdClient
+    public let sandbox: String
+    let keys: EtcdKeys
+    /// The lease TTL of the lock, in seconds.
+    public let lockTTL: Int
+    /// The lock this backend took, which the journal's writes are fenced on.
+    private let held = HeldLock()
+
+    public init(_ address: EtcdAddress, sandbox: String, lockTTL: Int = 15, environment: Environment = .process) throws(StateError) {
+        guard Name.isValid(sandbox) else {
+            throw .unavailable(location: address.url, reason: "an etcd state needs a sandbox name: give --sandbox NAME or a blueprint")
+        }
+        self.client = try EtcdClient(address, environment: environment)
+        self.sandbox = sandbox
+        self.keys = EtcdKeys(prefix: address.prefix, sandbox: sandbox)
+        self.lockTTL = lockTTL
+    }
+
+    /// The URL as given, so that a saved plan names the same store; the sandbox is saved beside it.
+    public var location: String { client.address.url }
+
+    /// The sandbox whose keys this backend holds.
+    public var namedSandbox: String? { sandbox }
+    /// For messages: the store and the sandbox.
+    var display: String { "\(client.address.url) (sandbox \(sandbox))" }
+
+    public func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
+        let url = client.address.url
+        var meta: EtcdKV?
+        var sawKeys = false
+        var state = State.new(blueprint: blueprint ?? "")
+        var problems: [String] = []
+        func decodeValue<T>(_ kv: EtcdKV, _ decode: (JSONNode, JSONPath, inout DecodingContext) -> T?) -> T? {
+            var context = DecodingContext(file: url + kv.key)
+            let node: JSONNode
+            do { node = try JSONReader.parse(kv.value) } catch {
+                problems.append("\(url)\(kv.key):\(error.position): \(error.message)")
+                return nil
+            }
+            let value = decode(node, JSONPath(), &context)
+            problems.append(contentsOf: context.diagnostics.map(\.description))
+            return context.diagnostics.isEmpty ? value : nil
+        }
+        func named(_ name: String, _ kv: EtcdKV, _ what: String) -> Bool {
+            if Name.isValid(name) { return true }
+            problems.append("\(url)\(kv.key): \(quoted(name)) is not a valid \(what) name")
+            return false
+        }
+        // Each page is decoded while the next one is read: etcd serves on one core, firm
+        // decodes on another.
+        let client = self.client, root = keys.root
+        var page = try await client.page(prefix: root, from: root, revision: 0)
+        while true {
+            let revision = page.revision
+            let following = page.next.map { start in Task { try await client.page(prefix: root, from: start, revision: revision) } }
+            for kv in page.kvs {
+                if keys.item(kv.key) != .lock { sawKeys = true }
+                switch keys.item(kv.key) {
+                case .meta: meta = kv
+                case .lock: continue
+                case .record: state.sandbox = decodeValue(kv, SandboxRecord.decode)
+                case .app(let name):
+                    if named(name, kv, "app"), let app = decodeValue(kv, { AppState.decode($0, $1, &$2) }) { state.apps[name] = app }
+                case .network(let name):
+                    if named(name, kv, "network"), let n = decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
+                case .infra(let name):
+                    if named(name, kv, "provider"), let i = decodeValue(kv, InfraState.decode) { state.infra[name] = i }
+                case .intent(let id):
+                    if let intent = decodeValue(kv, Intent.decode) {
+                        if intent.id != id { problems.append("\(url)\(kv.key): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
+                    }
+                case nil: problems.append("\(url)\(kv.key): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
+                }
+            }
+            guard let following else { break }
+            page = try await following.value
+        }
+        guard let meta else {
+            if sawKeys {
+                throw StateError.corrupt(location: display, reason: "keys under \(keys.root) but no meta key: the state is incomplete (was it written by hand?)")
+            }
+            return LoadedState(state: state, existed: false)
+        }
+        let header = try decodeMeta(meta)
+        state.lineage = header.lineage
+        state.serial = header.serial
+        state.blueprint = header.blueprint
+        if problems.isEmpty, let shared = state.sharedVM() { problems.append(shared) }
+        guard problems.isEmpty else {
+            throw StateError.corrupt(location: display, reason: problems.prefix(20).joined(separator: "\n  ") + "\n(fix or delete the named keys with etcdctl; `firm drift` then shows any VM the state no longer knows)")
+        }
+        if let blueprint, state.blueprint != blueprint {
+            throw StateError.wrongBlueprint(location: display, expected: blueprint, found: state.blueprint)
+        }
+        return LoadedState(state: state, existed: true)
+    }
+
+    /// The meta key: {version, lineage, serial, blueprint}, every field checked.
+    func decodeMeta(_ kv: EtcdKV) throws -> (lineage: String, serial: Int, blueprint: String) {
+        let file = client.address.url + kv.key
+        let node: JSONNode
+        do { node = try JSONReader.parse(kv.value, maxDepth: 4) } catch {
+            throw StateError.corrupt(location: file, reason: "\(error.position): \(error.message)")
+        }
+        if let version = node.member("version")?.plain.intValue, version > State.formatVersion {
+            throw StateError.newer(location: file, version: version)
+        }
+        var c = DecodingContext(file: file)
+        let root = JSONPath()
+        guard let f = c.members(of: node, at: root, allowed: ["version", "lineage", "serial", "blueprint"], required: ["version", "lineage", "serial", "blueprint"]),
+            f["version"].flatMap({ c.int($0, at: root.key("version"), in: State.formatVersion...State.formatVersion) }) != nil,
+            let lineage = f["lineage"].flatMap({ c.string($0, at: root.key("lineage")) }),
+            let serial = f["serial"].flatMap({ c.int($0, at: root.key("serial"), in: 0...State.maxSerial) }),
+            let blueprint = f["blueprint"].flatMap({ c.name($0, at: root.key("blueprint"), what: "blueprint") }),
+            c.diagnostics.isEmpty
+        else {
+            throw StateError.corrupt(location: file, reason: c.diagnostics.map(\.description).joined(separator: "\n  "))
+        }
+        return (lineage, serial, blueprint)
+    }
+
+    public func openJournal(after loaded: LoadedState) async throws -> any StateJournal {
+        guard let lock = held.lock else {
+            throw StateError.io(location: display, reason: "the journal was opened without the lock (a bug in firm)")
+        }
+        return EtcdJournal(client: client, keys: keys, lock: lock, loaded: loaded, location: display)
+    }
+
+    public func lock(operation: String, timeout: Duration?) async throws -> any StateLease {
+        let lock = try await EtcdLock.acquire(client, key: keys.lock, location: display, operation: operation, timeout: timeout, ttl: lockTTL)
+        held.lock = lock
+        return lock
+    }
+
+    public func peek() async -> LockPeek {
+        guard let kv = try? await client.get(keys.lock) else { return LockPeek(held: false, holder: nil) }
+        return LockPeek(held: true, holder: EtcdLock.decodeHolder(kv.value))
+    }
+
+    /// A lock on etcd is held only while its holder's lease lives, so there is never a stale one
+    /// to break: a held lock belongs to a live process and is refused, as on local files.
+    public func forceUnlock(id: String) async throws -> ForceUnlockResult {
+        guard let kv = try await client.get(keys.lock) else { return .cleared(nil) }
+        let holder = EtcdLock.decodeHolder(kv.value)
+        if let holder, holder.id != id {
+            throw StateError.io(location: display, reason: "the lock id is \(holder.id), not \(id); nothing was changed")
+        }
+        throw StateError.locked(location: display + "; its lease ends within \(lockTTL)s of its holder's last renewal, so waiting (--lock-timeout) is enough", holder: holder)
+    }
+}
+
+/// The lock a backend value took (the backend is a value; the lock is found by its journal).
+final class HeldLock: @unchecked Sendable {
+    private let box = NSLockBox()
+    private var value: EtcdLock?
+    var lock: EtcdLock? {
+        get { box.withLock { value } }
+        set { box.withLock { value = newValue } }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// The local backend's journal: `<state>.journal`, one CRC-checked line per record, appended
+/// and fsynced on one serial queue, so no thread of Swift's cooperative pool ever waits on
+/// the disk.
+struct LocalJournal: GroupCommitJournal {
+    let file: JournalFile
+    let paths: StatePaths
+
+    init(file: JournalFile, paths: StatePaths) {
+        self.file = file
+        self.paths = paths
+    }
+
+    /// Opens the journal for appending after `loaded`, cutting off any torn tail first. A new
+    /// state gets a journal with a header. Temp files a killed writer left are removed first
+    /// (the caller holds the lock, so no live writer's file is touched).
+    init(_ loaded: LoadedState, paths: StatePaths) throws(StateError) {
+        StateStore.removeLeftovers(paths)
+        try FileIO.makeDirectory(paths.directory)
+        if loaded.cursor.value == 0 {
+            try FileIO.atomicWrite(Journal.header(lineage: loaded.state.lineage, blueprint: loaded.state.blueprint), to: paths.journal)
+            file = try JournalFile(path: paths.journal, truncateTo: nil)
+        } else {
+            file = try JournalFile(path: paths.journal, truncateTo: loaded.cursor.value)
+        }
+        self.paths = paths
+    }
+
+    /// The groups go through the same group commit as `enqueue`'s (the recorder uses that).
+    func append(_ groups: [[(serial: Int, change: StateChange)]]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            file.enqueue(Array(groups.joined())) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
+
+    func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void) {
+        file.enqueue(group, done: done)
+    }
+
+    func compact(_ state: State) async throws {
+        let paths = self.paths, file = self.file
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            file.queue.async {
+                do {
+                    try StateStore.writeSnapshot(state, paths)
+                    file.reopenOnQueue()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    func close() async {
+        file.close()
+    }
+}
+
+/// The journal file, appended to from one serial queue.
+final class JournalFile: @unchecked Sendable {
+    let queue = DispatchQueue(label: "firmament.journal")
+    private let path: String
+    private var fd: Int32
+
+    init(path: String, truncateTo length: Int?) throws(StateError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        if fd < 0 { throw .io(location: path, reason: "cannot open the journal: \(FileErrors.errno(errno))") }
+        if let length {
+            if ftruncate(fd, off_t(length)) != 0 {
+                throw .io(location: path, reason: "cannot cut the torn tail: \(FileErrors.errno(errno))")
+            }
+        }
+    }
+
+    /// Groups taken by `enqueue` and not yet written, guarded by `pendingLock`.
+    private var pending: [(group: [(serial: Int, change: StateChange)], done: @Sendable ((any Error)?) -> Void)] = []
+    private var draining = false
+    /// The first failed write: every later group fails with it, and nothing more is written.
+    private var failure: StateError?
+    private let pendingLock = NSLock()
+
+    /// Takes a group for the next write (see `GroupCommitJournal`).
+    func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void) {
+        pendingLock.lock()
+        pending.append((group, done))
+        let start = !draining
+        draining = true
+        pendingLock.unlock()
+        if start { queue.async { self.drain() } }
+    }
+
+    /// Writes what is pending, one write and one fsync at a time, until nothing is. Runs on `queue`.
+    private func drain() {
+        while true {
+            pendingLock.lock()
+            let batch = pending
+            pending = []
+            if batch.isEmpty { draining = false }
+            var error = failure
+            pendingLock.unlock()
+            if batch.isEmpty { return }
+            if error == nil {
+                var bytes: [UInt8] = []
+                for (group, _) in batch {
+                    for (serial, change) in group { Journal.appendLine(change, serial: serial, to: &bytes) }
+                }
+                error = appendAndSync(bytes)
+                if let error {
+                    pendingLock.lock()
+                    failure = error
+                    pendingLock.unlock()
+                }
+            }
+            // The last group first: its completion makes the whole batch durable in one step (the
+            // recorder's DurabilityMark), so whoever waits for any of it wakes once, not once per group.
+            for (_, done) in batch.reversed() { done(error) }
+        }
+    }
+
+    /// Appends and fsyncs; returns the error, if any. Runs on `queue`.
+    private func appendAndSync(_ bytes: [UInt8]) -> StateError? {
+        do {
+            try FileIO.writeAll(fd, bytes, path: path)
+        } catch {
+            return error
+        }
+        if fdatasync(fd) != 0 { return .io(location: path, reason: "fsync failed: \(FileErrors.errno(errno))") }
+        return nil
+    }
+
+    /// Opens the journal again after it was replaced by compaction. Runs on `queue`.
+    func reopenOnQueue() {
+        Foundation.close(fd)
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+    }
+
+    func close() {
+        queue.sync {
+            if fd >= 0 { Foundation.close(fd) }
+            fd = -1
+        }
+    }
+}

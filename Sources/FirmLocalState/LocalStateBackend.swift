@@ -1,0 +1,42 @@
+import FirmBase
+import FirmModel
+
+/// The state in local files: a snapshot, a CRC-checked journal, a backup, and an
+/// open-file-description lock (see docs/state.md).
+public struct LocalStateBackend: StateBackend {
+    public let paths: StatePaths
+
+    public init(paths: StatePaths) {
+        self.paths = paths
+    }
+
+    public var location: String { paths.snapshot }
+
+    /// A path names a file, not a sandbox.
+    public var namedSandbox: String? { nil }
+
+    public func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
+        try StateStore.load(paths, blueprint: blueprint, writer: writer)
+    }
+
+    public func openJournal(after loaded: LoadedState) async throws -> any StateJournal {
+        try LocalJournal(loaded, paths: paths)
+    }
+
+    public func lock(operation: String, timeout: Duration?) async throws -> any StateLease {
+        try await StateLock.acquire(paths, operation: operation, timeout: timeout)
+    }
+
+    public func peek() async -> LockPeek {
+        guard StateLock.isHeld(paths) else { return LockPeek(held: false, holder: nil) }
+        let holder: LockInfo?
+        do { holder = try StateLock.readInfo(paths.lock) } catch { holder = nil }
+        return LockPeek(held: true, holder: holder)
+    }
+
+    public func forceUnlock(id: String) async throws -> ForceUnlockResult {
+        try StateLock.forceUnlock(paths, id: id)
+    }
+}
+
+extension StateLock: StateLease {}

@@ -1,0 +1,18 @@
+import FirmBase
+
+extension Environment {
+    /// Attribute values with `{"env": NAME}` read from the environment; `needs` names what
+    /// needs a missing one, for the message.
+    public func resolve(_ attributes: [String: AttributeValue], needs: (String) -> String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in attributes {
+            switch value {
+            case .literal(let s): out[key] = s
+            case .env(let name):
+                guard let s = self[name] else { throw EnvironmentError(name: name, neededBy: needs(key)) }
+                out[key] = s
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,104 @@
+import FirmBase
+
+/// Wraps every provider: what a driver returns is checked and redacted here, in one place,
+/// before anything else sees it. Addresses must be IPv4, IPv6 or empty; names and ids must be
+/// short and free of control characters; nested data must fit the state's depth limit; and
+/// every known secret (environment values, createKeys keys) is replaced by `Secrets.mask` in
+/// results and in error messages. A bad answer fails the call, naming the provider.
+public struct CheckedProvider: L2Connectivity, L3Infrastructure {
+    public let inner: any CloudProvider
+    public let secrets: Secrets
+    public var name: String { inner.name }
+    public var limits: ProviderLimits { inner.limits }
+
+    public init(_ inner: any CloudProvider, secrets: Secrets) {
+        self.inner = inner
+        self.secrets = secrets
+    }
+
+    /// Runs `body`, turning any failure into a ProviderError whose message is redacted.
+    private func call<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ProviderError {
+            throw ProviderError(provider: error.provider, operation: error.operation, message: secrets.redact(error.message), kind: error.kind,
+                                code: error.code.map(secrets.redact))
+        } catch let error as AnswerError {
+            throw ProviderError(provider: name, operation: operation, message: "returned an invalid answer: \(secrets.redact(error.message))")
+        } catch {
+            throw ProviderError(provider: name, operation: operation, message: secrets.redact("\(error)"))
+        }
+    }
+
+    public func validate() async throws { try await call("validate") { try await inner.validate() } }
+    public func capabilities() async throws -> ProviderCapabilities { try await call("initialize") { try await inner.capabilities() } }
+
+    public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
+        try await call("deploy") {
+            let r = try await inner.deploy(request)
+            let check = AnswerCheck(secrets: secrets)
+            var result = DeployAppResult(
+                vmName: try check.name(r.vmName, "vmName"), vmUuid: try check.name(r.vmUuid, "vmUuid"),
+                deployedAppAddress: try check.address(r.deployedAppAddress, "deployedAppAddress"),
+                deployedAppAttributes: secrets.redact(r.deployedAppAttributes), deployedAppAdditionalData: try check.nestedMap(r.deployedAppAdditionalData, "deployedAppAdditionalData"),
+                vmDetailsData: try check.nested(r.vmDetailsData, "vmDetailsData"))
+            result.power = r.power
+            for (subnet, interface) in r.subnetInterfaces {
+                result.subnetInterfaces[try check.text(subnet, "subnet id")] = try check.text(interface, "interface")
+            }
+            return result
+        }
+    }
+
+    public func powerOn(_ app: DeployedApp) async throws { try await call("powerOn") { try await inner.powerOn(app) } }
+    public func powerOff(_ app: DeployedApp) async throws { try await call("powerOff") { try await inner.powerOff(app) } }
+
+    public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
+        try await call("refreshIP") { try AnswerCheck(secrets: secrets).addresses(try await inner.refreshIP(app)) }
+    }
+
+    public func delete(_ app: DeployedApp) async throws { try await call("delete") { try await inner.delete(app) } }
+
+    public func findByName(_ vmName: String) async throws -> Observation? {
+        try await call("findByName") { try await inner.findByName(vmName).map { try AnswerCheck(secrets: secrets).observation($0) } }
+    }
+
+    public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
+        try await call("observe") { try await inner.observe(apps).map { try AnswerCheck(secrets: secrets).observation($0) } }
+    }
+
+    public func inventory(sandbox: String) async throws -> [Observation] {
+        try await call("inventory") { try await inner.inventory(sandbox: sandbox).map { try AnswerCheck(secrets: secrets).observation($0) } }
+    }
+
+    public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
+        try await call("applyConnectivityChanges") {
+            let check = AnswerCheck(secrets: secrets)
+            return try await inner.l2().applyConnectivityChanges(changes).map { r in
+                VLANResult(actionId: try check.text(r.actionId, "actionId"), success: r.success, errorMessage: secrets.redact(r.errorMessage),
+                           updatedInterface: try check.text(r.updatedInterface, "updatedInterface"))
+            }
+        }
+    }
+
+    public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
+        try await call("prepareSandboxInfra") {
+            let r = try await inner.l3().prepareSandboxInfra(request)
+            // The key is kept in the state (masked when shown) and redacted from everything else.
+            if let keys = r.keys { secrets.add(keys) }
+            let check = AnswerCheck(secrets: secrets)
+            var ids: [String: String] = [:]
+            for (subnet, id) in r.subnetIds { ids[subnet] = try check.text(id, "subnet id") }
+            return InfraResult(networkId: try check.text(r.networkId, "networkId"), subnetIds: ids, keys: r.keys)
+        }
+    }
+
+    public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
+        try await call("cleanSandboxInfra") { try await inner.l3().cleanSandboxInfra(request) }
+    }
+
+    public func shutdown() async { await inner.shutdown() }
+    public func prefetch() { inner.prefetch() }
+}
