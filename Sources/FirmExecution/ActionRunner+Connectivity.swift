@@ -20,7 +20,7 @@ extension ActionRunner {
                 continue
             }
             guard let state = recorder.app(app) else {
-                outcomes[i] = .failed("app.\(app) is not in the state", fatal: false)
+                outcomes[i] = .failed(.action(.notInState(app: app)))
                 continue
             }
             changes.append((i, VLANChange(actionId: UUIDText.random(), kind: kind, app: state.deployedApp(app), vlan: link.vlan, mode: link.mode,
@@ -38,19 +38,17 @@ extension ActionRunner {
             var apps: [String: AppState] = [:]
             for (i, change, network) in changes {
                 guard let result = byId[change.actionId] else {
-                    var message = "provider \(quoted(providerName)) returned no result for this action (actionId \(change.actionId))"
-                    if !unknown.isEmpty { message += "; it answered unknown actionIds " + unknown.joined(separator: ", ") }
-                    outcomes[i] = .failed(message, fatal: false)
+                    outcomes[i] = .failed(.action(.noResult(provider: providerName, actionId: change.actionId, unknown: unknown)))
                     continue
                 }
                 guard result.success else {
-                    outcomes[i] = .failed("provider \(quoted(providerName)): \(change.kind.rawValue) failed: \(result.errorMessage)", fatal: false)
+                    outcomes[i] = .failed(.provider(ProviderError(provider: providerName, operation: change.kind.rawValue, message: result.errorMessage)))
                     continue
                 }
                 let app = change.app.appName
                 let recorded = recorder.app(app)
                 guard var state = apps[app] ?? recorded else {
-                    outcomes[i] = .failed("app.\(app) left the state during the call", fatal: false)
+                    outcomes[i] = .failed(.action(.leftState(app: app)))
                     continue
                 }
                 if change.kind == .setVlan {
@@ -68,7 +66,7 @@ extension ActionRunner {
         } catch {
             for (i, _, _) in changes where outcomes[i] == nil || isSuccess(outcomes[i]!) { outcomes[i] = Self.outcome(error) }
         }
-        return outcomes.map { $0 ?? .failed("not run", fatal: false) }
+        return outcomes.map { $0 ?? .failed(.action(.notRun)) }
     }
 
     private func isSuccess(_ outcome: ActionOutcome) -> Bool {
@@ -82,7 +80,7 @@ extension ActionRunner {
         let networks = recorder.networks
         return try names.map { name in
             guard let n = networks[name], let id = n.subnetId, let cidr = n.cidr else {
-                throw ActionError("network.\(name) has not been prepared (no subnet id in the state)")
+                throw ActionError.networkNotPrepared(name)
             }
             return SubnetConnection(actionId: UUIDText.random(), network: name, subnetId: id, cidr: cidr, isPublic: n.isPublic)
         }
@@ -107,7 +105,7 @@ extension ActionRunner {
         }
         for subnet in subnets {
             guard let id = result.subnetIds[subnet.name] else {
-                throw ActionError("provider \(quoted(provider)) prepared no subnet for network.\(subnet.name)")
+                throw ActionError.noSubnetPrepared(provider: provider, network: subnet.name)
             }
             records.append(.putNetwork(subnet.name, NetworkState(provider: provider, cidr: subnet.cidr, subnetId: id, isPublic: subnet.isPublic)))
         }

@@ -78,27 +78,21 @@ public struct ActionRunner: ActionRunning {
 
     /// The outcome for an error thrown by an action.
     static func outcome(_ error: any Error) -> ActionOutcome {
-        switch error {
-        case let error as StateError: .failed("cannot record the result: \(error)", fatal: true)
-        case is CancellationError: .failed("cancelled", fatal: false)
-        case let error as ActionError: .failed(error.description, fatal: false)
-        case let error as ProviderError: .failed(error.description, fatal: false, kind: error.kind)
-        default: .failed("\(error)", fatal: false)
-        }
+        .failed(ActionFailure(error))
     }
 
     func provider(_ name: String) throws -> any CloudProvider {
-        guard let p = providers[name] else { throw ActionError("provider \(quoted(name)) is not configured in the blueprint") }
+        guard let p = providers[name] else { throw ActionError.providerNotConfigured(name) }
         return p
     }
 
     func current(_ app: String) async throws -> AppState {
-        guard let state = recorder.app(app) else { throw ActionError("app.\(app) is not in the state") }
+        guard let state = recorder.app(app) else { throw ActionError.notInState(app: app) }
         return state
     }
 
     func deploy(_ app: String, subnets names: [String], _ action: PlannedAction) async throws -> ActionOutcome {
-        guard let spec = blueprint.apps[app] else { throw ActionError("app.\(app) is not in the blueprint") }
+        guard let spec = blueprint.apps[app] else { throw ActionError.notInBlueprint(app: app) }
         let path = spec.deploymentPath
         let provider = try provider(path.provider)
         let subnets = try await subnetConnections(names)
@@ -169,8 +163,8 @@ public struct ActionRunner: ActionRunning {
     func resolve(_ attributes: [String: AttributeValue], _ app: String) throws -> [String: String] {
         do {
             return try environment.resolve(attributes) { key in "app.\(app) attribute \(quoted(key))" }
-        } catch {
-            throw ActionError("\(error)")
+        } catch let error as EnvironmentError {
+            throw ActionError.environment(error)
         }
     }
 }
@@ -182,10 +176,4 @@ extension ActionRunner {
         let primary = interfaces.first { $0["isPrimary"]?.boolValue == true } ?? interfaces.first
         return primary?["publicIpAddress"]?.stringValue ?? ""
     }
-}
-
-/// A failure of one action, in words for the user.
-public struct ActionError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

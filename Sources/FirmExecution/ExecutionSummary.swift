@@ -5,11 +5,8 @@ import FirmPlanning
 /// What an apply did.
 public struct ExecutionSummary: Sendable {
     public var done: [String] = []
-
-    public init() {}
-    /// Each failed action: its id, the message, and whether the failure was retryable (its
-    /// retries used up) or terminal.
-    public var failed: [(id: String, message: String, kind: FailureKind)] = []
+    /// Each failed action, with why.
+    public var failed: [FailedAction] = []
     public var skipped: [String] = []
     /// Actions never started because the run was stopped.
     public var notStarted: [String] = []
@@ -24,4 +21,22 @@ public struct ExecutionSummary: Sendable {
     public var actionsSucceeded: Bool { failed.isEmpty && skipped.isEmpty && notStarted.isEmpty }
     /// Every action succeeded and the state was compacted afterwards.
     public var succeeded: Bool { actionsSucceeded && saveError == nil }
+
+    public init() {}
+}
+
+/// One failed action: its id and why it failed.
+public struct FailedAction: Sendable, Equatable {
+    public var id: String
+    public var failure: ActionFailure
+
+    public init(id: String, failure: ActionFailure) {
+        self.id = id
+        self.failure = failure
+    }
+
+    /// Why, in words.
+    public var message: String { failure.description }
+    /// Whether the failure was retryable (its retries used up) or terminal.
+    public var kind: FailureKind { failure.kind }
 }

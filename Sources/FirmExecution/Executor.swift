@@ -67,11 +67,11 @@ public struct Executor: Sendable {
                 }
             }
 
-            func fail(_ index: Int, _ message: String, fatal: Bool, kind: FailureKind) {
+            func fail(_ index: Int, _ failure: ActionFailure) {
                 let action = graph.actions[index]
-                summary.failed.append((action.id, message, kind))
-                if fatal { summary.fatal = true }
-                progress(ExecutionEvent(action: action, kind: .failed(message), elapsed: clock.now - start))
+                summary.failed.append(FailedAction(id: action.id, failure: failure))
+                if failure.isFatal { summary.fatal = true }
+                progress(ExecutionEvent(action: action, kind: .failed(failure.description), elapsed: clock.now - start))
                 for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
                     summary.skipped.append(graph.actions[victim].id)
                     progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
@@ -79,7 +79,7 @@ public struct Executor: Sendable {
             }
 
             func unrecorded(_ index: Int, _ error: any Error) {
-                if case .failed(let message, let fatal, let kind) = ActionRunner.outcome(error) { fail(index, message, fatal: fatal, kind: kind) }
+                fail(index, ActionFailure(error))
             }
 
             func finish(_ index: Int, _ outcome: ActionOutcome) {
@@ -92,8 +92,8 @@ public struct Executor: Sendable {
                     } catch {
                         unrecorded(index, error)
                     }
-                case .failed(let message, let fatal, let kind):
-                    fail(index, message, fatal: fatal, kind: kind)
+                case .failed(let failure):
+                    fail(index, failure)
                 }
             }
 
@@ -142,7 +142,7 @@ public struct Executor: Sendable {
                 }
             }
         }
-        let finished = Set(summary.done + summary.failed.map(\.0) + summary.skipped)
+        let finished = Set(summary.done + summary.failed.map(\.id) + summary.skipped)
         summary.notStarted = graph.actions.map(\.id).filter { !finished.contains($0) }
         summary.elapsed = clock.now - start
         return summary

@@ -96,14 +96,14 @@ enum ReconcileCommand {
         if !missing.isEmpty {
             try await writable.recorder.compact()
             await writable.recorder.close()
-            throw ActionError("environment variables not set: \(missing.joined(separator: ", "))")
+            throw CycleFailure(message: "environment variables not set: \(missing.joined(separator: ", "))", terminal: false)
         }
         let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
             + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
         if !summary.failed.isEmpty {
             let terminal = summary.failed.contains { $0.kind == .terminal }
-            throw CycleFailure(message: text + ": " + summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), terminal: terminal)
+            throw CycleFailure(message: text + ": " + summary.failed.map { "\($0.id): \($0.message)" }.joined(separator: "; "), terminal: terminal)
         }
         return text
     }

@@ -74,7 +74,7 @@ enum SandboxesCommand {
                     Terminal.out("destroyed \(e.name): \(summary.done.count) actions")
                 } else {
                     failures += 1
-                    let reasons = summary.failed.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+                    let reasons = summary.failed.map { "\($0.id): \($0.message)" }.joined(separator: "; ")
                     Terminal.err("firm: gc: \(e.name): \(summary.failed.count) failed, \(summary.skipped.count) skipped\(reasons.isEmpty ? "" : ": " + reasons)")
                 }
             } catch {

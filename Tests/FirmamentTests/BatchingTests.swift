@@ -122,9 +122,9 @@ struct ConnectivityResultTests {
                                                         attributes: [:], vmName: "a__1", vmUuid: "u-a")))
         let runner = ActionRunner(blueprint: Blueprint(name: "lab"), providers: ["bad": ListedProvider(name: "bad", vms: [:])], recorder: recorder)
         let outcome = await runner.run(Self.actions[0])
-        guard case .failed(let message, _, let kind) = outcome else { Issue.record("\(outcome)"); return }
-        #expect(message.contains("this provider has no L2 connectivity"))
-        #expect(kind == .terminal)
+        guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(failure.description.contains("this provider has no L2 connectivity"))
+        #expect(failure.kind == .terminal)
         _ = dir
     }
 
@@ -132,8 +132,8 @@ struct ConnectivityResultTests {
     func missingResult() async throws {
         let (runner, dir) = try await runner(.dropFirst)
         let outcomes = await runner.runBatch(Self.actions)
-        guard case .failed(let message, _, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
-        #expect(message.contains("returned no result for this action"))
+        guard case .failed(let failure) = outcomes[0] else { Issue.record("\(outcomes)"); return }
+        #expect(failure.description.contains("returned no result for this action"))
         guard case .succeeded = outcomes[1] else { Issue.record("\(outcomes)"); return }
         #expect(runner.recorder.state.apps["b"]?.connections["n"]?.interface == "mac")
         #expect(runner.recorder.state.apps["a"]?.connections["n"] == nil)
@@ -145,8 +145,8 @@ struct ConnectivityResultTests {
         let (runner, dir) = try await runner(.unknownId)
         let outcomes = await runner.runBatch(Self.actions)
         for outcome in outcomes {
-            guard case .failed(let message, _, _) = outcome else { Issue.record("\(outcome)"); continue }
-            #expect(message.contains("unknown actionIds"))
+            guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); continue }
+            #expect(failure.description.contains("unknown actionIds"))
         }
         _ = dir
     }
@@ -155,8 +155,9 @@ struct ConnectivityResultTests {
     func failure() async throws {
         let (runner, dir) = try await runner(.failure)
         let outcomes = await runner.runBatch(Self.actions)
-        guard case .failed(let message, _, _) = outcomes[0] else { Issue.record("\(outcomes)"); return }
-        #expect(message.contains("setVlan failed: port is shut"))
+        guard case .failed(.provider(let error)) = outcomes[0] else { Issue.record("\(outcomes)"); return }
+        #expect(error.description.contains("setVlan failed: port is shut"))
+        #expect(error.provider == "bad" && error.operation == "setVlan", "the provider's failure is kept whole: \(error)")
         _ = dir
     }
 }

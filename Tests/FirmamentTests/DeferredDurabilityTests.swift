@@ -150,8 +150,8 @@ struct DeferredDurabilityTests {
         let summary = await run.value
         #expect(summary.fatal)
         #expect(summary.done.isEmpty)
-        #expect(summary.failed.map(\.0) == ["deploy:app.web"])
-        #expect(summary.failed.first?.1.contains("cannot record the result") == true, "\(summary.failed)")
+        #expect(summary.failed.map(\.id) == ["deploy:app.web"])
+        #expect(summary.failed.first?.message.contains("cannot record the result") == true, "\(summary.failed)")
         #expect(Set(summary.skipped) == ["powerOn:app.web", "refreshIP:app.web"])
     }
 

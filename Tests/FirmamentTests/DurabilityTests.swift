@@ -53,7 +53,7 @@ struct DurabilityTests {
         let summary = await Executor(parallelism: 2, runner: RecordingRunner(recorder: recorder)).run(plan, progress: { _ in })
         #expect(summary.fatal)
         #expect(!summary.failed.isEmpty)
-        #expect(summary.failed.allSatisfy { $0.1.contains("cannot record the result") }, "\(summary.failed)")
+        #expect(summary.failed.allSatisfy { $0.message.contains("cannot record the result") && $0.failure.isFatal }, "\(summary.failed)")
         #expect(summary.done.isEmpty, "no action is reported done without its record")
         #expect(summary.notStarted.count >= 18 - summary.failed.count, "nothing new started after the failure: \(summary.notStarted.count) not started")
         #expect(!summary.succeeded)

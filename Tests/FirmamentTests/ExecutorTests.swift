@@ -48,7 +48,7 @@ final class FakeRunner: ActionRunning, @unchecked Sendable {
             running -= 1
             finished.append(action.id)
         }
-        return failing.contains(action.id) ? .failed("boom", fatal: false) : .succeeded("ok")
+        return failing.contains(action.id) ? .failed(.unexpected("boom")) : .succeeded("ok")
     }
 }
 
@@ -70,7 +70,7 @@ struct ExecutorTests {
         let runner = FakeRunner(failing: ["deploy:app.db"])
         let summary = await Executor(parallelism: 4, runner: runner).run(Self.plan(Self.chain("web") + Self.chain("db")), progress: { _ in })
         #expect(Set(summary.done) == ["deploy:app.web", "powerOn:app.web", "refreshIP:app.web"])
-        #expect(summary.failed.map(\.0) == ["deploy:app.db"])
+        #expect(summary.failed.map(\.id) == ["deploy:app.db"])
         #expect(Set(summary.skipped) == ["powerOn:app.db", "refreshIP:app.db"])
         #expect(!runner.started.contains("powerOn:app.db"))
         #expect(!summary.succeeded)

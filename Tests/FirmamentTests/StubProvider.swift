@@ -17,7 +17,7 @@ protocol StubProvider: CloudProvider {}
 
 extension StubProvider {
     func validate() async throws {}
-    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ActionError("no deploy in this stub") }
+    func deploy(_ request: DeployRequest) async throws -> DeployAppResult { throw ProviderError(provider: "stub", operation: "deploy", message: "no deploy in this stub") }
     func powerOn(_ app: DeployedApp) async throws {}
     func powerOff(_ app: DeployedApp) async throws {}
     func refreshIP(_ app: DeployedApp) async throws -> Addresses { Addresses(privateAddress: "") }
