@@ -86,7 +86,8 @@ public actor EtcdClient {
             do {
                 let response = try await connections[index].post(path, body: bytes, headers: auth.map { [("Authorization", $0)] } ?? [])
                 return try EtcdCallError.check(data: response.body, status: response.status, endpoint: address.endpoints[index], path: path, url: address.url)
-            } catch let error as EtcdCallError where !error.isRetryable {
+            } catch var error as EtcdCallError where !error.isRetryable {
+                error.authenticated = auth != nil
                 throw error
             } catch let error as StateError {
                 throw error
@@ -108,28 +109,72 @@ public actor EtcdClient {
     }
 }
 
-/// An answer from the gateway that is an error, or is not what the gateway sends.
+/// An answer from the gateway that is an error, or is not what the gateway sends. It is told
+/// apart by its gRPC code, or by the HTTP status the gateway maps that code to, never by its
+/// message, which etcd may word differently from one version to the next.
 struct EtcdCallError: Error, CustomStringConvertible {
     var status: Int
     /// The gRPC code, when the answer gave one.
     var code: Int?
     var message: String
     var url: String
+    /// Whether the call carried credentials.
+    var authenticated = false
+
+    /// What kind of failure it is (gRPC's codes, as etcd uses them).
+    enum Kind: Equatable {
+        /// No leader, a leader change, a timeout, a stopped member (Unavailable, DeadlineExceeded,
+        /// and the HTTP 502, 503 and 504 of a gateway or a proxy): another member, or a later
+        /// try, may do.
+        case unavailable
+        /// Too many requests (ResourceExhausted, HTTP 429): a later try may do.
+        case throttled
+        /// The auth token is invalid or has expired (Unauthenticated, HTTP 401).
+        case unauthenticated
+        /// The user may not do this (PermissionDenied, HTTP 403).
+        case permissionDenied
+        /// The request is refused as it is: a missing user, wrong credentials, too large
+        /// (InvalidArgument, FailedPrecondition, HTTP 400).
+        case invalid
+        /// A lease or key is gone (NotFound, HTTP 404).
+        case notFound
+        case other
+    }
+
+    var kind: Kind {
+        switch code {
+        case 4?, 14?: return .unavailable
+        case 8?: return .throttled
+        case 16?: return .unauthenticated
+        case 7?: return .permissionDenied
+        case 3?, 9?, 11?: return .invalid
+        case 5?: return .notFound
+        case .some: return .other
+        case nil: break
+        }
+        switch status {
+        case 0, 502, 503, 504: return .unavailable
+        case 429: return .throttled
+        case 401: return .unauthenticated
+        case 403: return .permissionDenied
+        case 400: return .invalid
+        case 404: return .notFound
+        default: return .other
+        }
+    }
 
     var description: String {
         var hint = ""
-        if message.contains("user name is empty") { hint = " (etcd has auth on: set FIRM_ETCD_USER and FIRM_ETCD_PASSWORD)" }
-        if message.contains("permission denied") { hint = " (the etcd user needs a role with readwrite on the prefix: see docs/state.md)" }
+        if kind == .invalid && !authenticated { hint = " (if etcd has auth on, set FIRM_ETCD_USER and FIRM_ETCD_PASSWORD)" }
+        if kind == .permissionDenied { hint = " (the etcd user needs a role with readwrite on the prefix: see docs/state.md)" }
         return "\(url): etcd answered: \(message)\(hint)"
     }
 
-    /// Unavailable, a leader change, no leader, or a timeout: another member, or a later try, may do.
-    var isRetryable: Bool {
-        if status == 0 || status == 502 || status == 503 || status == 504 || code == 14 { return true }
-        return ["leader changed", "no leader", "timed out", "too many requests", "not capable", "server is stopped"].contains { message.contains($0) }
-    }
+    /// Another member, or a later try, may do.
+    var isRetryable: Bool { kind == .unavailable || kind == .throttled }
 
-    var isInvalidToken: Bool { message.contains("invalid auth token") || message.contains("token expired") }
+    /// The token must be renewed.
+    var isInvalidToken: Bool { kind == .unauthenticated }
 
     /// The answer's JSON when it is a success; otherwise what went wrong, as an EtcdCallError
     /// (etcd's own errors) or a StateError (an answer that is no etcd answer).

@@ -91,6 +91,28 @@ struct EtcdUnitTests {
         #expect(check(#"{"header":{}}"#, 200) == nil)
     }
 
+    @Test("etcd's errors are told apart by their gRPC code, or the HTTP status a gateway gives, whatever their words", arguments: [
+        (#"{"error":"a new wording","code":14}"#, 503, EtcdCallError.Kind.unavailable, true),
+        (#"{"error":"a new wording","code":4}"#, 504, .unavailable, true),
+        (#"{"error":"a new wording","code":8}"#, 429, .throttled, true),
+        (#"{"error":"a new wording","code":16}"#, 401, .unauthenticated, false),
+        (#"{"error":"a new wording","code":7}"#, 403, .permissionDenied, false),
+        (#"{"error":"etcdserver: leader changed","code":3}"#, 400, .invalid, false),
+        (#"{"error":{"grpc_code":5,"message":"gone"}}"#, 200, .notFound, false),
+        ("<html>proxy</html>", 503, .unavailable, true),
+        ("<html>proxy</html>", 429, .throttled, true),
+        ("<html>proxy</html>", 403, .permissionDenied, false),
+    ])
+    func errorKinds(_ body: String, _ status: Int, _ kind: EtcdCallError.Kind, _ retryable: Bool) throws {
+        var error: EtcdCallError?
+        do { _ = try EtcdCallError.check(data: Array(body.utf8), status: status, endpoint: "e:1", path: "/v3/kv/range", url: "etcd://e:1/p") } catch let thrown {
+            error = thrown as? EtcdCallError
+        }
+        #expect(error?.kind == kind)
+        #expect(error?.isRetryable == retryable)
+        #expect(error?.isInvalidToken == (kind == .unauthenticated))
+    }
+
     /// Feeds `bytes` to a Reader through a socket pair, then closes the writing end.
     func read(_ bytes: String, maxBody: Int = 1 << 20) throws -> (status: Int, body: String) {
         var fds: [Int32] = [0, 0]
