@@ -10,6 +10,16 @@ public struct DriftReport: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
         public enum Kind: String, Sendable, Equatable, CaseIterable {
             case missing, power, address, connectivity, unmanaged
+
+            /// The kind of what a refresh found.
+            init(_ kind: Refresher.Note.Kind) {
+                switch kind {
+                case .missing: self = .missing
+                case .power: self = .power
+                case .address: self = .address
+                case .connectivity: self = .connectivity
+                }
+            }
         }
 
         public var kind: Kind
@@ -59,7 +69,7 @@ public enum DriftDetector {
             case .address: fix = "none: apply or firm refresh records the new address"
             case .missing, .power, .connectivity: fix = fixes[target] ?? "none: the blueprint no longer wants it"
             }
-            return DriftReport.Item(kind: DriftReport.Item.Kind(rawValue: note.kind.rawValue)!, target: target,
+            return DriftReport.Item(kind: DriftReport.Item.Kind(note.kind), target: target,
                                     expected: note.expected, actual: note.actual, fix: fix)
         }
         // VMs that a running apply is creating or deleting right now are not unmanaged.

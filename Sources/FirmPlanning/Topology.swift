@@ -50,9 +50,9 @@ public struct Topology: Sendable, Equatable {
         for connector in blueprint.connectors {
             let (a, b) = (connector.from, connector.to)
             let mode = connector.mode ?? .access
-            if blueprint.apps[a] != nil && blueprint.apps[b] != nil {
+            if let from = blueprint.apps[a], blueprint.apps[b] != nil {
                 let link = linkName(a, b)
-                let provider = blueprint.apps[a]!.deploymentPath.provider
+                let provider = from.deploymentPath.provider
                 switch blueprint.providers[provider]?.connectivity ?? .l2 {
                 case .l2: autoVLANs[provider, default: []].append(link)
                 case .l3: implicitSubnets[provider, default: []].append(link)

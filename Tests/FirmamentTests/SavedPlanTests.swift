@@ -114,7 +114,10 @@ struct SavedPlanTests {
             for (key, value) in c.changes { actions[c.index] = Self.set(actions[c.index], key, value) }
         }
         let error = #expect(throws: PlanError.self) { try Self.decode(text) }
-        guard case .invalid(let d)? = error else { return }
+        guard case .invalid(let d)? = error else {
+            Issue.record("\(c.name): expected the plan to be refused as invalid, got \(String(describing: error))")
+            return
+        }
         #expect(d.contains { $0.path == c.path && $0.message.contains(c.message) && $0.file == "t.plan" }, "\(c.name): \(d.map(\.description))")
     }
 

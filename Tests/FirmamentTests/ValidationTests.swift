@@ -115,7 +115,10 @@ struct ValidationTests {
             _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
             Issue.record("accepted")
         } catch {
-            guard case .invalid(let d) = error else { return }
+            guard case .invalid(let d) = error else {
+                Issue.record("expected every problem listed, got \(error)")
+                return
+            }
             #expect(Set(d.map(\.path)) == ["extra", "apps.web.deploymentPth", "apps.web", "apps.db.deploymentPath.provider", "apps.db.power"])
         }
     }
