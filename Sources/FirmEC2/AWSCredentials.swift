@@ -19,8 +19,33 @@ public struct AWSCredentials: Sendable, Equatable {
         self.source = source
     }
 
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
+    /// What is missing or wrong, naming variables and files, never values.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        /// An environment variable holds control characters or is too long.
+        case badVariable(String)
+        /// An `{"env": NAME}` setting names a variable that is not set.
+        case unsetVariable(String, setting: String)
+        case badRegion(String)
+        case noRegion(profile: String)
+        /// An access key is given without its secret.
+        case keyWithoutSecret(from: String, needs: String)
+        case noCredentials(profile: String)
+        /// A credentials or config file can't be read.
+        case unreadable(String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .badVariable(let name): "environment variable \(name) holds control characters or is too long"
+            case .unsetVariable(let name, let key): "environment variable \(name) is not set (settings.\(key) needs it)"
+            case .badRegion(let region): "the region \(quoted(region)) is not an AWS region (such as us-east-1)"
+            case .noRegion(let profile): "no region: set settings.region, AWS_REGION, or region in profile \(profile) of ~/.aws/config"
+            case .keyWithoutSecret(let key, let secret): "\(key) is \(key.hasPrefix("settings.") ? "given" : "set") without \(secret)"
+            case .noCredentials(let profile):
+                "no AWS credentials: set accessKeyId and secretAccessKey in the settings (as {\"env\": …}), "
+                    + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (\(profile)) in ~/.aws/credentials"
+            case .unreadable(let path, let reason): "can't read \(path): \(reason)"
+            }
+        }
     }
 
     /// Throws a `Problem` saying what is missing or wrong, naming variables and files, never values.
@@ -28,7 +53,7 @@ public struct AWSCredentials: Sendable, Equatable {
         func env(_ name: String) throws -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             guard !value.unicodeScalars.contains(where: ControlCharacters.isControl), value.utf8.count <= 4096 else {
-                throw Problem(description: "environment variable \(name) holds control characters or is too long")
+                throw Problem.badVariable(name)
             }
             return value
         }
@@ -37,7 +62,7 @@ public struct AWSCredentials: Sendable, Equatable {
             case nil: return nil
             case .literal(let s)?: return s
             case .env(let name)?:
-                guard let s = try env(name) else { throw Problem(description: "environment variable \(name) is not set (settings.\(key) needs it)") }
+                guard let s = try env(name) else { throw Problem.unsetVariable(name, setting: key) }
                 return s
             }
         }
@@ -47,21 +72,21 @@ public struct AWSCredentials: Sendable, Equatable {
                                        configFile: env("AWS_CONFIG_FILE") ?? "\(homeDirectory)/.aws/config")
         let region = try settings.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? profile.values["region"]
         if let r = region, !EC2Settings.isRegion(r) {
-            throw Problem(description: "the region \(quoted(r)) is not an AWS region (such as us-east-1)")
+            throw Problem.badRegion(r)
         }
         guard let foundRegion = region else {
-            throw Problem(description: "no region: set settings.region, AWS_REGION, or region in profile \(profileName) of ~/.aws/config")
+            throw Problem.noRegion(profile: profileName)
         }
 
         if let key = try setting(settings.accessKeyId, "accessKeyId") {
             guard let secret = try setting(settings.secretAccessKey, "secretAccessKey") else {
-                throw Problem(description: "settings.accessKeyId is given without settings.secretAccessKey")
+                throw Problem.keyWithoutSecret(from: "settings.accessKeyId", needs: "settings.secretAccessKey")
             }
             return AWSCredentials(credentials: SigV4.Credentials(accessKey: key, secret: secret, sessionToken: try setting(settings.sessionToken, "sessionToken")),
                                   region: foundRegion, source: "the provider's settings")
         }
         if let key = try env("AWS_ACCESS_KEY_ID") {
-            guard let secret = try env("AWS_SECRET_ACCESS_KEY") else { throw Problem(description: "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY") }
+            guard let secret = try env("AWS_SECRET_ACCESS_KEY") else { throw Problem.keyWithoutSecret(from: "AWS_ACCESS_KEY_ID", needs: "AWS_SECRET_ACCESS_KEY") }
             return AWSCredentials(credentials: SigV4.Credentials(accessKey: key, secret: secret, sessionToken: try env("AWS_SESSION_TOKEN")),
                                   region: foundRegion, source: "AWS_ACCESS_KEY_ID")
         }
@@ -69,8 +94,7 @@ public struct AWSCredentials: Sendable, Equatable {
             return AWSCredentials(credentials: SigV4.Credentials(accessKey: key, secret: secret, sessionToken: profile.values["aws_session_token"]),
                                   region: foundRegion, source: "profile \(profileName)")
         }
-        throw Problem(description: "no AWS credentials: set accessKeyId and secretAccessKey in the settings (as {\"env\": …}), "
-            + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (\(profileName)) in ~/.aws/credentials")
+        throw Problem.noCredentials(profile: profileName)
     }
 
     /// One profile's keys, from the credentials file (`[name]`) and the config file
@@ -93,7 +117,7 @@ public struct AWSCredentials: Sendable, Equatable {
                 guard FileManager.default.fileExists(atPath: path) else { return [:] }
                 data = try FileIO.readRegular(path, limit: 1 << 20)
             } catch {
-                throw Problem(description: "can't read \(path): \(error)")
+                throw Problem.unreadable(path, reason: "\(error)")
             }
             var result: [String: [String: String]] = [:]
             var current: String?

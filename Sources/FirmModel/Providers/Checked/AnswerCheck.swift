@@ -14,9 +14,9 @@ struct AnswerCheck {
     /// A string that is stored and printed: redacted, bounded, with no control characters.
     func text(_ value: String, _ field: String) throws(AnswerError) -> String {
         let redacted = secrets.redact(value)
-        if redacted.utf8.count > Self.maxText { throw AnswerError("\(field) is longer than \(Self.maxText) bytes") }
+        if redacted.utf8.count > Self.maxText { throw .tooLong(field: field, limit: Self.maxText) }
         if let bad = redacted.unicodeScalars.first(where: ControlCharacters.isControl) {
-            throw AnswerError("\(field) \(Self.escaped(redacted)) contains the control character U+\(String(bad.value, radix: 16, uppercase: true))")
+            throw .controlCharacter(field: field, value: Self.escaped(redacted), character: bad)
         }
         return redacted
     }
@@ -24,14 +24,14 @@ struct AnswerCheck {
     /// A VM name or uuid: a non-empty text.
     func name(_ value: String, _ field: String) throws(AnswerError) -> String {
         let checked = try text(value, field)
-        if checked.isEmpty { throw AnswerError("\(field) is empty") }
+        if checked.isEmpty { throw .empty(field: field) }
         return checked
     }
 
     /// An IPv4 or IPv6 address, or empty.
     func address(_ value: String, _ field: String) throws(AnswerError) -> String {
         if value.isEmpty || Self.isIPAddress(value) { return value }
-        throw AnswerError("\(field) \(Self.escaped(secrets.redact(value))) is not an IPv4 or IPv6 address")
+        throw .notAnAddress(field: field, value: Self.escaped(secrets.redact(value)))
     }
 
     func addresses(_ value: Addresses) throws(AnswerError) -> Addresses {
@@ -46,7 +46,7 @@ struct AnswerCheck {
 
     /// Nested data (vmDetailsData): redacted, and no deeper than `maxDepth`.
     func nested(_ value: JSON, _ field: String) throws(AnswerError) -> JSON {
-        if Self.depth(value) > Self.maxDepth { throw AnswerError("\(field) nests deeper than \(Self.maxDepth) levels") }
+        if Self.depth(value) > Self.maxDepth { throw .tooDeep(field: field, limit: Self.maxDepth) }
         return secrets.redact(value)
     }
 
@@ -77,8 +77,22 @@ struct AnswerCheck {
     }
 }
 
-/// A driver answer that breaks a rule.
-struct AnswerError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
+/// A driver answer that breaks a rule. Values are given escaped and redacted.
+enum AnswerError: Error, Equatable {
+    case tooLong(field: String, limit: Int)
+    case controlCharacter(field: String, value: String, character: Unicode.Scalar)
+    case empty(field: String)
+    case notAnAddress(field: String, value: String)
+    case tooDeep(field: String, limit: Int)
+
+    var message: String {
+        switch self {
+        case .tooLong(let field, let limit): "\(field) is longer than \(limit) bytes"
+        case .controlCharacter(let field, let value, let character):
+            "\(field) \(value) contains the control character U+\(String(character.value, radix: 16, uppercase: true))"
+        case .empty(let field): "\(field) is empty"
+        case .notAnAddress(let field, let value): "\(field) \(value) is not an IPv4 or IPv6 address"
+        case .tooDeep(let field, let limit): "\(field) nests deeper than \(limit) levels"
+        }
+    }
 }
