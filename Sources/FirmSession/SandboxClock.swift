@@ -14,8 +14,20 @@ public enum SandboxClock {
         return text
     }
 
-    /// `now` plus `duration`, as a Timestamp.
-    public static func adding(_ duration: Duration, to now: String) -> String {
-        Timestamp.text((Timestamp.seconds(now) ?? 0) + Int(duration.components.seconds))
+    /// `now` plus `duration`, as a Timestamp; refused when it would pass the last second a
+    /// Timestamp holds (9999-12-31T23:59:59Z), which the state's reader would refuse.
+    public static func adding(_ duration: Duration, to now: String) throws(SandboxError) -> String {
+        let sum = (Timestamp.seconds(now) ?? 0) + Int(duration.components.seconds)
+        guard sum <= Timestamp.latestSeconds else { throw .expiryOutOfRange(now: now, ttl: wholeUnits(duration)) }
+        return Timestamp.text(sum)
+    }
+
+    /// A time to live as it is written: `100d`, `2h`, `30m` or `90s`.
+    static func wholeUnits(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60)] where seconds % size == 0 && seconds >= size {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
     }
 }

@@ -290,7 +290,7 @@ public struct Session: Sendable {
             record.blueprintFile = FilePaths.absolute(blueprintFile)
             record.home = FilePaths.absolute(home)
         }
-        if let ttl { record.expires = SandboxClock.adding(ttl, to: now) }
+        if let ttl { record.expires = try SandboxClock.adding(ttl, to: now) }
         let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
         let changes = locked.changes + (record == locked.state.sandbox ? [] : [StateChange.putSandbox(record)])
         if !changes.isEmpty { try await recorder.record(changes) }

@@ -41,6 +41,8 @@ enum ApplyCommand {
                                   preread: read.other)
         }
         if let saved { try session.checkPlace(saved) }
+        // A time to live that no state could record is refused before anything is locked.
+        if !destroy, let ttl = ttl ?? session.blueprint.ttl { _ = try SandboxClock.adding(ttl, to: SandboxClock.now()) }
         let settled = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
                                                      refresh: args.enabled("--refresh"), parallelism: parallelism)
         defer { settled.lock.release() }

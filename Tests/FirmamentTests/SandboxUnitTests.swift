@@ -83,7 +83,14 @@ struct SandboxUnitTests {
         #expect(Timestamp.seconds("1970-01-01T00:00:00Z") == 0)
         #expect(Timestamp.seconds("2030-01-01T00:00:00Z") == 1_893_456_000)
         #expect(Timestamp.text(1_893_456_000 + 7200) == "2030-01-01T02:00:00Z")
-        #expect(SandboxClock.adding(.seconds(90 * 60), to: "2030-12-31T23:00:00Z") == "2031-01-01T00:30:00Z")
+        #expect(try SandboxClock.adding(.seconds(90 * 60), to: "2030-12-31T23:00:00Z") == "2031-01-01T00:30:00Z")
+        // The last second a state can record, and one past it.
+        #expect(Timestamp.text(Timestamp.latestSeconds) == "9999-12-31T23:59:59Z")
+        #expect(Timestamp.seconds("9999-12-31T23:59:59Z") == Timestamp.latestSeconds)
+        #expect(try SandboxClock.adding(.seconds(59), to: "9999-12-31T23:59:00Z") == "9999-12-31T23:59:59Z")
+        #expect(throws: SandboxError.expiryOutOfRange(now: "9999-12-31T23:59:00Z", ttl: "1m")) {
+            try SandboxClock.adding(.seconds(60), to: "9999-12-31T23:59:00Z")
+        }
         for bad in ["", "2030-01-01", "2030-02-31T00:00:00Z", "2030-13-01T00:00:00Z", "2030-01-01T24:00:00Z", "2030-01-01 00:00:00Z",
                     "+030-01-01T00:00:00Z", "2030-01-01T00:00:00+01", "1969-12-31T23:59:59Z", "２030-01-01T00:00:00Z"] {
             #expect(Timestamp.seconds(bad) == nil, "\(bad)")

@@ -1,6 +1,9 @@
 import Foundation
 
 extension Timestamp {
+    /// The last second a Timestamp text can hold, 9999-12-31T23:59:59Z.
+    public static let latestSeconds = 253_402_300_799
+
     /// Seconds since 1970 of a Timestamp text (`2026-01-31T12:00:00Z`); nil when it is not one.
     public static func seconds(_ text: String) -> Int? {
         let bytes = Array(text.utf8)

@@ -16,6 +16,9 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
     case unavailable(location: String, reason: String)
     /// The state belongs to another blueprint.
     case wrongBlueprint(location: String, expected: String, found: String)
+    /// Recording `count` more changes would take the serial past `State.maxSerial`, the largest
+    /// a state may hold; nothing was recorded.
+    case serialExhausted(serial: Int, count: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +37,9 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
         case .unavailable(let location, let reason): "\(location): the state backend is unavailable: \(reason)"
         case .wrongBlueprint(let file, let expected, let found):
             "\(file): this state belongs to blueprint \(quoted(found)), not \(quoted(expected)); use --state to pick another file"
+        case .serialExhausted(let serial, let count):
+            "the state's serial is \(serial), and recording \(count) more change\(count == 1 ? "" : "s") would pass 2^52, the largest a state may hold; "
+                + "nothing was recorded (a serial this large means the state was edited by hand)"
         }
     }
 }

@@ -73,7 +73,11 @@ public final class StateRecorder: Sendable {
         if case .failure(let error) = durability.current() { throw error }
         let direct = groupCommit
         let mark = durability
-        return inner.withLock { inner in
+        return try inner.withLock { inner throws(StateError) in
+            // Every serial written must pass the state's reader.
+            guard inner.state.serial <= State.maxSerial - changes.count else {
+                throw .serialExhausted(serial: inner.state.serial, count: changes.count)
+            }
             var records: [(serial: Int, change: StateChange)] = []
             records.reserveCapacity(changes.count)
             for change in changes {
