@@ -85,6 +85,11 @@ public enum Journal {
             guard let (serial, change) = StateChange.decode(record, &context) else {
                 throw .corrupt(location: file, reason: "journal line \(number + 1): " + (context.diagnostics.first?.description ?? "invalid record"))
             }
+            // Serials only grow: a record that does not follow the one before was not written by
+            // firm's recorder, and replaying around it would drop a change.
+            if let previous = contents!.records.last?.serial, serial <= previous {
+                throw .corrupt(location: file, reason: "journal line \(number + 1): serial \(serial) does not follow serial \(previous) of the line before")
+            }
             contents!.records.append((serial, change))
             contents!.validLength = line.end + 1
         }

@@ -16,6 +16,8 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case vlanRangeFull(network: String, provider: String)
     /// FIRM_TEST_NOW that is not a time.
     case invalidClock(String)
+    /// A `state` link, where the sandboxes' home would be, that points at nothing.
+    case danglingStateLink(String, target: String)
     /// A time to live that would end after 9999-12-31T23:59:59Z, which no state can record.
     case expiryOutOfRange(now: String, ttl: String)
     /// A state that records no sandbox (written before sandboxes were recorded, or never applied).
@@ -60,6 +62,8 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
                 + "widen its vlanRange, or destroy a sandbox (`firm sandboxes` lists them); nothing was changed"
         case .invalidClock(let text):
             return "FIRM_TEST_NOW: \(quoted(text)) is not a UTC time such as 2030-01-01T00:00:00Z (it is for tests only; unset it)"
+        case .danglingStateLink(let link, let target):
+            return "\(link) is a symbolic link to \(quoted(target)), which does not exist; firm won't look for the states elsewhere (that would start empty and deploy again): restore its target or remove the link"
         case .expiryOutOfRange(let now, let ttl):
             return "a time to live of \(ttl) from \(now) ends after 9999-12-31T23:59:59Z, the last time a state can record; give a shorter --ttl (nothing was changed)"
         case .noRecord(let state):

@@ -11,24 +11,35 @@ import FirmExecution
 /// the same answer from any folder.
 public enum SandboxHome {
     /// The home folder of the blueprint at `blueprintFile`, as an absolute path.
-    public static func folder(forBlueprint blueprintFile: String) -> String {
-        folder(from: (FilePaths.absolute(blueprintFile) as NSString).deletingLastPathComponent)
+    public static func folder(forBlueprint blueprintFile: String) throws(SandboxError) -> String {
+        try folder(from: (FilePaths.absolute(blueprintFile) as NSString).deletingLastPathComponent)
     }
 
     /// The home found from `directory` (default: the current folder) upwards: for commands that
-    /// name a sandbox without its blueprint.
-    public static func folder(from directory: String = FileManager.default.currentDirectoryPath) -> String {
+    /// name a sandbox without its blueprint. A `state` that is a symbolic link to nothing is
+    /// refused, naming it: passing it by would start an empty state elsewhere, and deploy every
+    /// app again.
+    public static func folder(from directory: String = FileManager.default.currentDirectoryPath) throws(SandboxError) -> String {
         let start = FilePaths.absolute(directory)
         var folder = start.isEmpty ? "/" : start
         while true {
+            let candidate = folder + (folder.hasSuffix("/") ? "" : "/") + "state"
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: folder + (folder.hasSuffix("/") ? "" : "/") + "state", isDirectory: &isDirectory), isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
                 return folder
             }
+            if let target = danglingLink(candidate) { throw .danglingStateLink(candidate, target: target) }
             let parent = (folder as NSString).deletingLastPathComponent
             if parent == folder || parent.isEmpty { return start.isEmpty ? "/" : start }
             folder = parent
         }
+    }
+
+    /// Where `path` points, when it is a symbolic link whose target does not exist.
+    static func danglingLink(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, stat(path, &info) != 0 else { return nil }
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
     }
 
     /// The sandbox name from `--sandbox`, else `FIRM_SANDBOX`, else the blueprint's name;

@@ -32,7 +32,7 @@ public struct Session: Sendable {
     /// `preread` is the blueprint file as a command already read and parsed it.
     public init(blueprintFile: String, statePath: String?, components: Components, sandbox: String? = nil, driverLog: (@Sendable (String) -> Void)? = nil,
                 readAhead: Bool = false, preread: ParsedFile? = nil) throws {
-        let home = SandboxHome.folder(forBlueprint: blueprintFile)
+        let home = try SandboxHome.folder(forBlueprint: blueprintFile)
         var early: StateReadAhead?
         let blueprint: Blueprint
         do {
@@ -53,7 +53,7 @@ public struct Session: Sendable {
     public init(blueprint: Blueprint, blueprintFile: String, statePath: String?, components: Components, sandbox: String? = nil,
                 driverLog: (@Sendable (String) -> Void)? = nil) throws {
         try self.init(blueprint: blueprint, blueprintFile: blueprintFile, statePath: statePath, components: components, sandbox: sandbox,
-                      home: SandboxHome.folder(forBlueprint: blueprintFile), driverLog: driverLog, early: nil)
+                      home: try SandboxHome.folder(forBlueprint: blueprintFile), driverLog: driverLog, early: nil)
     }
 
     /// The sandbox's name and state backend; `early`, a state read begun for a sandbox, is kept

@@ -12,7 +12,8 @@ enum SandboxesCommand {
     /// `--state-dir DIR`, else `state/` in the current folder's home.
     static func folder(_ args: Arguments) throws -> String {
         if let state = args.values["--state"] { return try args.components.stateBackends.kind(of: state).catalogLocation(of: state) }
-        return args.values["--state-dir"] ?? SandboxHome.folder() + "/state"
+        if let dir = args.values["--state-dir"] { return dir }
+        return try SandboxHome.folder() + "/state"
     }
 
     /// The sandboxes of an etcd prefix (`--state etcd://…` or FIRM_STATE) or of a state folder.

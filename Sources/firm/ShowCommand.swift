@@ -89,12 +89,12 @@ enum StateLocator {
                 throw UsageError(message: "name the BLUEPRINT, the sandbox with --sandbox NAME, or the state with --state PATH", command: help)
             }
             let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: "")
-            let home = SandboxHome.folder()
+            let home = try SandboxHome.folder()
             return (try args.components.openState(nil, sandbox: sandbox, home: home), nil)
         }
         let name = try BlueprintDecoder.load(path: blueprint, types: args.components.providerTypes).name
         let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: name)
-        return (try args.components.openState(statePath, sandbox: sandbox, home: SandboxHome.folder(forBlueprint: blueprint)), name)
+        return (try args.components.openState(statePath, sandbox: sandbox, home: try SandboxHome.folder(forBlueprint: blueprint)), name)
     }
 
     static func load(_ backend: any StateBackend, blueprint: String?) async throws -> State {

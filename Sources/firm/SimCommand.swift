@@ -17,7 +17,7 @@ enum SimCommand {
         guard p.count >= 2 else { throw UsageError(message: "expected BLUEPRINT and a subcommand", command: Help.sim) }
         let blueprint = try BlueprintDecoder.load(path: p[0], types: args.components.providerTypes)
         let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: blueprint.name)
-        let home = SandboxHome.folder(forBlueprint: p[0])
+        let home = try SandboxHome.folder(forBlueprint: p[0])
         let place = Place(blueprint: blueprint, sandbox: sandbox, home: home)
         let sub = p[1]
         let clouds = try simulatedClouds(place)

@@ -71,7 +71,7 @@ enum StateCommand {
             guard file.hasSuffix(".state.json") else { throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state) }
             sandbox = try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
         }
-        let home = blueprint.map { SandboxHome.folder(forBlueprint: $0) } ?? SandboxHome.folder()
+        let home = try blueprint.map { blueprint throws(SandboxError) in try SandboxHome.folder(forBlueprint: blueprint) } ?? SandboxHome.folder()
         let destination = try args.components.openState(to, sandbox: sandbox, home: home)
         guard destination.location != source.location else {
             throw UsageError(message: "--to names the state it would move", command: Help.state)

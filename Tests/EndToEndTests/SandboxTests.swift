@@ -162,6 +162,21 @@ struct SandboxTests {
         #expect(env.code == 1 && env.stderr.contains("FIRM_SANDBOX: \"a/b\" is not a valid sandbox name"), "\(env.output)")
         #expect(!firm.exists("state"))
     }
+
+    @Test("a state link that points at nothing is refused, naming it, and nothing is deployed or written")
+    func danglingStateLink() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab/lab.json", try Self.example("quickstart.json"))
+        try FileManager.default.createSymbolicLink(atPath: firm.path("lab/state"), withDestinationPath: firm.path("gone/state"))
+        for args in [["plan", "lab/lab.json"], ["apply", "lab/lab.json", "--auto-approve"], ["sandboxes"]] {
+            let run = try firm.run(args, environment: ["QUICKSTART_DB_PASSWORD": "x"], in: "lab")
+            #expect(run.code == 1, "\(args): \(run.output)")
+            #expect(run.stderr.contains("lab/state is a symbolic link to") && run.stderr.contains("which does not exist"), "\(args): \(run.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: firm.path("lab")).sorted() == ["lab.json", "state"], "nothing was written")
+        #expect(!firm.exists("gone") && !firm.exists(".firm") && !firm.exists("lab/.firm"))
+    }
 }
 
 extension SandboxTests {

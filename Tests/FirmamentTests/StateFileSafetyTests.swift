@@ -69,6 +69,22 @@ struct StateFileSafetyTests {
         #expect(reason.contains("same VM uuid"))
     }
 
+    @Test("journal serials that go back or repeat are damage, naming the line, whether or not the line is the last", arguments: [
+        [1, 2, 2], [1, 3, 2], [2, 1], [5, 4, 6],
+    ])
+    func serialsOutOfOrder(_ serials: [Int]) throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        var bytes = Journal.header(lineage: "L", blueprint: "lab")
+        for (i, serial) in serials.enumerated() { Journal.appendLine(.putApp("a\(i)", StateStoreTests.app(i)), serial: serial, to: &bytes) }
+        try Data(bytes).write(to: URL(fileURLWithPath: paths.journal))
+        let error = #expect(throws: StateError.self) { try StateStore.load(paths, blueprint: "lab") }
+        guard case .corrupt(let file, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        let line = Array(zip(serials, serials.dropFirst())).firstIndex { $1 <= $0 }.map { $0 + 3 } ?? 0
+        #expect(file == paths.journal)
+        #expect(reason.contains("journal line \(line): serial"), "\(reason)")
+    }
+
     @Test("a state from a newer firm is called that, not corrupt")
     func newer() throws {
         let dir = TempDirectory()
