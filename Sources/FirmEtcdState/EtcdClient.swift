@@ -195,7 +195,8 @@ struct EtcdCallError: Error, CustomStringConvertible {
         }
         if let error = node.member("error") {
             // Unary calls answer {"error", "message", "code"}; streams, {"error": {"message", "grpc_code"}}.
-            let message = node.member("message")?.plain.stringValue ?? error.member("message")?.plain.stringValue ?? error.plain.stringValue ?? "an error"
+            let said = node.member("message")?.plain.stringValue ?? error.member("message")?.plain.stringValue ?? error.plain.stringValue ?? "an error"
+            let message = ControlCharacters.outside(said)
             let code = node.member("code")?.plain.intValue ?? error.member("grpc_code")?.plain.intValue
             throw EtcdCallError(status: status, code: code, message: message, url: url)
         }

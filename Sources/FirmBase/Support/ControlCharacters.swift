@@ -29,4 +29,25 @@ public enum ControlCharacters {
         }
         return String(out)
     }
+
+    /// How much of a message from outside is shown: enough for any real error, and no 4 MB page.
+    public static let outsideLimit = 400
+
+    /// Text from a server or a driver (an error message, a code), made safe to show on one line:
+    /// every control character escaped, line feeds too, so that it can't print a line that reads
+    /// like firm's own; and cut at `limit` bytes of UTF-8, on a character's boundary, saying how
+    /// many bytes were cut.
+    public static func outside(_ text: String, limit: Int = outsideLimit) -> String {
+        let total = text.utf8.count
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            let size = String(scalar).utf8.count
+            if bytes + size > limit { break }
+            kept.append(scalar)
+            bytes += size
+        }
+        let shown = escaped(String(kept), where: { isControl($0) || isBidiControl($0) })
+        return bytes < total ? shown + "… (\(total - bytes) more bytes cut)" : shown
+    }
 }

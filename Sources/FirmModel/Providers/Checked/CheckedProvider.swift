@@ -23,13 +23,19 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ProviderError {
-            throw ProviderError(provider: error.provider, operation: error.operation, message: secrets.redact(error.message), kind: error.kind,
-                                code: error.code.map(secrets.redact))
+            throw ProviderError(provider: error.provider, operation: error.operation, message: shown(error.message), kind: error.kind,
+                                code: error.code.map(shown))
         } catch let error as AnswerError {
-            throw ProviderError(provider: name, operation: operation, message: "returned an invalid answer: \(secrets.redact(error.message))")
+            throw ProviderError(provider: name, operation: operation, message: "returned an invalid answer: \(shown(error.message))")
         } catch {
-            throw ProviderError(provider: name, operation: operation, message: secrets.redact("\(error)"))
+            throw ProviderError(provider: name, operation: operation, message: shown("\(error)"))
         }
+    }
+
+    /// What a driver or cloud said, as it may be stored and shown: redacted of every secret first,
+    /// then escaped and cut (`ControlCharacters.outside`).
+    private func shown(_ text: String) -> String {
+        ControlCharacters.outside(secrets.redact(text))
     }
 
     public func validate() async throws { try await call("validate") { try await inner.validate() } }
