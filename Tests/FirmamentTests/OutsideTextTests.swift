@@ -37,7 +37,7 @@ struct OutsideTextTests {
     func providerErrors() async throws {
         let secret = "hunter2-very-secret"
         let message = "denied for \(secret)\nfirm: apply complete (3 done)\n" + String(repeating: "y", count: 1 << 20)
-        let checked = CheckedProvider(Talker(message: message), secrets: Secrets([secret]))
+        let checked = CheckedProvider(Talker(message: message), secrets: Secrets([secret]), sandbox: "lab")
         let error = await #expect(throws: ProviderError.self) { try await checked.validate() }
         let said = try #require(error)
         #expect(!said.message.contains(secret) && !said.message.contains("\n"))

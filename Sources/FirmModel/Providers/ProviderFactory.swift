@@ -16,7 +16,7 @@ public enum ProviderFactory {
             let log = driverLog.map { log in { @Sendable (line: String) in log(secrets.redact(line)) } }
             let context = ProviderContext(name: name, spec: spec, sandbox: sandbox ?? blueprint.name, baseDirectory: baseDirectory, driverLog: log,
                                           environment: environment)
-            let checked = CheckedProvider(try type.make(context), secrets: secrets)
+            let checked = CheckedProvider(try type.make(context), secrets: secrets, sandbox: context.sandbox)
             result[name] = LimitedProvider(checked, limits: spec.limits.over(type.defaultLimits))
         }
         return result

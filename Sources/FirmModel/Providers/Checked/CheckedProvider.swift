@@ -5,15 +5,20 @@ import FirmBase
 /// short and free of control characters; nested data must fit the state's depth limit; and
 /// every known secret (environment values, createKeys keys) is replaced by `Secrets.mask` in
 /// results and in error messages. A bad answer fails the call, naming the provider.
+/// Ownership is never taken on trust from a server-side filter: a VM that the inventory or a
+/// search by name returns is this sandbox's only when its own tag says so.
 public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     public let inner: any CloudProvider
     public let secrets: Secrets
+    /// The sandbox the provider serves.
+    public let sandbox: String
     public var name: String { inner.name }
     public var limits: ProviderLimits { inner.limits }
 
-    public init(_ inner: any CloudProvider, secrets: Secrets) {
+    public init(_ inner: any CloudProvider, secrets: Secrets, sandbox: String) {
         self.inner = inner
         self.secrets = secrets
+        self.sandbox = sandbox
     }
 
     /// Runs `body`, turning any failure into a ProviderError whose message is redacted.
@@ -68,7 +73,10 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     public func delete(_ app: DeployedApp) async throws { try await call("delete") { try await inner.delete(app) } }
 
     public func findByName(_ vmName: String) async throws -> Observation? {
-        try await call("findByName") { try await inner.findByName(vmName).map { try AnswerCheck(secrets: secrets).observation($0) } }
+        // A VM tagged with another sandbox is not this one's, whatever its name.
+        try await call("findByName") {
+            try await inner.findByName(vmName).map { try AnswerCheck(secrets: secrets).observation($0) }.flatMap { $0.sandbox.isEmpty || $0.sandbox == sandbox ? $0 : nil }
+        }
     }
 
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
@@ -76,7 +84,10 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
     }
 
     public func inventory(sandbox: String) async throws -> [Observation] {
-        try await call("inventory") { try await inner.inventory(sandbox: sandbox).map { try AnswerCheck(secrets: secrets).observation($0) } }
+        // Only the VMs tagged with the sandbox asked about, whatever the provider's filter let through.
+        try await call("inventory") {
+            try await inner.inventory(sandbox: sandbox).filter { $0.sandbox == sandbox }.map { try AnswerCheck(secrets: secrets).observation($0) }
+        }
     }
 
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
