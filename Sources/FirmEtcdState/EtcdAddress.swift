@@ -11,7 +11,10 @@ public struct EtcdAddress: Sendable, Equatable {
     public var prefix: String
 
     /// The URL as given, which saved plans record, so it names the same store again.
-    public var url: String { (tls ? "etcds://" : "etcd://") + endpoints.joined(separator: ",") + prefix }
+    public var url: String { location(of: prefix) }
+
+    /// Where a key is, for messages: the members, then the key, which holds the prefix.
+    public func location(of key: String) -> String { (tls ? "etcds://" : "etcd://") + endpoints.joined(separator: ",") + key }
 
     /// Whether `text` is meant as an etcd URL (and so must parse as one).
     public static func isEtcd(_ text: String) -> Bool {

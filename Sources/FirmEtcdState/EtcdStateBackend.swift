@@ -32,16 +32,16 @@ public struct EtcdStateBackend: StateBackend {
     var display: String { "\(client.address.url) (sandbox \(sandbox))" }
 
     public func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
-        let url = client.address.url
+        let address = client.address
         var meta: EtcdKV?
         var sawKeys = false
         var state = State.new(blueprint: blueprint ?? "")
         var problems: [String] = []
         func decodeValue<T>(_ kv: EtcdKV, _ decode: (JSONNode, JSONPath, inout DecodingContext) -> T?) -> T? {
-            var context = DecodingContext(file: url + kv.key)
+            var context = DecodingContext(file: address.location(of: kv.key))
             let node: JSONNode
             do { node = try JSONReader.parse(kv.value) } catch {
-                problems.append("\(url)\(kv.key):\(error.position): \(error.message)")
+                problems.append("\(address.location(of: kv.key)):\(error.position): \(error.message)")
                 return nil
             }
             let value = decode(node, JSONPath(), &context)
@@ -50,7 +50,7 @@ public struct EtcdStateBackend: StateBackend {
         }
         func named(_ name: String, _ kv: EtcdKV, _ what: String) -> Bool {
             if Name.isValid(name) { return true }
-            problems.append("\(url)\(kv.key): \(quoted(name)) is not a valid \(what) name")
+            problems.append("\(address.location(of: kv.key)): \(quoted(name)) is not a valid \(what) name")
             return false
         }
         // Each page is decoded while the next one is read: etcd serves on one core, firm
@@ -74,9 +74,9 @@ public struct EtcdStateBackend: StateBackend {
                     if named(name, kv, "provider"), let i = decodeValue(kv, InfraState.decode) { state.infra[name] = i }
                 case .intent(let id):
                     if let intent = decodeValue(kv, Intent.decode) {
-                        if intent.id != id { problems.append("\(url)\(kv.key): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
+                        if intent.id != id { problems.append("\(address.location(of: kv.key)): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
                     }
-                case nil: problems.append("\(url)\(kv.key): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
+                case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
                 }
             }
             guard let following else { break }
@@ -104,7 +104,7 @@ public struct EtcdStateBackend: StateBackend {
 
     /// The meta key: {version, lineage, serial, blueprint}, every field checked.
     func decodeMeta(_ kv: EtcdKV) throws -> (lineage: String, serial: Int, blueprint: String) {
-        let file = client.address.url + kv.key
+        let file = client.address.location(of: kv.key)
         let node: JSONNode
         do { node = try JSONReader.parse(kv.value, maxDepth: 4) } catch {
             throw StateError.corrupt(location: file, reason: "\(error.position): \(error.message)")

@@ -21,12 +21,12 @@ extension EtcdStateBackend {
             if written.succeeded { return result }
             try await Task.sleep(for: .milliseconds(Int.random(in: 5...50)))
         }
-        throw StateError.conflict(location: client.address.url + keys.pool, reason: "the VLAN pool kept changing under 50 tries")
+        throw StateError.conflict(location: client.address.location(of: keys.pool), reason: "the VLAN pool kept changing under 50 tries")
     }
 
     func decodePool(_ kv: EtcdKV?) throws -> VLANPool {
         guard let kv else { return VLANPool() }
-        let file = client.address.url + kv.key
+        let file = client.address.location(of: kv.key)
         let advice = "(delete the key with etcdctl; the next apply of each sandbox writes its VLANs again)"
         let node: JSONNode
         do { node = try JSONReader.parse(kv.value) } catch {

@@ -144,6 +144,7 @@ struct EtcdBackendTests {
             #expect(plan.code == 1, "\(c.key) = \(c.value): \(plan.output)")
             #expect(plan.stderr.contains(c.expect), "\(c.key) = \(c.value): \(plan.stderr)")
             #expect(!plan.stderr.contains("Fatal") && !plan.stderr.contains("Trace"))
+            #expect(!plan.stderr.contains("/firm/firm/"), "a key's location holds the prefix once: \(plan.stderr)")
             let after = try etcd.keys("/firm/").filter { $0.key != c.key }
             #expect(after.map(\.modRevision) == before.map(\.modRevision), "nothing else was written")
             if let original { try put(c.key, original) } else {
