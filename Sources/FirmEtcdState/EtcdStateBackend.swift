@@ -145,12 +145,25 @@ public struct EtcdStateBackend: StateBackend {
     }
 
     /// A lock on etcd is held only while its holder's lease lives, so there is never a stale one
-    /// to break: a held lock belongs to a live process and is refused, as on local files.
+    /// to break: a held lock belongs to a live process and is refused, as on local files. A lock
+    /// key with no lease (written by hand, or by a tool that isn't firm) never ends by itself:
+    /// it is removed when the id given is its holder's, fenced on the key as it was read.
     public func forceUnlock(id: String) async throws -> ForceUnlockResult {
         guard let kv = try await client.get(keys.lock) else { return .cleared(nil) }
         let holder = EtcdLock.decodeHolder(kv.value)
         if let holder, holder.id != id {
             throw StateError.io(location: display, reason: "the lock id is \(holder.id), not \(id); nothing was changed")
+        }
+        if kv.lease == 0 {
+            guard let holder else {
+                throw StateError.io(location: display, reason: "the lock key \(keys.lock) has no lease, so it never ends by itself, and its holder can't be read: "
+                                        + "remove it with `etcdctl del \(keys.lock)` once you know nothing uses the state")
+            }
+            let result = try await client.txn(compare: [Etcd.modified(keys.lock, kv.modRevision)], success: [Etcd.delete(keys.lock)])
+            guard result.succeeded else {
+                throw StateError.conflict(location: display, reason: "the lock changed while force-unlock looked at it; nothing was removed")
+            }
+            return .removed(holder)
         }
         throw StateError.locked(location: display + "; its lease ends within \(lockTTL)s of its holder's last renewal, so waiting (--lock-timeout) is enough", holder: holder)
     }

@@ -17,6 +17,8 @@ enum ForceUnlockCommand {
             Terminal.out("The lock \(info.id) (\(info.operation) by \(info.who), pid \(info.pid)) was no longer held; its information is cleared.")
         case .cleared(nil):
             Terminal.out("The state is not locked.")
+        case .removed(let info):
+            Terminal.out("The lock \(info.id) (\(info.operation) by \(info.who), pid \(info.pid), since \(info.created)) had no lease, so it would never have ended by itself; it is removed.")
         }
     }
 }

@@ -91,6 +91,9 @@ public struct LockPeek: Sendable, Equatable {
 public enum ForceUnlockResult: Sendable, Equatable {
     /// The lock was not held; its leftover holder information was cleared.
     case cleared(LockInfo?)
+    /// The lock could never have ended by itself (a lock key on etcd with no lease), so it was
+    /// removed; this was its holder.
+    case removed(LockInfo)
 }
 
 /// A loaded state and what loading it noticed.
