@@ -23,24 +23,33 @@ struct EtcdKV: Sendable, Equatable {
             value = []
         }
         return EtcdKV(key: key, value: value, createRevision: try Etcd.int(node, "create_revision", url: url),
-                      modRevision: try Etcd.int(node, "mod_revision", url: url), lease: try Etcd.int(node, "lease", url: url))
+                      modRevision: try Etcd.int(node, "mod_revision", url: url), lease: try Etcd.int(node, "lease", url: url, in: 0...Int.max))
     }
 }
 
 /// Helpers for the gateway's JSON.
 enum Etcd {
     /// An int64 member, which the gateway writes as a string; absent is 0.
-    static func int(_ node: JSONNode, _ key: String, url: String) throws(StateError) -> Int {
+    /// Every number etcd answers is checked against `range` before firm does anything with it;
+    /// by default 0 to 2^62, far beyond any real revision and count, so that a revision plus one
+    /// can't overflow. A lease id takes any non-negative int64, and is never computed with.
+    static func int(_ node: JSONNode, _ key: String, url: String, in range: ClosedRange<Int> = 0...maxNumber) throws(StateError) -> Int {
         guard let member = node.member(key) else { return 0 }
+        var value: Int?
         switch member.plain {
-        case .string(let s):
-            if let v = Int(s) { return v }
-        case .number(let n):
-            if let v = Int(n) { return v }
+        case .string(let s): value = Int(s)
+        case .number(let n): value = Int(n)
         default: break
         }
-        throw .unavailable(location: url, reason: "etcd answered \(quoted(key)) as \(member.typeName) that is no integer")
+        guard let value else { throw .unavailable(location: url, reason: "etcd answered \(quoted(key)) as \(member.typeName) that is no integer") }
+        guard range.contains(value) else {
+            throw .unavailable(location: url, reason: "etcd answered \(quoted(key)) = \(value), outside \(range.lowerBound)...\(range.upperBound): not an answer etcd gives")
+        }
+        return value
     }
+
+    /// The largest revision, count or size firm takes from etcd.
+    static let maxNumber = 1 << 62
 
     static func bool(_ node: JSONNode, _ key: String) -> Bool {
         node.member(key)?.plain.boolValue ?? false

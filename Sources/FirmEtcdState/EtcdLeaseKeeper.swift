@@ -22,7 +22,7 @@ final class EtcdLeaseKeeper: @unchecked Sendable {
     /// Grants a lease of `ttl` seconds; not yet kept alive (`keepAlive()`).
     static func grant(_ client: EtcdClient, ttl: Int, location: String) async throws -> EtcdLeaseKeeper {
         let grant = try await client.call("/v3/lease/grant", ["TTL": .string(String(ttl))])
-        let id = try Etcd.int(grant, "ID", url: client.address.url)
+        let id = try Etcd.int(grant, "ID", url: client.address.url, in: 0...Int.max)
         guard id != 0 else { throw StateError.unavailable(location: location, reason: "etcd granted no lease") }
         return EtcdLeaseKeeper(client: client, id: id, ttl: ttl)
     }
@@ -39,7 +39,7 @@ final class EtcdLeaseKeeper: @unchecked Sendable {
                 if Task.isCancelled { return }
                 do {
                     let answer = try await client.call("/v3/lease/keepalive", ["ID": .string(String(id))])
-                    let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url) } ?? 0
+                    let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url, in: -1...Int(Int32.max)) } ?? 0
                     if remaining <= 0 {
                         self?.markLost("its lease expired")
                         return

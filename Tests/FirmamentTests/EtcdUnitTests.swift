@@ -67,8 +67,15 @@ struct EtcdUnitTests {
         (#"{"kvs": [{"key": "YQ==", "mod_revision": "x"}]}"#, "no integer"),
         (#"{"kvs": [{"key": "YQ==", "create_revision": true}]}"#, "no integer"),
         (#"{"kvs": {"key": "YQ=="}}"#, "not an array"),
+        // A number at int64's limit, or below zero, would overflow or mislead in firm's arithmetic.
+        (#"{"kvs": [{"key": "YQ==", "mod_revision": "9223372036854775807"}]}"#, "outside 0...4611686018427387904"),
+        (#"{"kvs": [{"key": "YQ==", "create_revision": "-5"}]}"#, "outside 0..."),
     ])
     func hostileAnswers(_ text: String, _ expected: String) throws {
+        if text.contains("9223372036854775807") {
+            let header = try JSONReader.parse(#"{"header": {"revision": "9223372036854775807"}}"#)
+            #expect(throws: StateError.self) { _ = try Etcd.revision(header, url: "etcd://t:1/p") }
+        }
         let node = try JSONReader.parse(text)
         #expect(throws: StateError.self) { _ = try Etcd.kvs(node, url: "etcd://t:1/p") }
         do { _ = try Etcd.kvs(node, url: "etcd://t:1/p") } catch { #expect("\(error)".contains(expected), "\(error)") }
