@@ -56,10 +56,10 @@ public struct EtcdStateBackend: StateBackend {
         // Each page is decoded while the next one is read: etcd serves on one core, firm
         // decodes on another.
         let client = self.client, root = keys.root
-        var page = try await client.page(prefix: root, from: root, revision: 0)
+        var page = try await client.page(prefix: root, from: root, revision: 0, budget: RangeBudget(prefix: root, url: client.address.url))
         while true {
-            let revision = page.revision
-            let following = page.next.map { start in Task { try await client.page(prefix: root, from: start, revision: revision) } }
+            let revision = page.revision, budget = page.budget
+            let following = page.next.map { start in Task { try await client.page(prefix: root, from: start, revision: revision, budget: budget) } }
             for kv in page.kvs {
                 if keys.item(kv.key) != .lock { sawKeys = true }
                 switch keys.item(kv.key) {

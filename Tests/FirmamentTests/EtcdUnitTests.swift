@@ -120,6 +120,54 @@ struct EtcdUnitTests {
         #expect(error?.isInvalidToken == (kind == .unauthenticated))
     }
 
+    @Test("a range read page by page must make progress and stay bounded", arguments: [
+        (["/p/a", "/p/b"], 2, true, ""),
+        (["/p/a"], 2, false, ""),
+        (["/p/a"], 2, true, "short of the 2 asked for"),
+        ([], 2, true, "short of the 2 asked for"),
+        (["/p/a", "/p/b", "/p/c"], 2, false, "3 keys to a page of 2"),
+        (["/p/b", "/p/a"], 2, false, "out of order, or twice"),
+        (["/p/a", "/p/a"], 2, false, "out of order, or twice"),
+        (["/o/z"], 2, false, "outside the range"),
+        (["/q/a"], 2, false, "outside the range"),
+    ])
+    func rangeProgress(_ keys: [String], _ limit: Int, _ more: Bool, _ refusal: String) {
+        var budget = RangeBudget(prefix: "/p/", url: "etcd://t:1/p")
+        let page = keys.map { EtcdKV(key: $0, value: [], createRevision: 1, modRevision: 1, lease: 0) }
+        do {
+            try budget.take(page, from: "/p/", end: Etcd.rangeEnd("/p/"), limit: limit, more: more)
+            #expect(refusal.isEmpty, "accepted; expected \(refusal)")
+        } catch {
+            #expect(!refusal.isEmpty && "\(error)".contains(refusal), "\(error)")
+        }
+    }
+
+    @Test("a range that goes on past the key or byte bound is stopped")
+    func rangeBound() throws {
+        var budget = RangeBudget(prefix: "/p/", url: "etcd://t:1/p")
+        var taken = 0, start = "/p/", index = 0
+        #expect(throws: StateError.self) {
+            while taken <= RangeBudget.maxKeys {
+                let page = (0..<1000).map { _ in
+                    index += 1
+                    return EtcdKV(key: "/p/" + String(1_000_000_000 + index), value: [], createRevision: 1, modRevision: 1, lease: 0)
+                }
+                try budget.take(page, from: start, end: Etcd.rangeEnd("/p/"), limit: 1000, more: true)
+                taken += page.count
+                start = page[page.count - 1].key + "\u{0}"
+            }
+        }
+        #expect(taken <= RangeBudget.maxKeys)
+        var big = RangeBudget(prefix: "/p/", url: "etcd://t:1/p")
+        let value = [UInt8](repeating: 0x61, count: 64 << 20)
+        #expect(throws: StateError.self) {
+            for i in 0..<(RangeBudget.maxBytes / value.count + 1) {
+                try big.take([EtcdKV(key: "/p/\(100_000 + i)", value: value, createRevision: 1, modRevision: 1, lease: 0)], from: "/p/",
+                             end: Etcd.rangeEnd("/p/"), limit: 1000, more: false)
+            }
+        }
+    }
+
     /// Feeds `bytes` to a Reader through a socket pair, then closes the writing end.
     func read(_ bytes: String, maxBody: Int = 1 << 20) throws -> (status: Int, body: String) {
         var fds: [Int32] = [0, 0]
