@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""A hostile HTTP/1.1 server for firm's tests, on 127.0.0.1, standard library only. Each mode is
+one way a proxy, a half-dead server or a crafted endpoint misbehaves. It prints "ready" once it
+listens and stops by itself after LIFETIME seconds (default 60), whatever is connected.
+
+Usage: hostile_http.py PORT MODE [LIFETIME]
+
+Modes:
+  etcd-endless     etcd's gateway, but every range page holds one new key and says more follow
+  continue-flood   100,000 "100 Continue" heads before each answer
+  silent           reads the request and never answers
+  trickle          a valid answer, one byte every 2 seconds
+  stray            each answer followed by a second, unasked-for answer on the same connection
+  huge             an answer whose chunk is 60 MB
+  ec2-endless      EC2's DescribeInstances whose nextToken never ends
+  ec2-trailers     EC2 answers sent chunked, with HTTP trailers after the last chunk
+"""
+import base64
+import json
+import socket
+import sys
+import threading
+import time
+
+PORT, MODE = int(sys.argv[1]), sys.argv[2]
+LIFETIME = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
+DEADLINE = time.monotonic() + LIFETIME
+
+
+def left():
+    return max(0.0, DEADLINE - time.monotonic())
+
+
+def read_request(conn, buffer):
+    """One request (head and Content-Length body) from `buffer` plus the socket; None at EOF."""
+    while b"\r\n\r\n" not in buffer:
+        conn.settimeout(left() or 0.01)
+        data = conn.recv(65536)
+        if not data:
+            return None, buffer
+        buffer += data
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        conn.settimeout(left() or 0.01)
+        data = conn.recv(65536)
+        if not data:
+            return None, b""
+        rest += data
+    path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+    return (path, rest[:length]), rest[length:]
+
+
+def answer(body, status="200 OK", content_type="application/json"):
+    return ("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, content_type, len(body))).encode() + body
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def etcd_answer(path, body):
+    """Answers that keep an etcd client going, for everything but what the mode attacks."""
+    request = json.loads(body or b"{}")
+    if path == "/v3/kv/range":
+        start = base64.b64decode(request.get("key", "")).decode()
+        if "range_end" not in request:
+            return {"header": {"revision": "5"}, "kvs": [], "count": "0"}
+        # One new key after where the page starts, and "more" for ever.
+        return {"header": {"revision": "5"}, "kvs": [{"key": b64(start + "a"), "value": b64("{}"), "create_revision": "2",
+                                                      "mod_revision": "2", "version": "1"}], "more": True, "count": "1000000000"}
+    if path == "/v3/lease/grant":
+        return {"header": {"revision": "5"}, "ID": "7", "TTL": request.get("TTL", "15")}
+    if path == "/v3/kv/txn":
+        return {"header": {"revision": "6"}, "succeeded": True}
+    return {"header": {"revision": "5"}}
+
+
+EC2_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>
+<reservationSet/><nextToken>token-%d</nextToken></DescribeInstancesResponse>"""
+
+
+def serve(conn):
+    buffer = b""
+    count = 0
+    try:
+        while left() > 0:
+            request, buffer = read_request(conn, buffer)
+            if request is None:
+                return
+            path, body = request
+            count += 1
+            if MODE == "etcd-endless":
+                conn.sendall(answer(json.dumps(etcd_answer(path, body)).encode()))
+            elif MODE == "continue-flood":
+                head = b"HTTP/1.1 100 Continue\r\n\r\n"
+                for _ in range(100):
+                    conn.sendall(head * 1000)
+                conn.sendall(answer(json.dumps(etcd_answer(path, body)).encode()))
+            elif MODE == "silent":
+                time.sleep(left())
+                return
+            elif MODE == "trickle":
+                for byte in answer(json.dumps(etcd_answer(path, body)).encode()):
+                    conn.sendall(bytes([byte]))
+                    time.sleep(min(2.0, left()))
+                    if left() <= 0:
+                        return
+            elif MODE == "stray":
+                reply = json.dumps(etcd_answer(path, body)).encode()
+                stray = json.dumps({"header": {"revision": "99"}, "kvs": [{"key": b64("/stray"), "value": b64("{\"stray\": true}")}]}).encode()
+                conn.sendall(answer(reply) + answer(stray))
+            elif MODE == "huge":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (60 << 20))
+                chunk = b"x" * (1 << 20)
+                for _ in range(60):
+                    if left() <= 0:
+                        return
+                    conn.sendall(chunk)
+                conn.sendall(b"\r\n0\r\n\r\n")
+            elif MODE == "ec2-endless":
+                conn.sendall(answer((EC2_PAGE % count).encode(), content_type="text/xml"))
+            elif MODE == "ec2-trailers":
+                xml = (EC2_PAGE % count).replace("<nextToken>token-%d</nextToken>" % count, "").encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+                             + b"%x\r\n" % len(xml) + xml + b"\r\n0\r\nX-Checksum: abc\r\n\r\n")
+            else:
+                raise SystemExit("unknown mode " + MODE)
+    except (OSError, ValueError):
+        return
+    finally:
+        conn.close()
+
+
+def main():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", PORT))
+    listener.listen(64)
+    print("ready", flush=True)
+    while left() > 0:
+        listener.settimeout(min(1.0, left()) or 0.01)
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+main()

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import FirmBase
+@testable import FirmModel
+
+/// A hostile HTTP server (Fixtures/hostile_http.py) on a free port of 127.0.0.1, in one mode; it
+/// stops by itself after its lifetime, and `stop()` ends it sooner.
+final class HostileServer: @unchecked Sendable {
+    let port: Int
+    private let process = Process()
+
+    init(_ mode: String, lifetime: Int = 60) throws {
+        port = MotoServer.freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/hostile_http.py", String(port), mode, String(lifetime)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = out.fileHandleForReading.availableData
+        guard String(decoding: line, as: UTF8.self).contains("ready") else {
+            stop()
+            throw HostileServerError(message: "hostile_http.py \(mode) did not start")
+        }
+    }
+
+    /// SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+struct HostileServerError: Error { var message: String }
+
+/// Runs firm against `server` and waits at most `limit` for it: a firm still running then is
+/// killed, and the test fails, instead of hanging the suite.
+func runBounded(_ firm: FirmProcess, _ arguments: [String], environment: [String: String] = [:], limit: Duration = .seconds(30)) throws -> FirmProcess.Result {
+    let (process, out, err) = try firm.start(arguments, environment: environment)
+    let stdout = ReadBox(out.fileHandleForReading), stderr = ReadBox(err.fileHandleForReading)
+    let ended = waitUntil(limit) { !process.isRunning }
+    if !ended {
+        process.interrupt()
+        kill(process.processIdentifier, SIGKILL)
+        Issue.record("firm \(arguments.joined(separator: " ")) was still running after \(limit)")
+    }
+    process.waitUntilExit()
+    return FirmProcess.Result(code: process.terminationStatus, stdout: stdout.text(), stderr: stderr.text())
+}
+
+@Suite("End to end: hostile servers", .serialized)
+struct HostileServerTests {
+    @Test("an etcd range that says more follow for ever is stopped with a clear error, and nothing is written")
+    func endlessRange() throws {
+        let server = try HostileServer("etcd-endless")
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let url = "etcd://127.0.0.1:\(server.port)/firm"
+        for args in [["show", "--sandbox", "lab", "--state", url], ["sandboxes", "--state", url]] {
+            let run = try runBounded(firm, args)
+            #expect(run.code == 1, "\(args): \(run.output)")
+            #expect(run.stderr.contains("short of the 1000 asked for"), "\(args): \(run.stderr)")
+            #expect(!run.stderr.contains("Fatal"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: firm.directory).isEmpty, "nothing was written")
+    }
+}
