@@ -26,9 +26,7 @@ public struct EC2Instance: Sendable, Equatable {
         state = item.value("instanceState", "name") ?? ""
         privateAddress = item.value("privateIpAddress") ?? ""
         publicAddress = item.value("ipAddress") ?? ""
-        var tags: [String: String] = [:]
-        for tag in item.items("tagSet") { if let key = tag.value("key") { tags[key] = tag.value("value") ?? "" } }
-        self.tags = tags
+        self.tags = EC2Tags.of(item)
         var interfaces: [(id: String, subnet: String, index: Int)] = item.items("networkInterfaceSet").map { nic in
             (nic.value("networkInterfaceId") ?? "", nic.value("subnetId") ?? "", Int(nic.value("attachment", "deviceIndex") ?? "") ?? 0)
         }
@@ -61,6 +59,13 @@ public struct EC2Instance: Sendable, Equatable {
 /// The tags firm puts on what it creates, and finds it again by.
 enum EC2Tags {
     static let sandbox = "firm:sandbox"
+
+    /// The tags of one item of an answer (its `tagSet`).
+    static func of(_ item: XMLTree) -> [String: String] {
+        var tags: [String: String] = [:]
+        for tag in item.items("tagSet") { if let key = tag.value("key") { tags[key] = tag.value("value") ?? "" } }
+        return tags
+    }
     static let app = "firm:app"
     /// On subnets: the network's name in the blueprint. On the route table: "public".
     static let network = "firm:network"

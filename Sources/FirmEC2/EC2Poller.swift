@@ -80,20 +80,36 @@ actor EC2Poller {
         running = false
     }
 
-    /// One DescribeInstances of the sandbox, every page.
+    /// The most pages one DescribeInstances is read to: a thousand instances a page, so a
+    /// million instances, far more than an account's quota allows.
+    static let maxPages = 1000
+
+    /// One DescribeInstances of the sandbox, every page. The tag filter is EC2's, but ownership is
+    /// checked here too: an instance whose own tag names another sandbox (or none) is not this
+    /// sandbox's, whatever an endpoint that ignores filters returns. Paging is bounded: a token
+    /// that comes back is an error, and so are more than `maxPages` pages.
     private func describe(operation: String) async throws -> [String: EC2Instance] {
         var result: [String: EC2Instance] = [:]
         var token: String?
+        var seen: Set<String> = []
         repeat {
             var parameters = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]) + [("MaxResults", "1000")]
             if let token { parameters.append(("NextToken", token)) }
             let answer = try await client.call("DescribeInstances", parameters, operation: operation)
             for reservation in answer.items("reservationSet") {
                 for item in reservation.items("instancesSet") {
-                    if let instance = EC2Instance(item) { result[instance.id] = instance }
+                    if let instance = EC2Instance(item), instance.tags[EC2Tags.sandbox] == sandbox { result[instance.id] = instance }
                 }
             }
             token = answer.value("nextToken").flatMap { $0.isEmpty ? nil : $0 }
+            if let next = token {
+                guard seen.insert(next).inserted else {
+                    throw ProviderError(provider: client.provider, operation: operation, message: "DescribeInstances answered the same nextToken twice; its pages never end")
+                }
+                guard seen.count < Self.maxPages else {
+                    throw ProviderError(provider: client.provider, operation: operation, message: "DescribeInstances went on past \(Self.maxPages) pages of 1000 instances")
+                }
+            }
         } while token != nil
         return result
     }

@@ -70,20 +70,23 @@ extension EC2Provider {
     /// The internet gateway (attached) and the route table public subnets use.
     func publicRouteTable(_ vpc: String, _ op: String) async throws -> String {
         let gateways = try await call("DescribeInternetGateways", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), op)
-        var gateway = gateways.items("internetGatewaySet").first?.value("internetGatewayId")
+        let ours = gateways.items("internetGatewaySet").first { EC2Tags.of($0)[EC2Tags.sandbox] == sandbox }
+        var gateway = ours?.value("internetGatewayId")
         if gateway == nil {
             let created = try await call("CreateInternetGateway", EC2Tags.specification(1, "internet-gateway", tags()), op)
             gateway = created.value("internetGateway", "internetGatewayId")
         }
         guard let gateway else { throw ProviderError(provider: name, operation: op, message: "CreateInternetGateway answered no internetGatewayId") }
-        let attached = gateways.items("internetGatewaySet").first?.items("attachmentSet").contains { $0.value("vpcId") == vpc } ?? false
+        let attached = ours?.items("attachmentSet").contains { $0.value("vpcId") == vpc } ?? false
         if !attached {
             do {
                 _ = try await call("AttachInternetGateway", [("InternetGatewayId", gateway), ("VpcId", vpc)], op)
             } catch let error as ProviderError where error.code == "Resource.AlreadyAssociated" {}
         }
         let tables = try await call("DescribeRouteTables", EC2Tags.filters([("vpc-id", vpc), ("tag:\(EC2Tags.network)", "public")]), op)
-        if let id = tables.items("routeTableSet").first?.value("routeTableId") { return id }
+        if let id = tables.items("routeTableSet").first(where: { $0.value("vpcId") == vpc && EC2Tags.of($0)[EC2Tags.network] == "public" })?.value("routeTableId") {
+            return id
+        }
         let created = try await call("CreateRouteTable", [("VpcId", vpc)] + EC2Tags.specification(1, "route-table", tags([(EC2Tags.network, "public")])), op)
         guard let table = created.value("routeTable", "routeTableId") else {
             throw ProviderError(provider: name, operation: op, message: "CreateRouteTable answered no routeTableId")
@@ -98,7 +101,11 @@ extension EC2Provider {
     /// addresses on launch, and the internet route).
     func subnet(_ spec: SubnetSpec, vpc: String, zone: String, routes: String?, _ op: String) async throws -> String {
         let found = try await call("DescribeSubnets", EC2Tags.filters([("vpc-id", vpc), ("tag:\(EC2Tags.network)", spec.name), ("cidr-block", spec.cidr)]), op)
-        if let id = found.items("subnetSet").first?.value("subnetId") { return id }
+        if let id = found.items("subnetSet").first(where: {
+            $0.value("vpcId") == vpc && $0.value("cidrBlock") == spec.cidr && EC2Tags.of($0)[EC2Tags.network] == spec.name
+        })?.value("subnetId") {
+            return id
+        }
         let created = try await call("CreateSubnet", [("VpcId", vpc), ("CidrBlock", spec.cidr), ("AvailabilityZone", zone)]
                                      + EC2Tags.specification(1, "subnet", [("Name", "\(EC2Lookup.name(sandbox))-\(spec.name)"), (EC2Tags.sandbox, sandbox), (EC2Tags.network, spec.name)]), op)
         guard let id = created.value("subnet", "subnetId") else { throw ProviderError(provider: name, operation: op, message: "CreateSubnet answered no subnetId") }
@@ -129,26 +136,31 @@ extension EC2Provider {
             for id in request.subnetIds { await attempt("DeleteSubnet", [("SubnetId", id)]) }
         } else {
             await attempt("DeleteKeyPair", [("KeyName", keyName)])
+            // What is deleted is what EC2's tag filter found and whose own tag names the sandbox:
+            // an endpoint that ignores filters must not make firm delete the account's network.
             let mine = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)])
-            let vpcs = try await call("DescribeVpcs", mine, op).items("vpcSet").compactMap { $0.value("vpcId") }
-            for gateway in try await call("DescribeInternetGateways", mine, op).items("internetGatewaySet") {
+            func owned(_ action: String, _ set: String) async throws -> [XMLTree] {
+                try await call(action, mine, op).items(set).filter { EC2Tags.of($0)[EC2Tags.sandbox] == sandbox }
+            }
+            let vpcs = try await owned("DescribeVpcs", "vpcSet").compactMap { $0.value("vpcId") }
+            for gateway in try await owned("DescribeInternetGateways", "internetGatewaySet") {
                 guard let id = gateway.value("internetGatewayId") else { continue }
                 for attachment in gateway.items("attachmentSet") {
                     if let vpc = attachment.value("vpcId") { await attempt("DetachInternetGateway", [("InternetGatewayId", id), ("VpcId", vpc)]) }
                 }
                 await attempt("DeleteInternetGateway", [("InternetGatewayId", id)])
             }
-            for table in try await call("DescribeRouteTables", mine, op).items("routeTableSet") {
+            for table in try await owned("DescribeRouteTables", "routeTableSet") {
                 guard let id = table.value("routeTableId") else { continue }
                 for association in table.items("associationSet") where association.value("main") != "true" {
                     if let a = association.value("routeTableAssociationId") { await attempt("DisassociateRouteTable", [("AssociationId", a)]) }
                 }
                 await attempt("DeleteRouteTable", [("RouteTableId", id)])
             }
-            for group in try await call("DescribeSecurityGroups", mine, op).items("securityGroupInfo") {
+            for group in try await owned("DescribeSecurityGroups", "securityGroupInfo") {
                 if let id = group.value("groupId") { await attempt("DeleteSecurityGroup", [("GroupId", id)]) }
             }
-            for subnet in try await call("DescribeSubnets", mine, op).items("subnetSet") {
+            for subnet in try await owned("DescribeSubnets", "subnetSet") {
                 if let id = subnet.value("subnetId") { await attempt("DeleteSubnet", [("SubnetId", id)]) }
             }
             for vpc in vpcs { await attempt("DeleteVpc", [("VpcId", vpc)]) }

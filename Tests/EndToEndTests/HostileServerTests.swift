@@ -65,4 +65,20 @@ struct HostileServerTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: firm.directory).isEmpty, "nothing was written")
     }
+
+    @Test("a DescribeInstances whose nextToken never ends is stopped after a bounded number of pages, with a clear error")
+    func endlessNextToken() throws {
+        let server = try HostileServer("ec2-endless")
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let blueprint = try String(contentsOf: ProcessDriverTests.root.appendingPathComponent("blueprints/ec2-sandbox.json"), encoding: .utf8)
+            .replacingOccurrences(of: "127.0.0.1:5055", with: "127.0.0.1:\(server.port)")
+        firm.write("lab.json", blueprint)
+        let env = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
+        let drift = try runBounded(firm, ["drift", "lab.json"], environment: env, limit: .seconds(60))
+        #expect(drift.code == 1, "\(drift.output)")
+        #expect(drift.stderr.contains("DescribeInstances went on past 1000 pages"), "\(drift.stderr)")
+        #expect(!firm.exists("state"), "nothing was written")
+    }
 }

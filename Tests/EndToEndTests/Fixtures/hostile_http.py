@@ -84,6 +84,22 @@ def etcd_answer(path, body):
 EC2_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>
 <reservationSet/><nextToken>token-%d</nextToken></DescribeInstancesResponse>"""
+EC2_ZONES = """<?xml version="1.0" encoding="UTF-8"?>
+<DescribeAvailabilityZonesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>
+<availabilityZoneInfo><item><zoneName>us-east-1a</zoneName><zoneState>available</zoneState></item></availabilityZoneInfo>
+</DescribeAvailabilityZonesResponse>"""
+
+
+def ec2_answer(body, count, endless):
+    """DescribeInstances pages (whose nextToken never ends when `endless`), a zone, and empty
+    answers for the rest."""
+    action = next((p[7:] for p in body.decode().split("&") if p.startswith("Action=")), "")
+    if action == "DescribeAvailabilityZones":
+        return EC2_ZONES
+    if action == "DescribeInstances":
+        page = EC2_PAGE % count
+        return page if endless else page.replace("<nextToken>token-%d</nextToken>" % count, "")
+    return """<?xml version="1.0" encoding="UTF-8"?><%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId></%sResponse>""" % (action, action)
 
 
 def serve(conn):
@@ -125,9 +141,9 @@ def serve(conn):
                     conn.sendall(chunk)
                 conn.sendall(b"\r\n0\r\n\r\n")
             elif MODE == "ec2-endless":
-                conn.sendall(answer((EC2_PAGE % count).encode(), content_type="text/xml"))
+                conn.sendall(answer(ec2_answer(body, count, True).encode(), content_type="text/xml"))
             elif MODE == "ec2-trailers":
-                xml = (EC2_PAGE % count).replace("<nextToken>token-%d</nextToken>" % count, "").encode()
+                xml = ec2_answer(body, count, False).encode()
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
                              + b"%x\r\n" % len(xml) + xml + b"\r\n0\r\nX-Checksum: abc\r\n\r\n")
             else:
