@@ -91,6 +91,14 @@ public actor EtcdClient {
                 throw error
             } catch let error as StateError {
                 throw error
+            } catch let error as HTTP1Error {
+                // An answer over the limit is no member's passing trouble: say so, naming the key.
+                if case .tooLarge = error {
+                    let key = body["key"]?.stringValue.flatMap(Base64.text).map { " for \(quoted($0))" } ?? ""
+                    throw StateError.unavailable(location: address.url, reason: "\(address.endpoints[index]) answered \(path)\(key): \(error)")
+                }
+                try Task.checkCancellation()
+                lastProblem = "\(address.endpoints[index]): \(error)"
             } catch {
                 try Task.checkCancellation()
                 lastProblem = "\(address.endpoints[index]): \((error as? EtcdCallError)?.message ?? "\(error)")"

@@ -81,4 +81,27 @@ struct HostileServerTests {
         #expect(drift.stderr.contains("DescribeInstances went on past 1000 pages"), "\(drift.stderr)")
         #expect(!firm.exists("state"), "nothing was written")
     }
+
+    @Test("an etcd answer over the size limit is called that, naming the key, and is not blamed on the members")
+    func hugeAnswer() throws {
+        let server = try HostileServer("huge")
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let run = try runBounded(firm, ["show", "--sandbox", "lab", "--state", "etcd://127.0.0.1:\(server.port)/firm"])
+        #expect(run.code == 1, "\(run.output)")
+        #expect(run.stderr.contains("answered /v3/kv/range for \"/firm/lab/\": the answer is larger than 64 MB"), "\(run.stderr)")
+        #expect(!run.stderr.contains("no etcd member answered") && !run.stderr.contains("chunk size"), "\(run.stderr)")
+    }
+
+    @Test("a flood of interim 100 Continue answers is a clear error, not a crash")
+    func continueFlood() throws {
+        let server = try HostileServer("continue-flood")
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let run = try runBounded(firm, ["show", "--sandbox", "lab", "--state", "etcd://127.0.0.1:\(server.port)/firm"])
+        #expect(run.code == 1, "\(run.output)")
+        #expect(run.stderr.contains("more than 16 interim (1xx) answers"), "\(run.stderr)")
+    }
 }

@@ -86,7 +86,7 @@ public final class HTTP1Client: @unchecked Sendable {
         if head.chunked {
             while let chunk = try reader.chunk() {
                 bytes.append(contentsOf: chunk)
-                if bytes.count > maxBody { throw HTTP1Error.malformed("an answer larger than \(maxBody) bytes") }
+                if bytes.count > maxBody { throw HTTP1Error.tooLarge(limit: maxBody) }
             }
         } else if let length = head.length {
             bytes = try reader.body(length: length)
@@ -168,11 +168,14 @@ public enum HTTP1Error: Error, CustomStringConvertible {
     case connection(String)
     /// The answer is not HTTP/1.1 as firm reads it.
     case malformed(String)
+    /// The answer is larger than the most firm reads from this server.
+    case tooLarge(limit: Int)
 
     public var description: String {
         switch self {
         case .connection(let why): why
         case .malformed(let why): "the answer is not valid HTTP: \(why)"
+        case .tooLarge(let limit): "the answer is larger than \(limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(limit) bytes"), the most firm reads"
         }
     }
 }

@@ -24,27 +24,30 @@ struct Reader {
         self.streamDeadline = streamDeadline
     }
 
-    /// Reads more bytes into the buffer; false at the end of the stream.
+    /// Reads more bytes into the buffer; false at the end of the stream. An interrupted wait is
+    /// tried again, within the same deadline.
     mutating func fill() throws -> Bool {
-        let left = deadline - ContinuousClock.now
-        if left <= .zero { throw HTTP1Error.connection("timed out") }
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
-        let ready = poll(&pfd, 1, ms)
-        if ready < 0 {
-            if errno == EINTR { return try fill() }
-            throw HTTP1Error.connection("poll: \(FileErrors.errno(errno))")
-        }
-        if ready == 0 { throw HTTP1Error.connection("timed out") }
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 {
-            if errno == EINTR || errno == EAGAIN { return try fill() }
-            throw HTTP1Error.connection("recv: \(FileErrors.errno(errno))")
+        while true {
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { throw HTTP1Error.connection("timed out") }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
+            let ready = poll(&pfd, 1, ms)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw HTTP1Error.connection("poll: \(FileErrors.errno(errno))")
+            }
+            if ready == 0 { throw HTTP1Error.connection("timed out") }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw HTTP1Error.connection("recv: \(FileErrors.errno(errno))")
+            }
+            if n == 0 { return false }
+            buffer.append(contentsOf: chunk[..<n])
+            return true
         }
-        if n == 0 { return false }
-        buffer.append(contentsOf: chunk[..<n])
-        return true
     }
 
     /// One line without its CRLF.
@@ -61,7 +64,19 @@ struct Reader {
         }
     }
 
+    /// The most interim (1xx) answers read before the real one.
+    static let maxInterim = 16
+
+    /// The head of the answer, after at most `maxInterim` interim (1xx) answers.
     mutating func head() throws -> Head {
+        for _ in 0...Self.maxInterim {
+            let head = try oneHead()
+            if !(100..<200).contains(head.status) { return head }
+        }
+        throw HTTP1Error.malformed("more than \(Self.maxInterim) interim (1xx) answers before the answer")
+    }
+
+    private mutating func oneHead() throws -> Head {
         let status = try line()
         let parts = status.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]), (100...599).contains(code) else {
@@ -80,7 +95,7 @@ struct Reader {
             switch name {
             case "content-length":
                 guard let n = Int(value), n >= 0 else { throw HTTP1Error.malformed("Content-Length \(quoted(value))") }
-                if n > maxBody { throw HTTP1Error.malformed("an answer of \(n) bytes, more than \(maxBody)") }
+                if n > maxBody { throw HTTP1Error.tooLarge(limit: maxBody) }
                 head.length = n
             case "transfer-encoding": head.chunked = value.lowercased().contains("chunked")
             case "connection":
@@ -89,8 +104,6 @@ struct Reader {
             default: break
             }
         }
-        // 1xx answers are followed by the real one.
-        if (100..<200).contains(code) { return try self.head() }
         return head
     }
 
@@ -106,7 +119,7 @@ struct Reader {
     /// Everything until the connection closes (an answer with neither length nor chunks).
     mutating func rest() throws -> [UInt8] {
         while try fill() {
-            if buffer.count > maxBody { throw HTTP1Error.malformed("an answer larger than \(maxBody) bytes") }
+            if buffer.count > maxBody { throw HTTP1Error.tooLarge(limit: maxBody) }
         }
         defer { buffer = [] }
         return buffer
@@ -118,11 +131,18 @@ struct Reader {
         do {
             let sizeLine = try line()
             let hex = sizeLine.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            guard let size = Int(hex, radix: 16), size >= 0, size <= maxBody, !hex.isEmpty else {
+            guard !hex.isEmpty, hex.utf8.allSatisfy({ $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit }) else {
                 throw HTTP1Error.malformed("chunk size \(quoted(String(sizeLine.prefix(40))))")
             }
+            // More hex digits than any size firm reads, or a size past it: over the limit.
+            guard hex.count <= 15, let size = Int(hex, radix: 16), size <= maxBody else { throw HTTP1Error.tooLarge(limit: maxBody) }
             if size == 0 {
-                while try !line().isEmpty {}
+                // Trailers: read and dropped, at most as many as header lines.
+                var trailers = 0
+                while try !line().isEmpty {
+                    trailers += 1
+                    if trailers > 200 { throw HTTP1Error.malformed("more than 200 trailer lines") }
+                }
                 return nil
             }
             let bytes = try body(length: size)

@@ -11,7 +11,7 @@ Modes:
   silent           reads the request and never answers
   trickle          a valid answer, one byte every 2 seconds
   stray            each answer followed by a second, unasked-for answer on the same connection
-  huge             an answer whose chunk is 60 MB
+  huge             an answer with an 80 MB chunk, as a 60 MB value is once base64-encoded
   ec2-endless      EC2's DescribeInstances whose nextToken never ends
   ec2-trailers     EC2 answers sent chunked, with HTTP trailers after the last chunk
 """
@@ -133,9 +133,9 @@ def serve(conn):
                 stray = json.dumps({"header": {"revision": "99"}, "kvs": [{"key": b64("/stray"), "value": b64("{\"stray\": true}")}]}).encode()
                 conn.sendall(answer(reply) + answer(stray))
             elif MODE == "huge":
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (60 << 20))
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (80 << 20))
                 chunk = b"x" * (1 << 20)
-                for _ in range(60):
+                for _ in range(80):
                     if left() <= 0:
                         return
                     conn.sendall(chunk)
