@@ -36,9 +36,9 @@ public final class StateLock: Sendable {
                 throw StateError.io(location: paths.lock, reason: "cannot lock: \(FileErrors.errno(code))")
             }
             if ContinuousClock.now >= deadline {
-                let holder = try? readInfo(paths.lock)
+                let holder = await liveHolder(paths.lock)
                 close(fd)
-                throw StateError.locked(location: paths.snapshot, holder: holder ?? nil)
+                throw StateError.locked(location: paths.snapshot, holder: holder)
             }
             do {
                 try await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
@@ -49,10 +49,25 @@ public final class StateLock: Sendable {
         }
         let info = LockInfo(id: UUIDText.random(), operation: operation, who: "\(userName())@\(ProcessInfo.processInfo.hostName)",
                             pid: getpid(), created: Timestamp.now(), version: FirmamentVersion.current)
-        ftruncate(fd, 0)
+        // Written over what is there, then cut to its length: the file is never empty between two
+        // holders' information.
         let bytes = JSONWriter(pretty: true).bytes(info.json)
         _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        ftruncate(fd, off_t(bytes.count))
         return StateLock(fd: fd, path: paths.lock, info: info)
+    }
+
+    /// Who holds the lock, read for a caller that lost the race for it. The winner writes who it
+    /// is just after it takes the lock, so for a moment the file can hold nothing readable, or
+    /// the previous holder, whose process is gone: the information is read again for up to half
+    /// a second until it names a live process. Nil when it never does.
+    static func liveHolder(_ path: String, within limit: Duration = .milliseconds(500)) async -> LockInfo? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let info = (try? readInfo(path)) ?? nil, kill(info.pid, 0) == 0 || errno == EPERM { return info }
+            if ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Whether some process holds the lock right now. Takes nothing.

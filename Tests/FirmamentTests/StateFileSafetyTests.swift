@@ -85,6 +85,36 @@ struct StateFileSafetyTests {
         #expect(reason.contains("journal line \(line): serial"), "\(reason)")
     }
 
+    @Test("a caller that loses the race for the lock names the live holder once it has written who it is, never a previous holder whose process is gone")
+    func lockInfoRace() async throws {
+        let dir = TempDirectory()
+        let paths = StatePaths(snapshot: dir.file("lab.state.json"))
+        let held = try await StateLock.acquire(paths, operation: "apply")
+        defer { held.release() }
+        // What a previous holder left, as the file holds it before the new holder writes: its pid is gone.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let stale = LockInfo(id: "stale", operation: "apply", who: "old@host", pid: gone.processIdentifier, created: "2030-01-01T00:00:00Z", version: "0.1.0")
+        func write(_ info: LockInfo) throws { try Data(JSONWriter(pretty: true).bytes(info.json)).write(to: URL(fileURLWithPath: paths.lock)) }
+        try write(stale)
+        let error = await #expect(throws: StateError.self) { _ = try await StateLock.acquire(paths, operation: "plan") }
+        guard case .locked(_, let holder)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(holder == nil, "the stale holder is not named")
+        #expect("\(error!)".contains("has not written who it is"))
+
+        try write(stale)
+        let writer = Task {
+            try await Task.sleep(for: .milliseconds(100))
+            try write(held.info)
+        }
+        let named = await #expect(throws: StateError.self) { _ = try await StateLock.acquire(paths, operation: "plan") }
+        try await writer.value
+        guard case .locked(_, let live)? = named else { Issue.record("\(String(describing: named))"); return }
+        #expect(live?.id == held.info.id)
+    }
+
     @Test("a state from a newer firm is called that, not corrupt")
     func newer() throws {
         let dir = TempDirectory()

@@ -30,7 +30,7 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
             if let h = holder {
                 "\(file): the state is locked by \(h.who) (pid \(h.pid)) since \(h.created) for '\(h.operation)' (lock id \(h.id))"
             } else {
-                "\(file): the state is locked by another firm process"
+                "\(file): the state is locked by another firm process, which has not written who it is (it may have just taken the lock)"
             }
         case .io(let file, let reason): "\(file): \(reason)"
         case .conflict(let location, let reason): "\(location): the state changed under this run: \(reason); nothing more was written"
