@@ -1,17 +1,21 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
 /// A lease on etcd kept alive by a task that renews it every third of its TTL. When etcd says
 /// the lease is gone, or no renewal succeeds for a whole TTL, it is marked lost.
-final class EtcdLeaseKeeper: @unchecked Sendable {
+final class EtcdLeaseKeeper: Sendable {
     let client: EtcdClient
     let id: Int
     let ttl: Int
-    private let box = NSLockBox()
-    private var lostReason: String?
-    private var task: Task<Void, Never>?
-    private var revoked = false
+    private let state = Mutex(State())
+
+    private struct State {
+        var lostReason: String?
+        var task: Task<Void, Never>?
+        var revoked = false
+    }
 
     private init(client: EtcdClient, id: Int, ttl: Int) {
         self.client = client
@@ -28,7 +32,7 @@ final class EtcdLeaseKeeper: @unchecked Sendable {
     }
 
     /// Why the lease is known to be lost, if it is.
-    var lost: String? { box.withLock { lostReason } }
+    var lost: String? { state.withLock { $0.lostReason } }
 
     func keepAlive() {
         let client = self.client, id = self.id, ttl = self.ttl
@@ -55,19 +59,19 @@ final class EtcdLeaseKeeper: @unchecked Sendable {
                 }
             }
         }
-        box.withLock { self.task = task }
+        state.withLock { $0.task = task }
     }
 
     private func markLost(_ reason: String) {
-        box.withLock { if lostReason == nil { lostReason = reason } }
+        state.withLock { if $0.lostReason == nil { $0.lostReason = reason } }
     }
 
     /// Stops renewing and revokes the lease, which deletes every key attached to it.
     func revoke() async {
-        let first = box.withLock { () -> Bool in
-            task?.cancel()
-            defer { revoked = true }
-            return !revoked
+        let first = state.withLock { state in
+            state.task?.cancel()
+            defer { state.revoked = true }
+            return !state.revoked
         }
         guard first else { return }
         _ = try? await client.call("/v3/lease/revoke", ["ID": .string(String(id))])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A small HTTP/1.1 client over plain TCP, for etcd's JSON gateway. URLSession on Linux stops
 /// the process ("Transfer completed, but there's no response") when an answer ends with HTTP
@@ -8,7 +9,7 @@ import Foundation
 /// The blocking socket calls run on a Dispatch queue of their own, never on Swift's
 /// cooperative pool. Answers are checked as they are read: a status line, headers, and a body
 /// by Content-Length or chunks (whose trailers are read and dropped), all within limits.
-public final class HTTP1Client: @unchecked Sendable {
+public final class HTTP1Client: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: [UInt8]
@@ -19,8 +20,8 @@ public final class HTTP1Client: @unchecked Sendable {
     let timeout: Duration
     let maxBody: Int
     private let queue = DispatchQueue(label: "firmament.http1", attributes: .concurrent)
-    private let box = NSLockBox()
-    private var idle: [Int32] = []
+    /// Connections kept for the next request.
+    private let idle = Mutex<[Int32]>([])
 
     public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20) {
         self.host = host
@@ -30,7 +31,7 @@ public final class HTTP1Client: @unchecked Sendable {
     }
 
     deinit {
-        for fd in idle { close(fd) }
+        idle.withLock { for fd in $0 { close(fd) } }
     }
 
     /// POSTs `body` to `path`; the answer, or an HTTP1Error.
@@ -69,7 +70,7 @@ public final class HTTP1Client: @unchecked Sendable {
 
     private func exchange(_ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
         // A kept connection the server closed meanwhile fails at once: then a new one is tried.
-        if let fd = box.withLock({ idle.popLast() }) {
+        if let fd = idle.withLock({ $0.popLast() }) {
             if let response = try? roundTrip(fd, path, body: body, headers: headers) { return response }
             close(fd)
         }
@@ -78,7 +79,7 @@ public final class HTTP1Client: @unchecked Sendable {
 
     private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
         var keep = false
-        defer { if keep { box.withLock { idle.append(fd) } } else { close(fd) } }
+        defer { if keep { idle.withLock { $0.append(fd) } } else { close(fd) } }
         try send(fd, path, body: body, headers: headers)
         var reader = Reader(fd: fd, deadline: ContinuousClock.now + timeout, maxBody: maxBody, streamDeadline: false)
         let head = try reader.head()
