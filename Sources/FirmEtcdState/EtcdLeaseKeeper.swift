@@ -17,7 +17,8 @@ final class EtcdLeaseKeeper: Sendable {
         var revoked = false
     }
 
-    private init(client: EtcdClient, id: Int, ttl: Int) {
+    /// A keeper of the lease `id` that etcd already granted (`grant`).
+    init(client: EtcdClient, id: Int, ttl: Int) {
         self.client = client
         self.id = id
         self.ttl = ttl
@@ -31,35 +32,51 @@ final class EtcdLeaseKeeper: Sendable {
         return EtcdLeaseKeeper(client: client, id: id, ttl: ttl)
     }
 
+    /// Whether a renewal task is running and not cancelled (for tests).
+    var isRenewing: Bool { state.withLock { $0.task.map { !$0.isCancelled } ?? false } }
+
+    /// Cancels the renewal task, if any, so that a test leaves nothing running.
+    func stopRenewingForTests() { state.withLock { $0.task?.cancel() } }
+
     /// Why the lease is known to be lost, if it is.
     var lost: String? { state.withLock { $0.lostReason } }
 
+    /// Starts the renewal task. It is started and stored in one step under the lock, so a
+    /// `revoke` can't fall between the two and miss it; after `revoke`, or a second time, it
+    /// starts nothing.
     func keepAlive() {
         let client = self.client, id = self.id, ttl = self.ttl
-        let task = Task.detached { [weak self] in
-            var lastRenewed = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(ttl * 1000 / 3))
-                if Task.isCancelled { return }
-                do {
-                    let answer = try await client.call("/v3/lease/keepalive", ["ID": .string(String(id))])
-                    let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url) } ?? 0
-                    if remaining <= 0 {
-                        self?.markLost("its lease expired")
-                        return
-                    }
-                    lastRenewed = ContinuousClock.now
-                } catch is CancellationError {
+        state.withLock { state in
+            guard !state.revoked, state.task == nil else { return }
+            state.task = Task.detached { [weak self] in
+                await Self.renew(client: client, id: id, ttl: ttl) { self?.markLost($0) }
+            }
+        }
+    }
+
+    /// Renews the lease every third of its TTL until cancelled, or until it is lost.
+    private static func renew(client: EtcdClient, id: Int, ttl: Int, markLost: (String) -> Void) async {
+        var lastRenewed = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(ttl * 1000 / 3))
+            if Task.isCancelled { return }
+            do {
+                let answer = try await client.call("/v3/lease/keepalive", ["ID": .string(String(id))])
+                let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url) } ?? 0
+                if remaining <= 0 {
+                    markLost("its lease expired")
                     return
-                } catch {
-                    if ContinuousClock.now - lastRenewed >= .seconds(ttl) {
-                        self?.markLost("no etcd member renewed its lease for \(ttl)s: \(error)")
-                        return
-                    }
+                }
+                lastRenewed = ContinuousClock.now
+            } catch is CancellationError {
+                return
+            } catch {
+                if ContinuousClock.now - lastRenewed >= .seconds(ttl) {
+                    markLost("no etcd member renewed its lease for \(ttl)s: \(error)")
+                    return
                 }
             }
         }
-        state.withLock { $0.task = task }
     }
 
     private func markLost(_ reason: String) {
