@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import FirmBase
 @testable import FirmModel
+@testable import FirmEC2
 @testable import FirmEtcdState
 
 /// Races and cancellation: what must hold however tasks interleave.
@@ -43,5 +44,27 @@ struct ConcurrencyTests {
             keeper.stopRenewingForTests()
         }
         #expect(survivors == 0, "\(survivors) of 300 renewals outlived their revocation")
+    }
+
+    @Test("after PrepareSandboxInfra or CleanupSandboxInfra returns, the next lookup of the sandbox's network looks again")
+    func networkForgottenBeforeNextLookup() async throws {
+        // Nothing listens on port 1: every call fails at once, as a lookup that looks again does.
+        var settings = EC2Settings()
+        settings.region = "us-east-1"
+        settings.endpoint = URL(string: "http://127.0.0.1:1/")
+        let environment = Environment { ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret"][$0] }
+        let provider = EC2Provider(name: "aws", sandbox: "lab", settings: settings, environment: environment)
+        let stale = EC2Connection.SandboxNetwork(vpc: "vpc-stale", securityGroup: "sg-stale", keyName: nil)
+        var staleLookups = 0
+        for round in 0..<40 {
+            provider.connection.remember(stale)
+            if round % 2 == 0 {
+                _ = try? await provider.prepareSandboxInfra(InfraRequest(sandbox: "lab", cloudCIDR: nil, subnets: [], createKeys: false))
+            } else {
+                try? await provider.cleanSandboxInfra(InfraCleanup(sandbox: "lab", all: true, subnetIds: []))
+            }
+            if let found = try? await provider.connection.sandboxNetwork(operation: "deploy"), found.vpc == stale.vpc { staleLookups += 1 }
+        }
+        #expect(staleLookups == 0, "\(staleLookups) of 40 lookups after prepare or cleanup found the network from before")
     }
 }
