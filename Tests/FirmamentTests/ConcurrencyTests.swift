@@ -67,4 +67,151 @@ struct ConcurrencyTests {
         }
         #expect(staleLookups == 0, "\(staleLookups) of 40 lookups after prepare or cleanup found the network from before")
     }
+
+    // MARK: cancellation
+
+    /// The longest a cancelled call may take to end: far above the milliseconds it takes, far
+    /// below the timeouts that would end it otherwise.
+    static let cancelBound = Duration.seconds(2)
+
+    @Test("a POST to a server that never answers ends with CancellationError as soon as its task is cancelled")
+    func postCancelled() async throws {
+        let server = try SilentServer()
+        defer { server.stop() }
+        let client = HTTP1Client(host: "127.0.0.1", port: server.port, timeout: .seconds(60))
+        let call = Task { try await client.post("/v3/kv/range", body: Array("{}".utf8)) }
+        #expect(await server.accept(within: .seconds(10)), "the request reached the server")
+        try await Self.expectCancelled(call)
+    }
+
+    @Test("a stream from a server that never answers ends with CancellationError as soon as its task is cancelled")
+    func streamCancelled() async throws {
+        let server = try SilentServer()
+        defer { server.stop() }
+        let client = HTTP1Client(host: "127.0.0.1", port: server.port)
+        let call = Task {
+            try await client.stream("/v3/watch", body: Array("{}".utf8), until: ContinuousClock.now + .seconds(60)) { _ in true }
+        }
+        #expect(await server.accept(within: .seconds(10)), "the request reached the server")
+        try await Self.expectCancelled(call)
+    }
+
+    @Test("an etcd call to a member that never answers ends with CancellationError as soon as its task is cancelled")
+    func etcdCallCancelled() async throws {
+        let server = try SilentServer()
+        defer { server.stop() }
+        let client = try EtcdClient(EtcdAddress("etcd://127.0.0.1:\(server.port)/firm"), environment: Environment { _ in nil })
+        let call = Task { try await client.call("/v3/kv/range", ["key": Etcd.key("/firm/x")]) }
+        #expect(await server.accept(within: .seconds(10)), "the request reached the server")
+        try await Self.expectCancelled(call)
+    }
+
+    @Test("a call waiting for a provider's only slot leaves with CancellationError when its task is cancelled, holding nothing")
+    func gateWaiterCancelled() async throws {
+        let gate = ProviderGate(limits: ProviderLimits(concurrency: 1))
+        try await gate.enter()
+        let waiter = Task { try await gate.enter() }
+        for _ in 0..<5000 where gate.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(gate.waiting == 1)
+        if try await !Self.expectCancelled(waiter) { gate.leave() }  // (stuck: let it in, so that it ends)
+        #expect(gate.waiting == 0 && gate.inUse == 1, "the line is empty, and the slot is still ours")
+        gate.leave()
+        #expect(gate.inUse == 0)
+    }
+
+    @Test("a call waiting for a token leaves with CancellationError when its task is cancelled, and gives its slot back")
+    func tokenWaitCancelled() async throws {
+        // One token, then one every 1,000 s.
+        let gate = ProviderGate(limits: ProviderLimits(concurrency: 1, requestsPerSecond: 0.001))
+        try await gate.enter()
+        gate.leave()
+        let waiter = Task { try await gate.enter() }
+        for _ in 0..<5000 where gate.inUse == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(gate.inUse == 1, "the waiter holds the slot while it waits for a token")
+        try await Self.expectCancelled(waiter)
+        #expect(gate.inUse == 0, "the slot was given back")
+    }
+
+    /// Cancels `task` and expects it to end with CancellationError within `cancelBound`;
+    /// whether it ended in time.
+    @discardableResult
+    static func expectCancelled<T: Sendable>(_ task: Task<T, any Error>) async throws -> Bool {
+        let start = ContinuousClock.now
+        task.cancel()
+        guard await ends(task, within: .seconds(10)) else {
+            Issue.record("the cancelled call did not end within 10 s")
+            return false
+        }
+        let took = ContinuousClock.now - start
+        #expect(took < cancelBound, "the cancelled call took \(took) to end")
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        return true
+    }
+
+    /// Whether `task` ends within `limit` (it is not waited for beyond that: awaiting a task's
+    /// result can't be cancelled, so a watcher notes when it ends).
+    static func ends<T: Sendable>(_ task: Task<T, any Error>, within limit: Duration) async -> Bool {
+        let ended = Flag()
+        Task { _ = await task.result; ended.set() }
+        let deadline = ContinuousClock.now + limit
+        while !ended.isSet, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+        return ended.isSet
+    }
+}
+
+/// A flag set once, from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
+
+/// A TCP server on 127.0.0.1 that accepts connections and never says a word.
+final class SilentServer: Sendable {
+    let port: Int
+    private let listener: Int32
+    private let accepted = Mutex<[Int32]>([])
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
+        }
+        guard fd >= 0, bound == 0, named == 0, listen(fd, 16) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw HTTP1Error.connection("cannot listen on 127.0.0.1: \(FileErrors.errno(errno))")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Accepts the next connection, waiting up to `limit` for it; whether one came.
+    func accept(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let fd = Foundation.accept(listener, nil, nil)
+            if fd >= 0 {
+                accepted.withLock { $0.append(fd) }
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// Closes the listener and every connection it accepted.
+    func stop() {
+        close(listener)
+        accepted.withLock { for fd in $0 { close(fd) } }
+    }
 }
