@@ -96,6 +96,22 @@ struct ConcurrencyTests {
         try await Self.expectCancelled(call)
     }
 
+    @Test("calls waiting for answers hold no thread that Swift's tasks need")
+    func waitingCallsLeaveThePoolFree() async throws {
+        let server = try SilentServer()
+        defer { server.stop() }
+        let client = HTTP1Client(host: "127.0.0.1", port: server.port, timeout: .seconds(20))
+        // More calls than cores, each blocked in a read.
+        let calls = (0..<(ProcessInfo.processInfo.activeProcessorCount + 4)).map { _ in
+            Task { try await client.post("/v3/kv/range", body: Array("{}".utf8)) }
+        }
+        let start = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(20))
+        let took = ContinuousClock.now - start
+        #expect(took < .seconds(2), "a 20 ms sleep took \(took) while \(calls.count) calls waited")
+        for call in calls { try await Self.expectCancelled(call) }
+    }
+
     @Test("an etcd call to a member that never answers ends with CancellationError as soon as its task is cancelled")
     func etcdCallCancelled() async throws {
         let server = try SilentServer()

@@ -6,8 +6,10 @@ import Synchronization
 /// trailers, and the gateway sends a trailer with every error, so it can't be used there.
 ///
 /// One request at a time on a connection; idle connections are kept for the next request.
-/// The blocking socket calls run on a Dispatch queue of their own, never on Swift's
-/// cooperative pool. Answers are checked as they are read: a status line, headers, and a body
+/// The blocking socket calls of each request run on a serial Dispatch queue of its own, never
+/// on Swift's cooperative pool: a serial queue gets a thread of its own when every thread is
+/// busy, while a concurrent queue shares (on Linux) the threads the cooperative pool runs on,
+/// so that two calls waiting for an answer stalled every task for a second. Answers are checked as they are read: a status line, headers, and a body
 /// by Content-Length or chunks (whose trailers are read and dropped), all within limits.
 public final class HTTP1Client: Sendable {
     public struct Response: Sendable {
@@ -19,7 +21,6 @@ public final class HTTP1Client: Sendable {
     public let port: Int
     let timeout: Duration
     let maxBody: Int
-    private let queue = DispatchQueue(label: "firmament.http1", attributes: .concurrent)
     /// Connections kept for the next request.
     private let idle = Mutex<[Int32]>([])
 
@@ -69,13 +70,13 @@ public final class HTTP1Client: Sendable {
         }
     }
 
-    /// Runs `work` on the queue, where blocking is allowed, with a socket that the task's
-    /// cancellation shuts down; what failed because of that is a CancellationError.
+    /// Runs `work` on a queue of its own, where blocking is allowed, with a socket that the
+    /// task's cancellation shuts down; what failed because of that is a CancellationError.
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable (CancellableSocket) throws -> T) async throws -> T {
         let socket = CancellableSocket()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                queue.async {
+                DispatchQueue(label: "firmament.http1").async {
                     continuation.resume(with: Result {
                         do { return try work(socket) } catch { throw socket.cause(error) }
                     })
