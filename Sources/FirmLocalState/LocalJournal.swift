@@ -5,7 +5,7 @@ import FirmModel
 
 /// The local backend's journal: `<state>.journal`, one CRC-checked line per record, appended
 /// and fsynced on one serial queue, so no thread of Swift's cooperative pool ever waits on
-/// the disk.
+/// the disk (compaction and closing run there too).
 struct LocalJournal: GroupCommitJournal {
     let file: JournalFile
     let paths: StatePaths
@@ -45,21 +45,14 @@ struct LocalJournal: GroupCommitJournal {
 
     func compact(_ state: State) async throws {
         let paths = self.paths, file = self.file
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            file.queue.async {
-                do {
-                    try StateStore.writeSnapshot(state, paths)
-                    file.reopenOnQueue()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        try await file.queue.perform {
+            try StateStore.writeSnapshot(state, paths)
+            file.reopenOnQueue()
         }
     }
 
     func close() async {
-        file.close()
+        await file.close()
     }
 }
 
@@ -142,10 +135,12 @@ final class JournalFile: @unchecked Sendable {
         fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     }
 
-    func close() {
-        queue.sync {
-            if fd >= 0 { Foundation.close(fd) }
-            fd = -1
+    /// Closes the file after the writes queued before; the caller waits without blocking a
+    /// thread of the cooperative pool.
+    func close() async {
+        await queue.perform {
+            if self.fd >= 0 { Foundation.close(self.fd) }
+            self.fd = -1
         }
     }
 }

@@ -75,12 +75,8 @@ public final class HTTP1Client: Sendable {
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable (CancellableSocket) throws -> T) async throws -> T {
         let socket = CancellableSocket()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                DispatchQueue(label: "firmament.http1").async {
-                    continuation.resume(with: Result {
-                        do { return try work(socket) } catch { throw socket.cause(error) }
-                    })
-                }
+            try await DispatchQueue(label: "firmament.http1").perform {
+                do { return try work(socket) } catch { throw socket.cause(error) }
             }
         } onCancel: {
             socket.cancel()
