@@ -9,8 +9,10 @@ import Synchronization
 /// The blocking socket calls of each request run on a serial Dispatch queue of its own, never
 /// on Swift's cooperative pool: a serial queue gets a thread of its own when every thread is
 /// busy, while a concurrent queue shares (on Linux) the threads the cooperative pool runs on,
-/// so that two calls waiting for an answer stalled every task for a second. Answers are checked as they are read: a status line, headers, and a body
-/// by Content-Length or chunks (whose trailers are read and dropped), all within limits.
+/// so that two calls waiting for an answer stalled every task for a second. Cancelling a
+/// call's task shuts its socket down, which ends the call at once. Answers are checked as they
+/// are read: a status line, headers, and a body by Content-Length or chunks (whose trailers are
+/// read and dropped), all within limits.
 public final class HTTP1Client: Sendable {
     public struct Response: Sendable {
         public var status: Int
