@@ -1,18 +1,25 @@
+import Synchronization
 import FirmBase
 import FirmModel
 
 /// What an `ec2` provider builds at its first call, not before (a `firm show` needs no
 /// credentials): the credentials, the client, the poller, and the sandbox's network ids once
-/// looked up.
-actor EC2Connection {
+/// looked up. Its state is short and synchronous, so a Mutex guards it: `forgetNetwork` is done
+/// when it returns, before any later lookup.
+final class EC2Connection: Sendable {
     let provider: String
     let sandbox: String
     let settings: EC2Settings
     let environment: Environment
     let log: (@Sendable (String) -> Void)?
-    private var made: (client: EC2Client, poller: EC2Poller)?
-    private var network: Task<SandboxNetwork, any Error>?
-    private var zone: String?
+    private let state = Mutex(State())
+
+    private struct State {
+        var made: (client: EC2Client, poller: EC2Poller)?
+        /// The lookup of the sandbox's network, shared by concurrent callers.
+        var network: Task<SandboxNetwork, any Error>?
+        var zone: String?
+    }
 
     /// The sandbox's VPC, security group and key pair, as prepared.
     struct SandboxNetwork: Sendable {
@@ -31,7 +38,15 @@ actor EC2Connection {
 
     /// The client and poller; a terminal error naming what is missing when there are no credentials.
     func client() throws -> (client: EC2Client, poller: EC2Poller) {
-        if let made { return made }
+        try state.withLock { state in
+            if let made = state.made { return made }
+            let made = try make()
+            state.made = made
+            return made
+        }
+    }
+
+    private func make() throws -> (client: EC2Client, poller: EC2Poller) {
         let credentials: AWSCredentials
         do {
             credentials = try AWSCredentials.resolve(settings, environment: environment)
@@ -45,47 +60,58 @@ actor EC2Connection {
         }
         let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, log: prefixed)
         let poller = EC2Poller(client: client, sandbox: sandbox, spacing: min(settings.pollInterval / 4, .milliseconds(250)))
-        made = (client, poller)
         return (client, poller)
     }
 
     /// The sandbox's network, looked up by its tags once (concurrent callers share the lookup).
     func sandboxNetwork(operation: String) async throws -> SandboxNetwork {
-        if let network { return try await network.value }
         let client = try client().client
         let sandbox = sandbox, provider = provider
-        let task = Task { () throws -> SandboxNetwork in
-            let lookup = EC2Lookup(client: client, sandbox: sandbox, operation: operation)
-            guard let vpc = try await lookup.vpc() else {
-                throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no VPC: its infrastructure is not prepared")
+        let task = state.withLock { state in
+            if let network = state.network { return network }
+            let task = Task { () throws -> SandboxNetwork in
+                let lookup = EC2Lookup(client: client, sandbox: sandbox, operation: operation)
+                guard let vpc = try await lookup.vpc() else {
+                    throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no VPC: its infrastructure is not prepared")
+                }
+                guard let group = try await lookup.securityGroup(vpc: vpc) else {
+                    throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no security group \(EC2Lookup.name(sandbox))")
+                }
+                return SandboxNetwork(vpc: vpc, securityGroup: group, keyName: try await lookup.keyPair())
             }
-            guard let group = try await lookup.securityGroup(vpc: vpc) else {
-                throw ProviderError(provider: provider, operation: operation, message: "the sandbox \(sandbox) has no security group \(EC2Lookup.name(sandbox))")
-            }
-            return SandboxNetwork(vpc: vpc, securityGroup: group, keyName: try await lookup.keyPair())
+            state.network = task
+            return task
         }
-        network = task
         do {
             return try await task.value
         } catch {
-            network = nil
+            // A failed lookup is not kept; one made since (after a forget) is.
+            state.withLock { if $0.network == task { $0.network = nil } }
             throw error
         }
     }
 
-    /// Forgets the looked-up network (after it was prepared or cleaned up).
-    func forgetNetwork() { network = nil }
+    /// Forgets the looked-up network (after it was prepared or cleaned up). Synchronous: the
+    /// next lookup, whenever it comes, looks again.
+    func forgetNetwork() {
+        state.withLock { $0.network = nil }
+    }
+
+    /// Keeps `network` as if it had been looked up (for tests).
+    func remember(_ network: SandboxNetwork) {
+        state.withLock { $0.network = Task { network } }
+    }
 
     /// The availability zone every subnet of the sandbox goes in (instances with interfaces in
     /// several subnets need them in one zone): the region's first.
     func availabilityZone(operation: String) async throws -> String {
-        if let zone { return zone }
+        if let zone = state.withLock({ $0.zone }) { return zone }
         let answer = try await client().client.call("DescribeAvailabilityZones", [], operation: operation)
         let names = answer.items("availabilityZoneInfo").compactMap { $0.value("zoneName") }.sorted()
         guard let first = names.first else {
             throw ProviderError(provider: provider, operation: operation, message: "DescribeAvailabilityZones listed no zone")
         }
-        zone = first
+        state.withLock { $0.zone = first }
         return first
     }
 }

@@ -12,12 +12,12 @@ extension EC2Provider {
     }
 
     func lookup(_ op: String) async throws -> EC2Lookup {
-        EC2Lookup(client: try await connection.client().client, sandbox: sandbox, operation: op)
+        EC2Lookup(client: try connection.client().client, sandbox: sandbox, operation: op)
     }
 
     public func prepareSandboxInfra(_ request: InfraRequest) async throws -> InfraResult {
         let op = "prepareSandboxInfra"
-        defer { Task { await connection.forgetNetwork() } }
+        defer { connection.forgetNetwork() }
         let vpc = try await vpc(cidr: request.cloudCIDR ?? settings.cidr.description, op)
         _ = try await securityGroup(vpc, op)
         let routes = request.subnets.contains(where: \.isPublic) ? try await publicRouteTable(vpc, op) : nil
@@ -121,7 +121,7 @@ extension EC2Provider {
     /// What is already gone is success.
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
         let op = "cleanSandboxInfra"
-        defer { Task { await connection.forgetNetwork() } }
+        defer { connection.forgetNetwork() }
         var failures: [ProviderError] = []
         func attempt(_ action: String, _ parameters: [(String, String)]) async {
             do {

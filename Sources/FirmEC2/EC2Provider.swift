@@ -31,7 +31,7 @@ public struct EC2Provider: L3Infrastructure {
 
     /// Waits until the instance is in `state` (and, running, has its private address).
     func wait(_ id: String, for state: String, _ operation: String) async throws -> EC2Instance {
-        let poller = try await connection.client().poller
+        let poller = try connection.client().poller
         let found = try await poller.wait(for: id, operation: operation, interval: settings.pollInterval, timeout: Self.stateTimeout, what: state) { instance in
             guard let instance else { return false }
             return instance.isGone || (instance.state == state && (state != "running" || !instance.privateAddress.isEmpty))
@@ -123,7 +123,7 @@ public struct EC2Provider: L3Infrastructure {
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
         // Right after a deploy (or any wait) the shared poller's last snapshot is within one
         // poll interval: as current as the next poll, and no wait for it.
-        let poller = try await connection.client().poller
+        let poller = try connection.client().poller
         if let seen = await poller.recent(within: settings.pollInterval)?[app.vmUuid], seen.state == "running", !seen.privateAddress.isEmpty {
             return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
         }
@@ -144,7 +144,7 @@ public struct EC2Provider: L3Infrastructure {
         } catch where EC2Errors.isNotFound(error) {
             return
         }
-        let poller = try await connection.client().poller
+        let poller = try connection.client().poller
         _ = try await poller.wait(for: app.vmUuid, operation: "delete", interval: settings.pollInterval, timeout: Self.stateTimeout, what: "terminated") { instance in
             instance == nil || instance!.state == "terminated"
         }

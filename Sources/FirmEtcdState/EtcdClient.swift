@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -8,12 +9,14 @@ import FirmModel
 /// next, with a backoff once every member was tried, until `retryWindow` has passed. With a user
 /// (`FIRM_ETCD_USER`, `FIRM_ETCD_PASSWORD`) it takes a token from etcd's auth API and takes a new
 /// one when etcd says the old one is no longer valid. Every answer is checked before use.
-public actor EtcdClient {
+/// Calls may run concurrently; the member in use and the token are kept under a Mutex, read
+/// and changed between calls, never held across one.
+public final class EtcdClient: Sendable {
     public let address: EtcdAddress
     let connections: [HTTP1Client]
     private let credentials: (user: String, password: String)?
-    private var current = 0
-    private var token: String?
+    /// The member calls go to first, and the auth token once taken.
+    private let state = Mutex<(current: Int, token: String?)>((0, nil))
     /// How long a call goes on trying other members before it gives up.
     let retryWindow: Duration
     /// The largest answer read: a page of 1,000 keys is far below it.
@@ -45,12 +48,12 @@ public actor EtcdClient {
     /// The auth header's value for a call, taking a token first when a user is configured.
     func authorization() async throws -> String? {
         guard let credentials else { return nil }
-        if let token { return token }
+        if let token = state.withLock({ $0.token }) { return token }
         let answer = try await post("/v3/auth/authenticate", ["name": .string(credentials.user), "password": .string(credentials.password)], auth: nil)
         guard let value = answer.member("token")?.plain.stringValue, !value.isEmpty else {
             throw StateError.unavailable(location: address.url, reason: "etcd's auth/authenticate answered without a token")
         }
-        token = value
+        state.withLock { $0.token = value }
         return value
     }
 
@@ -61,7 +64,7 @@ public actor EtcdClient {
             do {
                 return try await post(path, body, auth: try await authorization())
             } catch let error as EtcdCallError where error.isInvalidToken && !reauthenticated && credentials != nil {
-                token = nil
+                state.withLock { $0.token = nil }
                 reauthenticated = true
             }
         }
@@ -70,7 +73,7 @@ public actor EtcdClient {
     /// The connection and the auth header a watch needs.
     func watchTarget() async throws -> (connection: HTTP1Client, authorization: String?) {
         let auth = try await authorization()
-        return (connections[current], auth)
+        return (connections[state.withLock { $0.current }], auth)
     }
 
     /// One call with retries over members, as `call` describes; nothing here re-authenticates.
@@ -82,7 +85,7 @@ public actor EtcdClient {
         var lastProblem = ""
         while true {
             try Task.checkCancellation()
-            let index = current
+            let index = state.withLock { $0.current }
             do {
                 let response = try await connections[index].post(path, body: bytes, headers: auth.map { [("Authorization", $0)] } ?? [])
                 return try EtcdCallError.check(data: response.body, status: response.status, endpoint: address.endpoints[index], path: path, url: address.url)
@@ -104,7 +107,8 @@ public actor EtcdClient {
                 lastProblem = "\(address.endpoints[index]): \((error as? EtcdCallError)?.message ?? "\(error)")"
             }
             // Next member; after a full round, wait a little before the next.
-            if current == index { current = (index + 1) % address.endpoints.count }
+            let count = address.endpoints.count
+            state.withLock { if $0.current == index { $0.current = (index + 1) % count } }
             tried += 1
             if tried % address.endpoints.count == 0 {
                 if ContinuousClock.now + delay >= deadline {

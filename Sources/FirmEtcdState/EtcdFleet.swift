@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -8,12 +9,13 @@ import FirmModel
 /// and its claims together within one TTL. `balance` keeps each replica near its share: the
 /// sandboxes divided by the live replicas, rounded up. A claim only says who should do the
 /// work; the sandbox's state lock still makes sure that two never apply one sandbox at once.
-public actor EtcdFleet: FleetClaims {
+public final class EtcdFleet: FleetClaims {
     public let replica: String
     let client: EtcdClient
     let prefix: String
     let ttl: Int
-    private var lease: EtcdLeaseKeeper?
+    /// The registration's lease, once granted.
+    private let lease = Mutex<EtcdLeaseKeeper?>(nil)
 
     public init(url: String, replica: String, ttl: Int) throws(StateError) {
         let address = try EtcdAddress(url)
@@ -40,13 +42,13 @@ public actor EtcdFleet: FleetClaims {
 
     /// The lease, registered; a new one when the last was lost (its claims went with it).
     private func registered() async throws -> EtcdLeaseKeeper {
-        if let lease, lease.lost == nil { return lease }
+        if let lease = lease.withLock({ $0 }), lease.lost == nil { return lease }
         let fresh = try await EtcdLeaseKeeper.grant(client, ttl: ttl, location: client.address.url)
         let value: JSON = ["replica": .string(replica), "pid": .int(Int(getpid())), "since": .string(Timestamp.now())]
         _ = try await client.call("/v3/kv/put", ["key": Etcd.key(replicasPrefix + replica), "value": .string(Base64.encode(JSONWriter(pretty: false).bytes(value))),
                                                 "lease": .string(String(fresh.id))])
         fresh.keepAlive()
-        lease = fresh
+        lease.withLock { $0 = fresh }
         return fresh
     }
 
@@ -83,7 +85,10 @@ public actor EtcdFleet: FleetClaims {
 
     /// Leaves the fleet: the registration and every claim go at once.
     public func leave() async {
-        await lease?.revoke()
-        lease = nil
+        let held = lease.withLock { lease in
+            defer { lease = nil }
+            return lease
+        }
+        await held?.revoke()
     }
 }

@@ -1,19 +1,24 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
 /// A lease on etcd kept alive by a task that renews it every third of its TTL. When etcd says
 /// the lease is gone, or no renewal succeeds for a whole TTL, it is marked lost.
-final class EtcdLeaseKeeper: @unchecked Sendable {
+final class EtcdLeaseKeeper: Sendable {
     let client: EtcdClient
     let id: Int
     let ttl: Int
-    private let box = NSLockBox()
-    private var lostReason: String?
-    private var task: Task<Void, Never>?
-    private var revoked = false
+    private let state = Mutex(State())
 
-    private init(client: EtcdClient, id: Int, ttl: Int) {
+    private struct State {
+        var lostReason: String?
+        var task: Task<Void, Never>?
+        var revoked = false
+    }
+
+    /// A keeper of the lease `id` that etcd already granted (`grant`).
+    init(client: EtcdClient, id: Int, ttl: Int) {
         self.client = client
         self.id = id
         self.ttl = ttl
@@ -27,47 +32,63 @@ final class EtcdLeaseKeeper: @unchecked Sendable {
         return EtcdLeaseKeeper(client: client, id: id, ttl: ttl)
     }
 
-    /// Why the lease is known to be lost, if it is.
-    var lost: String? { box.withLock { lostReason } }
+    /// Whether a renewal task is running and not cancelled (for tests).
+    var isRenewing: Bool { state.withLock { $0.task.map { !$0.isCancelled } ?? false } }
 
+    /// Cancels the renewal task, if any, so that a test leaves nothing running.
+    func stopRenewingForTests() { state.withLock { $0.task?.cancel() } }
+
+    /// Why the lease is known to be lost, if it is.
+    var lost: String? { state.withLock { $0.lostReason } }
+
+    /// Starts the renewal task. It is started and stored in one step under the lock, so a
+    /// `revoke` can't fall between the two and miss it; after `revoke`, or a second time, it
+    /// starts nothing.
     func keepAlive() {
         let client = self.client, id = self.id, ttl = self.ttl
-        let task = Task.detached { [weak self] in
-            var lastRenewed = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(ttl * 1000 / 3))
-                if Task.isCancelled { return }
-                do {
-                    let answer = try await client.call("/v3/lease/keepalive", ["ID": .string(String(id))])
-                    let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url, in: -1...Int(Int32.max)) } ?? 0
-                    if remaining <= 0 {
-                        self?.markLost("its lease expired")
-                        return
-                    }
-                    lastRenewed = ContinuousClock.now
-                } catch is CancellationError {
+        state.withLock { state in
+            guard !state.revoked, state.task == nil else { return }
+            state.task = Task.detached { [weak self] in
+                await Self.renew(client: client, id: id, ttl: ttl) { self?.markLost($0) }
+            }
+        }
+    }
+
+    /// Renews the lease every third of its TTL until cancelled, or until it is lost.
+    private static func renew(client: EtcdClient, id: Int, ttl: Int, markLost: (String) -> Void) async {
+        var lastRenewed = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(ttl * 1000 / 3))
+            if Task.isCancelled { return }
+            do {
+                let answer = try await client.call("/v3/lease/keepalive", ["ID": .string(String(id))])
+                let remaining = try answer.member("result").map { try Etcd.int($0, "TTL", url: client.address.url, in: -1...Int(Int32.max)) } ?? 0
+                if remaining <= 0 {
+                    markLost("its lease expired")
                     return
-                } catch {
-                    if ContinuousClock.now - lastRenewed >= .seconds(ttl) {
-                        self?.markLost("no etcd member renewed its lease for \(ttl)s: \(error)")
-                        return
-                    }
+                }
+                lastRenewed = ContinuousClock.now
+            } catch is CancellationError {
+                return
+            } catch {
+                if ContinuousClock.now - lastRenewed >= .seconds(ttl) {
+                    markLost("no etcd member renewed its lease for \(ttl)s: \(error)")
+                    return
                 }
             }
         }
-        box.withLock { self.task = task }
     }
 
     private func markLost(_ reason: String) {
-        box.withLock { if lostReason == nil { lostReason = reason } }
+        state.withLock { if $0.lostReason == nil { $0.lostReason = reason } }
     }
 
     /// Stops renewing and revokes the lease, which deletes every key attached to it.
     func revoke() async {
-        let first = box.withLock { () -> Bool in
-            task?.cancel()
-            defer { revoked = true }
-            return !revoked
+        let first = state.withLock { state in
+            state.task?.cancel()
+            defer { state.revoked = true }
+            return !state.revoked
         }
         guard first else { return }
         _ = try? await client.call("/v3/lease/revoke", ["ID": .string(String(id))])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -7,14 +8,13 @@ import FirmModel
 /// dies or is cut off loses it when the lease's TTL runs out, so nothing stays stuck. Every
 /// write of the holder is a transaction conditioned on the key's create revision (`fence`), so
 /// a holder that lost its lease (paused, partitioned) can't write a byte after another took over.
-public final class EtcdLock: StateLease, @unchecked Sendable {
+public final class EtcdLock: StateLease, Sendable {
     public let info: LockInfo
     let key: String
     let lease: EtcdLeaseKeeper
     /// The lock key's create revision: ours as long as the key is.
     let createRevision: Int
-    private let box = NSLockBox()
-    private var released = false
+    private let released = Mutex(false)
 
     private init(info: LockInfo, key: String, lease: EtcdLeaseKeeper, createRevision: Int) {
         self.info = info
@@ -73,7 +73,7 @@ public final class EtcdLock: StateLease, @unchecked Sendable {
     /// revocation is finished before the process exits (`PendingWork`), and the TTL covers one
     /// that never arrives.
     public func release() {
-        let first = box.withLock { () -> Bool in
+        let first = released.withLock { released in
             defer { released = true }
             return !released
         }

@@ -1,3 +1,4 @@
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -170,11 +171,10 @@ public struct EtcdStateBackend: StateBackend {
 }
 
 /// The lock a backend value took (the backend is a value; the lock is found by its journal).
-final class HeldLock: @unchecked Sendable {
-    private let box = NSLockBox()
-    private var value: EtcdLock?
+final class HeldLock: Sendable {
+    private let value = Mutex<EtcdLock?>(nil)
     var lock: EtcdLock? {
-        get { box.withLock { value } }
-        set { box.withLock { value = newValue } }
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -22,13 +23,12 @@ enum EtcdWatch {
 }
 
 /// Reads the watch stream's bytes; says stop at the first message with events, or an error.
-final class WatchListener: @unchecked Sendable {
-    private let lock = NSLockBox()
-    private var buffer: [UInt8] = []
+final class WatchListener: Sendable {
+    private let buffer = Mutex<[UInt8]>([])
 
     /// Takes more bytes; false when the waiter should look again.
     func take(_ data: [UInt8]) -> Bool {
-        lock.withLock {
+        buffer.withLock { buffer in
             buffer.append(contentsOf: data)
             if buffer.count > 1 << 20 { return false }  // far more than a lock's events: look again
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {

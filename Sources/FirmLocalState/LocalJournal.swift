@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
 /// The local backend's journal: `<state>.journal`, one CRC-checked line per record, appended
 /// and fsynced on one serial queue, so no thread of Swift's cooperative pool ever waits on
-/// the disk.
+/// the disk (compaction and closing run there too).
 struct LocalJournal: GroupCommitJournal {
     let file: JournalFile
     let paths: StatePaths
@@ -44,21 +45,14 @@ struct LocalJournal: GroupCommitJournal {
 
     func compact(_ state: State) async throws {
         let paths = self.paths, file = self.file
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            file.queue.async {
-                do {
-                    try StateStore.writeSnapshot(state, paths)
-                    file.reopenOnQueue()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        try await file.queue.perform {
+            try StateStore.writeSnapshot(state, paths)
+            file.reopenOnQueue()
         }
     }
 
     func close() async {
-        file.close()
+        await file.close()
     }
 }
 
@@ -79,32 +73,36 @@ final class JournalFile: @unchecked Sendable {
         }
     }
 
-    /// Groups taken by `enqueue` and not yet written, guarded by `pendingLock`.
-    private var pending: [(group: [(serial: Int, change: StateChange)], done: @Sendable ((any Error)?) -> Void)] = []
-    private var draining = false
-    /// The first failed write: every later group fails with it, and nothing more is written.
-    private var failure: StateError?
-    private let pendingLock = NSLock()
+    /// What `enqueue` and the queue share.
+    private struct Pending {
+        /// Groups taken by `enqueue` and not yet written.
+        var groups: [(group: [(serial: Int, change: StateChange)], done: @Sendable ((any Error)?) -> Void)] = []
+        var draining = false
+        /// The first failed write: every later group fails with it, and nothing more is written.
+        var failure: StateError?
+    }
+    private let pending = Mutex(Pending())
 
     /// Takes a group for the next write (see `GroupCommitJournal`).
     func enqueue(_ group: [(serial: Int, change: StateChange)], done: @escaping @Sendable ((any Error)?) -> Void) {
-        pendingLock.lock()
-        pending.append((group, done))
-        let start = !draining
-        draining = true
-        pendingLock.unlock()
+        let start = pending.withLock { pending in
+            pending.groups.append((group, done))
+            defer { pending.draining = true }
+            return !pending.draining
+        }
         if start { queue.async { self.drain() } }
     }
 
     /// Writes what is pending, one write and one fsync at a time, until nothing is. Runs on `queue`.
     private func drain() {
         while true {
-            pendingLock.lock()
-            let batch = pending
-            pending = []
-            if batch.isEmpty { draining = false }
+            let (batch, failure) = pending.withLock { pending in
+                let batch = pending.groups
+                pending.groups = []
+                if batch.isEmpty { pending.draining = false }
+                return (batch, pending.failure)
+            }
             var error = failure
-            pendingLock.unlock()
             if batch.isEmpty { return }
             if error == nil {
                 var bytes: [UInt8] = []
@@ -112,11 +110,7 @@ final class JournalFile: @unchecked Sendable {
                     for (serial, change) in group { Journal.appendLine(change, serial: serial, to: &bytes) }
                 }
                 error = appendAndSync(bytes)
-                if let error {
-                    pendingLock.lock()
-                    failure = error
-                    pendingLock.unlock()
-                }
+                if let error { pending.withLock { $0.failure = error } }
             }
             // The last group first: its completion makes the whole batch durable in one step (the
             // recorder's DurabilityMark), so whoever waits for any of it wakes once, not once per group.
@@ -141,10 +135,12 @@ final class JournalFile: @unchecked Sendable {
         fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     }
 
-    func close() {
-        queue.sync {
-            if fd >= 0 { Foundation.close(fd) }
-            fd = -1
+    /// Closes the file after the writes queued before; the caller waits without blocking a
+    /// thread of the cooperative pool.
+    func close() async {
+        await queue.perform {
+            if self.fd >= 0 { Foundation.close(self.fd) }
+            self.fd = -1
         }
     }
 }

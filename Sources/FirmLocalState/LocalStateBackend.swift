@@ -1,3 +1,4 @@
+import Foundation
 import FirmBase
 import FirmModel
 
@@ -15,12 +16,20 @@ public struct LocalStateBackend: StateBackend {
     /// A path names a file, not a sandbox.
     public var namedSandbox: String? { nil }
 
+    /// Reads the snapshot and the journal (up to a GiB) on a queue of its own, off Swift's
+    /// cooperative pool.
     public func load(blueprint: String?, writer: Bool) async throws -> LoadedState {
-        try StateStore.load(paths, blueprint: blueprint, writer: writer)
+        let paths = self.paths
+        return try await DispatchQueue(label: "firmament.state.load").perform {
+            try StateStore.load(paths, blueprint: blueprint, writer: writer)
+        }
     }
 
+    /// Opens the journal (which may write and fsync its header, or cut a torn tail) on a queue
+    /// of its own, off Swift's cooperative pool.
     public func openJournal(after loaded: LoadedState) async throws -> any StateJournal {
-        try LocalJournal(loaded, paths: paths)
+        let paths = self.paths
+        return try await DispatchQueue(label: "firmament.journal.open").perform { try LocalJournal(loaded, paths: paths) }
     }
 
     public func lock(operation: String, timeout: Duration?) async throws -> any StateLease {

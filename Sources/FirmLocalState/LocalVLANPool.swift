@@ -1,24 +1,31 @@
+import Foundation
 import FirmBase
 import FirmModel
 
 /// The VLAN pool of a local state folder: `vlan-pool.json` beside the states, changed under an
-/// open-file-description lock on `vlan-pool.json.lock` and written atomically.
+/// open-file-description lock on `vlan-pool.json.lock` and written atomically. The file is read
+/// and written (with its fsyncs) on a queue of its own, off Swift's cooperative pool.
 extension LocalStateBackend {
     /// The pool's files, beside the state.
     var poolPaths: StatePaths { StatePaths(snapshot: paths.directory + "/vlan-pool.json") }
 
     public func readVLANPool() async throws -> VLANPool {
-        try Self.readPool(poolPaths.snapshot)
+        let file = poolPaths.snapshot
+        return try await DispatchQueue(label: "firmament.vlan-pool").perform { try Self.readPool(file) }
     }
 
     public func updateVLANPool<T: Sendable>(_ change: @Sendable (inout VLANPool) throws -> T) async throws -> T {
         let pool = poolPaths
         let lock = try await StateLock.acquire(pool, operation: "vlan pool", timeout: .seconds(60))
         defer { lock.release() }
-        var value = try Self.readPool(pool.snapshot)
+        let io = DispatchQueue(label: "firmament.vlan-pool")
+        var value = try await io.perform { try Self.readPool(pool.snapshot) }
         let before = value
         let result = try change(&value)
-        if value != before { try FileIO.atomicWrite(JSONWriter(pretty: true).bytes(value.json), to: pool.snapshot) }
+        if value != before {
+            let bytes = JSONWriter(pretty: true).bytes(value.json)
+            try await io.perform { try FileIO.atomicWrite(bytes, to: pool.snapshot) }
+        }
         return result
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -11,8 +12,7 @@ public final class StateLock: Sendable {
     public let info: LockInfo
     public let path: String
     private let fd: Int32
-    private let released = NSLockBox()
-    nonisolated(unsafe) private var isReleased = false
+    private let released = Mutex(false)
 
     private init(fd: Int32, path: String, info: LockInfo) {
         self.fd = fd
@@ -116,9 +116,9 @@ public final class StateLock: Sendable {
     /// Releases the lock. Idempotent: a second call does nothing, so it can never close a
     /// descriptor that was reused meanwhile.
     public func release() {
-        let first = released.withLock {
-            defer { isReleased = true }
-            return !isReleased
+        let first = released.withLock { released in
+            defer { released = true }
+            return !released
         }
         guard first else { return }
         ftruncate(fd, 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -43,16 +44,15 @@ enum DriverOutput {
 }
 
 /// The last lines a driver wrote on stderr, kept for error messages, and passed on to a log.
-final class DriverLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+final class DriverLog: Sendable {
+    private let lines = Mutex<[String]>([])
     private let keep = 20
     let sink: (@Sendable (String) -> Void)?
 
     init(sink: (@Sendable (String) -> Void)?) { self.sink = sink }
 
     func add(_ line: String) {
-        lock.withLock {
+        lines.withLock { lines in
             lines.append(line)
             if lines.count > keep { lines.removeFirst(lines.count - keep) }
         }
@@ -60,7 +60,7 @@ final class DriverLog: @unchecked Sendable {
     }
 
     /// The last lines, for a failure message.
-    var tail: [String] { lock.withLock { lines } }
+    var tail: [String] { lines.withLock { $0 } }
 
     /// Reads `fd` line by line until end of file, on a thread of its own.
     func startReading(_ fd: Int32) {

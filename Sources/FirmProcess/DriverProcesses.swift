@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -7,16 +8,15 @@ import FirmModel
 /// go on running after firm exits, orphaned. `stopAll()`, which `firm` runs before it exits,
 /// closes every driver's stdin, gives them a moment, and then ends the rest with SIGTERM and,
 /// if need be, SIGKILL.
-public final class DriverProcesses: @unchecked Sendable {
+public final class DriverProcesses: Sendable {
     static let shared = DriverProcesses()
-    private let lock = NSLock()
-    private var started: [(process: Process, stdin: DriverWriter)] = []
+    private let started = Mutex<[(process: Process, stdin: DriverWriter)]>([])
 
     func add(_ process: Process, stdin: DriverWriter) {
-        lock.lock()
-        defer { lock.unlock() }
-        started.removeAll { !$0.process.isRunning }
-        started.append((process, stdin))
+        started.withLock { started in
+            started.removeAll { !$0.process.isRunning }
+            started.append((process, stdin))
+        }
     }
 
     /// Stops every driver still running: its stdin is closed, and what has not exited within
@@ -24,7 +24,7 @@ public final class DriverProcesses: @unchecked Sendable {
     /// a second after that, SIGKILL. A driver that exits on end of input, as drivers must, costs
     /// only the moment it takes to exit.
     public static func stopAll(grace: Duration = .seconds(2)) async {
-        let drivers = shared.lock.withLock { shared.started }
+        let drivers = shared.started.withLock { $0 }
         var running = drivers.filter { $0.process.isRunning }
         guard !running.isEmpty else { return }
         for driver in running { driver.stdin.abandon() }

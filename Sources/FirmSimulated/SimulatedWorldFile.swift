@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -30,18 +31,17 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private var lockFD: Int32 = -1
     private var appendFD: Int32 = -1
     private var appendInode: ino_t = 0
-    /// Transactions waiting for the queue, guarded by `waitingLock`: those that arrive while one
-    /// batch runs are run together in the next, under one flock, one catch-up and one write.
-    private var waiting: [Waiting] = []
-    private var drainScheduled = false
-    private let waitingLock = NSLock()
+    /// Transactions waiting for the queue: those that arrive while one batch runs are run
+    /// together in the next, under one flock, one catch-up and one write. `scheduled` says a
+    /// drain is on its way.
+    private let waiting = Mutex<(transactions: [Waiting], scheduled: Bool)>(([], false))
 
     /// A transaction waiting for its batch: `run` runs its body and returns what resumes its
     /// caller once the batch's lines are written (or failed to be); `fail` resumes it when the
     /// batch could not start (the lock or the catch-up failed).
-    private struct Waiting {
-        let run: (inout Transaction) -> (@Sendable (WorldError?) -> Void)
-        let fail: (WorldError) -> Void
+    private struct Waiting: Sendable {
+        let run: @Sendable (inout Transaction) -> (@Sendable (WorldError?) -> Void)
+        let fail: @Sendable (WorldError) -> Void
     }
 
     deinit {
@@ -63,7 +63,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
     /// records the changes to append.
     func transact<T: Sendable>(_ body: @escaping @Sendable (inout Transaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let run: (inout Transaction) -> (@Sendable (WorldError?) -> Void) = { transaction in
+            let run: @Sendable (inout Transaction) -> (@Sendable (WorldError?) -> Void) = { transaction in
                 let mark = transaction.lines.count
                 do {
                     let value = try body(&transaction)
@@ -81,22 +81,21 @@ final class SimulatedWorldFile: @unchecked Sendable {
     }
 
     private func enqueue(_ transaction: Waiting) {
-        waitingLock.lock()
-        waiting.append(transaction)
-        let schedule = !drainScheduled
-        drainScheduled = true
-        waitingLock.unlock()
+        let schedule = waiting.withLock { waiting in
+            waiting.transactions.append(transaction)
+            defer { waiting.scheduled = true }
+            return !waiting.scheduled
+        }
         if schedule { queue.async { self.drain() } }
     }
 
     /// Runs every waiting transaction, in the order they came, as one batch: one flock, one
     /// catch-up and one write for all of them.
     private func drain() {
-        waitingLock.lock()
-        let batch = waiting
-        waiting = []
-        drainScheduled = false
-        waitingLock.unlock()
+        let batch = waiting.withLock { waiting in
+            defer { waiting = ([], false) }
+            return waiting.transactions
+        }
         var finish: [@Sendable (WorldError?) -> Void] = []
         var started = false
         var failure: WorldError?

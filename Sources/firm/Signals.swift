@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Firmament
 import FirmBase
 import FirmModel
@@ -14,30 +15,33 @@ import FirmDrift
 /// stdout, stops new actions from starting and lets running ones finish for a grace period,
 /// then cancels them (Swift task cancellation, which drivers see as CloudShell's cancellation
 /// context); the state is saved and the lock released. A second signal exits at once.
-final class Signals: @unchecked Sendable {
+final class Signals: Sendable {
     static let shared = Signals()
-    private let lock = NSLock()
-    private var installed = false
-    private var sources: [any DispatchSourceSignal] = []
-    private var stop: StopFlag?
-    private var grace: Duration = .seconds(10)
-    private var onGraceExpired: (@Sendable () -> Void)?
-    /// The signal that stopped the run (SIGPIPE stands for a closed stdout).
-    private(set) var received: Int32?
+    private let state = Mutex(State())
+
+    private struct State {
+        var installed = false
+        var sources: [any DispatchSourceSignal] = []
+        var stop: StopFlag?
+        var grace: Duration = .seconds(10)
+        var onGraceExpired: (@Sendable () -> Void)?
+        /// The signal that stopped the run (SIGPIPE stands for a closed stdout).
+        var received: Int32?
+    }
 
     /// Installs the handlers; later calls do nothing.
     func install() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !installed else { return }
-        installed = true
-        signal(SIGPIPE, SIG_IGN)
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in self.handle(sig) }
-            source.resume()
-            sources.append(source)
+        state.withLock { state in
+            guard !state.installed else { return }
+            state.installed = true
+            signal(SIGPIPE, SIG_IGN)
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { [unowned self] in self.handle(sig) }
+                source.resume()
+                state.sources.append(source)
+            }
         }
     }
 
@@ -57,12 +61,11 @@ final class Signals: @unchecked Sendable {
     }
 
     private func handle(_ sig: Int32) {
-        lock.lock()
-        let stop = self.stop
-        let first = received == nil
-        let grace = self.grace
-        if first { received = sig }
-        lock.unlock()
+        let (stop, first, grace) = state.withLock { state in
+            let first = state.received == nil
+            if first { state.received = sig }
+            return (state.stop, first, state.grace)
+        }
         if sig == SIGPIPE && !first { return }
         guard let stop, first else {
             Terminal.err("\nfirm: stopped by \(Self.name(sig)); the next run recovers anything in flight.")
@@ -71,9 +74,7 @@ final class Signals: @unchecked Sendable {
         stop.set()
         Terminal.err("\nfirm: \(Self.name(sig)) received: starting nothing new; running actions get \(DurationText.format(grace)) to finish, then are cancelled (signal again to exit at once).")
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) { [self] in
-            lock.lock()
-            let expire = self.stop === stop ? onGraceExpired : nil
-            lock.unlock()
+            let expire = state.withLock { $0.stop === stop ? $0.onGraceExpired : nil }
             expire?()
         }
     }
@@ -81,32 +82,30 @@ final class Signals: @unchecked Sendable {
     /// Marks the start of the part of an apply that stops gracefully: `onGraceExpired` runs
     /// `grace` after the first signal, if the apply is still running.
     func beginApply(_ stop: StopFlag, grace: Duration = .seconds(10), onGraceExpired: (@Sendable () -> Void)? = nil) {
-        lock.lock()
-        self.stop = stop
-        self.grace = grace
-        self.onGraceExpired = onGraceExpired
-        let early = received
-        lock.unlock()
+        let early = state.withLock { state in
+            state.stop = stop
+            state.grace = grace
+            state.onGraceExpired = onGraceExpired
+            return state.received
+        }
         if early != nil { stop.set() }
     }
 
     func endApply() {
-        lock.lock()
-        stop = nil
-        onGraceExpired = nil
-        lock.unlock()
+        state.withLock { state in
+            state.stop = nil
+            state.onGraceExpired = nil
+        }
     }
 
     /// The exit code for the signal received, if any.
     var exitCode: ExitCode? {
-        lock.lock()
-        defer { lock.unlock() }
-        switch received {
-        case SIGINT: return .interrupted
-        case SIGTERM: return .terminated
-        case SIGHUP: return .hangup
-        case SIGPIPE: return .outputClosed
-        default: return nil
+        switch state.withLock({ $0.received }) {
+        case SIGINT: .interrupted
+        case SIGTERM: .terminated
+        case SIGHUP: .hangup
+        case SIGPIPE: .outputClosed
+        default: nil
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import FirmBase
 @testable import FirmModel
@@ -39,14 +40,13 @@ struct EtcdReconcileTests {
         let client = HTTP1Client(host: "127.0.0.1", port: etcd.members[0].clientPort)
         let body: JSON = ["create_request": ["key": .string(Base64.encode(Array("/firm/".utf8))), "range_end": .string(Base64.encode(Array("/firm0".utf8))),
                                              "start_revision": "1"]]
-        let box = NSLockBox()
-        nonisolated(unsafe) var bytes: [UInt8] = []
+        let bytes = Mutex<[UInt8]>([])
         try await client.stream("/v3/watch", body: JSONWriter(pretty: false).bytes(body), until: ContinuousClock.now + .seconds(2)) { data in
-            box.withLock { bytes.append(contentsOf: data) }
+            bytes.withLock { $0.append(contentsOf: data) }
             return true
         }
         var history: [String: [(put: Bool, pid: Int32?)]] = [:]
-        for line in box.withLock({ bytes }).split(separator: UInt8(ascii: "\n")) {
+        for line in bytes.withLock({ $0 }).split(separator: UInt8(ascii: "\n")) {
             guard let node = try? JSONReader.parse(Array(line)).plain else { continue }
             for event in node["result"]?["events"]?.arrayValue ?? [] {
                 guard let key = event["kv"]?["key"]?.stringValue.flatMap(Base64.text), key.hasSuffix("/lock") else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import FirmBase
 @testable import FirmModel
@@ -107,19 +108,17 @@ final class EtcdCluster: @unchecked Sendable {
         if !body.isEmpty { request.httpBody = Data(body.utf8) }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         let done = DispatchSemaphore(value: 0)
-        let box = NSLockBox()
-        nonisolated(unsafe) var result: (Int, Data)?
-        nonisolated(unsafe) var failure: (any Error)?
+        let box = Mutex<(result: (Int, Data)?, failure: (any Error)?)>((nil, nil))
         URLSession.shared.dataTask(with: request) { data, response, error in
             box.withLock {
-                if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
+                if let error { $0.failure = error } else { $0.result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
             }
             done.signal()
         }.resume()
         done.wait()
         return try box.withLock {
-            if let failure { throw failure }
-            return result!
+            if let failure = $0.failure { throw failure }
+            return $0.result!
         }
     }
 

@@ -1,14 +1,19 @@
 import Foundation
+import Synchronization
 
 /// A small HTTP/1.1 client over plain TCP, for etcd's JSON gateway. URLSession on Linux stops
 /// the process ("Transfer completed, but there's no response") when an answer ends with HTTP
 /// trailers, and the gateway sends a trailer with every error, so it can't be used there.
 ///
 /// One request at a time on a connection; idle connections are kept for the next request.
-/// The blocking socket calls run on a Dispatch queue of their own, never on Swift's
-/// cooperative pool. Answers are checked as they are read: a status line, headers, and a body
-/// by Content-Length or chunks (whose trailers are read and dropped), all within limits.
-public final class HTTP1Client: @unchecked Sendable {
+/// The blocking socket calls of each request run on a serial Dispatch queue of its own, never
+/// on Swift's cooperative pool: a serial queue gets a thread of its own when every thread is
+/// busy, while a concurrent queue shares (on Linux) the threads the cooperative pool runs on,
+/// so that two calls waiting for an answer stalled every task for a second. Cancelling a
+/// call's task shuts its socket down, which ends the call at once. Answers are checked as they
+/// are read: a status line, headers, and a body by Content-Length or chunks (whose trailers are
+/// read and dropped), all within limits.
+public final class HTTP1Client: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: [UInt8]
@@ -18,9 +23,8 @@ public final class HTTP1Client: @unchecked Sendable {
     public let port: Int
     let timeout: Duration
     let maxBody: Int
-    private let queue = DispatchQueue(label: "firmament.http1", attributes: .concurrent)
-    private let box = NSLockBox()
-    private var idle: [Int32] = []
+    /// Connections kept for the next request.
+    private let idle = Mutex<[Int32]>([])
 
     public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20) {
         self.host = host
@@ -30,55 +34,82 @@ public final class HTTP1Client: @unchecked Sendable {
     }
 
     deinit {
-        for fd in idle { close(fd) }
+        idle.withLock { for fd in $0 { close(fd) } }
     }
 
-    /// POSTs `body` to `path`; the answer, or an HTTP1Error.
+    /// POSTs `body` to `path`; the answer, or an HTTP1Error. Cancelling the calling task ends
+    /// the call at once with CancellationError (its socket is shut down).
     public func post(_ path: String, body: [UInt8], headers: [(String, String)] = []) async throws -> Response {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
-            queue.async {
-                continuation.resume(with: Result { try self.exchange(path, body: body, headers: headers) })
-            }
-        }
+        try await onQueue { socket in try self.exchange(path, body: body, headers: headers, socket) }
     }
 
     /// POSTs and hands each piece of the body to `onData` as it arrives, until `onData` says
-    /// stop, the answer ends, or `deadline` passes. For streams such as etcd's watch.
+    /// stop, the answer ends, or `deadline` passes. For streams such as etcd's watch. Cancelling
+    /// the calling task ends it at once with CancellationError.
     public func stream(_ path: String, body: [UInt8], headers: [(String, String)] = [], until deadline: ContinuousClock.Instant,
                        onData: @escaping @Sendable ([UInt8]) -> Bool) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                continuation.resume(with: Result {
-                    let fd = try self.connect()
-                    defer { close(fd) }
-                    var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true)
-                    try self.send(fd, path, body: body, headers: headers)
-                    let head = try reader.head()
-                    guard head.status == 200 else { return }
-                    if head.chunked {
-                        while let chunk = try reader.chunk() {
-                            if !onData(chunk) { return }
-                        }
-                    } else {
-                        _ = onData(try reader.body(length: head.length ?? 0))
-                    }
-                })
+        try await onQueue { socket in
+            let fd = try self.connect(socket)
+            guard socket.use(fd) else {
+                close(fd)
+                throw CancellationError()
+            }
+            defer {
+                socket.release()
+                close(fd)
+            }
+            var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true)
+            try self.send(fd, path, body: body, headers: headers)
+            let head = try reader.head()
+            guard head.status == 200 else { return }
+            if head.chunked {
+                while let chunk = try reader.chunk() {
+                    if !onData(chunk) { return }
+                }
+            } else {
+                _ = onData(try reader.body(length: head.length ?? 0))
             }
         }
     }
 
-    private func exchange(_ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
-        // A kept connection the server closed meanwhile fails at once: then a new one is tried.
-        if let fd = box.withLock({ idle.popLast() }) {
-            if let response = try? roundTrip(fd, path, body: body, headers: headers) { return response }
-            close(fd)
+    /// Runs `work` on a queue of its own, where blocking is allowed, with a socket that the
+    /// task's cancellation shuts down; what failed because of that is a CancellationError.
+    private func onQueue<T: Sendable>(_ work: @escaping @Sendable (CancellableSocket) throws -> T) async throws -> T {
+        let socket = CancellableSocket()
+        return try await withTaskCancellationHandler {
+            try await DispatchQueue(label: "firmament.http1").perform {
+                do { return try work(socket) } catch { throw socket.cause(error) }
+            }
+        } onCancel: {
+            socket.cancel()
         }
-        return try roundTrip(try connect(), path, body: body, headers: headers)
     }
 
-    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws -> Response {
+    private func exchange(_ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket) throws -> Response {
+        // A kept connection the server closed meanwhile fails at once: then a new one is tried.
+        // (roundTrip has closed it.)
+        if let fd = idle.withLock({ $0.popLast() }) {
+            do {
+                return try roundTrip(fd, path, body: body, headers: headers, socket)
+            } catch {
+                if socket.isCancelled { throw CancellationError() }
+            }
+        }
+        return try roundTrip(try connect(socket), path, body: body, headers: headers, socket)
+    }
+
+    /// One request and its answer on `fd`, which is kept for the next request or closed.
+    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket) throws -> Response {
+        guard socket.use(fd) else {
+            close(fd)
+            throw CancellationError()
+        }
         var keep = false
-        defer { if keep { box.withLock { idle.append(fd) } } else { close(fd) } }
+        defer {
+            // A socket shut down by a cancellation can't be kept.
+            if socket.release() { keep = false }
+            if keep { idle.withLock { $0.append(fd) } } else { close(fd) }
+        }
         try send(fd, path, body: body, headers: headers)
         var reader = Reader(fd: fd, deadline: ContinuousClock.now + timeout, maxBody: maxBody, streamDeadline: false)
         let head = try reader.head()
@@ -117,8 +148,8 @@ public final class HTTP1Client: @unchecked Sendable {
         }
     }
 
-    /// A connected socket, within the timeout.
-    private func connect() throws -> Int32 {
+    /// A connected socket, within the timeout. A cancellation shuts down a connect in progress.
+    private func connect(_ socket: CancellableSocket) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -131,10 +162,14 @@ public final class HTTP1Client: @unchecked Sendable {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let info = entry {
             entry = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            let fd = Foundation.socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
             if fd < 0 { continue }
             let flags = fcntl(fd, F_GETFL)
             _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            guard socket.use(fd) else {
+                close(fd)
+                throw CancellationError()
+            }
             var result = Foundation.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen)
             if result != 0 && errno == EINPROGRESS {
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
@@ -149,13 +184,18 @@ public final class HTTP1Client: @unchecked Sendable {
                     errno = ETIMEDOUT
                 }
             }
-            if result == 0 {
+            let failure = result == 0 ? nil : FileErrors.errno(errno)
+            if socket.release() {
+                close(fd)
+                throw CancellationError()
+            }
+            guard let failure else {
                 _ = fcntl(fd, F_SETFL, flags)
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 return fd
             }
-            problem = FileErrors.errno(errno)
+            problem = failure
             close(fd)
         }
         throw HTTP1Error.connection("cannot connect to \(host):\(port): \(problem)")

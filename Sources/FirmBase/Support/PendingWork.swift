@@ -1,17 +1,18 @@
+import Synchronization
+
 /// Work started by a call that had to return at once, such as a lock's release over the
 /// network; `firm` waits for it, briefly, before it exits.
-public final class PendingWork: @unchecked Sendable {
+public final class PendingWork: Sendable {
     public static let shared = PendingWork()
-    private let box = NSLockBox()
-    private var tasks: [Task<Void, Never>] = []
+    private let tasks = Mutex<[Task<Void, Never>]>([])
 
     package func add(_ task: Task<Void, Never>) {
-        box.withLock { tasks.append(task) }
+        tasks.withLock { $0.append(task) }
     }
 
     /// Waits for everything added so far, at most `limit`.
     public func drain(within limit: Duration) async {
-        let pending = box.withLock { () -> [Task<Void, Never>] in
+        let pending = tasks.withLock { tasks in
             defer { tasks = [] }
             return tasks
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Random bytes from the kernel, read 4 KiB at a time from /dev/urandom (opened once) and handed
 /// out in order. An apply makes a few random ids per action, and Swift's
@@ -6,31 +7,11 @@ import Foundation
 /// the most frequent system call of an apply. Where /dev/urandom can't be read (a bare chroot),
 /// the system generator is used.
 package enum RandomPool {
-    private static let lock = NSLock()
-    private static let size = 4096
-    nonisolated(unsafe) private static var buffer = [UInt8](repeating: 0, count: size)
-    nonisolated(unsafe) private static var used = size
-    nonisolated(unsafe) private static var fd: Int32 = -2
+    private static let pool = Mutex(Pool())
 
     /// `count` random bytes, each handed out once.
     static func bytes(_ count: Int) -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        while out.count < count {
-            if used == size && !refill() {
-                var generator = SystemRandomNumberGenerator()
-                while out.count < count { out.append(generator.next()) }
-                return out
-            }
-            let take = min(count - out.count, size - used)
-            out.append(contentsOf: buffer[used..<(used + take)])
-            // What was handed out does not stay in memory.
-            for i in used..<(used + take) { buffer[i] = 0 }
-            used += take
-        }
-        return out
+        pool.withLock { $0.bytes(count) }
     }
 
     /// A generator for `random(in:using:)` that draws from the pool.
@@ -42,18 +23,45 @@ package enum RandomPool {
         }
     }
 
-    /// Fills the buffer; false when /dev/urandom can't be read.
-    private static func refill() -> Bool {
-        if fd == -2 { fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { return false }
-        var filled = 0
-        while filled < size {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            filled += n
+    /// The buffer and the descriptor it is filled from.
+    private struct Pool {
+        static let size = 4096
+        var buffer = [UInt8](repeating: 0, count: size)
+        var used = size
+        var fd: Int32 = -2
+
+        mutating func bytes(_ count: Int) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(count)
+            while out.count < count {
+                if used == Self.size && !refill() {
+                    var generator = SystemRandomNumberGenerator()
+                    while out.count < count { out.append(generator.next()) }
+                    return out
+                }
+                let take = min(count - out.count, Self.size - used)
+                out.append(contentsOf: buffer[used..<(used + take)])
+                // What was handed out does not stay in memory.
+                for i in used..<(used + take) { buffer[i] = 0 }
+                used += take
+            }
+            return out
         }
-        used = 0
-        return true
+
+        /// Fills the buffer; false when /dev/urandom can't be read.
+        private mutating func refill() -> Bool {
+            if fd == -2 { fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC) }
+            guard fd >= 0 else { return false }
+            let fd = self.fd
+            var filled = 0
+            while filled < Self.size {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, Self.size - filled) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                filled += n
+            }
+            used = 0
+            return true
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Every secret value this run knows: values resolved from `{"env": NAME}` and createKeys keys.
 /// Whatever a driver returns is redacted of them before it is stored, printed or written.
@@ -10,8 +11,7 @@ public final class Secrets: Sendable {
     /// output unreadable and hide nothing (docs/blueprint.md says so).
     public static let minimumLength = 3
 
-    private let box = NSLockBox()
-    nonisolated(unsafe) private var values: [Secret] = []
+    private let values = Mutex<[Secret]>([])
 
     public init(_ values: some Sequence<String> = []) {
         add(values)
@@ -19,7 +19,7 @@ public final class Secrets: Sendable {
 
     /// Adds secrets; short and empty ones are ignored.
     public func add(_ more: some Sequence<String>) {
-        box.withLock {
+        values.withLock { values in
             var set = Set(values.map(\.text))
             for value in more where value.count >= Self.minimumLength { set.insert(value) }
             // Longest first, so a secret that contains another is replaced whole.
@@ -31,19 +31,19 @@ public final class Secrets: Sendable {
 
     /// `text` with every secret replaced by the mask.
     public func redact(_ text: String) -> String {
-        Self.redact(text, box.withLock { values })
+        Self.redact(text, values.withLock { $0 })
     }
 
     /// A JSON value with every string (keys included) redacted. A value that holds no secret
     /// is returned as it is, not rebuilt.
     public func redact(_ json: JSON) -> JSON {
-        let current = box.withLock { values }
+        let current = values.withLock { $0 }
         return current.isEmpty || !Self.holdsSecret(json, current) ? json : Self.redact(json, current)
     }
 
     /// A string map with keys and values redacted.
     public func redact(_ map: [String: String]) -> [String: String] {
-        let current = box.withLock { values }
+        let current = values.withLock { $0 }
         if current.isEmpty { return map }
         var out: [String: String] = [:]
         for (k, v) in map { out[Self.redact(k, current)] = Self.redact(v, current) }

@@ -49,6 +49,10 @@ public enum BlueprintDecoder {
     static func decode(_ bytes: [UInt8], file: String, types: ProviderTypeRegistry, root parsedRoot: JSONNode?, apps parsedApps: [String: AppSpec]?,
                        parsed: ((JSONNode) -> Void)?) throws(BlueprintError) -> Blueprint {
         // A large blueprint is hashed on the other core while it is parsed and checked.
+        // `digest?.value` below blocks the calling thread until the hash is done, and the callers
+        // (Session.init from async commands) run on the cooperative pool. The wait is short (the
+        // parse and check take longer than the hash), so it stays; an async decode would await
+        // the hash instead of blocking for it.
         let digest = bytes.count >= 1 << 18 ? ThreadedValue { SHA256.hex(bytes) } : nil
         var parsed = parsed
         // Nearly always the apps can be read straight from the bytes; otherwise, or when that

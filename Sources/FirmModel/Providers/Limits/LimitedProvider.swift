@@ -19,10 +19,10 @@ public struct LimitedProvider: L2Connectivity, L3Infrastructure {
         try await gate.enter()
         do {
             let result = try await body()
-            await gate.leave()
+            gate.leave()
             return result
         } catch {
-            await gate.leave()
+            gate.leave()
             throw error
         }
     }
