@@ -7,7 +7,7 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 /// runs upward does not compile (docs/architecture.md draws them).
 let package = Package(
     name: "Firmament",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "firm", targets: ["firm"]),
         .executable(name: "firm-bench", targets: ["firm-bench"]),

@@ -8,7 +8,13 @@ import FirmModel
 
 /// The EC2 Query API over HTTP: form-encoded POSTs signed with SigV4, XML answers. Every
 /// answer is checked: EC2's XML error becomes a ProviderError whose kind follows its code, and
-/// anything that is not XML is an error naming the HTTP status.
+/// anything that is not XML is an error naming the HTTP status. Each call has one deadline for
+/// all of it (connecting, sending and reading the whole answer), `requestTimeout`.
+///
+/// An `http://` endpoint (moto, LocalStack, a proxy) is spoken to with firm's own HTTP/1.1
+/// client, which reads what URLSession can't (an answer with trailers stops the process in
+/// URLSession on Linux) and keeps its connections. AWS's `https://` endpoints go through
+/// URLSession until firm speaks TLS itself; the deadline is kept by cancelling the call.
 public struct EC2Client: Sendable {
     public static let apiVersion = "2016-11-15"
     /// The largest answer read: far above any DescribeInstances page of 1,000 instances.
@@ -16,24 +22,48 @@ public struct EC2Client: Sendable {
 
     public let provider: String
     public let endpoint: URL
+    /// Each call's whole deadline.
+    public let timeout: Duration
     let signer: SigV4
-    let session: URLSession
+    let transport: Transport
+
+    enum Transport: Sendable {
+        case http1(HTTP1Client)
+        case urlSession(URLSession)
+    }
     /// Hears of each throttled call tried again (shown with `-v`).
     let log: (@Sendable (String) -> Void)?
     /// Tries of a throttled call, as AWS's SDKs make them (their "standard" retry mode);
     /// what still fails goes to the action's own retries.
     static let throttleTries = 4
 
-    public init(provider: String, credentials: AWSCredentials, endpoint: URL?, log: (@Sendable (String) -> Void)? = nil) {
+    public init(provider: String, credentials: AWSCredentials, endpoint: URL?, timeout: Duration = .seconds(30), log: (@Sendable (String) -> Void)? = nil) {
         self.log = log
         self.provider = provider
-        self.endpoint = endpoint ?? URL(string: "https://ec2.\(credentials.region).amazonaws.com/")!
+        self.timeout = timeout
+        let endpoint = endpoint ?? URL(string: "https://ec2.\(credentials.region).amazonaws.com/")!
+        self.endpoint = endpoint
         self.signer = SigV4(credentials: credentials.credentials, region: credentials.region, service: "ec2")
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        configuration.httpMaximumConnectionsPerHost = 64
-        configuration.urlCache = nil
-        self.session = URLSession(configuration: configuration)
+        if endpoint.scheme == "http", let host = endpoint.host {
+            self.transport = .http1(HTTP1Client(host: host, port: endpoint.port ?? 80, timeout: timeout, maxBody: Self.maxResponse,
+                                                hostHeader: Self.hostHeader(endpoint), contentType: Self.contentType))
+        } else {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.timeoutIntervalForRequest = max(1, Double(timeout.components.seconds))
+            configuration.timeoutIntervalForResource = max(1, Double(timeout.components.seconds))
+            configuration.httpMaximumConnectionsPerHost = 64
+            configuration.urlCache = nil
+            self.transport = .urlSession(URLSession(configuration: configuration))
+        }
+    }
+
+    static let contentType = "application/x-www-form-urlencoded; charset=utf-8"
+
+    /// The Host header as SigV4 signs it: the host, and the port when the URL names one.
+    static func hostHeader(_ endpoint: URL) -> String {
+        var host = endpoint.host ?? ""
+        if let port = endpoint.port { host += ":\(port)" }
+        return host
     }
 
     /// The body of a Query API call: `Action`, `Version`, then the parameters, form-encoded
@@ -62,36 +92,79 @@ public struct EC2Client: Sendable {
 
     func once(_ action: String, _ parameters: [(String, String)], operation: String) async throws -> XMLTree {
         let body = Array(Self.body(action, parameters).utf8)
-        var host = endpoint.host ?? ""
-        if let port = endpoint.port { host += ":\(port)" }
-        let contentType = "application/x-www-form-urlencoded; charset=utf-8"
         let path = endpoint.path.isEmpty ? "/" : endpoint.path
-        let signed = signer.sign(SigV4.Request(method: "POST", path: path, headers: [("Host", host), ("Content-Type", contentType)], body: body), at: Date())
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        for (name, value) in signed.headers { request.setValue(value, forHTTPHeaderField: name) }
-
-        let data: Data, response: URLResponse
+        let signed = signer.sign(SigV4.Request(method: "POST", path: path, headers: [("Host", Self.hostHeader(endpoint)), ("Content-Type", Self.contentType)],
+                                               body: body), at: Date())
+        let status: Int, data: [UInt8]
         do {
-            (data, response) = try await session.data(for: request)
+            (status, data) = try await send(path, body, signed.headers)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch let error as URLError where error.code == .cancelled {
             throw CancellationError()
+        } catch let error as HTTP1Error {
+            if case .tooLarge = error {
+                throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString): \(error)", kind: .terminal, code: "ResponseTooLarge")
+            }
+            throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString) failed: \(error)", kind: .retryable,
+                                code: "ConnectionError")
+        } catch let error as CallTimedOut {
+            throw ProviderError(provider: provider, operation: operation, message: "\(action): \(error)", kind: .retryable, code: "Timeout")
         } catch {
             try Task.checkCancellation()
             throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString) failed: \(error.localizedDescription)",
                                 kind: .retryable, code: "ConnectionError")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard data.count <= Self.maxResponse else {
             throw ProviderError(provider: provider, operation: operation, message: "\(action) answered \(data.count) bytes, more than firm reads (\(Self.maxResponse))",
                                 kind: .terminal, code: "ResponseTooLarge")
         }
-        let tree = XMLTree.parse(data)
+        let tree = XMLTree.parse(Data(data))
         if (200..<300).contains(status), let tree, tree.name != "Response" || tree["Errors"] == nil {
             return tree
         }
-        throw EC2Errors.error(provider: provider, operation: operation, action: action, status: status, tree: tree, body: data)
+        throw EC2Errors.error(provider: provider, operation: operation, action: action, status: status, tree: tree, body: Data(data))
     }
+
+    /// One POST through the transport; the status and the body.
+    private func send(_ path: String, _ body: [UInt8], _ headers: [(String, String)]) async throws -> (Int, [UInt8]) {
+        switch transport {
+        case .http1(let client):
+            // The client sends Host and Content-Type itself, as signed.
+            let rest = headers.filter { $0.0.lowercased() != "host" && $0.0.lowercased() != "content-type" }
+            let response = try await client.post(path, body: body, headers: rest)
+            return (response.status, response.body)
+        case .urlSession(let session):
+            // URLSession's timeouts are idle times: a trickle of bytes would never end. The
+            // call is raced against its deadline, and cancelled when that comes first.
+            let timeout = self.timeout, endpoint = self.endpoint
+            return try await withThrowingTaskGroup(of: (Int, [UInt8])?.self) { group in
+                group.addTask {
+                    var request = URLRequest(url: endpoint)
+                    request.httpMethod = "POST"
+                    request.httpBody = Data(body)
+                    request.setValue(Self.contentType, forHTTPHeaderField: "Content-Type")
+                    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+                    let (data, response) = try await session.data(for: request)
+                    return ((response as? HTTPURLResponse)?.statusCode ?? 0, [UInt8](data))
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let answer = first else {
+                    throw CallTimedOut(after: timeout, endpoint: endpoint.absoluteString)
+                }
+                return answer
+            }
+        }
+    }
+}
+
+/// A call that outlived its deadline.
+struct CallTimedOut: Error, CustomStringConvertible {
+    var after: Duration
+    var endpoint: String
+    var description: String { "timed out after \(DurationText.format(after)) waiting for \(endpoint)" }
 }

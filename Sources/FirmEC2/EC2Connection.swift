@@ -58,7 +58,7 @@ final class EC2Connection: Sendable {
             let provider = provider
             prefixed = { @Sendable line in log("[\(provider)] " + line) }
         }
-        let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, log: prefixed)
+        let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, timeout: settings.requestTimeout, log: prefixed)
         let poller = EC2Poller(client: client, sandbox: sandbox, spacing: min(settings.pollInterval / 4, .milliseconds(250)))
         return (client, poller)
     }

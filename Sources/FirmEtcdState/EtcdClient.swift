@@ -39,11 +39,24 @@ public final class EtcdClient: Sendable {
             // connection that is not what was asked for.
             throw .unavailable(location: address.url, reason: "etcds:// (TLS) is not supported by this firm yet; reach etcd over a TLS tunnel on 127.0.0.1 (such as stunnel with the CA and client certificate) and give etcd://127.0.0.1:PORT/PREFIX (see docs/state.md)")
         }
+        // Each call's whole deadline on one member: FIRM_ETCD_TIMEOUT, 5s unless set.
+        var timeout = Self.defaultTimeout
+        if let text = environment["FIRM_ETCD_TIMEOUT"], !text.isEmpty {
+            guard let given = DurationText.parse(text), given >= .milliseconds(100), given <= .seconds(300) else {
+                throw .unavailable(location: address.url, reason: "FIRM_ETCD_TIMEOUT \(quoted(text)) is not a duration from 100ms to 5m, such as \"5s\"")
+            }
+            timeout = given
+        }
+        // EtcdAddress checked every endpoint as HOST:PORT with a port from 1 to 65535.
         connections = address.endpoints.map { endpoint in
-            let colon = endpoint.lastIndex(of: ":")!
-            return HTTP1Client(host: String(endpoint[..<colon]), port: Int(endpoint[endpoint.index(after: colon)...])!, maxBody: EtcdClient.maxResponse)
+            let parts = endpoint.split(separator: ":")
+            let host = parts.dropLast().joined(separator: ":"), port = parts.last.flatMap { Int($0) } ?? 2379
+            return HTTP1Client(host: host, port: port, timeout: timeout, maxBody: EtcdClient.maxResponse)
         }
     }
+
+    /// A call's deadline on one member when FIRM_ETCD_TIMEOUT does not say.
+    static let defaultTimeout = Duration.seconds(5)
 
     /// The auth header's value for a call, taking a token first when a user is configured.
     func authorization() async throws -> String? {

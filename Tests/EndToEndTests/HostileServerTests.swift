@@ -104,4 +104,50 @@ struct HostileServerTests {
         #expect(run.code == 1, "\(run.output)")
         #expect(run.stderr.contains("more than 16 interim (1xx) answers"), "\(run.stderr)")
     }
+
+    @Test("an answer nobody asked for, waiting on a kept connection, is never read as the next request's: the connection is dropped")
+    func strayAnswer() async throws {
+        let server = try HostileServer("stray")
+        defer { server.stop() }
+        let client = HTTP1Client(host: "127.0.0.1", port: server.port)
+        let first = try await client.post("/v3/kv/range", body: Array(#"{"key": "L2Zpcm0v", "range_end": "L2Zpcm0w"}"#.utf8))
+        #expect(String(decoding: first.body, as: UTF8.self).contains(#""kvs": []"#))
+        // The stray comes 50 ms after the answer; the next request, well after it.
+        try await Task.sleep(for: .milliseconds(300))
+        let second = try await client.post("/v3/kv/txn", body: Array(#"{"compare": [], "success": []}"#.utf8))
+        let text = String(decoding: second.body, as: UTF8.self)
+        #expect(text.contains(#""succeeded": true"#) && !text.contains(#""revision": "99""#), "the txn's own answer, not the stray: \(text)")
+    }
+
+    /// blueprints/ec2-sandbox.json against the hostile server, with `extra` settings.
+    static func ec2Blueprint(port: Int, extra: String = "") throws -> String {
+        try String(contentsOf: ProcessDriverTests.root.appendingPathComponent("blueprints/ec2-sandbox.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"endpoint\": \"http://127.0.0.1:5055\"", with: "\"endpoint\": \"http://127.0.0.1:\(port)\"" + extra)
+    }
+
+    static let awsEnv = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
+
+    @Test("EC2 answers that end with HTTP trailers are read, where URLSession stopped the process")
+    func trailers() throws {
+        let server = try HostileServer("ec2-trailers")
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.ec2Blueprint(port: server.port))
+        let drift = try runBounded(firm, ["drift", "lab.json"], environment: Self.awsEnv)
+        #expect(drift.code == 0, "\(drift.output)")
+        #expect(!drift.output.contains("Fatal error"))
+    }
+
+    @Test("an EC2 endpoint that trickles its answer, or never answers, times out at the call's deadline, saying so", arguments: ["trickle", "silent"])
+    func deadline(_ mode: String) throws {
+        let server = try HostileServer(mode)
+        defer { server.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", try Self.ec2Blueprint(port: server.port, extra: ", \"requestTimeout\": \"1s\""))
+        let drift = try runBounded(firm, ["drift", "lab.json"], environment: Self.awsEnv, limit: .seconds(60))
+        #expect(drift.code == 1, "\(drift.output)")
+        #expect(drift.stderr.contains("timed out after 1.00s waiting for 127.0.0.1:\(server.port)"), "\(drift.stderr)")
+    }
 }

@@ -189,14 +189,19 @@ struct EtcdUnitTests {
         #expect(try read(trailers) == (400, #"{"a":1}"#))
         #expect(try read("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}") == (200, "{}"))
         #expect(try read("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") == (200, ""))
+        #expect(try read(String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 16) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") == (200, ""))
         let damaged: [(String, String)] = [
             ("SMTP ready\r\n\r\n", "status line"),
             ("HTTP/1.1 999 What\r\n\r\n", "status line"),
             ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length"),
-            ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "more than"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "larger than 1 MB, the most firm reads"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", "closed mid-answer"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", "chunk size"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", "larger than 1 MB"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n", "larger than 1 MB"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n", "chunk size"),
+            (String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 17) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "more than 16 interim"),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + String(repeating: "T: x\r\n", count: 201) + "\r\n", "more than 200 trailer lines"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n", "CRLF"),
             ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header"),
             ("HTTP/1.1 200 OK\r\n" + String(repeating: "X-A: b\r\n", count: 201) + "\r\n", "more than 200 headers"),

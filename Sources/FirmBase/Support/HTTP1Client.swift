@@ -21,16 +21,23 @@ public final class HTTP1Client: Sendable {
 
     public let host: String
     public let port: Int
-    let timeout: Duration
+    /// Each call's whole deadline: connecting, sending and reading the whole answer.
+    public let timeout: Duration
     let maxBody: Int
+    /// The Host header: `host:port` unless given (a signature may cover it as the URL has it).
+    let hostHeader: String
+    let contentType: String
     /// Connections kept for the next request.
     private let idle = Mutex<[Int32]>([])
 
-    public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20) {
+    public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20, hostHeader: String? = nil,
+                contentType: String = "application/json") {
         self.host = host
         self.port = port
         self.timeout = timeout
         self.maxBody = maxBody
+        self.hostHeader = hostHeader ?? "\(host):\(port)"
+        self.contentType = contentType
     }
 
     deinit {
@@ -49,7 +56,7 @@ public final class HTTP1Client: Sendable {
     public func stream(_ path: String, body: [UInt8], headers: [(String, String)] = [], until deadline: ContinuousClock.Instant,
                        onData: @escaping @Sendable ([UInt8]) -> Bool) async throws {
         try await onQueue { socket in
-            let fd = try self.connect(socket)
+            let fd = try self.connect(socket, deadline: min(ContinuousClock.now + self.timeout, deadline))
             guard socket.use(fd) else {
                 close(fd)
                 throw CancellationError()
@@ -58,7 +65,7 @@ public final class HTTP1Client: Sendable {
                 socket.release()
                 close(fd)
             }
-            var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true)
+            var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true, waitingFor: "\(self.host):\(self.port)")
             try self.send(fd, path, body: body, headers: headers)
             let head = try reader.head()
             guard head.status == 200 else { return }
@@ -86,20 +93,34 @@ public final class HTTP1Client: Sendable {
     }
 
     private func exchange(_ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket) throws -> Response {
-        // A kept connection the server closed meanwhile fails at once: then a new one is tried.
-        // (roundTrip has closed it.)
-        if let fd = idle.withLock({ $0.popLast() }) {
+        let deadline = ContinuousClock.now + timeout
+        // A kept connection is used only while it is quiet: one with bytes waiting (an answer
+        // nobody asked for, which would be read as this request's) or closed by the server is
+        // dropped. One the server closes just as it is used fails before any answer: then a new
+        // one is tried, within the same deadline. A timeout is never tried again.
+        while let fd = idle.withLock({ $0.popLast() }) {
+            guard Self.isQuiet(fd) else {
+                close(fd)
+                continue
+            }
             do {
-                return try roundTrip(fd, path, body: body, headers: headers, socket)
-            } catch {
-                if socket.isCancelled { throw CancellationError() }
+                return try roundTrip(fd, path, body: body, headers: headers, socket, deadline: deadline)
+            } catch HTTP1Error.connection(let why) where !why.hasPrefix("timed out") && !socket.isCancelled {
+                break
             }
         }
-        return try roundTrip(try connect(socket), path, body: body, headers: headers, socket)
+        return try roundTrip(try connect(socket, deadline: deadline), path, body: body, headers: headers, socket, deadline: deadline)
+    }
+
+    /// Whether a kept connection has nothing to read and is not closed or broken.
+    private static func isQuiet(_ fd: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 0) == 0
     }
 
     /// One request and its answer on `fd`, which is kept for the next request or closed.
-    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket) throws -> Response {
+    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket,
+                           deadline: ContinuousClock.Instant) throws -> Response {
         guard socket.use(fd) else {
             close(fd)
             throw CancellationError()
@@ -111,7 +132,7 @@ public final class HTTP1Client: Sendable {
             if keep { idle.withLock { $0.append(fd) } } else { close(fd) }
         }
         try send(fd, path, body: body, headers: headers)
-        var reader = Reader(fd: fd, deadline: ContinuousClock.now + timeout, maxBody: maxBody, streamDeadline: false)
+        var reader = Reader(fd: fd, deadline: deadline, maxBody: maxBody, streamDeadline: false, waitingFor: "\(host):\(port)", timeout: timeout)
         let head = try reader.head()
         var bytes: [UInt8] = []
         if head.chunked {
@@ -130,7 +151,7 @@ public final class HTTP1Client: Sendable {
     }
 
     private func send(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws {
-        var text = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        var text = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
             text += "\(name): \(value)\r\n"
         }
@@ -148,8 +169,8 @@ public final class HTTP1Client: Sendable {
         }
     }
 
-    /// A connected socket, within the timeout. A cancellation shuts down a connect in progress.
-    private func connect(_ socket: CancellableSocket) throws -> Int32 {
+    /// A connected socket, by `deadline`. A cancellation shuts down a connect in progress.
+    private func connect(_ socket: CancellableSocket, deadline: ContinuousClock.Instant) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -173,7 +194,8 @@ public final class HTTP1Client: Sendable {
             var result = Foundation.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen)
             if result != 0 && errno == EINPROGRESS {
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                let left = max(.zero, deadline - ContinuousClock.now)
+                let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000, 600_000))
                 if poll(&pfd, 1, ms) == 1 {
                     var error: Int32 = 0
                     var size = socklen_t(MemoryLayout<Int32>.size)

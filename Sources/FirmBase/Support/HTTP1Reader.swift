@@ -14,14 +14,24 @@ struct Reader {
     let maxBody: Int
     /// For streams: reaching the deadline ends the stream quietly instead of failing.
     let streamDeadline: Bool
+    /// Who is waited for, and how long the call was given, for the message when time runs out.
+    let waitingFor: String
+    let timeout: Duration?
     var buffer: [UInt8] = []
     static let maxHead = 64 << 10
 
-    init(fd: Int32, deadline: ContinuousClock.Instant, maxBody: Int, streamDeadline: Bool) {
+    init(fd: Int32, deadline: ContinuousClock.Instant, maxBody: Int, streamDeadline: Bool, waitingFor: String = "the server", timeout: Duration? = nil) {
         self.fd = fd
         self.deadline = deadline
         self.maxBody = maxBody
         self.streamDeadline = streamDeadline
+        self.waitingFor = waitingFor
+        self.timeout = timeout
+    }
+
+    /// The call's whole time ran out: a trickle of bytes does not extend it.
+    var timedOut: HTTP1Error {
+        .connection("timed out" + (timeout.map { " after \(DurationText.format($0))" } ?? "") + " waiting for \(waitingFor)")
     }
 
     /// Reads more bytes into the buffer; false at the end of the stream. An interrupted wait is
@@ -30,7 +40,7 @@ struct Reader {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let left = deadline - ContinuousClock.now
-            if left <= .zero { throw HTTP1Error.connection("timed out") }
+            if left <= .zero { throw timedOut }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
             let ready = poll(&pfd, 1, ms)
@@ -38,7 +48,7 @@ struct Reader {
                 if errno == EINTR { continue }
                 throw HTTP1Error.connection("poll: \(FileErrors.errno(errno))")
             }
-            if ready == 0 { throw HTTP1Error.connection("timed out") }
+            if ready == 0 { throw timedOut }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
@@ -148,7 +158,7 @@ struct Reader {
             let bytes = try body(length: size)
             guard try line().isEmpty else { throw HTTP1Error.malformed("a chunk not followed by CRLF") }
             return bytes
-        } catch HTTP1Error.connection(let why) where streamDeadline && (why == "timed out") {
+        } catch HTTP1Error.connection(let why) where streamDeadline && why.hasPrefix("timed out") {
             return nil
         }
     }

@@ -10,7 +10,7 @@ Modes:
   continue-flood   100,000 "100 Continue" heads before each answer
   silent           reads the request and never answers
   trickle          a valid answer, one byte every 2 seconds
-  stray            each answer followed by a second, unasked-for answer on the same connection
+  stray            an empty etcd whose every answer is followed by an unasked-for one
   huge             an answer with an 80 MB chunk, as a 60 MB value is once base64-encoded
   ec2-endless      EC2's DescribeInstances whose nextToken never ends
   ec2-trailers     EC2 answers sent chunked, with HTTP trailers after the last chunk
@@ -102,6 +102,13 @@ def ec2_answer(body, count, endless):
     return """<?xml version="1.0" encoding="UTF-8"?><%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId></%sResponse>""" % (action, action)
 
 
+def reply(path, body, count):
+    """A well-formed answer to the request, EC2's (a form body) or etcd's (JSON)."""
+    if body.startswith(b"Action="):
+        return answer(ec2_answer(body, count, False).encode(), content_type="text/xml")
+    return answer(json.dumps(etcd_answer(path, body)).encode())
+
+
 def serve(conn):
     buffer = b""
     count = 0
@@ -118,20 +125,26 @@ def serve(conn):
                 head = b"HTTP/1.1 100 Continue\r\n\r\n"
                 for _ in range(100):
                     conn.sendall(head * 1000)
-                conn.sendall(answer(json.dumps(etcd_answer(path, body)).encode()))
+                conn.sendall(reply(path, body, count))
             elif MODE == "silent":
                 time.sleep(left())
                 return
             elif MODE == "trickle":
-                for byte in answer(json.dumps(etcd_answer(path, body)).encode()):
+                for byte in reply(path, body, count):
                     conn.sendall(bytes([byte]))
                     time.sleep(min(2.0, left()))
                     if left() <= 0:
                         return
             elif MODE == "stray":
-                reply = json.dumps(etcd_answer(path, body)).encode()
-                stray = json.dumps({"header": {"revision": "99"}, "kvs": [{"key": b64("/stray"), "value": b64("{\"stray\": true}")}]}).encode()
-                conn.sendall(answer(reply) + answer(stray))
+                # A store with nothing in it, whose every answer is followed, a moment later, by
+                # one nobody asked for: read as the next request's, it says the txn failed.
+                if path == "/v3/kv/range":
+                    content = {"header": {"revision": "5"}, "kvs": [], "count": "0"}
+                else:
+                    content = etcd_answer(path, body)
+                conn.sendall(answer(json.dumps(content).encode()))
+                time.sleep(0.05)
+                conn.sendall(answer(json.dumps({"header": {"revision": "99"}, "succeeded": False, "ID": "0"}).encode()))
             elif MODE == "huge":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (80 << 20))
                 chunk = b"x" * (1 << 20)
