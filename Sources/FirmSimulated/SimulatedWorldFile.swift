@@ -105,7 +105,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
                 finish = batch.map { $0.run(&transaction) }
             }
         } catch {
-            failure = error as? WorldError ?? WorldError("\(error)")
+            failure = error as? WorldError ?? .other("\(error)")
         }
         if !started, let failure {
             for waiting in batch { waiting.fail(failure) }
@@ -124,14 +124,14 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private func transactNow<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         if lockFD < 0 {
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard lockFD >= 0 else { throw WorldError("cannot open \(lockPath): \(FileErrors.errno(errno))") }
+            guard lockFD >= 0 else { throw WorldError.file(lockPath, "cannot open", FileErrors.errno(errno)) }
         }
         // Another firm holds the world only for a transaction's few milliseconds; one that was
         // paused (SIGSTOP) inside one must not hang this one for ever.
         let deadline = ContinuousClock.now + .seconds(60)
         while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            if errno != EINTR && errno != EWOULDBLOCK { throw WorldError("cannot lock \(lockPath): \(FileErrors.errno(errno))") }
-            if ContinuousClock.now >= deadline { throw WorldError("\(lockPath) has been locked by another process for 60 s (is a firm paused?)") }
+            if errno != EINTR && errno != EWOULDBLOCK { throw WorldError.file(lockPath, "cannot lock", FileErrors.errno(errno)) }
+            if ContinuousClock.now >= deadline { throw WorldError.lockedTooLong(lockPath) }
             usleep(2_000)
         }
         defer { flock(lockFD, LOCK_UN) }
@@ -232,7 +232,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
                 reset()
                 return
             }
-            throw WorldError("cannot stat \(path): \(FileErrors.errno(errno))")
+            throw WorldError.file(path, "cannot stat", FileErrors.errno(errno))
         }
         if info.st_ino != inode || Int(info.st_size) < offset {
             reset()
@@ -241,11 +241,11 @@ final class SimulatedWorldFile: @unchecked Sendable {
         seenSize = Int(info.st_size)
         guard Int(info.st_size) > offset else { return }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
+        guard fd >= 0 else { throw WorldError.file(path, "cannot open", FileErrors.errno(errno)) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: Int(info.st_size) - offset)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard n >= 0 else { throw WorldError("cannot read \(path): \(FileErrors.errno(errno))") }
+        guard n >= 0 else { throw WorldError.file(path, "cannot read", FileErrors.errno(errno)) }
         var start = 0
         buffer.withUnsafeBufferPointer { all in
             for i in 0..<n where all[i] == 0x0A {
@@ -279,7 +279,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         }
         if appendFD < 0 {
             appendFD = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-            guard appendFD >= 0 else { throw WorldError("cannot open \(path): \(FileErrors.errno(errno))") }
+            guard appendFD >= 0 else { throw WorldError.file(path, "cannot open", FileErrors.errno(errno)) }
             var info = stat()
             fstat(appendFD, &info)
             appendInode = info.st_ino
@@ -292,7 +292,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
             // A writer killed mid-line left a torn tail; we hold the lock, so cut it off.
             ftruncate(fd, off_t(offset))
         }
-        do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError(error.description) }
+        do { try FileIO.writeAll(fd, bytes, path: path) } catch { throw WorldError.state(error) }
         inode = appendInode
         offset = min(before, offset) + bytes.count
         seenSize = offset
@@ -302,7 +302,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         var bytes: [UInt8] = []
         for sandbox in infra.keys.sorted() { bytes.append(contentsOf: Change.putInfra(infra[sandbox]!).line) }
         for name in vms.keys.sorted() { bytes.append(contentsOf: Change.put(vms[name]!).line) }
-        do { try FileIO.atomicWrite(bytes, to: path) } catch { throw WorldError(error.description) }
+        do { try FileIO.atomicWrite(bytes, to: path) } catch { throw WorldError.state(error) }
         var info = stat()
         stat(path, &info)
         inode = info.st_ino
@@ -311,7 +311,22 @@ final class SimulatedWorldFile: @unchecked Sendable {
     }
 }
 
-struct WorldError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+/// Why the simulated world's file could not be read or written.
+enum WorldError: Error, CustomStringConvertible {
+    /// A call on a file failed: the file, what was being done, and the system's reason.
+    case file(String, String, String)
+    /// Another process held the world's lock past the wait.
+    case lockedTooLong(String)
+    /// Writing failed as the state's writes fail.
+    case state(StateError)
+    case other(String)
+
+    var description: String {
+        switch self {
+        case .file(let path, let doing, let reason): "\(doing) \(path): \(reason)"
+        case .lockedTooLong(let path): "\(path) has been locked by another process for 60 s (is a firm paused?)"
+        case .state(let error): error.description
+        case .other(let message): message
+        }
+    }
 }
