@@ -209,7 +209,7 @@ struct DurabilityTests {
                     do {
                         return try await world.transact { t in
                             t.put(Self.vm(i))
-                            if i % 10 == 3 { throw WorldError("refused") }
+                            if i % 10 == 3 { throw WorldError.other("refused") }
                             return t.vms.count
                         }
                     } catch let error as WorldError where error.description == "refused" {
