@@ -338,14 +338,26 @@ public struct Session: Sendable {
         }
         let costs = ActionCosts(blueprintForRun ?? blueprint)
         var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order).run(plan, progress: progress, roundEnd: roundEnd)
-        if !summary.fatal {
-            // Every result is already durable in the journal; a snapshot that can't be written
-            // (full disk, read-only folder) loses nothing, and the summary must still be shown.
-            do { try await finish(writable, blueprint: blueprintForRun ?? blueprint, failed: !summary.actionsSucceeded) } catch let error as StateError {
-                summary.saveError = "\(error)"
+        // The finishing writes run in a task of their own, which the run's cancellation (a second
+        // SIGINT, --stop-timeout) does not reach: a cancelled call to a remote backend fails at
+        // once, and the results that are in must still be compacted.
+        let failed = !summary.actionsSucceeded, fatal = summary.fatal, target = blueprintForRun ?? blueprint
+        let saveError = try await Task { () async throws -> String? in
+            var saveError: String?
+            if !fatal {
+                // Every result is already durable in the journal; a snapshot that can't be written
+                // (full disk, read-only folder) loses nothing, and the summary must still be shown.
+                do { try await finish(writable, blueprint: target, failed: failed) } catch let error as StateError {
+                    saveError = "\(error)"
+                } catch {
+                    await writable.recorder.close()
+                    throw error
+                }
             }
-        }
-        await writable.recorder.close()
+            await writable.recorder.close()
+            return saveError
+        }.value
+        summary.saveError = saveError
         return summary
     }
 
