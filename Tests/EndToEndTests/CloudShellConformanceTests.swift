@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// firm's messages handed to Quali's own CloudShell libraries, installed by scripts/test in a
 /// venv at pinned versions ($FIRM_CLOUDSHELL_PYTHON names its python). Under CI the venv must

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Two drivers built on Quali's own libraries, with no field of firm's messages rewritten: one
 /// written directly on cloudshell-cp-core (examples/drivers/cpcore_driver.py), and a 2nd-gen

@@ -12,18 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
-
-/// SplitMix64: a small seeded generator, so that a failing run can be repeated from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import FirmTestSupport
 
 enum Torture {
     /// A blueprint of `count` apps over an L2 provider (VLANs, one auto) and an L3 provider
@@ -85,9 +74,8 @@ enum Torture {
 struct CrashSafetyTests {
     @Test("kill -9 at random moments, 25 times: every next apply converges with no orphan, duplicate or lost result")
     func torture() async throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["FIRM_TORTURE_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max / 2)
-        print("torture seed: \(seed) (set FIRM_TORTURE_SEED to repeat)")
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix.announced("torture", variable: "FIRM_TORTURE_SEED")
+        let seed = rng.seed
         let firm = FirmProcess()
         defer { firm.remove() }
         let latency = #"{"deploy": "5ms..30ms", "powerOn": "2ms..6ms", "refreshIP": "1ms..3ms", "delete": "3ms..10ms", "powerOff": "2ms", "applyConnectivityChanges": "2ms..8ms", "prepareSandboxInfra": "5ms..15ms", "cleanSandboxInfra": "3ms..10ms"}"#

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-
-
 #if canImport(FoundationXML)
 import FoundationXML
+#endif
 @testable import FirmBase
 @testable import FirmModel
 @testable import FirmPlanning
@@ -16,7 +15,7 @@ import FoundationXML
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
-#endif
+import FirmTestSupport
 
 @Suite("End to end: drift", .serialized)
 struct DriftTests {

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// The etcd backend end to end: the built `firm` against a real etcd on free ports, with the
 /// state named by FIRM_STATE (and by --state in a few places, to check both).
@@ -171,7 +172,7 @@ struct EtcdBackendTests {
             #expect(result.code == 1, "\(url): \(result.output)")
             #expect(result.stderr.contains(expect), "\(url): \(result.stderr)")
         }
-        let port = MotoServer.freePort()
+        let port = freePort()
         let start = Date()
         let down = try firm.run(["plan", "lab.json", "--state", "etcd://127.0.0.1:\(port)/firm"])
         #expect(down.code == 1 && down.stderr.contains("no etcd member answered"), "\(down.output)")

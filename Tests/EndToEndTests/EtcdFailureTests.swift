@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// The etcd backend when things fail: firm killed or paused mid-apply, etcd members killed or
 /// paused. Locks here use a 2 s lease (--lock-ttl), so a lost holder's lock ends quickly.
@@ -21,9 +22,8 @@ struct EtcdFailureTests {
 
     @Test("kill -9 of firm mid-apply, 10 times: the next apply waits at most the lock's TTL, then recovers with no orphan")
     func killNine() async throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["FIRM_TORTURE_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max / 2)
-        print("etcd kill -9 seed: \(seed) (set FIRM_TORTURE_SEED to repeat)")
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix.announced("etcd kill -9", variable: "FIRM_TORTURE_SEED")
+        let seed = rng.seed
         let etcd = try EtcdCluster()
         defer { etcd.stop() }
         let firm = FirmProcess()

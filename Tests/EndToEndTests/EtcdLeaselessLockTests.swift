@@ -3,6 +3,7 @@ import Testing
 @testable import FirmBase
 @testable import FirmModel
 @testable import FirmEtcdState
+import FirmTestSupport
 
 /// A lock key that no lease holds never ends by itself: force-unlock must be able to remove it.
 @Suite("End to end: a lock key on etcd with no lease", .serialized, .enabled(if: EtcdCluster.required))

@@ -13,6 +13,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Reconcile replicas sharing the sandboxes of one etcd prefix.
 @Suite("End to end: reconcile replicas on etcd", .serialized, .enabled(if: EtcdCluster.required))

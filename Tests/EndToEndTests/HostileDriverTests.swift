@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Drivers that push secrets, junk, escape sequences and deep data at firm, or stop reading.
 @Suite("End to end: hostile drivers", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import FirmBase
 @testable import FirmModel
+import FirmTestSupport
 
 /// A hostile HTTP server (Fixtures/hostile_http.py) on a free port of 127.0.0.1, in one mode; it
 /// stops by itself after its lifetime, and `stop()` ends it sooner.
@@ -10,7 +11,7 @@ final class HostileServer: @unchecked Sendable {
     private let process = Process()
 
     init(_ mode: String, lifetime: Int = 60) throws {
-        port = MotoServer.freePort()
+        port = freePort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/hostile_http.py", String(port), mode, String(lifetime)]
         let out = Pipe()

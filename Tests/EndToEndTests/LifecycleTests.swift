@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 @Suite("End to end: lifecycle", .serialized)
 struct LifecycleTests {

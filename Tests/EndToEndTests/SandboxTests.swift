@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Many live copies of one blueprint (`--sandbox`), the state found from the blueprint, no
 /// duplicate VMs, and `firm import`.

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// SIGHUP, a closed stdout, and readers during a running apply.
 @Suite("End to end: signals, pipes and running applies", .serialized)

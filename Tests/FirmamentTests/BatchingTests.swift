@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner that records each batch of connectivity actions it is given. An action in `gates`
 /// does not finish before the action it names (or 20 s pass).

@@ -13,6 +13,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner whose actions hand in `.recorded` outcomes: each takes the next serial, and the test
 /// decides when the "journal" makes them durable, through the mark it owns.
@@ -44,15 +45,6 @@ final class ProbeList<Element: Sendable>: @unchecked Sendable {
     private var list: [Element] = []
     func append(_ value: Element) { lock.withLock { list.append(value) } }
     var values: [Element] { lock.withLock { list } }
-}
-
-/// Waits (bounded) until `condition` holds.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }
 
 @Suite("Durability mark and deferred records")

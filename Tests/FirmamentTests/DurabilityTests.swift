@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner whose every action records one change, as the real runner does after a provider call.
 struct RecordingRunner: ActionRunning {

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// What the state loader, the file reader and the lock refuse, and how they say it.
 @Suite("State files: ranges, names, consistency, file types and locks")
