@@ -61,11 +61,9 @@ struct EtcdReconcileTests {
 
     @Test("three replicas on 12 sandboxes: each sandbox every cycle, a killed replica's taken over within 2 TTLs, never two at once")
     func replicas() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm, env = bed.env
         firm.write("lab.json", Blueprints.lab())
         let sandboxes = (1...12).map { "s\($0)" }
         for name in sandboxes {
