@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "FirmTestSupport", dependencies: ["FirmBase", "FirmModel", "FirmEC2", "FirmEtcdState"], path: "Tests/FirmTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "FirmamentTests", dependencies: allLibraries + ["FirmTestSupport"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm", "FirmTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm", "FirmTestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
