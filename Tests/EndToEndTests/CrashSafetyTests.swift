@@ -42,21 +42,27 @@ enum Torture {
             """
     }
 
-    /// How many VMs the simulated clouds `sim` and `sky` show pending right now: the deploys in
-    /// flight. Read from the world logs without their lock, so a line being written is skipped.
-    static func deploysInFlight(_ firm: FirmProcess) -> Int {
-        var status: [String: String] = [:]
+    /// The VMs of the simulated clouds `sim` and `sky` (their `put` objects, by VM name) as their
+    /// world logs hold them now, read without their lock: a line being written is skipped.
+    /// Synchronous, for `waitUntil`.
+    static func worldVMs(_ firm: FirmProcess) -> [String: JSON] {
+        var vms: [String: JSON] = [:]
         for provider in ["sim", "sky"] {
             for line in (firm.read(".firm/sim/\(provider).world") ?? "").split(separator: "\n") {
                 guard let json = try? JSONReader.parse(String(line)).plain else { continue }
                 if let vm = json["put"], let name = vm["vmName"]?.stringValue {
-                    status[name] = vm["status"]?.stringValue
+                    vms[name] = vm
                 } else if let name = json["delete"]?.stringValue {
-                    status[name] = nil
+                    vms[name] = nil
                 }
             }
         }
-        return status.values.filter { $0 == "pending" }.count
+        return vms
+    }
+
+    /// How many VMs are pending right now: the deploys in flight.
+    static func deploysInFlight(_ firm: FirmProcess) -> Int {
+        worldVMs(firm).values.filter { $0["status"] == "pending" }.count
     }
 
     /// Checks that the world and the state agree exactly. Returns the problems found.

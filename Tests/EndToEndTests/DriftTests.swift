@@ -169,29 +169,24 @@ struct DriftTests {
     // runs as a fleet of replicas, another loop, tested in EtcdReconcileTests.
     @Test("reconcile fixes an out-of-band stop within one cycle and exits cleanly on SIGTERM")
     func reconcile() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+        let bed = try TestBed(.local)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        let (process, out, err) = try firm.start(["reconcile", "lab.json", "--every", "300ms"], environment: Blueprints.secretEnv)
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(try firm.run(["sim", "lab.json", "stop", "web"]).code == 0)
-        var fixed = false
-        for _ in 0..<40 {
-            try await Task.sleep(for: .milliseconds(100))
-            let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
-            if world.first(where: { $0.app == "web" })?.status == .running { fixed = true; break }
-        }
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let (process, out, err) = try bed.start(["reconcile", "lab.json", "--every", "300ms"])
+        // The stop comes after the first cycle, which found nothing to do.
+        #expect(waitUntil { out.soFar.contains("cycle 1:") || err.soFar.contains("cycle 1:") }, "\(out.soFar) \(err.soFar)")
+        #expect(try bed.run(["sim", "lab.json", "stop", "web"]).code == 0)
+        let fixed = waitUntil { Torture.worldVMs(firm).values.contains { $0["app"] == "web" && $0["status"] == "running" } }
         #expect(fixed)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        let output = outBox.text() + errBox.text()
+        let output = out.text() + err.text()
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("applied 2 actions"))
         #expect(output.contains("stopped after"))
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "test")
-        lock.release()
+        await bed.release(try await bed.lock("lab"))
     }
 
     @Test("reconcile backs off on errors, and exits 1 when its last cycle failed")

@@ -139,6 +139,7 @@ struct EC2Tests {
             let command = round % 3 == 2 ? ["destroy", "lab.json", "--auto-approve"] : ["apply", "lab.json", "--auto-approve"]
             let delay = Int.random(in: 30...900, using: &generator)
             let (process, _, _) = try firm.start(command, environment: env)
+            // The random moment of the kill is what is tested, so this pause stays.
             Thread.sleep(forTimeInterval: Double(delay) / 1000)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

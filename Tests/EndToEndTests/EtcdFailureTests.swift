@@ -84,6 +84,8 @@ struct EtcdFailureTests {
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
         #expect(waitUntil { (try? etcd.keys("/firm/slow/intent/").isEmpty == false) ?? false })
         etcd.pause(0)
+        // A pause that is what is tested: time passes beyond the lock's 2 s TTL while etcd,
+        // stopped, can't say so; nothing can be waited for instead.
         try await Task.sleep(for: .seconds(5))
         etcd.resume(0)
         #expect(process.waitUntilExit(limit: .seconds(60)))

@@ -88,7 +88,9 @@ struct EtcdReconcileTests {
         // A VM stopped out of band in one sandbox is started again by whichever replica holds it.
         let stopped = try firm.run(["sim", "lab.json", "--sandbox", "s5", "stop", "web"], environment: env)
         #expect(stopped.code == 0, "\(stopped.output)")
-        try await Task.sleep(for: .seconds(3))
+        #expect(waitUntil(.seconds(30)) {
+            Torture.worldVMs(firm).values.contains { $0["sandbox"] == "s5" && $0["app"] == "web" && $0["status"] == "running" }
+        }, "the replica that holds s5 started its web again")
         let heldByFirst = claims().filter { $0.value == "r0" }.keys.sorted()
         let killedAt = ContinuousClock.now
         kill(replicas[0].0.processIdentifier, SIGKILL)
@@ -101,7 +103,14 @@ struct EtcdReconcileTests {
         print("takeover of a killed replica's sandboxes: \(DurationText.format(takeover)) (lock TTL \(ttl)s)")
         #expect(takenOver && takeover <= .seconds(2 * ttl + 2), "the others took over within 2 TTLs (with 2 s for a loaded machine): \(DurationText.format(takeover))")
         let killedTime = Timestamp.now()
-        try await Task.sleep(for: .seconds(3))
+        // What the logs are checked for below, waited for: each sandbox reconciled in at least
+        // four cycles, and the killed replica's by another since it was killed.
+        func logged() -> [Line] { Self.lines(replicas.map { $0.1.soFar + $0.2.soFar }.joined(separator: "\n")) }
+        #expect(waitUntil(.seconds(60)) {
+            let lines = logged()
+            return sandboxes.allSatisfy { name in lines.filter { $0.sandbox == name }.count >= 4 }
+                && heldByFirst.allSatisfy { name in lines.contains { $0.sandbox == name && $0.replica != "r0" && $0.time >= killedTime } }
+        }, "every sandbox was reconciled in four cycles, the killed replica's by another since")
         for (p, _, _) in replicas.dropFirst() { kill(p.processIdentifier, SIGTERM) }
         var logs = ""
         for (i, (p, out, err)) in replicas.enumerated() {

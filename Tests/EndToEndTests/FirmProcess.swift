@@ -99,15 +99,14 @@ extension FirmProcess {
     func driversLeft() -> [String] {
         let folder = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         var left: [String] = []
-        for _ in 0..<60 {
+        waitUntil(.seconds(3)) {
             left = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
                 guard pid.allSatisfy(\.isNumber), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
                     cwd == folder, let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
                 else { return false }
                 return String(decoding: command, as: UTF8.self).contains("driver")
             }
-            if left.isEmpty { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            return left.isEmpty
         }
         return left
     }

@@ -145,15 +145,15 @@ extension HostileDriverTests {
         firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=hang"))
         let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--stop-timeout", "200ms"], environment: Self.env)
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        // Wait until the driver has the deploy (the cloud file exists once it is initialized).
-        #expect(waitUntil { firm.exists("argv.txt") })
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the driver holds the deploy.
+        #expect(waitUntil { firm.exists("hanging.log") }, "the driver got the deploy")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let output = outBox.text() + errBox.text()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(output.contains("cancelled"), "\(output)")
+        let hung = (firm.read("hanging.log") ?? "").split(separator: "\n")
         let cancels = (firm.read("cancels.log") ?? "").split(separator: "\n")
-        #expect(!cancels.isEmpty, "the driver was sent $/cancel: \(output)")
+        #expect(!hung.isEmpty && Set(hung).isSubset(of: Set(cancels)), "the driver was sent $/cancel for the deploy it held (\(hung)): \(cancels), \(output)")
     }
 }

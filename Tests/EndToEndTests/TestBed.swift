@@ -117,11 +117,7 @@ final class TestBed: @unchecked Sendable {
     func isWaiting(_ process: Process, forLockOf sandbox: String) -> Bool {
         switch backend {
         case .local:
-            let lock = URL(fileURLWithPath: StatePaths(snapshot: location(sandbox)).lock).resolvingSymlinksInPath().path
-            let fds = "/proc/\(process.processIdentifier)/fd"
-            return ((try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []).contains {
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + $0)) == lock
-            }
+            return openFiles(of: process.processIdentifier).contains(realPath(StatePaths(snapshot: location(sandbox)).lock))
         case .etcd:
             guard let etcd, let metrics = try? etcd.http(0, "GET", "/metrics") else { return false }
             let line = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("etcd_debugging_mvcc_watcher_total ") }
