@@ -137,7 +137,7 @@ struct CloudShellConformanceTests {
             }
         }
         #expect(try Self.parse("cleanSandboxInfra", firm, python: python) == [["cleanupNetwork": "cleanup-network"]])
-        let saved = (try? String(contentsOfFile: firm.path("state/cs4.state.json"), encoding: .utf8)) ?? ""
+        let saved = try String(contentsOfFile: firm.path("state/cs4.state.json"), encoding: .utf8)
         #expect(!saved.contains("pw-s3cret-value"), "the password never reaches the state")
     }
 }

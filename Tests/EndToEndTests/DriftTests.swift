@@ -41,8 +41,8 @@ struct DriftTests {
     ]
 
     func junitFailures(_ firm: FirmProcess, _ name: String) throws -> (tests: Int, failures: Int) {
-        let document = try XMLDocument(data: Data(firm.read(name)!.utf8))
-        let suite = try document.nodes(forXPath: "/testsuites/testsuite").first as! XMLElement
+        let document = try XMLDocument(data: Data(try #require(firm.read(name), "no \(name)").utf8))
+        let suite = try #require(try document.nodes(forXPath: "/testsuites/testsuite").first as? XMLElement, "no testsuite element")
         let cases = try document.nodes(forXPath: "//testcase").count
         let failures = try document.nodes(forXPath: "//failure").count
         #expect(suite.attribute(forName: "failures")?.stringValue == String(failures))

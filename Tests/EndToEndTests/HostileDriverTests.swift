@@ -90,7 +90,7 @@ struct HostileDriverTests {
         #expect(apply.stdout.contains("is not an IPv4 or IPv6 address"), "\(apply.output)")
         #expect(!apply.output.contains("\u{1B}"), "no raw escape reaches the terminal")
         #expect(apply.stderr.contains("\\u{1b}]0;retitled"), "the stderr line is shown escaped")
-        let state = firm.read("state/hostile.state.json") ?? ""
+        let state = try #require(firm.read("state/hostile.state.json"), "the failed deploy's intent was recorded")
         #expect(!state.contains("2J10.0.0.9"))
     }
 
