@@ -199,16 +199,7 @@ struct CrashSafetyTests {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let output = out.text() + err.text()
-        if backend == .etcd {
-            // The grace period's end cancels the task that also compacts the state afterwards,
-            // and the etcd client refuses calls in a cancelled task: firm prints
-            // "CancellationError()" and exits 1, without its summary. The results are on etcd.
-            withKnownIssue("on etcd, an apply whose actions --stop-timeout cancelled exits 1 (CancellationError()), not 130") {
-                #expect(process.terminationStatus == 130, "\(output)")
-            }
-        } else {
-            #expect(process.terminationStatus == 130, "\(output)")
-        }
+        #expect(process.terminationStatus == 130, "\(output)")
         #expect(Date().timeIntervalSince(start) < 10, "it did not wait for the 30 s deploys")
         #expect(output.contains("FAILED  + deploy") && output.contains("cancelled"), "\(output)")
         await bed.release(try await bed.lock("slow"))
