@@ -41,8 +41,13 @@ let package = Package(
                                                        "FirmSimulated", "FirmProcess"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
-        .testTarget(name: "FirmamentTests", dependencies: allLibraries, swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm"], exclude: ["Fixtures"], swiftSettings: strict),
+        // What both test targets share: temp folders, seeded randomness, waiting on a condition,
+        // HTTP and free ports, and the etcd and moto servers the tests start. Public and package
+        // API only (no @testable import), so that a release build still compiles it.
+        .target(name: "FirmTestSupport", dependencies: ["FirmBase", "FirmModel", "FirmEC2", "FirmEtcdState"], path: "Tests/FirmTestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "FirmamentTests", dependencies: allLibraries + ["FirmTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm", "FirmTestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// firm's messages handed to Quali's own CloudShell libraries, installed by scripts/test in a
 /// venv at pinned versions ($FIRM_CLOUDSHELL_PYTHON names its python). Under CI the venv must
@@ -136,7 +137,7 @@ struct CloudShellConformanceTests {
             }
         }
         #expect(try Self.parse("cleanSandboxInfra", firm, python: python) == [["cleanupNetwork": "cleanup-network"]])
-        let saved = (try? String(contentsOfFile: firm.path("state/cs4.state.json"), encoding: .utf8)) ?? ""
+        let saved = try String(contentsOfFile: firm.path("state/cs4.state.json"), encoding: .utf8)
         #expect(!saved.contains("pw-s3cret-value"), "the password never reaches the state")
     }
 }

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Two drivers built on Quali's own libraries, with no field of firm's messages rewritten: one
 /// written directly on cloudshell-cp-core (examples/drivers/cpcore_driver.py), and a 2nd-gen
@@ -157,7 +158,8 @@ struct CloudShellDriverTests {
         #expect(cloud["vms"]?.objectValue?.isEmpty == true, "no VM is left: \(cloud)")
         #expect(cloud["networks"]?.objectValue?.isEmpty ?? true, "no sandbox network is left: \(cloud)")
         let outputs = [apply, repair, unplug, off, destroy].map(\.output).joined()
-        #expect(!outputs.contains("pw-cloudshell-7731") && !(firm.read("state/cslab.state.json") ?? "").contains("pw-cloudshell-7731"))
+        let saved = try #require(firm.read("state/cslab.state.json"))
+        #expect(!outputs.contains("pw-cloudshell-7731") && !saved.contains("pw-cloudshell-7731"))
     }
 
     @Test("a shell names its VMs: firm killed mid-deploy, the host finishes and journals the deploy, and the next run adopts the VM, with no duplicate",

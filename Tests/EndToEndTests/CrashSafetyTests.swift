@@ -12,18 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
-
-/// SplitMix64: a small seeded generator, so that a failing run can be repeated from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import FirmTestSupport
 
 enum Torture {
     /// A blueprint of `count` apps over an L2 provider (VLANs, one auto) and an L3 provider
@@ -51,6 +40,29 @@ enum Torture {
              "apps": {\(apps.joined(separator: ",\n"))},
              "connectors": [\(connectors.joined(separator: ", "))]}
             """
+    }
+
+    /// The VMs of the simulated clouds `sim` and `sky` (their `put` objects, by VM name) as their
+    /// world logs hold them now, read without their lock: a line being written is skipped.
+    /// Synchronous, for `waitUntil`.
+    static func worldVMs(_ firm: FirmProcess) -> [String: JSON] {
+        var vms: [String: JSON] = [:]
+        for provider in ["sim", "sky"] {
+            for line in (firm.read(".firm/sim/\(provider).world") ?? "").split(separator: "\n") {
+                guard let json = try? JSONReader.parse(String(line)).plain else { continue }
+                if let vm = json["put"], let name = vm["vmName"]?.stringValue {
+                    vms[name] = vm
+                } else if let name = json["delete"]?.stringValue {
+                    vms[name] = nil
+                }
+            }
+        }
+        return vms
+    }
+
+    /// How many VMs are pending right now: the deploys in flight.
+    static func deploysInFlight(_ firm: FirmProcess) -> Int {
+        worldVMs(firm).values.filter { $0["status"] == "pending" }.count
     }
 
     /// Checks that the world and the state agree exactly. Returns the problems found.
@@ -81,167 +93,199 @@ enum Torture {
     }
 }
 
+/// Kills and signals mid-apply, on both state backends. `forceUnlock` and `lockTimeout` are
+/// here too: what a killed holder leaves behind.
 @Suite("End to end: crash safety", .serialized)
 struct CrashSafetyTests {
-    @Test("kill -9 at random moments, 25 times: every next apply converges with no orphan, duplicate or lost result")
-    func torture() async throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["FIRM_TORTURE_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max / 2)
-        print("torture seed: \(seed) (set FIRM_TORTURE_SEED to repeat)")
-        var rng = SeededGenerator(state: seed)
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let latency = #"{"deploy": "5ms..30ms", "powerOn": "2ms..6ms", "refreshIP": "1ms..3ms", "delete": "3ms..10ms", "powerOff": "2ms", "applyConnectivityChanges": "2ms..8ms", "prepareSandboxInfra": "5ms..15ms", "cleanSandboxInfra": "3ms..10ms"}"#
-        for round in 0..<25 {
+    static let latency = #"{"deploy": "5ms..30ms", "powerOn": "2ms..6ms", "refreshIP": "1ms..3ms", "delete": "3ms..10ms", "powerOff": "2ms", "applyConnectivityChanges": "2ms..8ms", "prepareSandboxInfra": "5ms..15ms", "cleanSandboxInfra": "3ms..10ms"}"#
+
+    /// 25 rounds on local files; 8 on etcd, where each round after a kill also waits out the
+    /// killed holder's 2 s lease.
+    static func rounds(_ backend: StateBackendUnderTest) -> Int { backend == .local ? 25 : 8 }
+
+    @Test("kill -9 at random moments of applies and destroys (25 rounds on local files, 8 on etcd): every next run converges with no orphan, duplicate or lost result",
+          arguments: StateBackendUnderTest.all)
+    func torture(_ backend: StateBackendUnderTest) async throws {
+        var rng = SplitMix.announced("torture on \(backend)", variable: "FIRM_TORTURE_SEED")
+        let seed = rng.seed
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
+        var killedMidRun = 0, leftLocked = 0
+        for round in 0..<Self.rounds(backend) {
             let variant = round % 3
-            firm.write("torture.json", Torture.blueprint(count: 30, variant: variant == 2 ? 0 : variant, latency: latency))
-            let command = variant == 2 ? ["destroy", "torture.json", "--auto-approve", "--parallelism", "8"]
-                                       : ["apply", "torture.json", "--auto-approve", "--parallelism", "8"]
-            let delay = Int.random(in: 20...350, using: &rng)
-            let (process, out, err) = try firm.start(command)
-            let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-            // A thread sleep: a task sleep could wake seconds late on a busy pool, after the
-            // apply has ended, and the round would test nothing.
+            firm.write("torture.json", Torture.blueprint(count: 30, variant: variant == 2 ? 0 : variant, latency: Self.latency))
+            let command = [variant == 2 ? "destroy" : "apply", "torture.json", "--auto-approve", "--parallelism", "8"]
+            let delay = Int.random(in: 0...300, using: &rng)
+            let (process, out, err) = try bed.start(command + bed.killable)
+            // The kill lands a random while after firm has taken the lock, so that it is
+            // mid-run however slow the machine. The pause is what is tested (a random moment),
+            // so it is a thread sleep: a task sleep could wake seconds late on a busy pool.
+            waitUntil(.seconds(20)) { !process.isRunning || bed.isLocked("torture") }
             usleep(useconds_t(delay * 1000))
+            let endedFirst = !process.isRunning
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            _ = (outBox.text(), errBox.text())
+            let output = out.text() + err.text()
+            if endedFirst {
+                #expect(process.terminationStatus == 0, "round \(round): a run that ended before its kill failed: \(output)")
+            } else {
+                killedMidRun += 1
+            }
+            if bed.isLocked("torture") { leftLocked += 1 }
 
-            let again = try firm.run(command)
+            // A killed holder's etcd lease outlives it by at most its TTL (2 s): the wait is a bound.
+            let again = try bed.run(command + ["--lock-timeout", "20s"])
             #expect(again.code == 0, "round \(round) (seed \(seed), kill after \(delay) ms): \(again.output)")
-            let problems = try await Torture.check(firm)
+            let problems = try await Torture.check(firm, state: bed.state("torture"))
             #expect(problems.isEmpty, "round \(round) (seed \(seed), kill after \(delay) ms): \(problems)")
-            let stateText = firm.read("state/torture.state.json") ?? ""
-            #expect((try? JSONReader.parse(stateText)) != nil, "round \(round): the state file does not parse")
+            if backend == .local {
+                let stateText = firm.read("state/torture.state.json") ?? ""
+                #expect((try? JSONReader.parse(stateText)) != nil, "round \(round): the state file does not parse")
+            }
             if variant != 2 {
-                let plan = try firm.run(["plan", "torture.json", "--detailed-exitcode"])
+                let plan = try bed.run(["plan", "torture.json", "--detailed-exitcode"])
                 #expect(plan.code == 0, "round \(round) (seed \(seed)): \(plan.output)")
             }
             if !problems.isEmpty || again.code != 0 { break }
         }
+        #expect(killedMidRun > 0, "at least one kill landed while firm ran")
+        if backend == .etcd {
+            #expect(leftLocked > 0, "at least one kill left a lock for the lease to end")
+        } else {
+            #expect(leftLocked == 0, "a local lock dies with its holder")
+        }
     }
 
-    func startSlowApply(_ firm: FirmProcess, deploy: String = "600ms") throws -> (Process, ReadBox, ReadBox) {
-        firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "\#(deploy)"}"#, name: "slow"))
-        let (process, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4"])
-        return (process, ReadBox(out.fileHandleForReading), ReadBox(err.fileHandleForReading))
+    /// Starts an apply of 12 apps whose deploys take `deploy`, four at a time.
+    func startSlowApply(_ bed: TestBed, deploy: String = "600ms") throws -> (Process, ReadBox, ReadBox) {
+        bed.firm.write("slow.json", Torture.blueprint(count: 12, variant: 0, latency: #"{"deploy": "\#(deploy)"}"#, name: "slow"))
+        return try bed.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4"] + bed.killable)
     }
 
-    func waitForStart(_ firm: FirmProcess) async throws {
-        waitUntil { firm.read(".firm/sim/sim.world")?.contains("pending") ?? false }
-        usleep(100_000)
+    /// Waits until the slow apply has its four deploys in flight.
+    func waitForStart(_ bed: TestBed) {
+        #expect(waitUntil { Torture.deploysInFlight(bed.firm) >= 4 }, "four deploys are in flight")
     }
 
-    @Test("SIGINT mid-apply lets running actions finish, saves the state, releases the lock and exits 130")
-    func gracefulInterrupt() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let (process, out, err) = try startSlowApply(firm)
-        try await waitForStart(firm)
+    @Test("SIGINT mid-apply lets running actions finish, saves the state, releases the lock and exits 130", arguments: StateBackendUnderTest.all)
+    func gracefulInterrupt(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let (process, out, err) = try startSlowApply(bed)
+        waitForStart(bed)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let output = out.text() + err.text()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(output.contains("not started") || output.contains("skipped"))
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
-        lock.release()
-        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
+        await bed.release(try await bed.lock("slow"))
+        let state = try await bed.state("slow")
         #expect(state.intents.isEmpty, "in-flight actions finished and were recorded")
         #expect(state.apps.count >= 4 && state.apps.count < 12, "the deploys in flight completed and nothing new started")
-        #expect(try await Torture.check(firm, name: "slow").isEmpty, "every VM is in the state")
-        let again = try firm.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
+        #expect(try await Torture.check(bed.firm, name: "slow", state: state).isEmpty, "every VM is in the state")
+        let again = try bed.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
         #expect(again.code == 0)
     }
 
-    @Test("after --stop-timeout, running actions are cancelled; the next run recovers them with no orphan")
-    func cancelAfterGrace() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: #"{"deploy": "30s"}"#, name: "slow"))
-        let (process, out, err) = try firm.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--stop-timeout", "300ms"])
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try await waitForStart(firm)
+    @Test("after --stop-timeout, running actions are cancelled; the next run recovers them with no orphan", arguments: StateBackendUnderTest.all)
+    func cancelAfterGrace(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        bed.firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: #"{"deploy": "30s"}"#, name: "slow"))
+        let (process, out, err) = try bed.start(["apply", "slow.json", "--auto-approve", "--parallelism", "4", "--stop-timeout", "300ms"])
+        waitForStart(bed)
         let start = Date()
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
-        let output = outBox.text() + errBox.text()
+        let output = out.text() + err.text()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(Date().timeIntervalSince(start) < 10, "it did not wait for the 30 s deploys")
         #expect(output.contains("FAILED  + deploy") && output.contains("cancelled"), "\(output)")
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/slow.state.json")), operation: "test")
-        lock.release()
-        firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: "{}", name: "slow"))
-        let again = try firm.run(["apply", "slow.json", "--auto-approve"])
+        await bed.release(try await bed.lock("slow"))
+        bed.firm.write("slow.json", Torture.blueprint(count: 6, variant: 0, latency: "{}", name: "slow"))
+        let again = try bed.run(["apply", "slow.json", "--auto-approve"])
         #expect(again.code == 0, "\(again.output)")
-        #expect(try await Torture.check(firm, name: "slow").isEmpty)
+        #expect(try await Torture.check(bed.firm, name: "slow", state: bed.state("slow")).isEmpty)
     }
 
-    @Test("a second SIGINT exits at once, and the next run recovers what was in flight")
-    func secondInterrupt() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let (process, out, err) = try startSlowApply(firm, deploy: "4s")
-        try await waitForStart(firm)
+    @Test("a second SIGINT exits at once, and the next run recovers what was in flight", arguments: StateBackendUnderTest.all)
+    func secondInterrupt(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let (process, out, err) = try startSlowApply(bed, deploy: "4s")
+        waitForStart(bed)
         let start = Date()
         kill(process.processIdentifier, SIGINT)
-        try await Task.sleep(for: .milliseconds(50))
+        // The second signal comes once the first has been handled.
+        #expect(waitUntil { err.soFar.contains("SIGINT received") }, "\(err.soFar)")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         _ = (out.text(), err.text())
         #expect(process.terminationStatus == 130)
         #expect(Date().timeIntervalSince(start) < 3, "it did not wait for the 4 s deploys")
-        let plan = try firm.run(["plan", "slow.json"])
+        // On etcd the lock of a firm that exited at once outlives it by its lease (2 s), and
+        // until it ends a plan takes the deploys for an apply's that still runs.
+        #expect(waitUntil { !bed.isLocked("slow") }, "the lock of the firm that exited has gone")
+        let plan = try bed.run(["plan", "slow.json"])
         #expect(plan.stdout.contains("Recovered from an interrupted run"), "\(plan.output)")
-        let again = try firm.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
+        let again = try bed.run(["apply", "slow.json", "--auto-approve", "--parallelism", "12"])
         #expect(again.code == 0, "\(again.output)")
         #expect(again.stdout.contains("adopted VM"))
-        #expect(try await Torture.check(firm, name: "slow").isEmpty)
-        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
+        let state = try await bed.state("slow")
+        #expect(try await Torture.check(bed.firm, name: "slow", state: state).isEmpty)
         #expect(state.apps.count == 12)
     }
 
-    @Test("SIGTERM mid-apply exits 143 with the state saved")
-    func terminate() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let (process, out, err) = try startSlowApply(firm)
-        try await waitForStart(firm)
+    @Test("SIGTERM mid-apply exits 143 with the state saved", arguments: StateBackendUnderTest.all)
+    func terminate(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let (process, out, err) = try startSlowApply(bed)
+        waitForStart(bed)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         _ = (out.text(), err.text())
         #expect(process.terminationStatus == 143)
-        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/slow.state.json")), blueprint: "slow").state
+        let state = try await bed.state("slow")
         #expect(state.intents.isEmpty)
+        #expect(!state.apps.isEmpty, "the deploys in flight were recorded")
+        #expect(!bed.isLocked("slow"), "the lock was released")
     }
 
-    @Test("force-unlock clears a lock nobody holds and refuses one that is held")
-    func forceUnlock() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        firm.write("lab.json", Blueprints.lab())
-        let paths = StatePaths(snapshot: firm.path("state/lab.state.json"))
-        let lock = try await StateLock.acquire(paths, operation: "apply")
-        let held = try firm.run(["force-unlock", "lab.json", lock.info.id])
-        #expect(held.code == 3)
-        let wrong = try firm.run(["force-unlock", "lab.json", "not-the-id"])
-        #expect(wrong.code == 1)
-        lock.release()
-        let free = try firm.run(["force-unlock", "lab.json", "whatever"])
-        #expect(free.code == 0)
+    @Test("force-unlock refuses a held lock, and a wrong id; it clears a lock nobody holds", arguments: StateBackendUnderTest.all)
+    func forceUnlock(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        bed.firm.write("lab.json", Blueprints.lab())
+        let lock = try await bed.lock("lab", operation: "apply")
+        let held = try bed.run(["force-unlock", "lab.json", lock.info.id])
+        #expect(held.code == 3, "\(held.output)")
+        if backend == .etcd { #expect(held.stderr.contains("lease ends within"), "a live holder's lease is refused: \(held.stderr)") }
+        let wrong = try bed.run(["force-unlock", "lab.json", "not-the-id"])
+        #expect(wrong.code == 1, "\(wrong.output)")
+        #expect(wrong.stderr.contains("the lock id is \(lock.info.id), not not-the-id"), "\(wrong.stderr)")
+        #expect(bed.isLocked("lab"), "neither broke the lock")
+        await bed.release(lock)
+        let free = try bed.run(["force-unlock", "lab.json", "whatever"])
+        #expect(free.code == 0, "\(free.output)")
+        #expect(free.stdout.contains("not locked") || free.stdout.contains("no longer held"), "\(free.output)")
     }
 
-    @Test("apply waits for a lock with --lock-timeout")
-    func lockTimeout() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        firm.write("lab.json", Blueprints.lab())
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
-        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--lock-timeout", "10s"], environment: Blueprints.secretEnv)
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(process.isRunning)
-        lock.release()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(outBox.text() + errBox.text())")
+    @Test("apply with --lock-timeout waits for a held lock, doing nothing meanwhile, and runs once it is released", arguments: StateBackendUnderTest.all)
+    func lockTimeout(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        bed.firm.write("lab.json", Blueprints.lab())
+        let lock = try await bed.lock("lab", operation: "apply")
+        let (process, out, err) = try bed.start(["apply", "lab.json", "--auto-approve", "--lock-timeout", "60s"])
+        #expect(waitUntil { bed.isWaiting(process, forLockOf: "lab") }, "firm came to the lock")
+        #expect(process.isRunning, "it waits for the lock")
+        #expect(!bed.firm.exists(".firm/sim/sim.world"), "and does nothing meanwhile")
+        await bed.release(lock)
+        #expect(process.waitUntilExit(limit: .seconds(30)), "a released lock wakes the waiter")
+        #expect(process.terminationStatus == 0, "\(out.text()) \(err.text())")
+        let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: bed.firm.directory).allVMs()
+        #expect(world.count == 3)
     }
 }
-

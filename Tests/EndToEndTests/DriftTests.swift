@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-
-
 #if canImport(FoundationXML)
 import FoundationXML
+#endif
 @testable import FirmBase
 @testable import FirmModel
 @testable import FirmPlanning
@@ -16,7 +15,7 @@ import FoundationXML
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
-#endif
+import FirmTestSupport
 
 @Suite("End to end: drift", .serialized)
 struct DriftTests {
@@ -42,25 +41,25 @@ struct DriftTests {
     ]
 
     func junitFailures(_ firm: FirmProcess, _ name: String) throws -> (tests: Int, failures: Int) {
-        let document = try XMLDocument(data: Data(firm.read(name)!.utf8))
-        let suite = try document.nodes(forXPath: "/testsuites/testsuite").first as! XMLElement
+        let document = try XMLDocument(data: Data(try #require(firm.read(name), "no \(name)").utf8))
+        let suite = try #require(try document.nodes(forXPath: "/testsuites/testsuite").first as? XMLElement, "no testsuite element")
         let cases = try document.nodes(forXPath: "//testcase").count
         let failures = try document.nodes(forXPath: "//failure").count
         #expect(suite.attribute(forName: "failures")?.stringValue == String(failures))
         return (cases, failures)
     }
 
-    @Test("each kind of drift is reported exactly, planned back, fixed, and then gone", arguments: kinds)
-    func driftKind(_ k: Kind) throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv
+    @Test("each kind of drift is reported exactly, planned back, fixed, and then gone", arguments: kinds, StateBackendUnderTest.all)
+    func driftKind(_ k: Kind, _ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
-        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try bed.run(["drift", "lab.json"]).code == 0)
 
-        #expect(try firm.run(["sim", "lab.json"] + k.change).code == 0)
-        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        #expect(try bed.run(["sim", "lab.json"] + k.change).code == 0)
+        let drift = try bed.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
         #expect(drift.code == 2, "\(drift.output)")
         let report = try JSONReader.parse(drift.stdout).plain
         #expect(report["inSync"] == false)
@@ -75,22 +74,23 @@ struct DriftTests {
         #expect(junit.tests == 3)
         #expect(junit.failures == 1)
 
-        let plan = try firm.run(["plan", "lab.json", "--json"])
+        let plan = try bed.run(["plan", "lab.json", "--json"])
         let ids = (try JSONReader.parse(plan.stdout).plain["actions"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
         #expect(ids == k.plan)
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
-        let after = try firm.run(["drift", "lab.json"])
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let after = try bed.run(["drift", "lab.json"])
         #expect(after.code == 0, "\(after.output)")
     }
 
-    @Test("a VM the state does not know is reported as unmanaged, and left alone")
-    func unmanaged() throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+    @Test("a VM the state does not know is reported as unmanaged, and left alone", arguments: StateBackendUnderTest.all)
+    func unmanaged(_ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        #expect(try firm.run(["state", "rm", "lab.json", "app.web"]).code == 0)
-        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try bed.run(["state", "rm", "lab.json", "app.web"]).code == 0)
+        let drift = try bed.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
         #expect(drift.code == 2)
         let report = try JSONReader.parse(drift.stdout).plain
         let items = report["items"]?.arrayValue ?? []
@@ -100,89 +100,93 @@ struct DriftTests {
         #expect(try junitFailures(firm, "drift.xml").failures == 1)
     }
 
-    @Test("a blueprint change not yet applied is pending, not drift")
-    func pendingIsNotDrift() throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+    @Test("a blueprint change not yet applied is pending, not drift", arguments: StateBackendUnderTest.all)
+    func pendingIsNotDrift(_ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
         firm.write("lab.json", Blueprints.lab(webPower: "off", extraApps: #", "cache": {"deploymentPath": {"provider": "sim", "deploymentType": "redis"}}"#))
-        let drift = try firm.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
+        let drift = try bed.run(["drift", "lab.json", "--json", "--junit", "drift.xml"])
         #expect(drift.code == 0, "\(drift.output)")
         let report = try JSONReader.parse(drift.stdout).plain
         #expect(report["inSync"] == true)
         #expect(report["items"] == [])
-        let pending = (report["pending"]?.arrayValue ?? []).map { "\($0["action"]!.stringValue!) \($0["target"]!.stringValue!)" }
+        let pending = (report["pending"]?.arrayValue ?? []).map { "\($0["action"]?.stringValue ?? "?") \($0["target"]?.stringValue ?? "?")" }
         #expect(pending == ["deploy app.cache", "powerOff app.web"])
         #expect(try junitFailures(firm, "drift.xml").failures == 0)
-        #expect(try firm.run(["drift", "lab.json", "--fail-on-pending"]).code == 5)
-        let github = try firm.run(["drift", "lab.json", "--github"])
+        #expect(try bed.run(["drift", "lab.json", "--fail-on-pending"]).code == 5)
+        let github = try bed.run(["drift", "lab.json", "--github"])
         #expect(github.stdout.contains("::notice file=lab.json,title=pending%3A app.cache::deploy"))
     }
 
-    @Test("drift is read-only: it does not wait for or take a held lock, and writes nothing, even when it finds drift")
-    func driftIsReadOnly() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+    @Test("drift is read-only: it does not wait for or take a held lock, and writes nothing, even when it finds drift",
+          arguments: StateBackendUnderTest.all)
+    func driftIsReadOnly(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        #expect(try firm.run(["sim", "lab.json", "stop", "api"]).code == 0)
-        let before = HostileFileTests.snapshot(firm)
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "apply")
-        let drift = try firm.run(["drift", "lab.json", "--json"])
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try bed.run(["sim", "lab.json", "stop", "api"]).code == 0)
+        let lock = try await bed.lock("lab", operation: "apply")
+        // The lock (a file, or a key) changes with our own lock and release; nothing else may.
+        var before = HostileFileTests.snapshot(firm)
+        before[firm.path("state/lab.state.json.lock")] = nil
+        let storedBefore = try bed.stored(lock: false)
+        let drift = try bed.run(["drift", "lab.json", "--json"])
         #expect(drift.code == 2, "it ran while the lock was held: \(drift.output)")
-        #expect(StateLock.isHeld(StatePaths(snapshot: firm.path("state/lab.state.json"))), "it did not break the lock")
-        lock.release()
+        #expect(bed.isLocked("lab"), "it did not break the lock")
+        await bed.release(lock)
         var after = HostileFileTests.snapshot(firm)
-        // The lock file is emptied by our own release; only it may differ.
-        after[firm.path("state/lab.state.json.lock")] = before[firm.path("state/lab.state.json.lock")]
-        #expect(after == before, "drift wrote nothing")
+        after[firm.path("state/lab.state.json.lock")] = nil
+        #expect(after == before, "drift wrote no file")
+        #expect(try bed.stored(lock: false) == storedBefore, "drift wrote nothing to the state")
     }
 
-    @Test("firm refresh records what the providers report and changes nothing in the world")
-    func refresh() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+    @Test("firm refresh records what the providers report and changes nothing in the world", arguments: StateBackendUnderTest.all)
+    func refresh(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        #expect(try firm.run(["sim", "lab.json", "set-ip", "web", "10.9.0.201"]).code == 0)
-        #expect(try firm.run(["sim", "lab.json", "stop", "api"]).code == 0)
-        let result = try firm.run(["refresh", "lab.json"])
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try bed.run(["sim", "lab.json", "set-ip", "web", "10.9.0.201"]).code == 0)
+        #expect(try bed.run(["sim", "lab.json", "stop", "api"]).code == 0)
+        let result = try bed.run(["refresh", "lab.json"])
         #expect(result.code == 0)
         #expect(result.stdout.contains("app.web: address"))
-        let state = try JSONReader.parse(firm.read("state/lab.state.json")!).plain
-        #expect(state["apps"]?["web"]?["address"] == "10.9.0.201")
-        #expect(state["apps"]?["api"]?["power"] == "off")
+        let state = try await bed.state("lab")
+        #expect(state.apps["web"]?.address == "10.9.0.201")
+        #expect(state.apps["api"]?.power == .off)
         let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
         #expect(world.first { $0.app == "api" }?.status == .stopped)
-        #expect(try firm.run(["drift", "lab.json"]).code == 0)
+        #expect(try bed.run(["drift", "lab.json"]).code == 0)
     }
 
+    // The two reconcile tests run on local files only: with a shared state (etcd), reconcile
+    // runs as a fleet of replicas, another loop, tested in EtcdReconcileTests.
     @Test("reconcile fixes an out-of-band stop within one cycle and exits cleanly on SIGTERM")
     func reconcile() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+        let bed = try TestBed(.local)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
-        let (process, out, err) = try firm.start(["reconcile", "lab.json", "--every", "300ms"], environment: Blueprints.secretEnv)
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(try firm.run(["sim", "lab.json", "stop", "web"]).code == 0)
-        var fixed = false
-        for _ in 0..<40 {
-            try await Task.sleep(for: .milliseconds(100))
-            let world = try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
-            if world.first(where: { $0.app == "web" })?.status == .running { fixed = true; break }
-        }
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let (process, out, err) = try bed.start(["reconcile", "lab.json", "--every", "300ms"])
+        // The stop comes after the first cycle, which found nothing to do.
+        #expect(waitUntil { out.soFar.contains("cycle 1:") || err.soFar.contains("cycle 1:") }, "\(out.soFar) \(err.soFar)")
+        #expect(try bed.run(["sim", "lab.json", "stop", "web"]).code == 0)
+        let fixed = waitUntil { Torture.worldVMs(firm).values.contains { $0["app"] == "web" && $0["status"] == "running" } }
         #expect(fixed)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        let output = outBox.text() + errBox.text()
+        let output = out.text() + err.text()
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("applied 2 actions"))
         #expect(output.contains("stopped after"))
-        let lock = try await StateLock.acquire(StatePaths(snapshot: firm.path("state/lab.state.json")), operation: "test")
-        lock.release()
+        await bed.release(try await bed.lock("lab"))
     }
 
     @Test("reconcile backs off on errors, and exits 1 when its last cycle failed")

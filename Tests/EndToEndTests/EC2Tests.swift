@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// The built-in ec2 provider, through `firm`, against moto's server with signature checking on.
 @Suite("End to end: EC2 on moto", .serialized)
@@ -132,20 +133,21 @@ struct EC2Tests {
         defer { firm.remove() }
         firm.write("lab.json", try Self.blueprint(endpoint: moto.endpoint))
         let env = moto.environment
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix.announced("EC2 kill -9", variable: "FIRM_TORTURE_SEED")
         let rounds = Int(ProcessInfo.processInfo.environment["FIRM_EC2_CRASH_ROUNDS"] ?? "") ?? 10
         for round in 0..<rounds {
             let command = round % 3 == 2 ? ["destroy", "lab.json", "--auto-approve"] : ["apply", "lab.json", "--auto-approve"]
             let delay = Int.random(in: 30...900, using: &generator)
             let (process, _, _) = try firm.start(command, environment: env)
+            // The random moment of the kill is what is tested, so this pause stays.
             Thread.sleep(forTimeInterval: Double(delay) / 1000)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let again = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
-            #expect(again.code == 0, "round \(round) (\(command[0]), killed after \(delay) ms): \(again.output)")
+            #expect(again.code == 0, "round \(round) (\(command[0]), seed \(generator.seed), killed after \(delay) ms): \(again.output)")
             let instances = try moto.instances(sandbox: "ec2-sandbox")
             #expect(instances.mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1],
-                    "round \(round) (\(command[0]), killed after \(delay) ms): \(instances.mapValues { $0.map(\.id) })")
+                    "round \(round) (\(command[0]), seed \(generator.seed), killed after \(delay) ms): \(instances.mapValues { $0.map(\.id) })")
             #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0, "round \(round): converged")
         }
         #expect(try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env).code == 0)
@@ -161,7 +163,7 @@ struct EC2Tests {
         defer { firm.remove() }
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let port = MotoServer.freePort()
+        let port = freePort()
         proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), "0.3"]
         // Its output goes to a file: it never ends, so a pipe would never reach end of file.
         firm.write("proxy.log", "")

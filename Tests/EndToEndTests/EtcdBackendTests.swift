@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// The etcd backend end to end: the built `firm` against a real etcd on free ports, with the
 /// state named by FIRM_STATE (and by --state in a few places, to check both).
@@ -21,16 +22,17 @@ struct EtcdBackendTests {
         try await SimulatedCloud(name: "sim", settings: SimulatedSettings(), baseDirectory: firm.directory).allVMs()
     }
 
-    @Test("lifecycle on etcd: apply, no changes, change, apply, state list/show/rm, destroy; one key per app and no file state")
-    func lifecycle() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+    // The lifecycle, drift, locks and kills run on etcd as on local files (LifecycleTests,
+    // DriftTests, CrashSafetyTests); here is what only etcd has.
+
+    @Test("the layout on etcd: one key per app, the sandbox's record, no lock after exit, no file state and no secret; --state and FIRM_STATE name the same state; state list, show and rm")
+    func layout() async throws {
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let firm = bed.firm, etcd = try #require(bed.etcd)
         firm.write("lab.json", Blueprints.lab())
 
-        let apply = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+        let apply = try bed.run(["apply", "lab.json", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.output)")
         #expect(try await worldVMs(firm).count == 3)
         #expect(!firm.exists("state"), "nothing is written to local files")
@@ -41,94 +43,37 @@ struct EtcdBackendTests {
         let values = try etcd.keys("/firm/").map(\.value).joined()
         #expect(!values.contains("hunter2"), "no secret reaches etcd")
 
-        let same = try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env)
-        #expect(same.code == 0, "\(same.output)")
-        firm.write("lab.json", Blueprints.lab(webPower: "off", dbType: "postgres-16"))
-        let second = try firm.run(["apply", "lab.json", "--auto-approve", "--state", etcd.url()], environment: Blueprints.secretEnv)
-        #expect(second.code == 0, "\(second.output)")
-        #expect(try await worldVMs(firm).first { $0.app == "web" }?.status == .stopped)
-        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+        let same = try firm.run(["plan", "lab.json", "--detailed-exitcode", "--state", etcd.url()], environment: Blueprints.secretEnv)
+        #expect(same.code == 0, "--state names the state FIRM_STATE named: \(same.output)")
 
-        let list = try firm.run(["state", "list", "lab.json"], environment: env)
+        let list = try bed.run(["state", "list", "lab.json"])
         #expect(list.stdout.split(separator: "\n") == ["app.api", "app.db", "app.web"], "\(list.output)")
-        let show = try firm.run(["state", "show", "app.web", "--sandbox", "lab"], environment: env)
-        #expect(show.code == 0 && show.stdout.contains("\"power\": \"off\""), "\(show.output)")
-        let listing = try firm.run(["sandboxes", "--json"], environment: env)
+        let show = try bed.run(["state", "show", "app.web", "--sandbox", "lab"])
+        #expect(show.code == 0 && show.stdout.contains("\"power\": \"on\""), "\(show.output)")
+        let listing = try bed.run(["sandboxes", "--json"])
         let rows = try JSONReader.parse(listing.stdout).plain.arrayValue ?? []
         #expect(rows.map { $0["name"]?.stringValue } == ["lab"] && rows.first?["status"] == "active", "\(listing.output)")
 
-        let rm = try firm.run(["state", "rm", "lab.json", "app.api"], environment: env)
+        let rm = try bed.run(["state", "rm", "lab.json", "app.api"])
         #expect(rm.code == 0, "\(rm.output)")
         #expect(try etcd.keys("/firm/lab/app/").map(\.key) == ["/firm/lab/app/db", "/firm/lab/app/web"])
         #expect(try await etcd.state("lab").apps["api"] == nil)
 
-        let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"], environment: env)
+        let destroy = try bed.run(["destroy", "lab.json", "--auto-approve"])
         #expect(destroy.code == 0, "\(destroy.output)")
         // api was forgotten, so its VM stays: destroy manages only what the state knows.
         #expect(try await worldVMs(firm).map(\.app) == ["api"])
         #expect(try etcd.keys("/firm/lab/app/").isEmpty)
     }
 
-    @Test("each kind of drift is found from an etcd state, fixed, and gone", arguments: DriftTests.kinds)
-    func drift(_ k: DriftTests.Kind) throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
-        firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
-        #expect(try firm.run(["drift", "lab.json"], environment: env).code == 0)
-        #expect(try firm.run(["sim", "lab.json"] + k.change, environment: env).code == 0)
-        let drift = try firm.run(["drift", "lab.json", "--json"], environment: env)
-        #expect(drift.code == 2, "\(drift.output)")
-        let items = try JSONReader.parse(drift.stdout).plain["items"]?.arrayValue ?? []
-        #expect(items.map { $0["kind"]?.stringValue } == [k.kind] && items.first?["target"]?.stringValue == k.target)
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
-        let after = try firm.run(["drift", "lab.json"], environment: env)
-        #expect(after.code == 0, "\(after.output)")
-    }
-
-    @Test("a held etcd lock: a second apply fails at once naming the holder, or waits on a watch with --lock-timeout and then runs")
-    func heldLock() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
-        firm.write("lab.json", Blueprints.lab())
-        let backend = try EtcdStateBackend(EtcdAddress(etcd.url()), sandbox: "lab", lockTTL: 30)
-        let lock = try await backend.lock(operation: "test", timeout: nil)
-        let refused = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
-        #expect(refused.code == 3, "\(refused.output)")
-        #expect(refused.stderr.contains("locked by") && refused.stderr.contains(lock.info.id) && refused.stderr.contains("'test'"), "\(refused.stderr)")
-        #expect(!firm.exists(".firm/sim/sim.world"), "nothing ran")
-        #expect(try firm.run(["drift", "lab.json"], environment: env).code == 0, "drift reads without the lock")
-
-        let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--lock-timeout", "60s"], environment: env)
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(process.isRunning, "it waits for the lock")
-        #expect(!firm.exists(".firm/sim/sim.world"))
-        lock.release()
-        #expect(process.waitUntilExit(limit: .seconds(30)), "a released lock wakes the waiter")
-        #expect(process.terminationStatus == 0, "\(outBox.text()) \(errBox.text())")
-        #expect(try await worldVMs(firm).count == 3)
-    }
-
     @Test("hostile keys: a damaged value, an unknown key or a newer meta is refused naming the key, and nothing is written")
     func hostileKeys() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
-        firm.write("lab.json", Blueprints.lab())
-        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
-        let good = try etcd.keys("/firm/lab/app/web").first!.value
-        func put(_ key: String, _ value: String) throws {
-            _ = try etcd.call("/v3/kv/put", ["key": .string(Base64.encode(Array(key.utf8))), "value": .string(Base64.encode(Array(value.utf8)))])
-        }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd)
+        bed.firm.write("lab.json", Blueprints.lab())
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let good = try #require(try etcd.keys("/firm/lab/app/web").first).value
         let cases: [(key: String, value: String, expect: String)] = [
             ("/firm/lab/app/web", #"{"deploymentPath": 7}"#, "/firm/lab/app/web"),
             ("/firm/lab/app/web", "{not json", "/firm/lab/app/web:1:2"),
@@ -139,19 +84,17 @@ struct EtcdBackendTests {
         for c in cases {
             let before = try etcd.keys("/firm/").filter { $0.key != c.key }
             let original = try etcd.keys(c.key).first?.value
-            try put(c.key, c.value)
-            let plan = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
+            try etcd.put(c.key, c.value)
+            let plan = try bed.run(["apply", "lab.json", "--auto-approve"])
             #expect(plan.code == 1, "\(c.key) = \(c.value): \(plan.output)")
             #expect(plan.stderr.contains(c.expect), "\(c.key) = \(c.value): \(plan.stderr)")
             #expect(!plan.stderr.contains("Fatal") && !plan.stderr.contains("Trace"))
             #expect(!plan.stderr.contains("/firm/firm/"), "a key's location holds the prefix once: \(plan.stderr)")
             let after = try etcd.keys("/firm/").filter { $0.key != c.key }
             #expect(after.map(\.modRevision) == before.map(\.modRevision), "nothing else was written")
-            if let original { try put(c.key, original) } else {
-                _ = try etcd.call("/v3/kv/deleterange", ["key": .string(Base64.encode(Array(c.key.utf8)))])
-            }
+            if let original { try etcd.put(c.key, original) } else { try etcd.delete(c.key) }
         }
-        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: env).code == 0)
+        #expect(try bed.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
     }
 
     @Test("bad etcd URLs, an etcd that does not answer, and a wrong password are clear errors")
@@ -171,7 +114,7 @@ struct EtcdBackendTests {
             #expect(result.code == 1, "\(url): \(result.output)")
             #expect(result.stderr.contains(expect), "\(url): \(result.stderr)")
         }
-        let port = MotoServer.freePort()
+        let port = freePort()
         let start = Date()
         let down = try firm.run(["plan", "lab.json", "--state", "etcd://127.0.0.1:\(port)/firm"])
         #expect(down.code == 1 && down.stderr.contains("no etcd member answered"), "\(down.output)")
@@ -182,8 +125,9 @@ struct EtcdBackendTests {
 
     @Test("auth on: the right user and password work, a wrong password fails clearly and writes nothing")
     func auth() throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm
         for args in [["role", "add", "root"], ["user", "add", "root:rootpw"], ["user", "grant-role", "root", "root"],
                      ["user", "add", "firm:s3cret-firm"], ["role", "add", "firm"],
                      ["role", "grant-permission", "firm", "--prefix=true", "readwrite", "/firm/"], ["user", "grant-role", "firm", "firm"],
@@ -191,8 +135,6 @@ struct EtcdBackendTests {
             let r = try etcd.etcdctl(args)
             try #require(r.code == 0, "etcdctl \(args): \(r.output)")
         }
-        let firm = FirmProcess()
-        defer { firm.remove() }
         firm.write("lab.json", Blueprints.lab())
         let base = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url(), "FIRM_ETCD_USER": "firm"]) { $1 }
         let wrong = try firm.run(["apply", "lab.json", "--auto-approve"], environment: base.merging(["FIRM_ETCD_PASSWORD": "nope"]) { $1 })
@@ -210,10 +152,10 @@ struct EtcdBackendTests {
 
     @Test("state migrate moves a state to etcd and back, holding both locks, reads it back, and refuses a destination that holds one")
     func migrate() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
+        // The state starts on local files: firm runs without FIRM_STATE here.
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm
         let env = Blueprints.secretEnv
         firm.write("lab.json", Blueprints.lab())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
@@ -238,21 +180,19 @@ struct EtcdBackendTests {
         firm.write("other.json", Blueprints.lab().replacingOccurrences(of: #""name": "lab""#, with: #""name": "other""#))
         #expect(try firm.run(["apply", "other.json", "--auto-approve", "--sandbox", "lab", "--state", etcd.url()], environment: env).code == 1,
                 "the lab VMs are tagged with sandbox lab, so another blueprint can't deploy there")
-        _ = try etcd.call("/v3/kv/put", ["key": .string(Base64.encode(Array("/firm/lab/meta".utf8))),
-                                         "value": .string(Base64.encode(Array(#"{"version": 1, "lineage": "x", "serial": 0, "blueprint": "other"}"#.utf8)))])
+        try etcd.put("/firm/lab/meta", #"{"version": 1, "lineage": "x", "serial": 0, "blueprint": "other"}"#)
         let refused = try firm.run(["state", "migrate", "lab.json", "--to", etcd.url()], environment: env)
         #expect(refused.code == 1 && refused.stderr.contains("already holds a state"), "\(refused.output)")
         #expect(firm.exists("state/lab.state.json"))
     }
 
-    @Test("the other commands on etcd: refresh, show, force-unlock, import --all, sandboxes with a ttl, gc, destroy from the state alone")
+    @Test("the other commands on etcd: show, import --all, sandboxes with a ttl, gc, destroy from the state alone")
     func otherCommands() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm
         let url = etcd.url()
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": url]) { $1 }
+        let env = bed.env
         func at(_ time: String) -> [String: String] { env.merging(["FIRM_TEST_NOW": time]) { $1 } }
         firm.write("lab.json", Blueprints.lab())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve", "--ttl", "1h"], environment: at("2030-01-01T00:00:00Z")).code == 0)
@@ -266,17 +206,8 @@ struct EtcdBackendTests {
         #expect(show.code == 0 && show.stdout.contains("State at \(url)") && show.stdout.contains("10.9.0.201"), "\(show.output)")
         #expect(!show.stdout.contains("hunter2"))
 
-        let backend = try EtcdStateBackend(EtcdAddress(url), sandbox: "lab", lockTTL: 30)
-        let lock = try await backend.lock(operation: "test", timeout: nil)
-        let force = try firm.run(["force-unlock", "lab.json", lock.info.id], environment: env)
-        #expect(force.code == 3 && force.stderr.contains("lease ends within"), "a live holder's lock is refused: \(force.output)")
-        lock.release()
-        await PendingWork.shared.drain(within: .seconds(5))
-        let free = try firm.run(["force-unlock", "lab.json", lock.info.id], environment: env)
-        #expect(free.code == 0 && free.stdout.contains("not locked"), "\(free.output)")
-
         // Forget the state of sandbox keep (its VMs stay), then adopt them again.
-        _ = try etcd.call("/v3/kv/deleterange", ["key": .string(Base64.encode(Array("/firm/keep/".utf8))), "range_end": .string(Base64.encode(Array("/firm/keep0".utf8)))])
+        try etcd.delete("/firm/keep/", prefix: true)
         let imported = try firm.run(["import", "lab.json", "--all", "--sandbox", "keep"], environment: env)
         #expect(imported.code == 0, "\(imported.output)")
         #expect(try await etcd.state("keep").apps.count == 3)

@@ -2,23 +2,20 @@ import Foundation
 import Testing
 @testable import FirmBase
 @testable import FirmModel
-@testable import FirmEtcdState
+import FirmTestSupport
 
 /// A lock key that no lease holds never ends by itself: force-unlock must be able to remove it.
 @Suite("End to end: a lock key on etcd with no lease", .serialized, .enabled(if: EtcdCluster.required))
 struct EtcdLeaselessLockTests {
     @Test("force-unlock shows the holder of a lock key with no lease and removes it; a wrong id is refused; the next apply runs")
     func leaselessLock() throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm, env = bed.env
         firm.write("lab.json", Blueprints.lab())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: env).code == 0)
         let holder = LockInfo(id: "by-hand-1", operation: "apply", who: "ops@bastion", pid: 4242, created: "2030-01-01T00:00:00Z", version: "0.1.0")
-        _ = try etcd.call("/v3/kv/put", ["key": .string(Base64.encode(Array("/firm/lab/lock".utf8))),
-                                         "value": .string(Base64.encode(Array(holder.json.compactText.utf8)))])
+        try etcd.put("/firm/lab/lock", holder.json.compactText)
 
         let blocked = try firm.run(["apply", "lab.json", "--auto-approve"], environment: env)
         #expect(blocked.code == 3 && blocked.stderr.contains("ops@bastion"), "\(blocked.output)")

@@ -13,6 +13,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Reconcile replicas sharing the sandboxes of one etcd prefix.
 @Suite("End to end: reconcile replicas on etcd", .serialized, .enabled(if: EtcdCluster.required))
@@ -60,11 +61,9 @@ struct EtcdReconcileTests {
 
     @Test("three replicas on 12 sandboxes: each sandbox every cycle, a killed replica's taken over within 2 TTLs, never two at once")
     func replicas() async throws {
-        let etcd = try EtcdCluster()
-        defer { etcd.stop() }
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        let bed = try TestBed(.etcd)
+        defer { bed.stop() }
+        let etcd = try #require(bed.etcd), firm = bed.firm, env = bed.env
         firm.write("lab.json", Blueprints.lab())
         let sandboxes = (1...12).map { "s\($0)" }
         for name in sandboxes {
@@ -89,7 +88,9 @@ struct EtcdReconcileTests {
         // A VM stopped out of band in one sandbox is started again by whichever replica holds it.
         let stopped = try firm.run(["sim", "lab.json", "--sandbox", "s5", "stop", "web"], environment: env)
         #expect(stopped.code == 0, "\(stopped.output)")
-        try await Task.sleep(for: .seconds(3))
+        #expect(waitUntil(.seconds(30)) {
+            Torture.worldVMs(firm).values.contains { $0["sandbox"] == "s5" && $0["app"] == "web" && $0["status"] == "running" }
+        }, "the replica that holds s5 started its web again")
         let heldByFirst = claims().filter { $0.value == "r0" }.keys.sorted()
         let killedAt = ContinuousClock.now
         kill(replicas[0].0.processIdentifier, SIGKILL)
@@ -102,7 +103,14 @@ struct EtcdReconcileTests {
         print("takeover of a killed replica's sandboxes: \(DurationText.format(takeover)) (lock TTL \(ttl)s)")
         #expect(takenOver && takeover <= .seconds(2 * ttl + 2), "the others took over within 2 TTLs (with 2 s for a loaded machine): \(DurationText.format(takeover))")
         let killedTime = Timestamp.now()
-        try await Task.sleep(for: .seconds(3))
+        // What the logs are checked for below, waited for: each sandbox reconciled in at least
+        // four cycles, and the killed replica's by another since it was killed.
+        func logged() -> [Line] { Self.lines(replicas.map { $0.1.soFar + $0.2.soFar }.joined(separator: "\n")) }
+        #expect(waitUntil(.seconds(60)) {
+            let lines = logged()
+            return sandboxes.allSatisfy { name in lines.filter { $0.sandbox == name }.count >= 4 }
+                && heldByFirst.allSatisfy { name in lines.contains { $0.sandbox == name && $0.replica != "r0" && $0.time >= killedTime } }
+        }, "every sandbox was reconciled in four cycles, the killed replica's by another since")
         for (p, _, _) in replicas.dropFirst() { kill(p.processIdentifier, SIGTERM) }
         var logs = ""
         for (i, (p, out, err)) in replicas.enumerated() {

@@ -11,6 +11,7 @@ import Foundation
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Runs the built `firm` binary in a temp folder.
 struct FirmProcess {
@@ -34,28 +35,16 @@ struct FirmProcess {
         return root.appendingPathComponent(".build/debug/firm").path
     }()
 
-    let directory: String
+    /// The folder it runs in, a fresh temp folder.
+    let folder = TempDirectory()
+    var directory: String { folder.path }
 
-    init() {
-        directory = NSTemporaryDirectory() + "firm-e2e-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
+    func remove() { folder.remove() }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
-
-    func path(_ name: String) -> String { directory + "/" + name }
-
-    func write(_ name: String, _ text: String) {
-        let folder = (path(name) as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: path(name), contents: Data(text.utf8))
-    }
-
-    func read(_ name: String) -> String? {
-        (try? Data(contentsOf: URL(fileURLWithPath: path(name)))).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+    func path(_ name: String) -> String { folder.file(name) }
+    func write(_ name: String, _ text: String) { folder.write(name, text) }
+    func read(_ name: String) -> String? { folder.read(name) }
+    func exists(_ name: String) -> Bool { folder.exists(name) }
 
     /// Starts firm without waiting.
     /// `unset` removes variables the test runner may have, so a test of a missing one can't
@@ -91,40 +80,6 @@ struct FirmProcess {
     }
 }
 
-/// Reads a pipe to its end on a background thread, so a full pipe never blocks the child.
-final class ReadBox: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    /// A thread of its own: blocked reads must not take libdispatch's threads, which Foundation
-    /// needs to notice that a child exited.
-    init(_ handle: FileHandle) {
-        Thread {
-            self.data = handle.readDataToEndOfFile()
-            self.done.signal()
-        }.start()
-    }
-
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
-}
-
-/// Waits until `condition` holds, checking every 10 ms, for at most `limit` (a bound for a loaded
-/// machine, never a timing assertion). Returns whether it held.
-/// It sleeps the thread rather than the task: tests block the cooperative pool's few threads
-/// while their children run, and a task sleep could wake seconds late.
-@discardableResult
-func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while !condition() {
-        if ContinuousClock.now >= deadline { return false }
-        usleep(10_000)
-    }
-    return true
-}
-
 extension Process {
     /// Waits for the child to exit, for at most `limit`; kills it after that. Returns whether
     /// it exited by itself. Safe to read `terminationStatus` afterwards either way.
@@ -144,15 +99,14 @@ extension FirmProcess {
     func driversLeft() -> [String] {
         let folder = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         var left: [String] = []
-        for _ in 0..<60 {
+        waitUntil(.seconds(3)) {
             left = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
                 guard pid.allSatisfy(\.isNumber), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
                     cwd == folder, let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
                 else { return false }
                 return String(decoding: command, as: UTF8.self).contains("driver")
             }
-            if left.isEmpty { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            return left.isEmpty
         }
         return left
     }

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Drivers that push secrets, junk, escape sequences and deep data at firm, or stop reading.
 @Suite("End to end: hostile drivers", .serialized)
@@ -89,7 +90,7 @@ struct HostileDriverTests {
         #expect(apply.stdout.contains("is not an IPv4 or IPv6 address"), "\(apply.output)")
         #expect(!apply.output.contains("\u{1B}"), "no raw escape reaches the terminal")
         #expect(apply.stderr.contains("\\u{1b}]0;retitled"), "the stderr line is shown escaped")
-        let state = firm.read("state/hostile.state.json") ?? ""
+        let state = try #require(firm.read("state/hostile.state.json"), "the failed deploy's intent was recorded")
         #expect(!state.contains("2J10.0.0.9"))
     }
 
@@ -144,15 +145,15 @@ extension HostileDriverTests {
         firm.write("lab.json", Self.blueprint(misbehave: "deploy:db=hang"))
         let (process, out, err) = try firm.start(["apply", "lab.json", "--auto-approve", "--stop-timeout", "200ms"], environment: Self.env)
         let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        // Wait until the driver has the deploy (the cloud file exists once it is initialized).
-        #expect(waitUntil { firm.exists("argv.txt") })
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the driver holds the deploy.
+        #expect(waitUntil { firm.exists("hanging.log") }, "the driver got the deploy")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let output = outBox.text() + errBox.text()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(output.contains("cancelled"), "\(output)")
+        let hung = (firm.read("hanging.log") ?? "").split(separator: "\n")
         let cancels = (firm.read("cancels.log") ?? "").split(separator: "\n")
-        #expect(!cancels.isEmpty, "the driver was sent $/cancel: \(output)")
+        #expect(!hung.isEmpty && Set(hung).isSubset(of: Set(cancels)), "the driver was sent $/cancel for the deploy it held (\(hung)): \(cancels), \(output)")
     }
 }

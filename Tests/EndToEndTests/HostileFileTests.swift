@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Crafted plan, lock and special files given to the built binary: a clear error, a non-zero
 /// exit, nothing written, and never a crash or a hang.

@@ -2,23 +2,26 @@ import Foundation
 import Testing
 @testable import FirmBase
 @testable import FirmModel
+import FirmTestSupport
 
 /// A hostile HTTP server (Fixtures/hostile_http.py) on a free port of 127.0.0.1, in one mode; it
 /// stops by itself after its lifetime, and `stop()` ends it sooner.
 final class HostileServer: @unchecked Sendable {
     let port: Int
     private let process = Process()
+    /// What it prints: "ready", then what a mode reports doing ("stray sent").
+    let output: ReadBox
 
     init(_ mode: String, lifetime: Int = 60) throws {
-        port = MotoServer.freePort()
+        port = freePort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/hostile_http.py", String(port), mode, String(lifetime)]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let line = out.fileHandleForReading.availableData
-        guard String(decoding: line, as: UTF8.self).contains("ready") else {
+        output = ReadBox(out.fileHandleForReading)
+        guard waitUntil(.seconds(30), { self.output.soFar.contains("ready") || !self.process.isRunning }), output.soFar.contains("ready") else {
             stop()
             throw HostileServerError(message: "hostile_http.py \(mode) did not start")
         }
@@ -112,8 +115,8 @@ struct HostileServerTests {
         let client = HTTP1Client(host: "127.0.0.1", port: server.port)
         let first = try await client.post("/v3/kv/range", body: Array(#"{"key": "L2Zpcm0v", "range_end": "L2Zpcm0w"}"#.utf8))
         #expect(String(decoding: first.body, as: UTF8.self).contains(#""kvs": []"#))
-        // The stray comes 50 ms after the answer; the next request, well after it.
-        try await Task.sleep(for: .milliseconds(300))
+        // The stray comes 50 ms after the answer; the next request once it has come.
+        #expect(waitUntil { server.output.soFar.contains("stray sent") }, "the server sent its stray answer")
         let second = try await client.post("/v3/kv/txn", body: Array(#"{"compare": [], "success": []}"#.utf8))
         let text = String(decoding: second.body, as: UTF8.self)
         #expect(text.contains(#""succeeded": true"#) && !text.contains(#""revision": "99""#), "the txn's own answer, not the stray: \(text)")

@@ -103,7 +103,7 @@ struct SandboxLifetimeTests {
         let destroy = try firm.run(["destroy", "--sandbox", "ci-7", "--auto-approve"], in: "blueprints")
         #expect(destroy.code == 0, "\(destroy.output)")
         #expect(try await vms(firm).isEmpty)
-        #expect(!(firm.read("state/vlan-pool.json") ?? "").contains("ci-7"))
+        #expect(try #require(firm.read("state/vlan-pool.json")).contains("ci-7") == false, "the destroy gave the VLANs back")
         let missing = try firm.run(["destroy", "--sandbox", "nope", "--auto-approve"])
         #expect(missing.code == 1 && missing.stderr.contains("records no sandbox providers"), "\(missing.output)")
     }

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Many live copies of one blueprint (`--sandbox`), the state found from the blueprint, no
 /// duplicate VMs, and `firm import`.
@@ -189,8 +190,8 @@ extension SandboxTests {
         firm.write("lab.json", text)
         let refused = try firm.run(["apply", "lab.json", "--auto-approve"], unset: ["WEB_PW"])
         #expect(refused.code == 1 && refused.stderr.contains("WEB_PW"), "\(refused.output)")
-        #expect(!(firm.read("state/vlan-pool.json") ?? "").contains("three-tier"), "nothing stays reserved")
+        #expect(try #require(firm.read("state/vlan-pool.json"), "the plan reserved in the pool").contains("three-tier") == false, "nothing stays reserved")
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: ["WEB_PW": "x"]).code == 0)
-        #expect((firm.read("state/vlan-pool.json") ?? "").contains("three-tier"))
+        #expect(try #require(firm.read("state/vlan-pool.json")).contains("three-tier"))
     }
 }

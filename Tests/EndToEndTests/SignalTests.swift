@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// SIGHUP, a closed stdout, and readers during a running apply.
 @Suite("End to end: signals, pipes and running applies", .serialized)
@@ -20,10 +21,11 @@ struct SignalTests {
 
     @Test("SIGHUP mid-apply stops it gracefully: running actions finish, the state is saved, exit 129")
     func hangup() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let (process, out, err) = try crash.startSlowApply(firm)
-        try await crash.waitForStart(firm)
+        let bed = try TestBed(.local)
+        defer { bed.stop() }
+        let firm = bed.firm
+        let (process, out, err) = try crash.startSlowApply(bed)
+        crash.waitForStart(bed)
         kill(process.processIdentifier, SIGHUP)
         process.waitUntilExit()
         let output = out.text() + err.text()
@@ -54,17 +56,17 @@ struct SignalTests {
 
     @Test("plan and drift during a running apply say it runs, and never call its deploys interrupted")
     func readersDuringApply() async throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
-        let (process, out, err) = try crash.startSlowApply(firm, deploy: "2s")
+        let bed = try TestBed(.local)
+        defer { bed.stop() }
+        let firm = bed.firm
+        let (process, out, err) = try crash.startSlowApply(bed, deploy: "2s")
         defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); _ = out.text(); _ = err.text() }
-        try await crash.waitForStart(firm)
+        crash.waitForStart(bed)
         // Wait until the apply's intents are durable, so that a plan sees them.
         var plan = FirmProcess.Result(code: 0, stdout: "", stderr: "")
-        for _ in 0..<50 {
-            plan = try firm.run(["plan", "slow.json"])
-            if plan.stderr.contains("in flight") { break }
-            try await Task.sleep(for: .milliseconds(50))
+        waitUntil {
+            plan = (try? firm.run(["plan", "slow.json"])) ?? plan
+            return plan.stderr.contains("in flight")
         }
         #expect(plan.code == 0, "\(plan.output)")
         #expect(plan.stderr.contains("An apply is running (apply by"), "\(plan.stderr)")

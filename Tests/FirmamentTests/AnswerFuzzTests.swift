@@ -4,6 +4,7 @@ import Testing
 @testable import FirmModel
 @testable import FirmEC2
 @testable import FirmEtcdState
+import FirmTestSupport
 
 /// Hundreds of mutated server answers (cut, a piece doubled, pieces swapped, a number blown up,
 /// a byte flipped) go through the code that reads etcd's and EC2's answers: each is read or

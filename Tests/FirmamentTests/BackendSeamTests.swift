@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// The same sessions, run over the local files and over memory: the executor's group commit,
 /// intents, recovery and locking work through the StateBackend protocol alone.

@@ -3,6 +3,7 @@ import Testing
 @testable import FirmBase
 @testable import FirmModel
 @testable import FirmLocalState
+import FirmTestSupport
 
 /// Every value firm writes must pass firm's own reader: at the limits the reader enforces, what
 /// is written reads back the same, and a change that would pass a limit is refused with nothing

@@ -13,6 +13,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner whose actions hand in `.recorded` outcomes: each takes the next serial, and the test
 /// decides when the "journal" makes them durable, through the mark it owns.
@@ -22,13 +23,19 @@ final class DeferredRunner: ActionRunning, @unchecked Sendable {
     private var serial = 0
     private(set) var started: [String] = []
     private(set) var finished: [String] = []
+    /// Each action's serial, and how far the mark was durable when it started.
+    private var serials: [String: Int] = [:]
+    private var durableAtStart: [String: Int] = [:]
     var durability: DurabilityMark? { mark }
 
     func run(_ action: PlannedAction) async -> ActionOutcome {
+        let durable = (try? mark.current().get()) ?? -1
         let serial = lock.withLock {
             started.append(action.id)
             finished.append(action.id)
             self.serial += 1
+            serials[action.id] = self.serial
+            durableAtStart[action.id] = durable
             return self.serial
         }
         return .recorded("ok", serial: serial)
@@ -36,6 +43,8 @@ final class DeferredRunner: ActionRunning, @unchecked Sendable {
 
     var startedNow: [String] { lock.withLock { started } }
     var handedIn: Int { lock.withLock { serial } }
+    func serial(of id: String) -> Int? { lock.withLock { serials[id] } }
+    func durable(whenStarting id: String) -> Int? { lock.withLock { durableAtStart[id] } }
 }
 
 /// Values appended from several tasks.
@@ -44,15 +53,6 @@ final class ProbeList<Element: Sendable>: @unchecked Sendable {
     private var list: [Element] = []
     func append(_ value: Element) { lock.withLock { list.append(value) } }
     var values: [Element] { lock.withLock { list } }
-}
-
-/// Waits (bounded) until `condition` holds.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }
 
 @Suite("Durability mark and deferred records")
@@ -75,15 +75,21 @@ struct DeferredDurabilityTests {
     @Test("waiters wake exactly when their serial is durable", arguments: markCases)
     func markWakes(_ c: MarkCase) async throws {
         let mark = DurabilityMark(durable: 0)
-        let woken = Mutex<Int?>(nil)
-        let waiter = Task { let d = try await mark.wait(for: c.target); woken.withLock { $0 = d } }
+        let woken = Mutex<Int?>(nil), entered = Mutex(false)
+        let waiter = Task {
+            entered.withLock { $0 = true }
+            let d = try await mark.wait(for: c.target)
+            woken.withLock { $0 = d }
+        }
+        // The advances come once the waiter waits (it has nothing to wait for in between).
+        #expect(await eventually { entered.withLock { $0 } })
         for a in c.advances { mark.advance(to: a) }
         if c.expectWoken {
             try await waiter.value
             #expect(woken.withLock { $0 } == max(c.advances.max() ?? 0, 0))
         } else {
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(woken.withLock { $0 } == nil)
+            // A waiter that an advance short of its target woke would have returned that
+            // advance's serial, not the target's.
             mark.advance(to: c.target)
             try await waiter.value
             #expect(woken.withLock { $0 } == c.target)
@@ -94,8 +100,12 @@ struct DeferredDurabilityTests {
     @Test("a failed journal fails every waiter, now and later, and nothing becomes durable after it")
     func markFailure() async throws {
         let mark = DurabilityMark(durable: 5)
-        let early = Task { try await mark.wait(for: 7) }
-        try await Task.sleep(for: .milliseconds(20))
+        let entered = Mutex(false)
+        let early = Task {
+            entered.withLock { $0 = true }
+            return try await mark.wait(for: 7)
+        }
+        #expect(await eventually { entered.withLock { $0 } }, "the early waiter waits before the failure")
         mark.fail(StateError.io(location: "j", reason: "disk full"))
         await #expect(throws: StateError.self) { try await early.value }
         await #expect(throws: StateError.self) { try await mark.wait(for: 6) }
@@ -106,12 +116,16 @@ struct DeferredDurabilityTests {
     @Test("many waiters on one mark each wake at their own serial")
     func manyWaiters() async throws {
         let mark = DurabilityMark(durable: 0)
-        let order = ProbeList<Int>()
+        let order = ProbeList<Int>(), entered = ProbeList<Int>()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for target in (1...40).shuffled() {
-                group.addTask { _ = try await mark.wait(for: target); order.append(target) }
+                group.addTask {
+                    entered.append(target)
+                    _ = try await mark.wait(for: target)
+                    order.append(target)
+                }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            #expect(await eventually { entered.values.count == 40 }, "every waiter waits before the first advance")
             for s in stride(from: 5, through: 40, by: 5) {
                 mark.advance(to: s)
                 #expect(await eventually { order.values.count == s }, "after advancing to \(s)")
@@ -125,20 +139,34 @@ struct DeferredDurabilityTests {
     func dependentsWaitForDurability() async throws {
         let runner = DeferredRunner()
         let actions = ExecutorTests.chain("web") + [PlannedAction(.powerOff(app: "other"), reason: "r", provider: "sim")]
-        let events = EventLog()
-        let run = Task { await Executor(parallelism: 1, runner: runner).run(ExecutorTests.plan(actions)) { events.add($0) } }
+        // Each done line, with how far the mark was durable when it came.
+        let done = ProbeList<(id: String, durable: Int)>()
+        let run = Task {
+            await Executor(parallelism: 1, runner: runner).run(ExecutorTests.plan(actions)) { event in
+                if case .succeeded = event.kind { done.append((event.action.id, (try? runner.mark.current().get()) ?? -1)) }
+            }
+        }
         // One slot: the deploy runs first (longest chain); with its record not yet durable, the
         // slot goes to the unrelated action, and the deploy's dependent waits.
         #expect(await eventually { runner.startedNow.count == 2 })
-        try await Task.sleep(for: .milliseconds(50))
         #expect(runner.startedNow == ["deploy:app.web", "powerOff:app.other"])
-        #expect(!events.kinds.contains("succeeded"), "nothing is done before its record is durable: \(events.kinds)")
         runner.mark.advance(to: 1)
         #expect(await eventually { runner.startedNow.contains("powerOn:app.web") })
         runner.mark.advance(to: 10)
         let summary = await run.value
         #expect(Set(summary.done) == Set(actions.map(\.id)))
         #expect(summary.done.first == "deploy:app.web")
+        // Nothing was done before its record was durable, and nothing started before the
+        // record of what it depends on was: the mark moves only when this test moves it.
+        for (id, durable) in done.values {
+            #expect(durable >= runner.serial(of: id) ?? .max, "\(id) was done with only serial \(durable) durable")
+        }
+        for action in actions {
+            for dependency in action.dependsOn {
+                #expect(runner.durable(whenStarting: action.id) ?? -1 >= runner.serial(of: dependency) ?? .max,
+                        "\(action.id) started before the record of \(dependency) was durable")
+            }
+        }
     }
 
     @Test("a journal that fails after an action handed in its record fails that action and skips its dependents")

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner whose every action records one change, as the real runner does after a provider call.
 struct RecordingRunner: ActionRunning {
@@ -19,6 +20,7 @@ struct RecordingRunner: ActionRunning {
 
     func run(_ action: PlannedAction) async -> ActionOutcome {
         do {
+            // The provider call's simulated 2 ms, so that records of several actions come together.
             try await Task.sleep(for: .milliseconds(2))
             try await recorder.record(.putApp(action.appName ?? "x", StateStoreTests.app(1)))
             return .succeeded("recorded")
@@ -173,7 +175,10 @@ struct DurabilityTests {
         let other = open(dir.file("sim.world.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(other >= 0 && flock(other, LOCK_EX) == 0)
         let transaction = Task { try await world.transact { t in t.put(Self.vm(1)); return t.vms.count } }
-        try await Task.sleep(for: .milliseconds(50))
+        // The world opens its lock file, then tries the lock every 2 ms: once it has the file
+        // open beside our descriptor, the transaction waits for us.
+        let lockFile = realPath(dir.file("sim.world.lock"))
+        #expect(await eventually { openFiles().filter { $0 == lockFile }.count >= 2 }, "the transaction came to the world's lock")
 
         let paths = StatePaths(snapshot: dir.file("lab.state.json"))
         let loaded = try StateStore.load(paths, blueprint: "lab")
@@ -182,10 +187,7 @@ struct DurabilityTests {
         let started = clock.now
         try await recorder.record(.setPower("a", .on))
         #expect(clock.now - started < .seconds(5), "the journal's record waited for the world's lock")
-        #expect(try await Task { () -> Bool in
-            try await Task.sleep(for: .milliseconds(20))
-            return FileManager.default.fileExists(atPath: dir.file("sim.world"))
-        }.value == false, "nothing was written to the world while it was held")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("sim.world")), "nothing was written to the world while it was held")
 
         flock(other, LOCK_UN)
         close(other)

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A runner that sleeps per action, fails chosen actions and records what ran when. An action
 /// in `gates` does not finish before the action it names has finished (or 20 s have passed),
@@ -42,7 +43,7 @@ final class FakeRunner: ActionRunning, @unchecked Sendable {
         }
         try? await Task.sleep(for: delays[action.id] ?? .milliseconds(1))
         if let gate = gates[action.id] {
-            for _ in 0..<2000 where !hasFinished(gate) { try? await Task.sleep(for: .milliseconds(10)) }
+            await eventually { self.hasFinished(gate) }
         }
         lock.withLock {
             running -= 1

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// BlueprintFastPath and StateFastPath read the common case straight from the bytes. They must
 /// never accept what the general way (through the tree) rejects, nor decode anything

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Mutated and truncated blueprints never crash the reader or the validator: each one is
 /// either valid or refused with problems that name the file, a JSON path or a position, and say
@@ -114,18 +115,5 @@ struct HostileStateTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["lab.state.json"], "round \(round)")
         }
         #expect(refused[true, default: 0] > 500, "most damage is caught: \(refused)")
-    }
-}
-
-/// A seeded generator, so that a failing round can be repeated.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

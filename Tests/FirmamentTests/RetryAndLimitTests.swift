@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// A provider whose observe calls wait at a gate, counting how many are in flight at once.
 final class GatedProvider: StubProvider, @unchecked Sendable {
@@ -30,7 +31,7 @@ final class GatedProvider: StubProvider, @unchecked Sendable {
             calls += 1
             most = max(most, inFlight)
         }
-        while !lock.withLock({ open }) { try await Task.sleep(for: .milliseconds(2)) }
+        await eventually(.seconds(600)) { self.lock.withLock { self.open } }
         lock.withLock { inFlight -= 1 }
         return []
     }
@@ -46,7 +47,9 @@ struct RetryAndLimitTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 { group.addTask { _ = try await limited.observe([]) } }
             // Wait until the gate holds as many calls as it will let in, then let them all go.
-            for _ in 0..<2000 where inner.inFlight < 3 { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(await eventually { inner.inFlight >= 3 })
+            // A pause that is part of the test: a limiter that let a fourth call in would do so
+            // now. (No event says that nothing more will come.)
             try await Task.sleep(for: .milliseconds(20))
             #expect(inner.inFlight == 3, "three calls are in, the other nine wait")
             inner.release()

@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// What the state loader, the file reader and the lock refuse, and how they say it.
 @Suite("State files: ranges, names, consistency, file types and locks")
@@ -105,12 +106,18 @@ struct StateFileSafetyTests {
         #expect("\(error!)".contains("has not written who it is"))
 
         try write(stale)
-        let writer = Task {
-            try await Task.sleep(for: .milliseconds(100))
-            try write(held.info)
-        }
+        // The holder writes who it is 100 ms into the loser's wait (which lasts 500 ms). A thread
+        // of its own, so that it writes on time even when the full run starves the cooperative
+        // pool; the loser reads again before it looks at its deadline, however late it runs.
+        let written = DispatchSemaphore(value: 0)
+        let lockFile = URL(fileURLWithPath: paths.lock), live = Data(JSONWriter(pretty: true).bytes(held.info.json))
+        Thread {
+            usleep(100_000)
+            try? live.write(to: lockFile)
+            written.signal()
+        }.start()
         let named = await #expect(throws: StateError.self) { _ = try await StateLock.acquire(paths, operation: "plan") }
-        try await writer.value
+        written.wait()
         guard case .locked(_, let live)? = named else { Issue.record("\(String(describing: named))"); return }
         #expect(live?.id == held.info.id)
     }

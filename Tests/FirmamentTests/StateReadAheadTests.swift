@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// `plan` and `drift` start reading the state while the blueprint is checked. The early read is
 /// used once: a later settle of the same session reads the state again, and a blueprint's own

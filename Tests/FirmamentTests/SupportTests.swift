@@ -12,6 +12,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 @Suite("Support")
 struct SupportTests {
@@ -97,11 +98,11 @@ struct SupportTests {
             }
             return crc ^ 0xFFFF_FFFF
         }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix.announced("CRC-32 of random bytes")
         let bytes = (0..<80).map { _ in UInt8.random(in: 0...255, using: &generator) }
         for start in 0..<9 {
             for end in start...bytes.count {
-                #expect(CRC32.checksum(bytes[start..<end]) == reference(bytes[start..<end]), "bytes \(start)..<\(end)")
+                #expect(CRC32.checksum(bytes[start..<end]) == reference(bytes[start..<end]), "bytes \(start)..<\(end) (seed \(generator.seed))")
             }
         }
     }
@@ -123,10 +124,10 @@ struct SupportTests {
     @Test("latency ranges sample inside their bounds")
     func latencySamples() {
         let range = LatencyRange("40ms..60ms")!
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix.announced("latency samples")
         for _ in 0..<100 {
             let d = range.sample(using: &generator)
-            #expect(d >= .milliseconds(40) && d <= .milliseconds(60))
+            #expect(d >= .milliseconds(40) && d <= .milliseconds(60), "\(d) (seed \(generator.seed))")
         }
     }
 

@@ -11,6 +11,7 @@ import Testing
 @testable import FirmSession
 @testable import FirmDrift
 @testable import Firmament
+import FirmTestSupport
 
 /// Each bad input gives the expected problem at the expected JSON path (and position).
 @Suite("Blueprint validation")

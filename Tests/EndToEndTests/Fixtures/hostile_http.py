@@ -145,6 +145,7 @@ def serve(conn):
                 conn.sendall(answer(json.dumps(content).encode()))
                 time.sleep(0.05)
                 conn.sendall(answer(json.dumps({"header": {"revision": "99"}, "succeeded": False, "ID": "0"}).encode()))
+                print("stray sent", flush=True)
             elif MODE == "huge":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (80 << 20))
                 chunk = b"x" * (1 << 20)

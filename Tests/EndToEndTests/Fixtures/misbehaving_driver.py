@@ -4,7 +4,7 @@
 It is the reference filecloud driver, except that the setting "misbehave", such as
 "deploy:db=crash", makes it misbehave when that method is called for that app:
 crash (exit mid-request), garbage (a line that is not JSON), wrongShape (valid JSON, wrong
-result), unknownId (answers another id), hang (never answers), flood (a line of 9 MiB),
+result), unknownId (answers another id), hang (never answers; logs the request's id to hanging.log), flood (a line of 9 MiB),
 noread (answers, then never reads stdin again), echo (puts every secret it was given into its
 deploy answer and on stderr), echoError (fails with the secrets in the message), deep (a
 vmDetailsData nested 70 levels), badAddress (an address with a terminal escape sequence).
@@ -88,6 +88,9 @@ def main():
         elif how == "unknownId":
             sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": request["id"] + 100000, "result": None}) + "\n")
         elif how == "hang":
+            # Says which request it holds, so that a test can wait for it.
+            with open("hanging.log", "a") as f:
+                f.write("%s\n" % request["id"])
             continue
         elif how == "flood":
             sys.stdout.write("x" * (9 << 20))
