@@ -3,7 +3,7 @@ import FirmBase
 import FirmModel
 
 /// What an `ec2` provider builds at its first call, not before (a `firm show` needs no
-/// credentials): the credentials, the client, the poller, and the sandbox's network ids once
+/// credentials): the credentials, the client, the poller, the batcher of instance calls, and the sandbox's network ids once
 /// looked up. Its state is short and synchronous, so a Mutex guards it: `forgetNetwork` is done
 /// when it returns, before any later lookup.
 final class EC2Connection: Sendable {
@@ -15,7 +15,7 @@ final class EC2Connection: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var made: (client: EC2Client, poller: EC2Poller)?
+        var made: (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher)?
         /// The lookup of the sandbox's network, shared by concurrent callers.
         var network: Task<SandboxNetwork, any Error>?
         var zone: String?
@@ -36,8 +36,8 @@ final class EC2Connection: Sendable {
         self.environment = environment
     }
 
-    /// The client and poller; a terminal error naming what is missing when there are no credentials.
-    func client() throws -> (client: EC2Client, poller: EC2Poller) {
+    /// The client, poller and batcher; a terminal error naming what is missing when there are no credentials.
+    func client() throws -> (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher) {
         try state.withLock { state in
             if let made = state.made { return made }
             let made = try make()
@@ -46,7 +46,7 @@ final class EC2Connection: Sendable {
         }
     }
 
-    private func make() throws -> (client: EC2Client, poller: EC2Poller) {
+    private func make() throws -> (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher) {
         let credentials: AWSCredentials
         do {
             credentials = try AWSCredentials.resolve(settings, environment: environment)
@@ -60,7 +60,10 @@ final class EC2Connection: Sendable {
         }
         let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, timeout: settings.requestTimeout, log: prefixed)
         let poller = EC2Poller(client: client, sandbox: sandbox, spacing: min(settings.pollInterval / 4, .milliseconds(250)))
-        return (client, poller)
+        let batcher = EC2Batcher(provider: provider) { action, ids, operation in
+            _ = try await client.call(action, ids.enumerated().map { ("InstanceId.\($0.offset + 1)", $0.element) }, operation: operation)
+        }
+        return (client, poller, batcher)
     }
 
     /// The sandbox's network, looked up by its tags once (concurrent callers share the lookup).

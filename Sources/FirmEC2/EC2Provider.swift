@@ -25,6 +25,12 @@ public struct EC2Provider: L3Infrastructure {
         try await connection.client().client.call(action, parameters, operation: operation)
     }
 
+    /// TerminateInstances, StartInstances or StopInstances of one instance, batched with
+    /// concurrent actions' (EC2Batcher).
+    func batched(_ kind: EC2Batcher.Kind, _ id: String, _ operation: String) async throws {
+        try await connection.client().batcher.submit(kind, id: id, operation: operation)
+    }
+
     func snapshot(_ operation: String) async throws -> [String: EC2Instance] {
         try await connection.client().poller.snapshot(operation: operation)
     }
@@ -76,7 +82,7 @@ public struct EC2Provider: L3Infrastructure {
         var result = Self.result(request.vmName, instance, deployment)
         // Instances start running; one the blueprint wants off is stopped here, saving a call.
         if request.desiredPower == .off {
-            _ = try await call("StopInstances", [("InstanceId.1", instance.id)], "deploy")
+            try await batched(.stop, instance.id, "deploy")
             _ = try await wait(launched.id, for: "stopped", "deploy")
             result.power = .off
         } else {
@@ -111,12 +117,12 @@ public struct EC2Provider: L3Infrastructure {
     }
 
     public func powerOn(_ app: DeployedApp) async throws {
-        _ = try await call("StartInstances", [("InstanceId.1", app.vmUuid)], "powerOn")
+        try await batched(.start, app.vmUuid, "powerOn")
         _ = try await wait(app.vmUuid, for: "running", "powerOn")
     }
 
     public func powerOff(_ app: DeployedApp) async throws {
-        _ = try await call("StopInstances", [("InstanceId.1", app.vmUuid)], "powerOff")
+        try await batched(.stop, app.vmUuid, "powerOff")
         _ = try await wait(app.vmUuid, for: "stopped", "powerOff")
     }
 
@@ -137,10 +143,10 @@ public struct EC2Provider: L3Infrastructure {
         return Addresses(privateAddress: running.privateAddress, publicAddress: running.publicAddress)
     }
 
-    /// TerminateInstances, then a wait until it is gone; one that is already gone is success.
+    /// TerminateInstances (batched), then a wait until it is gone; one that is already gone is success.
     public func delete(_ app: DeployedApp) async throws {
         do {
-            _ = try await call("TerminateInstances", [("InstanceId.1", app.vmUuid)], "delete")
+            try await batched(.terminate, app.vmUuid, "delete")
         } catch where EC2Errors.isNotFound(error) {
             return
         }

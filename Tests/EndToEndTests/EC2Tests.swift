@@ -184,4 +184,58 @@ struct EC2Tests {
         #expect(try moto.instances(sandbox: "ec2-sandbox").mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1])
         #expect(firm.read("proxy.log")?.contains("throttled") == true, "the proxy did throttle")
     }
+
+    /// A sandbox of `count` instances on one private subnet, all with `power`, aimed at `endpoint`.
+    static func fleet(_ count: Int, power: String, endpoint: String) -> String {
+        let apps = (1...count).map { n in
+            #""app\#(n)": {"deploymentPath": {"provider": "aws", "deploymentType": "instance", "attributes": {"AMI": "ami-1e749f67"}}, "power": "\#(power)", "waitForIP": false}"#
+        }
+        let connectors = (1...count).map { n in #"{"from": "app\#(n)", "to": "private"}"# }
+        return #"{"version": 1, "name": "ec2-fleet", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.60.0.0/16", "endpoint": "\#(endpoint)"}}}, "apps": {\#(apps.joined(separator: ", "))}, "networks": {"private": {"provider": "aws", "subnet": "10.60.1.0/24"}}, "connectors": [\#(connectors.joined(separator: ", "))]}"#
+    }
+
+    @Test("batching: powering off and destroying 20 instances sends far fewer StopInstances and TerminateInstances calls than instances",
+          .enabled(if: MotoServer.required))
+    func batching() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let port = freePort()
+        firm.write("calls.log", "")
+        proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), "0",
+                           firm.path("calls.log")]
+        firm.write("proxy.log", "")
+        proxy.standardOutput = FileHandle(forWritingAtPath: firm.path("proxy.log"))
+        try proxy.run()
+        defer {
+            kill(proxy.processIdentifier, SIGKILL)
+            proxy.waitUntilExit()
+        }
+        #expect(waitUntil { firm.read("proxy.log")?.contains("listening") ?? false })
+        let endpoint = "http://127.0.0.1:\(port)", env = moto.environment
+        /// How many calls of `action` the proxy has logged.
+        func calls(_ action: String) -> Int {
+            (firm.read("calls.log") ?? "").split(separator: "\n").filter { $0.split(separator: " ").first == Substring(action) }.count
+        }
+        firm.write("fleet.json", Self.fleet(20, power: "on", endpoint: endpoint))
+        let apply = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(try moto.instances(sandbox: "ec2-fleet").values.map(\.count).reduce(0, +) == 20)
+
+        firm.write("fleet.json", Self.fleet(20, power: "off", endpoint: endpoint))
+        let off = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
+        #expect(off.code == 0, "\(off.output)")
+        #expect(try moto.instances(sandbox: "ec2-fleet").values.flatMap { $0 }.allSatisfy { $0.state == "stopped" })
+        let stops = calls("StopInstances")
+        #expect(stops >= 1 && stops <= 10, "20 power-offs sent \(stops) StopInstances calls")
+
+        let destroy = try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "\(destroy.output)")
+        #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
+        let terminates = calls("TerminateInstances")
+        #expect(terminates >= 1 && terminates <= 10, "20 deletes sent \(terminates) TerminateInstances calls")
+    }
 }
