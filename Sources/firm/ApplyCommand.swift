@@ -64,7 +64,7 @@ enum ApplyCommand {
             }
             if plan.hasChanges && !autoApprove {
                 Terminal.out("Do you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
-                guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                guard await Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                     Terminal.out("\(destroy ? "Destroy" : "Apply") cancelled; nothing was changed.")
                     throw Exit(.failure)
                 }

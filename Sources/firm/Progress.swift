@@ -8,9 +8,10 @@ import FirmDrift
 
 
 /// Progress lines: one when an action starts and one when it ends, with the elapsed time. End
-/// lines reach stdout at the end of an executor's round (`roundEnd`), at most once a
-/// millisecond, before anything new starts, so that a closed stdout stops the apply within a
-/// millisecond of starts; any line within 20 ms (see `Terminal.progress` and `flushRound`).
+/// lines are handed to the terminal's queue at the end of an executor's round (`roundEnd`), at
+/// most once a millisecond, and stdout is polled there before anything new starts, so that a
+/// closed stdout stops the apply within a millisecond of starts; any line within 20 ms (see
+/// `Terminal.progress` and `flushRound`). Nothing here waits for stdout's reader.
 enum Progress {
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
@@ -25,9 +26,9 @@ enum Progress {
         }
     }
 
-    /// Writes the lines of the rounds since the last write, if a millisecond has passed: a group
-    /// commit ends several actions in one round, and rounds come thousands a second, so one
-    /// write for them all costs the reader one wake-up instead of one for each.
+    /// Has the lines of the rounds since the last write written, if a millisecond has passed: a
+    /// group commit ends several actions in one round, and rounds come thousands a second, so
+    /// one write for them all costs the reader one wake-up instead of one for each.
     @Sendable static func roundEnd() {
         Terminal.flushRound()
     }

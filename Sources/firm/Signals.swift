@@ -69,6 +69,7 @@ final class Signals: Sendable {
         if sig == SIGPIPE && !first { return }
         guard let stop, first else {
             Terminal.err("\nfirm: stopped by \(Self.name(sig)); the next run recovers anything in flight.")
+            Terminal.flushBeforeExit()
             _exit(128 + sig)
         }
         stop.set()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Firmament
 import FirmBase
 import FirmModel
@@ -9,24 +10,55 @@ import FirmDrift
 
 /// Where the CLI writes: stdout for results, stderr for errors, warnings and progress of
 /// machine-readable commands.
+///
+/// Every write to stdout and stderr is made on `flusher`, a serial queue with a thread of its
+/// own, never on the caller's thread: a reader that is slow or stalled (a pipe to `less`, a full
+/// pipe) blocks that queue, not a thread of the cooperative pool that the executor and the
+/// commands run on. Callers append to `output` under its Mutex, in the order they write, and the
+/// queue writes it in that order, stdout's and stderr's text interleaved as they came. A write
+/// that finds stdout's reader gone (EPIPE) calls `Signals.outputClosed()` from the queue.
 enum Terminal {
-    private static let lock = NSLock()
-    /// Progress lines not yet written, guarded by `lock`: an apply of 10,000 apps prints 56,000
-    /// of them, and a write for each cost more than making the line. They are written at most
-    /// `progressDelay` after the first of them, before anything else is written to stdout or
-    /// stderr (so the order stays), and before the process exits.
-    nonisolated(unsafe) private static var pendingProgress: [UInt8] = []
-    /// Whether a timed flush is on its way (one at a time: a timer for each line would cost more
-    /// than the writes it saves).
-    nonisolated(unsafe) private static var flushScheduled = false
-    /// Whether a line waiting in `pendingProgress` is to be written at the round's end.
-    nonisolated(unsafe) private static var roundLinesPending = false
+    /// What is waiting to be written, and when the queue is to write it.
+    private static let output = Mutex(Output())
+    /// Progress lines wait at most this long when nothing else writes sooner.
     private static let progressDelay = DispatchTimeInterval.milliseconds(20)
-    private static let flusher = DispatchQueue(label: "firm.terminal.progress")
+    /// The one place where stdout and stderr are written.
+    private static let flusher: DispatchQueue = {
+        let queue = DispatchQueue(label: "firm.terminal.output")
+        queue.setSpecific(key: flusherKey, value: true)
+        return queue
+    }()
+    private static let flusherKey = DispatchSpecificKey<Bool>()
+    /// Where `readLine` waits for stdin, after everything written before it.
+    private static let reader = DispatchQueue(label: "firm.terminal.input")
+
+    private struct Output {
+        /// Text not yet handed to the queue: an apply of 10,000 apps prints 56,000 progress
+        /// lines, and a write (or a dispatch) for each cost more than making the line.
+        var pending = PendingText()
+        /// A buffer the queue has written and emptied, kept for its capacity.
+        var spare = PendingText()
+        /// Whether a write is on the queue and has not yet taken `pending`: one at a time.
+        var writeQueued = false
+        /// Whether a timed write is on its way (one at a time: a timer for each line would cost
+        /// more than the writes it saves).
+        var timerSet = false
+        /// Whether a line in `pending` is to be written at the round's end.
+        var roundLinesPending = false
+        /// When `flushRound` last wrote or looked.
+        var lastRoundFlush = ContinuousClock.now - .seconds(1)
+
+        /// Whether the caller is to put a write on the queue: only when none is queued already.
+        mutating func queueWrite() -> Bool {
+            guard !writeQueued else { return false }
+            writeQueued = true
+            return true
+        }
+    }
 
     static func out(_ text: String, terminator: String = "\n") {
         guard !text.isEmpty || !terminator.isEmpty else { return }
-        if !write(STDOUT_FILENO, text + terminator, addNewline: false) { Signals.shared.outputClosed() }
+        enqueue(STDOUT_FILENO, printable(text + terminator).utf8)
     }
 
     /// Writes `value` as indented JSON. JSON text is almost always plain ASCII, so its bytes are
@@ -37,8 +69,27 @@ enum Terminal {
 
     /// Writes JSON text already encoded.
     static func jsonBytes(_ bytes: [UInt8]) {
-        let ok = isPlainASCII(bytes) ? write(STDOUT_FILENO, bytes) : write(STDOUT_FILENO, String(decoding: bytes, as: UTF8.self), addNewline: false)
-        if !ok { Signals.shared.outputClosed() }
+        if isPlainASCII(bytes) {
+            enqueue(STDOUT_FILENO, bytes)
+        } else {
+            enqueue(STDOUT_FILENO, printable(String(decoding: bytes, as: UTF8.self)).utf8)
+        }
+    }
+
+    /// Writes `text` to stderr, with a newline unless it ends with one.
+    static func err(_ text: String) {
+        let text = printable(text)
+        enqueue(STDERR_FILENO, text.utf8, newline: text.utf8.last != 0x0A)
+    }
+
+    /// Appends `bytes` to what is pending and has the queue write it all, soon.
+    private static func enqueue(_ fd: Int32, _ bytes: some Collection<UInt8>, newline: Bool = false) {
+        let queue = output.withLock { output in
+            output.pending.append(fd, bytes)
+            if newline { output.pending.append(fd, CollectionOfOne(0x0A)) }
+            return output.queueWrite()
+        }
+        if queue { flusher.async { writePending() } }
     }
 
     /// When a progress line must reach stdout.
@@ -52,59 +103,82 @@ enum Terminal {
         case soon
     }
 
-    /// Writes one progress line to stdout when `timing` says. A write that finds stdout closed
-    /// stops the apply; lines after which the executor starts new actions (an action's end) are
-    /// written at the end of a round (`flushRound`), before it starts them.
+    /// Writes one progress line to stdout when `timing` says: the line is appended to what is
+    /// pending, and the queue writes it (`now`, or once 64 KB wait), at a round's end
+    /// (`flushRound`) or after `progressDelay`. Lines after which the executor starts new actions
+    /// (an action's end) are `roundEnd`, so they are on their way before it starts them.
     static func progress(_ text: String, _ timing: ProgressTiming) {
-        lock.lock()
-        pendingProgress.append(contentsOf: printable(text).utf8)
-        pendingProgress.append(0x0A)
-        if timing == .roundEnd { roundLinesPending = true }
-        let write = timing == .now || pendingProgress.count >= 1 << 16
-        let ok = write ? writePendingProgress() : true
-        let schedule = !write && !flushScheduled
-        if schedule { flushScheduled = true }
-        lock.unlock()
-        if !ok { Signals.shared.outputClosed() }
-        if schedule { flusher.asyncAfter(deadline: .now() + progressDelay) { flush(timed: true) } }
+        let line = printable(text)
+        let (queue, timer) = output.withLock { output in
+            output.pending.append(STDOUT_FILENO, line.utf8)
+            output.pending.append(STDOUT_FILENO, CollectionOfOne(0x0A))
+            if timing == .roundEnd { output.roundLinesPending = true }
+            if timing == .now || output.pending.count >= 1 << 16 { return (output.queueWrite(), false) }
+            guard !output.timerSet else { return (false, false) }
+            output.timerSet = true
+            return (false, true)
+        }
+        if queue { flusher.async { writePending() } }
+        if timer { flusher.asyncAfter(deadline: .now() + progressDelay) { writePending(timed: true) } }
     }
 
-    /// Writes the progress lines not yet written.
-    static func flush(timed: Bool = false) {
-        lock.lock()
-        if timed { flushScheduled = false }
-        let ok = writePendingProgress()
-        lock.unlock()
-        if !ok { Signals.shared.outputClosed() }
+    /// Writes everything pending, and waits until it is written: before the process exits. It
+    /// waits as long as stdout's reader takes to read it, so call it only where nothing else is
+    /// left to do (the end of `main`). From the queue itself it writes what is pending there.
+    static func flush() {
+        if DispatchQueue.getSpecific(key: flusherKey) == true {
+            writePending()
+        } else {
+            flusher.sync { writePending() }
+        }
     }
 
-    /// At a round's end, at most once per `roundInterval`: writes the progress lines not yet
-    /// written if any of them waits for the round's end (a round that only started actions
-    /// writes nothing: their lines wait for `progressDelay`), then asks whether stdout's reader
-    /// is still there. The executor calls it before it starts anything new, so at most a
-    /// `roundInterval` of new starts follows a closed stdout, even when no line was due.
-    /// Rounds closer together than that leave their lines to the next round or the timer: at
-    /// zero latency there are tens of thousands of rounds a second, and a pipe write (which
-    /// wakes the reader) for each cost more than the rest of the round.
-    static func flushRound() {
-        let now = ContinuousClock.now
-        lock.lock()
-        guard now - lastRoundFlush >= roundInterval else {
-            lock.unlock()
+    /// Writes everything pending before an exit that can't wait for a stalled stdout (a second
+    /// signal): it waits for the queue at most `limit`, then writes what is for stderr directly
+    /// (so the reason for the exit is still said), leaving stdout's text unwritten.
+    static func flushBeforeExit(within limit: DispatchTimeInterval = .seconds(1)) {
+        if DispatchQueue.getSpecific(key: flusherKey) == true {
+            writePending()
             return
         }
-        lastRoundFlush = now
-        let ok = roundLinesPending ? writePendingProgress() : true
-        lock.unlock()
-        if !ok || readerGone() { Signals.shared.outputClosed() }
+        let written = DispatchSemaphore(value: 0)
+        flusher.async {
+            writePending()
+            written.signal()
+        }
+        guard written.wait(timeout: .now() + limit) == .timedOut else { return }
+        let left = output.withLock { output in
+            var left = PendingText()
+            swap(&left, &output.pending)
+            return left
+        }
+        _ = left.write(only: STDERR_FILENO)
     }
 
-    /// When `flushRound` last wrote or looked, guarded by `lock`.
-    nonisolated(unsafe) private static var lastRoundFlush = ContinuousClock.now - .seconds(1)
+    /// At a round's end, at most once per `roundInterval`: has the queue write what is pending
+    /// if a line of it waits for the round's end (a round that only started actions writes
+    /// nothing: their lines wait for `progressDelay`), then asks whether stdout's reader is still
+    /// there. The executor calls it before it starts anything new, so at most a `roundInterval`
+    /// of new starts follows a closed stdout, even when no line was due and whatever the queue
+    /// is doing. Rounds closer together than that leave their lines to the next round or the
+    /// timer: at zero latency there are tens of thousands of rounds a second, and a pipe write
+    /// (which wakes the reader) for each cost more than the rest of the round.
+    static func flushRound() {
+        let now = ContinuousClock.now
+        let due: Bool? = output.withLock { output in
+            guard now - output.lastRoundFlush >= roundInterval else { return nil }
+            output.lastRoundFlush = now
+            return output.roundLinesPending && output.queueWrite()
+        }
+        guard let queue = due else { return }
+        if queue { flusher.async { writePending() } }
+        if readerGone() { Signals.shared.outputClosed() }
+    }
+
     private static let roundInterval = Duration.milliseconds(1)
 
     /// Whether stdout is a pipe or socket whose reading end has closed, found without writing
-    /// (poll reports POLLERR or POLLHUP for it). A regular file has no reader to lose.
+    /// (poll reports POLLERR or POLLHUP for it, at once). A regular file has no reader to lose.
     private static func readerGone() -> Bool {
         guard stdoutCanLoseReader else { return false }
         var entry = pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)
@@ -117,50 +191,33 @@ enum Terminal {
         return fstat(STDOUT_FILENO, &info) != 0 || info.st_mode & S_IFMT != S_IFREG
     }()
 
-    /// Called with `lock` held; false when stdout's reader has gone.
-    private static func writePendingProgress() -> Bool {
-        roundLinesPending = false
-        guard !pendingProgress.isEmpty else { return true }
-        // Written from the buffer itself, which is then emptied in place: no copy, no allocation.
-        let ok = writeAll(STDOUT_FILENO, pendingProgress)
-        pendingProgress.removeAll(keepingCapacity: true)
-        return ok
-    }
-
-    static func err(_ text: String) {
-        write(STDERR_FILENO, text)
-    }
-
-    /// Writes all of `text`; false when the reader has gone (EPIPE).
-    @discardableResult
-    static func write(_ fd: Int32, _ text: String, addNewline: Bool = true) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        _ = writePendingProgress()
-        var bytes = Array(printable(text).utf8)
-        if addNewline && bytes.last != 0x0A { bytes.append(0x0A) }
-        return writeAll(fd, bytes)
-    }
-
-    /// Writes bytes already known to be printable.
-    private static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        _ = writePendingProgress()
-        return writeAll(fd, bytes)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 {
-                if errno == EINTR { continue }
-                return errno != EPIPE
-            }
-            offset += n
+    /// On the queue: takes what is pending (leaving the spare buffer in its place, so neither is
+    /// copied nor reallocated) and writes it. A write that finds stdout's reader gone stops the
+    /// apply, or exits outside one, once the rest is written.
+    private static func writePending(timed: Bool = false) {
+        var batch = output.withLock { output in
+            output.writeQueued = false
+            output.roundLinesPending = false
+            if timed { output.timerSet = false }
+            var batch = PendingText()
+            swap(&batch, &output.pending)
+            swap(&output.pending, &output.spare)
+            return batch
         }
-        return true
+        guard !batch.isEmpty else { return }
+        let ok = batch.write()
+        batch.removeAll()
+        output.withLock { $0.spare = batch }
+        if !ok { Signals.shared.outputClosed() }
+    }
+
+    /// Reads one line from stdin, once everything written before it (a prompt) is out. The read
+    /// waits on a queue of its own, not on the cooperative pool.
+    static func readLine() async -> String? {
+        await reader.perform {
+            flush()
+            return Swift.readLine()
+        }
     }
 
     /// `text` with every control character but newline and tab shown as `\u{1b}`: text from
@@ -216,7 +273,4 @@ enum Terminal {
         let sink: @Sendable (String) -> Void = { line in Terminal.err("driver: " + line) }
         return sink
     }
-
-    /// Reads one line from stdin.
-    static func readLine() -> String? { Swift.readLine() }
 }

@@ -79,6 +79,63 @@ struct SignalTests {
         #expect(report["items"]?.arrayValue?.contains { $0["kind"] == "unmanaged" } == false, "in-flight deploys are not unmanaged: \(drift.stdout)")
     }
 
+    @Test("an apply whose stdout nobody reads runs every action meanwhile, and writes all its lines in order once the pipe is read")
+    func stalledStdout() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        // 300 apps: the plan (about 53 KB) fits in a pipe (64 KB), their progress lines (about
+        // 90 KB more) do not, so the pipe fills during the apply.
+        let apps = (0..<300).map { #""app\#($0)": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}"# }.joined(separator: ",\n")
+        firm.write("big.json", #"{"version": 1, "name": "big", "providers": {"sim": {"type": "simulated", "settings": {"cidr": "10.9.0.0/20"}}}, "apps": {\#(apps)}}"#)
+        let (process, out, err) = try firm.start(["apply", "big.json", "--auto-approve"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let errBox = ReadBox(err.fileHandleForReading)
+        // Nobody reads stdout yet: every action still runs and is recorded, which another firm
+        // sees (a plan says there is nothing left to do). A generous bound, not a timing.
+        var plan = FirmProcess.Result(code: 0, stdout: "", stderr: "")
+        let finished = waitUntil(.seconds(120)) {
+            plan = (try? firm.run(["plan", "big.json", "--refresh=false"])) ?? plan
+            if plan.stdout.contains("No changes.") { return true }
+            usleep(200_000)
+            return false
+        }
+        #expect(finished, "the apply went on while its stdout was full: \(plan.stdout.split(separator: "\n").last { $0.contains("Plan:") } ?? "")")
+        #expect(process.isRunning, "firm writes everything before it exits")
+        let outBox = ReadBox(out.fileHandleForReading)
+        #expect(process.waitUntilExit(limit: .seconds(60)), "firm ends once its stdout is read")
+        let stdout = outBox.text()
+        #expect(process.terminationStatus == 0, "\(errBox.text())")
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let done = lines.filter { $0.contains("] done    ") }
+        #expect(done.count == 900, "every action's line is there: \(done.count)")
+        #expect(lines.filter { $0.contains("] start   ") }.count == 900)
+        let preamble = lines.firstIndex { $0.hasPrefix("Firmament will perform these actions") }
+        #expect(preamble != nil && preamble! < lines.firstIndex { $0.contains("] start   ") }!, "the plan comes first")
+        let summary = lines.firstIndex { $0.hasPrefix("Apply complete") }
+        #expect(summary != nil && lines.lastIndex { $0.contains("] done    ") }! < summary!, "the summary comes after every progress line")
+        #expect(stdout.hasSuffix("900 done, 0 failed, 0 skipped.\n"), "\(stdout.suffix(200))")
+    }
+
+    @Test("a second signal exits even while stdout's reader reads nothing, and says why on stderr")
+    func secondSignalWithStalledStdout() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        // The plan of 400 apps (about 70 KB) is more than the pipe holds.
+        let apps = (0..<400).map { #""app\#($0)": {"deploymentPath": {"provider": "sim", "deploymentType": "small"}}"# }.joined(separator: ",\n")
+        firm.write("big.json", #"{"version": 1, "name": "big", "providers": {"sim": {"type": "simulated", "settings": {"cidr": "10.9.0.0/20", "latency": {"deploy": "2s"}}}}, "apps": {\#(apps)}}"#)
+        let (process, out, err) = try firm.start(["apply", "big.json", "--auto-approve"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; try? out.fileHandleForReading.close() }
+        let errBox = ReadBox(err.fileHandleForReading)
+        waitUntil { firm.read(".firm/sim/sim.world")?.contains("pending") ?? false }
+        kill(process.processIdentifier, SIGINT)
+        usleep(300_000)
+        kill(process.processIdentifier, SIGTERM)
+        #expect(process.waitUntilExit(limit: .seconds(30)), "the second signal ended firm")
+        let stderr = errBox.text()
+        #expect([130, 143].contains(process.terminationStatus), "\(stderr)")
+        #expect(stderr.contains("firm: stopped by SIG"), "\(stderr)")
+    }
+
     /// Starts firm with stdout on a pipe, reads until `until` says enough, closes the pipe.
     static func readThenClose(_ firm: FirmProcess, _ arguments: [String], until: @escaping (String) -> Bool) throws -> (Process, ReadBox) {
         let process = Process()
