@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import FirmModel
 @testable import FirmEC2
+import FirmTestSupport
 
 /// A fake EC2 that records each call and answers as `answer` says (nil: success).
 final class FakeInstanceCalls: Sendable {
@@ -28,6 +29,11 @@ final class FakeInstanceCalls: Sendable {
             if let error = self.answer(action, ids) { throw error }
         }
     }
+}
+
+/// The ids of each call a test's own sender was given.
+final class SentIDs: Sendable {
+    let log = Mutex<[[String]]>([])
 }
 
 /// What each of `ids` got from `kind` submitted concurrently: nil for success.
@@ -150,16 +156,27 @@ struct EC2BatcherTests {
 
     @Test("cancelling one caller ends its wait, never the call the others wait on")
     func cancellation() async throws {
-        let fake = FakeInstanceCalls(delay: .milliseconds(300))
-        let batcher = fake.batcher(window: .milliseconds(50))
+        // The call goes out once all five have asked (the limit, not a timer), and stays in
+        // flight until the test lets it end, so the cancel always comes while it is sent,
+        // however late the cooperative pool runs each step.
+        let calls = SentIDs()
+        let (ended, end) = AsyncStream<Void>.makeStream()
+        let batcher = EC2Batcher(provider: "aws", window: .seconds(600), limit: 5) { _, ids, _ in
+            calls.log.withLock { $0.append(ids) }
+            for await _ in ended {}
+        }
         let cancelled = Task { try await batcher.submit(.terminate, id: "i-cancelled", operation: "delete") }
         let others = Task { await submitAll(batcher, .terminate, Self.ids(4)) }
-        try await Task.sleep(for: .milliseconds(150))
+        #expect(await eventually(.seconds(60)) { !calls.log.withLock { $0.isEmpty } }, "the call was sent")
+        // Should the cancelled caller wait for the call after all, the call ends in a minute.
+        let bound = Task { try? await Task.sleep(for: .seconds(60)); end.finish() }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
+        end.finish()
+        bound.cancel()
         let results = await others.value
         #expect(results.count == 4 && results.values.allSatisfy { $0 == nil })
-        #expect(fake.calls.count == 1 && fake.calls[0].ids.count == 5)
+        #expect(calls.log.withLock { $0.count == 1 && $0[0].count == 5 })
     }
 
     @Test("the ids an error message names, as whole words")
