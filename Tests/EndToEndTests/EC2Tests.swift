@@ -161,20 +161,8 @@ struct EC2Tests {
         defer { moto.stop() }
         let firm = FirmProcess()
         defer { firm.remove() }
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let port = freePort()
-        proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), "0.3"]
-        // Its output goes to a file: it never ends, so a pipe would never reach end of file.
-        firm.write("proxy.log", "")
-        proxy.standardOutput = FileHandle(forWritingAtPath: firm.path("proxy.log"))
-        try proxy.run()
-        defer {
-            // SIGKILL: a child may inherit a blocked SIGTERM from the test runner's threads.
-            kill(proxy.processIdentifier, SIGKILL)
-            proxy.waitUntilExit()
-        }
-        #expect(waitUntil { firm.read("proxy.log")?.contains("listening") ?? false })
+        let (proxy, port) = try Self.startProxy(moto, firm, share: "0.3")
+        defer { Self.stop(proxy) }
         firm.write("lab.json", try Self.blueprint(endpoint: "http://127.0.0.1:\(port)") { text in
             text = text.replacingOccurrences(of: #""connectivity": "L3","#, with: #""connectivity": "L3", "retries": 10,"#)
         })
@@ -183,6 +171,28 @@ struct EC2Tests {
         #expect(apply.stderr.contains("throttled (RequestLimitExceeded); trying again"), "-v shows each call tried again: \(apply.stderr)")
         #expect(try moto.instances(sandbox: "ec2-sandbox").mapValues(\.count) == ["bastion": 1, "api": 1, "batch": 1])
         #expect(firm.read("proxy.log")?.contains("throttled") == true, "the proxy did throttle")
+    }
+
+    /// Fixtures/throttle_proxy.py in front of `moto` on a free port, throttling `share` of the
+    /// calls and, with `callLog`, logging each call there; its port, once it listens. Its output
+    /// goes to proxy.log in `firm`'s folder: it never ends, so a pipe would never reach its end.
+    static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil) throws -> (Process, Int) {
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let port = freePort()
+        proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), share]
+            + (callLog.map { [$0] } ?? [])
+        firm.write("proxy.log", "")
+        proxy.standardOutput = FileHandle(forWritingAtPath: firm.path("proxy.log"))
+        try proxy.run()
+        #expect(waitUntil { firm.read("proxy.log")?.contains("listening") ?? false })
+        return (proxy, port)
+    }
+
+    /// SIGKILL: a child may inherit a blocked SIGTERM from the test runner's threads.
+    static func stop(_ proxy: Process) {
+        kill(proxy.processIdentifier, SIGKILL)
+        proxy.waitUntilExit()
     }
 
     /// A sandbox of `count` instances on one private subnet, all with `power`, aimed at `endpoint`.
@@ -201,20 +211,9 @@ struct EC2Tests {
         defer { moto.stop() }
         let firm = FirmProcess()
         defer { firm.remove() }
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let port = freePort()
         firm.write("calls.log", "")
-        proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), "0",
-                           firm.path("calls.log")]
-        firm.write("proxy.log", "")
-        proxy.standardOutput = FileHandle(forWritingAtPath: firm.path("proxy.log"))
-        try proxy.run()
-        defer {
-            kill(proxy.processIdentifier, SIGKILL)
-            proxy.waitUntilExit()
-        }
-        #expect(waitUntil { firm.read("proxy.log")?.contains("listening") ?? false })
+        let (proxy, port) = try Self.startProxy(moto, firm, share: "0", callLog: firm.path("calls.log"))
+        defer { Self.stop(proxy) }
         let endpoint = "http://127.0.0.1:\(port)", env = moto.environment
         /// How many calls of `action` the proxy has logged.
         func calls(_ action: String) -> Int {
