@@ -38,10 +38,10 @@ enum EC2Bench {
     /// Calls that deploy, power and address an instance (the infrastructure's are counted apart).
     static let instanceActions: Set<String> = ["RunInstances", "StartInstances", "StopInstances", "DescribeInstances"]
 
-    static func run(_ args: [String]) async throws {
-        func value(_ name: String, _ fallback: Int) -> Int { args.firstIndex(of: name).flatMap { Int(args[$0 + 1]) } ?? fallback }
+    static func run(_ args: BenchArguments) async throws {
+        func value(_ name: String, _ fallback: Int) -> Int { args.int(name, fallback) }
         let instances = value("--instances", 200), parallelism = value("--parallelism", 50), refresh = value("--refresh", 1_000)
-        let moto = args.firstIndex(of: "--moto").map { args[$0 + 1] } ?? ProcessInfo.processInfo.environment["FIRM_MOTO_SERVER"] ?? ".build/venv-moto/bin/moto_server"
+        let moto = args.values["--moto"] ?? ProcessInfo.processInfo.environment["FIRM_MOTO_SERVER"] ?? ".build/venv-moto/bin/moto_server"
         let firm = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firm").path
         guard FileManager.default.isExecutableFile(atPath: moto) else {
             throw BenchError("no moto_server at \(moto): run scripts/test once (it installs moto in .build/venv-moto), or pass --moto PATH")
@@ -61,7 +61,7 @@ enum EC2Bench {
         result.refreshInstances = refresh
         result.refreshSeconds = big.refreshSeconds
         result.refreshDescribes = big.refreshDescribes
-        if !args.contains("--no-write") { try write(result) }
+        if args.flag("--write-docs") { try write(result) }
     }
 
     /// One moto and proxy, one sandbox of `instances`; an apply, and a plan when `refresh`.

@@ -36,8 +36,8 @@ enum EtcdBench {
         var etcdPlanRSS = 0.0
     }
 
-    static func run(_ args: [String]) async throws {
-        func value(_ name: String, _ fallback: Int) -> Int { args.firstIndex(of: name).flatMap { Int(args[$0 + 1]) } ?? fallback }
+    static func run(_ args: BenchArguments) async throws {
+        func value(_ name: String, _ fallback: Int) -> Int { args.int(name, fallback) }
         let firm = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firm").path
         guard FileManager.default.isExecutableFile(atPath: firm) else { throw BenchError("no firm beside firm-bench (\(firm)): swift build -c release first") }
         let etcdPath = ProcessInfo.processInfo.environment["FIRM_ETCD"] ?? "/usr/bin/etcd"
@@ -95,7 +95,7 @@ enum EtcdBench {
         r.etcdPlanRSS = planRun.maxRSSMB
         r.etcdPlanRefresh = try best(["plan", "bench.json"], etcdEnv).wall
         print("plan \(r.planApps) apps: etcd \(String(format: "%.2f", r.etcdPlan)) s (refresh \(String(format: "%.2f", r.etcdPlanRefresh)) s), local \(String(format: "%.2f", r.localPlan)) s (refresh \(String(format: "%.2f", r.localPlanRefresh)) s)")
-        if !args.contains("--no-write") { try write(r) }
+        if args.flag("--write-docs") { try write(r) }
     }
 
     /// etcd's current revision: every transaction that writes adds one.

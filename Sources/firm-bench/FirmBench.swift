@@ -11,8 +11,9 @@ import FirmEC2
 import FirmLocalState
 import FirmEtcdState
 
-/// `swift run -c release firm-bench [--quick] [--no-write]`: runs the benchmarks, prints a table
-/// and writes the same figures to docs/performance.md: in-process figures (Benchmarks) and whole
+/// `swift run -c release firm-bench [BENCHMARK] [--quick] [--write-docs]`: runs the benchmarks and
+/// prints a table, and with `--write-docs` writes the same figures to docs/performance.md (never
+/// by default; `--help` lists everything, BenchArguments): in-process figures (Benchmarks) and whole
 /// `firm` processes (ProcessBench, also alone as `firm-bench process`). `firm-bench ec2 …`
 /// measures the ec2 provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench).
 ///
@@ -20,43 +21,34 @@ import FirmEtcdState
 @main
 struct FirmBench {
     static func main() async {
-        let args = CommandLine.arguments.dropFirst()
+        guard let args = BenchArguments.parse(Array(CommandLine.arguments.dropFirst())) else { exit(64) }
         defer { Scratch.removeAll() }
         do {
-            if args.first == "ec2" {
-                try await EC2Bench.run(Array(args.dropFirst()))
-                return
-            }
-            if args.first == "scheduling" {
+            switch args.command {
+            case "ec2":
+                try await EC2Bench.run(args)
+            case "scheduling":
                 _ = try await SchedulingBench.run()
-                return
-            }
-            if args.first == "process" {
-                let quick = args.contains("--quick")
+            case "process":
+                let quick = args.flag("--quick")
                 let figures = try await ProcessBench.measure(quick: quick)
                 let big = quick ? 1_000 : 10_000
                 print("")
                 for r in ProcessBench.rows(figures, big: big) { print("\(r.0): \(r.1) (goal \(r.2))") }
-                if !args.contains("--no-write") && !quick { try ProcessBench.write(figures, big: big) }
-                return
+                if args.flag("--write-docs") && !quick { try ProcessBench.write(figures, big: big) }
+            case "etcd":
+                try await EtcdBench.run(args)
+            default:
+                if let apps = args.values["--overhead-only"].flatMap({ Int($0) }) {
+                    let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())
+                    print(String(format: "%.1f µs per action", r.seconds / Double(r.actions) * 1e6))
+                } else if let apps = args.values["--plan-child"].flatMap({ Int($0) }) {
+                    let r = try Benchmarks.plan(apps: apps, directory: temporaryDirectory())
+                    print("\(r.apps) \(r.seconds) \(r.peakMB) \(r.actions)")
+                } else {
+                    try await runAll(quick: args.flag("--quick"), write: args.flag("--write-docs"))
+                }
             }
-            if args.first == "etcd" {
-                try await EtcdBench.run(Array(args.dropFirst()))
-                return
-            }
-            if let i = args.firstIndex(of: "--overhead-only") {
-                let apps = Int(args[args.index(after: i)])!
-                let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())
-                print(String(format: "%.1f µs per action", r.seconds / Double(r.actions) * 1e6))
-                return
-            }
-            if let i = args.firstIndex(of: "--plan-child") {
-                let apps = Int(args[args.index(after: i)])!
-                let r = try Benchmarks.plan(apps: apps, directory: temporaryDirectory())
-                print("\(r.apps) \(r.seconds) \(r.peakMB) \(r.actions)")
-                return
-            }
-            try await runAll(quick: args.contains("--quick"), write: !args.contains("--no-write"))
         } catch {
             FileHandle.standardError.write(Data("firm-bench: \(error)\n".utf8))
             Scratch.removeAll()

@@ -50,10 +50,11 @@ struct Report {
         var out = """
             # Performance
 
-            These figures come from `swift run -c release firm-bench`, which prints the same table and
-            rewrites this file. Run it again on your machine to compare; the machines these figures come
-            from are shared and noisy, so treat a single run as an indication, and compare ratios taken
-            inside one run.
+            These figures come from `swift run -c release firm-bench`, which prints the same table; with
+            `--write-docs` it also rewrites this file, and never without it (`firm-bench --help` lists the
+            benchmarks and their options). Run it again on your machine to compare; the machines these
+            figures come from are shared and noisy, so treat a single run as an indication, and compare
+            ratios taken inside one run.
 
             Measured on \(formatter.string(from: Date())), on \(Machine.summary), Swift 6, release build.
 
