@@ -60,6 +60,9 @@ public struct EC2Instance: Sendable, Equatable {
 enum EC2Tags {
     static let sandbox = "firm:sandbox"
 
+    /// Whether an item of an answer is `sandbox`'s by its own tag, whatever filter found it.
+    static func belongs(_ item: XMLTree, to sandbox: String) -> Bool { of(item)[Self.sandbox] == sandbox }
+
     /// The tags of one item of an answer (its `tagSet`).
     static func of(_ item: XMLTree) -> [String: String] {
         var tags: [String: String] = [:]

@@ -16,7 +16,7 @@ struct EC2Lookup {
     /// one first, and a clean-up would then delete what is not the sandbox's.
     func vpc() async throws -> String? {
         try await client.call("DescribeVpcs", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), operation: operation)
-            .items("vpcSet").first { EC2Tags.of($0)[EC2Tags.sandbox] == sandbox }?.value("vpcId")
+            .items("vpcSet").first { EC2Tags.belongs($0, to: sandbox) }?.value("vpcId")
     }
 
     func securityGroup(vpc: String) async throws -> String? {

@@ -70,7 +70,7 @@ extension EC2Provider {
     /// The internet gateway (attached) and the route table public subnets use.
     func publicRouteTable(_ vpc: String, _ op: String) async throws -> String {
         let gateways = try await call("DescribeInternetGateways", EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]), op)
-        let ours = gateways.items("internetGatewaySet").first { EC2Tags.of($0)[EC2Tags.sandbox] == sandbox }
+        let ours = gateways.items("internetGatewaySet").first { EC2Tags.belongs($0, to: sandbox) }
         var gateway = ours?.value("internetGatewayId")
         if gateway == nil {
             let created = try await call("CreateInternetGateway", EC2Tags.specification(1, "internet-gateway", tags()), op)
@@ -140,7 +140,7 @@ extension EC2Provider {
             // an endpoint that ignores filters must not make firm delete the account's network.
             let mine = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)])
             func owned(_ action: String, _ set: String) async throws -> [XMLTree] {
-                try await call(action, mine, op).items(set).filter { EC2Tags.of($0)[EC2Tags.sandbox] == sandbox }
+                try await call(action, mine, op).items(set).filter { EC2Tags.belongs($0, to: sandbox) }
             }
             let vpcs = try await owned("DescribeVpcs", "vpcSet").compactMap { $0.value("vpcId") }
             for gateway in try await owned("DescribeInternetGateways", "internetGatewaySet") {

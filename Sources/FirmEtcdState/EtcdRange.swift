@@ -6,36 +6,25 @@ import FirmModel
 extension EtcdClient {
     /// Every key that starts with `prefix`, in key order, with `pageSize` keys a page.
     func rangeAll(prefix: String, pageSize: Int = 1000, keysOnly: Bool = false) async throws -> (kvs: [EtcdKV], revision: Int) {
-        let url = address.url
-        let end = Etcd.rangeEnd(prefix)
-        var start = prefix
-        var revision = 0
-        var out: [EtcdKV] = []
-        var budget = RangeBudget(prefix: prefix, url: url)
-        while true {
-            var body = JSONObject([("key", Etcd.key(start)), ("range_end", Etcd.key(end)), ("limit", .string(String(pageSize)))])
-            if revision > 0 { body["revision"] = .string(String(revision)) }
-            if keysOnly { body["keys_only"] = .bool(true) }
-            let answer = try await call("/v3/kv/range", .object(body))
-            if revision == 0 { revision = try Etcd.revision(answer, url: url) }
-            let page = try Etcd.kvs(answer, url: url)
-            let more = Etcd.bool(answer, "more")
-            try budget.take(page, from: start, end: end, limit: pageSize, more: more)
-            out.append(contentsOf: page)
-            guard more, let last = page.last else { break }
-            start = last.key + "\u{0}"
+        var page = try await self.page(prefix: prefix, from: prefix, revision: 0, size: pageSize, keysOnly: keysOnly,
+                                       budget: RangeBudget(prefix: prefix, url: address.url))
+        var out = page.kvs
+        while let next = page.next {
+            page = try await self.page(prefix: prefix, from: next, revision: page.revision, size: pageSize, keysOnly: keysOnly, budget: page.budget)
+            out.append(contentsOf: page.kvs)
         }
-        return (out, revision)
+        return (out, page.revision)
     }
 
     /// One page of keys from `start` (inclusive) to the end of `prefix`'s range, at `revision`
-    /// (0: the current one); the page, whether more follow, the revision it was read at, and
-    /// where the next page starts. `budget` holds what the pages before it took.
-    func page(prefix: String, from start: String, revision: Int, size: Int = 1000, budget: RangeBudget) async throws
+    /// (0: the current one); the page, where the next page starts (nil: none follows), the
+    /// revision it was read at, and `budget` with this page taken.
+    func page(prefix: String, from start: String, revision: Int, size: Int = 1000, keysOnly: Bool = false, budget: RangeBudget) async throws
         -> (kvs: [EtcdKV], next: String?, revision: Int, budget: RangeBudget) {
         let end = Etcd.rangeEnd(prefix)
         var body = JSONObject([("key", Etcd.key(start)), ("range_end", Etcd.key(end)), ("limit", .string(String(size)))])
         if revision > 0 { body["revision"] = .string(String(revision)) }
+        if keysOnly { body["keys_only"] = .bool(true) }
         let answer = try await call("/v3/kv/range", .object(body))
         let page = try Etcd.kvs(answer, url: address.url)
         let at = revision > 0 ? revision : try Etcd.revision(answer, url: address.url)
