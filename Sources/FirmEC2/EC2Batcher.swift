@@ -1,4 +1,3 @@
-import Synchronization
 import FirmBase
 import FirmModel
 
@@ -27,118 +26,35 @@ final class EC2Batcher: Sendable {
     typealias Sender = @Sendable (_ action: String, _ ids: [String], _ operation: String) async throws -> Void
 
     let provider: String
-    let window: Duration
-    let limit: Int
     let send: Sender
     /// Rounds of a call sent again without the ids EC2 named.
     static let maxRounds = 4
 
-    private let state = Mutex(State())
-
-    private struct Waiter: Sendable {
-        var ticket: Int
+    /// One request: an instance, and the operation whose error it becomes.
+    private struct Request: Sendable {
         var id: String
         var operation: String
     }
 
-    private struct State {
-        var next = 0
-        var pending: [Kind: [Waiter]] = [:]
-        /// Bumped each time a kind's pending requests are taken: a window's timer only sends
-        /// the requests it opened for.
-        var generation: [Kind: Int] = [:]
-        var continuations: [Int: CheckedContinuation<Void, any Error>] = [:]
-        var cancelled: Set<Int> = []
-    }
+    private let batches: WindowBatcher<Kind, Request, Void>
 
     init(provider: String, window: Duration = .milliseconds(5), limit: Int = 1000, send: @escaping Sender) {
         self.provider = provider
-        self.window = window
-        self.limit = max(1, limit)
         self.send = send
+        batches = WindowBatcher(window: window, limit: limit) { kind, batch in await Self.run(kind, batch, send) }
     }
 
     /// `kind` for instance `id`, sent with whatever else arrives within the window. Throws
     /// the ProviderError EC2 gave for this id (or the whole call), with `operation` as its
     /// operation.
     func submit(_ kind: Kind, id: String, operation: String) async throws {
-        let ticket = state.withLock { state in
-            state.next += 1
-            return state.next
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Next { case cancelled, nothing, timer(Int), flush([Waiter]) }
-                let next: Next = state.withLock { state in
-                    if state.cancelled.remove(ticket) != nil || Task.isCancelled { return .cancelled }
-                    state.continuations[ticket] = continuation
-                    state.pending[kind, default: []].append(Waiter(ticket: ticket, id: id, operation: operation))
-                    let count = state.pending[kind]!.count
-                    if count >= limit {
-                        let batch = state.pending.removeValue(forKey: kind) ?? []
-                        state.generation[kind, default: 0] += 1
-                        return .flush(batch)
-                    }
-                    return count == 1 ? .timer(state.generation[kind, default: 0]) : .nothing
-                }
-                switch next {
-                case .cancelled:
-                    continuation.resume(throwing: CancellationError())
-                case .nothing:
-                    break
-                case .timer(let generation):
-                    let window = self.window
-                    Task {
-                        try? await Task.sleep(for: window)
-                        self.flush(kind, generation: generation)
-                    }
-                case .flush(let batch):
-                    Task { await self.run(kind, batch) }
-                }
-            }
-        } onCancel: {
-            self.cancel(ticket)
-        }
+        try await batches.submit(kind, Request(id: id, operation: operation))
     }
 
-    /// Sends what is pending of `kind`, if the window that opened at `generation` is still open.
-    private func flush(_ kind: Kind, generation: Int) {
-        let batch: [Waiter]? = state.withLock { state in
-            guard state.generation[kind, default: 0] == generation else { return nil }
-            state.generation[kind, default: 0] += 1
-            return state.pending.removeValue(forKey: kind)
-        }
-        if let batch, !batch.isEmpty {
-            Task { await self.run(kind, batch) }
-        }
-    }
-
-    private func cancel(_ ticket: Int) {
-        let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
-            guard let continuation = state.continuations.removeValue(forKey: ticket) else {
-                state.cancelled.insert(ticket)
-                return nil
-            }
-            // Not sent yet: it is left out of the call.
-            for (kind, waiters) in state.pending {
-                state.pending[kind] = waiters.filter { $0.ticket != ticket }
-            }
-            return continuation
-        }
-        continuation?.resume(throwing: CancellationError())
-    }
-
-    /// Hands each waiter its result (a waiter cancelled meanwhile has had its own).
-    private func finish(_ waiters: [Waiter], _ error: (any Error)?) {
-        let continuations = state.withLock { state in
-            waiters.compactMap { waiter in state.continuations.removeValue(forKey: waiter.ticket).map { (waiter, $0) } }
-        }
-        for (waiter, continuation) in continuations {
-            if let error {
-                continuation.resume(throwing: Self.own(error, operation: waiter.operation))
-            } else {
-                continuation.resume()
-            }
+    /// Hands each of the batch's requests `i` its result, as its operation's own error.
+    private static func finish(_ batch: WindowBatcher<Kind, Request, Void>.Batch, _ requests: [Int], _ error: (any Error)?) {
+        for i in requests {
+            batch.finish(i, error.map { .failure(own($0, operation: batch.items[i].operation)) } ?? .success(()))
         }
     }
 
@@ -173,38 +89,38 @@ final class EC2Batcher: Sendable {
     }
 
     /// One batch: one call, then rounds without the ids EC2 named, then each id alone.
-    private func run(_ kind: Kind, _ batch: [Waiter]) async {
-        var remaining = batch
-        for _ in 0...Self.maxRounds {
-            remaining = remaining.filter { waiter in state.withLock { $0.continuations[waiter.ticket] != nil } }
-            guard !remaining.isEmpty else { return }
+    private static func run(_ kind: Kind, _ batch: WindowBatcher<Kind, Request, Void>.Batch, _ send: @escaping Sender) async {
+        var remaining = Array(batch.items.indices)
+        for _ in 0...maxRounds {
+            remaining = remaining.filter(batch.isWaiting)
+            guard let first = remaining.first else { return }
             var ids: [String] = []
             var seen: Set<String> = []
-            for waiter in remaining where seen.insert(waiter.id).inserted { ids.append(waiter.id) }
+            for i in remaining where seen.insert(batch.items[i].id).inserted { ids.append(batch.items[i].id) }
             do {
-                try await send(kind.rawValue, ids, remaining[0].operation)
-                finish(remaining, nil)
+                try await send(kind.rawValue, ids, batch.items[first].operation)
+                finish(batch, remaining, nil)
                 return
-            } catch let error as ProviderError where Self.isPerInstance(error) && ids.count > 1 {
-                let named = Self.named(ids, in: error.message)
+            } catch let error as ProviderError where isPerInstance(error) && ids.count > 1 {
+                let named = named(ids, in: error.message)
                 guard !named.isEmpty else { break }
-                finish(remaining.filter { named.contains($0.id) }, error)
-                remaining.removeAll { named.contains($0.id) }
+                let refused = remaining.filter { named.contains(batch.items[$0].id) }
+                finish(batch, refused, error)
+                remaining.removeAll { named.contains(batch.items[$0].id) }
             } catch {
-                finish(remaining, error)
+                finish(batch, remaining, error)
                 return
             }
         }
         // EC2 named none of the ids, or kept refusing: each alone, so each gets its own answer.
-        remaining = remaining.filter { waiter in state.withLock { $0.continuations[waiter.ticket] != nil } }
         await withTaskGroup(of: Void.self) { group in
-            for waiter in remaining {
+            for i in remaining.filter(batch.isWaiting) {
                 group.addTask {
                     do {
-                        try await self.send(kind.rawValue, [waiter.id], waiter.operation)
-                        self.finish([waiter], nil)
+                        try await send(kind.rawValue, [batch.items[i].id], batch.items[i].operation)
+                        finish(batch, [i], nil)
                     } catch {
-                        self.finish([waiter], error)
+                        finish(batch, [i], error)
                     }
                 }
             }

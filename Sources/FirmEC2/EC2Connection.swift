@@ -3,8 +3,8 @@ import FirmBase
 import FirmModel
 
 /// What an `ec2` provider builds at its first call, not before (a `firm show` needs no
-/// credentials): the credentials, the client, the poller, the batcher of instance calls, and the sandbox's network ids once
-/// looked up. Its state is short and synchronous, so a Mutex guards it: `forgetNetwork` is done
+/// credentials): the credentials, the client, the poller, the batchers of instance calls, and
+/// the sandbox's network ids once looked up. Its state is short and synchronous, so a Mutex guards it: `forgetNetwork` is done
 /// when it returns, before any later lookup.
 final class EC2Connection: Sendable {
     let provider: String
@@ -15,10 +15,18 @@ final class EC2Connection: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var made: (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher)?
+        var made: Calls?
         /// The lookup of the sandbox's network, shared by concurrent callers.
         var network: Task<SandboxNetwork, any Error>?
         var zone: String?
+    }
+
+    /// What calls EC2: the client, and what shares or batches its calls.
+    struct Calls: Sendable {
+        var client: EC2Client
+        var poller: EC2Poller
+        var batcher: EC2Batcher
+        var launcher: EC2Launcher
     }
 
     /// The sandbox's VPC, security group and key pair, as prepared.
@@ -36,8 +44,8 @@ final class EC2Connection: Sendable {
         self.environment = environment
     }
 
-    /// The client, poller and batcher; a terminal error naming what is missing when there are no credentials.
-    func client() throws -> (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher) {
+    /// The client, poller and batchers; a terminal error naming what is missing when there are no credentials.
+    func client() throws -> Calls {
         try state.withLock { state in
             if let made = state.made { return made }
             let made = try make()
@@ -46,7 +54,7 @@ final class EC2Connection: Sendable {
         }
     }
 
-    private func make() throws -> (client: EC2Client, poller: EC2Poller, batcher: EC2Batcher) {
+    private func make() throws -> Calls {
         let credentials: AWSCredentials
         do {
             credentials = try AWSCredentials.resolve(settings, environment: environment)
@@ -63,7 +71,10 @@ final class EC2Connection: Sendable {
         let batcher = EC2Batcher(provider: provider) { action, ids, operation in
             _ = try await client.call(action, ids.enumerated().map { ("InstanceId.\($0.offset + 1)", $0.element) }, operation: operation)
         }
-        return (client, poller, batcher)
+        let launcher = EC2Launcher(provider: provider, sandbox: sandbox) { parameters, operation in
+            try await client.call("RunInstances", parameters, operation: operation)
+        }
+        return Calls(client: client, poller: poller, batcher: batcher, launcher: launcher)
     }
 
     /// The sandbox's network, looked up by its tags once (concurrent callers share the lookup).

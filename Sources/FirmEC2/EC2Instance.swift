@@ -13,6 +13,8 @@ public struct EC2Instance: Sendable, Equatable {
     public var interfaces: [Interface]
     public var instanceType: String
     public var zone: String
+    /// Its place in the RunInstances call that made it (`amiLaunchIndex`).
+    public var launchIndex: Int?
 
     public struct Interface: Sendable, Equatable {
         public var id: String
@@ -35,6 +37,7 @@ public struct EC2Instance: Sendable, Equatable {
         self.interfaces = interfaces.map { Interface(id: $0.id, subnet: $0.subnet) }
         instanceType = item.value("instanceType") ?? ""
         zone = item.value("placement", "availabilityZone") ?? ""
+        launchIndex = item.value("amiLaunchIndex").flatMap { Int($0) }
     }
 
     /// Gone, or going: terminated instances stay listed for a while.

@@ -58,32 +58,27 @@ public struct EC2Provider: L3Infrastructure {
         }
         let network = try await connection.sandboxNetwork(operation: "deploy")
         let deployment = EC2Deployment(request.deploymentAttributes)
-        var parameters: [(String, String)] = [("ImageId", deployment.ami), ("InstanceType", deployment.instanceType), ("MinCount", "1"), ("MaxCount", "1"),
-                                              ("ClientToken", Self.clientToken(request.vmName, sandbox: request.sandbox))]
-        if let key = network.keyName { parameters.append(("KeyName", key)) }
-        if let data = deployment.userData { parameters.append(("UserData", Data(data.utf8).base64EncodedString())) }
-        if let disk = deployment.diskGiB {
-            parameters += [("BlockDeviceMapping.1.DeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.Ebs.VolumeSize", String(disk)),
-                           ("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true")]
+        let spec = Self.launchSpec(deployment, subnets: request.subnets, network: network)
+        let launcher = try connection.client().launcher
+        let launched = if let recorder = request.launchRecorder {
+            try await launcher.launch(spec, EC2Launcher.Member(app: request.appName, vmName: request.vmName, recorder: recorder))
+        } else {
+            try await launcher.launchAlone(spec, app: request.appName, vmName: request.vmName)
         }
-        for (i, subnet) in request.subnets.enumerated() {
-            let prefix = "NetworkInterface.\(i + 1)"
-            parameters += [("\(prefix).DeviceIndex", String(i)), ("\(prefix).SubnetId", subnet.subnetId), ("\(prefix).SecurityGroupId.1", network.securityGroup),
-                           ("\(prefix).DeleteOnTermination", "true")]
-            // EC2 gives a public address only to an instance with one interface.
-            if request.subnets.count == 1 && subnet.isPublic { parameters.append(("\(prefix).AssociatePublicIpAddress", "true")) }
+        let instance: EC2Instance
+        if launched.slot != nil {
+            // Launched with others, under the launch's tags: named while it starts.
+            async let named: Void = self.name(launched.instance.id, app: request.appName, vmName: request.vmName, "deploy")
+            instance = try await wait(launched.instance.id, for: "running", "deploy")
+            try await named
+        } else {
+            instance = try await wait(launched.instance.id, for: "running", "deploy")
         }
-        parameters += EC2Tags.specification(1, "instance", [("Name", request.vmName), (EC2Tags.sandbox, request.sandbox), (EC2Tags.app, request.appName)])
-        let answer = try await call("RunInstances", parameters, "deploy")
-        guard let item = answer.items("instancesSet").first, let launched = EC2Instance(item) else {
-            throw ProviderError(provider: name, operation: "deploy", message: "RunInstances answered no instance")
-        }
-        let instance = try await wait(launched.id, for: "running", "deploy")
         var result = Self.result(request.vmName, instance, deployment)
         // Instances start running; one the blueprint wants off is stopped here, saving a call.
         if request.desiredPower == .off {
             try await batched(.stop, instance.id, "deploy")
-            _ = try await wait(launched.id, for: "stopped", "deploy")
+            _ = try await wait(instance.id, for: "stopped", "deploy")
             result.power = .off
         } else {
             result.power = .on
@@ -91,11 +86,43 @@ public struct EC2Provider: L3Infrastructure {
         return result
     }
 
-    /// RunInstances' idempotency token: the VM name, which is unique and at most 64 ASCII
-    /// characters here (a longer one is hashed into that).
-    static func clientToken(_ vmName: String, sandbox: String) -> String {
-        let token = "\(sandbox)/\(vmName)"
-        return token.utf8.count <= 64 && token.allSatisfy(\.isASCII) ? token : String(SHA256.hex(token).prefix(64))
+    /// The RunInstances parameters of a deployment, but for the counts, the token and the tags.
+    static func launchSpec(_ deployment: EC2Deployment, subnets: [SubnetConnection], network: EC2Connection.SandboxNetwork) -> EC2Launcher.Spec {
+        var parameters: [(String, String)] = [("ImageId", deployment.ami), ("InstanceType", deployment.instanceType)]
+        if let key = network.keyName { parameters.append(("KeyName", key)) }
+        if let data = deployment.userData { parameters.append(("UserData", Data(data.utf8).base64EncodedString())) }
+        if let disk = deployment.diskGiB {
+            parameters += [("BlockDeviceMapping.1.DeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.Ebs.VolumeSize", String(disk)),
+                           ("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true")]
+        }
+        for (i, subnet) in subnets.enumerated() {
+            let prefix = "NetworkInterface.\(i + 1)"
+            parameters += [("\(prefix).DeviceIndex", String(i)), ("\(prefix).SubnetId", subnet.subnetId), ("\(prefix).SecurityGroupId.1", network.securityGroup),
+                           ("\(prefix).DeleteOnTermination", "true")]
+            // EC2 gives a public address only to an instance with one interface.
+            if subnets.count == 1 && subnet.isPublic { parameters.append(("\(prefix).AssociatePublicIpAddress", "true")) }
+        }
+        return EC2Launcher.Spec(parameters)
+    }
+
+    /// Tags an instance of a batched launch with its VM name and app.
+    func name(_ id: String, app: String, vmName: String, _ operation: String) async throws {
+        _ = try await call("CreateTags", [("ResourceId.1", id), ("Tag.1.Key", "Name"), ("Tag.1.Value", vmName),
+                                          ("Tag.2.Key", EC2Tags.app), ("Tag.2.Value", app)], operation)
+    }
+
+    /// The instance a batched launch made in `slot`, named for `vmName` if it is not yet.
+    public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? {
+        let found = try await snapshot("findDeployed").values.filter { instance in
+            !instance.isGone && instance.tags[EC2Launcher.launchTag] == slot.token && instance.launchIndex == slot.index
+        }.min { $0.id < $1.id }
+        guard var instance = found else { return nil }
+        if instance.tags["Name"] != vmName || instance.tags[EC2Tags.app] != app {
+            try await name(instance.id, app: app, vmName: vmName, "findDeployed")
+            instance.tags["Name"] = vmName
+            instance.tags[EC2Tags.app] = app
+        }
+        return instance.observation
     }
 
     static func result(_ vmName: String, _ instance: EC2Instance, _ deployment: EC2Deployment) -> DeployAppResult {

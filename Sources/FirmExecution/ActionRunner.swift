@@ -104,12 +104,21 @@ public struct ActionRunner: ActionRunning {
         let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
                             started: Timestamp.now(), deploymentPath: path, attributes: spec.attributes)
         try await recorder.record(.beginIntent(intent))
+        // A provider that launches several VMs in one call records each one's slot in its
+        // intent, durably, before that call; a retry looks for the VM by the last slot too.
+        let slot = Locked<LaunchSlot?>(nil)
+        request.launchRecorder = LaunchRecorder { [recorder] launch in
+            var placed = intent
+            placed.launch = launch
+            try await recorder.record(.beginIntent(placed))
+            slot.withLock { $0 = launch }
+        }
         // A failed deploy leaves its intent open: whether the provider made a VM anyway (a
         // timeout, a crash mid-call) is settled by the next run's recovery, never guessed here.
         // A retry reuses the VM name, and first adopts the VM if the failed try made it.
         let result = try await retrying(action, provider) { attempt in
             if attempt > 1, let found = try await provider.findDeployed(app: app, vmName: request.vmName, sandbox: sandbox,
-                                                                          known: recorder.vmUuids()) {
+                                                                          known: recorder.vmUuids(), launch: slot.value) {
                 var adopted = DeployAppResult(vmName: found.vmName, vmUuid: found.vmUuid, deployedAppAddress: found.addresses.privateAddress)
                 adopted.power = found.power
                 return adopted

@@ -34,7 +34,7 @@ public enum Recovery {
             do {
                 found = try await RetryPolicy(provider).run { _ in
                     switch intent.operation {
-                    case .deploy: try await provider.findDeployed(app: intent.app, vmName: intent.vmName, sandbox: sandbox, known: known)
+                    case .deploy: try await provider.findDeployed(app: intent.app, vmName: intent.vmName, sandbox: sandbox, known: known, launch: intent.launch)
                     case .delete: try await provider.stillExists(app: intent.app, vmName: intent.vmName, vmUuid: intent.vmUuid)
                     }
                 }

@@ -154,6 +154,70 @@ struct EC2Tests {
         #expect(try moto.leftovers(sandbox: "ec2-sandbox").values.allSatisfy { $0 == 0 })
     }
 
+    @Test("kill -9 at random points of a batched apply and destroy of 8 identical instances: every next run converges, with exactly one instance per app",
+          .enabled(if: MotoServer.required))
+    func batchedCrashSafety() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("fleet.json", Self.fleet(8, power: "on", endpoint: moto.endpoint))
+        let env = moto.environment, apps = Dictionary(uniqueKeysWithValues: (1...8).map { ("app\($0)", 1) })
+        var generator = SplitMix.announced("EC2 batched kill -9", variable: "FIRM_TORTURE_SEED")
+        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_EC2_CRASH_ROUNDS"] ?? "") ?? 10
+        for round in 0..<rounds {
+            let command = round % 2 == 1 ? ["destroy", "fleet.json", "--auto-approve"] : ["apply", "fleet.json", "--auto-approve"]
+            let delay = Int.random(in: 30...900, using: &generator)
+            let (process, _, _) = try firm.start(command, environment: env)
+            // The random moment of the kill is what is tested, so this pause stays.
+            Thread.sleep(forTimeInterval: Double(delay) / 1000)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let again = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
+            let context = "round \(round) (\(command[0]), seed \(generator.seed), killed after \(delay) ms)"
+            #expect(again.code == 0, "\(context): \(again.output)")
+            let instances = try moto.instances(sandbox: "ec2-fleet")
+            #expect(instances.mapValues(\.count) == apps, "\(context): \(instances.mapValues { $0.map(\.id) })")
+            #expect(try firm.run(["plan", "fleet.json", "--detailed-exitcode"], environment: env).code == 0, "\(context): converged")
+        }
+        #expect(try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
+    }
+
+    @Test("kill -9 after a batched RunInstances and before its instances are named: the next apply adopts each by its launch slot, names it, and makes no second set",
+          .enabled(if: MotoServer.required))
+    func batchedLaunchRecovery() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("hold", "")
+        let (proxy, port) = try Self.startProxy(moto, firm, share: "0", hold: ("CreateTags", firm.path("hold")))
+        defer { Self.stop(proxy) }
+        firm.write("fleet.json", Self.fleet(8, power: "on", endpoint: "http://127.0.0.1:\(port)"))
+        let env = moto.environment
+        let (process, _, _) = try firm.start(["apply", "fleet.json", "--auto-approve"], environment: env)
+        #expect(waitUntil(.seconds(60)) { firm.read("proxy.log")?.contains("holding CreateTags") ?? false }, "the apply reached CreateTags")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try FileManager.default.removeItem(atPath: firm.path("hold"))
+        // The launch made every instance, and none is named yet.
+        let unnamed = try moto.instances(sandbox: "ec2-fleet")
+        #expect(unnamed.keys.sorted() == [""] && unnamed[""]?.count == 8, "\(unnamed.mapValues { $0.map(\.tags) })")
+
+        let again = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
+        #expect(again.code == 0, "\(again.output)")
+        #expect(again.output.contains("adopted VM"), "\(again.output)")
+        let instances = try moto.instances(sandbox: "ec2-fleet")
+        #expect(instances.mapValues(\.count) == Dictionary(uniqueKeysWithValues: (1...8).map { ("app\($0)", 1) }), "\(instances.mapValues { $0.map(\.id) })")
+        #expect(Set(instances.values.flatMap { $0 }.map(\.id)) == Set(unnamed[""]?.map(\.id) ?? []), "the same 8 instances, adopted")
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/ec2-fleet.state.json")), blueprint: "ec2-fleet").state
+        for (app, found) in instances { #expect(found.first?.tags["Name"] == state.apps[app]?.vmName, "\(app)") }
+        #expect(try firm.run(["plan", "fleet.json", "--detailed-exitcode"], environment: env).code == 0)
+        #expect(try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env).code == 0)
+        #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
+    }
+
     @Test("throttling: with RequestLimitExceeded injected into a share of the calls, apply converges through retries, and the retries show",
           .enabled(if: MotoServer.required))
     func throttling() throws {
@@ -176,8 +240,9 @@ struct EC2Tests {
     /// Fixtures/throttle_proxy.py in front of `moto` on a free port, throttling `share` of the
     /// calls and, with `callLog`, logging each call there; its port, once it listens. Its output
     /// goes to proxy.log in `firm`'s folder: it never ends, so a pipe would never reach its end.
-    static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil) throws -> (Process, Int) {
+    static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil, hold: (action: String, file: String)? = nil) throws -> (Process, Int) {
         let proxy = Process()
+        if let hold { proxy.environment = ProcessInfo.processInfo.environment.merging(["HOLD_ACTION": hold.action, "HOLD_FILE": hold.file]) { $1 } }
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let port = freePort()
         proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), share]
@@ -204,7 +269,7 @@ struct EC2Tests {
         return #"{"version": 1, "name": "ec2-fleet", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.60.0.0/16", "endpoint": "\#(endpoint)"}}}, "apps": {\#(apps.joined(separator: ", "))}, "networks": {"private": {"provider": "aws", "subnet": "10.60.1.0/24"}}, "connectors": [\#(connectors.joined(separator: ", "))]}"#
     }
 
-    @Test("batching: powering off and destroying 20 instances sends far fewer StopInstances and TerminateInstances calls than instances",
+    @Test("batching: deploying, powering off and destroying 20 instances sends far fewer RunInstances, StopInstances and TerminateInstances calls than instances, and each instance is named for its own app",
           .enabled(if: MotoServer.required))
     func batching() throws {
         let moto = try MotoServer()
@@ -222,7 +287,16 @@ struct EC2Tests {
         firm.write("fleet.json", Self.fleet(20, power: "on", endpoint: endpoint))
         let apply = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
         #expect(apply.code == 0, "\(apply.output)")
-        #expect(try moto.instances(sandbox: "ec2-fleet").values.map(\.count).reduce(0, +) == 20)
+        let launched = try moto.instances(sandbox: "ec2-fleet")
+        #expect(launched.values.map(\.count).reduce(0, +) == 20)
+        let runs = calls("RunInstances")
+        #expect(runs >= 1 && runs <= 10, "20 deploys sent \(runs) RunInstances calls")
+        // Each app has one instance, named with the VM name its state records.
+        let state = try StateStore.load(StatePaths(snapshot: firm.path("state/ec2-fleet.state.json")), blueprint: "ec2-fleet").state
+        for n in 1...20 {
+            let vm = state.apps["app\(n)"]?.vmName
+            #expect(vm != nil && launched["app\(n)"]?.map { $0.tags["Name"] } == [vm], "app\(n): state \(vm ?? "-"), cloud \(launched["app\(n)"]?.map(\.tags) ?? [])")
+        }
 
         firm.write("fleet.json", Self.fleet(20, power: "off", endpoint: endpoint))
         let off = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)

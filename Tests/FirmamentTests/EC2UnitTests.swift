@@ -136,8 +136,8 @@ struct EC2UnitTests {
 
     @Test("the ClientToken is the VM name within the sandbox, at most 64 ASCII characters")
     func clientToken() {
-        #expect(EC2Provider.clientToken("web__a1b2c3", sandbox: "lab") == "lab/web__a1b2c3")
-        let long = EC2Provider.clientToken(String(repeating: "x", count: 80) + "__a1b2c3", sandbox: "lab")
-        #expect(long.utf8.count == 64 && long != EC2Provider.clientToken(String(repeating: "y", count: 80) + "__a1b2c3", sandbox: "lab"))
+        #expect(EC2Launcher.token(["web__a1b2c3"], sandbox: "lab") == "lab/web__a1b2c3")
+        let long = EC2Launcher.token([String(repeating: "x", count: 80) + "__a1b2c3"], sandbox: "lab")
+        #expect(long.utf8.count == 64 && long != EC2Launcher.token([String(repeating: "y", count: 80) + "__a1b2c3"], sandbox: "lab"))
     }
 }

@@ -5,8 +5,10 @@ extension CloudProvider {
     /// takes the name it is given is asked for that name; one that names VMs itself is asked
     /// for its inventory of the sandbox, and a VM tagged with the app that the state does not
     /// know (`known` holds the uuids it does) is the one. Several such VMs: the first by name
-    /// is adopted, and drift reports the rest.
-    public func findDeployed(app: String, vmName: String, sandbox: String, known: Set<String>) async throws -> Observation? {
+    /// is adopted, and drift reports the rest. A deploy whose intent recorded a launch slot is
+    /// also looked for by that slot, since a VM of a batched launch may not carry its name yet.
+    public func findDeployed(app: String, vmName: String, sandbox: String, known: Set<String>, launch: LaunchSlot? = nil) async throws -> Observation? {
+        if let launch, let found = try await findLaunched(launch, app: app, vmName: vmName) { return found }
         switch try await capabilities().vmNames {
         case .given:
             return try await findByName(vmName)

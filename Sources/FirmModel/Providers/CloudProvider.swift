@@ -33,6 +33,9 @@ public protocol CloudProvider: Sendable {
     func prefetch()
     /// What it can do beyond CloudShell's interface; a process driver is started to ask.
     func capabilities() async throws -> ProviderCapabilities
+    /// The VM that a launch of several at once made in `slot`, if it exists, given the name and
+    /// app it was launched for (a provider that launches one at a time has none).
+    func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation?
 }
 
 extension CloudProvider {
@@ -40,6 +43,7 @@ extension CloudProvider {
     public func prefetch() {}
     public var limits: ProviderLimits { ProviderLimits() }
     public func capabilities() async throws -> ProviderCapabilities { .full }
+    public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? { nil }
 
     /// The provider in its L2 role, or a terminal failure naming what it lacks.
     public func l2() throws -> any L2Connectivity {
@@ -70,7 +74,7 @@ public protocol L3Infrastructure: CloudProvider {
 }
 
 /// What a deploy asks for. Secrets are resolved here and go no further than the driver.
-public struct DeployRequest: Sendable, Equatable {
+public struct DeployRequest: Sendable {
     public var actionId: String
     /// The app's name in the blueprint.
     public var appName: String
@@ -86,6 +90,9 @@ public struct DeployRequest: Sendable, Equatable {
     /// The power the blueprint wants, for a cloud whose VMs start running when made (EC2): it
     /// may leave the VM so, and say so in the result's `power`. Others leave it off.
     public var desiredPower: Power = .off
+    /// Records the VM's launch slot in the deploy's intent, durably, before a launch that makes
+    /// several VMs at once (see `LaunchSlot`); nil where nothing recorded an intent.
+    public var launchRecorder: LaunchRecorder?
 
     public init(actionId: String, appName: String, vmName: String, sandbox: String, deploymentType: String,
                 deploymentAttributes: [String: String], appAttributes: [String: String], subnets: [SubnetConnection] = []) {

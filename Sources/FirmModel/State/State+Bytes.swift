@@ -109,6 +109,10 @@ extension Intent {
             w.writeKey("attributes", first: false, into: &out, indent: inner)
             AttributeValue.write(attributes, w, into: &out, indent: inner)
         }
+        if let launch {
+            w.writeKey("launch", first: false, into: &out, indent: inner)
+            w.write(launch.json, into: &out, indent: inner)
+        }
         w.newline(&out, indent)
         out.append(UInt8(ascii: "}"))
     }

@@ -159,6 +159,10 @@ extension AppState {
     }
 }
 
+extension LaunchSlot {
+    public var json: JSON { ["token": .string(token), "index": .number(String(index))] }
+}
+
 extension Intent {
     public var json: JSON {
         var o = JSONObject([
@@ -169,12 +173,15 @@ extension Intent {
             o["deploymentPath"] = deploymentPath.json
             o["attributes"] = AttributeValue.json(attributes)
         }
+        if let launch {
+            o["launch"] = launch.json
+        }
         return .object(o)
     }
 
     package static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> Intent? {
         let keys = ["id", "operation", "app", "provider", "vmName", "vmUuid", "started"]
-        guard let f = context.members(of: node, at: path, allowed: keys + ["deploymentPath", "attributes"], required: keys) else { return nil }
+        guard let f = context.members(of: node, at: path, allowed: keys + ["deploymentPath", "attributes", "launch"], required: keys) else { return nil }
         func string(_ key: String) -> String? { f[key].flatMap { context.string($0, at: path.key(key)) } }
         guard let id = string("id"), let op = f["operation"].flatMap({ context.choice($0, at: path.key("operation"), Operation.allCases.map(\.rawValue)) }),
             let app = string("app"), let provider = string("provider"), let vmName = string("vmName"),
@@ -182,8 +189,17 @@ extension Intent {
         else { return nil }
         let deploymentPath = f["deploymentPath"].flatMap { AppState.decodePath($0, path.key("deploymentPath"), &context) }
         let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path.key("attributes"), &context) } ?? [:]
+        var launch: LaunchSlot?
+        if let node = f["launch"], let l = context.members(of: node, at: path.key("launch"), allowed: ["token", "index"], required: ["token", "index"]) {
+            let token = l["token"].flatMap { context.string($0, at: path.key("launch").key("token")) }
+            let index = l["index"].flatMap { context.int($0, at: path.key("launch").key("index"), in: 0...1_000_000) }
+            guard let token, let index else { return nil }
+            launch = LaunchSlot(token: token, index: index)
+        } else if f["launch"] != nil {
+            return nil
+        }
         return Intent(id: id, operation: Operation(rawValue: op)!, app: app, provider: provider, vmName: vmName, vmUuid: vmUuid, started: started,
-                      deploymentPath: deploymentPath, attributes: attributes)
+                      deploymentPath: deploymentPath, attributes: attributes, launch: launch)
     }
 }
 

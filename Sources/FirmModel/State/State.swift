@@ -118,9 +118,13 @@ public struct Intent: Sendable, Equatable {
     /// adopt the VM with what it really was deployed from.
     public var deploymentPath: DeploymentPath?
     public var attributes: [String: AttributeValue]
+    /// For a deploy in a launch that makes several VMs at once: the VM's slot in it, recorded
+    /// before the launch.
+    public var launch: LaunchSlot?
 
     public init(id: String, operation: Operation, app: String, provider: String, vmName: String, vmUuid: String = "", started: String,
-                deploymentPath: DeploymentPath? = nil, attributes: [String: AttributeValue] = [:]) {
+                deploymentPath: DeploymentPath? = nil, attributes: [String: AttributeValue] = [:], launch: LaunchSlot? = nil) {
+        self.launch = launch
         self.deploymentPath = deploymentPath
         self.attributes = attributes
         self.id = id

@@ -5,8 +5,14 @@ Host header included, so moto's signature check still holds.
 
 Usage: throttle_proxy.py LISTEN_PORT MOTO_PORT SHARE [CALL_LOG]
 With CALL_LOG, each forwarded call is logged there as "ACTION MILLISECONDS" (firm-bench counts
-EC2 calls and measures moto's own latency from it)."""
+EC2 calls and measures moto's own latency from it).
+
+With HOLD_ACTION and HOLD_FILE in the environment, calls of that action that come while the
+file exists are held unanswered (each prints "holding ACTION"), and dropped unforwarded once it
+is gone: a test kills firm while such a call is in flight, and the call never reaches moto.
+Calls that come after the file is gone are forwarded as usual."""
 import http.client
+import os
 import random
 import sys
 import threading
@@ -16,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LISTEN, UPSTREAM, SHARE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 CALL_LOG = open(sys.argv[4], "a") if len(sys.argv) > 4 else None
 LOG_LOCK = threading.Lock()
+HOLD_ACTION, HOLD_FILE = os.environ.get("HOLD_ACTION"), os.environ.get("HOLD_FILE", "")
 THROTTLED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"""
 
@@ -25,6 +32,12 @@ class Proxy(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if HOLD_ACTION and ("Action=" + HOLD_ACTION).encode() in body.split(b"&") and os.path.exists(HOLD_FILE):
+            print("holding", HOLD_ACTION, flush=True)
+            while os.path.exists(HOLD_FILE):
+                time.sleep(0.05)
+            self.close_connection = True
+            return
         if random.random() < SHARE:
             print("throttled", body.split(b"&")[0].decode(), flush=True)
             self.answer(503, THROTTLED)

@@ -79,6 +79,12 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
         }
     }
 
+    public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? {
+        try await call("findLaunched") {
+            try await inner.findLaunched(slot, app: app, vmName: vmName).map { try AnswerCheck(secrets: secrets).observation($0) }.flatMap { $0.sandbox.isEmpty || $0.sandbox == sandbox ? $0 : nil }
+        }
+    }
+
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
         try await call("observe") { try await inner.observe(apps).map { try AnswerCheck(secrets: secrets).observation($0) } }
     }

@@ -35,6 +35,9 @@ public struct LimitedProvider: L2Connectivity, L3Infrastructure {
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses { try await through { try await inner.refreshIP(app) } }
     public func delete(_ app: DeployedApp) async throws { try await through { try await inner.delete(app) } }
     public func findByName(_ vmName: String) async throws -> Observation? { try await through { try await inner.findByName(vmName) } }
+    public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? {
+        try await through { try await inner.findLaunched(slot, app: app, vmName: vmName) }
+    }
     public func observe(_ apps: [DeployedApp]) async throws -> [Observation] { try await through { try await inner.observe(apps) } }
     public func inventory(sandbox: String) async throws -> [Observation] { try await through { try await inner.inventory(sandbox: sandbox) } }
     public func applyConnectivityChanges(_ changes: [VLANChange]) async throws -> [VLANResult] {
