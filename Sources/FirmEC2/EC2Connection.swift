@@ -67,7 +67,8 @@ final class EC2Connection: Sendable {
             prefixed = { @Sendable line in log("[\(provider)] " + line) }
         }
         let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, timeout: settings.requestTimeout, log: prefixed)
-        let poller = EC2Poller(client: client, sandbox: sandbox, spacing: min(settings.pollInterval / 4, .milliseconds(250)))
+        // One DescribeInstances per poll interval covers every instance in flight.
+        let poller = EC2Poller(client: client, sandbox: sandbox, spacing: settings.pollInterval)
         let batcher = EC2Batcher(provider: provider) { action, ids, operation in
             _ = try await client.call(action, ids.enumerated().map { ("InstanceId.\($0.offset + 1)", $0.element) }, operation: operation)
         }

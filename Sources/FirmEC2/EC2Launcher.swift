@@ -17,9 +17,11 @@ import FirmModel
 ///   made. An answer with fewer instances than asked (from an endpoint that does so anyway)
 ///   launches the members left over in a batch of their own, for at most `maxRounds` rounds.
 /// - **Names.** Tags in RunInstances are the same for every instance, so a batch's instances
-///   carry the sandbox and the launch tag at once, and each member's deploy names its own
-///   instance (Name, `firm:app`) while it waits for it to run. A deploy alone, or one that no
-///   intent recorded, is launched as before batching: one instance, named in the same call.
+///   carry the sandbox's and the launch's tags, and the state maps each to its app (by its
+///   slot, then its id). With the provider's `nameInstances`, each member's deploy also names
+///   its instance (Name, `firm:app`) while it waits for it to run: one CreateTags each. A deploy
+///   alone, or one that no intent recorded, is launched as before batching: one instance,
+///   named in the same call.
 final class EC2Launcher: Sendable {
     /// The RunInstances parameters that make instances alike: everything but the counts, the
     /// token and the tags.

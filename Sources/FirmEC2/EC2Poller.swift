@@ -3,21 +3,31 @@ import FirmModel
 
 /// One poller per provider: every wait and every observe shares its DescribeInstances calls.
 /// A caller asks for a snapshot taken after it asked; callers that ask while a call is in
-/// flight are all served by the next one. Each snapshot is one DescribeInstances of every
-/// instance tagged with the sandbox (1,000 a page), so a thousand instances in flight cost one
-/// call a poll, not a thousand.
+/// flight are all served by the next one.
+///
+/// - An observe (`snapshot`) asks for every instance tagged with the sandbox (1,000 a page).
+/// - A wait (`watch`) asks only for the instances being waited on: the sandbox's tag and an
+///   `instance-id` filter of at most 200 ids a call (EC2's most values for a filter), so a
+///   wait costs what is in flight, not what the sandbox holds. A filter, unlike `InstanceId.N`,
+///   never fails for an id EC2 does not list yet, or no longer.
+///
+/// So a thousand instances in flight cost one call a poll (five by id), not a thousand.
 actor EC2Poller {
     let client: EC2Client
     let sandbox: String
     /// The least time between the end of one call and the start of the next.
     let spacing: Duration
-    private var waiting: [Int: CheckedContinuation<[String: EC2Instance], any Error>] = [:]
+    /// Who waits for the next snapshot: the instance it waits for, or nil for every instance.
+    private var waiting: [Int: (id: String?, continuation: CheckedContinuation<[String: EC2Instance], any Error>)] = [:]
     private var cancelled: Set<Int> = []
     private var nextID = 0
     private var running = false
     private var lastEnd: ContinuousClock.Instant?
-    /// The last snapshot, and when the call that took it began.
-    private var latest: (began: ContinuousClock.Instant, instances: [String: EC2Instance])?
+    /// Each instance as last seen, and when the call that saw it began.
+    private var seen: [String: (began: ContinuousClock.Instant, instance: EC2Instance)] = [:]
+
+    /// The most values EC2 takes in one filter.
+    static let idsPerCall = 200
 
     init(client: EC2Client, sandbox: String, spacing: Duration) {
         self.client = client
@@ -28,34 +38,44 @@ actor EC2Poller {
     /// Every instance tagged with the sandbox, by id, as seen by a call that began after this
     /// one was made. Cancelling the calling task ends the wait at once.
     func snapshot(operation: String) async throws -> [String: EC2Instance] {
-        let id = nextID
+        try await next(nil, operation: operation)
+    }
+
+    /// At least instance `id` (when EC2 lists it), as seen by a call that began after this one
+    /// was made. Cancelling the calling task ends the wait at once.
+    func watch(_ id: String, operation: String) async throws -> EC2Instance? {
+        try await next(id, operation: operation)[id]
+    }
+
+    private func next(_ id: String?, operation: String) async throws -> [String: EC2Instance] {
+        let ticket = nextID
         nextID += 1
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[String: EC2Instance], any Error>) in
-                if cancelled.remove(id) != nil || Task.isCancelled {
+                if cancelled.remove(ticket) != nil || Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                waiting[id] = continuation
+                waiting[ticket] = (id, continuation)
                 if !running {
                     running = true
                     Task { await self.loop(operation: operation) }
                 }
             }
         } onCancel: {
-            Task { await self.cancel(id) }
+            Task { await self.cancel(ticket) }
         }
     }
 
-    /// The last snapshot when the call that took it began at most `age` ago: as fresh as a
-    /// poll at that interval would be, and costing no call.
-    func recent(within age: Duration) -> [String: EC2Instance]? {
-        guard let latest, ContinuousClock.now - latest.began <= age else { return nil }
-        return latest.instances
+    /// Instance `id` as last seen by a call that began at most `age` ago: as fresh as a poll at
+    /// that interval would be, and costing no call.
+    func recent(_ id: String, within age: Duration) -> EC2Instance? {
+        guard let last = seen[id], ContinuousClock.now - last.began <= age else { return nil }
+        return last.instance
     }
 
-    private func cancel(_ id: Int) {
-        if let continuation = waiting.removeValue(forKey: id) { continuation.resume(throwing: CancellationError()) } else { cancelled.insert(id) }
+    private func cancel(_ ticket: Int) {
+        if let entry = waiting.removeValue(forKey: ticket) { entry.continuation.resume(throwing: CancellationError()) } else { cancelled.insert(ticket) }
     }
 
     private func loop(operation: String) async {
@@ -67,13 +87,15 @@ actor EC2Poller {
             let batch = waiting
             waiting = [:]
             guard !batch.isEmpty else { break }
+            // Every instance when one caller asks for all, else only those waited on.
+            let ids: Set<String>? = batch.values.contains { $0.id == nil } ? nil : Set(batch.values.compactMap(\.id))
             do {
                 let began = ContinuousClock.now
-                let instances = try await describe(operation: operation)
-                latest = (began, instances)
-                for continuation in batch.values { continuation.resume(returning: instances) }
+                let instances = try await describe(ids.map { Array($0).sorted() }, operation: operation)
+                for (id, instance) in instances { seen[id] = (began, instance) }
+                for entry in batch.values { entry.continuation.resume(returning: instances) }
             } catch {
-                for continuation in batch.values { continuation.resume(throwing: error) }
+                for entry in batch.values { entry.continuation.resume(throwing: error) }
             }
             lastEnd = .now
         }
@@ -84,16 +106,32 @@ actor EC2Poller {
     /// million instances, far more than an account's quota allows.
     static let maxPages = 1000
 
-    /// One DescribeInstances of the sandbox, every page. The tag filter is EC2's, but ownership is
-    /// checked here too: an instance whose own tag names another sandbox (or none) is not this
-    /// sandbox's, whatever an endpoint that ignores filters returns. Paging is bounded: a token
-    /// that comes back is an error, and so are more than `maxPages` pages.
-    private func describe(operation: String) async throws -> [String: EC2Instance] {
+    /// One DescribeInstances of the sandbox, every page, or of the instances `ids` (a call per
+    /// `idsPerCall`). The tag filter is EC2's, but ownership is checked here too: an instance whose
+    /// own tag names another sandbox (or none) is not this sandbox's, whatever an endpoint that
+    /// ignores filters returns. Paging is bounded: a token that comes back is an error, and so
+    /// are more than `maxPages` pages.
+    private func describe(_ ids: [String]?, operation: String) async throws -> [String: EC2Instance] {
         var result: [String: EC2Instance] = [:]
+        let mine = ("tag:\(EC2Tags.sandbox)", sandbox)
+        guard let ids else {
+            try await pages(EC2Tags.filters([mine]), operation: operation, into: &result)
+            return result
+        }
+        for start in stride(from: 0, to: ids.count, by: Self.idsPerCall) {
+            let chunk = ids[start..<min(start + Self.idsPerCall, ids.count)]
+            var parameters = EC2Tags.filters([mine])
+            parameters += [("Filter.2.Name", "instance-id")] + chunk.enumerated().map { ("Filter.2.Value.\($0.offset + 1)", $0.element) }
+            try await pages(parameters, operation: operation, into: &result)
+        }
+        return result
+    }
+
+    private func pages(_ filters: [(String, String)], operation: String, into result: inout [String: EC2Instance]) async throws {
         var token: String?
         var seen: Set<String> = []
         repeat {
-            var parameters = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)]) + [("MaxResults", "1000")]
+            var parameters = filters + [("MaxResults", "1000")]
             if let token { parameters.append(("NextToken", token)) }
             let answer = try await client.call("DescribeInstances", parameters, operation: operation)
             for reservation in answer.items("reservationSet") {
@@ -111,7 +149,6 @@ actor EC2Poller {
                 }
             }
         } while token != nil
-        return result
     }
 }
 
@@ -126,7 +163,7 @@ extension EC2Poller {
             // A throttled or failed poll is not the end of the wait: the next one may answer.
             let instance: EC2Instance?
             do {
-                instance = try await snapshot(operation: operation)[id]
+                instance = try await watch(id, operation: operation)
             } catch let error as ProviderError where error.kind == .retryable && ContinuousClock.now < deadline {
                 try await Task.sleep(for: delay)
                 delay = min(delay * 3 / 2, interval * 8)

@@ -66,7 +66,7 @@ public struct EC2Provider: L3Infrastructure {
             try await launcher.launchAlone(spec, app: request.appName, vmName: request.vmName)
         }
         let instance: EC2Instance
-        if launched.slot != nil {
+        if launched.slot != nil && settings.nameInstances {
             // Launched with others, under the launch's tags: named while it starts.
             async let named: Void = self.name(launched.instance.id, app: request.appName, vmName: request.vmName, "deploy")
             instance = try await wait(launched.instance.id, for: "running", "deploy")
@@ -111,18 +111,20 @@ public struct EC2Provider: L3Infrastructure {
                                           ("Tag.2.Key", EC2Tags.app), ("Tag.2.Value", app)], operation)
     }
 
-    /// The instance a batched launch made in `slot`, named for `vmName` if it is not yet.
+    /// The instance a batched launch made in `slot`, as the VM `vmName` of `app`; named so in
+    /// EC2 too when `nameInstances` is set and it is not yet.
     public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? {
         let found = try await snapshot("findDeployed").values.filter { instance in
             !instance.isGone && instance.tags[EC2Launcher.launchTag] == slot.token && instance.launchIndex == slot.index
         }.min { $0.id < $1.id }
-        guard var instance = found else { return nil }
-        if instance.tags["Name"] != vmName || instance.tags[EC2Tags.app] != app {
+        guard let instance = found else { return nil }
+        if settings.nameInstances && (instance.tags["Name"] != vmName || instance.tags[EC2Tags.app] != app) {
             try await name(instance.id, app: app, vmName: vmName, "findDeployed")
-            instance.tags["Name"] = vmName
-            instance.tags[EC2Tags.app] = app
         }
-        return instance.observation
+        var observation = instance.observation
+        observation.vmName = vmName
+        observation.appName = app
+        return observation
     }
 
     static func result(_ vmName: String, _ instance: EC2Instance, _ deployment: EC2Deployment) -> DeployAppResult {
@@ -157,7 +159,7 @@ public struct EC2Provider: L3Infrastructure {
         // Right after a deploy (or any wait) the shared poller's last snapshot is within one
         // poll interval: as current as the next poll, and no wait for it.
         let poller = try connection.client().poller
-        if let seen = await poller.recent(within: settings.pollInterval)?[app.vmUuid], seen.state == "running", !seen.privateAddress.isEmpty {
+        if let seen = await poller.recent(app.vmUuid, within: settings.pollInterval), seen.state == "running", !seen.privateAddress.isEmpty {
             return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
         }
         guard let instance = try await snapshot("refreshIP")[app.vmUuid], !instance.isGone else {

@@ -5,9 +5,9 @@ import FirmModel
 /// The settings of an `ec2` provider, all optional but the region (which a profile may give):
 /// `{"region": "us-east-1", "cidr": "10.0.0.0/16", "endpoint": "http://127.0.0.1:5055",
 ///   "profile": "ci", "accessKeyId": {"env": …}, "secretAccessKey": {"env": …},
-///   "sessionToken": {"env": …}, "pollInterval": "1s", "requestTimeout": "30s"}`.
+///   "sessionToken": {"env": …}, "pollInterval": "1s", "requestTimeout": "30s", "nameInstances": false}`.
 public struct EC2Settings: Sendable, Equatable {
-    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval", "requestTimeout"]
+    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval", "requestTimeout", "nameInstances"]
     static let secretKeys: Set<String> = ["accessKeyId", "secretAccessKey", "sessionToken"]
     public static let defaultCIDR = CIDR("10.0.0.0/16")!
 
@@ -24,6 +24,10 @@ public struct EC2Settings: Sendable, Equatable {
     public var pollInterval: Duration = .seconds(1)
     /// Each call's whole deadline: connecting, sending and reading the whole answer.
     public var requestTimeout: Duration = .seconds(30)
+    /// Whether each instance of a launch of several is given its own Name and app tags, one
+    /// CreateTags each. Without, they carry the sandbox's and the launch's tags, and the state
+    /// maps each to its app by launch index.
+    public var nameInstances = false
 
     public init() {}
 
@@ -41,6 +45,7 @@ public struct EC2Settings: Sendable, Equatable {
         sessionToken = secret("sessionToken")
         if let d = json["pollInterval"]?.stringValue.flatMap(DurationText.parse) { pollInterval = d }
         if let d = json["requestTimeout"]?.stringValue.flatMap(DurationText.parse) { requestTimeout = d }
+        nameInstances = json["nameInstances"]?.boolValue ?? false
     }
 
     /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: AWS's region names.
@@ -84,6 +89,7 @@ public struct EC2Settings: Sendable, Equatable {
                 context.report(path.key("pollInterval"), "\(quoted(text)) is not a poll interval; expected a duration from 50ms to 60s, such as \"1s\"", at: node.position)
             }
         }
+        if let node = fields["nameInstances"] { _ = context.bool(node, at: path.key("nameInstances")) }
         if let node = fields["requestTimeout"], let text = context.string(node, at: path.key("requestTimeout")) {
             if let d = DurationText.parse(text), d >= .seconds(1), d <= .seconds(600) {} else {
                 context.report(path.key("requestTimeout"), "\(quoted(text)) is not a request timeout; expected a duration from 1s to 10m, such as \"30s\"", at: node.position)

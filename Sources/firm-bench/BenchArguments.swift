@@ -21,6 +21,8 @@ struct BenchArguments {
         Command(name: "scheduling", summary: "critical-path against FIFO ordering of an uneven workload", flags: [], options: [:]),
         Command(name: "ec2", summary: "the ec2 provider on moto's server (FIRM_MOTO_SERVER or --moto PATH)", flags: ["--write-docs"],
                 options: ["--instances": "N (200)", "--parallelism": "N (50)", "--refresh": "N (1000)", "--moto": "PATH"]),
+        Command(name: "ec2-race", summary: "firm against a boto3 script and Terraform (when installed) on the same moto, interleaved rounds",
+                flags: ["--write-docs", "--no-terraform"], options: ["--instances": "N (200)", "--parallelism": "N (50)", "--rounds": "N (3)", "--moto": "PATH"]),
         Command(name: "etcd", summary: "the etcd state backend (FIRM_ETCD, default /usr/bin/etcd)", flags: ["--write-docs"],
                 options: ["--apps": "N (1000)", "--plan-apps": "N (10000)"]),
     ]

@@ -27,6 +27,8 @@ struct FirmBench {
             switch args.command {
             case "ec2":
                 try await EC2Bench.run(args)
+            case "ec2-race":
+                try await EC2Race.run(args)
             case "scheduling":
                 _ = try await SchedulingBench.run()
             case "process":

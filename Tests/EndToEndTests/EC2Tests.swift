@@ -176,43 +176,50 @@ struct EC2Tests {
             let again = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
             let context = "round \(round) (\(command[0]), seed \(generator.seed), killed after \(delay) ms)"
             #expect(again.code == 0, "\(context): \(again.output)")
-            let instances = try moto.instances(sandbox: "ec2-fleet")
-            #expect(instances.mapValues(\.count) == apps, "\(context): \(instances.mapValues { $0.map(\.id) })")
+            // Instances launched together carry no app tag: the state maps each to its app.
+            let instances = try moto.instances(sandbox: "ec2-fleet").values.flatMap { $0 }.map(\.id)
+            let state = try StateStore.load(StatePaths(snapshot: firm.path("state/ec2-fleet.state.json")), blueprint: "ec2-fleet").state
+            #expect(instances.count == 8 && Set(state.apps.mapValues { _ in 1 }.keys) == Set(apps.keys) && Set(state.apps.values.map(\.vmUuid)) == Set(instances),
+                    "\(context): cloud \(instances.sorted()), state \(state.apps.mapValues(\.vmUuid))")
             #expect(try firm.run(["plan", "fleet.json", "--detailed-exitcode"], environment: env).code == 0, "\(context): converged")
         }
         #expect(try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env).code == 0)
         #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
     }
 
-    @Test("kill -9 after a batched RunInstances and before its instances are named: the next apply adopts each by its launch slot, names it, and makes no second set",
-          .enabled(if: MotoServer.required))
-    func batchedLaunchRecovery() throws {
+    @Test("kill -9 after moto made a batched launch and before firm heard of it: the next apply adopts each instance by its launch slot and makes no second set",
+          .enabled(if: MotoServer.required), arguments: [false, true])
+    func batchedLaunchRecovery(nameInstances: Bool) throws {
         let moto = try MotoServer()
         defer { moto.stop() }
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("hold", "")
-        let (proxy, port) = try Self.startProxy(moto, firm, share: "0", hold: ("CreateTags", firm.path("hold")))
+        let (proxy, port) = try Self.startProxy(moto, firm, share: "0", hold: ("RunInstances", firm.path("hold"), after: true))
         defer { Self.stop(proxy) }
-        firm.write("fleet.json", Self.fleet(8, power: "on", endpoint: "http://127.0.0.1:\(port)"))
+        firm.write("fleet.json", Self.fleet(8, power: "on", endpoint: "http://127.0.0.1:\(port)", nameInstances: nameInstances))
         let env = moto.environment
         let (process, _, _) = try firm.start(["apply", "fleet.json", "--auto-approve"], environment: env)
-        #expect(waitUntil(.seconds(60)) { firm.read("proxy.log")?.contains("holding CreateTags") ?? false }, "the apply reached CreateTags")
+        #expect(waitUntil(.seconds(60)) { firm.read("proxy.log")?.contains("holding RunInstances") ?? false }, "the apply reached RunInstances")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try FileManager.default.removeItem(atPath: firm.path("hold"))
-        // The launch made every instance, and none is named yet.
-        let unnamed = try moto.instances(sandbox: "ec2-fleet")
-        #expect(unnamed.keys.sorted() == [""] && unnamed[""]?.count == 8, "\(unnamed.mapValues { $0.map(\.tags) })")
+        // The launch made every instance, none named for its app, and firm never heard of them.
+        let launched = try moto.instances(sandbox: "ec2-fleet")
+        #expect(launched.keys.sorted() == [""] && launched[""]?.count == 8, "\(launched.mapValues { $0.map(\.tags) })")
 
         let again = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
         #expect(again.code == 0, "\(again.output)")
-        #expect(again.output.contains("adopted VM"), "\(again.output)")
-        let instances = try moto.instances(sandbox: "ec2-fleet")
-        #expect(instances.mapValues(\.count) == Dictionary(uniqueKeysWithValues: (1...8).map { ("app\($0)", 1) }), "\(instances.mapValues { $0.map(\.id) })")
-        #expect(Set(instances.values.flatMap { $0 }.map(\.id)) == Set(unnamed[""]?.map(\.id) ?? []), "the same 8 instances, adopted")
+        #expect(again.output.components(separatedBy: "adopted VM").count - 1 == 8, "\(again.output)")
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/ec2-fleet.state.json")), blueprint: "ec2-fleet").state
-        for (app, found) in instances { #expect(found.first?.tags["Name"] == state.apps[app]?.vmName, "\(app)") }
+        let instances = try moto.instances(sandbox: "ec2-fleet").values.flatMap { $0 }
+        #expect(Set(instances.map(\.id)) == Set(launched[""]?.map(\.id) ?? []), "the same 8 instances, and no more")
+        #expect(Set(state.apps.values.map(\.vmUuid)) == Set(instances.map(\.id)) && state.apps.count == 8, "each app has one of them")
+        if nameInstances {
+            for (app, recorded) in state.apps {
+                #expect(instances.first { $0.id == recorded.vmUuid }.map { [$0.tags["Name"], $0.tags["firm:app"]] } == [recorded.vmName, app], "\(app) is named")
+            }
+        }
         #expect(try firm.run(["plan", "fleet.json", "--detailed-exitcode"], environment: env).code == 0)
         #expect(try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env).code == 0)
         #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
@@ -240,9 +247,14 @@ struct EC2Tests {
     /// Fixtures/throttle_proxy.py in front of `moto` on a free port, throttling `share` of the
     /// calls and, with `callLog`, logging each call there; its port, once it listens. Its output
     /// goes to proxy.log in `firm`'s folder: it never ends, so a pipe would never reach its end.
-    static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil, hold: (action: String, file: String)? = nil) throws -> (Process, Int) {
+    /// With `hold`, calls of that action are held while the file exists (after moto has done
+    /// them, when `after`), and lost once it is gone.
+    static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil,
+                           hold: (action: String, file: String, after: Bool)? = nil) throws -> (Process, Int) {
         let proxy = Process()
-        if let hold { proxy.environment = ProcessInfo.processInfo.environment.merging(["HOLD_ACTION": hold.action, "HOLD_FILE": hold.file]) { $1 } }
+        if let hold {
+            proxy.environment = ProcessInfo.processInfo.environment.merging(["HOLD_ACTION": hold.action, "HOLD_FILE": hold.file, "HOLD_AFTER": hold.after ? "1" : "0"]) { $1 }
+        }
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let port = freePort()
         proxy.arguments = ["python3", "\(ProcessDriverTests.root.path)/Tests/EndToEndTests/Fixtures/throttle_proxy.py", String(port), String(moto.port), share]
@@ -261,12 +273,12 @@ struct EC2Tests {
     }
 
     /// A sandbox of `count` instances on one private subnet, all with `power`, aimed at `endpoint`.
-    static func fleet(_ count: Int, power: String, endpoint: String) -> String {
+    static func fleet(_ count: Int, power: String, endpoint: String, nameInstances: Bool = false) -> String {
         let apps = (1...count).map { n in
             #""app\#(n)": {"deploymentPath": {"provider": "aws", "deploymentType": "instance", "attributes": {"AMI": "ami-1e749f67"}}, "power": "\#(power)", "waitForIP": false}"#
         }
         let connectors = (1...count).map { n in #"{"from": "app\#(n)", "to": "private"}"# }
-        return #"{"version": 1, "name": "ec2-fleet", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.60.0.0/16", "endpoint": "\#(endpoint)"}}}, "apps": {\#(apps.joined(separator: ", "))}, "networks": {"private": {"provider": "aws", "subnet": "10.60.1.0/24"}}, "connectors": [\#(connectors.joined(separator: ", "))]}"#
+        return #"{"version": 1, "name": "ec2-fleet", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.60.0.0/16", "endpoint": "\#(endpoint)", "nameInstances": \#(nameInstances)}}}, "apps": {\#(apps.joined(separator: ", "))}, "networks": {"private": {"provider": "aws", "subnet": "10.60.1.0/24"}}, "connectors": [\#(connectors.joined(separator: ", "))]}"#
     }
 
     @Test("batching: deploying, powering off and destroying 20 instances sends far fewer RunInstances, StopInstances and TerminateInstances calls than instances, and each instance is named for its own app",
@@ -287,16 +299,14 @@ struct EC2Tests {
         firm.write("fleet.json", Self.fleet(20, power: "on", endpoint: endpoint))
         let apply = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
         #expect(apply.code == 0, "\(apply.output)")
-        let launched = try moto.instances(sandbox: "ec2-fleet")
-        #expect(launched.values.map(\.count).reduce(0, +) == 20)
+        let launched = try moto.instances(sandbox: "ec2-fleet").values.flatMap { $0 }
+        #expect(launched.count == 20)
         let runs = calls("RunInstances")
         #expect(runs >= 1 && runs <= 10, "20 deploys sent \(runs) RunInstances calls")
-        // Each app has one instance, named with the VM name its state records.
+        #expect(calls("CreateTags") == 0, "instances launched together are not named one by one")
+        // Each app has its own instance.
         let state = try StateStore.load(StatePaths(snapshot: firm.path("state/ec2-fleet.state.json")), blueprint: "ec2-fleet").state
-        for n in 1...20 {
-            let vm = state.apps["app\(n)"]?.vmName
-            #expect(vm != nil && launched["app\(n)"]?.map { $0.tags["Name"] } == [vm], "app\(n): state \(vm ?? "-"), cloud \(launched["app\(n)"]?.map(\.tags) ?? [])")
-        }
+        #expect(state.apps.count == 20 && Set(state.apps.values.map(\.vmUuid)) == Set(launched.map(\.id)))
 
         firm.write("fleet.json", Self.fleet(20, power: "off", endpoint: endpoint))
         let off = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)

@@ -8,8 +8,9 @@ With CALL_LOG, each forwarded call is logged there as "ACTION MILLISECONDS" (fir
 EC2 calls and measures moto's own latency from it).
 
 With HOLD_ACTION and HOLD_FILE in the environment, calls of that action that come while the
-file exists are held unanswered (each prints "holding ACTION"), and dropped unforwarded once it
-is gone: a test kills firm while such a call is in flight, and the call never reaches moto.
+file exists are held unanswered (each prints "holding ACTION"), and dropped once it is gone: a
+test kills firm while such a call is in flight. With HOLD_AFTER=1 the call is forwarded first,
+so moto has done it and only its answer is held and lost; without, it never reaches moto.
 Calls that come after the file is gone are forwarded as usual."""
 import http.client
 import os
@@ -23,6 +24,7 @@ LISTEN, UPSTREAM, SHARE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 CALL_LOG = open(sys.argv[4], "a") if len(sys.argv) > 4 else None
 LOG_LOCK = threading.Lock()
 HOLD_ACTION, HOLD_FILE = os.environ.get("HOLD_ACTION"), os.environ.get("HOLD_FILE", "")
+HOLD_AFTER = os.environ.get("HOLD_AFTER") == "1"
 THROTTLED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"""
 
@@ -33,6 +35,8 @@ class Proxy(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if HOLD_ACTION and ("Action=" + HOLD_ACTION).encode() in body.split(b"&") and os.path.exists(HOLD_FILE):
+            if HOLD_AFTER:
+                self.forward(body)
             print("holding", HOLD_ACTION, flush=True)
             while os.path.exists(HOLD_FILE):
                 time.sleep(0.05)
@@ -42,6 +46,11 @@ class Proxy(BaseHTTPRequestHandler):
             print("throttled", body.split(b"&")[0].decode(), flush=True)
             self.answer(503, THROTTLED)
             return
+        status, data = self.forward(body)
+        self.answer(status, data)
+
+    def forward(self, body):
+        """Sends the call to moto, logs it, and returns moto's status and answer."""
         started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
         connection.putrequest("POST", self.path, skip_host=True, skip_accept_encoding=True)
@@ -58,7 +67,7 @@ class Proxy(BaseHTTPRequestHandler):
             with LOG_LOCK:
                 CALL_LOG.write("%s %.3f\n" % (action, (time.monotonic() - started) * 1000))
                 CALL_LOG.flush()
-        self.answer(response.status, data)
+        return response.status, data
 
     def answer(self, status, data):
         self.send_response(status)
