@@ -116,60 +116,100 @@ extension EC2Provider {
         return id
     }
 
-    /// cleanupNetwork in cp-aws's order (key pair, gateway, route tables, security groups,
-    /// subnets, VPC), going on past failures and reporting them together; or some subnets.
-    /// What is already gone is success.
+    /// cleanupNetwork's work (key pair, gateway, route tables, security groups, subnets, VPC),
+    /// going on past failures and reporting them together; or some subnets. What is already
+    /// gone is success. It starts once no instance of the sandbox (in those subnets) is left
+    /// but terminated ones, since a delete does not wait for its instance to end; then the five
+    /// lookups run at once, and so do the deletes that do not depend on each other, the VPC's
+    /// last.
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws {
         let op = "cleanSandboxInfra"
         defer { connection.forgetNetwork() }
-        var failures: [ProviderError] = []
-        func attempt(_ action: String, _ parameters: [(String, String)]) async {
+        try await waitForInstancesToEnd(in: request.all ? nil : Set(request.subnetIds), op)
+        let failures = Locked<[ProviderError]>([])
+        let name = self.name
+        @Sendable func attempt(_ action: String, _ parameters: [(String, String)]) async {
             do {
                 _ = try await call(action, parameters, op)
             } catch let error as ProviderError {
-                if !EC2Errors.isNotFound(error) { failures.append(error) }
+                if !EC2Errors.isNotFound(error) { failures.withLock { $0.append(error) } }
             } catch {
-                failures.append(ProviderError(provider: name, operation: op, message: "\(action): \(error)"))
+                failures.withLock { $0.append(ProviderError(provider: name, operation: op, message: "\(action): \(error)")) }
             }
         }
         if !request.all {
-            for id in request.subnetIds { await attempt("DeleteSubnet", [("SubnetId", id)]) }
+            await withTaskGroup(of: Void.self) { group in
+                for id in request.subnetIds { group.addTask { await attempt("DeleteSubnet", [("SubnetId", id)]) } }
+            }
         } else {
-            await attempt("DeleteKeyPair", [("KeyName", keyName)])
             // What is deleted is what EC2's tag filter found and whose own tag names the sandbox:
             // an endpoint that ignores filters must not make firm delete the account's network.
             let mine = EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)])
-            func owned(_ action: String, _ set: String) async throws -> [XMLTree] {
+            let sandbox = self.sandbox
+            @Sendable func owned(_ action: String, _ set: String) async throws -> [XMLTree] {
                 try await call(action, mine, op).items(set).filter { EC2Tags.belongs($0, to: sandbox) }
             }
-            let vpcs = try await owned("DescribeVpcs", "vpcSet").compactMap { $0.value("vpcId") }
-            for gateway in try await owned("DescribeInternetGateways", "internetGatewaySet") {
-                guard let id = gateway.value("internetGatewayId") else { continue }
-                for attachment in gateway.items("attachmentSet") {
-                    if let vpc = attachment.value("vpcId") { await attempt("DetachInternetGateway", [("InternetGatewayId", id), ("VpcId", vpc)]) }
+            async let vpcList = owned("DescribeVpcs", "vpcSet")
+            async let gatewayList = owned("DescribeInternetGateways", "internetGatewaySet")
+            async let tableList = owned("DescribeRouteTables", "routeTableSet")
+            async let groupList = owned("DescribeSecurityGroups", "securityGroupInfo")
+            async let subnetList = owned("DescribeSubnets", "subnetSet")
+            let (vpcs, gateways, tables, groups, subnets) = try await (vpcList.compactMap { $0.value("vpcId") }, gatewayList, tableList, groupList, subnetList)
+            let keyName = self.keyName
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await attempt("DeleteKeyPair", [("KeyName", keyName)]) }
+                for gateway in gateways {
+                    guard let id = gateway.value("internetGatewayId") else { continue }
+                    group.addTask {
+                        for attachment in gateway.items("attachmentSet") {
+                            if let vpc = attachment.value("vpcId") { await attempt("DetachInternetGateway", [("InternetGatewayId", id), ("VpcId", vpc)]) }
+                        }
+                        await attempt("DeleteInternetGateway", [("InternetGatewayId", id)])
+                    }
                 }
-                await attempt("DeleteInternetGateway", [("InternetGatewayId", id)])
-            }
-            for table in try await owned("DescribeRouteTables", "routeTableSet") {
-                guard let id = table.value("routeTableId") else { continue }
-                for association in table.items("associationSet") where association.value("main") != "true" {
-                    if let a = association.value("routeTableAssociationId") { await attempt("DisassociateRouteTable", [("AssociationId", a)]) }
+                for table in tables {
+                    guard let id = table.value("routeTableId") else { continue }
+                    group.addTask {
+                        for association in table.items("associationSet") where association.value("main") != "true" {
+                            if let a = association.value("routeTableAssociationId") { await attempt("DisassociateRouteTable", [("AssociationId", a)]) }
+                        }
+                        await attempt("DeleteRouteTable", [("RouteTableId", id)])
+                    }
                 }
-                await attempt("DeleteRouteTable", [("RouteTableId", id)])
-            }
-            for group in try await owned("DescribeSecurityGroups", "securityGroupInfo") {
-                if let id = group.value("groupId") { await attempt("DeleteSecurityGroup", [("GroupId", id)]) }
-            }
-            for subnet in try await owned("DescribeSubnets", "subnetSet") {
-                if let id = subnet.value("subnetId") { await attempt("DeleteSubnet", [("SubnetId", id)]) }
+                for securityGroup in groups {
+                    if let id = securityGroup.value("groupId") { group.addTask { await attempt("DeleteSecurityGroup", [("GroupId", id)]) } }
+                }
+                for subnet in subnets {
+                    if let id = subnet.value("subnetId") { group.addTask { await attempt("DeleteSubnet", [("SubnetId", id)]) } }
+                }
             }
             for vpc in vpcs { await attempt("DeleteVpc", [("VpcId", vpc)]) }
         }
-        guard !failures.isEmpty else { return }
+        let failed = failures.value
+        guard !failed.isEmpty else { return }
         // A dependency still being released (an interface of a terminating instance) clears
         // up: trying again can help.
-        let retryable = failures.allSatisfy { $0.kind == .retryable || $0.code == "DependencyViolation" }
-        throw ProviderError(provider: name, operation: op, message: "CleanupSandboxInfra ended with \(failures.count) error\(failures.count == 1 ? "" : "s"): "
-            + failures.map(\.message).joined(separator: "; "), kind: retryable ? .retryable : .terminal, code: failures.first?.code)
+        let retryable = failed.allSatisfy { $0.kind == .retryable || $0.code == "DependencyViolation" }
+        throw ProviderError(provider: name, operation: op, message: "CleanupSandboxInfra ended with \(failed.count) error\(failed.count == 1 ? "" : "s"): "
+            + failed.map(\.message).joined(separator: "; "), kind: retryable ? .retryable : .terminal, code: failed.first?.code)
+    }
+
+    /// Waits until no instance of the sandbox (on one of `subnets`, when given) is still
+    /// shutting down: their interfaces hold the subnets, the security group and so the VPC. One
+    /// that is not being terminated is not waited for: the deletes then fail on it, and say so.
+    func waitForInstancesToEnd(in subnets: Set<String>?, _ op: String) async throws {
+        let poller = try connection.client().poller
+        let deadline = ContinuousClock.now.advanced(by: Self.stateTimeout)
+        while true {
+            let left = try await poller.snapshot(operation: op).values.filter { instance in
+                instance.state == "shutting-down" && (subnets.map { !$0.isDisjoint(with: instance.interfaces.map(\.subnet)) } ?? true)
+            }
+            guard let first = left.min(by: { $0.id < $1.id }) else { return }
+            guard ContinuousClock.now < deadline else {
+                throw ProviderError(provider: name, operation: op, message: "\(left.count) instance\(left.count == 1 ? "" : "s") of the sandbox still shutting down after \(DurationText.format(Self.stateTimeout)), such as \(first.id) (\(first.state))",
+                                    kind: .retryable, code: "Timeout")
+            }
+            try await Task.sleep(for: settings.pollInterval)
+        }
     }
 }

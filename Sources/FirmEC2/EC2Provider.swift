@@ -65,17 +65,20 @@ public struct EC2Provider: L3Infrastructure {
         } else {
             try await launcher.launchAlone(spec, app: request.appName, vmName: request.vmName)
         }
-        let instance: EC2Instance
         if launched.slot != nil && settings.nameInstances {
-            // Launched with others, under the launch's tags: named while it starts.
-            async let named: Void = self.name(launched.instance.id, app: request.appName, vmName: request.vmName, "deploy")
-            instance = try await wait(launched.instance.id, for: "running", "deploy")
-            try await named
-        } else {
-            instance = try await wait(launched.instance.id, for: "running", "deploy")
+            // Launched with others, under the launch's tags: named as it starts.
+            try await name(launched.instance.id, app: request.appName, vmName: request.vmName, "deploy")
         }
+        // Instances start on their own: one the blueprint wants on is deployed once EC2 has it,
+        // with the address it was launched with, and refreshIP waits for it to run. One the
+        // blueprint wants off is stopped here, once it runs, saving a call.
+        if request.desiredPower == .on && !launched.instance.privateAddress.isEmpty {
+            var result = Self.result(request.vmName, launched.instance, deployment)
+            result.power = .on
+            return result
+        }
+        let instance = try await wait(launched.instance.id, for: "running", "deploy")
         var result = Self.result(request.vmName, instance, deployment)
-        // Instances start running; one the blueprint wants off is stopped here, saving a call.
         if request.desiredPower == .off {
             try await batched(.stop, instance.id, "deploy")
             _ = try await wait(instance.id, for: "stopped", "deploy")
@@ -162,7 +165,7 @@ public struct EC2Provider: L3Infrastructure {
         if let seen = await poller.recent(app.vmUuid, within: settings.pollInterval), seen.state == "running", !seen.privateAddress.isEmpty {
             return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
         }
-        guard let instance = try await snapshot("refreshIP")[app.vmUuid], !instance.isGone else {
+        guard let instance = try await poller.watch(app.vmUuid, operation: "refreshIP"), !instance.isGone else {
             throw ProviderError(provider: name, operation: "refreshIP", message: "instance \(app.vmUuid) (\(app.vmName)) does not exist")
         }
         guard instance.state == "running" || instance.state == "pending" else {
@@ -172,16 +175,14 @@ public struct EC2Provider: L3Infrastructure {
         return Addresses(privateAddress: running.privateAddress, publicAddress: running.publicAddress)
     }
 
-    /// TerminateInstances (batched), then a wait until it is gone; one that is already gone is success.
+    /// TerminateInstances (batched); one that is already gone is success. EC2 ends a terminated
+    /// instance on its own, so nothing waits for it here: cleaning the sandbox's network waits
+    /// until its instances have ended.
     public func delete(_ app: DeployedApp) async throws {
         do {
             try await batched(.terminate, app.vmUuid, "delete")
         } catch where EC2Errors.isNotFound(error) {
             return
-        }
-        let poller = try connection.client().poller
-        _ = try await poller.wait(for: app.vmUuid, operation: "delete", interval: settings.pollInterval, timeout: Self.stateTimeout, what: "terminated") { instance in
-            instance == nil || instance!.state == "terminated"
         }
     }
 
