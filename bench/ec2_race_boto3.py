@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 AMI = "ami-1e749f67"
 
@@ -26,14 +27,30 @@ def client(endpoint):
     return boto3.client("ec2", endpoint_url=endpoint, config=Config(retries={"max_attempts": 10, "mode": "standard"}, max_pool_connections=64))
 
 
+def retried(call, **parameters):
+    """moto answers an occasional HTML 500 under concurrent load, which botocore does not
+    retry (it fails to parse it): such a call is sent again, a few times."""
+    for attempt in range(5):
+        try:
+            return call(**parameters)
+        except ResponseParserError:
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
 def wait(ec2, ids, done):
     pending = set(ids)
     while pending:
         seen = {}
-        for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=sorted(pending)):
-            for reservation in page["Reservations"]:
-                for instance in reservation["Instances"]:
-                    seen[instance["InstanceId"]] = instance
+        try:
+            for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=sorted(pending)):
+                for reservation in page["Reservations"]:
+                    for instance in reservation["Instances"]:
+                        seen[instance["InstanceId"]] = instance
+        except ResponseParserError:
+            time.sleep(0.25)
+            continue
         pending = {i for i in pending if not done(seen.get(i))}
         if pending:
             time.sleep(0.25)
@@ -45,7 +62,7 @@ def apply(ec2, count, threads, state_file):
     group = ec2.create_security_group(VpcId=vpc, GroupName="race", Description="race")["GroupId"]
 
     def launch(i):
-        answer = ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
+        answer = retried(ec2.run_instances, ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
                                    ClientToken="race-%d" % i,
                                    TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "vm%d" % i}]}])
         return answer["Instances"][0]["InstanceId"]
@@ -62,7 +79,7 @@ def destroy(ec2, state_file):
         state = json.load(f)
     ids = state["instances"]
     for start in range(0, len(ids), 1000):
-        ec2.terminate_instances(InstanceIds=ids[start:start + 1000])
+        retried(ec2.terminate_instances, InstanceIds=ids[start:start + 1000])
     wait(ec2, ids, lambda i: i is None or i["State"]["Name"] == "terminated")
     ec2.delete_security_group(GroupId=state["group"])
     ec2.delete_subnet(SubnetId=state["subnet"])

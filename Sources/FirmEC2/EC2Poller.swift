@@ -25,6 +25,12 @@ actor EC2Poller {
     private var lastEnd: ContinuousClock.Instant?
     /// Each instance as last seen, and when the call that saw it began.
     private var seen: [String: (began: ContinuousClock.Instant, instance: EC2Instance)] = [:]
+    /// The call in flight: when it began, what it asks for (nil: every instance), and who
+    /// joined it after it began.
+    private var current: (began: ContinuousClock.Instant, ids: Set<String>?, joined: [CheckedContinuation<[String: EC2Instance], any Error>])?
+    /// Instances launched and not yet seen running: every poll by id looks at them too, so
+    /// that the refreshes that follow their deploys find them seen.
+    private var expected: Set<String> = []
 
     /// The most values EC2 takes in one filter.
     static let idsPerCall = 200
@@ -56,6 +62,12 @@ actor EC2Poller {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
+                // A call in flight that began within the spacing, and asks for what this one
+                // needs, is as fresh as the next poll would be: this one joins it.
+                if let current, ContinuousClock.now - current.began <= spacing, current.ids == nil || id.map({ current.ids!.contains($0) }) == true {
+                    self.current!.joined.append(continuation)
+                    return
+                }
                 waiting[ticket] = (id, continuation)
                 if !running {
                     running = true
@@ -65,6 +77,11 @@ actor EC2Poller {
         } onCancel: {
             Task { await self.cancel(ticket) }
         }
+    }
+
+    /// Has the next polls by id look at these launched instances too, until they are seen running.
+    func expect(_ ids: [String]) {
+        expected.formUnion(ids)
     }
 
     /// Instance `id` as last seen by a call that began at most `age` ago: as fresh as a poll at
@@ -88,15 +105,24 @@ actor EC2Poller {
             waiting = [:]
             guard !batch.isEmpty else { break }
             // Every instance when one caller asks for all, else only those waited on.
-            let ids: Set<String>? = batch.values.contains { $0.id == nil } ? nil : Set(batch.values.compactMap(\.id))
+            let ids: Set<String>? = batch.values.contains { $0.id == nil } ? nil : Set(batch.values.compactMap(\.id)).union(expected)
+            let began = ContinuousClock.now
+            current = (began, ids, [])
+            let result: Result<[String: EC2Instance], any Error>
             do {
-                let began = ContinuousClock.now
-                let instances = try await describe(ids.map { Array($0).sorted() }, operation: operation)
-                for (id, instance) in instances { seen[id] = (began, instance) }
-                for entry in batch.values { entry.continuation.resume(returning: instances) }
+                result = .success(try await describe(ids.map { Array($0).sorted() }, operation: operation))
             } catch {
-                for entry in batch.values { entry.continuation.resume(throwing: error) }
+                result = .failure(error)
             }
+            let joined = current?.joined ?? []
+            current = nil
+            if case .success(let instances) = result {
+                for (id, instance) in instances {
+                    seen[id] = (began, instance)
+                    if instance.state != "pending" { expected.remove(id) }
+                }
+            }
+            for continuation in batch.values.map(\.continuation) + joined { continuation.resume(with: result) }
             lastEnd = .now
         }
         running = false
@@ -127,7 +153,15 @@ actor EC2Poller {
         return result
     }
 
-    private func pages(_ filters: [(String, String)], operation: String, into result: inout [String: EC2Instance]) async throws {
+    /// The sandbox's instances that also pass `filters` (EC2's `Filter.N`, numbered from 2),
+    /// in a call of their own, every page.
+    nonisolated func describe(filteredBy filters: [(String, String)], operation: String) async throws -> [String: EC2Instance] {
+        var result: [String: EC2Instance] = [:]
+        try await pages(EC2Tags.filters([("tag:\(EC2Tags.sandbox)", sandbox)] + filters), operation: operation, into: &result)
+        return result
+    }
+
+    private nonisolated func pages(_ filters: [(String, String)], operation: String, into result: inout [String: EC2Instance]) async throws {
         var token: String?
         var seen: Set<String> = []
         repeat {

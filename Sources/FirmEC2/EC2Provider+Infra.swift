@@ -201,7 +201,7 @@ extension EC2Provider {
         let poller = try connection.client().poller
         let deadline = ContinuousClock.now.advanced(by: Self.stateTimeout)
         while true {
-            let left = try await poller.snapshot(operation: op).values.filter { instance in
+            let left = try await poller.describe(filteredBy: [("instance-state-name", "shutting-down")], operation: op).values.filter { instance in
                 instance.state == "shutting-down" && (subnets.map { !$0.isDisjoint(with: instance.interfaces.map(\.subnet)) } ?? true)
             }
             guard let first = left.min(by: { $0.id < $1.id }) else { return }

@@ -73,6 +73,7 @@ public struct EC2Provider: L3Infrastructure {
         // with the address it was launched with, and refreshIP waits for it to run. One the
         // blueprint wants off is stopped here, once it runs, saving a call.
         if request.desiredPower == .on && !launched.instance.privateAddress.isEmpty {
+            try await connection.client().poller.expect([launched.instance.id])
             var result = Self.result(request.vmName, launched.instance, deployment)
             result.power = .on
             return result
@@ -159,10 +160,10 @@ public struct EC2Provider: L3Infrastructure {
     }
 
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
-        // Right after a deploy (or any wait) the shared poller's last snapshot is within one
-        // poll interval: as current as the next poll, and no wait for it.
+        // Right after a deploy the shared poller has seen the instance running with its address,
+        // at most a backed-off wait's poll interval ago: as current as the next poll would be.
         let poller = try connection.client().poller
-        if let seen = await poller.recent(app.vmUuid, within: settings.pollInterval), seen.state == "running", !seen.privateAddress.isEmpty {
+        if let seen = await poller.recent(app.vmUuid, within: settings.pollInterval * 8), seen.state == "running", !seen.privateAddress.isEmpty {
             return Addresses(privateAddress: seen.privateAddress, publicAddress: seen.publicAddress)
         }
         guard let instance = try await poller.watch(app.vmUuid, operation: "refreshIP"), !instance.isGone else {
