@@ -112,7 +112,7 @@ enum Help {
             rm provider.NAME  Forget a provider's sandbox infrastructure (its cloud network, subnets and keys)
                        without touching the cloud, after a warning on stderr naming what is forgotten: for a
                        cleanup that can never succeed, such as a driver that fails when the network is already
-                       gone. Refused while the state still has apps on that provider's networks. Whatever is
+                       gone. Refused while the state still has apps on that provider. Whatever is
                        left in the cloud is no longer managed: remove it there.
             migrate --to PATH|URL  Move the state to another file or etcd prefix (and back again): both locks
                        are held, the destination must hold no state, and it is read back and compared

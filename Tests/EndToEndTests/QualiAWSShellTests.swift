@@ -97,18 +97,10 @@ struct QualiAWSShellTests {
 
     /// Runs the fixture with the shell's python against moto; its stdout.
     static func fixture(_ python: String, _ moto: MotoServer, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [fixture] + arguments
-        process.environment = environment.merging(moto.environment.merging(["AWS_ENDPOINT_URL": moto.endpoint]) { $1 }) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SetupError("aws_sandbox.py \(arguments.joined(separator: " ")): \(errBox.text())") }
-        return outBox.text()
+        let environment = environment.merging(moto.environment.merging(["AWS_ENDPOINT_URL": moto.endpoint]) { $1 }) { $1 }
+        let run = try runChild(python, [fixture] + arguments, environment: environment)
+        guard run.status == 0 else { throw SetupError("aws_sandbox.py \(arguments.joined(separator: " ")): \(run.stderr)") }
+        return run.stdout
     }
 
     static func json(_ text: String) throws -> JSON { try JSONReader.parse(text).plain }
