@@ -7,8 +7,9 @@ Quali's AWS shell (cloudshell-cp-aws) needs both to clean a sandbox up; the shel
 changed to suit moto. Each addition stands in for what real EC2 does, and nothing more:
 
 1. DescribeTrafficMirrorSessions: moto 5.2.1 has no handler for it and answers HTTP 500. Here
-   it answers with the sessions that exist; moto 5.2.1 can't create any (5.2.4 and later add
-   the whole API), so that is always an empty set, as EC2 answers for an account without them.
+   it answers with the sessions that exist; moto 5.2.1 can't create any (the API came with
+   getmoto/moto#10207, merged after 5.2.3; 5.2.6 has it), so that is always an empty set, as
+   EC2 answers for an account without them.
 2. DeleteSubnet: EC2 removes the subnet's route-table associations with the subnet (they do
    not exist apart from it). moto (up to 5.2.6, the newest checked) keeps them, so the
    following DeleteRouteTable answers DependencyViolation and the VPC can't be deleted. Here
