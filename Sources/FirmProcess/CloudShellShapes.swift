@@ -112,6 +112,17 @@ enum CloudShellShapes {
         json["driverResponse"]?["actionResults"]?.arrayValue
     }
 
+    /// A ConnectToSubnet result's `interface`: a name or id as it is, or, where a shell puts a
+    /// JSON object there (cp-aws: `{"interface_id": "eni-…", "IP": …, "MAC Address": …}`), the
+    /// interface id from it.
+    static func interfaceName(_ text: String) -> String {
+        guard text.hasPrefix("{"), let object = (try? JSONReader.parse(text))?.plain.objectValue else { return text }
+        for key in ["interface_id", "interfaceId", "id"] {
+            if let id = object[key]?.stringValue, !id.isEmpty { return id }
+        }
+        return text
+    }
+
     /// An observation: `{"vmName", "vmUuid", "exists", "power", "privateIp", "publicIp", "vlans", "subnets", "appName", "sandbox"}`.
     static func observation(_ json: JSON) -> Observation? {
         guard let uuid = json["vmUuid"]?.stringValue, let exists = json["exists"]?.boolValue else { return nil }

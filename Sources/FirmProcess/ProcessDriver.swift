@@ -104,7 +104,7 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         var interfaces: [String: String] = [:]
         for s in request.subnets {
             let r = results.first { $0["actionId"]?.stringValue == s.actionId }
-            interfaces[s.subnetId] = r?["interface"]?.stringValue ?? ""
+            interfaces[s.subnetId] = CloudShellShapes.interfaceName(r?["interface"]?.stringValue ?? "")
         }
         return DeployAppResult(vmName: vmName, vmUuid: uuid, deployedAppAddress: result["deployedAppAddress"]?.stringValue ?? "",
                                deployedAppAttributes: attributes, deployedAppAdditionalData: additional,
@@ -201,7 +201,9 @@ public struct ProcessDriver: L2Connectivity, L3Infrastructure {
         }
         let keys = request.createKeys ? result("create-keys")?["accessKey"]?.stringValue : nil
         if request.createKeys && keys == nil { throw await shapeError("prepareSandboxInfra", "no CreateKeys result with an accessKey", answer) }
-        return InfraResult(networkId: result("prepare-cloud")?["networkId"]?.stringValue ?? "", subnetIds: ids, keys: keys)
+        // cp-core's PrepareCloudInfraResult has no field for the network; cp-aws adds vpcId.
+        let cloud = result("prepare-cloud")
+        return InfraResult(networkId: cloud?["networkId"]?.stringValue ?? cloud?["vpcId"]?.stringValue ?? "", subnetIds: ids, keys: keys)
     }
 
     /// CloudShell's CleanupSandboxInfra (cleanupNetwork) for everything, or firm's

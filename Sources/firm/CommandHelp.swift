@@ -109,6 +109,11 @@ enum Help {
             list       Print one address per line: app.NAME, network.NAME, provider.NAME (sandbox infrastructure).
             show ADDR  Print what the state records for ADDR (sensitive values masked).
             rm app.NAME  Forget an app without touching the cloud (its VM is no longer managed).
+            rm provider.NAME  Forget a provider's sandbox infrastructure (its cloud network, subnets and keys)
+                       without touching the cloud, after a warning on stderr naming what is forgotten: for a
+                       cleanup that can never succeed, such as a driver that fails when the network is already
+                       gone. Refused while the state still has apps on that provider. Whatever is
+                       left in the cloud is no longer managed: remove it there.
             migrate --to PATH|URL  Move the state to another file or etcd prefix (and back again): both locks
                        are held, the destination must hold no state, and it is read back and compared
                        before the old one is set aside.
@@ -234,9 +239,9 @@ enum Help {
             examples/cloudshell-host/host.py is checked the same way.
             """,
         options: [OptionSpec(name: "--connectivity", value: "L2|L3", help: "The model the driver should report (default L2)."),
-                  OptionSpec(name: "--setting", value: "KEY=VALUE", help: "A setting for initialize; repeat for more."),
+                  OptionSpec(name: "--setting", value: "KEY=VALUE", help: "A setting for initialize (KEY= gives an empty one); repeat for more."),
                   OptionSpec(name: "--deployment-type", value: "PATH", help: "The deployment path to deploy with (default check)."),
-                  OptionSpec(name: "--deployment-attribute", value: "KEY=VALUE", help: "A deployment-path attribute; repeat for more."), .help])
+                  OptionSpec(name: "--deployment-attribute", value: "KEY=VALUE", help: "A deployment-path attribute (KEY= gives an empty one); repeat for more."), .help])
 
     static let version = CommandHelp(name: "version", usage: "firm version", summary: "Print the version.", details: "", options: [.help])
 

@@ -37,16 +37,16 @@ enum DriverCommand {
             let value = args[i + 1]
             switch arg {
             case "--setting":
-                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, !parts[0].isEmpty else { throw UsageError(message: "--setting takes KEY=VALUE, not \(quoted(value))", command: help) }
-                settings[parts[0]] = .string(parts[1])
+                guard let (key, text) = keyValue(value) else { throw UsageError(message: "--setting takes KEY=VALUE (VALUE may be empty), not \(quoted(value))", command: help) }
+                settings[key] = .string(text)
             case "--deployment-type":
                 guard !value.isEmpty else { throw UsageError(message: "--deployment-type needs a deployment path", command: help) }
                 deployment.type = value
             case "--deployment-attribute":
-                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, !parts[0].isEmpty else { throw UsageError(message: "--deployment-attribute takes KEY=VALUE, not \(quoted(value))", command: help) }
-                deployment.attributes[parts[0]] = parts[1]
+                guard let (key, text) = keyValue(value) else {
+                    throw UsageError(message: "--deployment-attribute takes KEY=VALUE (VALUE may be empty), not \(quoted(value))", command: help)
+                }
+                deployment.attributes[key] = text
             case "--connectivity":
                 guard let c = Connectivity(rawValue: value) else { throw UsageError(message: "--connectivity takes L2 or L3", command: help) }
                 connectivity = c
@@ -67,5 +67,12 @@ enum DriverCommand {
         let failed = results.filter { !$0.passed }.count
         Terminal.out("\n\(results.count - failed) passed, \(failed) failed")
         if failed > 0 { throw Exit(.failure) }
+    }
+
+    /// KEY=VALUE split at the first "=": the key must not be empty, the value may be (a shell
+    /// reads attributes that are present but empty, and blueprints can hold "").
+    static func keyValue(_ text: String) -> (String, String)? {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 }

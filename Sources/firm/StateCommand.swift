@@ -22,11 +22,12 @@ enum StateCommand {
         case "show", "rm":
             guard let address = rest.popLast() else { throw UsageError(message: "missing ADDR, such as app.web", command: Help.state) }
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
-            let kinds = sub == "show" ? ["app", "network", "provider"] : ["app"]
+            let kinds = sub == "show" ? ["app", "network", "provider"] : ["app", "provider"]
             guard let dot = address.firstIndex(of: "."), kinds.contains(String(address[..<dot])),
                 Name.isValid(String(address[address.index(after: dot)...]))
             else {
-                let expected = sub == "show" ? "app.NAME, network.NAME or provider.NAME" : "app.NAME (rm forgets apps only: a network or sandbox infrastructure is removed by applying a blueprint without it)"
+                let expected = sub == "show" ? "app.NAME, network.NAME or provider.NAME"
+                    : "app.NAME or provider.NAME (a network is removed by applying a blueprint without it)"
                 throw UsageError(message: "\(quoted(address)) is not an address; expected \(expected)", command: Help.state)
             }
             let kind = String(address[..<dot]), name = String(address[address.index(after: dot)...])
@@ -43,6 +44,9 @@ enum StateCommand {
                     throw Exit(.failure)
                 }
                 Terminal.json(entry)
+            } else if kind == "provider" {
+                try await removeInfra(name, blueprint: rest.first, args)
+                Terminal.out("Removed \(address) from the state. Its sandbox infrastructure, if any is left, is no longer managed by Firmament.")
             } else {
                 try await remove(app, blueprint: rest.first, args)
                 Terminal.out("Removed \(address) from the state. Its VM, if any, is no longer managed by Firmament.")
@@ -80,6 +84,38 @@ enum StateCommand {
         Terminal.out("Moved the state of sandbox \(sandbox) (\(moved.apps) apps, serial \(moved.serial)) from \(source.location) to \(destination.location), and read it back.")
         if let kept = moved.kept { Terminal.out("The old files are kept as \(kept); nothing reads them.") }
         Terminal.out("Give --state \(destination.location) (or FIRM_STATE) from now on.")
+    }
+
+    /// `firm state rm provider.NAME`: forgets the provider's sandbox infrastructure and the
+    /// subnets recorded on it, after a warning naming them; refused while apps on it remain.
+    static func removeInfra(_ provider: String, blueprint: String?, _ args: Arguments) async throws {
+        let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
+        let lock = try await backend.lock(operation: "state rm", timeout: nil)
+        defer { lock.release() }
+        let loaded = try await backend.load(blueprint: name, writer: true)
+        let state = loaded.state
+        let networks = state.networks.filter { $0.value.provider == provider }.keys.sorted()
+        guard let infra = state.infra[provider] else {
+            Terminal.err("firm: provider.\(provider) is not in the state" + (networks.isEmpty ? "" : " (it records no sandbox infrastructure, only networks)"))
+            throw Exit(.failure)
+        }
+        let apps = state.apps.filter { $0.value.provider == provider }.keys.sorted()
+        guard apps.isEmpty else {
+            Terminal.err("firm: provider.\(provider) still has apps in the state (\(apps.map { "app.\($0)" }.joined(separator: ", "))): "
+                         + "destroy them, or forget them with firm state rm app.NAME, first")
+            throw Exit(.failure)
+        }
+        var parts = infra.networkId.isEmpty ? [] : ["network \(infra.networkId)"]
+        if !networks.isEmpty { parts.append("subnets " + networks.map { "\($0)=\(state.networks[$0]?.subnetId ?? "")" }.joined(separator: " ")) }
+        if !infra.keys.isEmpty { parts.append("its keys") }
+        Terminal.err("firm: warning: forgetting provider.\(provider)'s sandbox infrastructure" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+                     + (infra.cleaning ? ", whose cleanup was started and did not finish" : "")
+                     + ". Firmament will not clean it up: whatever of it is left in the cloud must be removed there.")
+        let opened = loaded.withLineage
+        let recorder = StateRecorder(opened, journal: try await backend.openJournal(after: opened))
+        try await recorder.record(networks.map(StateChange.removeNetwork) + [.removeInfra(provider)])
+        try await recorder.compact()
+        await recorder.close()
     }
 
     static func remove(_ app: String, blueprint: String?, _ args: Arguments) async throws {

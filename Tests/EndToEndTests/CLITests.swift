@@ -116,6 +116,28 @@ struct CLITests {
         #expect(try firm.run(["state", "rm", "lab.json", "app/../x"]).code == 64)
     }
 
+    @Test("state rm provider.NAME forgets a provider's sandbox infrastructure and its subnets after a warning, once its apps are gone")
+    func stateRemoveProvider() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("l3.json", try String(contentsOf: ProcessDriverTests.root.appendingPathComponent("blueprints/l3-sandbox.json"), encoding: .utf8))
+        let apply = try firm.run(["apply", "l3.json", "--auto-approve"])
+        #expect(apply.code == 0, "\(apply.output)")
+        let listed = try firm.run(["state", "list", "l3.json"]).stdout.split(separator: "\n").map(String.init)
+        #expect(listed.contains("provider.sky") && listed.contains("network.dmz"), "\(listed)")
+        let refused = try firm.run(["state", "rm", "l3.json", "provider.sky"])
+        #expect(refused.code == 1 && refused.stderr.contains("still has apps in the state"), "\(refused.output)")
+        for app in listed where app.hasPrefix("app.") {
+            #expect(try firm.run(["state", "rm", "l3.json", app]).code == 0)
+        }
+        let rm = try firm.run(["state", "rm", "l3.json", "provider.sky"])
+        #expect(rm.code == 0, "\(rm.output)")
+        #expect(rm.stderr.contains("warning: forgetting provider.sky's sandbox infrastructure") && rm.stderr.contains("subnets dmz="), "\(rm.stderr)")
+        #expect(try firm.run(["state", "list", "l3.json"]).stdout.isEmpty, "no provider and no subnet of it is left in the state")
+        #expect(try firm.run(["state", "rm", "l3.json", "provider.sky"]).code == 1, "a second rm: it is not in the state")
+        #expect(try firm.run(["state", "rm", "l3.json", "network.dmz"]).code == 64, "a network is not forgotten this way")
+    }
+
     @Test("--state puts the state where it is told")
     func statePath() throws {
         let firm = FirmProcess()

@@ -25,17 +25,9 @@ struct CloudShellConformanceTests {
 
     /// Hands the requests of `method` that firm sent to Quali's parser for them, with the venv's python.
     static func parse(_ method: String, _ firm: FirmProcess, python: String) throws -> [JSON] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["\(fixtures)/parse_with_cloudshell.py", method, firm.path("requests.jsonl")]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let outBox = ReadBox(out.fileHandleForReading), errBox = ReadBox(err.fileHandleForReading)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "the CloudShell library refused a request: \(errBox.text())")
-        return try outBox.text().split(separator: "\n").map { try JSONReader.parse(String($0)).plain }
+        let run = try runChild(python, ["\(fixtures)/parse_with_cloudshell.py", method, firm.path("requests.jsonl")])
+        #expect(run.status == 0, "the CloudShell library refused a request: \(run.stderr)")
+        return try run.stdout.split(separator: "\n").map { try JSONReader.parse(String($0)).plain }
     }
 
     @Test("cloudshell-cp-core 2.5.4 parses every Deploy and PrepareSandboxInfra request; prepare carries one prepareCloudInfra and one createKeys even when only a subnet is added",

@@ -75,15 +75,7 @@ struct CloudShellDriverTests {
     }
 
     static func python(_ python: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        let box = ReadBox(out.fileHandleForReading)
-        try process.run()
-        process.waitUntilExit()
-        return box.text()
+        try runChild(python, arguments).stdout
     }
 
     @Test("firm driver check passes both drivers, on L2 and L3", .enabled(if: CloudShellConformanceTests.required),

@@ -162,6 +162,10 @@ struct ProcessDriverTests {
             #expect(good.code == 0, "\(good.output)")
             #expect(good.stdout.contains(" passed, 0 failed"))
         }
+        // Present but empty, as shells read them: KEY= is an empty value, not a usage error.
+        let empty = try firm.run(["driver", "check", "--setting", "misbehave=", "--deployment-attribute", "check.Note=", "--", "python3", Self.misbehaving])
+        #expect(empty.code == 0, "\(empty.output)")
+        #expect(try firm.run(["driver", "check", "--setting", "=x", "--", "python3", Self.misbehaving]).code == 64, "a key can't be empty")
         let bad = try firm.run(["driver", "check", "--setting", "misbehave=powerOn:check=wrongShape,delete:check=crash", "--", "python3", Self.misbehaving])
         #expect(bad.code == 1)
         #expect(bad.stdout.contains("FAIL  delete removes the VM"))

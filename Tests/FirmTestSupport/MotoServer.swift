@@ -19,11 +19,21 @@ package final class MotoServer: @unchecked Sendable {
     /// The environment `firm` needs to reach it as the IAM user.
     package var environment: [String: String] { ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret] }
 
-    package init() throws {
+    /// `script`: a Python file that starts moto's server itself (with moto_server's arguments),
+    /// run by the python of moto's venv: Tests/EndToEndTests/Fixtures/moto_ec2_standin.py adds
+    /// what real EC2 does and moto lacks. `allow`: the IAM user's actions (EC2 only by default).
+    package init(script: String? = nil, allow: [String] = ["ec2:*"]) throws {
         let executable = try Self.executable.orThrow("scripts/test installs moto[server] and sets FIRM_MOTO_SERVER")
         port = freePort()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        let arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        if let script {
+            let python = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("python")
+            process.executableURL = python
+            process.arguments = [script] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -31,7 +41,7 @@ package final class MotoServer: @unchecked Sendable {
             guard waitUntil(.seconds(30), { (try? self.http("GET", "/moto-api/").status) == 200 }) else {
                 throw SetupError("moto_server did not answer on port \(port)")
             }
-            try enableAuth()
+            try enableAuth(allow)
         } catch {
             stop()
             throw error
@@ -77,8 +87,9 @@ package final class MotoServer: @unchecked Sendable {
         return tree
     }
 
-    private func enableAuth() throws {
-        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}"#
+    private func enableAuth(_ allow: [String]) throws {
+        let actions = allow.map { "\"\($0)\"" }.joined(separator: ", ")
+        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["# + actions + #"], "Resource": "*"}]}"#
         _ = try query("iam", "CreateUser", [("UserName", "firm")], version: "2010-05-08")
         _ = try query("iam", "PutUserPolicy", [("UserName", "firm"), ("PolicyName", "ec2"), ("PolicyDocument", policy)], version: "2010-05-08")
         let key = try query("iam", "CreateAccessKey", [("UserName", "firm")], version: "2010-05-08").tree

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs an unmodified 2nd-gen CloudShell cloud provider shell as a Firmament process driver.
 
-    python host.py [--model MODEL] [--journal DIR] [--vm-networks] [--not-found REGEX] path/to/driver.py:ClassName
+    python host.py [--model MODEL] [--journal DIR] [--log-dir DIR] [--vm-networks | --vm-networks-all] [--not-found REGEX]
+                   [--cleanup-gone REGEX] [--power PATH.py:FUNCTION] path/to/driver.py:ClassName
 
 It speaks Firmament's JSON-RPC on stdin/stdout (docs/drivers.md) and, for each request, builds
 what CloudShell would hand the shell: a ResourceCommandContext or ResourceRemoteCommandContext
@@ -16,6 +17,7 @@ import argparse
 import importlib.util
 import inspect
 import json
+import logging
 import os
 import re
 import sys
@@ -25,6 +27,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 OUT_LOCK = threading.Lock()
+# JSON-RPC answers go to the real stdout; anything the shell or its libraries print goes to
+# stderr (main() points sys.stdout there), so a print() can't break the protocol.
+RPC_OUT = sys.stdout
 
 
 def log(*parts):
@@ -155,6 +160,7 @@ class Host:
         self.attributes = {}
         self.driver = None
         self.journal = None
+        self.power = None
 
     def namespaced(self, settings):
         """Provider settings as the shell's resource attributes: "MODEL.Name", as 2nd-gen shells read them."""
@@ -303,22 +309,27 @@ def vm_details(request, items):
     return details
 
 
-def observation(item, details, l3):
-    """An observation from GetVmDetails: CloudShell keeps no power state in the cloud's terms, so
-    none is reported; connectivity only with --vm-networks."""
+def observation(item, details, l3, power=None):
+    """An observation from GetVmDetails. CloudShell keeps power itself, so GetVmDetails has none:
+    it comes from --power when given. Connectivity only with --vm-networks."""
     deployed = item["deployedAppJson"]
     uid, name = deployed["vmdetails"]["uid"], deployed["name"]
-    error = details.get("errorMessage") or ""
+    # cp-core's VmDetailsData has errorMessage; some shells (cp-aws 3.x) set error instead.
+    error = str(details.get("errorMessage") or details.get("error") or "")
     if error:
         if re.search(HOST.args.not_found, error):
+            log(f"GetVmDetails for {name} ({uid}) says it is gone: {error}")
             return {"vmName": name, "vmUuid": uid, "exists": False}
         raise HostError(f"GetVmDetails for {name}: {error}")
     interfaces = details.get("vmNetworkData") or []
     primary = next((i for i in interfaces if i.get("isPrimary")), interfaces[0] if interfaces else {})
     seen = {"vmName": name, "vmUuid": uid, "exists": True, "privateIp": primary.get("privateIpAddress") or deployed.get("address", ""),
             "publicIp": primary.get("publicIpAddress") or "", "sandbox": HOST.sandbox}
+    if power is not None:
+        seen["power"] = power
     if HOST.args.vm_networks:
-        networks = [str(i.get("networkId") or "") for i in interfaces if not i.get("isPrimary")]
+        counted = interfaces if HOST.args.vm_networks == "all" else [i for i in interfaces if not i.get("isPrimary")]
+        networks = [str(i.get("networkId") or "") for i in counted]
         if l3:
             seen["subnets"] = [n for n in networks if n]
         else:
@@ -326,10 +337,25 @@ def observation(item, details, l3):
     return seen
 
 
+def powers(uids):
+    """What --power says of each VM: "on", "off", or None (not known; firm looks for no power drift)."""
+    if HOST.power is None or not uids:
+        return {}
+    settings = {key[len(HOST.model) + 1:] if key.startswith(HOST.model + ".") else key: value for key, value in HOST.attributes.items()}
+    try:
+        found = HOST.power(settings, list(uids)) or {}
+    except Exception as error:
+        raise HostError(f"--power {HOST.args.power} failed: {type(error).__name__}: {error}")
+    if not isinstance(found, dict):
+        raise HostError(f"--power {HOST.args.power} returned {type(found).__name__}, not a dict of VM uid to \"on\" or \"off\"")
+    return {uid: value for uid, value in found.items() if value in ("on", "off")}
+
+
 def observe(request, params):
     items = params["items"]
     details = vm_details(request, items)
-    return [observation(item, d, HOST.l3) for item, d in zip(items, details)]
+    power = powers([item["deployedAppJson"]["vmdetails"]["uid"] for item in items])
+    return [observation(item, d, HOST.l3, power.get(item["deployedAppJson"]["vmdetails"]["uid"])) for item, d in zip(items, details)]
 
 
 def inventory(request, params):
@@ -342,12 +368,53 @@ def inventory(request, params):
                                                         "vmdetails": {"id": "", "cloudProviderId": HOST.provider, "uid": e["vmUuid"], "vmCustomParams": []}}}
              for e in entries]
     found = []
+    power = powers([e["vmUuid"] for e in entries])
     for entry, item, d in zip(entries, items, vm_details(request, items)):
-        seen = observation(item, d, HOST.l3)
+        seen = observation(item, d, HOST.l3, power.get(entry["vmUuid"]))
         if seen["exists"]:
             seen["appName"] = entry["appName"]
             found.append(seen)
     return found
+
+
+def error_list(message):
+    """The errors in a failed result's message: the items of a trailing Python list, as cp-aws's
+    CleanupSandboxInfraException shows them ("...: [VpcNotFound('...'), ...]"), else the message."""
+    start = message.find("[")
+    if start < 0 or not message.rstrip().endswith("]"):
+        return [message]
+    items, depth, quote, current = [], 0, None, ""
+    for ch in message.rstrip()[start + 1:-1]:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    items.append(current.strip())
+    return [item for item in items if item] or [message]
+
+
+def clean_sandbox_infra(request, params):
+    """CleanupSandboxInfra. firm retries a cleanup and needs what is already gone to succeed, as
+    CloudShell (which calls it once) does not: a CleanupNetwork result whose every error matches
+    --cleanup-gone becomes a success."""
+    answer = answer_json("CleanupSandboxInfra", HOST.call("CleanupSandboxInfra", request, HOST.command_context(request), request=driver_request(params)))
+    for result in (answer.get("driverResponse") or {}).get("actionResults") or [] if isinstance(answer, dict) else []:
+        if not isinstance(result, dict) or result.get("success", True):
+            continue
+        message = str(result.get("errorMessage") or "")
+        if message and all(re.search(HOST.args.cleanup_gone, error) for error in error_list(message)):
+            log(f"CleanupSandboxInfra: every error says the infrastructure is already gone (--cleanup-gone), so it succeeded: {message}")
+            result["success"], result["errorMessage"], result["infoMessage"] = True, "", "already gone"
+    return answer
 
 
 def action_command(command):
@@ -377,15 +444,15 @@ COMMANDS = {
     "deploy": deploy, "powerOn": remote("PowerOn"), "powerOff": remote("PowerOff"), "delete": remote("DeleteInstance"),
     "refreshIP": refresh_ip, "observe": observe, "inventory": inventory,
     "applyConnectivityChanges": action_command("ApplyConnectivityChanges"),
-    "prepareSandboxInfra": action_command("PrepareSandboxInfra"), "cleanSandboxInfra": action_command("CleanupSandboxInfra"),
+    "prepareSandboxInfra": action_command("PrepareSandboxInfra"), "cleanSandboxInfra": clean_sandbox_infra,
 }
 REMOTE = {"powerOn", "powerOff", "delete", "refreshIP"}
 
 
 def write(message):
     with OUT_LOCK:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
+        RPC_OUT.write(json.dumps(message) + "\n")
+        RPC_OUT.flush()
 
 
 def run_request(message):
@@ -435,6 +502,22 @@ def load_driver(spec):
     return cls()
 
 
+def load_function(spec, option):
+    path, _, name = spec.rpartition(":")
+    if not path or not name:
+        raise SystemExit(f"cloudshell-host: {option} expects path/to/file.py:FUNCTION, not {spec!r}")
+    path = os.path.abspath(path)
+    module_spec = importlib.util.spec_from_file_location("host_" + re.sub(r"\W", "_", name), path)
+    if module_spec is None or not os.path.isfile(path):
+        raise SystemExit(f"cloudshell-host: {option}: can't load {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise SystemExit(f"cloudshell-host: {option}: {path} has no function {name}")
+    return function
+
+
 def main():
     global HOST
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -442,15 +525,25 @@ def main():
     parser.add_argument("--model", default="CloudProvider", help="the shell's model: resource attributes are named MODEL.Name")
     parser.add_argument("--journal", default=".firm/cloudshell-host", help="where the host keeps what the shell deployed")
     parser.add_argument("--log-dir", default=".firm/cloudshell-logs", help="where the shell's cloudshell-logging files go")
-    parser.add_argument("--vm-networks", action="store_true",
-                        help="the shell's GetVmDetails lists each network as a non-primary interface's networkId (VLAN id or subnet id)")
-    parser.add_argument("--not-found", default=r"(?i)not found|does not exist|no such",
-                        help="a GetVmDetails errorMessage matching this means the VM is gone")
+    parser.add_argument("--vm-networks", dest="vm_networks", action="store_const", const="secondary",
+                        help="report connectivity from GetVmDetails: each non-primary interface's networkId (VLAN id or subnet "
+                             "id); the primary interface is left out, as vCenter's sits on the management network")
+    parser.add_argument("--vm-networks-all", dest="vm_networks", action="store_const", const="all",
+                        help="the same, counting every interface, the primary too: on AWS each one is on a sandbox subnet")
+    parser.add_argument("--not-found", default=r"(?i)not found|does not exist|no such|terminated",
+                        help="a GetVmDetails error (errorMessage or error) matching this means the VM is gone")
+    parser.add_argument("--cleanup-gone", default=r"(?i)VpcNotFound|No VPC was created for|not ?found|does not exist|no such",
+                        help="a CleanupSandboxInfra result whose every error matches this succeeds: the infrastructure is already gone")
+    parser.add_argument("--power", metavar="PATH.py:FUNCTION",
+                        help="how observe learns power, which GetVmDetails does not say: FUNCTION(settings, uids) returns "
+                             "{uid: \"on\" | \"off\"}; settings are the provider's, without the model prefix")
     args = parser.parse_args()
+    sys.stdout = sys.stderr
     os.environ.setdefault("LOG_PATH", os.path.abspath(args.log_dir))
     HOST = Host(args)
     install_api()
     HOST.driver = load_driver(args.driver)
+    HOST.power = load_function(args.power, "--power") if args.power else None
     HOST.l3 = hasattr(HOST.driver, "PrepareSandboxInfra")  # CloudShell's own rule
 
     pool = ThreadPoolExecutor(max_workers=16)
@@ -472,6 +565,10 @@ def main():
             pool.submit(run_request, message)
     # stdin closed: firm is gone. A deploy in flight still finishes, and is journaled.
     pool.shutdown(wait=True)
+    # cloudshell-logging's MultiProcessingLog reads a multiprocessing queue on a thread of its
+    # own; closed here, before interpreter exit closes the queue under that thread ("OSError:
+    # handle is closed" tracebacks).
+    logging.shutdown()
 
 
 if __name__ == "__main__":
