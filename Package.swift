@@ -34,10 +34,12 @@ let package = Package(
         .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // Drift reports, from a session's refresh.
         .target(name: "FirmDrift", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmSession"], swiftSettings: strict),
+        // Pictures of a plan's DAG and of the recorded world, in DOT and Mermaid.
+        .target(name: "FirmGraph", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // The composition root: registers the built-in provider types and state backends.
         .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
-        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
+        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift", "FirmGraph",
                                                        "FirmSimulated", "FirmProcess"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
@@ -54,5 +56,5 @@ let package = Package(
 
 var allLibraries: [Target.Dependency] {
     ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
-     "FirmSession", "FirmDrift", "Firmament"]
+     "FirmSession", "FirmDrift", "FirmGraph", "Firmament"]
 }

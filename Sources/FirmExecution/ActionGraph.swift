@@ -45,3 +45,19 @@ struct ActionGraph {
         return order.sorted()
     }
 }
+
+/// The chain of actions with the most expected work, the one that sets the plan's least
+/// possible duration: what the executor starts first, and what `firm graph` marks.
+public enum CriticalPath {
+    /// The ids of the chain, first to last; empty for an empty plan.
+    public static func ids(_ actions: [PlannedAction], costs: ActionCosts = ActionCosts()) -> [String] {
+        let graph = ActionGraph(actions, costs: costs)
+        guard var here = actions.indices.filter({ graph.dependencyCounts[$0] == 0 }).max(by: { graph.priority[$0] < graph.priority[$1] }) else { return [] }
+        var chain = [actions[here].id]
+        while let next = graph.dependents[here].max(by: { graph.priority[$0] < graph.priority[$1] }) {
+            chain.append(actions[next].id)
+            here = next
+        }
+        return chain
+    }
+}

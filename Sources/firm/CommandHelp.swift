@@ -44,7 +44,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT",
@@ -101,6 +101,22 @@ enum Help {
         summary: "Show the recorded state of a blueprint, or a saved plan.",
         details: "Sensitive values (passwords, keys, secrets from the environment) are masked.",
         options: [.state, .sandbox, .json, .help])
+
+    static let graph = CommandHelp(
+        name: "graph", usage: "firm graph BLUEPRINT [--format dot|mermaid] [--plan FILE] [--type plan|state] [options]",
+        summary: "Draw the plan's DAG, or the recorded world, in Graphviz DOT or Mermaid.",
+        details: """
+            --type plan (the default) draws what `firm plan` would do: a node per action, labelled as plan writes
+            it and coloured by its kind, an edge per dependency, a cluster per provider, and the critical path (the
+            chain with the most expected work, which the executor starts first) in bold red. --plan FILE draws a
+            saved plan instead. --type state draws the recorded world: apps (VM, address, power) and networks
+            (VLAN or subnet), an edge per connection. Render with `firm graph lab.json | dot -Tsvg > plan.svg`, or
+            paste Mermaid into Markdown. Nothing is written; the state lock is not taken.
+            """,
+        options: [.state, .sandbox, OptionSpec(name: "--format", value: "dot|mermaid", help: "The language to draw in (default dot)."),
+                  OptionSpec(name: "--plan", value: "FILE", help: "Draw this saved plan rather than a new one."),
+                  OptionSpec(name: "--type", value: "plan|state", help: "Draw the plan (the default) or the recorded world."),
+                  .refresh, .help])
 
     static let state = CommandHelp(
         name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL) [BLUEPRINT] [--state PATH|URL]",
