@@ -16,6 +16,8 @@ public final class EtcdFleet: FleetClaims {
     let ttl: Int
     /// The registration's lease, once granted.
     private let lease = Mutex<EtcdLeaseKeeper?>(nil)
+    /// The revision the last `balance` read the claims at: a watch starts after it.
+    private let seen = Mutex(0)
 
     public init(url: String, replica: String, ttl: Int) throws(StateError) {
         let address = try EtcdAddress(url)
@@ -57,7 +59,8 @@ public final class EtcdFleet: FleetClaims {
     public func balance(_ work: [String]) async throws -> [String] {
         let lease = try await registered()
         let live = try await client.rangeAll(prefix: replicasPrefix, keysOnly: true).kvs.count
-        let claims = try await client.rangeAll(prefix: claimsPrefix).kvs
+        let (claims, revision) = try await client.rangeAll(prefix: claimsPrefix)
+        seen.withLock { $0 = max($0, revision) }
         var owner: [String: (replica: String, createRevision: Int)] = [:]
         for kv in claims { owner[String(kv.key.dropFirst(claimsPrefix.count))] = (String(decoding: kv.value, as: UTF8.self), kv.createRevision) }
         let wanted = Set(work)
@@ -81,6 +84,17 @@ public final class EtcdFleet: FleetClaims {
     private func giveBack(_ name: String, _ createRevision: Int) async {
         let key = claimsPrefix + name
         _ = try? await client.txn(compare: [Etcd.created(key, createRevision)], success: [Etcd.delete(key)])
+    }
+
+    /// Watches every key of the fleet (`PREFIX/_…`: replicas, claims and the sandbox index)
+    /// from just after the last balance's read, so that a change made since is not missed: a
+    /// replica's lease that ran out drops its claims, and this returns at once.
+    public func awaitChange(until deadline: ContinuousClock.Instant) async {
+        let from = seen.withLock { $0 } + 1
+        let now = ContinuousClock.now
+        guard deadline > now else { return }
+        // "_" + 1 is "`": the range holds every key under PREFIX/_ and nothing else.
+        await EtcdWatch.change(client, key: prefix + "/_", rangeEnd: prefix + "/`", from: from, timeout: deadline - now)
     }
 
     /// Leaves the fleet: the registration and every claim go at once.

@@ -54,6 +54,15 @@ public protocol FleetClaims: Sendable {
     func balance(_ work: [String]) async throws -> [String]
     /// Gives every claim back, so that others take them over at once.
     func leave() async
+    /// Returns when the fleet may have changed since the last `balance` (a replica came or
+    /// went, a claim was dropped or a sandbox recorded), or at `deadline`.
+    func awaitChange(until deadline: ContinuousClock.Instant) async
+}
+
+extension FleetClaims {
+    public func awaitChange(until deadline: ContinuousClock.Instant) async {
+        try? await Task.sleep(until: deadline)
+    }
 }
 
 /// The state backend kinds a process knows; the composition root builds it.
