@@ -143,8 +143,6 @@ enum EtcdBench {
     }
 
     static func write(_ r: Result) throws {
-        let path = "docs/performance.md"
-        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let begin = "<!-- etcd-bench -->", end = "<!-- /etcd-bench -->"
         func ms(_ seconds: Double, _ n: Int) -> String { String(format: "%.2f ms", seconds * 1000 / Double(max(n, 1))) }
         let section = """
@@ -162,13 +160,7 @@ enum EtcdBench {
             | the same plan with refresh (simulated cloud) | \(String(format: "%.2f", r.etcdPlanRefresh)) s | \(String(format: "%.2f", r.localPlanRefresh)) s | |
             \(end)
             """
-        if let a = text.range(of: begin), let b = text.range(of: end) {
-            text.replaceSubrange(a.lowerBound..<b.upperBound, with: section)
-        } else {
-            text += "\n" + section + "\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        print("Wrote the etcd section of docs/performance.md")
+        try DocsSection.write(section, begin: begin, end: end, what: "etcd")
     }
 
     static func etcdVersion() -> String {

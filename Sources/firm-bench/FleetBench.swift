@@ -161,19 +161,9 @@ enum FleetBench {
         return text.split(separator: "\n").compactMap { raw in
             let parts = raw.split(separator: " ")
             guard parts.count > 6, parts[1] == "replica", parts[3] == "sandbox", parts[parts.count - 2] == "in",
-                  let end = seconds(String(parts[0])), let took = DurationText.parse(String(parts[parts.count - 1])) else { return nil }
+                  let end = Timestamp.preciseSeconds(String(parts[0])), let took = DurationText.parse(String(parts[parts.count - 1])) else { return nil }
             return (String(parts[4]), end - took.seconds)
         }
-    }
-
-    /// `2026-12-06T10:20:18.123Z` in seconds since 1970.
-    static func seconds(_ stamp: String) -> Double? {
-        let parts = stamp.dropLast().split(whereSeparator: { "-T:".contains($0) })
-        guard parts.count == 6, let s = Double(parts[5]), let y = Int32(parts[0]), let mo = Int32(parts[1]), let d = Int32(parts[2]),
-              let h = Int32(parts[3]), let mi = Int32(parts[4]) else { return nil }
-        var t = tm()
-        (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min) = (y - 1900, mo - 1, d, h, mi)
-        return Double(timegm(&t)) + s
     }
 
     /// A process's user + system CPU so far, in seconds, from /proc.
@@ -205,8 +195,6 @@ enum FleetBench {
     }
 
     static func write(_ rows: [Row], window: Double) throws {
-        let path = "docs/performance.md"
-        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let begin = "<!-- fleet-bench -->", end = "<!-- /fleet-bench -->"
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
@@ -237,12 +225,6 @@ enum FleetBench {
             there, and drift in 10 % of 300 sandboxes repaired within 2 periods (2 s).
             \(end)
             """
-        if let a = text.range(of: begin), let b = text.range(of: end) {
-            text.replaceSubrange(a.lowerBound..<b.upperBound, with: section)
-        } else {
-            text += "\n" + section + "\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        print("Wrote the fleet section of docs/performance.md")
+        try DocsSection.write(section, begin: begin, end: end, what: "fleet")
     }
 }

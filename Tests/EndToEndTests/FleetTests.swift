@@ -31,21 +31,11 @@ struct FleetTests {
         return (p, ReadBox(out.fileHandleForReading), ReadBox(err.fileHandleForReading))
     }
 
-    /// A log line's time (`2026-12-06T10:20:18.123Z`) in seconds since 1970.
-    static func seconds(_ stamp: String) -> Double? {
-        let parts = stamp.dropLast().split(whereSeparator: { "-T:".contains($0) })
-        guard parts.count == 6, let seconds = Double(parts[5]) else { return nil }
-        var t = tm()
-        guard let y = Int32(parts[0]), let mo = Int32(parts[1]), let d = Int32(parts[2]), let h = Int32(parts[3]), let mi = Int32(parts[4]) else { return nil }
-        (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min) = (y - 1900, mo - 1, d, h, mi)
-        return Double(timegm(&t)) + seconds
-    }
-
     /// Each sandbox's cycle starts, in seconds: a line's time less the cycle's duration (`in 23ms`).
     static func starts(_ lines: [EtcdReconcileTests.Line]) -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         for line in lines {
-            guard let end = seconds(line.time), let tail = line.text.split(separator: " ").last, line.text.contains(" in "),
+            guard let end = Timestamp.preciseSeconds(line.time), let tail = line.text.split(separator: " ").last, line.text.contains(" in "),
                   let took = DurationText.parse(String(tail)) else { continue }
             out[line.sandbox, default: []].append(end - took.seconds)
         }
@@ -151,14 +141,14 @@ struct FleetTests {
         #expect(waitUntil(.seconds(60)) { let l = lines(); return names.allSatisfy { n in l.contains { $0.sandbox == n } } })
         let held = claims().filter { $0.value == "r0" }.keys.sorted()
         try #require(held.count == 20)
-        let killedAt = try #require(Self.seconds(Timestamp.precise()))
+        let killedAt = try #require(Timestamp.preciseSeconds(Timestamp.precise()))
         kill(replicas[0].process.processIdentifier, SIGKILL)
         replicas[0].process.waitUntilExit()
         // Each of r0's sandboxes: the first line of another replica after the kill.
         func firstAfter() -> [String: Double] {
             var out: [String: Double] = [:]
             for line in lines() where line.replica != "r0" && held.contains(line.sandbox) {
-                guard let t = Self.seconds(line.time), t >= killedAt, out[line.sandbox].map({ t < $0 }) ?? true else { continue }
+                guard let t = Timestamp.preciseSeconds(line.time), t >= killedAt, out[line.sandbox].map({ t < $0 }) ?? true else { continue }
                 out[line.sandbox] = t
             }
             return out

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+@testable import FirmBase
 @testable import FirmFleet
 
 /// The fleet's schedule on a made-up clock: a replica's loop played out event by event, with
@@ -111,5 +113,17 @@ struct FleetScheduleTests {
         _ = schedule.take(now: start + .seconds(7) - schedule.tolerance)
         schedule.succeeded("a", started: start + .seconds(7) - schedule.tolerance)
         #expect(schedule.nextDue == start + .seconds(8))
+    }
+
+    @Test("a log line's time has milliseconds, and reads back as the time it was written")
+    func preciseTimestamps() {
+        let before = Date().timeIntervalSince1970
+        let text = Timestamp.precise()
+        let after = Date().timeIntervalSince1970
+        #expect(text.count == "2026-12-06T10:20:18.123Z".count, "\(text)")
+        let read = Timestamp.preciseSeconds(text)
+        #expect(read.map { $0 >= before - 0.002 && $0 <= after } == true, "\(text): \(String(describing: read)) not in \(before)…\(after)")
+        #expect(Timestamp.preciseSeconds("2026-12-06T10:20:18Z") == 1_796_552_418)
+        #expect(Timestamp.preciseSeconds("yesterday") == nil && Timestamp.preciseSeconds("2026-12-06T10:20Z") == nil)
     }
 }

@@ -46,6 +46,15 @@ public enum Timestamp {
         return format(seconds: spec.tv_sec, millis: Int(spec.tv_nsec / 1_000_000))
     }
 
+    /// A timestamp as `now` or `precise` writes it, in seconds since 1970 with the fraction;
+    /// nil for other text.
+    public static func preciseSeconds(_ text: String) -> Double? {
+        guard let dot = text.firstIndex(of: ".") else { return seconds(text).map(Double.init) }
+        let fraction = text[text.index(after: dot)...].dropLast()
+        guard text.hasSuffix("Z"), fraction.count == 3, let millis = Int(fraction), let whole = seconds(String(text[..<dot]) + "Z") else { return nil }
+        return Double(whole) + Double(millis) / 1000
+    }
+
     private static func format(seconds: time_t, millis: Int?) -> String {
         var seconds = seconds
         var parts = tm()
