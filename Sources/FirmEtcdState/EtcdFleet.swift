@@ -97,12 +97,24 @@ public final class EtcdFleet: FleetClaims {
         await EtcdWatch.change(client, key: prefix + "/_", rangeEnd: prefix + "/`", from: from, timeout: deadline - now)
     }
 
-    /// Leaves the fleet: the registration and every claim go at once.
+    /// The revocation of `leave`, which a second caller waits for too.
+    private let leaving = Mutex<Task<Void, Never>?>(nil)
+
+    /// Leaves the fleet: the registration and every claim go at once. A second call (a second
+    /// signal during the stop) waits for the same revocation.
     public func leave() async {
-        let held = lease.withLock { lease in
-            defer { lease = nil }
-            return lease
+        let revocation = leaving.withLock { leaving in
+            if let leaving { return leaving }
+            let held = lease.withLock { lease in
+                defer { lease = nil }
+                return lease
+            }
+            let task = Task<Void, Never> {
+                if let held { await held.revoke() }
+            }
+            leaving = task
+            return task
         }
-        await held?.revoke()
+        await revocation.value
     }
 }
