@@ -95,15 +95,17 @@ struct FleetTests {
         bed.firm.write("lab.json", Blueprints.lab())
         let names = (1...4).map { "s\($0)" }
         try Self.apply(bed, names)
-        // Power-ons now take 5 s: a replica repairing a stopped VM is mid-cycle for that long.
-        bed.firm.write("lab.json", Blueprints.lab(latency: #"{"powerOn": "5s"}"#))
+        // Power-ons now take 8 s: a replica repairing a stopped VM is mid-cycle for that long.
+        bed.firm.write("lab.json", Blueprints.lab(latency: #"{"powerOn": "8s"}"#))
         let r = try Self.replica(bed, "r0", ["--every", "500ms", "--lock-ttl", "15s"])
         #expect(waitUntil(.seconds(30)) { ((try? etcd.keys("/firm/_claims/")) ?? []).count == 4 }, "\(r.out.soFar)")
         // Settled: s2's cycles are quiet (the first wrote the changed settings under the lock).
         #expect(waitUntil(.seconds(30)) { EtcdReconcileTests.lines(r.out.soFar).filter { $0.sandbox == "s2" && $0.text.contains("in sync") }.count >= 2 }, "\(r.out.soFar)")
         #expect(try bed.run(["sim", "lab.json", "--sandbox", "s2", "stop", "web"]).code == 0)
-        // The replica holds s2's lock while it powers web on again.
+        // The replica holds s2's lock while it powers web on again (8 s); a second after the
+        // lock is taken the call is under way.
         #expect(waitUntil(.seconds(30)) { ((try? etcd.keys("/firm/s2/lock")) ?? []).count == 1 }, "\(r.out.soFar)")
+        try await Task.sleep(for: .seconds(1))
         // As GNU timeout and process-group wrappers do: SIGTERM twice.
         kill(r.process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(100))
