@@ -97,6 +97,13 @@ public final class EtcdFleet: FleetClaims {
         await EtcdWatch.change(client, key: prefix + "/_", rangeEnd: prefix + "/`", from: from, timeout: deadline - now)
     }
 
+    /// Runs `body` with the registration's lease as the one a sandbox lock is put on
+    /// (`EtcdLock.acquire`), while it is kept alive; otherwise as it is.
+    public func withReplicaLease<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard let held = lease.withLock({ $0 }), held.lost == nil else { return try await body() }
+        return try await EtcdLock.$replicaLease.withValue(held) { try await body() }
+    }
+
     /// The revocation of `leave`, which a second caller waits for too.
     private let leaving = Mutex<Task<Void, Never>?>(nil)
 

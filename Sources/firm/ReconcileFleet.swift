@@ -116,7 +116,10 @@ enum ReconcileFleet {
                             let started = ContinuousClock.now
                             let outcome: Outcome
                             do {
-                                let line = try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: perCycle, stop: stop, sandbox: name)
+                                let cycle = { @Sendable in
+                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: perCycle, stop: stop, sandbox: name)
+                                }
+                                let line = if let fleet { try await fleet.withReplicaLease(cycle) } else { try await cycle() }
                                 outcome = .succeeded("sandbox \(name) (\(target.blueprint)): \(line) in \(DurationText.format(ContinuousClock.now - started))")
                             } catch {
                                 outcome = .failed("sandbox \(name) (\(target.blueprint)): error: \(ReconcileCommand.describe(error))", terminal: ReconcileCommand.isTerminal(error))

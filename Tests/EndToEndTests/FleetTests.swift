@@ -87,7 +87,7 @@ struct FleetTests {
         #expect(within * 10 >= periods.count * 8, "most periods are 1 s ± 10 %: \(within) of \(periods.count)")
     }
 
-    @Test("a second SIGTERM during the stop still gives the claims back: gone from etcd within 1 s of the exit")
+    @Test("a second SIGTERM during the stop still gives the claims (and the lock on the same lease) back: gone from etcd within 1 s of the exit")
     func doubleSigterm() async throws {
         let bed = try TestBed(.etcd)
         defer { bed.stop() }
@@ -106,6 +106,13 @@ struct FleetTests {
         // lock is taken the call is under way.
         #expect(waitUntil(.seconds(30)) { ((try? etcd.keys("/firm/s2/lock")) ?? []).count == 1 }, "\(r.out.soFar)")
         try await Task.sleep(for: .seconds(1))
+        // The lock is on the replica's own lease, the one its registration and claims are on.
+        func lease(_ key: String) -> String? {
+            let answer = try? etcd.call("/v3/kv/range", ["key": .string(Data(key.utf8).base64EncodedString())])
+            return answer?["kvs"]?.arrayValue?.first?["lease"]?.stringValue
+        }
+        #expect(lease("/firm/s2/lock") != nil && lease("/firm/s2/lock") == lease("/firm/_replicas/r0"),
+                "s2's lock is on r0's lease: \(String(describing: lease("/firm/s2/lock"))), \(String(describing: lease("/firm/_replicas/r0")))")
         // As GNU timeout and process-group wrappers do: SIGTERM twice.
         kill(r.process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(100))
@@ -115,7 +122,9 @@ struct FleetTests {
         let log = r.out.text() + r.err.text()
         #expect(r.process.terminationStatus == 128 + SIGTERM, "\(log)")
         #expect(log.contains("releasing this replica's leases"), "\(log)")
-        let gone = waitUntil(.seconds(10)) { (try? etcd.keys("/firm/_claims/"))?.isEmpty == true && (try? etcd.keys("/firm/_replicas/"))?.isEmpty == true }
+        let gone = waitUntil(.seconds(10)) {
+            (try? etcd.keys("/firm/_claims/"))?.isEmpty == true && (try? etcd.keys("/firm/_replicas/"))?.isEmpty == true && (try? etcd.keys("/firm/s2/lock"))?.isEmpty == true
+        }
         let after = ContinuousClock.now - exited
         print("fleet: claims gone \(DurationText.format(after)) after the exit on a second SIGTERM")
         #expect(gone && after <= .seconds(1), "the claims are gone within 1 s of the exit, not a TTL (15 s) later: \(DurationText.format(after)), \((try? etcd.keys("/firm/_claims/"))?.map(\.key) ?? [])")
