@@ -25,6 +25,22 @@ struct FleetTests {
         }
     }
 
+    /// A test bed on etcd with the lab blueprint applied to `count` sandboxes (s1, s2, …);
+    /// the caller stops it.
+    static func fleetBed(_ count: Int) throws -> (bed: TestBed, etcd: EtcdCluster, names: [String]) {
+        let bed = try TestBed(.etcd)
+        do {
+            let etcd = try #require(bed.etcd)
+            bed.firm.write("lab.json", Blueprints.lab())
+            let names = (1...count).map { "s\($0)" }
+            try apply(bed, names)
+            return (bed, etcd, names)
+        } catch {
+            bed.stop()
+            throw error
+        }
+    }
+
     /// A replica of `reconcile lab.json`, with its output read as it comes.
     static func replica(_ bed: TestBed, _ name: String, _ extra: [String]) throws -> (process: Process, out: ReadBox, err: ReadBox) {
         let (p, out, err) = try bed.firm.start(["reconcile", "lab.json", "--replica", name] + extra, environment: bed.env)
@@ -53,12 +69,8 @@ struct FleetTests {
 
     @Test("one replica, 20 sandboxes at --every 1s: each reconciled every 1 s ± 10 %, with at most one etcd write per quiet cycle")
     func periodAndWrites() async throws {
-        let bed = try TestBed(.etcd)
+        let (bed, etcd, names) = try Self.fleetBed(20)
         defer { bed.stop() }
-        let etcd = try #require(bed.etcd)
-        bed.firm.write("lab.json", Blueprints.lab())
-        let names = (1...20).map { "s\($0)" }
-        try Self.apply(bed, names)
         let r = try Self.replica(bed, "r0", ["--every", "1s", "--lock-ttl", "5s"])
         func lines() -> [EtcdReconcileTests.Line] { EtcdReconcileTests.lines(r.out.soFar) }
         // Settled: every sandbox had two cycles (the first after a claim may write its record).
@@ -89,12 +101,8 @@ struct FleetTests {
 
     @Test("a second SIGTERM during the stop still gives the claims (and the lock on the same lease) back: gone from etcd within 1 s of the exit")
     func doubleSigterm() async throws {
-        let bed = try TestBed(.etcd)
+        let (bed, etcd, _) = try Self.fleetBed(4)
         defer { bed.stop() }
-        let etcd = try #require(bed.etcd)
-        bed.firm.write("lab.json", Blueprints.lab())
-        let names = (1...4).map { "s\($0)" }
-        try Self.apply(bed, names)
         // Power-ons now take 8 s: a replica repairing a stopped VM is mid-cycle for that long.
         bed.firm.write("lab.json", Blueprints.lab(latency: #"{"powerOn": "8s"}"#))
         let r = try Self.replica(bed, "r0", ["--every", "500ms", "--lock-ttl", "15s"])
@@ -132,12 +140,8 @@ struct FleetTests {
 
     @Test("3 replicas, 60 sandboxes, --lock-ttl 3s: every sandbox of a replica killed with SIGKILL is reconciled again within 2 TTLs")
     func takeover() async throws {
-        let bed = try TestBed(.etcd)
+        let (bed, etcd, names) = try Self.fleetBed(60)
         defer { bed.stop() }
-        let etcd = try #require(bed.etcd)
-        bed.firm.write("lab.json", Blueprints.lab())
-        let names = (1...60).map { "s\($0)" }
-        try Self.apply(bed, names)
         let ttl = 3.0
         var replicas = try (0..<3).map { try Self.replica(bed, "r\($0)", ["--every", "1s", "--lock-ttl", "3s"]) }
         defer { for r in replicas where r.process.isRunning { kill(r.process.processIdentifier, SIGKILL) } }
