@@ -30,6 +30,9 @@ let package = Package(
         // One target per state backend.
         .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        // A reconcile fleet's schedule: each sandbox by its own deadline, newly claimed first, and
+        // the period it achieves.
+        .target(name: "FirmFleet", dependencies: ["FirmBase"], swiftSettings: strict),
         // The steps every command is made of: load, lock, recover, refresh, plan, run.
         .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // Drift reports, from a session's refresh.
@@ -40,7 +43,7 @@ let package = Package(
         .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
         .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift", "FirmGraph",
-                                                       "FirmSimulated", "FirmProcess"], swiftSettings: strict),
+                                                       "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
         // What both test targets share: temp folders, seeded randomness, waiting on a condition,
@@ -56,5 +59,5 @@ let package = Package(
 
 var allLibraries: [Target.Dependency] {
     ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
-     "FirmSession", "FirmDrift", "FirmGraph", "Firmament"]
+     "FirmSession", "FirmDrift", "FirmGraph", "FirmFleet", "Firmament"]
 }

@@ -16,6 +16,8 @@ public final class EtcdFleet: FleetClaims {
     let ttl: Int
     /// The registration's lease, once granted.
     private let lease = Mutex<EtcdLeaseKeeper?>(nil)
+    /// The revision the last `balance` read the claims at: a watch starts after it.
+    private let seen = Mutex(0)
 
     public init(url: String, replica: String, ttl: Int) throws(StateError) {
         let address = try EtcdAddress(url)
@@ -57,7 +59,8 @@ public final class EtcdFleet: FleetClaims {
     public func balance(_ work: [String]) async throws -> [String] {
         let lease = try await registered()
         let live = try await client.rangeAll(prefix: replicasPrefix, keysOnly: true).kvs.count
-        let claims = try await client.rangeAll(prefix: claimsPrefix).kvs
+        let (claims, revision) = try await client.rangeAll(prefix: claimsPrefix)
+        seen.withLock { $0 = max($0, revision) }
         var owner: [String: (replica: String, createRevision: Int)] = [:]
         for kv in claims { owner[String(kv.key.dropFirst(claimsPrefix.count))] = (String(decoding: kv.value, as: UTF8.self), kv.createRevision) }
         let wanted = Set(work)
@@ -83,12 +86,42 @@ public final class EtcdFleet: FleetClaims {
         _ = try? await client.txn(compare: [Etcd.created(key, createRevision)], success: [Etcd.delete(key)])
     }
 
-    /// Leaves the fleet: the registration and every claim go at once.
+    /// Watches every key of the fleet (`PREFIX/_…`: replicas, claims and the sandbox index)
+    /// from just after the last balance's read, so that a change made since is not missed: a
+    /// replica's lease that ran out drops its claims, and this returns at once.
+    public func awaitChange(until deadline: ContinuousClock.Instant) async {
+        let from = seen.withLock { $0 } + 1
+        let now = ContinuousClock.now
+        guard deadline > now else { return }
+        // "_" + 1 is "`": the range holds every key under PREFIX/_ and nothing else.
+        await EtcdWatch.change(client, key: prefix + "/_", rangeEnd: prefix + "/`", from: from, timeout: deadline - now)
+    }
+
+    /// Runs `body` with the registration's lease as the one a sandbox lock is put on
+    /// (`EtcdLock.acquire`), while it is kept alive; otherwise as it is.
+    public func withReplicaLease<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard let held = lease.withLock({ $0 }), held.lost == nil else { return try await body() }
+        return try await EtcdLock.$replicaLease.withValue(held) { try await body() }
+    }
+
+    /// The revocation of `leave`, which a second caller waits for too.
+    private let leaving = Mutex<Task<Void, Never>?>(nil)
+
+    /// Leaves the fleet: the registration and every claim go at once. A second call (a second
+    /// signal during the stop) waits for the same revocation.
     public func leave() async {
-        let held = lease.withLock { lease in
-            defer { lease = nil }
-            return lease
+        let revocation = leaving.withLock { leaving in
+            if let leaving { return leaving }
+            let held = lease.withLock { lease in
+                defer { lease = nil }
+                return lease
+            }
+            let task = Task<Void, Never> {
+                if let held { await held.revoke() }
+            }
+            leaving = task
+            return task
         }
-        await held?.revoke()
+        await revocation.value
     }
 }

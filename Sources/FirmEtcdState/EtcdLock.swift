@@ -8,18 +8,29 @@ import FirmModel
 /// dies or is cut off loses it when the lease's TTL runs out, so nothing stays stuck. Every
 /// write of the holder is a transaction conditioned on the key's create revision (`fence`), so
 /// a holder that lost its lease (paused, partitioned) can't write a byte after another took over.
+///
+/// A reconcile replica's cycles put the key on the replica's own lease (`replicaLease`), which
+/// it keeps alive anyway and which goes with its claims: taking the lock is then one write and
+/// letting it go another (deleting the key, fenced), instead of a grant, the lock and a revoke.
 public final class EtcdLock: StateLease, Sendable {
+    /// The lease a lock taken in this task goes on, when set (a reconcile replica's).
+    @TaskLocal static var replicaLease: EtcdLeaseKeeper?
+
     public let info: LockInfo
     let key: String
     let lease: EtcdLeaseKeeper
+    /// Whether the lease is the replica's, shared by other locks and its claims: it is not
+    /// revoked on release; the key is deleted.
+    let shared: Bool
     /// The lock key's create revision: ours as long as the key is.
     let createRevision: Int
     private let released = Mutex(false)
 
-    private init(info: LockInfo, key: String, lease: EtcdLeaseKeeper, createRevision: Int) {
+    private init(info: LockInfo, key: String, lease: EtcdLeaseKeeper, shared: Bool, createRevision: Int) {
         self.info = info
         self.key = key
         self.lease = lease
+        self.shared = shared
         self.createRevision = createRevision
         lease.keepAlive()
     }
@@ -35,7 +46,10 @@ public final class EtcdLock: StateLease, Sendable {
         let url = client.address.url
         let deadline = ContinuousClock.now + (timeout ?? .zero)
         while true {
-            let lease = try await EtcdLeaseKeeper.grant(client, ttl: ttl, location: location)
+            let shared = replicaLease.flatMap { $0.lost == nil ? $0 : nil }
+            let lease: EtcdLeaseKeeper
+            if let shared { lease = shared } else { lease = try await EtcdLeaseKeeper.grant(client, ttl: ttl, location: location) }
+            func giveBack() async { if shared == nil { await lease.revoke() } }
             let info = LockInfo(id: UUIDText.random(), operation: operation, who: "\(LockHolder.user())@\(ProcessInfo.processInfo.hostName)",
                                 pid: getpid(), created: Timestamp.now(), version: FirmamentVersion.current)
             let value = JSONWriter(pretty: false).bytes(info.json)
@@ -43,16 +57,16 @@ public final class EtcdLock: StateLease, Sendable {
             do {
                 result = try await client.txn(compare: [Etcd.created(key, 0)], success: [Etcd.put(key, value, lease: lease.id)], failure: [Etcd.range(key)])
             } catch {
-                await lease.revoke()
+                await giveBack()
                 throw error
             }
-            if result.succeeded { return EtcdLock(info: info, key: key, lease: lease, createRevision: result.revision) }
+            if result.succeeded { return EtcdLock(info: info, key: key, lease: lease, shared: shared != nil, createRevision: result.revision) }
             let holderKV = try result.responses.first?.member("response_range").map { try Etcd.kvs($0, url: url) }?.first
             // A try whose answer was lost and that was sent again finds its own key.
             if let kv = holderKV, kv.lease == lease.id, decodeHolder(kv.value)?.id == info.id {
-                return EtcdLock(info: info, key: key, lease: lease, createRevision: kv.createRevision)
+                return EtcdLock(info: info, key: key, lease: lease, shared: shared != nil, createRevision: kv.createRevision)
             }
-            await lease.revoke()
+            await giveBack()
             let now = ContinuousClock.now
             if now >= deadline {
                 throw StateError.locked(location: location, holder: holderKV.flatMap { decodeHolder($0.value) })
@@ -69,16 +83,18 @@ public final class EtcdLock: StateLease, Sendable {
         return info
     }
 
-    /// Stops renewing and revokes the lease, which deletes the key. It returns at once; the
-    /// revocation is finished before the process exits (`PendingWork`), and the TTL covers one
-    /// that never arrives.
+    /// Stops renewing and revokes the lease, which deletes the key; on a replica's lease,
+    /// deletes the key (if it is still this holder's). It returns at once; the release is
+    /// finished before the process exits (`PendingWork`), and the TTL covers one that never arrives.
     public func release() {
         let first = released.withLock { released in
             defer { released = true }
             return !released
         }
         guard first else { return }
-        lease.revokeSoon()
+        guard shared else { return lease.revokeSoon() }
+        let client = lease.client, key = key, fence = fence
+        PendingWork.shared.add(Task { _ = try? await client.txn(compare: [fence], success: [Etcd.delete(key)]) })
     }
 }
 

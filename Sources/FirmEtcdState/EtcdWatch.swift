@@ -7,9 +7,12 @@ import FirmModel
 enum EtcdWatch {
     /// Returns when `key` changes at or after `revision`, when `timeout` passes, or when the
     /// stream ends (the caller then looks again). It never throws: the caller's next look does.
-    static func change(_ client: EtcdClient, key: String, from revision: Int, timeout: Duration) async {
+    /// With `rangeEnd`, any key from `key` up to (not including) `rangeEnd`.
+    static func change(_ client: EtcdClient, key: String, rangeEnd: String? = nil, from revision: Int, timeout: Duration) async {
         guard let target = try? await client.watchTarget() else { return }
-        let body: JSON = ["create_request": ["key": Etcd.key(key), "start_revision": .string(String(revision))]]
+        let request: JSON = rangeEnd.map { ["key": Etcd.key(key), "range_end": Etcd.key($0), "start_revision": .string(String(revision))] }
+            ?? ["key": Etcd.key(key), "start_revision": .string(String(revision))]
+        let body: JSON = ["create_request": request]
         let listener = WatchListener()
         do {
             try await target.connection.stream("/v3/watch", body: JSONWriter(pretty: false).bytes(body),

@@ -64,34 +64,8 @@ extension Session {
             return (try await plan(for: locked.state, destroying: destroying), locked)
         }
         let capabilities = try await capabilities(for: locked.state)
-        let keys = Dictionary(uniqueKeysWithValues: l2Providers.map { ($0, poolKey($0)) })
         let (plan, topology) = try await backend.updateVLANPool { (value: inout VLANPool) throws -> (Plan, Topology) in
-            let held = heldByOthers(value)
-            let reserved = held.mapValues { Set($0.keys) }
-            let topology = Topology.resolve(blueprint, state: locked.state, reserved: reserved)
-            try checkVLANs(held, topology)
-            let plan: Plan
-            if let saved {
-                for action in saved.actions {
-                    guard case .connect(_, let link) = action.kind, let other = held[action.provider]?[link.vlan] else { continue }
-                    throw PlanError.stale("VLAN \(link.vlan) of network.\(link.network) is now held by the sandbox \(other); make a new plan")
-                }
-                plan = saved
-            } else {
-                plan = Planner.plan(blueprint: blueprint, blueprintFile: blueprintFile, state: locked.state, capabilities: capabilities, reserved: reserved)
-            }
-            for (provider, key) in keys {
-                var mine: [String: Int] = [:]
-                for (name, network) in topology.networks where network.provider == provider {
-                    if case .vlan(let id) = network.kind { mine[name] = id }
-                }
-                // What the state still records (networks being removed) stays held until finish.
-                for (name, network) in locked.state.networks where network.provider == provider && mine[name] == nil {
-                    if let id = network.vlan { mine[name] = id }
-                }
-                value.set(key, sandbox: sandbox, mine)
-            }
-            return (plan, topology)
+            try reserve(in: &value, locked.state, capabilities: capabilities, saved: saved)
         }
         var changes = locked.changes
         var state = locked.state
@@ -100,6 +74,37 @@ extension Session {
             state.apply(change)
         }
         return (plan, Locked(lock: locked.lock, loaded: locked.loaded, state: state, changes: changes, recovered: locked.recovered, drift: locked.drift))
+    }
+
+    /// Plans for `state` (or takes `saved`) clear of the VLANs others hold in `value`, and sets
+    /// this sandbox's entry in it.
+    func reserve(in value: inout VLANPool, _ state: State, capabilities: [String: ProviderCapabilities], saved: Plan?) throws -> (Plan, Topology) {
+        let held = heldByOthers(value)
+        let reserved = held.mapValues { Set($0.keys) }
+        let topology = Topology.resolve(blueprint, state: state, reserved: reserved)
+        try checkVLANs(held, topology)
+        let plan: Plan
+        if let saved {
+            for action in saved.actions {
+                guard case .connect(_, let link) = action.kind, let other = held[action.provider]?[link.vlan] else { continue }
+                throw PlanError.stale("VLAN \(link.vlan) of network.\(link.network) is now held by the sandbox \(other); make a new plan")
+            }
+            plan = saved
+        } else {
+            plan = Planner.plan(blueprint: blueprint, blueprintFile: blueprintFile, state: state, capabilities: capabilities, reserved: reserved)
+        }
+        for provider in l2Providers {
+            var mine: [String: Int] = [:]
+            for (name, network) in topology.networks where network.provider == provider {
+                if case .vlan(let id) = network.kind { mine[name] = id }
+            }
+            // What the state still records (networks being removed) stays held until finish.
+            for (name, network) in state.networks where network.provider == provider && mine[name] == nil {
+                if let id = network.vlan { mine[name] = id }
+            }
+            value.set(poolKey(provider), sandbox: sandbox, mine)
+        }
+        return (plan, topology)
     }
 
     /// The putNetwork changes that record the VLAN ids `topology` gives (so `auto` ids stay stable).

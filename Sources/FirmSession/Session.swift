@@ -283,19 +283,26 @@ public struct Session: Sendable {
     public func begin(_ locked: Locked, ttl: Duration? = nil) async throws -> Writable {
         let now = try SandboxClock.now()
         let loaded = locked.loaded.withLineage
-        var record = locked.state.sandbox ?? SandboxRecord(name: sandbox, blueprintFile: "", providers: .object(JSONObject()), home: FilePaths.absolute(home), created: now)
-        record.name = sandbox
-        if let source = blueprint.providersSource {
-            record.providers = source
-            record.blueprintFile = FilePaths.absolute(blueprintFile)
-            record.home = FilePaths.absolute(home)
-        }
+        var record = sandboxRecord(updating: locked.state.sandbox, now: now)
         if let ttl { record.expires = try SandboxClock.adding(ttl, to: now) }
         let recorder = StateRecorder(loaded, journal: try await backend.openJournal(after: loaded))
         let changes = locked.changes + (record == locked.state.sandbox ? [] : [StateChange.putSandbox(record)])
         if !changes.isEmpty { try await recorder.record(changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
                         warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)
+    }
+
+    /// The sandbox's record as `begin` writes it: `existing` (or a new one made `now`) with
+    /// this blueprint's providers, file and home.
+    func sandboxRecord(updating existing: SandboxRecord?, now: String) -> SandboxRecord {
+        var record = existing ?? SandboxRecord(name: sandbox, blueprintFile: "", providers: .object(JSONObject()), home: FilePaths.absolute(home), created: now)
+        record.name = sandbox
+        if let source = blueprint.providersSource {
+            record.providers = source
+            record.blueprintFile = FilePaths.absolute(blueprintFile)
+            record.home = FilePaths.absolute(home)
+        }
+        return record
     }
 
     /// Locks the state for `operation`, then recovers and refreshes it durably.

@@ -104,7 +104,7 @@ extension SimulatedCloud {
         try await transact("cleanSandboxInfra") { world in
             guard var infra = world.infra(request.sandbox) else { return }
             let fail = { (message: String) in ProviderError(provider: providerName, operation: "cleanSandboxInfra", message: message) }
-            let vms = world.vms.values.filter { $0.sandbox == request.sandbox }
+            let vms = world.vms(sandbox: request.sandbox)
             if request.all {
                 if let vm = vms.first { throw fail("VM \(quoted(vm.vmName)) still uses the sandbox infrastructure (DependencyViolation)") }
                 world.deleteInfra(request.sandbox)

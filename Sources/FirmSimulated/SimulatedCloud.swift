@@ -16,7 +16,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         self.settings = settings
         self.connectivity = connectivity
         let dir = settings.dataDir.hasPrefix("/") ? settings.dataDir : baseDirectory + "/" + settings.dataDir
-        world = try SimulatedWorldFile(dataDir: dir, provider: name)
+        world = try SimulatedWorldFile.shared(dataDir: dir, provider: name)
     }
 
     /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,
@@ -172,7 +172,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     public func inventory(sandbox: String) async throws -> [Observation] {
         try await enter(.inventory, apps: [])
         return try await transact("inventory") { world in
-            world.vms.values.filter { $0.sandbox == sandbox }.sorted { $0.vmName < $1.vmName }.map(\.observation)
+            world.vms(sandbox: sandbox).sorted { $0.vmName < $1.vmName }.map(\.observation)
         }
     }
 

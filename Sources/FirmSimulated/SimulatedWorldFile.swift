@@ -11,12 +11,33 @@ import FirmModel
 /// without corrupting it, at O(1) cost per operation. Operations of this process that arrive
 /// while one runs are run together after it, under one lock and with one write. The log is
 /// rewritten compactly (temp file and rename) when it grows to twice the number of VMs.
+///
+/// One value serves every provider of a process that names the same file (`shared`), so a
+/// process that opens the provider again and again (a reconcile replica, each cycle) reads only
+/// what was appended since its last look, never the whole world again.
 final class SimulatedWorldFile: @unchecked Sendable {
+    /// The world files this process opened, by path.
+    private static let opened = Mutex<[String: SimulatedWorldFile]>([:])
+
+    /// The world file of `provider` under `dataDir`, opened once per process.
+    static func shared(dataDir: String, provider: String) throws(ProviderError) -> SimulatedWorldFile {
+        let path = (dataDir as NSString).appendingPathComponent("\(provider).world")
+        if let file = opened.withLock({ $0[path] }) { return file }
+        let file = try SimulatedWorldFile(dataDir: dataDir, provider: provider)
+        return opened.withLock { opened in
+            if let other = opened[path] { return other }
+            opened[path] = file
+            return file
+        }
+    }
+
     let path: String
     private let lockPath: String
     private var vms: [String: SimulatedVM] = [:]
     private var infra: [String: SimulatedInfra] = [:]
     private var byUuid: [String: String] = [:]
+    /// The names of each sandbox's VMs, so that a sandbox's inventory costs its own VMs only.
+    private var bySandbox: [String: Set<String>] = [:]
     private var usedIPs: Set<UInt32> = []
     private var offset = 0
     private var inode: ino_t = 0
@@ -151,6 +172,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
         func infra(_ sandbox: String) -> SimulatedInfra? { file.infra[sandbox] }
         func vm(uuid: String) -> SimulatedVM? { file.byUuid[uuid].flatMap { file.vms[$0] } }
         func vm(name: String) -> SimulatedVM? { file.vms[name] }
+        /// The VMs of `sandbox`.
+        func vms(sandbox: String) -> [SimulatedVM] { (file.bySandbox[sandbox] ?? []).compactMap { file.vms[$0] } }
 
         mutating func put(_ vm: SimulatedVM) { record(.put(vm)) }
         mutating func delete(_ vmName: String) { record(.delete(vmName)) }
@@ -210,19 +233,29 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private func apply(_ change: Change) {
         switch change {
         case .put(let vm):
-            if let old = vms[vm.vmName], let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
+            if let old = vms[vm.vmName] {
+                if let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
+                if old.sandbox != vm.sandbox { unindex(old) }
+            }
             vms[vm.vmName] = vm
             byUuid[vm.vmUuid] = vm.vmName
+            bySandbox[vm.sandbox, default: []].insert(vm.vmName)
             if let ip = IPv4Address(vm.ip) { usedIPs.insert(ip.value) }
         case .delete(let name):
             if let old = vms.removeValue(forKey: name) {
                 byUuid[old.vmUuid] = nil
+                unindex(old)
                 if let ip = IPv4Address(old.ip) { usedIPs.remove(ip.value) }
             }
         case .putInfra(let value): infra[value.sandbox] = value
         case .deleteInfra(let sandbox): infra[sandbox] = nil
         }
         lineCount += 1
+    }
+
+    private func unindex(_ vm: SimulatedVM) {
+        bySandbox[vm.sandbox]?.remove(vm.vmName)
+        if bySandbox[vm.sandbox]?.isEmpty == true { bySandbox[vm.sandbox] = nil }
     }
 
     private func catchUp() throws {
@@ -265,6 +298,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         vms = [:]
         infra = [:]
         byUuid = [:]
+        bySandbox = [:]
         usedIPs = []
         offset = 0
         inode = 0

@@ -231,8 +231,6 @@ enum EC2Bench {
 
     /// Replaces the EC2 section of docs/performance.md (between its markers, or at the end).
     static func write(_ r: Result) throws {
-        let path = "docs/performance.md"
-        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let begin = "<!-- ec2-bench -->", end = "<!-- /ec2-bench -->"
         let calls = r.applyCalls.keys.sorted().map { "\($0) \(r.applyCalls[$0]!)" }.joined(separator: ", ")
         let section = """
@@ -252,13 +250,7 @@ enum EC2Bench {
             Every call of the apply: \(calls).
             \(end)
             """
-        if let a = text.range(of: begin), let b = text.range(of: end) {
-            text.replaceSubrange(a.lowerBound..<b.upperBound, with: section)
-        } else {
-            text += "\n" + section + "\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        print("Wrote the EC2 section of docs/performance.md")
+        try DocsSection.write(section, begin: begin, end: end, what: "EC2")
     }
 
     static func motoVersion() -> String { "5.2.1" }

@@ -40,20 +40,10 @@ enum EtcdBench {
         func value(_ name: String, _ fallback: Int) -> Int { args.int(name, fallback) }
         let firm = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firm").path
         guard FileManager.default.isExecutableFile(atPath: firm) else { throw BenchError("no firm beside firm-bench (\(firm)): swift build -c release first") }
-        let etcdPath = ProcessInfo.processInfo.environment["FIRM_ETCD"] ?? "/usr/bin/etcd"
-        guard FileManager.default.isExecutableFile(atPath: etcdPath) else { throw BenchError("no etcd at \(etcdPath): apt-get install etcd-server, or set FIRM_ETCD") }
         let dir = try FirmBench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let client = EC2Bench.freePort(), peer = EC2Bench.freePort()
-        let etcd = try EC2Bench.start(etcdPath, [
-            "--name", "bench", "--data-dir", dir + "/etcd", "--listen-client-urls", "http://127.0.0.1:\(client)", "--advertise-client-urls", "http://127.0.0.1:\(client)",
-            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)", "--initial-cluster", "bench=http://127.0.0.1:\(peer)",
-            "--quota-backend-bytes", String(4 << 30),
-        ], in: dir)
+        let (etcd, url) = try await startEtcd(in: dir)
         defer { EC2Bench.stop(etcd) }
-        try EC2Bench.waitForPort(client)
-        try await Task.sleep(for: .seconds(1))
-        let url = "etcd://127.0.0.1:\(client)"
         var r = Result()
         r.apps = value("--apps", 1_000)
         r.planApps = value("--plan-apps", 10_000)
@@ -98,6 +88,27 @@ enum EtcdBench {
         if args.flag("--write-docs") { try write(r) }
     }
 
+    /// Starts etcd (Debian's, or $FIRM_ETCD) on free ports with its data under `dir`, and
+    /// waits for it; returns the process and its URL (etcd://127.0.0.1:PORT).
+    static func startEtcd(in dir: String) async throws -> (Process, String) {
+        let etcdPath = ProcessInfo.processInfo.environment["FIRM_ETCD"] ?? "/usr/bin/etcd"
+        guard FileManager.default.isExecutableFile(atPath: etcdPath) else { throw BenchError("no etcd at \(etcdPath): apt-get install etcd-server, or set FIRM_ETCD") }
+        let client = EC2Bench.freePort(), peer = EC2Bench.freePort()
+        let etcd = try EC2Bench.start(etcdPath, [
+            "--name", "bench", "--data-dir", dir + "/etcd", "--listen-client-urls", "http://127.0.0.1:\(client)", "--advertise-client-urls", "http://127.0.0.1:\(client)",
+            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)", "--initial-cluster", "bench=http://127.0.0.1:\(peer)",
+            "--quota-backend-bytes", String(4 << 30),
+        ], in: dir)
+        do {
+            try EC2Bench.waitForPort(client)
+        } catch {
+            EC2Bench.stop(etcd)
+            throw error
+        }
+        try await Task.sleep(for: .seconds(1))
+        return (etcd, "etcd://127.0.0.1:\(client)")
+    }
+
     /// etcd's current revision: every transaction that writes adds one.
     static func revision(_ url: String) async throws -> Int {
         let client = try EtcdClient(EtcdAddress(url + "/x"))
@@ -132,8 +143,6 @@ enum EtcdBench {
     }
 
     static func write(_ r: Result) throws {
-        let path = "docs/performance.md"
-        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let begin = "<!-- etcd-bench -->", end = "<!-- /etcd-bench -->"
         func ms(_ seconds: Double, _ n: Int) -> String { String(format: "%.2f ms", seconds * 1000 / Double(max(n, 1))) }
         let section = """
@@ -151,13 +160,7 @@ enum EtcdBench {
             | the same plan with refresh (simulated cloud) | \(String(format: "%.2f", r.etcdPlanRefresh)) s | \(String(format: "%.2f", r.localPlanRefresh)) s | |
             \(end)
             """
-        if let a = text.range(of: begin), let b = text.range(of: end) {
-            text.replaceSubrange(a.lowerBound..<b.upperBound, with: section)
-        } else {
-            text += "\n" + section + "\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        print("Wrote the etcd section of docs/performance.md")
+        try DocsSection.write(section, begin: begin, end: end, what: "etcd")
     }
 
     static func etcdVersion() -> String {

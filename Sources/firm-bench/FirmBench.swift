@@ -15,7 +15,8 @@ import FirmEtcdState
 /// prints a table, and with `--write-docs` writes the same figures to docs/performance.md (never
 /// by default; `--help` lists everything, BenchArguments): in-process figures (Benchmarks) and whole
 /// `firm` processes (ProcessBench, also alone as `firm-bench process`). `firm-bench ec2 …`
-/// measures the ec2 provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench).
+/// measures the ec2 provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench);
+/// `firm-bench fleet …`, reconcile replicas on etcd (FleetBench).
 ///
 /// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
 @main
@@ -40,6 +41,8 @@ struct FirmBench {
                 if args.flag("--write-docs") && !quick { try ProcessBench.write(figures, big: big) }
             case "etcd":
                 try await EtcdBench.run(args)
+            case "fleet":
+                try await FleetBench.run(args)
             default:
                 if let apps = args.values["--overhead-only"].flatMap({ Int($0) }) {
                     let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())

@@ -163,17 +163,26 @@ enum Help {
         name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
         summary: "Loop: refresh, plan and apply, so drift is corrected, not only reported.",
         details: """
-            Each cycle takes the lock, recovers, refreshes, plans, applies the whole plan and releases the
-            lock, then logs one line. On an error it backs off exponentially (every × 2^failures, at most
-            5 minutes). SIGINT or SIGTERM stops it cleanly: running actions finish, the state is saved, the
-            lock is released and it exits 0. Memory does not grow from cycle to cycle.
+            Each cycle first refreshes and plans without the lock; when the world matches the state and
+            there is nothing to do, that is all (nothing is written). Otherwise it takes the lock, recovers,
+            refreshes, plans, applies the whole plan and releases the lock. Each cycle logs one line, and
+            starts one interval after the last one started (within a twentieth of it). On an error it backs
+            off exponentially (every × 2^failures, at most 5 minutes). SIGINT or SIGTERM stops it cleanly:
+            running actions finish, the state is saved, the lock is released and it exits 0. Memory does not
+            grow from cycle to cycle.
             With several blueprints, or a state on etcd, each blueprint is reconciled with its sandboxes
-            (those the state records for it, else the one named for it), one line per sandbox. On etcd the
-            same command can run as N replicas on N machines: each claims about its share of the sandboxes
-            through a lease, and when one dies the others take its sandboxes over within two lock TTLs.
+            (those the state records for it, else the one named for it), one line per sandbox, up to
+            --concurrency at once, each on its own deadline. A status line comes every minute, and a warning
+            when the sandboxes' period is more than a tenth above --every (add replicas or concurrency). On
+            etcd the same command can run as N replicas on N machines: each claims about its share of the
+            sandboxes through a lease, watches the claims, and when one dies the others claim its sandboxes
+            as soon as its lease runs out and reconcile them first: within two lock TTLs. A second SIGTERM
+            during the stop still gives the claims back (within a second); a third exits at once.
             """,
         options: [.state, .sandbox, OptionSpec(name: "--every", value: "DURATION", help: "Time between cycles, such as 30s (required)."),
                   .parallelism, .lockTimeout, .lockTTL,
+                  OptionSpec(name: "--concurrency", value: "N",
+                             help: "Sandboxes reconciled at once by this replica (default: the cores, at least 2); --parallelism is shared between them."),
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."),
                   OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."), .help])
 

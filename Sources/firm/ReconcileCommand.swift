@@ -6,12 +6,14 @@ import FirmPlanning
 import FirmExecution
 import FirmSession
 import FirmDrift
+import FirmFleet
 
-/// `firm reconcile BLUEPRINT --every 30s`: the controller loop. Each cycle locks the state,
-/// recovers, refreshes, plans and applies, releases the lock, and logs one line. Errors back
-/// off exponentially up to a cap. SIGINT or SIGTERM stops it cleanly between or inside cycles.
+/// `firm reconcile BLUEPRINT --every 30s`: the controller loop. Each cycle first looks without
+/// the lock (a quiet sandbox is done there, with nothing written); otherwise it locks the state,
+/// recovers, refreshes, plans and applies, releases the lock. It logs one line. A cycle starts
+/// one interval after the last one started. Errors back off exponentially up to a cap. SIGINT
+/// or SIGTERM stops it cleanly between or inside cycles.
 enum ReconcileCommand {
-    static let backoffCap: Duration = .seconds(300)
 
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.reconcile)
@@ -46,11 +48,12 @@ enum ReconcileCommand {
                 // A terminal failure (a bad credential, an invalid request) won't go away by
                 // itself: back off eight times faster than for a retryable one, so it is not hammered.
                 let terminal = isTerminal(error)
-                wait = min(every * (1 << min(failures * (terminal ? 3 : 1), 16)), backoffCap)
+                wait = FleetSchedule.backoff(every: every, failures: failures, terminal: terminal)
                 log("cycle \(cycle): \(terminal ? "terminal " : "")error: \(describe(error)); retrying in \(DurationText.format(wait))")
             }
             if maxCycles != 0 && cycle >= maxCycles { break }
-            let deadline = ContinuousClock.now + wait
+            // The next cycle is due one interval after this one started, not after it ended.
+            let deadline = started + wait
             while !stop.isSet && ContinuousClock.now < deadline {
                 try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
             }
@@ -74,6 +77,7 @@ enum ReconcileCommand {
 
     /// One cycle on an open session; its drivers are shut down by the caller.
     static func runCycle(_ session: Session, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
+        if try await session.isQuiet(parallelism: parallelism) { return "in sync" }
         let settled = try await session.lockAndSettle(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                                       refresh: true, parallelism: parallelism)
         defer { settled.lock.release() }
@@ -119,7 +123,7 @@ enum ReconcileCommand {
     }
 
     static func log(_ line: String) {
-        Terminal.out("\(Timestamp.now()) \(line)")
+        Terminal.out("\(Timestamp.precise()) \(line)")
     }
 
     static func describe(_ error: any Error) -> String {

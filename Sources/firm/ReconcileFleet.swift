@@ -6,18 +6,35 @@ import FirmPlanning
 import FirmExecution
 import FirmSession
 import FirmDrift
+import FirmFleet
 
 /// `firm reconcile --every 1m --state etcd://… blueprints/*.json`: each blueprint with its
 /// sandboxes (those the prefix records for it, else one named for it), shared by every replica
-/// that runs the same command. Every tick (the shorter of --every and half the lock TTL) a
-/// replica balances its claims (on etcd), then reconciles each claimed sandbox that is due:
-/// one claimed just now at once, the others every --every. Each sandbox's cycle logs one line
-/// naming the replica. On a local state (several blueprints, no etcd) there are no claims:
-/// one process reconciles them all.
+/// that runs the same command. A replica balances its claims (on etcd) at once whenever the
+/// fleet changes (a watch: a replica that died loses its claims when its lease runs out, and
+/// the others claim them then), and every half lock TTL besides. It reconciles up to
+/// --concurrency of its sandboxes at once, each by its own deadline (`FleetSchedule`): one
+/// claimed just now first, the others one interval after their last start. Each sandbox's
+/// cycle logs one line naming the replica; a status line comes every minute, with a warning
+/// when the period can't be kept. On a local state (several blueprints, no etcd) there are no
+/// claims: one process reconciles them all.
 enum ReconcileFleet {
     struct Target {
         var file: String
         var blueprint: String
+    }
+
+    /// What the replica's loop waits for.
+    enum Event: Sendable {
+        case finished(String, Outcome)
+        case wake
+        case fleetChanged
+    }
+
+    /// How a sandbox's cycle ended.
+    enum Outcome: Sendable {
+        case succeeded(String)
+        case failed(String, terminal: Bool)
     }
 
     static func run(_ args: Arguments) async throws {
@@ -25,6 +42,7 @@ enum ReconcileFleet {
             throw UsageError(message: "--every is required, at least 100ms, such as --every 30s", command: Help.reconcile)
         }
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.reconcile)
+        let concurrency = try args.int("--concurrency", default: defaultConcurrency, in: 1...1000, Help.reconcile)
         let maxCycles = try args.int("--max-cycles", default: 0, in: 0...Int.max, Help.reconcile)
         let fixed = args.values["--sandbox"]
         var targets: [String: Target] = [:]
@@ -47,60 +65,169 @@ enum ReconcileFleet {
         }
         let fleet = try state.flatMap { state throws(StateError) in shared.isShared ? try shared.fleet(at: state, replica: replica, options: components.stateOptions) : nil }
         let lockTTL = components.stateOptions.lockTTL
-        let tick = fleet == nil ? every : min(every, .seconds(max(1, lockTTL)) / 2)
+        let balanceEvery = fleet == nil ? every : .seconds(max(1, lockTTL)) / 2
 
         let stop = StopFlag()
-        Signals.shared.beginApply(stop)
-        var due: [String: ContinuousClock.Instant] = [:]
-        var failures: [String: Int] = [:]
-        var held: Set<String> = []
-        var cycle = 0
-        var lastFailed = false
-        while !stop.isSet && (maxCycles == 0 || cycle < maxCycles) {
-            cycle += 1
-            let tickStarted = ContinuousClock.now
-            var failedThisTick = false
-            do {
-                let work = try await workList(targets, fixed: fixed, fleet: fleet)
-                let mine = try await fleet?.balance(work.keys.sorted()) ?? work.keys.sorted()
-                for name in Set(mine).subtracting(held).sorted() { due[name] = .now }
-                for name in held.subtracting(mine).sorted() {
-                    log(replica, "sandbox \(name): handed to another replica")
-                    due[name] = nil
+        // A second signal still gives the claims back (bounded), so that others take them over
+        // at once instead of a TTL later.
+        var release: (@Sendable () async -> Void)?
+        if let fleet { release = { await fleet.leave() } }
+        Signals.shared.beginApply(stop, onSecondSignal: release)
+        var replicaLoop = Loop(replica: replica, every: every, concurrency: concurrency, maxCycles: maxCycles)
+        // Each cycle's actions share --parallelism with the cycles running beside it.
+        let perCycle = max(1, parallelism / concurrency)
+        let (events, post) = AsyncStream.makeStream(of: Event.self)
+        let watcher = fleet.map { fleet in
+            Task {
+                while !Task.isCancelled {
+                    await fleet.awaitChange(until: .now + .seconds(30))
+                    post.yield(.fleetChanged)
                 }
-                held = Set(mine)
-                for name in mine where !stop.isSet {
-                    guard let target = work[name], let when = due[name], when <= ContinuousClock.now else { continue }
-                    let started = ContinuousClock.now
-                    do {
-                        let line = try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: parallelism, stop: stop, sandbox: name)
-                        failures[name] = nil
-                        due[name] = started + every
-                        log(replica, "sandbox \(name) (\(target.blueprint)): \(line) in \(DurationText.format(ContinuousClock.now - started))")
-                    } catch {
-                        let n = (failures[name] ?? 0) + 1
-                        failures[name] = n
-                        failedThisTick = true
-                        let wait = min(every * (1 << min(n * (ReconcileCommand.isTerminal(error) ? 3 : 1), 16)), ReconcileCommand.backoffCap)
-                        due[name] = started + wait
-                        log(replica, "sandbox \(name) (\(target.blueprint)): error: \(ReconcileCommand.describe(error)); retrying in \(DurationText.format(wait))")
-                    }
-                }
-            } catch {
-                failedThisTick = true
-                log(replica, "error: \(ReconcileCommand.describe(error)); trying again in \(DurationText.format(tick))")
-            }
-            lastFailed = failedThisTick
-            if maxCycles != 0 && cycle >= maxCycles { break }
-            let deadline = tickStarted + tick
-            while !stop.isSet && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
             }
         }
-        Signals.shared.endApply()
+        await withDiscardingTaskGroup { group in
+            var iterator = events.makeAsyncIterator()
+            var work: [String: Target] = [:]
+            var nextBalance = ContinuousClock.now
+            while true {
+                let now = ContinuousClock.now
+                if stop.isSet || replicaLoop.done {
+                    if replicaLoop.schedule.running == 0 { break }
+                } else {
+                    if now >= nextBalance {
+                        do {
+                            work = try await workList(targets, fixed: fixed, fleet: fleet)
+                            let mine = try await fleet?.balance(work.keys.sorted()) ?? work.keys.sorted()
+                            replicaLoop.hold(Set(mine).intersection(work.keys), now: .now)
+                            replicaLoop.balanceFailed = false
+                            nextBalance = .now + balanceEvery
+                        } catch {
+                            replicaLoop.balanceFailed = true
+                            nextBalance = .now + balanceEvery
+                            log(replica, "error: \(ReconcileCommand.describe(error)); trying again in \(DurationText.format(balanceEvery))")
+                        }
+                    }
+                    while replicaLoop.schedule.running < concurrency, let name = replicaLoop.take(now: .now) {
+                        guard let target = work[name] else {
+                            replicaLoop.finished(name, .failed("sandbox \(name): no longer in the work list (a bug in firm)", terminal: false), now: .now)
+                            continue
+                        }
+                        group.addTask {
+                            let started = ContinuousClock.now
+                            let outcome: Outcome
+                            do {
+                                let cycle = { @Sendable in
+                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: perCycle, stop: stop, sandbox: name)
+                                }
+                                let line = if let fleet { try await fleet.withReplicaLease(cycle) } else { try await cycle() }
+                                outcome = .succeeded("sandbox \(name) (\(target.blueprint)): \(line) in \(DurationText.format(ContinuousClock.now - started))")
+                            } catch {
+                                outcome = .failed("sandbox \(name) (\(target.blueprint)): error: \(ReconcileCommand.describe(error))", terminal: ReconcileCommand.isTerminal(error))
+                            }
+                            post.yield(.finished(name, outcome))
+                        }
+                    }
+                    replicaLoop.report(now: .now)
+                }
+                // Wake for the next deadline (when a slot is free), the next balance, or at
+                // least every 100 ms to see a stop.
+                var wake = min(nextBalance, ContinuousClock.now + .milliseconds(100))
+                if replicaLoop.schedule.running < concurrency, let due = replicaLoop.schedule.nextDue { wake = min(wake, due) }
+                let sleeper = Task {
+                    if (try? await Task.sleep(until: wake, clock: .continuous)) != nil { post.yield(.wake) }
+                }
+                let event = await iterator.next()
+                sleeper.cancel()
+                switch event {
+                case .finished(let name, let outcome): replicaLoop.finished(name, outcome, now: .now)
+                case .fleetChanged: nextBalance = .now
+                case .wake, nil: break
+                }
+            }
+        }
+        watcher?.cancel()
         await fleet?.leave()
-        log(replica, "stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")" + (lastFailed ? "; the last one failed" : ""))
-        if lastFailed { throw Exit(.failure) }
+        Signals.shared.endApply()
+        log(replica, "stopped after \(replicaLoop.cycles) sandbox cycle\(replicaLoop.cycles == 1 ? "" : "s")" + (replicaLoop.lastFailed ? "; the last one failed" : ""))
+        if replicaLoop.lastFailed { throw Exit(.failure) }
+    }
+
+    /// About the cores: the sandboxes a replica reconciles at once by default.
+    static var defaultConcurrency: Int { max(2, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The replica's loop state: the schedule, its pace, and what each sandbox's last cycle did.
+    struct Loop {
+        let replica: String
+        let concurrency: Int
+        let maxCycles: Int
+        var schedule: FleetSchedule
+        var pace: FleetPace
+        var cycleCount: [String: Int] = [:]
+        var failedLast: Set<String> = []
+        var balanceFailed = false
+        var cycles = 0
+        var started: [String: ContinuousClock.Instant] = [:]
+
+        init(replica: String, every: Duration, concurrency: Int, maxCycles: Int) {
+            self.replica = replica
+            self.concurrency = concurrency
+            self.maxCycles = maxCycles
+            schedule = FleetSchedule(every: every)
+            pace = FleetPace(every: every, now: .now)
+        }
+
+        /// With --max-cycles: every sandbox held has had that many cycles.
+        var done: Bool {
+            maxCycles > 0 && !schedule.held.isEmpty && schedule.held.allSatisfy { (cycleCount[$0] ?? 0) >= maxCycles }
+        }
+
+        /// Whether the last cycle of a sandbox held, or the last balance, failed.
+        var lastFailed: Bool { balanceFailed || schedule.held.contains { failedLast.contains($0) } }
+
+        mutating func hold(_ mine: Set<String>, now: ContinuousClock.Instant) {
+            let (_, handed) = schedule.hold(mine, now: now)
+            for name in handed {
+                pace.forget(name)
+                log(replica, "sandbox \(name): handed to another replica")
+            }
+        }
+
+        mutating func take(now: ContinuousClock.Instant) -> String? {
+            guard let name = schedule.take(now: now) else { return nil }
+            pace.started(name, now: now)
+            started[name] = now
+            cycles += 1
+            cycleCount[name, default: 0] += 1
+            return name
+        }
+
+        mutating func finished(_ name: String, _ outcome: Outcome, now: ContinuousClock.Instant) {
+            let start = started.removeValue(forKey: name) ?? now
+            switch outcome {
+            case .succeeded(let line):
+                failedLast.remove(name)
+                schedule.succeeded(name, started: start)
+                log(replica, line)
+            case .failed(let line, let terminal):
+                failedLast.insert(name)
+                let wait = schedule.failed(name, started: start, terminal: terminal)
+                log(replica, line + "; retrying in \(DurationText.format(wait))")
+            }
+        }
+
+        /// The status line once a minute (the first after ten intervals), and a warning when
+        /// the period is not kept.
+        mutating func report(now: ContinuousClock.Instant) {
+            guard let report = pace.report(now: now) else { return }
+            let every = schedule.every
+            let period = report.period.map(DurationText.format) ?? "-"
+            log(replica, "status: \(schedule.held.count) sandbox\(schedule.held.count == 1 ? "" : "es"), up to \(concurrency) at once; "
+                + "period \(period) (every \(DurationText.format(every))), \(String(format: "%.1f", report.cyclesPerSecond)) sandbox cycles/s")
+            if report.saturated {
+                log(replica, "warning: saturated: the period achieved is \(period) (longest \(DurationText.format(report.longest))), not \(DurationText.format(every)): "
+                    + "run more replicas, or raise --concurrency (now \(concurrency))")
+            }
+        }
     }
 
     /// The sandboxes to reconcile, with their blueprints: for each blueprint, the sandboxes the
@@ -117,6 +244,6 @@ enum ReconcileFleet {
     }
 
     static func log(_ replica: String, _ line: String) {
-        Terminal.out("\(Timestamp.now()) replica \(replica): \(line)")
+        Terminal.out("\(Timestamp.precise()) replica \(replica): \(line)")
     }
 }

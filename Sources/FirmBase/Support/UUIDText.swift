@@ -35,10 +35,32 @@ public enum UUIDText {
 /// gmtime_r: an ISO8601DateFormatter costs about 50 µs to create, and this runs per action.
 public enum Timestamp {
     public static func now() -> String {
-        var seconds = time(nil)
+        format(seconds: time(nil), millis: nil)
+    }
+
+    /// Now with milliseconds, such as `2026-11-22T15:44:14.042Z`: for log lines whose spacing
+    /// is read (a reconcile's period).
+    public static func precise() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return format(seconds: spec.tv_sec, millis: Int(spec.tv_nsec / 1_000_000))
+    }
+
+    /// A timestamp as `now` or `precise` writes it, in seconds since 1970 with the fraction;
+    /// nil for other text.
+    public static func preciseSeconds(_ text: String) -> Double? {
+        guard let dot = text.firstIndex(of: ".") else { return seconds(text).map(Double.init) }
+        let fraction = text[text.index(after: dot)...].dropLast()
+        guard text.hasSuffix("Z"), fraction.count == 3, let millis = Int(fraction), let whole = seconds(String(text[..<dot]) + "Z") else { return nil }
+        return Double(whole) + Double(millis) / 1000
+    }
+
+    private static func format(seconds: time_t, millis: Int?) -> String {
+        var seconds = seconds
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        let fraction = millis.map { "." + String(String($0 + 1000).dropFirst()) } ?? ""
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))\(fraction)Z"
     }
 }

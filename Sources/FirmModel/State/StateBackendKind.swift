@@ -54,6 +54,22 @@ public protocol FleetClaims: Sendable {
     func balance(_ work: [String]) async throws -> [String]
     /// Gives every claim back, so that others take them over at once.
     func leave() async
+    /// Returns when the fleet may have changed since the last `balance` (a replica came or
+    /// went, a claim was dropped or a sandbox recorded), or at `deadline`.
+    func awaitChange(until deadline: ContinuousClock.Instant) async
+    /// Runs one sandbox's cycle so that a lock it takes lives on this replica's own lease (which
+    /// it keeps alive anyway, and which goes with its claims), rather than a lease of its own.
+    func withReplicaLease<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T
+}
+
+extension FleetClaims {
+    public func awaitChange(until deadline: ContinuousClock.Instant) async {
+        try? await Task.sleep(until: deadline)
+    }
+
+    public func withReplicaLease<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
 }
 
 /// The state backend kinds a process knows; the composition root builds it.
