@@ -15,8 +15,13 @@ public struct Executor: Sendable {
     /// What each action is expected to take, for the critical path.
     public var costs: ActionCosts
     public var order: ExecutionOrder
+    /// Slots shared with other executors (a reconcile replica's concurrent cycles): each action,
+    /// or batch, also holds one of these while it runs.
+    public var shared: ActionSlots?
 
-    public init(parallelism: Int, runner: any ActionRunning, stop: StopFlag = StopFlag(), costs: ActionCosts = ActionCosts(), order: ExecutionOrder = .criticalPath) {
+    public init(parallelism: Int, runner: any ActionRunning, stop: StopFlag = StopFlag(), costs: ActionCosts = ActionCosts(), order: ExecutionOrder = .criticalPath,
+                shared: ActionSlots? = nil) {
+        self.shared = shared
         self.parallelism = max(1, parallelism)
         self.runner = runner
         self.stop = stop
@@ -51,6 +56,7 @@ public struct Executor: Sendable {
         // lowest serial among them; when it wakes, it releases every outcome the journal has
         // made durable by then (a group commit releases several at once).
         let durability = runner.durability
+        let shared = self.shared
         var awaiting: [(index: Int, detail: String, serial: Int)] = []
         var watching = false
 
@@ -103,7 +109,11 @@ public struct Executor: Sendable {
                     running += 1
                     guard first.type.isConnectivity else {
                         progress(ExecutionEvent(action: first, kind: .started, elapsed: clock.now - start))
-                        group.addTask { .one(index, await runner.run(first)) }
+                        group.addTask {
+                            guard await Self.take(shared) else { return .one(index, .failed(ActionFailure(CancellationError()))) }
+                            defer { shared?.release() }
+                            return .one(index, await runner.run(first))
+                        }
                         continue
                     }
                     // Connectivity actions of one provider that are ready together go in one call;
@@ -111,7 +121,11 @@ public struct Executor: Sendable {
                     let batch = [index] + ready.removeAll { graph.actions[$0.index].type.isConnectivity && graph.actions[$0.index].provider == first.provider }.map(\.index).sorted()
                     let actions = batch.map { graph.actions[$0] }
                     for action in actions { progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start)) }
-                    group.addTask { .actions(Array(zip(batch, await runner.runBatch(actions)))) }
+                    group.addTask {
+                        guard await Self.take(shared) else { return .actions(batch.map { ($0, .failed(ActionFailure(CancellationError()))) }) }
+                        defer { shared?.release() }
+                        return .actions(Array(zip(batch, await runner.runBatch(actions))))
+                    }
                 }
                 guard let finished = await group.next() else { break }
                 switch finished {
@@ -146,6 +160,19 @@ public struct Executor: Sendable {
         summary.notStarted = graph.actions.map(\.id).filter { !finished.contains($0) }
         summary.elapsed = clock.now - start
         return summary
+    }
+}
+
+extension Executor {
+    /// Takes a shared slot, when there are shared slots; false when cancelled while waiting.
+    static func take(_ shared: ActionSlots?) async -> Bool {
+        guard let shared else { return true }
+        do {
+            try await shared.acquire()
+            return true
+        } catch {
+            return false
+        }
     }
 }
 

@@ -332,7 +332,7 @@ public struct Session: Sendable {
 
     /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
     /// `order` is for firm-bench's comparison only. `progress` and `roundEnd` are the executor's.
-    public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, stop: StopFlag,
+    public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag,
                         environment: Environment = .process, order: ExecutionOrder = .criticalPath,
                         progress: @escaping @Sendable (ExecutionEvent) -> Void,
                         roundEnd: @escaping @Sendable () -> Void = {}) async throws -> ExecutionSummary {
@@ -344,7 +344,7 @@ public struct Session: Sendable {
                                     elapsed: ContinuousClock.now - started))
         }
         let costs = ActionCosts(blueprintForRun ?? blueprint)
-        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order).run(plan, progress: progress, roundEnd: roundEnd)
+        var summary = await Executor(parallelism: parallelism, runner: runner, stop: stop, costs: costs, order: order, shared: shared).run(plan, progress: progress, roundEnd: roundEnd)
         // The finishing writes run in a task of their own, which the run's cancellation (a second
         // SIGINT, --stop-timeout) does not reach: a cancelled call to a remote backend fails at
         // once, and the results that are in must still be compacted.

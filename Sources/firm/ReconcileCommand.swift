@@ -63,10 +63,12 @@ enum ReconcileCommand {
         if lastFailed { throw Exit(.failure) }
     }
 
-    static func runCycle(file: String, args: Arguments, parallelism: Int, stop: StopFlag, sandbox: String? = nil) async throws -> String {
+    /// One cycle of one sandbox; `shared` holds the slots its actions share with the cycles
+    /// running beside it (a fleet's), nil for a cycle alone.
+    static func runCycle(file: String, args: Arguments, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag, sandbox: String? = nil) async throws -> String {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: sandbox ?? args.values["--sandbox"])
         do {
-            let line = try await runCycle(session, args: args, parallelism: parallelism, stop: stop)
+            let line = try await runCycle(session, args: args, parallelism: parallelism, shared: shared, stop: stop)
             await session.shutdown()
             return line
         } catch {
@@ -76,7 +78,7 @@ enum ReconcileCommand {
     }
 
     /// One cycle on an open session; its drivers are shut down by the caller.
-    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, stop: StopFlag) async throws -> String {
+    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag) async throws -> String {
         if try await session.isQuiet(parallelism: parallelism) { return "in sync" }
         let settled = try await session.lockAndSettle(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                                       refresh: true, parallelism: parallelism)
@@ -102,7 +104,7 @@ enum ReconcileCommand {
             await writable.recorder.close()
             throw CycleFailure(message: "environment variables not set: \(missing.joined(separator: ", "))", terminal: false)
         }
-        let summary = try await session.execute(plan, on: writable, parallelism: parallelism, stop: stop, progress: { _ in })
+        let summary = try await session.execute(plan, on: writable, parallelism: parallelism, shared: shared, stop: stop, progress: { _ in })
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
             + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
         if !summary.failed.isEmpty {

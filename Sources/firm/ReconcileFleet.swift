@@ -74,8 +74,9 @@ enum ReconcileFleet {
         if let fleet { release = { await fleet.leave() } }
         Signals.shared.beginApply(stop, onSecondSignal: release)
         var replicaLoop = Loop(replica: replica, every: every, concurrency: concurrency, maxCycles: maxCycles)
-        // Each cycle's actions share --parallelism with the cycles running beside it.
-        let perCycle = max(1, parallelism / concurrency)
+        // The cycles running at once share --parallelism: each action holds one of these slots,
+        // so a busy sandbox can use what an idle one leaves.
+        let slots = ActionSlots(parallelism)
         let (events, post) = AsyncStream.makeStream(of: Event.self)
         let watcher = fleet.map { fleet in
             Task {
@@ -117,7 +118,7 @@ enum ReconcileFleet {
                             let outcome: Outcome
                             do {
                                 let cycle = { @Sendable in
-                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: perCycle, stop: stop, sandbox: name)
+                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: parallelism, shared: slots, stop: stop, sandbox: name)
                                 }
                                 let line = if let fleet { try await fleet.withReplicaLease(cycle) } else { try await cycle() }
                                 outcome = .succeeded("sandbox \(name) (\(target.blueprint)): \(line) in \(DurationText.format(ContinuousClock.now - started))")
