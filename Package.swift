@@ -17,6 +17,9 @@ let package = Package(
     targets: [
         // JSON, decoding helpers (paths, diagnostics, names), files, hashing, HTTP/1.1, support.
         .target(name: "FirmBase", swiftSettings: strict),
+        // The system's OpenSSL 3, loaded with dlopen when used: TLS streams for the HTTP/1.1
+        // client, AES-256-GCM, PBKDF2, random bytes.
+        .target(name: "FirmOpenSSL", dependencies: ["FirmBase"], swiftSettings: strict),
         // Blueprint and state values, the provider SPI, the state-backend roles.
         .target(name: "FirmModel", dependencies: ["FirmBase"], swiftSettings: strict),
         // The pure planner.
@@ -26,10 +29,10 @@ let package = Package(
         // One target per provider type.
         .target(name: "FirmSimulated", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
-        .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL"], swiftSettings: strict),
         // One target per state backend.
         .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
-        .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL"], swiftSettings: strict),
         // The steps every command is made of: load, lock, recover, refresh, plan, run.
         .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // Drift reports, from a session's refresh.
@@ -53,6 +56,6 @@ let package = Package(
 )
 
 var allLibraries: [Target.Dependency] {
-    ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
+    ["FirmBase", "FirmOpenSSL", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
      "FirmSession", "FirmDrift", "Firmament"]
 }
