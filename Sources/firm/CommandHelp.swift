@@ -31,7 +31,7 @@ struct CommandHelp {
 
 extension OptionSpec {
     static let help = OptionSpec(name: "--help", value: nil, help: "Show this help.")
-    static let state = OptionSpec(name: "--state", value: "PATH|URL", help: "The state: a file, or etcd://HOST:PORT[,HOST:PORT…]/PREFIX (etcds:// for TLS); default $FIRM_STATE, else state/<sandbox>.state.json in the blueprint's home, the nearest folder at or above it that holds state/.")
+    static let state = OptionSpec(name: "--state", value: "PATH|URL", help: "The state: a file, or etcd://HOST:PORT[,HOST:PORT…]/PREFIX (etcds:// for TLS: $FIRM_ETCD_CACERT, $FIRM_ETCD_CERT, $FIRM_ETCD_KEY); default $FIRM_STATE, else state/<sandbox>.state.json in the blueprint's home, the nearest folder at or above it that holds state/.")
     static let lockTTL = OptionSpec(name: "--lock-ttl", value: "DURATION", help: "With an etcd state: the lock's lease TTL, which a killed holder's lock outlives at most (default 15s).")
     static let sandbox = OptionSpec(name: "--sandbox", value: "NAME", help: "The sandbox: names the state and tags the VMs (default: $FIRM_SANDBOX, else the blueprint's name).")
     static let json = OptionSpec(name: "--json", value: nil, help: "Print JSON instead of text.")
