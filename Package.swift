@@ -20,6 +20,8 @@ let package = Package(
         // The system's OpenSSL 3, loaded with dlopen when used: TLS streams for the HTTP/1.1
         // client, AES-256-GCM, PBKDF2, random bytes.
         .target(name: "FirmOpenSSL", dependencies: ["FirmBase"], swiftSettings: strict),
+        // State and plan encryption at rest: the keys from the environment, the sealed envelope.
+        .target(name: "FirmEncryption", dependencies: ["FirmBase", "FirmOpenSSL"], swiftSettings: strict),
         // Blueprint and state values, the provider SPI, the state-backend roles.
         .target(name: "FirmModel", dependencies: ["FirmBase"], swiftSettings: strict),
         // The pure planner.
@@ -40,7 +42,7 @@ let package = Package(
         // The composition root: registers the built-in provider types and state backends.
         .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
-        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
+        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
                                                        "FirmSimulated", "FirmProcess"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
@@ -56,6 +58,6 @@ let package = Package(
 )
 
 var allLibraries: [Target.Dependency] {
-    ["FirmBase", "FirmOpenSSL", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
+    ["FirmBase", "FirmOpenSSL", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
      "FirmSession", "FirmDrift", "Firmament"]
 }

@@ -60,7 +60,7 @@ enum Help {
             (the providers are asked what is real), in memory only: plan never writes the state.
             With --detailed-exitcode, exits 0 when there are no changes and 2 when there are.
             """,
-        options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`."),
+        options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`; encrypted (AES-256-GCM) when $FIRM_STATE_KEY, $FIRM_STATE_PASSPHRASE or $FIRM_STATE_KEY_COMMAND is set."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
                   .refresh, .parallelism, .verbose, .help])
