@@ -144,19 +144,8 @@ package final class EtcdCluster: @unchecked Sendable {
 
     /// Runs etcdctl against member 0 (for auth setup).
     package func etcdctl(_ arguments: [String]) throws -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ((Self.executable ?? "/usr/bin/etcd") as NSString).deletingLastPathComponent + "/etcdctl")
-        process.arguments = ["--endpoints=127.0.0.1:\(members[0].plainPort)"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["ETCDCTL_API"] = "3"
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let box = ReadBox(out.fileHandleForReading)
-        process.waitUntilExit()
-        return (process.terminationStatus, box.text())
+        try runTool(((Self.executable ?? "/usr/bin/etcd") as NSString).deletingLastPathComponent + "/etcdctl",
+                    ["--endpoints=127.0.0.1:\(members[0].plainPort)"] + arguments, environment: ["ETCDCTL_API": "3"])
     }
 
     /// The end of the key range of everything that starts with `prefix`: its last byte plus one.

@@ -49,17 +49,8 @@ package final class TestCertificates: @unchecked Sendable {
     }
 
     private func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
-                                    ?? "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let box = ReadBox(out.fileHandleForReading)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SetupError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(box.text())") }
+        let tool = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/openssl"
+        let result = try runTool(tool, arguments, in: folder.path)
+        guard result.code == 0 else { throw SetupError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(result.output)") }
     }
 }
