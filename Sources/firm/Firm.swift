@@ -29,7 +29,7 @@ struct Firm {
         if ["apply", "destroy", "refresh", "reconcile", "import", "state"].contains(name), !rest.contains("--help"),
            ["FIRM_STATE_KEY", "FIRM_STATE_PASSPHRASE", "FIRM_STATE_KEY_COMMAND"].contains(where: { !(Environment.process[$0] ?? "").isEmpty }) {
             // Said, not hidden: a key set for the state must not be taken for a state encrypted.
-            Terminal.err("note: the state key encrypts saved plans (firm plan --out); this firm does not encrypt the state itself yet (docs/security.md)")
+            Terminal.err("note: the state key encrypts saved plans and the state's values on etcd; a state in local files is not encrypted yet (docs/security.md)")
         }
         do {
             switch name {

@@ -11,7 +11,7 @@ struct EncryptedPlanTests {
     static func key() -> String { Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() }
 
     @Test("an encrypted plan applies with its key; without it, with another, or changed, it is refused and nothing is written", arguments: StateBackendUnderTest.all)
-    func encryptedPlan(_ backend: StateBackendUnderTest) async throws {
+    func encryptedPlan(_ backend: StateBackendUnderTest) throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
         let firm = bed.firm
@@ -51,7 +51,8 @@ struct EncryptedPlanTests {
         // Rotation: the new key with the old one as fallback reads the plan.
         let applied = try bed.run(["apply", "lab.plan"], environment: ["FIRM_STATE_KEY": other, "FIRM_STATE_KEY_FALLBACK": key])
         #expect(applied.code == 0, "\(applied.output)")
-        #expect(try await bed.state("lab").apps.count == 3)
-        #expect(applied.stderr.contains("does not encrypt the state itself yet"), "firm says what the key does not cover: \(applied.stderr)")
+        let after = try bed.run(["plan", "lab.json", "--detailed-exitcode"], environment: ["FIRM_STATE_KEY": other, "FIRM_STATE_KEY_FALLBACK": key])
+        #expect(after.code == 0, "the plan was carried out: \(after.output)")
+        #expect(applied.stderr.contains("a state in local files is not encrypted yet"), "firm says what the key does not cover: \(applied.stderr)")
     }
 }

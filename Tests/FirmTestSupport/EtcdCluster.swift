@@ -137,9 +137,10 @@ package final class EtcdCluster: @unchecked Sendable {
         _ = try call("/v3/kv/deleterange", .object(JSONObject(members)))
     }
 
-    /// The state of `sandbox` as the etcd backend reads it.
-    package func state(_ sandbox: String, prefix: String = "/firm") async throws -> State {
-        try await EtcdStateBackend(EtcdAddress(plainURL(prefix: prefix)), sandbox: sandbox).load(blueprint: nil, writer: false).state
+    /// The state of `sandbox` as the etcd backend reads it, with `environment` (such as a state key).
+    package func state(_ sandbox: String, prefix: String = "/firm", environment: [String: String] = [:]) async throws -> State {
+        try await EtcdStateBackend(EtcdAddress(plainURL(prefix: prefix)), sandbox: sandbox, environment: Environment { environment[$0] })
+            .load(blueprint: nil, writer: false).state
     }
 
     /// Runs etcdctl against member 0 (for auth setup).
