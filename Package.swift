@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL"], swiftSettings: strict),
         // One target per state backend.
-        .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel", "FirmEncryption"], swiftSettings: strict),
         .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL", "FirmEncryption"], swiftSettings: strict),
         // The steps every command is made of: load, lock, recover, refresh, plan, run.
         .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),

@@ -26,11 +26,6 @@ struct Firm {
             return .usage
         }
         let rest = Array(arguments.dropFirst())
-        if ["apply", "destroy", "refresh", "reconcile", "import", "state"].contains(name), !rest.contains("--help"),
-           ["FIRM_STATE_KEY", "FIRM_STATE_PASSPHRASE", "FIRM_STATE_KEY_COMMAND"].contains(where: { !(Environment.process[$0] ?? "").isEmpty }) {
-            // Said, not hidden: a key set for the state must not be taken for a state encrypted.
-            Terminal.err("note: the state key encrypts saved plans and the state's values on etcd; a state in local files is not encrypted yet (docs/security.md)")
-        }
         do {
             switch name {
             case "validate": try ValidateCommand.run(try Arguments(rest, for: Help.validate))
