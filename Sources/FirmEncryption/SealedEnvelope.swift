@@ -38,7 +38,7 @@ public struct SealedEnvelope: Sendable, Equatable {
     /// Encrypts `plaintext` with the keys' write key.
     public static func seal(_ plaintext: [UInt8], kind: String, sandbox: String, lineage: String, serial: Int, keys: StateKeys) throws(EncryptionError) -> [UInt8] {
         let (key, salt) = try keys.writeKey()
-        var envelope = SealedEnvelope(kind: kind, sandbox: sandbox, lineage: lineage, serial: serial, keyId: StateKeys.id(of: key), salt: salt,
+        var envelope = SealedEnvelope(kind: kind, sandbox: sandbox, lineage: lineage, serial: serial, keyId: keys.cachedID(of: key), salt: salt,
                                       iterations: salt == nil ? nil : StateKeys.iterations, nonce: [], data: [], tag: [])
         do {
             envelope.nonce = try KeyDerivation.randomBytes(AESGCM.nonceSize)
@@ -53,9 +53,9 @@ public struct SealedEnvelope: Sendable, Equatable {
         let envelope = try parse(bytes, location: location)
         guard let keys else { throw .missingKey(location: location) }
         let candidates = try keys.readKeys(salt: envelope.salt, iterations: envelope.iterations)
-        guard let key = candidates.first(where: { StateKeys.id(of: $0) == envelope.keyId }) else {
+        guard let key = candidates.first(where: { keys.cachedID(of: $0) == envelope.keyId }) else {
             if candidates.isEmpty { throw .missingKey(location: location) }
-            throw .wrongKey(location: location, found: envelope.keyId, tried: candidates.map(StateKeys.id(of:)))
+            throw .wrongKey(location: location, found: envelope.keyId, tried: candidates.map(keys.cachedID(of:)))
         }
         let gcm: AESGCM
         do { gcm = try AESGCM() } catch { throw .openSSL("\(error)") }

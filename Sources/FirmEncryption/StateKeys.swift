@@ -29,6 +29,16 @@ public final class StateKeys: Sendable {
     let fallback: Source?
     /// Keys derived from the passphrase, by salt; and the salt this process writes with.
     private let derived = Mutex<(bySalt: [[UInt8]: [UInt8]], writeSalt: [UInt8]?)>(([:], nil))
+    /// Key ids computed so far, by key: an HMAC per record would cost more than its encryption.
+    private let ids = Mutex<[[UInt8]: String]>([:])
+
+    /// `key`'s id (see `id(of:)`), computed once per key and process.
+    func cachedID(of key: [UInt8]) -> String {
+        if let known = ids.withLock({ $0[key] }) { return known }
+        let id = Self.id(of: key)
+        ids.withLock { $0[key] = id }
+        return id
+    }
 
     /// Whether a key is set to write with.
     public var canWrite: Bool { primary != nil }
