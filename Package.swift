@@ -17,6 +17,11 @@ let package = Package(
     targets: [
         // JSON, decoding helpers (paths, diagnostics, names), files, hashing, HTTP/1.1, support.
         .target(name: "FirmBase", swiftSettings: strict),
+        // The system's OpenSSL 3, loaded with dlopen when used: TLS streams for the HTTP/1.1
+        // client, AES-256-GCM, PBKDF2, random bytes.
+        .target(name: "FirmOpenSSL", dependencies: ["FirmBase"], swiftSettings: strict),
+        // State and plan encryption at rest: the keys from the environment, the sealed envelope.
+        .target(name: "FirmEncryption", dependencies: ["FirmBase", "FirmOpenSSL"], swiftSettings: strict),
         // Blueprint and state values, the provider SPI, the state-backend roles.
         .target(name: "FirmModel", dependencies: ["FirmBase"], swiftSettings: strict),
         // The pure planner.
@@ -26,10 +31,10 @@ let package = Package(
         // One target per provider type.
         .target(name: "FirmSimulated", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
-        .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL"], swiftSettings: strict),
         // One target per state backend.
-        .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
-        .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel", "FirmEncryption"], swiftSettings: strict),
+        .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL", "FirmEncryption"], swiftSettings: strict),
         // A reconcile fleet's schedule: each sandbox by its own deadline, newly claimed first, and
         // the period it achieves.
         .target(name: "FirmFleet", dependencies: ["FirmBase"], swiftSettings: strict),
@@ -42,8 +47,8 @@ let package = Package(
         // The composition root: registers the built-in provider types and state backends.
         .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
-        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift", "FirmGraph",
-                                                       "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
+        .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
+                                                       "FirmGraph", "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
         // What both test targets share: temp folders, seeded randomness, waiting on a condition,
@@ -58,6 +63,6 @@ let package = Package(
 )
 
 var allLibraries: [Target.Dependency] {
-    ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
+    ["FirmBase", "FirmOpenSSL", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
      "FirmSession", "FirmDrift", "FirmGraph", "FirmFleet", "Firmament"]
 }

@@ -1,20 +1,19 @@
 import Foundation
 import FirmBase
 import FirmModel
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import FirmOpenSSL
 
 /// The EC2 Query API over HTTP: form-encoded POSTs signed with SigV4, XML answers. Every
 /// answer is checked: EC2's XML error becomes a ProviderError whose kind follows its code, and
 /// anything that is not XML is an error naming the HTTP status. Each call has one deadline for
 /// all of it (connecting, sending and reading the whole answer), `requestTimeout`.
 ///
-/// An `http://` endpoint (moto, LocalStack, a proxy) is spoken to with firm's own HTTP/1.1
-/// client, which reads what URLSession can't (an answer with trailers stops the process in
-/// URLSession on Linux) and keeps its connections. AWS's `https://` endpoints go through
-/// URLSession until firm speaks TLS itself; the deadline is kept by cancelling the call.
+/// Every endpoint is spoken to with firm's own HTTP/1.1 client, which reads what URLSession
+/// can't (an answer with trailers stops the process in URLSession on Linux) and keeps its
+/// connections: `http://` (moto, LocalStack, a proxy) in plain TCP, `https://` (AWS) over
+/// TLS 1.2 or newer through the system's OpenSSL (FirmOpenSSL), verified against the system's
+/// store or `AWS_CA_BUNDLE`, as AWS's own tools read it. A TLS refusal (an untrusted or
+/// expired certificate, a name mismatch) is terminal, never retried and never sent in plain.
 public struct EC2Client: Sendable {
     public static let apiVersion = "2016-11-15"
     /// The largest answer read: far above any DescribeInstances page of 1,000 instances.
@@ -25,36 +24,31 @@ public struct EC2Client: Sendable {
     /// Each call's whole deadline.
     public let timeout: Duration
     let signer: SigV4
-    let transport: Transport
-
-    enum Transport: Sendable {
-        case http1(HTTP1Client)
-        case urlSession(URLSession)
-    }
+    let connection: HTTP1Client
     /// Hears of each throttled call tried again (shown with `-v`).
     let log: (@Sendable (String) -> Void)?
     /// Tries of a throttled call, as AWS's SDKs make them (their "standard" retry mode);
     /// what still fails goes to the action's own retries.
     static let throttleTries = 4
 
-    public init(provider: String, credentials: AWSCredentials, endpoint: URL?, timeout: Duration = .seconds(30), log: (@Sendable (String) -> Void)? = nil) {
+    /// `caBundle`: a PEM file of the CAs to trust for `https://` (AWS_CA_BUNDLE), else the
+    /// system's store. Throws when OpenSSL can't be loaded or the bundle can't be read, and
+    /// for an endpoint that is neither `http://` nor `https://`.
+    public init(provider: String, credentials: AWSCredentials, endpoint: URL?, timeout: Duration = .seconds(30), caBundle: String? = nil,
+                log: (@Sendable (String) -> Void)? = nil) throws(OpenSSLError) {
         self.log = log
         self.provider = provider
         self.timeout = timeout
         let endpoint = endpoint ?? URL(string: "https://ec2.\(credentials.region).amazonaws.com/")!
         self.endpoint = endpoint
         self.signer = SigV4(credentials: credentials.credentials, region: credentials.region, service: "ec2")
-        if endpoint.scheme == "http", let host = endpoint.host {
-            self.transport = .http1(HTTP1Client(host: host, port: endpoint.port ?? 80, timeout: timeout, maxBody: Self.maxResponse,
-                                                hostHeader: Self.hostHeader(endpoint), contentType: Self.contentType))
-        } else {
-            let configuration = URLSessionConfiguration.ephemeral
-            configuration.timeoutIntervalForRequest = max(1, Double(timeout.components.seconds))
-            configuration.timeoutIntervalForResource = max(1, Double(timeout.components.seconds))
-            configuration.httpMaximumConnectionsPerHost = 64
-            configuration.urlCache = nil
-            self.transport = .urlSession(URLSession(configuration: configuration))
+        guard let host = endpoint.host, endpoint.scheme == "http" || endpoint.scheme == "https" else {
+            throw .failed("the endpoint \(endpoint.absoluteString)", errors: "an http:// or https:// URL with a host is expected")
         }
+        let tls = endpoint.scheme == "https"
+        let security = tls ? try TLSContext(caFile: caBundle, trustHint: "AWS_CA_BUNDLE") : nil
+        self.connection = HTTP1Client(host: host, port: endpoint.port ?? (tls ? 443 : 80), timeout: timeout, maxBody: Self.maxResponse,
+                                      hostHeader: Self.hostHeader(endpoint), contentType: Self.contentType, security: security)
     }
 
     static let contentType = "application/x-www-form-urlencoded; charset=utf-8"
@@ -100,16 +94,14 @@ public struct EC2Client: Sendable {
             (status, data) = try await send(path, body, signed.headers)
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as URLError where error.code == .cancelled {
-            throw CancellationError()
+        } catch HTTP1Error.refused(let why) {
+            throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString): \(why)", kind: .terminal, code: "TLSRefused")
         } catch let error as HTTP1Error {
             if case .tooLarge = error {
                 throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString): \(error)", kind: .terminal, code: "ResponseTooLarge")
             }
             throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString) failed: \(error)", kind: .retryable,
                                 code: "ConnectionError")
-        } catch let error as CallTimedOut {
-            throw ProviderError(provider: provider, operation: operation, message: "\(action): \(error)", kind: .retryable, code: "Timeout")
         } catch {
             try Task.checkCancellation()
             throw ProviderError(provider: provider, operation: operation, message: "\(action) to \(endpoint.absoluteString) failed: \(error.localizedDescription)",
@@ -126,45 +118,11 @@ public struct EC2Client: Sendable {
         throw EC2Errors.error(provider: provider, operation: operation, action: action, status: status, tree: tree, body: Data(data))
     }
 
-    /// One POST through the transport; the status and the body.
+    /// One POST; the status and the body.
     private func send(_ path: String, _ body: [UInt8], _ headers: [(String, String)]) async throws -> (Int, [UInt8]) {
-        switch transport {
-        case .http1(let client):
-            // The client sends Host and Content-Type itself, as signed.
-            let rest = headers.filter { $0.0.lowercased() != "host" && $0.0.lowercased() != "content-type" }
-            let response = try await client.post(path, body: body, headers: rest)
-            return (response.status, response.body)
-        case .urlSession(let session):
-            // URLSession's timeouts are idle times: a trickle of bytes would never end. The
-            // call is raced against its deadline, and cancelled when that comes first.
-            let timeout = self.timeout, endpoint = self.endpoint
-            return try await withThrowingTaskGroup(of: (Int, [UInt8])?.self) { group in
-                group.addTask {
-                    var request = URLRequest(url: endpoint)
-                    request.httpMethod = "POST"
-                    request.httpBody = Data(body)
-                    request.setValue(Self.contentType, forHTTPHeaderField: "Content-Type")
-                    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-                    let (data, response) = try await session.data(for: request)
-                    return ((response as? HTTPURLResponse)?.statusCode ?? 0, [UInt8](data))
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let answer = first else {
-                    throw CallTimedOut(after: timeout, endpoint: endpoint.absoluteString)
-                }
-                return answer
-            }
-        }
+        // The client sends Host and Content-Type itself, as signed.
+        let rest = headers.filter { $0.0.lowercased() != "host" && $0.0.lowercased() != "content-type" }
+        let response = try await connection.post(path, body: body, headers: rest)
+        return (response.status, response.body)
     }
-}
-
-/// A call that outlived its deadline.
-struct CallTimedOut: Error, CustomStringConvertible {
-    var after: Duration
-    var endpoint: String
-    var description: String { "timed out after \(DurationText.format(after)) waiting for \(endpoint)" }
 }

@@ -66,7 +66,13 @@ final class EC2Connection: Sendable {
             let provider = provider
             prefixed = { @Sendable line in log("[\(provider)] " + line) }
         }
-        let client = EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, timeout: settings.requestTimeout, log: prefixed)
+        let client: EC2Client
+        do {
+            client = try EC2Client(provider: provider, credentials: credentials, endpoint: settings.endpoint, timeout: settings.requestTimeout,
+                                   caBundle: environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }, log: prefixed)
+        } catch {
+            throw ProviderError(provider: provider, operation: "start", message: "\(error)", code: "TLSUnavailable")
+        }
         // One DescribeInstances per poll interval covers every instance in flight.
         let poller = EC2Poller(client: client, sandbox: sandbox, spacing: settings.pollInterval)
         let batcher = EC2Batcher(provider: provider) { action, ids, operation in

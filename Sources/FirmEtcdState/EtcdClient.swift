@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import FirmBase
 import FirmModel
+import FirmOpenSSL
 
 /// etcd v3 through its JSON gateway (`POST /v3/...`), with HTTP1Client (URLSession on Linux
 /// can't read the gateway's error answers, which end with trailers). Endpoints are tried in
@@ -9,6 +10,8 @@ import FirmModel
 /// next, with a backoff once every member was tried, until `retryWindow` has passed. With a user
 /// (`FIRM_ETCD_USER`, `FIRM_ETCD_PASSWORD`) it takes a token from etcd's auth API and takes a new
 /// one when etcd says the old one is no longer valid. Every answer is checked before use.
+/// `etcds://` speaks TLS 1.2 or newer through the same client (`EtcdTLS`); a member whose TLS
+/// is refused (its certificate, or ours) fails the call at once, and never falls back to plain.
 /// Calls may run concurrently; the member in use and the token are kept under a Mutex, read
 /// and changed between calls, never held across one.
 public final class EtcdClient: Sendable {
@@ -33,12 +36,7 @@ public final class EtcdClient: Sendable {
         case (nil, _): throw .unavailable(location: address.url, reason: "FIRM_ETCD_PASSWORD is set but FIRM_ETCD_USER is not")
         case (_, nil): throw .unavailable(location: address.url, reason: "FIRM_ETCD_USER is set but FIRM_ETCD_PASSWORD is not")
         }
-        if address.tls {
-            // Not yet: Foundation on Linux offers no TLS client that takes a private CA or a
-            // client certificate, and the package takes no dependencies. Refusing beats a
-            // connection that is not what was asked for.
-            throw .unavailable(location: address.url, reason: "etcds:// (TLS) is not supported by this firm yet; reach etcd over a TLS tunnel on 127.0.0.1 (such as stunnel with the CA and client certificate) and give etcd://127.0.0.1:PORT/PREFIX (see docs/state.md)")
-        }
+        let security = try EtcdTLS.context(for: address, environment: environment)
         // Each call's whole deadline on one member: FIRM_ETCD_TIMEOUT, 5s unless set.
         var timeout = Self.defaultTimeout
         if let text = environment["FIRM_ETCD_TIMEOUT"], !text.isEmpty {
@@ -51,7 +49,7 @@ public final class EtcdClient: Sendable {
         connections = address.endpoints.map { endpoint in
             let parts = endpoint.split(separator: ":")
             let host = parts.dropLast().joined(separator: ":"), port = parts.last.flatMap { Int($0) } ?? 2379
-            return HTTP1Client(host: host, port: port, timeout: timeout, maxBody: EtcdClient.maxResponse)
+            return HTTP1Client(host: host, port: port, timeout: timeout, maxBody: EtcdClient.maxResponse, security: security)
         }
     }
 
@@ -107,6 +105,9 @@ public final class EtcdClient: Sendable {
                 throw error
             } catch let error as StateError {
                 throw error
+            } catch HTTP1Error.refused(let why) {
+                // TLS refused (a certificate, or a plain member): the same on every try.
+                throw StateError.unavailable(location: address.url, reason: why)
             } catch let error as HTTP1Error {
                 // An answer over the limit is no member's passing trouble: say so, naming the key.
                 if case .tooLarge = error {
@@ -192,6 +193,9 @@ struct EtcdCallError: Error, CustomStringConvertible {
         var hint = ""
         if kind == .invalid && !authenticated { hint = " (if etcd has auth on, set FIRM_ETCD_USER and FIRM_ETCD_PASSWORD)" }
         if kind == .permissionDenied { hint = " (the etcd user needs a role with readwrite on the prefix: see docs/state.md)" }
+        if message.contains("CommonName of client") {
+            hint = " (with auth on, etcd's JSON gateway refuses a client certificate that has a Common Name: give FIRM_ETCD_CERT one without, and the user in FIRM_ETCD_USER; see docs/security.md)"
+        }
         return "\(url): etcd answered: \(message)\(hint)"
     }
 

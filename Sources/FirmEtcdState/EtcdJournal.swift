@@ -10,6 +10,7 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
     let keys: EtcdKeys
     let lock: EtcdLock
     let location: String
+    let sealing: EtcdSealing
     /// The state as written so far; StateRecorder appends one batch at a time, so only one
     /// call touches it at once.
     private var written: State
@@ -19,7 +20,8 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
     static let maxOps = 120
     static let maxBytes = 900 << 10
 
-    init(client: EtcdClient, keys: EtcdKeys, lock: EtcdLock, loaded: LoadedState, location: String) {
+    init(client: EtcdClient, keys: EtcdKeys, lock: EtcdLock, loaded: LoadedState, location: String, sealing: EtcdSealing) {
+        self.sealing = sealing
         self.client = client
         self.keys = keys
         self.lock = lock
@@ -40,9 +42,10 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
                 written.serial = serial
                 ops.append(contentsOf: keys.writes(for: change, in: written).map { ($0.key, $0.value) })
             }
-            let encoded = ops.map { key, value -> (String, JSON, Int) in
+            let lineage = written.lineage, serial = written.serial, sealing = self.sealing
+            let encoded = try ops.map { key, value -> (String, JSON, Int) in
                 guard let value else { return (key, Etcd.delete(key), key.utf8.count) }
-                let data = JSONWriter(pretty: false).bytes(value)
+                let data = try sealing.encode(key, value, lineage: lineage, serial: serial)
                 return (key, Etcd.put(key, data), key.utf8.count + data.count)
             }
             let groupBytes = encoded.reduce(0) { $0 + $1.2 }
@@ -107,7 +110,7 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
         for (key, value) in ops {
             let op: JSON, size: Int
             if let value {
-                let data = JSONWriter(pretty: false).bytes(value)
+                let data = try sealing.encode(key, value, lineage: state.lineage, serial: state.serial)
                 (op, size) = (Etcd.put(key, data), key.utf8.count + data.count)
             } else {
                 (op, size) = (Etcd.delete(key), key.utf8.count)

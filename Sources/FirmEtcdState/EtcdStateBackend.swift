@@ -1,6 +1,7 @@
 import Synchronization
 import FirmBase
 import FirmModel
+import FirmEncryption
 
 /// A sandbox's state on etcd v3, through its JSON gateway: one key per app, network, provider
 /// infrastructure and intent, a meta key, and a lease lock that fences every write (see
@@ -13,6 +14,8 @@ public struct EtcdStateBackend: StateBackend {
     public let lockTTL: Int
     /// The lock this backend took, which the journal's writes are fenced on.
     private let held = HeldLock()
+    /// The state keys (FIRM_STATE_KEY and its kin), when set: values are sealed with them.
+    let sealing: EtcdSealing
 
     public init(_ address: EtcdAddress, sandbox: String, lockTTL: Int = 15, environment: Environment = .process) throws(StateError) {
         guard Name.isValid(sandbox) else {
@@ -22,6 +25,11 @@ public struct EtcdStateBackend: StateBackend {
         self.sandbox = sandbox
         self.keys = EtcdKeys(prefix: address.prefix, sandbox: sandbox)
         self.lockTTL = lockTTL
+        do {
+            self.sealing = EtcdSealing(keys: try StateKeys.from(environment), sandbox: sandbox, address: address)
+        } catch {
+            throw .unavailable(location: address.url, reason: "\(error)")
+        }
     }
 
     /// The URL as given, so that a saved plan names the same store; the sandbox is saved beside it.
@@ -38,10 +46,18 @@ public struct EtcdStateBackend: StateBackend {
         var sawKeys = false
         var state = State.new(blueprint: blueprint ?? "")
         var problems: [String] = []
-        func decodeValue<T>(_ kv: EtcdKV, _ decode: (JSONNode, JSONPath, inout DecodingContext) -> T?) -> T? {
+        // Sealed values, opened as they come; their lineages are checked against the meta key's.
+        var sealedLineages: [(key: String, lineage: String)] = []
+        let sealing = self.sealing
+        func decodeValue<T>(_ kv: EtcdKV, _ decode: (JSONNode, JSONPath, inout DecodingContext) -> T?) throws -> T? {
             var context = DecodingContext(file: address.location(of: kv.key))
             let node: JSONNode
-            do { node = try JSONReader.parse(kv.value) } catch {
+            var bytes = kv.value
+            if let opened = try sealing.open(kv) {
+                bytes = opened.plaintext
+                sealedLineages.append((kv.key, opened.lineage))
+            }
+            do { node = try JSONReader.parse(bytes) } catch {
                 problems.append("\(address.location(of: kv.key)):\(error.position): \(error.message)")
                 return nil
             }
@@ -66,15 +82,15 @@ public struct EtcdStateBackend: StateBackend {
                 switch keys.item(kv.key) {
                 case .meta: meta = kv
                 case .lock: continue
-                case .record: state.sandbox = decodeValue(kv, SandboxRecord.decode)
+                case .record: state.sandbox = try decodeValue(kv, SandboxRecord.decode)
                 case .app(let name):
-                    if named(name, kv, "app"), let app = decodeValue(kv, { AppState.decode($0, $1, &$2) }) { state.apps[name] = app }
+                    if named(name, kv, "app"), let app = try decodeValue(kv, { AppState.decode($0, $1, &$2) }) { state.apps[name] = app }
                 case .network(let name):
-                    if named(name, kv, "network"), let n = decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
+                    if named(name, kv, "network"), let n = try decodeValue(kv, NetworkState.decode) { state.networks[name] = n }
                 case .infra(let name):
-                    if named(name, kv, "provider"), let i = decodeValue(kv, InfraState.decode) { state.infra[name] = i }
+                    if named(name, kv, "provider"), let i = try decodeValue(kv, InfraState.decode) { state.infra[name] = i }
                 case .intent(let id):
-                    if let intent = decodeValue(kv, Intent.decode) {
+                    if let intent = try decodeValue(kv, Intent.decode) {
                         if intent.id != id { problems.append("\(address.location(of: kv.key)): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
                     }
                 case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
@@ -93,6 +109,9 @@ public struct EtcdStateBackend: StateBackend {
         state.lineage = header.lineage
         state.serial = header.serial
         state.blueprint = header.blueprint
+        for (key, lineage) in sealedLineages where lineage != header.lineage {
+            problems.append("\(address.location(of: key)): the encrypted value belongs to lineage \(lineage), the state is lineage \(header.lineage) (a value moved from another state)")
+        }
         if problems.isEmpty, let shared = state.sharedVM() { problems.append(shared) }
         guard problems.isEmpty else {
             throw StateError.corrupt(location: display, reason: problems.prefix(20).joined(separator: "\n  ") + "\n(fix or delete the named keys with etcdctl; `firm drift` then shows any VM the state no longer knows)")
@@ -131,7 +150,7 @@ public struct EtcdStateBackend: StateBackend {
         guard let lock = held.lock else {
             throw StateError.io(location: display, reason: "the journal was opened without the lock (a bug in firm)")
         }
-        return EtcdJournal(client: client, keys: keys, lock: lock, loaded: loaded, location: display)
+        return EtcdJournal(client: client, keys: keys, lock: lock, loaded: loaded, location: display, sealing: sealing)
     }
 
     public func lock(operation: String, timeout: Duration?) async throws -> any StateLease {

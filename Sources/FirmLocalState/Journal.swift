@@ -29,6 +29,17 @@ public enum Journal {
         appendLine(to: &out) { body in change.write(serial: serial, into: &body) }
     }
 
+    /// Appends the line of one change sealed (see LocalSealing).
+    static func appendLine(_ change: StateChange, serial: Int, to out: inout [UInt8],
+                           sealing: (LocalSealing, blueprint: String, lineage: String)) throws(StateError) {
+        let (sealer, blueprint, lineage) = sealing
+        var clear: [UInt8] = []
+        change.write(serial: serial, into: &clear)
+        var sealed = try sealer.seal(clear, kind: "record", blueprint: blueprint, lineage: lineage, serial: serial)
+        if sealed.last == 0x0A { sealed.removeLast() }
+        appendLine(to: &out) { body in body.append(contentsOf: sealed) }
+    }
+
     /// The header line that starts a journal.
     public static func header(lineage: String, blueprint: String) -> [UInt8] {
         line(["journal": .int(formatVersion), "lineage": .string(lineage), "blueprint": .string(blueprint)])
@@ -47,7 +58,7 @@ public enum Journal {
 
     /// Parses journal bytes. A damaged last line is a torn write and is dropped; a damaged line
     /// before the last is corruption and is refused.
-    public static func parse(_ bytes: [UInt8], file: String) throws(StateError) -> Contents? {
+    public static func parse(_ bytes: [UInt8], file: String, sealing: LocalSealing = LocalSealing(keys: nil)) throws(StateError) -> Contents? {
         var lines: [(start: Int, end: Int, complete: Bool)] = []
         var start = 0
         for i in bytes.indices where bytes[i] == 0x0A {
@@ -60,7 +71,19 @@ public enum Journal {
         var contents: Contents?
         for (number, line) in lines.enumerated() {
             let isLast = number == lines.count - 1
-            let record = line.complete ? decodeLine(bytes[line.start..<line.end]) : nil
+            var record = line.complete ? decodeLine(bytes[line.start..<line.end]) : nil
+            var sealedSerial: Int?
+            if number > 0, let sealed = record, sealed.member("firmEncrypted") != nil {
+                // A sealed record whose checksum holds: it opens, or the journal is refused.
+                let body = Array(bytes[(line.start + 9)..<line.end])
+                guard let opened = try sealing.open(body, file: file, kind: "record") else { throw .corrupt(location: file, reason: "journal line \(number + 1) is damaged") }
+                guard let c = contents, opened.envelope.lineage == c.lineage, opened.envelope.sandbox == c.blueprint else {
+                    throw .corrupt(location: file, reason: "journal line \(number + 1): an encrypted record of another state (lineage \(opened.envelope.lineage))")
+                }
+                record = try? JSONReader.parse(opened.plaintext)
+                sealedSerial = opened.envelope.serial
+                if record == nil { throw .corrupt(location: file, reason: "journal line \(number + 1): the decrypted record is not JSON") }
+            }
             guard let record else {
                 if isLast {
                     let why = line.complete ? "a damaged last record" : "an incomplete last record"
@@ -84,6 +107,9 @@ public enum Journal {
             var context = DecodingContext(file: file)
             guard let (serial, change) = StateChange.decode(record, &context) else {
                 throw .corrupt(location: file, reason: "journal line \(number + 1): " + (context.diagnostics.first?.description ?? "invalid record"))
+            }
+            if let sealedSerial, sealedSerial != serial {
+                throw .corrupt(location: file, reason: "journal line \(number + 1): a record sealed for serial \(sealedSerial) holds serial \(serial) (a record swapped in)")
             }
             // Serials only grow: a record that does not follow the one before was not written by
             // firm's recorder, and replaying around it would drop a change.

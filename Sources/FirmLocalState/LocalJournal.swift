@@ -9,16 +9,18 @@ import FirmModel
 struct LocalJournal: GroupCommitJournal {
     let file: JournalFile
     let paths: StatePaths
+    let sealing: LocalSealing
 
-    init(file: JournalFile, paths: StatePaths) {
+    init(file: JournalFile, paths: StatePaths, sealing: LocalSealing = LocalSealing(keys: nil)) {
         self.file = file
         self.paths = paths
+        self.sealing = sealing
     }
 
     /// Opens the journal for appending after `loaded`, cutting off any torn tail first. A new
     /// state gets a journal with a header. Temp files a killed writer left are removed first
     /// (the caller holds the lock, so no live writer's file is touched).
-    init(_ loaded: LoadedState, paths: StatePaths) throws(StateError) {
+    init(_ loaded: LoadedState, paths: StatePaths, sealing: LocalSealing = LocalSealing(keys: nil)) throws(StateError) {
         StateStore.removeLeftovers(paths)
         try FileIO.makeDirectory(paths.directory)
         if loaded.cursor.value == 0 {
@@ -27,7 +29,9 @@ struct LocalJournal: GroupCommitJournal {
         } else {
             file = try JournalFile(path: paths.journal, truncateTo: loaded.cursor.value)
         }
+        if sealing.seals { file.sealing = (sealing, loaded.state.blueprint, loaded.state.lineage) }
         self.paths = paths
+        self.sealing = sealing
     }
 
     /// The groups go through the same group commit as `enqueue`'s (the recorder uses that).
@@ -44,9 +48,9 @@ struct LocalJournal: GroupCommitJournal {
     }
 
     func compact(_ state: State) async throws {
-        let paths = self.paths, file = self.file
+        let paths = self.paths, file = self.file, sealing = self.sealing
         try await file.queue.perform {
-            try StateStore.writeSnapshot(state, paths)
+            try StateStore.writeSnapshot(state, paths, sealing: sealing)
             file.reopenOnQueue()
         }
     }
@@ -61,6 +65,9 @@ final class JournalFile: @unchecked Sendable {
     let queue = DispatchQueue(label: "firmament.journal")
     private let path: String
     private var fd: Int32
+    /// Set before the first write when records are sealed: with the blueprint and lineage
+    /// each record's header binds.
+    var sealing: (LocalSealing, blueprint: String, lineage: String)?
 
     init(path: String, truncateTo length: Int?) throws(StateError) {
         self.path = path
@@ -106,10 +113,16 @@ final class JournalFile: @unchecked Sendable {
             if batch.isEmpty { return }
             if error == nil {
                 var bytes: [UInt8] = []
-                for (group, _) in batch {
-                    for (serial, change) in group { Journal.appendLine(change, serial: serial, to: &bytes) }
+                do {
+                    for (group, _) in batch {
+                        for (serial, change) in group {
+                            if let sealing { try Journal.appendLine(change, serial: serial, to: &bytes, sealing: sealing) } else { Journal.appendLine(change, serial: serial, to: &bytes) }
+                        }
+                    }
+                    error = appendAndSync(bytes)
+                } catch let failure {
+                    error = failure
                 }
-                error = appendAndSync(bytes)
                 if let error { pending.withLock { $0.failure = error } }
             }
             // The last group first: its completion makes the whole batch durable in one step (the

@@ -13,7 +13,8 @@ public struct LocalStateKind: StateBackendKind {
     public func claims(_ location: String) -> Bool { false }
 
     public func open(_ location: String?, sandbox: String, home: String?, options: StateOptions) throws(StateError) -> any StateBackend {
-        LocalStateBackend(paths: location.map(StatePaths.init(snapshot:)) ?? .default(for: sandbox, home: home))
+        let paths = location.map(StatePaths.init(snapshot:)) ?? .default(for: sandbox, home: home)
+        return LocalStateBackend(paths: paths, sealing: try LocalSealing.fromEnvironment(location: paths.snapshot))
     }
 
     /// A state file's folder.
@@ -25,10 +26,11 @@ public struct LocalStateKind: StateBackendKind {
     public func sandboxes(at location: String, options: StateOptions) async throws -> [(name: String, backend: any StateBackend)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: location)) ?? []
         var found: [(name: String, backend: any StateBackend)] = []
+        let sealing = try LocalSealing.fromEnvironment(location: location)
         for file in names.sorted() where file.hasSuffix(".state.json") {
             let name = String(file.dropLast(".state.json".count))
             guard Name.isValid(name) else { continue }
-            found.append((name, LocalStateBackend(paths: StatePaths(snapshot: location + "/" + file))))
+            found.append((name, LocalStateBackend(paths: StatePaths(snapshot: location + "/" + file), sealing: sealing)))
         }
         return found
     }

@@ -27,15 +27,20 @@ public enum StateStore {
     /// Loads the state at `paths`, or a new empty one for `blueprint` when there is none. With a
     /// blueprint name, a state that belongs to another blueprint is refused. `writer` says that
     /// the caller holds the lock (so a torn tail can only be a crash's).
-    public static func load(_ paths: StatePaths, blueprint: String?, writer: Bool = false) throws(StateError) -> Loaded {
+    public static func load(_ paths: StatePaths, blueprint: String?, writer: Bool = false, sealing: LocalSealing = LocalSealing(keys: nil)) throws(StateError) -> Loaded {
         var state: State?
-        if let bytes = try FileIO.read(paths.snapshot) {
+        if var bytes = try FileIO.read(paths.snapshot) {
+            let opened = try sealing.open(bytes, file: paths.snapshot, kind: "snapshot")
+            if let opened { bytes = opened.plaintext }
             if let fast = StateFastPath.read(bytes, file: paths.snapshot) { state = fast } else { state = try decode(bytes, paths) }
+            if let envelope = opened?.envelope, let state, envelope.lineage != state.lineage || envelope.serial != state.serial || envelope.sandbox != state.blueprint {
+                throw corrupt(paths, file: paths.snapshot, "the encrypted snapshot's header (lineage \(envelope.lineage), serial \(envelope.serial)) does not match the state inside it")
+            }
         }
         var loaded = Loaded(state: state ?? State.new(blueprint: blueprint ?? ""), existed: state != nil)
         let journalBytes = try FileIO.read(paths.journal)
         let parsed: Journal.Contents?
-        do { parsed = try journalBytes.flatMap { bytes throws(StateError) in try Journal.parse(bytes, file: paths.journal) } } catch {
+        do { parsed = try journalBytes.flatMap { bytes throws(StateError) in try Journal.parse(bytes, file: paths.journal, sealing: sealing) } } catch {
             if case .corrupt(let file, let reason) = error { throw corrupt(paths, file: file, reason) }
             throw error
         }
@@ -82,7 +87,7 @@ public enum StateStore {
 
     /// Writes `state` as the new snapshot (keeping the old one as `.backup`) and starts an empty
     /// journal. A crash between the two steps is safe: replay skips records the snapshot holds.
-    public static func writeSnapshot(_ state: State, _ paths: StatePaths) throws(StateError) {
+    public static func writeSnapshot(_ state: State, _ paths: StatePaths, sealing: LocalSealing = LocalSealing(keys: nil)) throws(StateError) {
         try FileIO.makeDirectory(paths.directory)
         if FileIO.exists(paths.snapshot) {
             unlink(paths.backup)
@@ -90,7 +95,8 @@ public enum StateStore {
         }
         // Compact: the snapshot is for machines (`firm show` is for people), and indentation
         // would be a third of its size.
-        try FileIO.atomicWrite(state.compactBytes, to: paths.snapshot)
+        try FileIO.atomicWrite(try sealing.seal(state.compactBytes, kind: "snapshot", blueprint: state.blueprint, lineage: state.lineage, serial: state.serial),
+                               to: paths.snapshot)
         try FileIO.atomicWrite(Journal.header(lineage: state.lineage, blueprint: state.blueprint), to: paths.journal)
     }
 

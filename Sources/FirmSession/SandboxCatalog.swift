@@ -33,8 +33,8 @@ public enum SandboxCatalog {
     }
 
     /// Every sandbox stored at `location` (a state folder, or an etcd URL's prefix), by name,
-    /// as of `now`. A state that can't be read is listed as unreadable, with why; the others are
-    /// still listed.
+    /// as of `now`. A state that can't be read is listed as unreadable, with why, and one sealed
+    /// with a key that is not set as encrypted; the others are still listed.
     public static func list(_ location: String, kind: any StateBackendKind, options: StateOptions, now: String) async throws -> [Entry] {
         await list(try await kind.sandboxes(at: location, options: options), now: now)
     }
@@ -50,6 +50,9 @@ public enum SandboxCatalog {
                 entries.append(Entry(name: name, blueprint: state.blueprint, apps: state.apps.keys.sorted(), created: record?.created,
                                      lastApplied: record?.lastApplied, expires: record?.expires,
                                      status: holds ? (record?.status(at: now) ?? "active") : "empty", location: backend.location))
+            } catch StateError.encrypted(_, let reason) {
+                // Listed as such, without its contents: no key set reads it.
+                entries.append(Entry(name: name, blueprint: "", apps: [], status: "encrypted", location: backend.location, problem: reason))
             } catch {
                 entries.append(Entry(name: name, blueprint: "", apps: [], status: "unreadable", location: backend.location, problem: "\(error)"))
             }

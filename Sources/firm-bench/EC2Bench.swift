@@ -109,7 +109,7 @@ enum EC2Bench {
         let server = try start(moto, ["-H", "127.0.0.1", "-p", String(port)], in: dir)
         defer { stop(server) }
         try waitForPort(port)
-        let client = benchClient(port: port)
+        let client = try benchClient(port: port)
         _ = try await client.call("DescribeAvailabilityZones", operation: "bench")
         let vpc = try await client.call("CreateVpc", [("CidrBlock", "10.61.0.0/16")], operation: "bench").value("vpc", "vpcId") ?? ""
         let subnet = try await client.call("CreateSubnet", [("VpcId", vpc), ("CidrBlock", "10.61.0.0/20")], operation: "bench").value("subnet", "subnetId") ?? ""
@@ -133,9 +133,9 @@ enum EC2Bench {
         return (ContinuousClock.now - started).seconds
     }
 
-    static func benchClient(port: Int) -> EC2Client {
+    static func benchClient(port: Int) throws -> EC2Client {
         let credentials = AWSCredentials(credentials: .init(accessKey: "testing", secret: "testing"), region: "us-east-1", source: "firm-bench")
-        return EC2Client(provider: "aws", credentials: credentials, endpoint: URL(string: "http://127.0.0.1:\(port)/"))
+        return try EC2Client(provider: "aws", credentials: credentials, endpoint: URL(string: "http://127.0.0.1:\(port)/"))
     }
 
     static func blueprint(instances: Int, endpoint: String) -> String {

@@ -24,6 +24,9 @@ enum ProcessBench {
         var actions10k = 0
         var stateBytesPerApp = 0.0
         var makespan = EtcdBench.Run(wall: 0, cpu: 0, maxRSSMB: 0, output: "")
+        /// The same apply with the state in clear and encrypted (FIRM_STATE_KEY), interleaved:
+        /// the median CPU per action of each.
+        var clearCPU = 0.0, sealedCPU = 0.0
         var makespanBound = 0.0
         var scheduling: SchedulingBench.Result?
     }
@@ -79,6 +82,23 @@ enum ProcessBench {
         f.noopNoRefresh = try best(["plan", "bench.json", "--refresh=false"], in: dir)
         print("no-op plan: \(String(format: "%.2f", f.noopRefresh.wall)) s with refresh, \(String(format: "%.2f", f.noopNoRefresh.wall)) s without")
 
+        // Encryption at rest: fresh applies in clear and with a state key, taking turns.
+        let clear = try folder("clear", apps: big), sealed = try folder("sealed", apps: big)
+        let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+        var clearRuns: [Double] = [], sealedRuns: [Double] = []
+        for _ in 0..<3 {
+            for (work, extra) in [(clear, [String: String]()), (sealed, ["FIRM_STATE_KEY": key])] {
+                try? FileManager.default.removeItem(atPath: work + "/state")
+                try? FileManager.default.removeItem(atPath: work + "/.firm")
+                let run = try EtcdBench.measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100"], in: work, env: env.merging(extra) { $1 })
+                let perAction = run.cpu / Double(max(Int(run.output.components(separatedBy: ": ").last?.split(separator: " ").first ?? "") ?? 0, 1)) * 1e6
+                if extra.isEmpty { clearRuns.append(perAction) } else { sealedRuns.append(perAction) }
+            }
+        }
+        f.clearCPU = clearRuns.sorted()[1]
+        f.sealedCPU = sealedRuns.sorted()[1]
+        print("apply \(big) apps, CPU per action: \(String(format: "%.1f", f.clearCPU)) µs in clear, \(String(format: "%.1f", f.sealedCPU)) µs encrypted")
+
         let latency = #"{"deploy": "40ms..60ms", "powerOn": "10ms", "refreshIP": "5ms"}"#
         let small = try folder("makespan", apps: 1_000, latency: latency)
         f.makespan = try freshApplies(in: small).sorted { $0.wall < $1.wall }[1]
@@ -101,6 +121,8 @@ enum ProcessBench {
             ("plan, \(big) apps, no changes, `--refresh=false`", run(f.noopNoRefresh), "< 0.15 s"),
             ("apply, \(big) apps, zero latency: CPU (user + sys) per action", String(format: "%.0f µs (%d actions, %.2f s wall)", f.apply10k.cpu / Double(max(f.actions10k, 1)) * 1e6, f.actions10k, f.apply10k.wall), "< 40 µs"),
             ("apply, 1000 apps (deploy 40–60 ms, powerOn 10 ms, refreshIP 5 ms), parallelism 100", String(format: "%.2f s = %.2f × the %.2f s lower bound", f.makespan.wall, f.makespan.wall / f.makespanBound, f.makespanBound), "≤ 1.10 ×"),
+            ("the same apply with the state encrypted (FIRM_STATE_KEY), interleaved with it in clear: CPU per action",
+             String(format: "%.0f µs encrypted, %.0f µs in clear (%+.0f µs)", f.sealedCPU, f.clearCPU, f.sealedCPU - f.clearCPU), "≤ +10 µs"),
             ("state file, \(big) apps", String(format: "%.0f bytes per app", f.stateBytesPerApp), "< 400"),
         ]
         if let s = f.scheduling {

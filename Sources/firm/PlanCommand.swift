@@ -1,6 +1,7 @@
 import Foundation
 import Firmament
 import FirmBase
+import FirmEncryption
 import FirmModel
 import FirmPlanning
 import FirmExecution
@@ -30,7 +31,9 @@ enum PlanCommand {
         }
         if let out = args.values["--out"] {
             do {
-                try FileIO.atomicWrite(preview.plan.prettyBytes(), to: out)
+                try FileIO.atomicWrite(try PlanFile.bytes(preview.plan), to: out)
+            } catch let error as EncryptionError {
+                throw error
             } catch {
                 throw StateError.io(location: out, reason: "cannot save the plan: \(error)")
             }

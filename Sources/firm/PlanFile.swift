@@ -1,5 +1,6 @@
 import Firmament
 import FirmBase
+import FirmEncryption
 import FirmModel
 import FirmPlanning
 import FirmExecution
@@ -7,8 +8,20 @@ import FirmSession
 import FirmDrift
 
 
-/// Saved plan files.
+/// Saved plan files: clear JSON, or, with a key set (FIRM_STATE_KEY and its kin), a
+/// `SealedEnvelope` whose header binds the plan to its sandbox, lineage and serial.
 enum PlanFile {
+    /// The keys of the environment, resolved once (a key command runs once).
+    static let keys: Result<StateKeys?, EncryptionError> = Result { () throws(EncryptionError) in try StateKeys.from(.process) }
+
+    /// The bytes to save for `plan`: sealed when a key is set.
+    static func bytes(_ plan: Plan) throws -> [UInt8] {
+        let clear = plan.prettyBytes()
+        guard let keys = try keys.get(), keys.canWrite else { return clear }
+        return try SealedEnvelope.seal(clear, kind: "plan", sandbox: plan.location?.sandbox ?? plan.blueprintName, lineage: plan.lineage,
+                                       serial: plan.serial, keys: keys)
+    }
+
     /// What a command's file argument turned out to be.
     struct Read {
         /// The plan, when the file is a saved plan.
@@ -24,13 +37,17 @@ enum PlanFile {
 
     /// Reads `path` once: a saved plan, decoded and checked, or else what was parsed, if anything.
     static func read(_ path: String) throws -> Read {
-        let bytes: [UInt8]
+        var bytes: [UInt8]
         do {
             bytes = try FileIO.readRegular(path, limit: 256 << 20)
         } catch .missing {
             return Read()
         } catch {
             throw BlueprintError.unreadable(file: path, reason: error.description)
+        }
+        var envelope: SealedEnvelope?
+        if SealedEnvelope.isSealed(bytes) {
+            (envelope, bytes) = try SealedEnvelope.open(bytes, location: path, keys: try keys.get())
         }
         var parsed: ParsedFile
         do {
@@ -43,8 +60,18 @@ enum PlanFile {
         }
         guard case .object(let members) = parsed.root.kind, members.contains(where: { $0.key == "actions" }),
             members.contains(where: { $0.key == "formatVersion" })
-        else { return Read(other: parsed) }
+        else {
+            if envelope != nil { throw EncryptionError.malformed(location: path, reason: "the encrypted content is not a plan") }
+            return Read(other: parsed)
+        }
         parsed = parsed.whole
-        return Read(plan: try Plan.decode(parsed.root, file: path))
+        let plan = try Plan.decode(parsed.root, file: path)
+        if let envelope {
+            let sandbox = plan.location?.sandbox ?? plan.blueprintName
+            guard envelope.kind == "plan", envelope.sandbox == sandbox, envelope.lineage == plan.lineage, envelope.serial == plan.serial else {
+                throw EncryptionError.moved(location: path, reason: "its header names \(envelope.kind) of sandbox \(envelope.sandbox), lineage \(envelope.lineage), serial \(envelope.serial)")
+            }
+        }
+        return Read(plan: plan)
     }
 }

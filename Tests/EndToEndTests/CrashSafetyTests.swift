@@ -104,7 +104,7 @@ struct CrashSafetyTests {
     static func rounds(_ backend: StateBackendUnderTest) -> Int { backend == .local ? 25 : 8 }
 
     @Test("kill -9 at random moments of applies and destroys (25 rounds on local files, 8 on etcd): every next run converges with no orphan, duplicate or lost result",
-          arguments: StateBackendUnderTest.all)
+          arguments: StateBackendUnderTest.withTLS)
     func torture(_ backend: StateBackendUnderTest) async throws {
         var rng = SplitMix.announced("torture on \(backend)", variable: "FIRM_TORTURE_SEED")
         let seed = rng.seed
@@ -150,7 +150,7 @@ struct CrashSafetyTests {
             if !problems.isEmpty || again.code != 0 { break }
         }
         #expect(killedMidRun > 0, "at least one kill landed while firm ran")
-        if backend == .etcd {
+        if backend.isEtcd {
             #expect(leftLocked > 0, "at least one kill left a lock for the lease to end")
         } else {
             #expect(leftLocked == 0, "a local lock dies with its holder")
@@ -168,7 +168,7 @@ struct CrashSafetyTests {
         #expect(waitUntil { Torture.deploysInFlight(bed.firm) >= 4 }, "four deploys are in flight")
     }
 
-    @Test("SIGINT mid-apply lets running actions finish, saves the state, releases the lock and exits 130", arguments: StateBackendUnderTest.all)
+    @Test("SIGINT mid-apply lets running actions finish, saves the state, releases the lock and exits 130", arguments: StateBackendUnderTest.withTLS)
     func gracefulInterrupt(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -188,7 +188,7 @@ struct CrashSafetyTests {
         #expect(again.code == 0)
     }
 
-    @Test("after --stop-timeout, running actions are cancelled; the next run recovers them with no orphan", arguments: StateBackendUnderTest.all)
+    @Test("after --stop-timeout, running actions are cancelled; the next run recovers them with no orphan", arguments: StateBackendUnderTest.withTLS)
     func cancelAfterGrace(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -209,7 +209,7 @@ struct CrashSafetyTests {
         #expect(try await Torture.check(bed.firm, name: "slow", state: bed.state("slow")).isEmpty)
     }
 
-    @Test("a second SIGINT exits at once, and the next run recovers what was in flight", arguments: StateBackendUnderTest.all)
+    @Test("a second SIGINT exits at once, and the next run recovers what was in flight", arguments: StateBackendUnderTest.withTLS)
     func secondInterrupt(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -237,7 +237,7 @@ struct CrashSafetyTests {
         #expect(state.apps.count == 12)
     }
 
-    @Test("SIGTERM mid-apply exits 143 with the state saved", arguments: StateBackendUnderTest.all)
+    @Test("SIGTERM mid-apply exits 143 with the state saved", arguments: StateBackendUnderTest.withTLS)
     func terminate(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -253,7 +253,7 @@ struct CrashSafetyTests {
         #expect(!bed.isLocked("slow"), "the lock was released")
     }
 
-    @Test("force-unlock refuses a held lock, and a wrong id; it clears a lock nobody holds", arguments: StateBackendUnderTest.all)
+    @Test("force-unlock refuses a held lock, and a wrong id; it clears a lock nobody holds", arguments: StateBackendUnderTest.withTLS)
     func forceUnlock(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -261,7 +261,7 @@ struct CrashSafetyTests {
         let lock = try await bed.lock("lab", operation: "apply")
         let held = try bed.run(["force-unlock", "lab.json", lock.info.id])
         #expect(held.code == 3, "\(held.output)")
-        if backend == .etcd { #expect(held.stderr.contains("lease ends within"), "a live holder's lease is refused: \(held.stderr)") }
+        if backend.isEtcd { #expect(held.stderr.contains("lease ends within"), "a live holder's lease is refused: \(held.stderr)") }
         let wrong = try bed.run(["force-unlock", "lab.json", "not-the-id"])
         #expect(wrong.code == 1, "\(wrong.output)")
         #expect(wrong.stderr.contains("the lock id is \(lock.info.id), not not-the-id"), "\(wrong.stderr)")
@@ -272,7 +272,7 @@ struct CrashSafetyTests {
         #expect(free.stdout.contains("not locked") || free.stdout.contains("no longer held"), "\(free.output)")
     }
 
-    @Test("apply with --lock-timeout waits for a held lock, doing nothing meanwhile, and runs once it is released", arguments: StateBackendUnderTest.all)
+    @Test("apply with --lock-timeout waits for a held lock, doing nothing meanwhile, and runs once it is released", arguments: StateBackendUnderTest.withTLS)
     func lockTimeout(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }

@@ -248,12 +248,16 @@ struct EC2Tests {
     /// calls and, with `callLog`, logging each call there; its port, once it listens. Its output
     /// goes to proxy.log in `firm`'s folder: it never ends, so a pipe would never reach its end.
     /// With `hold`, calls of that action are held while the file exists (after moto has done
-    /// them, when `after`), and lost once it is gone.
+    /// them, when `after`), and lost once it is gone. With `tls`, it serves HTTPS with that
+    /// certificate.
     static func startProxy(_ moto: MotoServer, _ firm: FirmProcess, share: String, callLog: String? = nil,
-                           hold: (action: String, file: String, after: Bool)? = nil) throws -> (Process, Int) {
+                           hold: (action: String, file: String, after: Bool)? = nil, tls: TestCertificates.Server? = nil) throws -> (Process, Int) {
         let proxy = Process()
-        if let hold {
-            proxy.environment = ProcessInfo.processInfo.environment.merging(["HOLD_ACTION": hold.action, "HOLD_FILE": hold.file, "HOLD_AFTER": hold.after ? "1" : "0"]) { $1 }
+        var environment: [String: String] = [:]
+        if let hold { environment.merge(["HOLD_ACTION": hold.action, "HOLD_FILE": hold.file, "HOLD_AFTER": hold.after ? "1" : "0"]) { $1 } }
+        if let tls { environment.merge(["PROXY_TLS_CERT": tls.certificate, "PROXY_TLS_KEY": tls.key]) { $1 } }
+        if !environment.isEmpty {
+            proxy.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let port = freePort()
@@ -281,7 +285,33 @@ struct EC2Tests {
         return #"{"version": 1, "name": "ec2-fleet", "providers": {"aws": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.60.0.0/16", "endpoint": "\#(endpoint)", "nameInstances": \#(nameInstances)}}}, "apps": {\#(apps.joined(separator: ", "))}, "networks": {"private": {"provider": "aws", "subnet": "10.60.1.0/24"}}, "connectors": [\#(connectors.joined(separator: ", "))]}"#
     }
 
-    @Test("batching: deploying, powering off and destroying 20 instances sends far fewer RunInstances, StopInstances and TerminateInstances calls than instances, and each instance is named for its own app",
+    @Test("over https (TLS through the system's OpenSSL): an apply and a destroy with the CA in AWS_CA_BUNDLE; without it, refused naming the endpoint, and nothing made",
+          .enabled(if: MotoServer.required))
+    func https() throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let certificates = try TestCertificates()
+        defer { certificates.folder.remove() }
+        let (proxy, port) = try Self.startProxy(moto, firm, share: "0", tls: certificates.server("ec2"))
+        defer { Self.stop(proxy) }
+        let env = moto.environment.merging(["AWS_CA_BUNDLE": certificates.caFile]) { $1 }
+        firm.write("fleet.json", Self.fleet(2, power: "on", endpoint: "https://127.0.0.1:\(port)"))
+        let untrusted = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: moto.environment)
+        #expect(untrusted.code == 1 && untrusted.stderr.contains("not signed by a CA firm trusts (give its CA in AWS_CA_BUNDLE)"), "\(untrusted.output)")
+        #expect(untrusted.stderr.contains("127.0.0.1:\(port)"), "the endpoint is named: \(untrusted.stderr)")
+        #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 }, "nothing made without trust")
+        let apply = try firm.run(["apply", "fleet.json", "--auto-approve"], environment: env)
+        #expect(apply.code == 0, "\(apply.output)")
+        #expect(try moto.instances(sandbox: "ec2-fleet").values.map(\.count).reduce(0, +) == 2)
+        #expect(try firm.run(["plan", "fleet.json", "--detailed-exitcode"], environment: env).code == 0, "a second plan over TLS is empty")
+        let destroy = try firm.run(["destroy", "fleet.json", "--auto-approve"], environment: env)
+        #expect(destroy.code == 0, "\(destroy.output)")
+        #expect(try moto.leftovers(sandbox: "ec2-fleet").values.allSatisfy { $0 == 0 })
+    }
+
+    @Test("batching: deploying, powering off and destroying 20 instances sends far fewer RunInstances, StopInstances and TerminateInstances calls than instances, and each app has its own instance",
           .enabled(if: MotoServer.required))
     func batching() throws {
         let moto = try MotoServer()

@@ -123,9 +123,9 @@ struct EtcdBackendTests {
         #expect(bad.code == 64 && bad.stderr.contains("--lock-ttl"))
     }
 
-    @Test("auth on: the right user and password work, a wrong password fails clearly and writes nothing")
-    func auth() throws {
-        let bed = try TestBed(.etcd)
+    @Test("auth on: the right user and password work, a wrong password fails clearly and writes nothing", arguments: [StateBackendUnderTest.etcd, .etcds])
+    func auth(_ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
         defer { bed.stop() }
         let etcd = try #require(bed.etcd), firm = bed.firm
         for args in [["role", "add", "root"], ["user", "add", "root:rootpw"], ["user", "grant-role", "root", "root"],
@@ -136,12 +136,12 @@ struct EtcdBackendTests {
             try #require(r.code == 0, "etcdctl \(args): \(r.output)")
         }
         firm.write("lab.json", Blueprints.lab())
-        let base = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url(), "FIRM_ETCD_USER": "firm"]) { $1 }
+        let base = bed.env.merging(["FIRM_ETCD_USER": "firm"]) { $1 }
         let wrong = try firm.run(["apply", "lab.json", "--auto-approve"], environment: base.merging(["FIRM_ETCD_PASSWORD": "nope"]) { $1 })
         #expect(wrong.code == 1, "\(wrong.output)")
         #expect(wrong.stderr.contains("authentication failed"), "\(wrong.stderr)")
         #expect(!firm.exists(".firm/sim/sim.world"))
-        let none = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 })
+        let none = try firm.run(["apply", "lab.json", "--auto-approve"], environment: bed.env)
         #expect(none.code == 1, "without a user, etcd refuses: \(none.output)")
         let right = try firm.run(["apply", "lab.json", "--auto-approve"], environment: base.merging(["FIRM_ETCD_PASSWORD": "s3cret-firm"]) { $1 })
         #expect(right.code == 0, "\(right.output)")

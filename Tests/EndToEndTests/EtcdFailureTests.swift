@@ -19,9 +19,9 @@ import FirmTestSupport
 /// itself are CrashSafetyTests', which run on etcd as on local files.
 @Suite("End to end: etcd failures", .serialized, .enabled(if: EtcdCluster.required))
 struct EtcdFailureTests {
-    @Test("firm paused past its lease while another takes the lock: on SIGCONT it writes nothing more and exits 1")
-    func pausedHolderIsFenced() async throws {
-        let bed = try TestBed(.etcd)
+    @Test("firm paused past its lease while another takes the lock: on SIGCONT it writes nothing more and exits 1", arguments: [StateBackendUnderTest.etcd, .etcds])
+    func pausedHolderIsFenced(_ backend: StateBackendUnderTest) async throws {
+        let bed = try TestBed(backend)
         defer { bed.stop() }
         let etcd = try #require(bed.etcd), firm = bed.firm, env = bed.env
         // The first runs in a folder of its own, so its simulated cloud is its own: a paused

@@ -27,7 +27,7 @@ struct LifecycleTests {
     }
 
     @Test("apply, no changes, change power and a deployment attribute, apply, destroy: state and world end empty",
-          arguments: StateBackendUnderTest.all)
+          arguments: StateBackendUnderTest.withTLS)
     func lifecycle(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -69,7 +69,7 @@ struct LifecycleTests {
         #expect(state.apps.isEmpty && state.intents.isEmpty && state.serial > 0, "the state exists, and is empty")
     }
 
-    @Test("an injected deploy failure leaves siblings done and dependents skipped; a second apply converges", arguments: StateBackendUnderTest.all)
+    @Test("an injected deploy failure leaves siblings done and dependents skipped; a second apply converges", arguments: StateBackendUnderTest.withTLS)
     func injectedFailure(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -94,7 +94,7 @@ struct LifecycleTests {
         #expect(try bed.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
     }
 
-    @Test("a second apply on a held lock fails at once and says who holds it; drift reads without the lock", arguments: StateBackendUnderTest.all)
+    @Test("a second apply on a held lock fails at once and says who holds it; drift reads without the lock", arguments: StateBackendUnderTest.withTLS)
     func heldLock(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -114,7 +114,7 @@ struct LifecycleTests {
         #expect(try bed.run(["drift", "lab.json"]).code == 0, "drift reads without the lock")
     }
 
-    @Test("a saved plan applies once; a stale one is refused with its own exit code", arguments: StateBackendUnderTest.all)
+    @Test("a saved plan applies once; a stale one is refused with its own exit code", arguments: StateBackendUnderTest.withTLS)
     func savedPlans(_ backend: StateBackendUnderTest) throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -137,7 +137,7 @@ struct LifecycleTests {
         #expect(changedBlueprint.stderr.contains("blueprint"))
     }
 
-    @Test("secrets from the environment never reach output, plans or the state", arguments: StateBackendUnderTest.all)
+    @Test("secrets from the environment never reach output, plans or the state", arguments: StateBackendUnderTest.withTLS)
     func secrets(_ backend: StateBackendUnderTest) throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -154,7 +154,7 @@ struct LifecycleTests {
         #expect(show.stdout.contains("Password = (sensitive, from $LAB_DB_PASSWORD)"))
     }
 
-    @Test("a missing secret stops the apply before anything changes", arguments: StateBackendUnderTest.all)
+    @Test("a missing secret stops the apply before anything changes", arguments: StateBackendUnderTest.withTLS)
     func missingSecret(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -166,7 +166,7 @@ struct LifecycleTests {
         #expect(try await bed.state("lab").serial == 0, "nothing was recorded")
     }
 
-    @Test("changes made outside Firmament are planned back and fixed", arguments: StateBackendUnderTest.all)
+    @Test("changes made outside Firmament are planned back and fixed", arguments: StateBackendUnderTest.withTLS)
     func outOfBand(_ backend: StateBackendUnderTest) throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -183,7 +183,7 @@ struct LifecycleTests {
     }
 
     @Test("two firm processes applying at once share one simulated world (and one VLAN pool) without corrupting either",
-          arguments: StateBackendUnderTest.all)
+          arguments: StateBackendUnderTest.withTLS)
     func sharedWorld(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
@@ -213,7 +213,7 @@ struct LifecycleTests {
 
 extension LifecycleTests {
     @Test("a replace whose deploy fails after its delete succeeded leaves no VM and no stale record; the next apply deploys it",
-          arguments: StateBackendUnderTest.all)
+          arguments: StateBackendUnderTest.withTLS)
     func replaceHalfDone(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }

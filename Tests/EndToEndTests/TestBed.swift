@@ -12,12 +12,19 @@ enum StateBackendUnderTest: String, CaseIterable, CustomStringConvertible, Senda
     case local
     /// Keys under `/firm` on an etcd of the test's own, named by FIRM_STATE.
     case etcd
+    /// The same over TLS: `etcds://`, the etcd asking for a client certificate, firm given
+    /// the test CA and a client certificate made by the `openssl` command.
+    case etcds
 
     var description: String { rawValue }
+
+    var isEtcd: Bool { self != .local }
 
     /// Local files always; etcd where it is installed, and always under CI (where a missing
     /// etcd fails the test rather than skip it).
     static let all: [StateBackendUnderTest] = EtcdCluster.required ? [.local, .etcd] : [.local]
+    /// `all`, and etcd over TLS: for the lifecycle, lock, fencing and crash tests.
+    static let withTLS: [StateBackendUnderTest] = EtcdCluster.required ? [.local, .etcd, .etcds] : [.local]
 }
 
 /// One end-to-end test's setting: a temp folder where `firm` runs (its blueprints, and the
@@ -32,8 +39,10 @@ enum StateBackendUnderTest: String, CaseIterable, CustomStringConvertible, Senda
 final class TestBed: @unchecked Sendable {
     let backend: StateBackendUnderTest
     let firm = FirmProcess()
-    /// The etcd of `.etcd`, with `members` members.
+    /// The etcd of `.etcd` and `.etcds`, with `members` members.
     let etcd: EtcdCluster?
+    /// The certificates of `.etcds`.
+    let certificates: TestCertificates?
     /// `Blueprints.secretEnv`, and for etcd FIRM_STATE.
     let env: [String: String]
 
@@ -42,16 +51,26 @@ final class TestBed: @unchecked Sendable {
         switch backend {
         case .local:
             etcd = nil
+            certificates = nil
             env = Blueprints.secretEnv
         case .etcd:
             let etcd = try EtcdCluster(size: members)
             self.etcd = etcd
+            certificates = nil
             env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url()]) { $1 }
+        case .etcds:
+            let certificates = try TestCertificates()
+            let etcd = try EtcdCluster(size: members, tls: certificates.server("server"))
+            self.etcd = etcd
+            self.certificates = certificates
+            env = Blueprints.secretEnv.merging(["FIRM_STATE": etcd.url(), "FIRM_ETCD_CACERT": certificates.caFile,
+                                                "FIRM_ETCD_CERT": certificates.clientCertificate, "FIRM_ETCD_KEY": certificates.clientKey]) { $1 }
         }
     }
 
     func stop() {
         etcd?.stop()
+        certificates?.folder.remove()
         firm.remove()
     }
 
@@ -70,13 +89,15 @@ final class TestBed: @unchecked Sendable {
     /// Options for a firm run that a test kills: on etcd a short lease, so that the lock a
     /// killed firm held ends within 2 s instead of the default 15 s. A local lock dies with its
     /// holder.
-    var killable: [String] { backend == .etcd ? ["--lock-ttl", "2s"] : [] }
+    var killable: [String] { backend.isEtcd ? ["--lock-ttl", "2s"] : [] }
 
-    /// Where `sandbox`'s state is, as `--state` takes it.
+    /// Where `sandbox`'s state is, as `--state` takes it (over TLS, the members' plain ports,
+    /// for this process's own reads, which have no certificates).
     func location(_ sandbox: String) -> String {
         switch backend {
         case .local: firm.path("state/\(sandbox).state.json")
         case .etcd: etcd?.url() ?? ""
+        case .etcds: etcd?.plainURL() ?? ""
         }
     }
 
@@ -107,7 +128,7 @@ final class TestBed: @unchecked Sendable {
     func isLocked(_ sandbox: String) -> Bool {
         switch backend {
         case .local: StateLock.isHeld(StatePaths(snapshot: location(sandbox)))
-        case .etcd: ((try? etcd?.keys("/firm/\(sandbox)/lock").isEmpty) ?? true) == false
+        case .etcd, .etcds: ((try? etcd?.keys("/firm/\(sandbox)/lock").isEmpty) ?? true) == false
         }
     }
 
@@ -118,7 +139,7 @@ final class TestBed: @unchecked Sendable {
         switch backend {
         case .local:
             return openFiles(of: process.processIdentifier).contains(realPath(StatePaths(snapshot: location(sandbox)).lock))
-        case .etcd:
+        case .etcd, .etcds:
             guard let etcd, let metrics = try? etcd.http(0, "GET", "/metrics") else { return false }
             let line = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("etcd_debugging_mvcc_watcher_total ") }
             return (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0
@@ -136,7 +157,7 @@ final class TestBed: @unchecked Sendable {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where lock || !name.hasSuffix(".lock") {
                 result["state/" + name] = firm.read("state/" + name) ?? ""
             }
-        case .etcd:
+        case .etcd, .etcds:
             for kv in try etcd?.keys("/firm/") ?? [] where lock || !kv.key.hasSuffix("/lock") {
                 result[kv.key] = "\(kv.modRevision) \(kv.value)"
             }

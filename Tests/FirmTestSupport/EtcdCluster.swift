@@ -6,6 +6,11 @@ import FirmEtcdState
 /// etcd (installed by scripts/test from Debian's etcd-server) started on free ports of
 /// 127.0.0.1 with a temp data folder: one member, or a cluster of three. `stop()` kills every
 /// member and removes the data. Members can be killed, paused and resumed one by one.
+///
+/// With `tls`, each member serves its client port over TLS with that server certificate and
+/// asks clients for a certificate signed by its CA (`--client-cert-auth`); `url()` is then
+/// `etcds://`. It also serves a second, plain port (`plainPort`), which the tests' own calls
+/// and `plainURL()` use, so that they look at what firm wrote without TLS of their own.
 package final class EtcdCluster: @unchecked Sendable {
     package static let executable: String? = {
         if let path = ProcessInfo.processInfo.environment["FIRM_ETCD"] { return path }
@@ -19,6 +24,8 @@ package final class EtcdCluster: @unchecked Sendable {
         package var name: String
         package var clientPort: Int
         package var peerPort: Int
+        /// The plain-HTTP client port: `clientPort` itself, unless the member serves TLS.
+        package var plainPort: Int
         package var process: Process
     }
 
@@ -26,22 +33,40 @@ package final class EtcdCluster: @unchecked Sendable {
     private let data = TempDirectory()
 
     /// `etcd://127.0.0.1:P1,…/firm`, or with `prefix`; `only` picks members by index.
+    /// `etcds://` for a member that serves TLS.
     package func url(prefix: String = "/firm", only: [Int]? = nil) -> String {
         let ports = (only ?? Array(members.indices)).map { "127.0.0.1:\(members[$0].clientPort)" }
-        return "etcd://" + ports.joined(separator: ",") + prefix
+        return (tls ? "etcds://" : "etcd://") + ports.joined(separator: ",") + prefix
     }
 
-    package init(size: Int = 1) throws {
+    /// `etcd://` on the members' plain ports.
+    package func plainURL(prefix: String = "/firm") -> String {
+        "etcd://" + members.map { "127.0.0.1:\($0.plainPort)" }.joined(separator: ",") + prefix
+    }
+
+    /// Whether the members serve TLS on their client ports.
+    package let tls: Bool
+
+    package init(size: Int = 1, tls server: TestCertificates.Server? = nil) throws {
         let executable = try Self.executable.orThrow("scripts/test installs etcd-server (Debian), or set FIRM_ETCD")
-        let ports = freePorts(2 * size)
-        let cluster = (0..<size).map { "n\($0)=http://127.0.0.1:\(ports[2 * $0 + 1])" }.joined(separator: ",")
+        tls = server != nil
+        let ports = freePorts(3 * size)
+        let cluster = (0..<size).map { "n\($0)=http://127.0.0.1:\(ports[3 * $0 + 1])" }.joined(separator: ",")
         for i in 0..<size {
-            let (client, peer) = (ports[2 * i], ports[2 * i + 1])
+            let (client, peer) = (ports[3 * i], ports[3 * i + 1])
+            let plain = server == nil ? client : ports[3 * i + 2]
+            var listen = "http://127.0.0.1:\(client)", advertise = listen
+            var tlsArguments: [String] = []
+            if let server {
+                listen = "https://127.0.0.1:\(client),http://127.0.0.1:\(plain)"
+                advertise = "https://127.0.0.1:\(client)"
+                tlsArguments = ["--cert-file", server.certificate, "--key-file", server.key, "--trusted-ca-file", server.clientCA, "--client-cert-auth"]
+            }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [
+            process.arguments = tlsArguments + [
                 "--name", "n\(i)", "--data-dir", data.file("n\(i)"),
-                "--listen-client-urls", "http://127.0.0.1:\(client)", "--advertise-client-urls", "http://127.0.0.1:\(client)",
+                "--listen-client-urls", listen, "--advertise-client-urls", advertise,
                 "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
                 "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", "firm-test",
                 "--heartbeat-interval", "20", "--election-timeout", "200", "--unsafe-no-fsync",
@@ -49,7 +74,7 @@ package final class EtcdCluster: @unchecked Sendable {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            members.append(Member(name: "n\(i)", clientPort: client, peerPort: peer, process: process))
+            members.append(Member(name: "n\(i)", clientPort: client, peerPort: peer, plainPort: plain, process: process))
         }
         for i in members.indices where !waitUntil(.seconds(30), { self.healthy(i) }) {
             stop()
@@ -82,7 +107,7 @@ package final class EtcdCluster: @unchecked Sendable {
 
     /// One HTTP request to member `i`.
     package func http(_ i: Int, _ method: String, _ path: String, body: String = "", headers: [String: String] = [:]) throws -> (status: Int, body: Data) {
-        try SyncHTTP.request("http://127.0.0.1:\(members[i].clientPort)" + path, method: method, body: body, headers: headers, timeout: 5)
+        try SyncHTTP.request("http://127.0.0.1:\(members[i].plainPort)" + path, method: method, body: body, headers: headers, timeout: 5)
     }
 
     /// A gateway call on the first running member; the answer as plain JSON.
@@ -112,26 +137,16 @@ package final class EtcdCluster: @unchecked Sendable {
         _ = try call("/v3/kv/deleterange", .object(JSONObject(members)))
     }
 
-    /// The state of `sandbox` as the etcd backend reads it.
-    package func state(_ sandbox: String, prefix: String = "/firm") async throws -> State {
-        try await EtcdStateBackend(EtcdAddress(url(prefix: prefix)), sandbox: sandbox).load(blueprint: nil, writer: false).state
+    /// The state of `sandbox` as the etcd backend reads it, with `environment` (such as a state key).
+    package func state(_ sandbox: String, prefix: String = "/firm", environment: [String: String] = [:]) async throws -> State {
+        try await EtcdStateBackend(EtcdAddress(plainURL(prefix: prefix)), sandbox: sandbox, environment: Environment { environment[$0] })
+            .load(blueprint: nil, writer: false).state
     }
 
     /// Runs etcdctl against member 0 (for auth setup).
     package func etcdctl(_ arguments: [String]) throws -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ((Self.executable ?? "/usr/bin/etcd") as NSString).deletingLastPathComponent + "/etcdctl")
-        process.arguments = ["--endpoints=127.0.0.1:\(members[0].clientPort)"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["ETCDCTL_API"] = "3"
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let box = ReadBox(out.fileHandleForReading)
-        process.waitUntilExit()
-        return (process.terminationStatus, box.text())
+        try runTool(((Self.executable ?? "/usr/bin/etcd") as NSString).deletingLastPathComponent + "/etcdctl",
+                    ["--endpoints=127.0.0.1:\(members[0].plainPort)"] + arguments, environment: ["ETCDCTL_API": "3"])
     }
 
     /// The end of the key range of everything that starts with `prefix`: its last byte plus one.

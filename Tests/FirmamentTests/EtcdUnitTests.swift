@@ -176,7 +176,7 @@ struct EtcdUnitTests {
         let data = Array(bytes.utf8)
         _ = data.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
         close(fds[1])
-        var reader = Reader(fd: fds[0], deadline: .now + .seconds(5), maxBody: maxBody, streamDeadline: false)
+        var reader = Reader(stream: PlainStream(fds[0]), deadline: .now + .seconds(5), maxBody: maxBody, streamDeadline: false)
         let head = try reader.head()
         var body: [UInt8] = []
         if head.chunked { while let chunk = try reader.chunk() { body += chunk } } else if let n = head.length { body = try reader.body(length: n) } else { body = try reader.rest() }
@@ -218,7 +218,7 @@ struct EtcdUnitTests {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
         defer { close(fds[0]); close(fds[1]) }
-        var reader = Reader(fd: fds[0], deadline: .now + .milliseconds(200), maxBody: 1 << 20, streamDeadline: false)
+        var reader = Reader(stream: PlainStream(fds[0]), deadline: .now + .milliseconds(200), maxBody: 1 << 20, streamDeadline: false)
         #expect(throws: HTTP1Error.self) { _ = try reader.head() }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// A small HTTP/1.1 client over plain TCP, for etcd's JSON gateway. URLSession on Linux stops
+/// A small HTTP/1.1 client over plain TCP, or over TLS when given an `HTTP1Security` (such as
+/// FirmOpenSSL's `TLSContext`), for etcd's JSON gateway and EC2's Query API. URLSession on Linux stops
 /// the process ("Transfer completed, but there's no response") when an answer ends with HTTP
 /// trailers, and the gateway sends a trailer with every error, so it can't be used there.
 ///
@@ -27,11 +28,14 @@ public final class HTTP1Client: Sendable {
     /// The Host header: `host:port` unless given (a signature may cover it as the URL has it).
     let hostHeader: String
     let contentType: String
+    /// TLS, or nil for plain TCP.
+    let security: (any HTTP1Security)?
     /// Connections kept for the next request.
-    private let idle = Mutex<[Int32]>([])
+    private let idle = Mutex<[any HTTP1Stream]>([])
 
     public init(host: String, port: Int, timeout: Duration = .seconds(5), maxBody: Int = 64 << 20, hostHeader: String? = nil,
-                contentType: String = "application/json") {
+                contentType: String = "application/json", security: (any HTTP1Security)? = nil) {
+        self.security = security
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -41,7 +45,7 @@ public final class HTTP1Client: Sendable {
     }
 
     deinit {
-        idle.withLock { for fd in $0 { close(fd) } }
+        idle.withLock { for stream in $0 { stream.close() } }
     }
 
     /// POSTs `body` to `path`; the answer, or an HTTP1Error. Cancelling the calling task ends
@@ -56,17 +60,17 @@ public final class HTTP1Client: Sendable {
     public func stream(_ path: String, body: [UInt8], headers: [(String, String)] = [], until deadline: ContinuousClock.Instant,
                        onData: @escaping @Sendable ([UInt8]) -> Bool) async throws {
         try await onQueue { socket in
-            let fd = try self.connect(socket, deadline: min(ContinuousClock.now + self.timeout, deadline))
-            guard socket.use(fd) else {
-                close(fd)
+            let stream = try self.connect(socket, deadline: min(ContinuousClock.now + self.timeout, deadline))
+            guard socket.use(stream.fd) else {
+                stream.close()
                 throw CancellationError()
             }
             defer {
                 socket.release()
-                close(fd)
+                stream.close()
             }
-            var reader = Reader(fd: fd, deadline: deadline, maxBody: self.maxBody, streamDeadline: true, waitingFor: "\(self.host):\(self.port)")
-            try self.send(fd, path, body: body, headers: headers)
+            var reader = Reader(stream: stream, deadline: deadline, maxBody: self.maxBody, streamDeadline: true, waitingFor: "\(self.host):\(self.port)")
+            try self.send(stream, path, body: body, headers: headers, deadline: deadline)
             let head = try reader.head()
             guard head.status == 200 else { return }
             if head.chunked {
@@ -98,13 +102,13 @@ public final class HTTP1Client: Sendable {
         // nobody asked for, which would be read as this request's) or closed by the server is
         // dropped. One the server closes just as it is used fails before any answer: then a new
         // one is tried, within the same deadline. A timeout is never tried again.
-        while let fd = idle.withLock({ $0.popLast() }) {
-            guard Self.isQuiet(fd) else {
-                close(fd)
+        while let stream = idle.withLock({ $0.popLast() }) {
+            guard stream.isQuiet() else {
+                stream.close()
                 continue
             }
             do {
-                return try roundTrip(fd, path, body: body, headers: headers, socket, deadline: deadline)
+                return try roundTrip(stream, path, body: body, headers: headers, socket, deadline: deadline)
             } catch HTTP1Error.connection(let why) where !why.hasPrefix("timed out") && !socket.isCancelled {
                 break
             }
@@ -112,27 +116,21 @@ public final class HTTP1Client: Sendable {
         return try roundTrip(try connect(socket, deadline: deadline), path, body: body, headers: headers, socket, deadline: deadline)
     }
 
-    /// Whether a kept connection has nothing to read and is not closed or broken.
-    private static func isQuiet(_ fd: Int32) -> Bool {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&pfd, 1, 0) == 0
-    }
-
-    /// One request and its answer on `fd`, which is kept for the next request or closed.
-    private func roundTrip(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket,
+    /// One request and its answer on `stream`, which is kept for the next request or closed.
+    private func roundTrip(_ stream: any HTTP1Stream, _ path: String, body: [UInt8], headers: [(String, String)], _ socket: CancellableSocket,
                            deadline: ContinuousClock.Instant) throws -> Response {
-        guard socket.use(fd) else {
-            close(fd)
+        guard socket.use(stream.fd) else {
+            stream.close()
             throw CancellationError()
         }
         var keep = false
         defer {
             // A socket shut down by a cancellation can't be kept.
             if socket.release() { keep = false }
-            if keep { idle.withLock { $0.append(fd) } } else { close(fd) }
+            if keep { idle.withLock { $0.append(stream) } } else { stream.close() }
         }
-        try send(fd, path, body: body, headers: headers)
-        var reader = Reader(fd: fd, deadline: deadline, maxBody: maxBody, streamDeadline: false, waitingFor: "\(host):\(port)", timeout: timeout)
+        try send(stream, path, body: body, headers: headers, deadline: deadline)
+        var reader = Reader(stream: stream, deadline: deadline, maxBody: maxBody, streamDeadline: false, waitingFor: "\(host):\(port)", timeout: timeout)
         let head = try reader.head()
         var bytes: [UInt8] = []
         if head.chunked {
@@ -150,7 +148,7 @@ public final class HTTP1Client: Sendable {
         return Response(status: head.status, body: bytes)
     }
 
-    private func send(_ fd: Int32, _ path: String, body: [UInt8], headers: [(String, String)]) throws {
+    private func send(_ stream: any HTTP1Stream, _ path: String, body: [UInt8], headers: [(String, String)], deadline: ContinuousClock.Instant) throws {
         var text = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
             text += "\(name): \(value)\r\n"
@@ -158,19 +156,35 @@ public final class HTTP1Client: Sendable {
         text += "\r\n"
         var bytes = Array(text.utf8)
         bytes.append(contentsOf: body)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw HTTP1Error.connection("send: \(FileErrors.errno(errno))")
-            }
-            sent += n
+        try stream.send(bytes, deadline: deadline)
+    }
+
+    /// A connected stream, by `deadline`: a socket, with TLS's handshake done over it when the
+    /// client has TLS. A cancellation shuts down a connect or a handshake in progress.
+    private func connect(_ socket: CancellableSocket, deadline: ContinuousClock.Instant) throws -> any HTTP1Stream {
+        let fd = try connectSocket(socket, deadline: deadline)
+        guard let security else { return PlainStream(fd) }
+        guard socket.use(fd) else {
+            close(fd)
+            throw CancellationError()
         }
+        let stream: any HTTP1Stream
+        do {
+            stream = try security.secure(fd, host: host, port: port, deadline: deadline)
+        } catch {
+            socket.release()
+            close(fd)
+            throw error
+        }
+        if socket.release() {
+            stream.close()
+            throw CancellationError()
+        }
+        return stream
     }
 
     /// A connected socket, by `deadline`. A cancellation shuts down a connect in progress.
-    private func connect(_ socket: CancellableSocket, deadline: ContinuousClock.Instant) throws -> Int32 {
+    private func connectSocket(_ socket: CancellableSocket, deadline: ContinuousClock.Instant) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -232,11 +246,16 @@ public enum HTTP1Error: Error, CustomStringConvertible {
     case malformed(String)
     /// The answer is larger than the most firm reads from this server.
     case tooLarge(limit: Int)
+    /// The server was reached but the connection could not be made secure as asked (TLS: an
+    /// untrusted or expired certificate, a name mismatch, no client certificate, a server that
+    /// does not speak TLS). Trying again would meet the same refusal.
+    case refused(String)
 
     public var description: String {
         switch self {
         case .connection(let why): why
         case .malformed(let why): "the answer is not valid HTTP: \(why)"
+        case .refused(let why): why
         case .tooLarge(let limit): "the answer is larger than \(limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(limit) bytes"), the most firm reads"
         }
     }

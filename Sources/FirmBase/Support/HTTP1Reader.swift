@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads one HTTP/1.1 answer from a socket, within a deadline and limits.
+/// Reads one HTTP/1.1 answer from a stream (plain TCP or TLS), within a deadline and limits.
 struct Reader {
     struct Head {
         var status: Int
@@ -9,7 +9,7 @@ struct Reader {
         var keepAlive: Bool
     }
 
-    let fd: Int32
+    let stream: any HTTP1Stream
     let deadline: ContinuousClock.Instant
     let maxBody: Int
     /// For streams: reaching the deadline ends the stream quietly instead of failing.
@@ -20,8 +20,8 @@ struct Reader {
     var buffer: [UInt8] = []
     static let maxHead = 64 << 10
 
-    init(fd: Int32, deadline: ContinuousClock.Instant, maxBody: Int, streamDeadline: Bool, waitingFor: String = "the server", timeout: Duration? = nil) {
-        self.fd = fd
+    init(stream: any HTTP1Stream, deadline: ContinuousClock.Instant, maxBody: Int, streamDeadline: Bool, waitingFor: String = "the server", timeout: Duration? = nil) {
+        self.stream = stream
         self.deadline = deadline
         self.maxBody = maxBody
         self.streamDeadline = streamDeadline
@@ -34,30 +34,12 @@ struct Reader {
         .connection("timed out" + (timeout.map { " after \(DurationText.format($0))" } ?? "") + " waiting for \(waitingFor)")
     }
 
-    /// Reads more bytes into the buffer; false at the end of the stream. An interrupted wait is
-    /// tried again, within the same deadline.
+    /// Reads more bytes into the buffer; false at the end of the stream.
     mutating func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let left = deadline - ContinuousClock.now
-            if left <= .zero { throw timedOut }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
-            let ready = poll(&pfd, 1, ms)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw HTTP1Error.connection("poll: \(FileErrors.errno(errno))")
-            }
-            if ready == 0 { throw timedOut }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw HTTP1Error.connection("recv: \(FileErrors.errno(errno))")
-            }
-            if n == 0 { return false }
-            buffer.append(contentsOf: chunk[..<n])
-            return true
-        }
+        guard let bytes = try stream.receive(max: 64 << 10, deadline: deadline) else { throw timedOut }
+        if bytes.isEmpty { return false }
+        buffer.append(contentsOf: bytes)
+        return true
     }
 
     /// One line without its CRLF.

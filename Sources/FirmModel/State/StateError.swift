@@ -14,6 +14,9 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
     case conflict(location: String, reason: String)
     /// The backend can't be reached or used.
     case unavailable(location: String, reason: String)
+    /// The state is encrypted and no key set is the one it was written with (`reason` says
+    /// which variable to set). Never read as an empty state.
+    case encrypted(location: String, reason: String)
     /// The state belongs to another blueprint.
     case wrongBlueprint(location: String, expected: String, found: String)
     /// Recording `count` more changes would take the serial past `State.maxSerial`, the largest
@@ -35,6 +38,7 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
         case .io(let file, let reason): "\(file): \(reason)"
         case .conflict(let location, let reason): "\(location): the state changed under this run: \(reason); nothing more was written"
         case .unavailable(let location, let reason): "\(location): the state backend is unavailable: \(reason)"
+        case .encrypted(let location, let reason): reason.contains(location) ? reason : "\(location): \(reason)"
         case .wrongBlueprint(let file, let expected, let found):
             "\(file): this state belongs to blueprint \(quoted(found)), not \(quoted(expected)); use --state to pick another file"
         case .serialExhausted(let serial, let count):

@@ -5,7 +5,8 @@ Host header included, so moto's signature check still holds.
 
 Usage: throttle_proxy.py LISTEN_PORT MOTO_PORT SHARE [CALL_LOG]
 With CALL_LOG, each forwarded call is logged there as "ACTION MILLISECONDS" (firm-bench counts
-EC2 calls and measures moto's own latency from it).
+EC2 calls and measures moto's own latency from it). With PROXY_TLS_CERT and PROXY_TLS_KEY in
+the environment (PEM files), it serves HTTPS, as AWS's endpoints do (moto behind it stays plain).
 
 With HOLD_ACTION and HOLD_FILE in the environment, calls of that action that come while the
 file exists are held unanswered (each prints "holding ACTION"), and dropped once it is gone: a
@@ -14,6 +15,7 @@ so moto has done it and only its answer is held and lost; without, it never reac
 Calls that come after the file is gone are forwarded as usual."""
 import http.client
 import os
+import ssl
 import random
 import sys
 import threading
@@ -81,5 +83,9 @@ class Proxy(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", LISTEN), Proxy)
+if os.environ.get("PROXY_TLS_CERT"):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.environ["PROXY_TLS_CERT"], os.environ["PROXY_TLS_KEY"])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print("listening", LISTEN, flush=True)
 server.serve_forever()
