@@ -168,20 +168,7 @@ enum EC2Bench {
     }
 
     static func runFirm(_ firm: String, _ arguments: [String], in dir: String, env: [String: String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: firm)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("firm \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: text.suffix(2000), as: UTF8.self))")
-        }
+        _ = try EC2Race.measure(firm, arguments, in: dir, env: env)
     }
 
     static func start(_ executable: String, _ arguments: [String], in dir: String) throws -> Process {

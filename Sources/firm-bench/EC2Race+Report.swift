@@ -84,8 +84,6 @@ extension EC2Race {
 
     /// Replaces the race's section of docs/performance.md (between its markers, or at the end).
     static func write(_ table: String) throws {
-        let path = "docs/performance.md"
-        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let begin = "<!-- ec2-race -->", end = "<!-- /ec2-race -->"
         let section = """
             \(begin)
@@ -98,13 +96,7 @@ extension EC2Race {
             \(table)
             \(end)
             """
-        if let a = text.range(of: begin), let b = text.range(of: end) {
-            text.replaceSubrange(a.lowerBound..<b.upperBound, with: section)
-        } else {
-            text += "\n" + section + "\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        print("Wrote the ec2-race section of docs/performance.md")
+        try DocsSection.write(section, begin: begin, end: end, what: "ec2-race")
     }
 
     /// `terraform version`'s first line, or "not installed".
