@@ -183,14 +183,19 @@ struct DurabilityTests {
         let paths = StatePaths(snapshot: dir.file("lab.state.json"))
         let loaded = try StateStore.load(paths, blueprint: "lab")
         let recorder = try StateRecorder(loaded, paths: paths)
-        let clock = ContinuousClock()
-        let started = clock.now
-        try await recorder.record(.setPower("a", .on))
-        #expect(clock.now - started < .seconds(5), "the journal's record waited for the world's lock")
+        // The record becomes durable while the world's lock is still held here: had it waited
+        // for that lock, it would never finish (the bound only keeps such a failure from hanging).
+        let done = Locked(false)
+        let record = Task {
+            try await recorder.record(.setPower("a", .on))
+            done.withLock { $0 = true }
+        }
+        #expect(await eventually(.seconds(60)) { done.value }, "the journal's record waited for the world's lock")
         #expect(!FileManager.default.fileExists(atPath: dir.file("sim.world")), "nothing was written to the world while it was held")
 
         flock(other, LOCK_UN)
         close(other)
+        try await record.value
         #expect(try await transaction.value == 1)
         await recorder.close()
     }
