@@ -57,11 +57,12 @@ public struct CatalogReader: Sendable {
     }
 
     /// Reads the catalogs of `providers` (every provider when nil), each once and all at once,
-    /// with the literal attributes of the apps on each as the query.
-    public func readCatalogs(_ names: [String]? = nil, apps: [String]? = nil) async -> CatalogReview {
+    /// with the literal attributes of `apps` (every app when nil) on each as the query; `whole`
+    /// asks for the whole catalog rather than what checking them needs.
+    public func readCatalogs(_ names: [String]? = nil, apps: [String]? = nil, whole: Bool = false) async -> CatalogReview {
         let chosen = Set(apps ?? Array(blueprint.apps.keys))
         var queries: [String: CatalogQuery] = [:]
-        for name in names ?? Array(providers.keys) { queries[name] = CatalogQuery() }
+        for name in names ?? Array(providers.keys) { queries[name] = CatalogQuery(whole: whole) }
         for (app, spec) in blueprint.apps where chosen.contains(app) {
             queries[spec.deploymentPath.provider]?.deployments[app] = CatalogCheck.literals(spec.deploymentPath)
         }

@@ -23,7 +23,7 @@ enum CatalogCommand {
             names = [wanted]
         }
         let reader = try CatalogReader(blueprintFile: file, blueprint: blueprint, components: args.components, driverLog: Terminal.driverLog(args))
-        let review = await reader.readCatalogs(names, apps: [])
+        let review = await reader.readCatalogs(names, whole: true)
         await reader.shutdown()
         if args.flag("--json") {
             var providers = JSONObject()
@@ -54,13 +54,16 @@ enum CatalogCommand {
         guard let catalog = review.catalogs[name] else {
             return out + (review.unreadable[name] == nil ? "  no catalog: its apps are not checked before their deploys\n" : "  the catalog could not be read\n")
         }
-        out += "  hardware profiles (\(catalog.hardwareProfiles.count)):\n"
+        func heading(_ what: String, _ collection: ProviderCatalog.Collection, _ count: Int) -> String {
+            catalog.listed.contains(collection) ? "  \(what) (\(count)):\n" : "  \(what): not listed, so not checked\n"
+        }
+        out += heading("hardware profiles", .hardwareProfiles, catalog.hardwareProfiles.count)
         out += table(["NAME", "CPU", "MEMORY (MiB)", "STORAGE (GiB)", "ARCHITECTURE"], catalog.hardwareProfiles.map {
             [$0.name, $0.cpu?.text ?? "-", $0.memoryMiB?.text ?? "-", $0.storageGiB?.text ?? "-", $0.architecture.isEmpty ? "-" : $0.architecture]
         })
-        out += "  images (\(catalog.images.count)):\n"
+        out += heading("images", .images, catalog.images.count)
         out += table(["ID", "NAME", "OWNER", "ARCHITECTURE", "STATE"], catalog.images.map { [$0.id, $0.name, $0.owner, $0.architecture, $0.state].map(dash) })
-        out += "  realms (\(catalog.realms.count)):\n"
+        out += heading("realms", .realms, catalog.realms.count)
         out += table(["ID", "NAME", "STATE"], catalog.realms.map { [$0.id, $0.name, $0.state].map(dash) })
         let a = catalog.attributes
         let chosen = [("hardware profile", a.hardwareProfile), ("image", a.image), ("realm", a.realm), ("CPU", a.cpu), ("memory", a.memoryMiB),
@@ -73,7 +76,7 @@ enum CatalogCommand {
 
     /// Left-aligned columns, indented four spaces; "none" when there are no rows.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "    none\n" }
+        guard !rows.isEmpty else { return "" }
         let all = [header] + rows
         let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
         return all.map { row in

@@ -52,10 +52,7 @@ enum ValidateCommand {
             Terminal.json((["valid": .bool(problems.isEmpty), "problems": .array(list), "catalogs": .array(checked),
                             "withoutCatalog": .array(review.withoutCatalog.map(JSON.string))] as JSON))
         } else {
-            for name in review.catalogs.keys.sorted() {
-                let c = review.catalogs[name]!
-                Terminal.out("provider \(quoted(name)): checked against its catalog (\(c.hardwareProfiles.count) hardware profile(s), \(c.images.count) image(s), \(c.realms.count) realm(s)).")
-            }
+            for name in review.catalogs.keys.sorted() { Terminal.out("provider \(quoted(name)): the apps were checked against its catalog.") }
             for name in review.withoutCatalog { Terminal.out("provider \(quoted(name)): has no catalog; its apps were not checked.") }
             for problem in problems { Terminal.err("\(file): \(problem.path): \(problem.message)") }
             if !problems.isEmpty { Terminal.err("\(problems.count) problem(s) found online; nothing was changed.") }

@@ -23,8 +23,8 @@ public struct CatalogProblem: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Checks deployment attributes against a catalog: the hardware profile, the image, the realm,
-/// and values within the profile's ranges. Only literal values are checked; a collection the
-/// catalog leaves empty is not.
+/// and values within the profile's ranges. Only literal values are checked, and only against
+/// the collections the catalog lists.
 public enum CatalogCheck {
     /// How many offered names a message lists before "and N more".
     static let listed = 8
@@ -52,7 +52,7 @@ public enum CatalogCheck {
         }
         let names = catalog.attributes
         var profile: HardwareProfile?
-        if let key = names.hardwareProfile, let wanted = attributes[key], !catalog.hardwareProfiles.isEmpty {
+        if let key = names.hardwareProfile, let wanted = attributes[key], catalog.listed.contains(.hardwareProfiles) {
             profile = catalog.hardwareProfiles.first { $0.name == wanted }
             if profile == nil { report(key, unknown("hardware profile", wanted, among: catalog.hardwareProfiles.map(\.name))) }
         }
@@ -68,14 +68,14 @@ public enum CatalogCheck {
                 }
             }
         }
-        if let key = names.image, let wanted = attributes[key], !catalog.images.isEmpty {
+        if let key = names.image, let wanted = attributes[key], catalog.listed.contains(.images) {
             if let image = catalog.images.first(where: { $0.id == wanted }) {
                 if !usable(image.state) { report(key, "image \(quoted(wanted)) is \(quoted(image.state)), not available") }
             } else {
                 report(key, unknown("image", wanted, among: catalog.images.map(\.id)))
             }
         }
-        if let key = names.realm, let wanted = attributes[key], !catalog.realms.isEmpty {
+        if let key = names.realm, let wanted = attributes[key], catalog.listed.contains(.realms) {
             if let realm = catalog.realms.first(where: { $0.id == wanted }) {
                 if !usable(realm.state) { report(key, "realm \(quoted(wanted)) is \(quoted(realm.state)), not available") }
             } else {

@@ -11,7 +11,7 @@ public enum CatalogDecoder {
     public static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> ProviderCatalog? {
         let before = context.diagnostics.count
         guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
-        var catalog = ProviderCatalog()
+        var catalog = ProviderCatalog(listed: Set(ProviderCatalog.Collection.allCases.filter { fields[$0.rawValue] != nil }))
         catalog.hardwareProfiles = entries(fields["hardwareProfiles"], path.key("hardwareProfiles"), &context) { node, path, context in
             profile(node, path, &context)
         }

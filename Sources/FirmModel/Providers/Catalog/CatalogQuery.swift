@@ -6,9 +6,13 @@ import FirmBase
 public struct CatalogQuery: Sendable, Equatable {
     /// App name -> its literal deployment attributes.
     public var deployments: [String: [String: String]]
+    /// Whether the whole catalog is wanted (`firm catalog`), or only what checking the apps
+    /// needs (validation, plans), which a provider may read more cheaply.
+    public var whole: Bool
 
-    public init(deployments: [String: [String: String]] = [:]) {
+    public init(deployments: [String: [String: String]] = [:], whole: Bool = true) {
         self.deployments = deployments
+        self.whole = whole
     }
 
     /// The distinct values of `attribute` across the apps, sorted, at most `most`.

@@ -1,20 +1,28 @@
 import FirmBase
 
 /// What a provider offers, in Deltacloud's terms: hardware profiles, images and realms, with
-/// the deployment attributes that choose each. A collection that is empty is not known, and
-/// apps are not checked against it.
+/// the deployment attributes that choose each. Apps are checked against the collections it
+/// lists (in JSON, the keys present), even empty ones; a collection it does not list is not known.
 public struct ProviderCatalog: Sendable, Equatable {
+    public enum Collection: String, Sendable, CaseIterable {
+        case hardwareProfiles, images, realms
+    }
+
     public var hardwareProfiles: [HardwareProfile]
     public var images: [CatalogImage]
     public var realms: [CatalogRealm]
+    /// The collections it lists: what apps are checked against.
+    public var listed: Set<Collection>
     /// Which deployment attributes choose from the catalog.
     public var attributes: CatalogAttributes
 
+    /// `listed`: by default, all three.
     public init(hardwareProfiles: [HardwareProfile] = [], images: [CatalogImage] = [], realms: [CatalogRealm] = [],
-                attributes: CatalogAttributes = CatalogAttributes()) {
+                listed: Set<Collection> = Set(Collection.allCases), attributes: CatalogAttributes = CatalogAttributes()) {
         self.hardwareProfiles = hardwareProfiles
         self.images = images
         self.realms = realms
+        self.listed = listed
         self.attributes = attributes
     }
 
@@ -23,8 +31,12 @@ public struct ProviderCatalog: Sendable, Equatable {
 
     /// As `firm catalog --json` writes it, and as settings and drivers give it.
     public var json: JSON {
-        ["hardwareProfiles": .array(hardwareProfiles.map(\.json)), "images": .array(images.map(\.json)), "realms": .array(realms.map(\.json)),
-         "attributes": attributes.json]
+        var object = JSONObject()
+        if listed.contains(.hardwareProfiles) { object["hardwareProfiles"] = .array(hardwareProfiles.map(\.json)) }
+        if listed.contains(.images) { object["images"] = .array(images.map(\.json)) }
+        if listed.contains(.realms) { object["realms"] = .array(realms.map(\.json)) }
+        object["attributes"] = attributes.json
+        return .object(object)
     }
 }
 
