@@ -11,6 +11,8 @@ public struct EC2Provider: L3Infrastructure {
     let sandbox: String
     let settings: EC2Settings
     let connection: EC2Connection
+    /// The catalog's lists, read once (EC2Catalog).
+    let catalogCache = EC2CatalogCache()
     /// How long an instance may take to reach the state asked for.
     static let stateTimeout: Duration = .seconds(900)
 

@@ -5,9 +5,10 @@ import FirmModel
 /// The settings of an `ec2` provider, all optional but the region (which a profile may give):
 /// `{"region": "us-east-1", "cidr": "10.0.0.0/16", "endpoint": "http://127.0.0.1:5055",
 ///   "profile": "ci", "accessKeyId": {"env": …}, "secretAccessKey": {"env": …},
-///   "sessionToken": {"env": …}, "pollInterval": "1s", "requestTimeout": "30s", "nameInstances": false}`.
+///   "sessionToken": {"env": …}, "pollInterval": "1s", "requestTimeout": "30s", "nameInstances": false,
+///   "catalogImages": ["ami-…"]}`.
 public struct EC2Settings: Sendable, Equatable {
-    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval", "requestTimeout", "nameInstances"]
+    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval", "requestTimeout", "nameInstances", "catalogImages"]
     static let secretKeys: Set<String> = ["accessKeyId", "secretAccessKey", "sessionToken"]
     public static let defaultCIDR = CIDR("10.0.0.0/16")!
 
@@ -28,6 +29,9 @@ public struct EC2Settings: Sendable, Equatable {
     /// CreateTags each. Without, they carry the sandbox's and the launch's tags, and the state
     /// maps each to its app by launch index.
     public var nameInstances = false
+    /// AMIs the catalog lists besides the account's own (public images the blueprints use).
+    public var catalogImages: [String] = []
+    static let mostCatalogImages = 100
 
     public init() {}
 
@@ -46,6 +50,7 @@ public struct EC2Settings: Sendable, Equatable {
         if let d = json["pollInterval"]?.stringValue.flatMap(DurationText.parse) { pollInterval = d }
         if let d = json["requestTimeout"]?.stringValue.flatMap(DurationText.parse) { requestTimeout = d }
         nameInstances = json["nameInstances"]?.boolValue ?? false
+        catalogImages = json["catalogImages"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: AWS's region names.
@@ -87,6 +92,14 @@ public struct EC2Settings: Sendable, Equatable {
         if let node = fields["pollInterval"], let text = context.string(node, at: path.key("pollInterval")) {
             if let d = DurationText.parse(text), d >= .milliseconds(50), d <= .seconds(60) {} else {
                 context.report(path.key("pollInterval"), "\(quoted(text)) is not a poll interval; expected a duration from 50ms to 60s, such as \"1s\"", at: node.position)
+            }
+        }
+        if let node = fields["catalogImages"], let ids = context.strings(node, at: path.key("catalogImages")) {
+            if ids.count > mostCatalogImages {
+                context.report(path.key("catalogImages"), "\(ids.count) images; the catalog takes at most \(mostCatalogImages) named in settings", at: node.position)
+            }
+            for (i, id) in ids.enumerated() where !EC2Deployment.isAMI(id) {
+                context.report(path.key("catalogImages").index(i), "\(quoted(id)) is not an AMI id; expected \"ami-\" and 8 or 17 hex digits", at: node.position)
             }
         }
         if let node = fields["nameInstances"] { _ = context.bool(node, at: path.key("nameInstances")) }

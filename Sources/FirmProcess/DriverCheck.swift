@@ -53,6 +53,15 @@ public enum DriverCheck {
                 + (capabilities.inventory ? "" : ", no inventory")
         }) else { return results }
         try? await driver.validate()
+        if operations.contains("catalog") {
+            _ = await check("catalog answers hardware profiles, images and realms firm can read", {
+                guard let catalog = try await driver.catalog(CatalogQuery(deployments: ["check": deployment.attributes])) else {
+                    throw CheckFailure("the driver lists catalog in its operations but firm did not ask it")
+                }
+                let listed = ProviderCatalog.Collection.allCases.filter(catalog.listed.contains).map(\.rawValue)
+                return "\(catalog.hardwareProfiles.count) hardware profile(s), \(catalog.images.count) image(s), \(catalog.realms.count) realm(s); lists \(listed.isEmpty ? "none" : listed.joined(separator: ", "))"
+            })
+        }
 
         var subnet: SubnetConnection?
         if l3 {

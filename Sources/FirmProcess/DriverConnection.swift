@@ -12,6 +12,8 @@ actor DriverConnection {
     static let defaultTimeouts: [String: Duration] = [
         "initialize": .seconds(30), "deploy": .seconds(600), "delete": .seconds(300), "prepareSandboxInfra": .seconds(600),
         "cleanSandboxInfra": .seconds(600), "refreshIP": .seconds(600), "default": .seconds(120),
+        // A plan only warns when the catalog can't be read: a driver that never answers must not hold it long.
+        "catalog": .seconds(20),
     ]
 
     let provider: String

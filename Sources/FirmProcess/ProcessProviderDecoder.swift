@@ -5,7 +5,7 @@ import FirmModel
 /// for its `settings`, which go to the driver in `initialize`.
 enum ProcessProviderDecoder {
     /// The operations a timeout can be set for, plus `default`.
-    static let timeoutKeys = ["default", "initialize"] + ProviderOperation.names
+    static let timeoutKeys = ["default", "initialize", "catalog"] + ProviderOperation.names
 
     /// Reads `command` and `timeouts` into `spec`; false when they are wrong.
     static func decode(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {

@@ -54,6 +54,8 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// Starts reading the world's log on the world's own queue while the caller reads its state.
     public func prefetch() { world.readAhead() }
 
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { settings.catalog }
+
     public func validate() async throws {
         _ = try await transact("validate") { _ in () }
     }
@@ -65,6 +67,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// steps, and the VM is made `stopped` in one transaction.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         let providerName = name
+        try SimulatedCatalog.check(request, settings.catalog, provider: name)
         let instant = settings.isInstant(.deploy)
         if instant { try Task.checkCancellation() }
         let made = try await transact("deploy") { world -> SimulatedVM in

@@ -3,7 +3,7 @@ import FirmModel
 
 /// The settings of a `simulated` provider, all optional:
 /// `{"cidr": "10.0.0.0/16", "dataDir": "<folder>", "latency": {"deploy": "40ms..60ms"},
-///   "failures": {"deploy": ["db"]}, "vlanRange": "100-199"}`.
+///   "failures": {"deploy": ["db"]}, "vlanRange": "100-199", "catalog": {…}}` (docs/catalog.md).
 public struct SimulatedSettings: Sendable, Equatable {
     /// Where the simulated world is kept when `dataDir` is not set, relative to the current folder.
     public static let defaultDataDir = ".firm/sim"
@@ -14,7 +14,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// In `failures`, the name that makes every call of the operation fail, including calls
     /// about no app (prepareSandboxInfra, cleanSandboxInfra, inventory).
     public static let everyCall = "*"
-    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange", "throttle"]
+    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange", "throttle", "catalog"]
 
     public var cidr: CIDR = defaultCIDR
     public var dataDir: String = defaultDataDir
@@ -24,6 +24,8 @@ public struct SimulatedSettings: Sendable, Equatable {
     public var vlanRange: ClosedRange<Int> = VLANRange.all
     /// The share of calls (0 to under 1) that fail as retryable throttling, as a busy cloud's do.
     public var throttle: Double = 0
+    /// What it offers, and refuses deploys outside of: its standard catalog, or `catalog`.
+    public var catalog: ProviderCatalog = SimulatedCatalog.standard
 
     public init() {}
 
@@ -48,6 +50,9 @@ public struct SimulatedSettings: Sendable, Equatable {
         if let node = fields["throttle"], let value = context.number(node, at: path.key("throttle"), accepts: { $0 >= 0 && $0 < 1 },
                                                                        expected: "the share of calls to throttle, a number from 0 to under 1, such as 0.3") {
             settings.throttle = value
+        }
+        if let node = fields["catalog"], let catalog = CatalogDecoder.decode(node, path.key("catalog"), &context) {
+            settings.catalog = catalog
         }
         if let node = fields["latency"] {
             for (op, position, value) in operationEntries(node, path.key("latency"), &context) {

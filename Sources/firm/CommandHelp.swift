@@ -44,13 +44,30 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
-        name: "validate", usage: "firm validate BLUEPRINT",
+        name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
         summary: "Check a blueprint file and report every problem, with its line, column and JSON path.",
-        details: "Nothing is contacted and nothing is written. Exits 0 when the blueprint is valid, 1 when it is not.",
-        options: [.json, .help])
+        details: """
+            Without --online nothing is contacted and nothing is written. With --online, each provider's
+            catalog is read (docs/catalog.md) and every app's hardware profile, image, realm and values
+            are checked against it, with a did-you-mean; a catalog that can't be read fails. Nothing is
+            written either way. Exits 0 when the blueprint is valid, 1 when it is not.
+            """,
+        options: [OptionSpec(name: "--online", value: nil, help: "Also check each app against its provider's catalog (contacts the providers)."), .json, .help])
+
+    static let catalog = CommandHelp(
+        name: "catalog", usage: "firm catalog BLUEPRINT [PROVIDER] [--json]",
+        summary: "List what each provider offers, in Deltacloud's terms: hardware profiles, images and realms.",
+        details: """
+            A hardware profile's CPU count, memory (MiB) and storage (GiB) are each a fixed value, a range
+            (min..max, step) or an enumeration. The simulated cloud's catalog is in its settings (a standard
+            one by default); EC2 lists instance types, the account's images and those its settings name,
+            and availability zones; a process driver answers its `catalog` method. A provider without a
+            catalog says so. The state is not read; nothing is written. See docs/catalog.md.
+            """,
+        options: [.json, .verbose, .help])
 
     static let plan = CommandHelp(
         name: "plan", usage: "firm plan BLUEPRINT [options]",

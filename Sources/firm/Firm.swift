@@ -28,7 +28,8 @@ struct Firm {
         let rest = Array(arguments.dropFirst())
         do {
             switch name {
-            case "validate": try ValidateCommand.run(try Arguments(rest, for: Help.validate))
+            case "validate": try await ValidateCommand.run(try Arguments(rest, for: Help.validate))
+            case "catalog": try await CatalogCommand.run(try Arguments(rest, for: Help.catalog))
             case "plan": try await PlanCommand.run(try Arguments(rest, for: Help.plan))
             case "apply": try await ApplyCommand.run(try Arguments(rest, for: Help.apply), destroy: false)
             case "destroy": try await ApplyCommand.run(try Arguments(rest, for: Help.destroy), destroy: true)

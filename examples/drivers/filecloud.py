@@ -10,7 +10,7 @@ import fcntl, ipaddress, json, os, sys, uuid
 
 SETTINGS = {}
 OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "findByName",
-              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets"]
+              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets", "catalog"]
 
 
 def log(*parts):
@@ -212,6 +212,22 @@ def inventory(p):
         return [observation(vm) for vm in cloud.data["vms"].values() if vm["sandbox"] == p["sandbox"]]
 
 
+# What filecloud offers, in Deltacloud's terms (docs/catalog.md); settings.catalog replaces it.
+CATALOG = {
+    "hardwareProfiles": [
+        {"name": "file.small", "architecture": "x86_64", "cpu": 1, "memoryMiB": 512, "storageGiB": 1},
+        {"name": "file.flex", "architecture": "x86_64", "cpu": {"min": 1, "max": 8, "step": 1}, "memoryMiB": [512, 1024, 2048],
+         "storageGiB": {"min": 1, "max": 100, "step": 1}},
+    ],
+    "images": [{"id": "file-base", "name": "An empty file VM", "owner": "filecloud", "architecture": "x86_64", "state": "available"}],
+    "realms": [{"id": "local", "name": "This machine", "state": "available"}],
+}
+
+
+def catalog(p):
+    return SETTINGS.get("catalog", CATALOG)
+
+
 def initialize(p):
     SETTINGS.clear()
     SETTINGS.update(p.get("settings", {}))
@@ -223,7 +239,7 @@ def initialize(p):
 METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": lambda p: set_power(p, "running"),
            "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete,
            "observe": observe, "findByName": find_by_name, "inventory": inventory, "applyConnectivityChanges": apply_connectivity,
-           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets}
+           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets, "catalog": catalog}
 
 
 def handle(request):

@@ -36,6 +36,9 @@ public protocol CloudProvider: Sendable {
     /// The VM that a launch of several at once made in `slot`, if it exists, given the name and
     /// app it was launched for (a provider that launches one at a time has none).
     func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation?
+    /// What it offers (docs/catalog.md): hardware profiles, images and realms, with the images
+    /// `query` names looked up; nil when it has no catalog.
+    func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog?
 }
 
 extension CloudProvider {
@@ -44,6 +47,8 @@ extension CloudProvider {
     public var limits: ProviderLimits { ProviderLimits() }
     public func capabilities() async throws -> ProviderCapabilities { .full }
     public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? { nil }
+    /// No catalog: apps are not checked before their deploys.
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { nil }
 
     /// The provider in its L2 role, or a terminal failure naming what it lacks.
     public func l2() throws -> any L2Connectivity {

@@ -124,4 +124,21 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
 
     public func shutdown() async { await inner.shutdown() }
     public func prefetch() { inner.prefetch() }
+
+    /// The catalog as firm's own reader takes it (bounded, printable), with every secret redacted.
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        try await call("catalog") {
+            guard let catalog = try await inner.catalog(query) else { return nil }
+            return try CatalogDecoder.decode(Self.redacted(catalog.json, secrets), provider: name)
+        }
+    }
+
+    static func redacted(_ json: JSON, _ secrets: Secrets) -> JSON {
+        switch json {
+        case .string(let s): .string(secrets.redact(s))
+        case .array(let items): .array(items.map { redacted($0, secrets) })
+        case .object(let o): .object(JSONObject(o.members.map { ($0.key, redacted($0.value, secrets)) }))
+        default: json
+        }
+    }
 }

@@ -49,4 +49,5 @@ public struct LimitedProvider: L2Connectivity, L3Infrastructure {
     public func cleanSandboxInfra(_ request: InfraCleanup) async throws { try await through { try await inner.l3().cleanSandboxInfra(request) } }
     public func shutdown() async { await inner.shutdown() }
     public func prefetch() { inner.prefetch() }
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { try await through { try await inner.catalog(query) } }
 }
