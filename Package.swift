@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "FirmSimulated", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
+        .target(name: "FirmLinux", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         // One target per state backend.
         .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
@@ -35,7 +36,7 @@ let package = Package(
         // Drift reports, from a session's refresh.
         .target(name: "FirmDrift", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmSession"], swiftSettings: strict),
         // The composition root: registers the built-in provider types and state backends.
-        .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
+        .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
         .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
                                                        "FirmSimulated", "FirmProcess"], swiftSettings: strict),
@@ -53,6 +54,6 @@ let package = Package(
 )
 
 var allLibraries: [Target.Dependency] {
-    ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
+    ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux", "FirmLocalState", "FirmEtcdState",
      "FirmSession", "FirmDrift", "Firmament"]
 }
