@@ -183,4 +183,22 @@ struct LinuxProviderTests {
         #expect(out.output.contains("apps.app.deploymentPath.deploymentType"), "\(out.output)")
         #expect(try namespaces().isEmpty)
     }
+
+    @Test("without CAP_NET_ADMIN: a clear error, and nothing is made")
+    func withoutNetAdmin() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            Issue.record("setpriv (util-linux) is needed to drop CAP_NET_ADMIN")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        firm.write("lab.json", blueprint())
+        let out = try sh("cd '\(firm.directory)' && /usr/bin/setpriv --inh-caps=-net_admin --ambient-caps=-net_admin --bounding-set=-net_admin '\(FirmProcess.binary)' apply lab.json --auto-approve")
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("lacks CAP_NET_ADMIN"), "\(out.stdout)\(out.stderr)")
+        #expect(try namespaces().isEmpty)
+    }
 }
