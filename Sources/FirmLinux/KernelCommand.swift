@@ -8,22 +8,16 @@ struct CommandOutput: Sendable {
     var stderr: String
 }
 
-/// Runs `ip` (and the few other programs the provider needs) as child processes, each waited
-/// for on a serial Dispatch queue of its own, never on the cooperative pool. Output is bounded,
+/// Runs `ip` (and the few other programs the provider needs) as child processes. Its callers
+/// wait for each on a serial Dispatch queue, never on the cooperative pool. Output is bounded,
 /// and a command that runs past its time limit is killed.
 enum KernelCommand {
-    static let ip = "/usr/sbin/ip"
     /// More output than this is an error, not a bigger buffer.
     static let maxOutput = 32 << 20
     static let timeLimit: TimeInterval = 60
 
-    /// Runs `executable` with `arguments`, writing `input` to its stdin.
-    static func run(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> CommandOutput {
-        try await DispatchQueue(label: "firm.linux.command").perform {
-            try runBlocking(executable, arguments, input: input)
-        }
-    }
-
+    /// Runs `executable` with `arguments` to its end, writing `input` to its stdin. It blocks:
+    /// callers run it on a serial Dispatch queue (`LinuxProvider.kernel`).
     static func runBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> CommandOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -148,6 +148,14 @@ struct LinuxProviderTests {
         #expect(!services().isEmpty)
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
 
+        // Drift: app's eth0 set down outside firm is seen as powered off, and powered on again.
+        #expect(try runChild(Self.ip!, ["-n", app.namespace, "link", "set", "eth0", "down"]).status == 0)
+        #expect(try ping(from: web.namespace, app.address) == false)
+        let down = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
+        #expect(down.code == 2 && down.stdout.contains("power on app.app"), "\(down.output)")
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try await reaches(web.namespace, app.address))
+
         // kill -9 during an apply from nothing: the next apply converges, destroy leaves nothing.
         #expect(try firm.run(["destroy", "lab.json", "--auto-approve"]).code == 0)
         #expect(try namespaces().isEmpty)
