@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "FirmSimulated", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmProcess", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         .target(name: "FirmEC2", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL"], swiftSettings: strict),
+        .target(name: "FirmLinux", dependencies: ["FirmBase", "FirmModel"], swiftSettings: strict),
         // One target per state backend.
         .target(name: "FirmLocalState", dependencies: ["FirmBase", "FirmModel", "FirmEncryption"], swiftSettings: strict),
         .target(name: "FirmEtcdState", dependencies: ["FirmBase", "FirmModel", "FirmOpenSSL", "FirmEncryption"], swiftSettings: strict),
@@ -45,7 +46,7 @@ let package = Package(
         // Pictures of a plan's DAG and of the recorded world, in DOT and Mermaid.
         .target(name: "FirmGraph", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // The composition root: registers the built-in provider types and state backends.
-        .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState"],
+        .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
         .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
                                                        "FirmGraph", "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
@@ -63,6 +64,6 @@ let package = Package(
 )
 
 var allLibraries: [Target.Dependency] {
-    ["FirmBase", "FirmOpenSSL", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLocalState", "FirmEtcdState",
-     "FirmSession", "FirmDrift", "FirmGraph", "FirmFleet", "Firmament"]
+    ["FirmBase", "FirmOpenSSL", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux",
+     "FirmLocalState", "FirmEtcdState", "FirmSession", "FirmDrift", "FirmGraph", "FirmFleet", "Firmament"]
 }

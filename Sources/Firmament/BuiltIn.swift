@@ -3,14 +3,15 @@ import FirmModel
 import FirmSimulated
 import FirmProcess
 import FirmEC2
+import FirmLinux
 import FirmLocalState
 import FirmEtcdState
 
 /// The composition root: the provider types and state backend kinds built into `firm`. A new
 /// provider type or backend is a target of its own and one line here; nothing else names it.
 public enum BuiltIn {
-    /// `simulated`, `process` and `ec2`.
-    public static let providerTypes = ProviderTypeRegistry([SimulatedProviderType(), ProcessProviderType(), EC2ProviderType()])
+    /// `simulated`, `process`, `ec2` and `linux`.
+    public static let providerTypes = ProviderTypeRegistry([SimulatedProviderType(), ProcessProviderType(), EC2ProviderType(), LinuxProviderType()])
 
     /// Local files for paths, etcd for `etcd://` and `etcds://` URLs.
     public static let stateBackends = StateBackendRegistry(files: LocalStateKind(), others: [EtcdStateKind()])

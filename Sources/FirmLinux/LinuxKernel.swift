@@ -1,0 +1,114 @@
+import Foundation
+import FirmBase
+
+/// The `ip` commands the provider runs, and what it reads back, each answer parsed as hostile
+/// input. A failure names the command and what `ip` said.
+struct LinuxKernel: Sendable {
+    let ip: String
+
+    /// The first `ip` found in the usual places.
+    static func locate() -> String? {
+        ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether this process has CAP_NET_ADMIN in its effective set (bit 12 of /proc's CapEff).
+    static func hasNetAdmin() -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+              let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << 12) != 0
+    }
+
+    /// Runs `ip ARGS`, failing on a non-zero status unless `stderr` says something `tolerated`.
+    @discardableResult
+    func run(_ arguments: [String], input: String? = nil, tolerated: [String] = []) throws -> CommandOutput {
+        let output = try KernelCommand.runBlocking(ip, arguments, input: input)
+        if output.status != 0, !tolerated.contains(where: output.stderr.contains) {
+            throw KernelError.failed(command: (["ip"] + arguments).joined(separator: " "), status: output.status, stderr: output.stderr)
+        }
+        return output
+    }
+
+    /// Every network namespace's name.
+    func namespaces() throws -> [String] {
+        let output = try run(["-json", "netns", "list"])
+        return try KernelJSON.namespaces(output.stdout, source: "ip -json netns list")
+    }
+
+    /// The links of `namespace`, or nil when it does not exist.
+    func links(in namespace: String) throws -> [KernelLink]? {
+        let output = try run(["-n", namespace, "-json", "-d", "link", "show"], tolerated: ["Cannot open network namespace"])
+        if output.status != 0 { return nil }
+        return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json link show")
+    }
+
+    /// For each of `namespaces` that exists: its links with their addresses, and the processes
+    /// in it. One child process for all of them (a shell that runs `ip` in each).
+    func insides(_ namespaces: [String]) throws -> [String: NamespaceInside] {
+        guard !namespaces.isEmpty else { return [:] }
+        let script = """
+            for ns; do printf '\\n@@netns %s\\n' "$ns"; "\(ip)" -n "$ns" -json addr show 2>/dev/null || printf '@@missing\\n'; \
+            printf '\\n@@pids\\n'; "\(ip)" netns pids "$ns" 2>/dev/null; done
+            """
+        let output = try KernelCommand.runBlocking("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
+        guard output.status == 0 else { throw KernelError.failed(command: "ip -n NS -json addr show (each namespace)", status: output.status, stderr: output.stderr) }
+        var result: [String: NamespaceInside] = [:]
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        for section in text.components(separatedBy: "\n@@netns ").dropFirst() {
+            guard let newline = section.firstIndex(of: "\n") else { continue }
+            let name = String(section[..<newline])
+            guard namespaces.contains(name) else { throw KernelError.output("ip -json addr show: a namespace that was not asked for: \(quoted(name))") }
+            let parts = section[section.index(after: newline)...].components(separatedBy: "\n@@pids\n")
+            guard parts.count == 2 else { throw KernelError.output("ip -n \(name) -json addr show: unexpected output") }
+            if parts[0].hasPrefix("@@missing") { continue }
+            let links = try KernelJSON.links(Array(parts[0].utf8), source: "ip -n \(name) -json addr show")
+            var pids: [Int32] = []
+            for word in parts[1].split(whereSeparator: \.isWhitespace) {
+                guard let pid = Int32(word), pid > 1 else { throw KernelError.output("ip netns pids \(name): \(quoted(String(word.prefix(20)))) is not a process id") }
+                pids.append(pid)
+            }
+            result[name] = NamespaceInside(links: links, pids: pids)
+        }
+        return result
+    }
+
+    /// The processes in `namespace` (none when it does not exist).
+    func pids(in namespace: String) throws -> [Int32] {
+        let output = try run(["netns", "pids", namespace], tolerated: ["No such file", "Cannot open"])
+        if output.status != 0 { return [] }
+        return try String(decoding: output.stdout, as: UTF8.self).split(whereSeparator: \.isWhitespace).map {
+            guard let pid = Int32($0), pid > 1 else { throw KernelError.output("ip netns pids \(namespace): \(quoted(String($0.prefix(20)))) is not a process id") }
+            return pid
+        }
+    }
+
+    /// Kills every process in `namespace` (SIGKILL), so that none outlives it.
+    func killAll(in namespace: String) throws {
+        for pid in try pids(in: namespace) { kill(pid, SIGKILL) }
+    }
+
+    /// Removes `namespace` and with it every veth with an end in it; a missing one is no error.
+    func deleteNamespace(_ namespace: String) throws {
+        try killAll(in: namespace)
+        try run(["netns", "del", namespace], tolerated: ["No such file"])
+    }
+
+    /// Adds `namespace`; one that exists already is no error.
+    func addNamespace(_ namespace: String) throws {
+        try run(["netns", "add", namespace], tolerated: ["File exists"])
+    }
+
+    /// Runs `commands` (one `ip` command a line, without "ip") in `namespace` as one batch;
+    /// `force` goes on past a failing line.
+    func batch(in namespace: String, _ commands: [String], force: Bool = false) throws {
+        guard !commands.isEmpty else { return }
+        try run(["-n", namespace] + (force ? ["-force"] : []) + ["-batch", "-"], input: commands.joined(separator: "\n") + "\n", tolerated: force ? [""] : [])
+    }
+}
+
+/// What is inside one app namespace.
+struct NamespaceInside: Sendable {
+    var links: [KernelLink]
+    var pids: [Int32]
+}

@@ -1,0 +1,275 @@
+import Foundation
+import FirmBase
+import FirmModel
+
+/// The built-in `linux` provider: each app is a network namespace on this machine, with one
+/// veth per VLAN it is on, whose other end sits in the sandbox's switch namespace, in the bridge
+/// of that VLAN (the kernel has no VLAN filtering, so each VLAN is a bridge of its own). What
+/// it observes it reads from the kernel; names tie what it finds to the sandbox and the app.
+public struct LinuxProvider: L2Connectivity {
+    public let name: String
+    let settings: LinuxSettings
+    let names: LinuxNames
+    /// Where each service's pid and output are kept.
+    let folder: String
+    /// Resolved lazily so that a machine without `ip` fails in `validate` with a clear message.
+    let ipPath: String?
+    /// Every change to the switch namespace (ports, bridges, the switch itself) runs here, one
+    /// at a time, so that removing an empty bridge never races a port joining it.
+    let switchQueue: DispatchQueue
+    /// Addresses handed out by this process and not yet seen on an interface.
+    let reserved: Locked<Set<UInt32>>
+
+    public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String) {
+        self.name = name
+        self.settings = settings
+        names = LinuxNames(prefix: settings.prefix, sandbox: sandbox)
+        folder = baseDirectory + "/.firm/linux/" + name
+        ipPath = LinuxKernel.locate()
+        switchQueue = DispatchQueue(label: "firm.linux.switch." + name)
+        reserved = Locked([])
+    }
+
+    public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 16) }
+
+    func error(_ operation: String, _ message: String, kind: FailureKind = .terminal) -> ProviderError {
+        ProviderError(provider: name, operation: operation, message: message, kind: kind)
+    }
+
+    /// Runs blocking kernel work off the cooperative pool (on the switch queue when it changes
+    /// the switch), turning what fails into a `ProviderError` of `operation`.
+    func kernel<T: Sendable>(_ operation: String, onSwitch: Bool = false,
+                             _ work: @escaping @Sendable (LinuxKernel) throws -> T) async throws -> T {
+        guard let ip = ipPath else {
+            throw error(operation, "iproute2's `ip` was not found in /usr/sbin, /sbin, /usr/bin or /bin; install iproute2")
+        }
+        let queue = onSwitch ? switchQueue : DispatchQueue(label: "firm.linux.kernel")
+        let providerName = name
+        do {
+            return try await queue.perform { try work(LinuxKernel(ip: ip)) }
+        } catch let failure as ProviderError {
+            throw failure
+        } catch let failure as KernelError {
+            // A namespace that vanished under a concurrent change is worth another try.
+            let vanished = failure.description.contains("Cannot open network namespace") || failure.description.contains("Cannot find device")
+            throw ProviderError(provider: providerName, operation: operation, message: failure.description, kind: vanished ? .retryable : .terminal)
+        } catch {
+            throw ProviderError(provider: providerName, operation: operation, message: "\(error)")
+        }
+    }
+
+    public func validate() async throws {
+        guard LinuxKernel.hasNetAdmin() else {
+            throw error("validate", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability (nothing was made)")
+        }
+        _ = try await kernel("validate") { try $0.namespaces() }
+    }
+
+    /// The app's namespace: the recorded uuid when it is one of this sandbox's, else from the name.
+    func namespace(_ app: DeployedApp) -> String {
+        names.appKey(ofNamespace: app.vmUuid) != nil ? app.vmUuid : names.namespace(vmName: app.vmName)
+    }
+
+    /// Makes the namespace, its first veth (eth0, with a stable MAC and an address from the
+    /// CIDR) and the port in the switch, labelled with the app and VM last, so that a namespace
+    /// without its labelled port is known to be half made.
+    public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
+        guard LinuxKernel.hasNetAdmin() else {
+            throw error("deploy", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability")
+        }
+        let namespace = names.namespace(vmName: request.vmName)
+        let port = LinuxNames.port(appKey: names.appKey(request.vmName), index: 0)
+        let label = LinuxLabel(app: request.appName, vmName: request.vmName)
+        guard label.text.utf8.count <= 255 else { throw error("deploy", "the VM name \(quoted(request.vmName)) is too long for the kernel's link alias (255 bytes)") }
+        let sandboxSwitch = names.sandboxSwitch
+        let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))
+        let address = try await allocate()
+        defer { reserved.withLock { _ = $0.remove(address.value) } }
+        let prefix = settings.cidr.prefix
+        try await kernel("deploy", onSwitch: true) { kernel in
+            try kernel.deleteNamespace(namespace)
+            try kernel.addNamespace(sandboxSwitch)
+            try kernel.addNamespace(namespace)
+            try kernel.batch(in: namespace, [
+                "link set lo up",
+                "link add eth0 address \(mac) type veth peer name \(port) netns \(sandboxSwitch)",
+                "addr add \(address)/\(prefix) dev eth0",
+            ])
+            try kernel.run(["-n", sandboxSwitch, "link", "set", port, "alias", label.text, "up"])
+        }
+        return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: address.description,
+                               deployedAppAdditionalData: ["namespace": .string(namespace), "switch": .string(sandboxSwitch)],
+                               vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": .string(address.description),
+                                                                  "networkData": [["key": "MAC Address", "value": .string(mac), "hidden": false]]]],
+                                               "appName": .string(request.appName), "errorMessage": ""])
+    }
+
+    /// The lowest address of the CIDR that no app of the sandbox has and this process has not
+    /// handed out, reserved until the deploy returns.
+    func allocate() async throws -> IPv4Address {
+        let names = self.names
+        let used = try await kernel("deploy") { kernel -> Set<UInt32> in
+            let mine = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
+            return Set(try kernel.insides(mine).values.flatMap { $0.links.flatMap(\.addresses) }.compactMap { IPv4Address($0)?.value })
+        }
+        let cidr = settings.cidr
+        let first = cidr.network.value + 1, last = cidr.last.value - 1
+        let picked = reserved.withLock { taken -> UInt32? in
+            guard first <= last else { return nil }
+            for candidate in first...last where !used.contains(candidate) && !taken.contains(candidate) {
+                taken.insert(candidate)
+                return candidate
+            }
+            return nil
+        }
+        guard let picked else { throw error("deploy", "no free address left in \(cidr)") }
+        return IPv4Address(picked)
+    }
+
+    public func powerOn(_ app: DeployedApp) async throws {
+        let namespace = namespace(app)
+        let key = names.appKey(app.vmName)
+        let sandboxSwitch = names.sandboxSwitch
+        try await kernel("powerOn") { kernel in
+            guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
+            let interfaces = links.map(\.name).filter { $0.hasPrefix("eth") }
+            try kernel.batch(in: namespace, interfaces.map { "link set \($0) up" })
+            let ports = (try kernel.links(in: sandboxSwitch) ?? []).filter { LinuxNames.parsePort($0.name)?.key == key && !$0.isUp }
+            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0.name) up" })
+        }
+        if let command = app.deploymentAttributes["Command"], !command.isEmpty {
+            try await LinuxService(folder: folder, namespace: namespace).start(command, provider: self)
+        }
+    }
+
+    public func powerOff(_ app: DeployedApp) async throws {
+        let namespace = namespace(app)
+        try await kernel("powerOff") { kernel in
+            try kernel.killAll(in: namespace)
+            guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
+            try kernel.batch(in: namespace, links.map(\.name).filter { $0.hasPrefix("eth") }.map { "link set \($0) down" })
+        }
+    }
+
+    /// The address on eth0, as the kernel has it.
+    public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
+        let namespace = namespace(app)
+        let inside = try await kernel("refreshIP") { try $0.insides([namespace])[namespace] }
+        guard let inside else { throw error("refreshIP", "namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
+        guard let address = inside.links.first(where: { $0.name == "eth0" })?.addresses.first else {
+            throw error("refreshIP", "eth0 in namespace \(namespace) has no IPv4 address")
+        }
+        return Addresses(privateAddress: address)
+    }
+
+    /// Stops the service, removes the namespace (and so its veths), then the switch's bridges
+    /// that no port uses, and the switch itself once the sandbox has no app left.
+    public func delete(_ app: DeployedApp) async throws {
+        let namespace = namespace(app)
+        let names = self.names
+        try await kernel("delete", onSwitch: true) { kernel in
+            try kernel.deleteNamespace(namespace)
+            try Self.sweep(kernel, names)
+        }
+        LinuxService(folder: folder, namespace: namespace).forget()
+    }
+
+    /// Removes the switch's bridges without ports, and the switch once no app namespace of the
+    /// sandbox is left. Runs on the switch queue.
+    static func sweep(_ kernel: LinuxKernel, _ names: LinuxNames) throws {
+        guard let links = try kernel.links(in: names.sandboxSwitch) else { return }
+        let used = Set(links.compactMap(\.master))
+        let empty = links.filter { names.vlan(ofBridge: $0.name) != nil && !used.contains($0.name) }
+        try kernel.batch(in: names.sandboxSwitch, empty.map { "link del \($0.name)" }, force: true)
+        let apps = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
+        if apps.isEmpty { try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"]) }
+    }
+
+    public func findByName(_ vmName: String) async throws -> Observation? {
+        let namespace = names.namespace(vmName: vmName)
+        let names = self.names
+        let found = try await kernel("findByName", onSwitch: true) { kernel -> Bool in
+            guard try kernel.namespaces().contains(namespace) else { return false }
+            let port = LinuxNames.port(appKey: names.appKey(vmName), index: 0)
+            if try kernel.links(in: names.sandboxSwitch)?.contains(where: { $0.name == port && $0.alias.flatMap(LinuxLabel.init) != nil }) == true { return true }
+            // Half made by a deploy that was interrupted: nothing refers to it yet.
+            try kernel.deleteNamespace(namespace)
+            return false
+        }
+        guard found else { return nil }
+        return try await look([(vmName, namespace, LinuxLabel.appName(ofVM: vmName))], operation: "findByName").first
+    }
+
+    public func observe(_ apps: [DeployedApp]) async throws -> [Observation] {
+        try await look(apps.map { ($0.vmName, namespace($0), $0.appName) }, operation: "observe", commands: apps.map { $0.deploymentAttributes["Command"] ?? "" })
+    }
+
+    /// Every app namespace of the sandbox, with the app and VM its port's label names; one
+    /// whose port is gone is reported under its namespace's name.
+    public func inventory(sandbox: String) async throws -> [Observation] {
+        let names = sandbox == self.names.sandbox ? self.names : LinuxNames(prefix: settings.prefix, sandbox: sandbox)
+        let (namespaces, links) = try await kernel("inventory") { kernel in
+            (try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }, try kernel.links(in: names.sandboxSwitch) ?? [])
+        }
+        var labels: [String: LinuxLabel] = [:]
+        for link in links {
+            guard let port = LinuxNames.parsePort(link.name), port.index == 0, let label = link.alias.flatMap(LinuxLabel.init) else { continue }
+            labels[names.sandboxSwitch + "-" + port.key] = label
+        }
+        let targets = namespaces.sorted().map { ns in (labels[ns]?.vmName ?? ns, ns, labels[ns]?.app ?? "") }
+        return try await look(targets, operation: "inventory", names: names).map { observation in
+            var seen = observation
+            seen.sandbox = sandbox
+            return seen
+        }
+    }
+
+    /// Reads what the kernel has for each (VM name, namespace, app): one query of the switch
+    /// and one child process for every namespace's addresses and processes.
+    func look(_ targets: [(vmName: String, namespace: String, app: String)], operation: String, commands: [String] = [],
+              names: LinuxNames? = nil) async throws -> [Observation] {
+        let names = names ?? self.names
+        let (switchLinks, insides) = try await kernel(operation) { kernel in
+            (try kernel.links(in: names.sandboxSwitch) ?? [], try kernel.insides(targets.map(\.namespace)))
+        }
+        return targets.enumerated().map { index, target in
+            guard let inside = insides[target.namespace] else {
+                return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: false, power: nil, addresses: Addresses(privateAddress: ""),
+                                   appName: target.app, sandbox: names.sandbox)
+            }
+            let key = names.appKey(ofNamespace: target.namespace) ?? ""
+            let ports = switchLinks.filter { LinuxNames.parsePort($0.name)?.key == key }
+            let eth0 = inside.links.first { $0.name == "eth0" }
+            let port0 = ports.first { LinuxNames.parsePort($0.name)?.index == 0 }
+            let wantsService = index < commands.count && !commands[index].isEmpty
+            let on = eth0?.isUp == true && port0?.isUp == true && (!wantsService || !inside.pids.isEmpty)
+            let vlans = ports.compactMap { $0.master.flatMap(names.vlan(ofBridge:)) }.sorted()
+            return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: true, power: on ? .on : .off,
+                               addresses: Addresses(privateAddress: eth0?.addresses.first ?? ""), appName: target.app, sandbox: names.sandbox, vlans: vlans)
+        }
+    }
+}
+
+/// The alias on an app's first port in the switch: `firm:APP:VM`, which ties the namespace to
+/// its app and VM name (the sandbox is in the namespace's name).
+struct LinuxLabel: Sendable, Equatable {
+    var app: String
+    var vmName: String
+
+    init(app: String, vmName: String) {
+        self.app = app
+        self.vmName = vmName
+    }
+
+    init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "firm", Name.isValid(String(parts[1])), !parts[2].isEmpty, parts[2].utf8.count <= 200 else { return nil }
+        app = String(parts[1])
+        vmName = String(parts[2])
+    }
+
+    var text: String { "firm:\(app):\(vmName)" }
+
+    /// Firmament names VMs `APP__SUFFIX`.
+    static func appName(ofVM vmName: String) -> String { vmName.components(separatedBy: "__").first ?? vmName }
+}

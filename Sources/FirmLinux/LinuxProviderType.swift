@@ -1,0 +1,34 @@
+import FirmBase
+import FirmModel
+
+/// `"type": "linux"`: apps as network namespaces on this machine, VLANs as bridges.
+public struct LinuxProviderType: ProviderType {
+    public let name = "linux"
+    public let connectivities: [Connectivity] = [.l2]
+    public let defaultLimits = ProviderLimits(retries: 3, concurrency: 16)
+    public let entryKeys: [String] = []
+
+    public init() {}
+
+    public func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
+        true
+    }
+
+    public func checkSettings(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec], _ context: inout DecodingContext) {
+        _ = LinuxSettings.decode(node, path, &context)
+    }
+
+    public var checksDeploymentPaths: Bool { true }
+
+    public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
+        LinuxDeployment.check(deployment, path, &context)
+    }
+
+    public func cloudCIDR(_ spec: ProviderSpec) -> CIDR? { nil }
+
+    public func vlanRange(_ spec: ProviderSpec) -> ClosedRange<Int> { LinuxSettings(spec.settings).vlanRange }
+
+    public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
+        LinuxProvider(name: context.name, sandbox: context.sandbox, settings: LinuxSettings(context.spec.settings), baseDirectory: context.baseDirectory)
+    }
+}

@@ -1,0 +1,79 @@
+import FirmBase
+import FirmModel
+
+/// The settings of a `linux` provider, all optional:
+/// `{"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "firm-lab"}`.
+/// `bridge` is the prefix of every name the provider gives the kernel (namespaces, bridges), at
+/// most 8 characters, so that every link name stays within the kernel's 15 (IFNAMSIZ).
+public struct LinuxSettings: Sendable, Equatable {
+    public static let defaultCIDR = CIDR("10.77.0.0/24")!
+    public static let defaultPrefix = "firm"
+    static let keys = ["cidr", "vlanRange", "bridge"]
+    /// The longest `bridge` prefix: 8 + "v" + a 4-digit VLAN id is 13, within IFNAMSIZ's 15.
+    static let maxPrefix = 8
+
+    public var cidr: CIDR = defaultCIDR
+    public var vlanRange: ClosedRange<Int> = VLANRange.all
+    public var prefix: String = defaultPrefix
+
+    public init() {}
+
+    /// Decodes and checks settings, reporting each problem with its path.
+    static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> LinuxSettings? {
+        guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
+        var settings = LinuxSettings()
+        let before = context.diagnostics.count
+        if let node = fields["cidr"], let text = context.string(node, at: path.key("cidr")) {
+            if let cidr = CIDR(text), (8...30).contains(cidr.prefix) { settings.cidr = cidr }
+            else { context.report(path.key("cidr"), "\(quoted(text)) is not a valid CIDR; expected an IPv4 network with a prefix from /8 to /30 and no host bits, such as \"10.77.0.0/24\"", at: node.position) }
+        }
+        if let node = fields["vlanRange"], let text = context.string(node, at: path.key("vlanRange")) {
+            if let range = VLANRange.parse(text) { settings.vlanRange = range }
+            else { context.report(path.key("vlanRange"), "\(quoted(text)) is not a VLAN range; expected \"LOW-HIGH\" within 2-4094, such as \"100-199\"", at: node.position) }
+        }
+        if let node = fields["bridge"], let text = context.string(node, at: path.key("bridge")) {
+            if isPrefix(text) { settings.prefix = text }
+            else { context.report(path.key("bridge"), "\(quoted(text)) is not a name prefix; expected 1 to \(maxPrefix) of a-z, 0-9 and \"-\", starting with a letter, such as \"firm-lab\"", at: node.position) }
+        }
+        return context.diagnostics.count == before ? settings : nil
+    }
+
+    static func isPrefix(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...maxPrefix).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Settings from a provider spec that has already been validated.
+    public init(_ settings: JSON) {
+        var context = DecodingContext(file: "")
+        self = Self.decode(JSONNode(plain: settings), JSONPath(), &context) ?? LinuxSettings()
+    }
+}
+
+/// An app's deployment path on `linux`: `"deploymentType": "netns"`, with an optional `Command`
+/// run inside the namespace as the app's service.
+enum LinuxDeployment {
+    static let type = "netns"
+    static let keys = ["Command"]
+    /// A service command longer than this is refused (it goes to `sh -c` as one argument).
+    static let maxCommand = 4096
+
+    static func check(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
+        if deployment.deploymentType != type {
+            context.report(path.key("deploymentType"), "\(quoted(deployment.deploymentType)) is not a deployment type of linux; expected \"netns\"", at: nil)
+        }
+        let here = path.key("attributes")
+        for key in deployment.attributes.keys.sorted() where !keys.contains(key) {
+            let hint = Spelling.closest(to: key, among: keys).map { " (did you mean \($0)?)" } ?? "; expected one of: " + keys.joined(separator: ", ")
+            context.report(here.key(key), "unknown attribute\(hint)", at: nil)
+        }
+        if case .literal(let command)? = deployment.attributes["Command"] {
+            if command.utf8.contains(0) || command.allSatisfy(\.isWhitespace) {
+                context.report(here.key("Command"), "expected a shell command, such as \"python3 -m http.server 80\"", at: nil)
+            } else if command.utf8.count > maxCommand {
+                context.report(here.key("Command"), "the command is \(command.utf8.count) bytes; expected at most \(maxCommand)", at: nil)
+            }
+        }
+    }
+}

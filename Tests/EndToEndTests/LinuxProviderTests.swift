@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+@testable import FirmBase
+import FirmTestSupport
+
+/// The `linux` provider through the built `firm`, on this machine's kernel: namespaces, veths
+/// and a bridge per VLAN, checked with ping and curl inside the namespaces, and with `ip -json`
+/// for what is left behind. Needs root (CAP_NET_ADMIN), iproute2 and ping (scripts/test
+/// installs them). Every name carries a prefix unique to the run, and whatever the test made is
+/// removed at its end, passed or failed.
+@Suite("End to end: the linux provider", .serialized)
+struct LinuxProviderTests {
+    /// A prefix of 8 characters (the longest the provider takes) unique to this run.
+    let prefix = "ft" + String(UUIDText.hex(6))
+    var blueprintName: String { "lnx-" + prefix }
+    var marker: String { "/tmp/firm-linux-test-" + prefix }
+
+    func blueprint() -> String {
+        """
+        {
+          "version": 1,
+          "name": "\(blueprintName)",
+          "providers": {
+            "lab": {"type": "linux", "connectivity": "L2",
+                    "settings": {"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "\(prefix)"}}
+          },
+          "apps": {
+            "web": {"deploymentPath": {"provider": "lab", "deploymentType": "netns",
+                    "attributes": {"Command": "exec python3 -m http.server 8080 --directory \(marker)"}}},
+            "app": {"deploymentPath": {"provider": "lab", "deploymentType": "netns"}},
+            "db": {"deploymentPath": {"provider": "lab", "deploymentType": "netns"}}
+          },
+          "networks": {
+            "front": {"provider": "lab", "vlan": 120},
+            "back": {"provider": "lab", "vlan": "auto"}
+          },
+          "connectors": [
+            {"from": "web", "to": "front"},
+            {"from": "app", "to": "front"},
+            {"from": "db", "to": "back"}
+          ]
+        }
+        """
+    }
+
+    static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    func sh(_ command: String) throws -> ChildOutput { try runChild("/bin/sh", ["-c", command]) }
+
+    /// Every namespace whose name starts with the test's prefix.
+    func namespaces() throws -> [String] {
+        let out = try runChild(Self.ip!, ["-json", "netns", "list"])
+        guard !out.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
+        return (try JSONReader.parse(out.stdout).plain.arrayValue ?? []).compactMap { $0["name"]?.stringValue }.filter { $0.hasPrefix(prefix + "-") }
+    }
+
+    /// The processes whose command line names the test's marker folder.
+    func services() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return line.contains(marker) && line.contains("http.server") ? pid : nil
+        }
+    }
+
+    /// Removes whatever the test made.
+    func cleanUp() {
+        for pid in services() { kill(pid, SIGKILL) }
+        for ns in (try? namespaces()) ?? [] { _ = try? runChild(Self.ip!, ["netns", "del", ns]) }
+        try? FileManager.default.removeItem(atPath: marker)
+    }
+
+    /// Each app's namespace and address, from `firm show --json`.
+    func apps(_ firm: FirmProcess) throws -> [String: (namespace: String, address: String)] {
+        let show = try firm.run(["show", "lab.json", "--json"])
+        let apps = try JSONReader.parse(show.stdout).plain["apps"]?.objectValue
+        var result: [String: (String, String)] = [:]
+        for name in apps?.keys ?? [] {
+            let app = apps?[name]
+            result[name] = (app?["vmUuid"]?.stringValue ?? "", app?["address"]?.stringValue ?? "")
+        }
+        return result
+    }
+
+    func ping(from namespace: String, _ address: String) throws -> Bool {
+        try runChild(Self.ip!, ["netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address]).status == 0
+    }
+
+    /// Whether a ping gets through within a few tries (a fresh port's neighbours are learnt).
+    func reaches(_ from: String, _ address: String) async throws -> Bool {
+        await eventually(.seconds(10)) { (try? ping(from: from, address)) == true }
+    }
+
+    @Test("three apps on two VLANs: ping within a VLAN, none across; the service answers; drift repaired; kill -9 mid-apply leaves no orphan; destroy leaves nothing")
+    func lab() async throws {
+        guard Self.ip != nil, getuid() == 0 else {
+            Issue.record("the linux provider's tests need root and iproute2 (scripts/test installs iproute2 and iputils-ping)")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
+        try "hello from web\n".write(toFile: marker + "/index.html", atomically: true, encoding: .utf8)
+        firm.write("lab.json", blueprint())
+
+        let apply = try firm.run(["apply", "lab.json", "--auto-approve"])
+        #expect(apply.code == 0, "\(apply.output)")
+        var apps = try apps(firm)
+        let (web, app, db) = (apps["web"]!, apps["app"]!, apps["db"]!)
+        #expect(Set(try namespaces()) == [web.namespace, app.namespace, db.namespace, String(web.namespace.dropLast(9))])
+
+        // Same VLAN (front): web and app reach each other; db (back) is reached by neither.
+        #expect(try await reaches(web.namespace, app.address))
+        #expect(try await reaches(app.namespace, web.address))
+        #expect(try ping(from: web.namespace, db.address) == false)
+        #expect(try ping(from: app.namespace, db.address) == false)
+        // The web's Command serves its page to app.
+        let page = await eventually(.seconds(10)) {
+            let out = try? runChild(Self.ip!, ["netns", "exec", app.namespace, "curl", "-s", "-m", "2", "http://\(web.address):8080/"])
+            return out?.stdout.contains("hello from web") == true
+        }
+        #expect(page)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+
+        // Drift: db's namespace deleted outside firm is seen, and apply makes it again.
+        _ = try runChild(Self.ip!, ["netns", "del", db.namespace])
+        let drifted = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
+        #expect(drifted.code == 2, "\(drifted.output)")
+        #expect(drifted.stdout.contains("deploy app.db"))
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+        apps = try self.apps(firm)
+        #expect(try namespaces().contains(apps["db"]!.namespace))
+
+        // Drift: web's port taken off its VLAN's bridge, and its service killed.
+        let port = "p" + web.namespace.suffix(8) + "-0"
+        let switchNamespace = String(web.namespace.dropLast(9))
+        #expect(try runChild(Self.ip!, ["-n", switchNamespace, "link", "set", port, "nomaster"]).status == 0)
+        for pid in services() { kill(pid, SIGKILL) }
+        #expect(await eventually(.seconds(5)) { services().isEmpty })
+        let offVLAN = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
+        #expect(offVLAN.code == 2, "\(offVLAN.output)")
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try await reaches(app.namespace, web.address))
+        #expect(!services().isEmpty)
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+
+        // Drift: app's eth0 set down outside firm is seen as powered off, and powered on again.
+        #expect(try runChild(Self.ip!, ["-n", app.namespace, "link", "set", "eth0", "down"]).status == 0)
+        #expect(try ping(from: web.namespace, app.address) == false)
+        let down = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
+        #expect(down.code == 2 && down.stdout.contains("power on app.app"), "\(down.output)")
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try await reaches(web.namespace, app.address))
+
+        // kill -9 during an apply from nothing: the next apply converges, destroy leaves nothing.
+        #expect(try firm.run(["destroy", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try namespaces().isEmpty)
+        let (process, _, _) = try firm.start(["apply", "lab.json", "--auto-approve"])
+        _ = waitUntil(.seconds(20)) { ((try? namespaces()) ?? []).count >= 2 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let again = try firm.run(["apply", "lab.json", "--auto-approve"])
+        #expect(again.code == 0, "\(again.output)")
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+        apps = try self.apps(firm)
+        #expect(Set(try namespaces()) == Set(apps.values.map(\.namespace) + [switchNamespace]), "an orphan namespace was left")
+
+        let destroy = try firm.run(["destroy", "lab.json", "--auto-approve"])
+        #expect(destroy.code == 0, "\(destroy.output)")
+        #expect(try namespaces().isEmpty, "a namespace of the sandbox is left")
+        #expect(services().isEmpty, "the service outlived destroy")
+    }
+
+    @Test("settings and deployment paths are checked at decode time, with their JSON paths")
+    func validation() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let bad = blueprint()
+            .replacingOccurrences(of: "\"bridge\": \"\(prefix)\"", with: "\"bridge\": \"much-too-long\"")
+            .replacingOccurrences(of: "\"cidr\": \"10.77.0.0/24\"", with: "\"cidr\": \"10.77.0.1/24\"")
+            .replacingOccurrences(of: "\"deploymentType\": \"netns\"}}", with: "\"deploymentType\": \"vm\"}}")
+        firm.write("lab.json", bad)
+        let out = try firm.run(["validate", "lab.json"])
+        #expect(out.code != 0)
+        #expect(out.output.contains("providers.lab.settings.bridge"), "\(out.output)")
+        #expect(out.output.contains("providers.lab.settings.cidr"), "\(out.output)")
+        #expect(out.output.contains("apps.app.deploymentPath.deploymentType"), "\(out.output)")
+        #expect(try namespaces().isEmpty)
+    }
+
+    @Test("without CAP_NET_ADMIN: a clear error, and nothing is made")
+    func withoutNetAdmin() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            Issue.record("setpriv (util-linux) is needed to drop CAP_NET_ADMIN")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        firm.write("lab.json", blueprint())
+        let out = try sh("cd '\(firm.directory)' && /usr/bin/setpriv --inh-caps=-net_admin --ambient-caps=-net_admin --bounding-set=-net_admin '\(FirmProcess.binary)' apply lab.json --auto-approve")
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("lacks CAP_NET_ADMIN"), "\(out.stdout)\(out.stderr)")
+        #expect(try namespaces().isEmpty)
+    }
+}

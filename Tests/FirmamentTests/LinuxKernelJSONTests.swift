@@ -1,0 +1,64 @@
+import Testing
+@testable import FirmBase
+@testable import FirmModel
+@testable import FirmLinux
+
+@Suite("linux provider: names and ip -json as hostile input")
+struct LinuxKernelJSONTests {
+    @Test("names are derived, bounded and told apart")
+    func names() {
+        let names = LinuxNames(prefix: "firm-lab", sandbox: "a-very-long-sandbox-name-" + String(repeating: "x", count: 38))
+        let namespace = names.namespace(vmName: "web__abc123")
+        #expect(namespace == names.namespace(vmName: "web__abc123"))
+        #expect(namespace != names.namespace(vmName: "web__abc124"))
+        #expect(namespace.utf8.count <= 24 && names.sandboxSwitch.utf8.count <= 15)
+        #expect(names.appKey(ofNamespace: namespace) == names.appKey("web__abc123"))
+        #expect(names.appKey(ofNamespace: names.sandboxSwitch) == nil)
+        #expect(LinuxNames(prefix: "firm-lab", sandbox: "other").appKey(ofNamespace: namespace) == nil)
+        let port = LinuxNames.port(appKey: names.appKey("web__abc123"), index: 99)
+        #expect(port.utf8.count <= 15)
+        #expect(LinuxNames.parsePort(port)?.index == 99)
+        #expect(LinuxNames.parsePort("pZZZZZZZZ-0") == nil && LinuxNames.parsePort("eth0") == nil)
+        #expect(names.bridge(vlan: 4094).utf8.count <= 15)
+        #expect(names.vlan(ofBridge: names.bridge(vlan: 120)) == 120)
+        #expect(names.vlan(ofBridge: "firm-labv0120") == nil && names.vlan(ofBridge: "firm-labv5000") == nil)
+        #expect(LinuxNames.mac(vmName: "web__abc123", interface: "eth0") == LinuxNames.mac(vmName: "web__abc123", interface: "eth0"))
+        #expect(LinuxNames.mac(vmName: "web__abc123", interface: "eth0").hasPrefix("02:"))
+        #expect(LinuxLabel(LinuxLabel(app: "web", vmName: "web__abc123").text) == LinuxLabel(app: "web", vmName: "web__abc123"))
+        #expect(LinuxLabel("firm:web") == nil && LinuxLabel("other:web:x") == nil && LinuxLabel("firm:1web:x") == nil)
+    }
+
+    @Test("ip -json answers are read, and what is not an answer is refused naming the source")
+    func hostile() throws {
+        let good = #"[{"ifname":"eth0","flags":["UP"],"master":"br","ifalias":"firm:a:b","addr_info":[{"family":"inet","local":"10.0.0.2","prefixlen":24},{"family":"inet6","local":"fe80::1"}]}]"#
+        let links = try KernelJSON.links(Array(good.utf8), source: "test")
+        #expect(links == [KernelLink(name: "eth0", flags: ["UP"], master: "br", alias: "firm:a:b", mac: nil, addresses: ["10.0.0.2"])])
+        #expect(try KernelJSON.links(Array(" \n".utf8), source: "test").isEmpty)
+        for bad in ["not json", "{}", "[1]", #"[{"flags":[]}]"#, #"[{"ifname":"a-name-longer-than-15"}]"#, #"[{"ifname":"x","flags":"UP"}]"#,
+                    #"[{"ifname":"x","master":3}]"#, #"[{"ifname":"x","addr_info":[{"family":"inet","local":"999.1.1.1","prefixlen":24}]}]"#,
+                    #"[{"ifname":"x","addr_info":[{"family":"inet","local":"10.0.0.1","prefixlen":33}]}]"#, "[" + String(repeating: "[", count: 5000)] {
+            #expect(throws: KernelError.self, "\(bad)") { try KernelJSON.links(Array(bad.utf8), source: "ip -n ns -json link show") }
+            do {
+                _ = try KernelJSON.links(Array(bad.utf8), source: "ip -n ns -json link show")
+            } catch {
+                #expect("\(error)".hasPrefix("ip -n ns -json link show"))
+            }
+        }
+        #expect(try KernelJSON.namespaces(Array(#"[{"name":"a","id":0},{"name":"b"}]"#.utf8), source: "t") == ["a", "b"])
+        #expect(throws: KernelError.self) { try KernelJSON.namespaces(Array(#"[{"id":0}]"#.utf8), source: "t") }
+    }
+
+    @Test("settings and deployment paths: every problem with its path")
+    func settings() {
+        var context = DecodingContext(file: "lab.json")
+        let node = JSONNode(plain: ["cidr": "10.0.0.1/24", "vlanRange": "5-1", "bridge": "Firm_Lab", "extra": true])
+        #expect(LinuxSettings.decode(node, JSONPath().key("settings"), &context) == nil)
+        let paths = Set(context.diagnostics.map(\.path))
+        #expect(paths == ["settings.cidr", "settings.vlanRange", "settings.bridge", "settings.extra"])
+        var deployment = DecodingContext(file: "lab.json")
+        LinuxDeployment.check(DeploymentPath(provider: "lab", deploymentType: "vm", attributes: ["Comand": .literal("x"), "Command": .literal("  ")]),
+                              JSONPath().key("deploymentPath"), &deployment)
+        #expect(Set(deployment.diagnostics.map(\.path)) == ["deploymentPath.deploymentType", "deploymentPath.attributes.Comand", "deploymentPath.attributes.Command"])
+        #expect(LinuxSettings(["cidr": "10.9.0.0/16", "bridge": "lab"]).prefix == "lab")
+    }
+}
