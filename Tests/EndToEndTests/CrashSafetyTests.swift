@@ -172,7 +172,9 @@ struct CrashSafetyTests {
     func gracefulInterrupt(_ backend: StateBackendUnderTest) async throws {
         let bed = try TestBed(backend)
         defer { bed.stop() }
-        let (process, out, err) = try startSlowApply(bed)
+        // Deploys of 2 s: on a loaded machine the signal still lands before the third round of
+        // deploys is over (with 600 ms, the whole apply once finished first and exited 0).
+        let (process, out, err) = try startSlowApply(bed, deploy: "2s")
         waitForStart(bed)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
