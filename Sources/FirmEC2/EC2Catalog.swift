@@ -66,26 +66,17 @@ struct EC2Catalog {
         return code.hasPrefix("InvalidAMIID")
     }
 
-    /// Every item of a paginated list: at most `mostPages` pages of `pageSize`, each token new.
+    /// Every item of a paginated list: at most `mostPages` pages of `pageSize`, each token new,
+    /// and at most `ProviderCatalog.mostEntries` items.
     func pages(_ action: String, _ parameters: [(String, String)], set: String) async throws -> [XMLTree] {
         var items: [XMLTree] = []
-        var token: String?
-        var tokens = Set<String>()
-        for _ in 0..<Self.mostPages {
-            var asked = parameters + [("MaxResults", String(Self.pageSize))]
-            if let token { asked.append(("NextToken", token)) }
-            let answer = try await client.call(action, asked, operation: Self.operation)
+        try await client.paged(action, parameters, pageSize: Self.pageSize, maxPages: Self.mostPages, operation: Self.operation) { answer in
             items += answer.items(set)
             guard items.count <= ProviderCatalog.mostEntries else {
                 throw ProviderError(provider: provider, operation: Self.operation, message: "\(action) listed more than \(ProviderCatalog.mostEntries) entries")
             }
-            guard let next = answer.value("nextToken"), !next.isEmpty else { return items }
-            guard next.utf8.count <= 4096, tokens.insert(next).inserted else {
-                throw ProviderError(provider: provider, operation: Self.operation, message: "\(action) answered a next token that is too long or was given before")
-            }
-            token = next
         }
-        throw ProviderError(provider: provider, operation: Self.operation, message: "\(action) had more than \(Self.mostPages) pages")
+        return items
     }
 
     static func number(_ text: String?) -> CatalogValue? {

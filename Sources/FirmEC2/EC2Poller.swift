@@ -162,27 +162,13 @@ actor EC2Poller {
     }
 
     private nonisolated func pages(_ filters: [(String, String)], operation: String, into result: inout [String: EC2Instance]) async throws {
-        var token: String?
-        var seen: Set<String> = []
-        repeat {
-            var parameters = filters + [("MaxResults", "1000")]
-            if let token { parameters.append(("NextToken", token)) }
-            let answer = try await client.call("DescribeInstances", parameters, operation: operation)
+        try await client.paged("DescribeInstances", filters, pageSize: 1000, maxPages: Self.maxPages, operation: operation) { answer in
             for reservation in answer.items("reservationSet") {
                 for item in reservation.items("instancesSet") {
                     if let instance = EC2Instance(item), instance.tags[EC2Tags.sandbox] == sandbox { result[instance.id] = instance }
                 }
             }
-            token = answer.value("nextToken").flatMap { $0.isEmpty ? nil : $0 }
-            if let next = token {
-                guard seen.insert(next).inserted else {
-                    throw ProviderError(provider: client.provider, operation: operation, message: "DescribeInstances answered the same nextToken twice; its pages never end")
-                }
-                guard seen.count < Self.maxPages else {
-                    throw ProviderError(provider: client.provider, operation: operation, message: "DescribeInstances went on past \(Self.maxPages) pages of 1000 instances")
-                }
-            }
-        } while token != nil
+        }
     }
 }
 
