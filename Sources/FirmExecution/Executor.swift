@@ -16,11 +16,11 @@ public struct Executor: Sendable {
     public var costs: ActionCosts
     public var order: ExecutionOrder
     /// Slots shared with other executors (a reconcile replica's concurrent cycles): each action,
-    /// or batch, also holds one of these while it runs.
-    public var shared: ActionSlots?
+    /// or batch, also holds one of this gate's slots while it runs.
+    public var shared: ProviderGate?
 
     public init(parallelism: Int, runner: any ActionRunning, stop: StopFlag = StopFlag(), costs: ActionCosts = ActionCosts(), order: ExecutionOrder = .criticalPath,
-                shared: ActionSlots? = nil) {
+                shared: ProviderGate? = nil) {
         self.shared = shared
         self.parallelism = max(1, parallelism)
         self.runner = runner
@@ -111,7 +111,7 @@ public struct Executor: Sendable {
                         progress(ExecutionEvent(action: first, kind: .started, elapsed: clock.now - start))
                         group.addTask {
                             guard await Self.take(shared) else { return .one(index, .failed(ActionFailure(CancellationError()))) }
-                            defer { shared?.release() }
+                            defer { shared?.leave() }
                             return .one(index, await runner.run(first))
                         }
                         continue
@@ -123,7 +123,7 @@ public struct Executor: Sendable {
                     for action in actions { progress(ExecutionEvent(action: action, kind: .started, elapsed: clock.now - start)) }
                     group.addTask {
                         guard await Self.take(shared) else { return .actions(batch.map { ($0, .failed(ActionFailure(CancellationError()))) }) }
-                        defer { shared?.release() }
+                        defer { shared?.leave() }
                         return .actions(Array(zip(batch, await runner.runBatch(actions))))
                     }
                 }
@@ -165,10 +165,10 @@ public struct Executor: Sendable {
 
 extension Executor {
     /// Takes a shared slot, when there are shared slots; false when cancelled while waiting.
-    static func take(_ shared: ActionSlots?) async -> Bool {
+    static func take(_ shared: ProviderGate?) async -> Bool {
         guard let shared else { return true }
         do {
-            try await shared.acquire()
+            try await shared.enter()
             return true
         } catch {
             return false

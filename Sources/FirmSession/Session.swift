@@ -332,7 +332,7 @@ public struct Session: Sendable {
 
     /// Runs `plan` and compacts the state afterwards. The lock stays held; release it after.
     /// `order` is for firm-bench's comparison only. `progress` and `roundEnd` are the executor's.
-    public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag,
+    public func execute(_ plan: Plan, on writable: Writable, blueprintForRun: Blueprint? = nil, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag,
                         environment: Environment = .process, order: ExecutionOrder = .criticalPath,
                         progress: @escaping @Sendable (ExecutionEvent) -> Void,
                         roundEnd: @escaping @Sendable () -> Void = {}) async throws -> ExecutionSummary {

@@ -65,7 +65,7 @@ enum ReconcileCommand {
 
     /// One cycle of one sandbox; `shared` holds the slots its actions share with the cycles
     /// running beside it (a fleet's), nil for a cycle alone.
-    static func runCycle(file: String, args: Arguments, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag, sandbox: String? = nil) async throws -> String {
+    static func runCycle(file: String, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag, sandbox: String? = nil) async throws -> String {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: sandbox ?? args.values["--sandbox"])
         do {
             let line = try await runCycle(session, args: args, parallelism: parallelism, shared: shared, stop: stop)
@@ -78,7 +78,7 @@ enum ReconcileCommand {
     }
 
     /// One cycle on an open session; its drivers are shut down by the caller.
-    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, shared: ActionSlots? = nil, stop: StopFlag) async throws -> String {
+    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag) async throws -> String {
         if try await session.isQuiet(parallelism: parallelism) { return "in sync" }
         let settled = try await session.lockAndSettle(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                                       refresh: true, parallelism: parallelism)

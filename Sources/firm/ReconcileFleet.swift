@@ -74,9 +74,9 @@ enum ReconcileFleet {
         if let fleet { release = { await fleet.leave() } }
         Signals.shared.beginApply(stop, onSecondSignal: release)
         var replicaLoop = Loop(replica: replica, every: every, concurrency: concurrency, maxCycles: maxCycles)
-        // The cycles running at once share --parallelism: each action holds one of these slots,
-        // so a busy sandbox can use what an idle one leaves.
-        let slots = ActionSlots(parallelism)
+        // The cycles running at once share --parallelism: each action holds one of this gate's
+        // slots, so a busy sandbox can use what an idle one leaves.
+        let slots = ProviderGate(limits: ProviderLimits(concurrency: parallelism))
         let (events, post) = AsyncStream.makeStream(of: Event.self)
         let watcher = fleet.map { fleet in
             Task {

@@ -1,15 +1,16 @@
 import Foundation
 import Testing
 @testable import FirmBase
+@testable import FirmModel
 @testable import FirmPlanning
 @testable import FirmExecution
 import FirmTestSupport
 
-@Suite("ActionSlots: executors that share --parallelism never run more than it")
-struct ActionSlotsTests {
+@Suite("A shared gate: executors that share --parallelism never run more than it")
+struct SharedSlotsTests {
     @Test("three executors of parallelism 8 sharing 4 slots run at most 4 actions at once between them, and all of their work")
     func shared() async {
-        let slots = ActionSlots(4)
+        let slots = ProviderGate(limits: ProviderLimits(concurrency: 4))
         let runners = (0..<3).map { _ in FakeRunner(delays: [:]) }
         let count = Locked(0), peak = Locked(0)
         // Each runner's actions count into one shared gauge as they run.
@@ -28,16 +29,16 @@ struct ActionSlotsTests {
 
     @Test("a waiter cancelled while waiting leaves the queue and takes no slot")
     func cancelled() async throws {
-        let slots = ActionSlots(1)
-        try await slots.acquire()
-        let waiter = Task { try await slots.acquire() }
+        let slots = ProviderGate(limits: ProviderLimits(concurrency: 1))
+        try await slots.enter()
+        let waiter = Task { try await slots.enter() }
         try await Task.sleep(for: .milliseconds(20))
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        slots.release()
+        slots.leave()
         // The slot went back, not to the cancelled waiter: it can be taken at once.
-        try await slots.acquire()
-        slots.release()
+        try await slots.enter()
+        slots.leave()
     }
 }
 
