@@ -103,14 +103,15 @@ struct FleetTests {
     func doubleSigterm() async throws {
         let (bed, etcd, _) = try Self.fleetBed(4)
         defer { bed.stop() }
-        // Power-ons now take 8 s: a replica repairing a stopped VM is mid-cycle for that long.
-        bed.firm.write("lab.json", Blueprints.lab(latency: #"{"powerOn": "8s"}"#))
+        // Power-ons now take 30 s: a replica repairing a stopped VM is mid-cycle for that long,
+        // so the signals land mid-cycle however slowly a loaded machine sees the lock taken.
+        bed.firm.write("lab.json", Blueprints.lab(latency: #"{"powerOn": "30s"}"#))
         let r = try Self.replica(bed, "r0", ["--every", "500ms", "--lock-ttl", "15s"])
         #expect(waitUntil(.seconds(30)) { ((try? etcd.keys("/firm/_claims/")) ?? []).count == 4 }, "\(r.out.soFar)")
         // Settled: s2's cycles are quiet (the first wrote the changed settings under the lock).
         #expect(waitUntil(.seconds(30)) { EtcdReconcileTests.lines(r.out.soFar).filter { $0.sandbox == "s2" && $0.text.contains("in sync") }.count >= 2 }, "\(r.out.soFar)")
         #expect(try bed.run(["sim", "lab.json", "--sandbox", "s2", "stop", "web"]).code == 0)
-        // The replica holds s2's lock while it powers web on again (8 s); a second after the
+        // The replica holds s2's lock while it powers web on again (30 s); a second after the
         // lock is taken the call is under way.
         #expect(waitUntil(.seconds(30)) { ((try? etcd.keys("/firm/s2/lock")) ?? []).count == 1 }, "\(r.out.soFar)")
         try await Task.sleep(for: .seconds(1))
