@@ -44,7 +44,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -154,6 +154,19 @@ enum Help {
             """,
         options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
+
+    static let schema = CommandHelp(
+        name: "schema", usage: "firm schema",
+        summary: "Print the blueprint's JSON Schema (draft 2020-12), for editors and CI.",
+        details: """
+            The schema is made from the same declarations the blueprint's decoder reads: every key of every
+            object, and each provider type's entry keys, settings and deployment paths. Save it beside your
+            blueprints and name it in a blueprint's "$schema" key, which firm accepts and ignores, or in your
+            editor's settings (docs/blueprint.md shows VS Code's). A blueprint the schema refuses, firm refuses;
+            firm validate also checks the rules a schema can't state (docs/blueprint.md lists them). The
+            repository keeps it as schema/blueprint.schema.json.
+            """,
+        options: [.help])
 
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",
