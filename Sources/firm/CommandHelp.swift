@@ -176,9 +176,12 @@ enum Help {
             and VMs tagged with this blueprint that the state does not know (unmanaged). Each item has the
             expected and actual value and the action apply would take. Blueprint changes that were not
             applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
-            writes no state, so it never blocks an apply.
+            writes no state, so it never blocks an apply. --junit and --html write the report to files as
+            well; the HTML page (a summary, then each item with its expected and actual values, its fix and
+            its JUnit status) is self-contained: no scripts, nothing fetched, readable printed.
             """,
         options: [.state, .sandbox, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+                  OptionSpec(name: "--html", value: "FILE", help: "Also write the report as one self-contained HTML page (no scripts, nothing fetched), for a person."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
                   .parallelism, .verbose, .help])
