@@ -23,8 +23,10 @@ public enum BlueprintSchema {
     /// A provider's entry: the keys every type takes and each type's own, and per type (an
     /// `if` on `type`) its connectivities, its settings, its required keys, and no other type's keys.
     static func provider(_ types: ProviderTypeRegistry) -> JSON {
-        var fields = BlueprintShape.providerEntry.fields
-        fields[0] = .init("type", .about("The driver type.", .choice(types.names)), required: true)
+        // `type` takes the registry's names, which BlueprintShape can't know.
+        var fields = BlueprintShape.providerEntry.fields.map { field in
+            field.name == "type" ? ObjectShape.Field("type", .about("The driver type.", .choice(types.names)), required: true) : field
+        }
         for field in types.entryFields where !fields.contains(where: { $0.name == field.name }) {
             fields.append(.init(field.name, field.shape))
         }
