@@ -44,7 +44,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -155,6 +155,19 @@ enum Help {
         options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
 
+    static let schema = CommandHelp(
+        name: "schema", usage: "firm schema",
+        summary: "Print the blueprint's JSON Schema (draft 2020-12), for editors and CI.",
+        details: """
+            The schema is made from the same declarations the blueprint's decoder reads: every key of every
+            object, and each provider type's entry keys, settings and deployment paths. Save it beside your
+            blueprints and name it in a blueprint's "$schema" key, which firm accepts and ignores, or in your
+            editor's settings (docs/blueprint.md shows VS Code's). A blueprint the schema refuses, firm refuses;
+            firm validate also checks the rules a schema can't state (docs/blueprint.md lists them). The
+            repository keeps it as schema/blueprint.schema.json.
+            """,
+        options: [.help])
+
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",
         summary: "Tell CI whether the world has drifted from the state: exit 0 in sync, 2 drift, 1 error.",
@@ -163,9 +176,12 @@ enum Help {
             and VMs tagged with this blueprint that the state does not know (unmanaged). Each item has the
             expected and actual value and the action apply would take. Blueprint changes that were not
             applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
-            writes no state, so it never blocks an apply.
+            writes no state, so it never blocks an apply. --junit and --html write the report to files as
+            well; the HTML page (a summary, then each item with its expected and actual values, its fix and
+            its JUnit status) is self-contained: no scripts, nothing fetched, readable printed.
             """,
         options: [.state, .sandbox, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+                  OptionSpec(name: "--html", value: "FILE", help: "Also write the report as one self-contained HTML page (no scripts, nothing fetched), for a person."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
                   .parallelism, .verbose, .help])

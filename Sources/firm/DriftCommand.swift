@@ -22,6 +22,13 @@ enum DriftCommand {
                 throw StateError.io(location: junit, reason: "cannot write the JUnit report: \(error)")
             }
         }
+        if let html = args.values["--html"] {
+            do {
+                try FileIO.atomicWrite(Array(report.html(generated: Timestamp.now()).utf8), to: html, mode: 0o644)
+            } catch {
+                throw StateError.io(location: html, reason: "cannot write the HTML report: \(error)")
+            }
+        }
         if args.flag("--json") {
             Terminal.json(report.json)
         } else if args.flag("--github") {

@@ -11,7 +11,7 @@ enum NetworkDecoder {
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of networks") ?? [] {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "network"),
-                let fields = context.members(of: value, at: here, allowed: ["provider", "vlan", "subnet", "public"], required: ["provider"]),
+                let fields = context.members(of: value, at: here, shape: BlueprintShape.network),
                 let providerNode = fields["provider"],
                 let provider = BlueprintDecoder.providerReference(providerNode, here.key("provider"), providers, &context),
                 let spec = providers[provider]
@@ -107,7 +107,7 @@ enum NetworkDecoder {
         var seen: [Set<String>: Int] = [:]
         for (index, item) in items.enumerated() {
             let here = path.index(index)
-            guard let fields = context.members(of: item, at: here, allowed: ["from", "to", "mode"], required: ["from", "to"]),
+            guard let fields = context.members(of: item, at: here, shape: BlueprintShape.connector),
                 let fromNode = fields["from"], let toNode = fields["to"],
                 let from = endpoint(fromNode, here.key("from"), blueprint, &context),
                 let to = endpoint(toNode, here.key("to"), blueprint, &context)
