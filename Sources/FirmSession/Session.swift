@@ -358,13 +358,15 @@ public struct Session: Sendable {
         // The finishing writes run in a task of their own, which the run's cancellation (a second
         // SIGINT, --stop-timeout) does not reach: a cancelled call to a remote backend fails at
         // once, and the results that are in must still be compacted.
-        let failed = !summary.actionsSucceeded, fatal = summary.fatal, target = blueprintForRun ?? blueprint
+        // Stopped with nothing failed is "interrupted" in `firm sandboxes`, not "failed".
+        let interrupted = summary.failed.isEmpty && !summary.notStarted.isEmpty
+        let failed = !summary.actionsSucceeded && !interrupted, fatal = summary.fatal, target = blueprintForRun ?? blueprint
         let saveError = try await Task { () async throws -> String? in
             var saveError: String?
             if !fatal {
                 // Every result is already durable in the journal; a snapshot that can't be written
                 // (full disk, read-only folder) loses nothing, and the summary must still be shown.
-                do { try await finish(writable, blueprint: target, failed: failed) } catch let error as StateError {
+                do { try await finish(writable, blueprint: target, failed: failed, interrupted: interrupted) } catch let error as StateError {
                     saveError = "\(error)"
                 } catch {
                     await writable.recorder.close()
@@ -380,14 +382,16 @@ public struct Session: Sendable {
 
     /// Records the VLAN ids of L2 networks (so `auto` ids stay stable even before anything
     /// connects), forgets networks nothing uses any more, and compacts the state.
-    /// The sandbox's record notes the time of this apply and whether actions failed.
-    public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false) async throws {
+    /// The sandbox's record notes the time of this apply, and whether actions failed or the run
+    /// was stopped before every action had run.
+    public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false, interrupted: Bool = false) async throws {
         let state = writable.recorder.state
         let topology = Topology.resolve(blueprint, state: state, reserved: await reservedForFinish())
         var changes = Self.vlanRecords(topology, state)
         if var record = state.sandbox {
             record.lastApplied = try SandboxClock.now()
             record.failed = failed
+            record.interrupted = interrupted
             changes.append(.putSandbox(record))
         }
         let used = Set(state.apps.values.flatMap { $0.connections.keys })
