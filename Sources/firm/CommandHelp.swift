@@ -153,7 +153,7 @@ enum Help {
                        before the old one is set aside.
             Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
-        options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
+        options: [.state, .sandbox, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
 
     static let drift = CommandHelp(
