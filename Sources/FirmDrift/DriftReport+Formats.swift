@@ -94,7 +94,7 @@ extension DriftReport {
 
     /// For people.
     public var text: String {
-        var out = running.map { $0.text + "\n\n" } ?? ""
+        var out = ""
         if !recovered.isEmpty {
             out += "Recovered from an interrupted run:\n" + recovered.map { "  * \($0)\n" }.joined() + "\n"
         }

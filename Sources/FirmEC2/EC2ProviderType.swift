@@ -24,6 +24,9 @@ public struct EC2ProviderType: ProviderType {
 
     public var checksDeploymentPaths: Bool { true }
 
+    /// An instance is launched into a subnet: validate refuses an app connected to none.
+    public var appsNeedSubnet: Bool { true }
+
     public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
         EC2Deployment.check(deployment, path, &context)
     }

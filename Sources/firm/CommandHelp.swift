@@ -38,6 +38,7 @@ extension OptionSpec {
     static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
     static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
+    static let refreshParallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N refresh batches at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
     static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
     static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
@@ -80,7 +81,7 @@ enum Help {
         options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`; encrypted like the state when a state key is set."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
-                  .refresh, .parallelism, .verbose, .help])
+                  .refresh, .refreshParallelism, .verbose, .help])
 
     static let apply = CommandHelp(
         name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
@@ -152,7 +153,7 @@ enum Help {
                        before the old one is set aside.
             Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
-        options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
+        options: [.state, .sandbox, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
 
     static let schema = CommandHelp(
@@ -184,13 +185,13 @@ enum Help {
                   OptionSpec(name: "--html", value: "FILE", help: "Also write the report as one self-contained HTML page (no scripts, nothing fetched), for a person."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
-                  .parallelism, .verbose, .help])
+                  .refreshParallelism, .verbose, .help])
 
     static let refresh = CommandHelp(
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .sandbox, .parallelism, .lockTimeout, .lockTTL, .help])
+        options: [.state, .sandbox, .refreshParallelism, .lockTimeout, .lockTTL, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
@@ -320,7 +321,7 @@ enum Help {
             Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
             Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan,
             5 pending blueprint changes (drift --fail-on-pending), 64 usage,
-            130/143 stopped by SIGINT/SIGTERM. See docs/cli.md.
+            129/130/143 stopped by SIGHUP/SIGINT/SIGTERM, 141 stdout closed (| head). See docs/cli.md.
             """
         return out
     }

@@ -111,6 +111,7 @@ public enum BlueprintDecoder {
             name = context.name(s, at: path.key("name"), position: node.position, what: "blueprint")
         }
         let providers = top["providers"].map { decodeProviders($0, path.key("providers"), types, &context) } ?? [:]
+        context.noteBroken("provider", declared: top["providers"]) { providers[$0] != nil }
         var blueprint = Blueprint(name: name ?? "", providers: providers)
         blueprint.providersSource = top["providers"]?.plain
         if let node = top["ttl"], let text = context.string(node, at: path.key("ttl")) {
@@ -122,10 +123,15 @@ public enum BlueprintDecoder {
         }
         blueprint.apps = apps ?? top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
         blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
+        context.noteBroken("app", declared: top["apps"]) { [apps = blueprint.apps] in apps[$0] != nil }
+        context.noteBroken("network", declared: top["networks"]) { [networks = blueprint.networks] in networks[$0] != nil }
         NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)
         blueprint.connectors = top["connectors"].map { NetworkDecoder.connectors($0, path.key("connectors"), blueprint, &context) } ?? []
         NetworkDecoder.checkVLANCapacity(path.key("networks"), blueprint, &context)
-        ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, types, &context)
+        ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, types, root: root, &context)
+        // A rule across apps, networks and connectors, checked once each of them is sound, so
+        // that it never reports what follows from a problem already reported.
+        if context.diagnostics.isEmpty { NetworkDecoder.checkSubnetsConnected(top["apps"], path.key("apps"), blueprint, &context) }
         return name == nil ? nil : blueprint
     }
 
@@ -226,6 +232,7 @@ public enum BlueprintDecoder {
     ) -> String? {
         guard let name = context.string(node, at: path()) else { return nil }
         if providers[name] != nil { return name }
+        if context.broken.contains("provider \(name)") { return nil }
         var message = "unknown provider \(quoted(name))"
         if let hint = Spelling.closest(to: name, among: providers.keys.sorted()) { message += " (did you mean \(hint)?)" }
         else if providers.isEmpty { message += "; the blueprint defines no providers" }

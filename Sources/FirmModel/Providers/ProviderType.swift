@@ -39,6 +39,8 @@ public protocol ProviderType: Sendable {
     /// Whether `checkDeploymentPath` checks anything, so that the apps of a type that accepts
     /// any deployment path are not visited at all.
     var checksDeploymentPaths: Bool { get }
+    /// Whether every app of an L3 provider of this type must be connected to one of its subnets.
+    var appsNeedSubnet: Bool { get }
     /// Builds the provider.
     func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider
 }
@@ -55,8 +57,12 @@ extension ProviderType {
 
     /// What the planner and the executor need of this type for `spec`.
     public func traits(_ spec: ProviderSpec) -> ProviderTraits {
-        ProviderTraits(cloudCIDR: cloudCIDR(spec), vlanRange: vlanRange(spec), expectedMicroseconds: expectedMicroseconds(spec))
+        ProviderTraits(cloudCIDR: cloudCIDR(spec), vlanRange: vlanRange(spec), expectedMicroseconds: expectedMicroseconds(spec),
+                       appsNeedSubnet: appsNeedSubnet)
     }
+
+    /// Apps may go unconnected unless a type says otherwise.
+    public var appsNeedSubnet: Bool { false }
 }
 
 /// What building a provider may use.
