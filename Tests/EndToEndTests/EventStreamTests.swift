@@ -93,6 +93,21 @@ struct EventStreamTests {
         #expect(outputs[0].contains("Apply incomplete in <duration>: 6 done, 1 failed, 2 skipped."), "\(outputs[0])")
     }
 
+    @Test("a secret from the environment reaches no event of apply, refresh or destroy")
+    func noSecrets() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        var streams: [String] = []
+        for command in [["apply", "lab.json", "--auto-approve", "--json"], ["refresh", "lab.json", "--json"], ["destroy", "lab.json", "--auto-approve", "--json"]] {
+            let run = try firm.run(command, environment: Blueprints.secretEnv)
+            #expect(run.code == 0, "\(run.output)")
+            #expect(Self.events(run.stdout).last?["type"] as? String == "summary", "\(command[0]) ends with its summary")
+            streams.append(run.output)
+        }
+        for stream in streams { #expect(!stream.contains("hunter2")) }
+    }
+
     @Test("apply --timeline: Chrome's Trace Event Format, spans nested in their action, the makespan the apply's wall time")
     func timeline() throws {
         let firm = FirmProcess()
