@@ -32,6 +32,8 @@ enum ApplyCommand {
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
+        // The event file is opened first: one that can't be written refuses before anything is done.
+        var output = try RunOutput(args, help, sandbox: nil)
         let session: Session
         if fromState {
             let (backend, _) = try StateLocator.backend(blueprint: nil, args, help: help)
@@ -43,7 +45,7 @@ enum ApplyCommand {
                                   sandbox: args.values["--sandbox"] ?? saved?.location?.sandbox, driverLog: Terminal.driverLog(args),
                                   preread: read.other)
         }
-        var output = try RunOutput(args, help, sandbox: session.sandbox)
+        output.about(session.sandbox)
         let summary: ExecutionSummary?
         do {
             summary = try await apply(session, saved: saved, destroy: destroy, ttl: ttl, args, help, parallelism: parallelism, lockTimeout: lockTimeout,

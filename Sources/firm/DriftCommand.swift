@@ -42,8 +42,9 @@ enum RefreshCommand {
         try handleHelp(args, Help.refresh)
         let file = try args.positionals(["BLUEPRINT"], Help.refresh)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
+        var output = try RunOutput(args, Help.refresh, sandbox: nil)
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"])
-        let output = try RunOutput(args, Help.refresh, sandbox: session.sandbox)
+        output.about(session.sandbox)
         do {
             let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
                                                   refresh: true, parallelism: parallelism)

@@ -29,7 +29,9 @@ enum ReconcileCommand {
         }
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.reconcile)
         let maxCycles = try args.int("--max-cycles", default: 0, in: 0...Int.max, Help.reconcile)
-        let output = try RunOutput(args, Help.reconcile, sandbox: nil)
+        // The sandbox the cycles' events are about, also when a cycle fails before its session is open.
+        let sandbox = (try? BlueprintDecoder.load(path: file, types: args.components.providerTypes).name).flatMap { try? SandboxHome.sandbox(args.values["--sandbox"], blueprint: $0) }
+        let output = try RunOutput(args, Help.reconcile, sandbox: sandbox)
         let stop = StopFlag()
         Signals.shared.beginApply(stop)
         var failures = 0
@@ -40,12 +42,12 @@ enum ReconcileCommand {
             let started = ContinuousClock.now
             var wait = every
             do {
-                let (line, sandbox) = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop, events: output.events)
+                let (line, cycled) = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop, events: output.events)
                 failures = 0
                 lastFailed = false
                 let elapsed = ContinuousClock.now - started
                 log(output, "cycle \(cycle): \(line) in \(DurationText.format(elapsed))")
-                output.events?.about(sandbox).emit(.cycle(number: cycle, result: line, failed: false, terminal: false, elapsed: elapsed))
+                output.events?.about(cycled).emit(.cycle(number: cycle, result: line, failed: false, terminal: false, elapsed: elapsed))
             } catch {
                 failures += 1
                 lastFailed = true

@@ -11,7 +11,7 @@ import FirmEvents
 struct RunOutput: Sendable {
     /// Whether the human text is shown: not with `--json`, whose stream is stdout's.
     let human: Bool
-    let events: EventStream?
+    private(set) var events: EventStream?
     let file: EventFile?
     let timeline: Timeline?
     let timelinePath: String?
@@ -36,6 +36,11 @@ struct RunOutput: Sendable {
         }
         timelinePath = args.values["--timeline"]
         timeline = timelinePath.map { _ in Timeline() }
+    }
+
+    /// The events are about `sandbox` from now on.
+    mutating func about(_ sandbox: String) {
+        events = events?.about(sandbox)
     }
 
     /// Human text on stdout, when it is shown.

@@ -93,6 +93,35 @@ struct EventStreamTests {
         #expect(outputs[0].contains("Apply incomplete in <duration>: 6 done, 1 failed, 2 skipped."), "\(outputs[0])")
     }
 
+    @Test("reconcile --json: each cycle's events, each with its sandbox, and a cycle event instead of the log line")
+    func reconcileStream() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint)
+        let run = try firm.run(["reconcile", "lab.json", "--every", "100ms", "--max-cycles", "2", "--json"])
+        #expect(run.code == 1, "db's deploy fails in every cycle: \(run.output)")
+        let events = Self.events(run.stdout)
+        let cycles = events.filter { $0["type"] as? String == "cycle" }
+        #expect(cycles.map { $0["cycle"] as? Int } == [1, 2], "\(run.stdout)")
+        #expect(cycles.allSatisfy { $0["succeeded"] as? Bool == false && $0["terminal"] as? Bool == true && $0["sandbox"] as? String == "events" })
+        #expect(events.contains { $0["type"] as? String == "plan" } && events.contains { $0["type"] as? String == "action_failed" })
+        #expect(!run.stdout.contains("cycle 1:"), "no log lines with --json")
+    }
+
+    @Test("--json with --json-into, or apply --json without --auto-approve, is a usage error that changes nothing")
+    func refusals() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint)
+        let both = try firm.run(["apply", "lab.json", "--auto-approve", "--json", "--json-into", "events.jsonl"])
+        #expect(both.code == 64 && both.stderr.contains("pass one of them"), "\(both.output)")
+        let unapproved = try firm.run(["apply", "lab.json", "--json"])
+        #expect(unapproved.code == 64 && unapproved.stderr.contains("--json needs --auto-approve"), "\(unapproved.output)")
+        let folder = try firm.run(["apply", "lab.json", "--auto-approve", "--json-into", firm.directory])
+        #expect(folder.code == 1 && folder.stderr.contains("cannot write the event stream to \(firm.directory)"), "\(folder.output)")
+        #expect(!firm.exists(".firm"), "nothing was deployed")
+    }
+
     @Test("a secret from the environment reaches no event of apply, refresh or destroy")
     func noSecrets() throws {
         let firm = FirmProcess()
