@@ -68,6 +68,14 @@ public struct SealedEnvelope: Sendable, Equatable {
         }
     }
 
+    /// Whether sealed `bytes` were sealed with the key `keys` write with: false for another
+    /// key's (the fallback's while rotating), for no key set, and for an envelope that can't
+    /// be read (which reading the state reports).
+    public static func isSealedWithWriteKey(_ bytes: [UInt8], keys: StateKeys?) -> Bool {
+        guard let keys, let envelope = try? parse(bytes, location: "") else { return false }
+        return (try? keys.isWriteKey(id: envelope.keyId, salt: envelope.salt, iterations: envelope.iterations)) ?? false
+    }
+
     /// The authenticated header.
     var header: JSON {
         var members: [(String, JSON)] = [("firmEncrypted", .int(Self.formatVersion)), ("cipher", .string("AES-256-GCM")), ("kind", .string(kind)),

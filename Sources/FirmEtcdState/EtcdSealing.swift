@@ -11,7 +11,8 @@ import FirmEncryption
 /// sandbox index, the VLAN pool and the fleet's claims stay in clear: they hold no app's data.
 ///
 /// A value written in clear is still read with a key set (a state from before the key: it is
-/// sealed as it is written again, or all at once by `firm state migrate` to another prefix).
+/// sealed as it is written again, or all at once by `firm state encrypt`). With no key set
+/// (`keys` nil) values are written in clear, as `firm state decrypt` writes them.
 /// A sealed value with no key, or another key, is `StateError.encrypted`; a changed byte or a
 /// moved value is `StateError.corrupt`, naming the key. Neither is ever read as empty.
 struct EtcdSealing: Sendable {
@@ -33,6 +34,12 @@ struct EtcdSealing: Sendable {
         let clear = JSONWriter(pretty: false).bytes(value)
         guard let keys, keys.canWrite else { return clear }
         return try SealedEnvelope.seal(clear, kind: Self.kind(of: key), sandbox: sandbox, lineage: lineage, serial: serial, keys: keys)
+    }
+
+    /// Counts a stored value in `form`: sealed with the key set to write with, with another, or
+    /// in clear.
+    func tally(_ value: [UInt8], into form: inout StoredForm) {
+        form.add(sealed: SealedEnvelope.isSealed(value), withWriteKey: SealedEnvelope.isSealedWithWriteKey(value, keys: keys))
     }
 
     /// What an envelope's `kind` says of the key it belongs to.
