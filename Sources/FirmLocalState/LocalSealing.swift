@@ -32,6 +32,15 @@ public struct LocalSealing: Sendable {
         form.add(sealed: SealedEnvelope.isSealed(bytes), withWriteKey: SealedEnvelope.isSealedWithWriteKey(bytes, keys: keys))
     }
 
+    /// The sealer of a journal's records, for `blueprint`'s state of `lineage`; nil when
+    /// nothing is sealed.
+    func recordSealer(blueprint: String, lineage: String) throws(StateError) -> EnvelopeSealer? {
+        guard let keys, keys.canWrite else { return nil }
+        do { return try EnvelopeSealer(sandbox: blueprint, lineage: lineage, keys: keys) } catch {
+            throw .io(location: "journal", reason: "cannot encrypt: \(error)")
+        }
+    }
+
     func seal(_ clear: [UInt8], kind: String, blueprint: String, lineage: String, serial: Int) throws(StateError) -> [UInt8] {
         guard let keys, keys.canWrite else { return clear }
         do { return try SealedEnvelope.seal(clear, kind: kind, sandbox: blueprint, lineage: lineage, serial: serial, keys: keys) } catch {
