@@ -134,7 +134,7 @@ enum ProcessBench {
             ("plan, \(big) apps, no changes, `--refresh=false`", run(f.noopNoRefresh), "< 0.15 s"),
             ("apply, \(big) apps, zero latency: CPU (user + sys) per action", String(format: "%.0f µs (%d actions, %.2f s wall)", f.apply10k.cpu / Double(max(f.actions10k, 1)) * 1e6, f.actions10k, f.apply10k.wall), "< 40 µs"),
             ("apply, 1000 apps (deploy 40–60 ms, powerOn 10 ms, refreshIP 5 ms), parallelism 100", String(format: "%.2f s = %.2f × the %.2f s lower bound", f.makespan.wall, f.makespan.wall / f.makespanBound, f.makespanBound), "≤ 1.10 ×"),
-            ("the same apply with the state encrypted (FIRM_STATE_KEY), interleaved with it in clear: CPU per action",
+            ("apply, \(big) apps, zero latency, with the state encrypted (FIRM_STATE_KEY), interleaved with it in clear: CPU per action",
              String(format: "%.0f µs encrypted, %.0f µs in clear (%+.0f µs)", f.sealedCPU, f.clearCPU, f.sealedCPU - f.clearCPU), "≤ +10 µs"),
             ("state file, \(big) apps", String(format: "%.0f bytes per app", f.stateBytesPerApp), "< 400"),
         ]
