@@ -87,6 +87,27 @@ struct StateConversionTests {
         #expect(destroy.code == 0, "\(destroy.output)")
     }
 
+    @Test("encrypt with a passphrase: a second encrypt finds every item sealed with it (each item's own salt) and writes nothing; decrypt needs it")
+    func passphrase() throws {
+        let bed = try TestBed(.local)
+        defer { bed.stop() }
+        bed.firm.write("lab.json", Blueprints.lab())
+        #expect(try bed.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let phrase = ["FIRM_STATE_PASSPHRASE": "correct horse battery staple"]
+        let encrypted = try bed.run(["state", "encrypt", "lab.json"], environment: phrase)
+        #expect(encrypted.code == 0 && encrypted.stdout.contains("Encrypted the state"), "\(encrypted.output)")
+        let sealed = try bed.stored(lock: false)
+        #expect(sealed["state/lab.state.json"]?.contains("\"pbkdf2\"") == true && sealed["state/lab.state.json"]?.contains("postgres-15") == false)
+        let again = try bed.run(["state", "encrypt", "lab.json"], environment: phrase)
+        #expect(again.code == 0 && again.stdout.contains("already encrypted"), "\(again.output)")
+        #expect(try bed.stored(lock: false) == sealed, "nothing written")
+        let wrong = try bed.run(["state", "decrypt", "lab.json"], environment: ["FIRM_STATE_PASSPHRASE": "another long passphrase"])
+        #expect(wrong.code == 1 && wrong.stderr.contains("was encrypted with another key"), "\(wrong.output)")
+        let decrypted = try bed.run(["state", "decrypt", "lab.json"], environment: phrase)
+        #expect(decrypted.code == 0 && decrypted.stdout.contains("Decrypted the state"), "\(decrypted.output)")
+        #expect(try bed.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
+    }
+
     /// What holds the state's contents: on local disk each file under `state/` but the lock
     /// (snapshot, backup, journal), on etcd each value of the sandbox but the meta key and
     /// the lock.
