@@ -15,7 +15,7 @@ public struct EtcdStateBackend: StateBackend {
     /// The lock this backend took, which the journal's writes are fenced on.
     private let held = HeldLock()
     /// The state keys (FIRM_STATE_KEY and its kin), when set: values are sealed with them.
-    let sealing: EtcdSealing
+    var sealing: EtcdSealing
 
     public init(_ address: EtcdAddress, sandbox: String, lockTTL: Int = 15, environment: Environment = .process) throws(StateError) {
         guard Name.isValid(sandbox) else {

@@ -149,7 +149,7 @@ enum Help {
                   .refresh, .help])
 
     static let state = CommandHelp(
-        name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL) [BLUEPRINT] [--state PATH|URL]",
+        name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL | encrypt | decrypt) [BLUEPRINT] [--state PATH|URL]",
         summary: "Read or edit the recorded state.",
         details: """
             list       Print one address per line: app.NAME, network.NAME, provider.NAME (sandbox infrastructure).
@@ -163,6 +163,13 @@ enum Help {
             migrate --to PATH|URL  Move the state to another file or etcd prefix (and back again): both locks
                        are held, the destination must hold no state, and it is read back and compared
                        before the old one is set aside.
+            encrypt    Write every item of the state again sealed with FIRM_STATE_KEY (or FIRM_STATE_PASSPHRASE,
+                       or FIRM_STATE_KEY_COMMAND), under the lock, and read it back: turns encryption on at once,
+                       and completes a rotation (values still under FIRM_STATE_KEY_FALLBACK are sealed with the
+                       new key). Needs a key; a state already sealed with it is left alone (exit 0).
+            decrypt    Write every item again in clear, under the lock, and read it back with no key. Needs the
+                       key the state was sealed with to read it; a state already in clear is left alone (exit 0).
+                       A missing or wrong key fails with nothing written. See docs/security.md.
             Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
         options: [.state, .sandbox, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),

@@ -10,7 +10,7 @@ import FirmDrift
 enum StateCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.state)
-        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show, rm or migrate", command: Help.state) }
+        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show, rm, migrate, encrypt or decrypt", command: Help.state) }
         var rest = Array(args.positionals.dropFirst())
         switch sub {
         case "list":
@@ -54,8 +54,11 @@ enum StateCommand {
         case "migrate":
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
             try await migrate(blueprint: rest.first, args)
+        case "encrypt", "decrypt":
+            guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
+            try await convert(to: sub == "encrypt" ? .encrypted : .clear, blueprint: rest.first, args)
         default:
-            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show, rm or migrate", command: Help.state)
+            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show, rm, migrate, encrypt or decrypt", command: Help.state)
         }
     }
 
@@ -75,6 +78,23 @@ enum StateCommand {
         Terminal.out("Moved the state of sandbox \(sandbox) (\(moved.apps) apps, serial \(moved.serial)) from \(source.location) to \(destination.location), and read it back.")
         if let kept = moved.kept { Terminal.out("The old files are kept as \(kept); nothing reads them.") }
         Terminal.out("Give --state \(destination.location) (or FIRM_STATE) from now on.")
+    }
+
+    /// `firm state encrypt|decrypt [BLUEPRINT]`: every item of the state written again, sealed
+    /// with the key set or in clear, under the lock, and read back.
+    static func convert(to form: AtRest, blueprint: String?, _ args: Arguments) async throws {
+        let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
+        let outcome = try await StateConversion.convert(backend, to: form, blueprint: name, lockTimeout: try args.duration("--lock-timeout", Help.state))
+        let at = backend.location + (backend.namedSandbox.map { " (sandbox \($0))" } ?? "")
+        switch outcome {
+        case .already(let stored):
+            Terminal.out("The state at \(at) is already \(form == .encrypted ? "encrypted with the key set" : "in clear") (\(stored.description)); nothing was written.")
+        case .converted(let apps, let serial, let before, let note):
+            let done = form == .encrypted ? "Encrypted" : "Decrypted"
+            Terminal.out("\(done) the state at \(at) (\(apps) apps, serial \(serial); it was \(before.description)), and read it back"
+                         + (form == .clear ? " with no key." : " with the key."))
+            if let note { Terminal.out(note) }
+        }
     }
 
     /// `firm state rm provider.NAME`: forgets the provider's sandbox infrastructure and the
