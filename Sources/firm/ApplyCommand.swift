@@ -56,6 +56,7 @@ enum ApplyCommand {
         let (plan, locked) = try await session.planAndReserve(settled, destroying: destroy, saved: saved)
         do {
             if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
+            if !destroy { try session.checkSnapshots(locked.state) }
             for warning in try await session.checkCatalog(plan) { Terminal.err("warning: \(warning)") }
             let missing = session.missingEnvironment(for: plan)
             if plan.hasChanges { Terminal.out(PlanRenderer.text(plan)) }
