@@ -417,6 +417,24 @@ def clean_sandbox_infra(request, params):
     return answer
 
 
+def save_app(request, params):
+    """firm's saveApp: the shell's SaveApp (CloudShell's own), else its remote_save_snapshot
+    (a snapshot of the VM, named for firm's snapshot, whose name is the one artifact)."""
+    if getattr(HOST.driver, "SaveApp", None) is not None:
+        return answer_json("SaveApp", HOST.call("SaveApp", request, HOST.command_context(request), request=driver_request(params)))
+    HOST.call("remote_save_snapshot", request, HOST.remote_context(request), snapshot_name=params["snapshot"], save_memory="No")
+    action = params["driverRequest"]["actions"][0]
+    return {"driverResponse": {"actionResults": [{"type": "SaveApp", "actionId": action["actionId"], "success": True, "infoMessage": "",
+                                                  "errorMessage": "", "artifacts": [{"artifactRef": params["snapshot"], "artifactName": "snapshot"}],
+                                                  "savedEntityAttributes": []}]}}
+
+
+def delete_saved_app(request, params):
+    if getattr(HOST.driver, "DeleteSavedApps", None) is None:
+        raise HostError("the shell has no DeleteSavedApps command: delete the snapshot in its cloud", code=-32601)
+    return answer_json("DeleteSavedApps", HOST.call("DeleteSavedApps", request, HOST.command_context(request), request=driver_request(params)))
+
+
 def action_command(command):
     def run(request, params):
         return answer_json(command, HOST.call(command, request, HOST.command_context(request), request=driver_request(params)))
@@ -435,6 +453,10 @@ def initialize(params):
         init(InitCommandContext(HOST.connectivity(token_request), HOST.resource()))
     operations = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "inventory"]
     operations += ["prepareSandboxInfra", "cleanSandboxInfra"] if HOST.l3 else ["applyConnectivityChanges"]
+    if any(getattr(HOST.driver, name, None) is not None for name in ("SaveApp", "remote_save_snapshot")):
+        operations.append("saveApp")
+    if getattr(HOST.driver, "DeleteSavedApps", None) is not None:
+        operations.append("deleteSavedApp")
     log(f"running {HOST.args.driver} for provider {HOST.provider}, sandbox {HOST.sandbox}, {'L3' if HOST.l3 else 'L2'}")
     return {"name": HOST.args.driver.split(":")[-1], "version": "cloudshell-host 1", "connectivity": "L3" if HOST.l3 else "L2",
             "operations": operations, "capabilities": {"vmNames": "own", "cleanupSubnets": False, "refreshIPAddresses": True}}
@@ -445,8 +467,9 @@ COMMANDS = {
     "refreshIP": refresh_ip, "observe": observe, "inventory": inventory,
     "applyConnectivityChanges": action_command("ApplyConnectivityChanges"),
     "prepareSandboxInfra": action_command("PrepareSandboxInfra"), "cleanSandboxInfra": clean_sandbox_infra,
+    "saveApp": save_app, "deleteSavedApp": delete_saved_app,
 }
-REMOTE = {"powerOn", "powerOff", "delete", "refreshIP"}
+REMOTE = {"powerOn", "powerOff", "delete", "refreshIP", "saveApp"}
 
 
 def write(message):
