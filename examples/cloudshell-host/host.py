@@ -418,15 +418,8 @@ def clean_sandbox_infra(request, params):
 
 
 def save_app(request, params):
-    """firm's saveApp: the shell's SaveApp (CloudShell's own), else its remote_save_snapshot
-    (a snapshot of the VM, named for firm's snapshot, whose name is the one artifact)."""
-    if getattr(HOST.driver, "SaveApp", None) is not None:
-        return answer_json("SaveApp", HOST.call("SaveApp", request, HOST.command_context(request), request=driver_request(params)))
-    HOST.call("remote_save_snapshot", request, HOST.remote_context(request), snapshot_name=params["snapshot"], save_memory="No")
-    action = params["driverRequest"]["actions"][0]
-    return {"driverResponse": {"actionResults": [{"type": "SaveApp", "actionId": action["actionId"], "success": True, "infoMessage": "",
-                                                  "errorMessage": "", "artifacts": [{"artifactRef": params["snapshot"], "artifactName": "snapshot"}],
-                                                  "savedEntityAttributes": []}]}}
+    """firm's saveApp: the shell's SaveApp, CloudShell's own command, with the driverRequest as is."""
+    return answer_json("SaveApp", HOST.call("SaveApp", request, HOST.command_context(request), request=driver_request(params)))
 
 
 def delete_saved_app(request, params):
@@ -453,7 +446,9 @@ def initialize(params):
         init(InitCommandContext(HOST.connectivity(token_request), HOST.resource()))
     operations = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "inventory"]
     operations += ["prepareSandboxInfra", "cleanSandboxInfra"] if HOST.l3 else ["applyConnectivityChanges"]
-    if any(getattr(HOST.driver, name, None) is not None for name in ("SaveApp", "remote_save_snapshot")):
+    # Only CloudShell's SaveApp saves an app that new VMs deploy from; remote_save_snapshot
+    # restores the same VM in place, and the AWS shell's save_app is not idempotent.
+    if getattr(HOST.driver, "SaveApp", None) is not None:
         operations.append("saveApp")
     if getattr(HOST.driver, "DeleteSavedApps", None) is not None:
         operations.append("deleteSavedApp")
@@ -469,7 +464,7 @@ COMMANDS = {
     "prepareSandboxInfra": action_command("PrepareSandboxInfra"), "cleanSandboxInfra": clean_sandbox_infra,
     "saveApp": save_app, "deleteSavedApp": delete_saved_app,
 }
-REMOTE = {"powerOn", "powerOff", "delete", "refreshIP", "saveApp"}
+REMOTE = {"powerOn", "powerOff", "delete", "refreshIP"}
 
 
 def write(message):
