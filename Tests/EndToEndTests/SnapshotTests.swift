@@ -34,15 +34,16 @@ struct SnapshotTests {
         return (vms, images)
     }
 
-    @Test("snapshot, list, a second app restored from it, replace on change, refusals, delete")
-    func lifecycle() throws {
-        let firm = FirmProcess()
-        defer { firm.remove() }
+    @Test("snapshot, list, a second app restored from it, replace on change, refusals, delete", arguments: StateBackendUnderTest.all)
+    func lifecycle(_ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
         firm.write("bp.json", Self.blueprint(["web": Self.base]))
-        let applied = try firm.run(["apply", "bp.json", "--auto-approve"])
+        let applied = try bed.run(["apply", "bp.json", "--auto-approve"])
         #expect(applied.code == 0, "\(applied.output)")
 
-        let saved = try firm.run(["snapshot", "bp.json", "app.web", "--name", "golden"])
+        let saved = try bed.run(["snapshot", "bp.json", "app.web", "--name", "golden"])
         #expect(saved.code == 0, "\(saved.output)")
         #expect(saved.stdout.contains("Saved app.web as snapshot golden: image simimg-"), "\(saved.output)")
         var world = try Self.world(firm)
@@ -51,23 +52,23 @@ struct SnapshotTests {
         #expect(image["snapshot"] == "golden" && image["sandbox"] == "snap" && image["app"] == "web" && image["state"] == "available")
         let imageId = try #require(image["id"]?.stringValue)
 
-        let list = try firm.run(["snapshot", "list", "bp.json"])
+        let list = try bed.run(["snapshot", "list", "bp.json"])
         #expect(list.code == 0)
         #expect(list.stdout.contains("golden") && list.stdout.contains("app.web") && list.stdout.contains("available") && list.stdout.contains("image \(imageId)"), "\(list.output)")
-        let json = try JSONReader.parse(try firm.run(["snapshot", "list", "bp.json", "--json"]).stdout).plain
+        let json = try JSONReader.parse(try bed.run(["snapshot", "list", "bp.json", "--json"]).stdout).plain
         #expect(json["snapshots"]?["golden"]?["artifacts"]?["image"]?.stringValue == imageId)
         #expect(json["snapshots"]?["golden"]?["restore"]?["Image"]?.stringValue == imageId)
 
-        let again = try firm.run(["snapshot", "bp.json", "app.web", "--name", "golden"])
+        let again = try bed.run(["snapshot", "bp.json", "app.web", "--name", "golden"])
         #expect(again.code == 1 && again.stderr.contains("snapshot \"golden\" already exists"), "\(again.output)")
-        let missing = try firm.run(["snapshot", "bp.json", "app.wbe", "--name", "other"])
+        let missing = try bed.run(["snapshot", "bp.json", "app.wbe", "--name", "other"])
         #expect(missing.code == 1 && missing.stderr.contains("app.wbe is not deployed in sandbox snap (did you mean app.web?)"), "\(missing.output)")
         #expect(try Self.world(firm).images.count == 1, "refusals make no image")
 
         // A typo in the snapshot's name is refused before anything is deployed.
         firm.write("bp.json", Self.blueprint(["web": Self.base, "copy": Self.restored("goldn")]))
         for command in [["plan", "bp.json"], ["apply", "bp.json", "--auto-approve"]] {
-            let refused = try firm.run(command)
+            let refused = try bed.run(command)
             #expect(refused.code == 1, "\(command)")
             #expect(refused.stderr.contains("apps.copy.deploymentPath.attributes.image: unknown snapshot \"goldn\" (did you mean golden?)"), "\(command): \(refused.output)")
         }
@@ -75,38 +76,38 @@ struct SnapshotTests {
 
         // A second app deployed from the snapshot: its VM is made from the snapshot's image.
         firm.write("bp.json", Self.blueprint(["web": Self.base, "copy": Self.restored("golden")]))
-        let restoredRun = try firm.run(["apply", "bp.json", "--auto-approve"])
+        let restoredRun = try bed.run(["apply", "bp.json", "--auto-approve"])
         #expect(restoredRun.code == 0, "\(restoredRun.output)")
         world = try Self.world(firm)
         let copy = try #require(world.vms.values.first { $0["app"] == "copy" })
         #expect(copy["image"]?.stringValue == imageId)
-        let noChanges = try firm.run(["plan", "bp.json", "--detailed-exitcode"])
+        let noChanges = try bed.run(["plan", "bp.json", "--detailed-exitcode"])
         #expect(noChanges.code == 0, "a restored app stays as it is: \(noChanges.output)")
 
         // Deleting a snapshot an app still deploys from is refused, naming the app.
-        let inUse = try firm.run(["snapshot", "delete", "bp.json", "golden"])
+        let inUse = try bed.run(["snapshot", "delete", "bp.json", "golden"])
         #expect(inUse.code == 1 && inUse.stderr.contains("snapshot \"golden\" is still deployed from by app.copy"), "\(inUse.output)")
-        let unknown = try firm.run(["snapshot", "delete", "bp.json", "goldne"])
+        let unknown = try bed.run(["snapshot", "delete", "bp.json", "goldne"])
         #expect(unknown.code == 1 && unknown.stderr.contains("sandbox snap has no snapshot \"goldne\" (did you mean golden?)"), "\(unknown.output)")
 
         // Changing an app to a snapshot replaces it.
         firm.write("bp.json", Self.blueprint(["web": Self.restored("golden"), "copy": Self.restored("golden")]))
-        let plan = try JSONReader.parse(try firm.run(["plan", "bp.json", "--json"]).stdout).plain
+        let plan = try JSONReader.parse(try bed.run(["plan", "bp.json", "--json"]).stdout).plain
         let kinds = plan["actions"]?.arrayValue?.compactMap { action -> String? in
             action["target"]?.stringValue == "app.web" ? action["type"]?.stringValue : nil
         }
         #expect(kinds?.contains("replace") == true, "\(plan.compactText)")
-        let text = try firm.run(["plan", "bp.json"])
+        let text = try bed.run(["plan", "bp.json"])
         #expect(text.stdout.contains("deploymentPath.attributes.image (unset → snapshot \"golden\")"), "\(text.output)")
 
         // Once nothing deploys from it, it is deleted in the cloud and forgotten.
         firm.write("bp.json", Self.blueprint(["web": Self.base]))
-        #expect(try firm.run(["apply", "bp.json", "--auto-approve"]).code == 0)
-        let deleted = try firm.run(["snapshot", "delete", "bp.json", "golden"])
+        #expect(try bed.run(["apply", "bp.json", "--auto-approve"]).code == 0)
+        let deleted = try bed.run(["snapshot", "delete", "bp.json", "golden"])
         #expect(deleted.code == 0 && deleted.stdout.contains("Deleted snapshot golden of app.web (image \(imageId))"), "\(deleted.output)")
         #expect(try Self.world(firm).images.isEmpty)
-        #expect(try firm.run(["snapshot", "list", "bp.json"]).stdout.contains("No snapshots"))
-        let show = try firm.run(["show", "bp.json", "--json"])
+        #expect(try bed.run(["snapshot", "list", "bp.json"]).stdout.contains("No snapshots"))
+        let show = try bed.run(["show", "bp.json", "--json"])
         #expect(show.code == 0, "the state firm wrote reads back: \(show.output)")
     }
 
