@@ -111,6 +111,30 @@ struct SnapshotTests {
         #expect(show.code == 0, "the state firm wrote reads back: \(show.output)")
     }
 
+    @Test("killed with SIGKILL mid-save, the next snapshot command records the image the cloud made; never a second", arguments: StateBackendUnderTest.all)
+    func killedMidSave(_ backend: StateBackendUnderTest) throws {
+        let bed = try TestBed(backend)
+        defer { bed.stop() }
+        let firm = bed.firm
+        firm.write("bp.json", Self.blueprint(["web": Self.base]).replacingOccurrences(of: #""dataDir": "world""#, with: #""dataDir": "world", "latency": {"saveApp": "30s"}"#))
+        #expect(try bed.run(["apply", "bp.json", "--auto-approve"]).code == 0)
+        let (process, _, _) = try bed.start(["snapshot", "bp.json", "app.web", "--name", "golden"] + bed.killable)
+        #expect(waitUntil(.seconds(20)) { ((try? Self.world(firm))?.images.count ?? 0) == 1 })
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try Self.world(firm).images.values.first?["state"] == "pending")
+        let settled = try bed.run(["snapshot", "list", "bp.json", "--json", "--lock-timeout", "10s"])
+        #expect(settled.code == 0, "\(settled.output)")
+        #expect(settled.stderr.contains("snapshot golden: an interrupted save had made image simimg-"), "\(settled.output)")
+        let record = try JSONReader.parse(settled.stdout).plain["snapshots"]?["golden"]
+        #expect(record?["status"] == "available")
+        let world = try Self.world(firm)
+        #expect(world.images.count == 1 && world.images.values.first?["state"] == "available" && world.images.keys.first == record?["artifacts"]?["image"]?.stringValue)
+        #expect(try bed.run(["snapshot", "bp.json", "app.web", "--name", "golden"]).code == 1)
+        #expect(try Self.world(firm).images.count == 1, "never a second image")
+    }
+
     @Test("usage errors name what is wrong")
     func usage() throws {
         let firm = FirmProcess()
