@@ -27,6 +27,23 @@ struct ProcessSnapshotTests {
         #expect(check.stdout.contains("PASS  saveApp saves the VM (a second saveApp answers the same), findSavedApp finds it, deleteSavedApp deletes it"), "\(check.stdout)")
     }
 
+    @Test("a SaveAppResult firm can't record fails the save, names the provider, and leaves no snapshot recorded",
+          arguments: [(#"{"type": "SaveApp", "success": true, "artifacts": [], "savedEntityAttributes": []}"#, "no artifacts and no savedEntityAttributes"),
+                      (#"{"type": "SaveApp", "success": true, "artifacts": "ami-1"}"#, "answered saveApp with the wrong shape"),
+                      (#"{"type": "SaveApp", "success": true, "artifacts": [{"artifactName": "image", "artifactRef": "a\u0007b"}]}"#, "control character"),
+                      (#"{"type": "SaveApp", "success": false, "errorMessage": "disk full"}"#, "disk full")])
+    func hostileResult(_ answer: String, _ message: String) throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Self.blueprint(copy: false).replacingOccurrences(of: #""settings": {"stateFile": "cloud.json"}"#,
+                                                                                  with: #""settings": {"stateFile": "cloud.json", "saveResult": "# + JSON.string(answer).compactText + "}"))
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        let saved = try firm.run(["snapshot", "lab.json", "app.web", "--name", "golden"])
+        #expect(saved.code == 1 && saved.stderr.contains("fc") && saved.stderr.contains(message), "\(saved.output)")
+        let list = try firm.run(["snapshot", "list", "lab.json"])
+        #expect(list.stdout.contains("No snapshots"), "\(list.output)")
+    }
+
     @Test("firm snapshot saves through saveApp, an app deploys from its savedEntityAttributes, delete calls deleteSavedApp; cp-core's SaveRestoreRequestActions parses every request")
     func snapshot() throws {
         let firm = FirmProcess()

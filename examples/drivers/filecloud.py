@@ -244,6 +244,8 @@ def save_app(p):
     """CloudShell's SaveApp: an image of the VM, named for the sandbox and snapshot (one per pair)."""
     action = p["driverRequest"]["actions"][0]
     params = action["actionParams"]
+    if "saveResult" in SETTINGS:  # a test's hostile answer (JSON text), in place of the SaveAppResult
+        return {"driverResponse": {"actionResults": [dict(json.loads(SETTINGS["saveResult"]), actionId=action["actionId"])]}}
     with Cloud() as cloud:
         images = cloud.data.setdefault("images", {})
         image = next((i for i in images.values() if i["sandbox"] == p["sandbox"] and i["snapshot"] == p["snapshot"]), None)
