@@ -16,7 +16,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         self.settings = settings
         self.connectivity = connectivity
         let dir = settings.dataDir.hasPrefix("/") ? settings.dataDir : baseDirectory + "/" + settings.dataDir
-        world = try SimulatedWorldFile.shared(dataDir: dir, provider: name)
+        world = SimulatedWorldFile.shared(dataDir: dir, provider: name)
     }
 
     /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,

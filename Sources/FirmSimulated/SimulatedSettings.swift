@@ -14,7 +14,18 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// In `failures`, the name that makes every call of the operation fail, including calls
     /// about no app (prepareSandboxInfra, cleanSandboxInfra, inventory).
     public static let everyCall = "*"
-    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange", "throttle", "catalog"]
+    /// The keys `decode` takes, with their shapes (`firm schema`).
+    static let shape = ObjectShape([
+        .init("cidr", .about("The cloud's network, from /8 to /28 (default 10.0.0.0/16): VM addresses and subnets come from it.", BlueprintShape.cidr)),
+        .init("dataDir", .about("Where the simulated world is kept (default .firm/sim), relative to the blueprint's home.", .string(minLength: 1))),
+        .init("latency", .about("Each operation's time, a duration or a range such as \"40ms..60ms\".",
+                                .object(ObjectShape(operations.map { .init($0, BlueprintShape.latency) })))),
+        .init("failures", .about("Each operation's apps whose calls fail, or \"*\" for every call.",
+                                 .object(ObjectShape(operations.map { .init($0, .array(of: .string())) })))),
+        .init("vlanRange", BlueprintShape.vlanRange),
+        .init("throttle", .about("The share of calls that fail as retryable throttling, from 0 to under 1.", .number(minimum: 0, exclusiveMaximum: 1))),
+        .init("catalog", .about("What the cloud offers, instead of its standard catalog (docs/catalog.md).", .object(CatalogDecoder.shape))),
+    ])
 
     public var cidr: CIDR = defaultCIDR
     public var dataDir: String = defaultDataDir
@@ -32,7 +43,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// Decodes and checks settings, reporting each problem with its path.
     /// `apps` are the blueprint's apps, whose names `failures` may name; nil skips that check.
     static func decode(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec]?, _ context: inout DecodingContext) -> SimulatedSettings? {
-        guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
+        guard let fields = context.members(of: node, at: path, shape: shape) else { return nil }
         var settings = SimulatedSettings()
         let before = context.diagnostics.count
         if let node = fields["cidr"], let text = context.string(node, at: path.key("cidr")) {

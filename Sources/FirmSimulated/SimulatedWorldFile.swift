@@ -20,10 +20,10 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private static let opened = Mutex<[String: SimulatedWorldFile]>([:])
 
     /// The world file of `provider` under `dataDir`, opened once per process.
-    static func shared(dataDir: String, provider: String) throws(ProviderError) -> SimulatedWorldFile {
+    static func shared(dataDir: String, provider: String) -> SimulatedWorldFile {
         let path = (dataDir as NSString).appendingPathComponent("\(provider).world")
         if let file = opened.withLock({ $0[path] }) { return file }
-        let file = try SimulatedWorldFile(dataDir: dataDir, provider: provider)
+        let file = SimulatedWorldFile(dataDir: dataDir, provider: provider)
         return opened.withLock { opened in
             if let other = opened[path] { return other }
             opened[path] = file
@@ -72,14 +72,9 @@ final class SimulatedWorldFile: @unchecked Sendable {
         if appendFD >= 0 { close(appendFD) }
     }
 
-    init(dataDir: String, provider: String) throws(ProviderError) {
+    init(dataDir: String, provider: String) {
         path = (dataDir as NSString).appendingPathComponent("\(provider).world")
         lockPath = path + ".lock"
-        do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        } catch {
-            throw ProviderError(provider: provider, operation: "open", message: "cannot create the data folder \(quoted(dataDir)): \(FileErrors.reason(error))")
-        }
     }
 
     /// Runs `body` with the world locked and up to date, on the world's own queue; `body`
@@ -146,6 +141,14 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
     private func transactNow<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         if lockFD < 0 {
+            // The data folder is made at the first transaction, not when the provider is made, so
+            // that a command refused before it asks the world anything leaves no folder behind.
+            let dataDir = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            } catch {
+                throw WorldError.file(dataDir, "cannot create the data folder", FileErrors.reason(error))
+            }
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard lockFD >= 0 else { throw WorldError.file(lockPath, "cannot open", FileErrors.errno(errno)) }
         }

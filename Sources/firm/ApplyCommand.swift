@@ -29,6 +29,11 @@ enum ApplyCommand {
         if !autoApprove && !Terminal.stdinIsTerminal {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
+        // A first apply in a folder with no state/ at or above it makes one there: say so.
+        let newHome = fromState || saved != nil || args.values["--state"] != nil || ProcessInfo.processInfo.environment["FIRM_STATE"].map({ !$0.isEmpty }) == true
+            ? nil : (try? SandboxHome.folder(forBlueprint: target)).flatMap { home in
+                FileManager.default.fileExists(atPath: (home as NSString).appendingPathComponent("state")) ? nil : home
+            }
         let session: Session
         if fromState {
             let (backend, _) = try StateLocator.backend(blueprint: nil, args, help: help)
@@ -44,9 +49,14 @@ enum ApplyCommand {
         // A time to live that no state could record is refused before anything is locked.
         if !destroy, let ttl = ttl ?? session.blueprint.ttl { _ = try SandboxClock.adding(ttl, to: SandboxClock.now()) }
         let settled = try await session.lockAndSettle(operation: destroy ? "destroy" : "apply", lockTimeout: lockTimeout,
-                                                     refresh: args.enabled("--refresh"), parallelism: parallelism)
+                                                     refresh: args.enabled("--refresh"), parallelism: parallelism, requireState: destroy)
         defer { settled.lock.release() }
         for warning in settled.loaded.warnings { Terminal.err("warning: \(warning)") }
+        if let note = session.newStateNote(settled.loaded, applying: true) { Terminal.err("note: " + note) }
+        if let newHome {
+            Terminal.err("note: no folder at or above the blueprint holds state/, so its home is \(newHome): firm keeps the sandboxes' states in state/ there, "
+                         + "and relative paths in provider settings (the simulated cloud's .firm/) are taken from it; see docs/sandboxes.md")
+        }
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         Terminal.out(Reports.preamble(recovered: settled.recovered, drift: settled.drift), terminator: "")
 

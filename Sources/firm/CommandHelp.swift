@@ -38,13 +38,14 @@ extension OptionSpec {
     static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
     static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
+    static let refreshParallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N refresh batches at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
     static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
     static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -103,7 +104,7 @@ enum Help {
         options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`; encrypted like the state when a state key is set."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
-                  .refresh, .parallelism, .verbose, .help])
+                  .refresh, .refreshParallelism, .verbose, .help])
 
     static let apply = CommandHelp(
         name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
@@ -175,8 +176,21 @@ enum Help {
                        before the old one is set aside.
             Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
-        options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
+        options: [.state, .sandbox, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
+
+    static let schema = CommandHelp(
+        name: "schema", usage: "firm schema",
+        summary: "Print the blueprint's JSON Schema (draft 2020-12), for editors and CI.",
+        details: """
+            The schema is made from the same declarations the blueprint's decoder reads: every key of every
+            object, and each provider type's entry keys, settings and deployment paths. Save it beside your
+            blueprints and name it in a blueprint's "$schema" key, which firm accepts and ignores, or in your
+            editor's settings (docs/blueprint.md shows VS Code's). A blueprint the schema refuses, firm refuses;
+            firm validate also checks the rules a schema can't state (docs/blueprint.md lists them). The
+            repository keeps it as schema/blueprint.schema.json.
+            """,
+        options: [.help])
 
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",
@@ -186,18 +200,21 @@ enum Help {
             and VMs tagged with this blueprint that the state does not know (unmanaged). Each item has the
             expected and actual value and the action apply would take. Blueprint changes that were not
             applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
-            writes no state, so it never blocks an apply.
+            writes no state, so it never blocks an apply. --junit and --html write the report to files as
+            well; the HTML page (a summary, then each item with its expected and actual values, its fix and
+            its JUnit status) is self-contained: no scripts, nothing fetched, readable printed.
             """,
         options: [.state, .sandbox, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+                  OptionSpec(name: "--html", value: "FILE", help: "Also write the report as one self-contained HTML page (no scripts, nothing fetched), for a person."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
-                  .parallelism, .verbose, .help])
+                  .refreshParallelism, .verbose, .help])
 
     static let refresh = CommandHelp(
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .sandbox, .parallelism, .lockTimeout, .lockTTL, .help])
+        options: [.state, .sandbox, .refreshParallelism, .lockTimeout, .lockTTL, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
@@ -327,7 +344,7 @@ enum Help {
             Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
             Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan,
             5 pending blueprint changes (drift --fail-on-pending), 64 usage,
-            130/143 stopped by SIGINT/SIGTERM. See docs/cli.md.
+            129/130/143 stopped by SIGHUP/SIGINT/SIGTERM, 141 stdout closed (| head). See docs/cli.md.
             """
         return out
     }

@@ -15,11 +15,19 @@ enum DriftCommand {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args), readAhead: true)
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
+        if let running = report.running { Terminal.err("note: " + running.text) }
         if let junit = args.values["--junit"] {
             do {
                 try FileIO.atomicWrite(Array(report.junit.utf8), to: junit, mode: 0o644)
             } catch {
                 throw StateError.io(location: junit, reason: "cannot write the JUnit report: \(error)")
+            }
+        }
+        if let html = args.values["--html"] {
+            do {
+                try FileIO.atomicWrite(Array(report.html(generated: Timestamp.now()).utf8), to: html, mode: 0o644)
+            } catch {
+                throw StateError.io(location: html, reason: "cannot write the HTML report: \(error)")
             }
         }
         if args.flag("--json") {
@@ -43,7 +51,7 @@ enum RefreshCommand {
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"])
         let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
-                                              refresh: true, parallelism: parallelism)
+                                              refresh: true, parallelism: parallelism, requireState: true)
         defer { writable.lock.release() }
         try await writable.recorder.compact()
         await writable.recorder.close()

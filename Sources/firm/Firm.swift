@@ -39,6 +39,7 @@ struct Firm {
             case "reconcile": try await ReconcileCommand.run(try Arguments(rest, for: Help.reconcile))
             case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
             case "graph": try await GraphCommand.run(try Arguments(rest, for: Help.graph))
+            case "schema": try SchemaCommand.run(try Arguments(rest, for: Help.schema))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sandboxes": try await SandboxesCommand.list(try Arguments(rest, for: Help.sandboxes))
             case "gc": try await SandboxesCommand.gc(try Arguments(rest, for: Help.gc))

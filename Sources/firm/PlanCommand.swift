@@ -25,6 +25,7 @@ enum PlanCommand {
         if !args.flag("--destroy") { try session.checkSnapshots(preview.state) }
         for warning in try await session.checkCatalog(preview.plan) { Terminal.err("warning: \(warning)") }
         if let running = preview.running { Terminal.err("note: " + running.text) }
+        if let note = preview.newState { Terminal.err("note: " + note) }
         if args.flag("--json") {
             Terminal.jsonBytes(preview.plan.prettyBytes(extra: [("recovered", .array(preview.recovered.map { .string($0.message) })),
                                                                 ("refresh", .array(preview.drift.map(\.json)))], digest: digest))

@@ -63,17 +63,8 @@ enum StateCommand {
     static func migrate(blueprint: String?, _ args: Arguments) async throws {
         guard let to = args.values["--to"] else { throw UsageError(message: "migrate needs --to PATH or --to etcd://HOST:PORT/PREFIX", command: Help.state) }
         let (source, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
-        let sandbox: String
-        if let named = source.namedSandbox {
-            sandbox = named
-        } else if let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            sandbox = try SandboxHome.sandbox(given, blueprint: "")
-        } else if let name {
-            sandbox = name
-        } else {
-            let file = (source.location as NSString).lastPathComponent
-            guard file.hasSuffix(".state.json") else { throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state) }
-            sandbox = try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
+        guard let sandbox = try StateLocator.sandbox(of: source, blueprint: name, args) else {
+            throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state)
         }
         let home = try blueprint.map { blueprint throws(SandboxError) in try SandboxHome.folder(forBlueprint: blueprint) } ?? SandboxHome.folder()
         let destination = try args.components.openState(to, sandbox: sandbox, home: home)
@@ -92,7 +83,7 @@ enum StateCommand {
         let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
-        let loaded = try await backend.load(blueprint: name, writer: true)
+        let loaded = try await StateLocator.loadExisting(backend, blueprint: name, args, writer: true)
         let state = loaded.state
         let networks = state.networks.filter { $0.value.provider == provider }.keys.sorted()
         guard let infra = state.infra[provider] else {
@@ -122,7 +113,7 @@ enum StateCommand {
         let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
-        let loaded = try await backend.load(blueprint: name, writer: true)
+        let loaded = try await StateLocator.loadExisting(backend, blueprint: name, args, writer: true)
         // An app is forgotten with any intent left open for it (a deploy recovery could not settle).
         let intents = loaded.state.intents.values.filter { $0.app == app }.map(\.id).sorted()
         guard loaded.state.apps[app] != nil || !intents.isEmpty else {

@@ -266,6 +266,7 @@ enum Terminal {
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     /// With `-v`, process drivers' stderr lines go to stderr, prefixed with `driver:`.
     static func driverLog(_ args: Arguments) -> (@Sendable (String) -> Void)? {
