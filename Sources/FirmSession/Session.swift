@@ -250,6 +250,8 @@ public struct Session: Sendable {
         public let warnings: [String]
         public let recovered: [Recovery.Finding]
         public let drift: [Refresher.Note]
+        /// How long taking the lock waited for another holder (with a lock timeout).
+        public var lockWaited: Duration = .zero
     }
 
     /// A locked state, recovered and refreshed in memory: nothing is written yet, so a command
@@ -264,6 +266,8 @@ public struct Session: Sendable {
         public let changes: [StateChange]
         public let recovered: [Recovery.Finding]
         public let drift: [Refresher.Note]
+        /// How long taking the lock waited for another holder (with a lock timeout).
+        public var lockWaited: Duration = .zero
     }
 
     /// Locks the state for `operation`, then recovers and refreshes it in memory.
@@ -272,7 +276,9 @@ public struct Session: Sendable {
                               requireState: Bool = false) async throws -> Locked {
         // Checked before the lock too, which would make the state's folder and lock file.
         if requireState { try requireExisting(try await backend.load(blueprint: blueprint.name, writer: false)) }
+        let asked = ContinuousClock.now
         let lock = try await backend.lock(operation: operation, timeout: lockTimeout)
+        let waited = ContinuousClock.now - asked
         do {
             for provider in providers.values { provider.prefetch() }
             let loaded = try await backend.load(blueprint: blueprint.name, writer: true)
@@ -280,7 +286,9 @@ public struct Session: Sendable {
             secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)
             let steps = try await recoverAndRefresh(loaded.state, recover: true, refresh: refresh, parallelism: parallelism)
-            return Locked(lock: lock, loaded: loaded, state: steps.refreshed, changes: steps.changes, recovered: steps.findings, drift: steps.notes)
+            var locked = Locked(lock: lock, loaded: loaded, state: steps.refreshed, changes: steps.changes, recovered: steps.findings, drift: steps.notes)
+            locked.lockWaited = waited
+            return locked
         } catch {
             lock.release()
             throw error
@@ -298,7 +306,7 @@ public struct Session: Sendable {
         let changes = locked.changes + (record == locked.state.sandbox ? [] : [StateChange.putSandbox(record)])
         if !changes.isEmpty { try await recorder.record(changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
-                        warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)
+                        warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift, lockWaited: locked.lockWaited)
     }
 
     /// The sandbox's record as `begin` writes it: `existing` (or a new one made `now`) with

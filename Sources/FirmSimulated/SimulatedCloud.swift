@@ -1,3 +1,4 @@
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -19,6 +20,9 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         world = SimulatedWorldFile.shared(dataDir: dir, provider: name)
     }
 
+    /// The calls of `flaky` settings made so far in this process: provider, operation and app.
+    static let firstCalls = Mutex<Set<String>>([])
+
     /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,
     /// or for every call.
     func enter(_ operation: ProviderOperation, apps: [String]) async throws {
@@ -30,6 +34,11 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         try Task.checkCancellation()
         if settings.throttle > 0, Double.random(in: 0..<1, using: &generator) < settings.throttle {
             throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: throttle \(settings.throttle))",
+                                kind: .retryable, code: "Throttling")
+        }
+        if let flaky = settings.flaky[operation], let app = apps.first(where: { flaky.contains($0) || flaky.contains(SimulatedSettings.everyCall) }),
+           Self.firstCalls.withLock({ $0.insert("\(name)\u{0}\(operation.rawValue)\u{0}\(app)").inserted }) {
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: flaky \(quoted(app)), first call)",
                                 kind: .retryable, code: "Throttling")
         }
         guard let failing = settings.failures[operation] else { return }

@@ -28,6 +28,8 @@ enum ProcessBench {
         /// the median CPU per action of each.
         var clearCPU = 0.0, sealedCPU = 0.0
         var makespanBound = 0.0
+        /// Where one more such apply's makespan goes, from its `--timeline`.
+        var makespanShares: MakespanShares?
         var scheduling: SchedulingBench.Result?
     }
 
@@ -105,6 +107,13 @@ enum ProcessBench {
         let blueprint = try BlueprintDecoder.decode(Array(Workloads.blueprint(apps: 1_000, latency: latency).utf8), file: "bench.json", types: BuiltIn.providerTypes)
         f.makespanBound = Benchmarks.lowerBound(Planner.plan(blueprint: blueprint, blueprintFile: "bench.json", state: .new(blueprint: "bench")), blueprint, 100)
         print("apply 1000 apps with latency: \(String(format: "%.2f", f.makespan.wall)) s = \(String(format: "%.2f", f.makespan.wall / f.makespanBound)) × \(String(format: "%.2f", f.makespanBound)) s")
+        try? FileManager.default.removeItem(atPath: small + "/state")
+        try? FileManager.default.removeItem(atPath: small + "/.firm")
+        let trace = small + "/makespan.trace.json"
+        _ = try EtcdBench.measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100", "--timeline", trace], in: small, env: env)
+        let shares = try MakespanShares(path: trace, slots: 100)
+        f.makespanShares = shares
+        print("where it goes (\(trace), opens in Perfetto): \(shares.description)")
         f.scheduling = try await SchedulingBench.run()
         return f
     }
@@ -123,6 +132,11 @@ enum ProcessBench {
             ("apply, 1000 apps (deploy 40–60 ms, powerOn 10 ms, refreshIP 5 ms), parallelism 100", String(format: "%.2f s = %.2f × the %.2f s lower bound", f.makespan.wall, f.makespan.wall / f.makespanBound, f.makespanBound), "≤ 1.10 ×"),
             ("the same apply with the state encrypted (FIRM_STATE_KEY), interleaved with it in clear: CPU per action",
              String(format: "%.0f µs encrypted, %.0f µs in clear (%+.0f µs)", f.sealedCPU, f.clearCPU, f.sealedCPU - f.clearCPU), "≤ +10 µs"),
+        ]
+        if let shares = f.makespanShares {
+            rows.append(("where the 1000-app apply's makespan goes (`apply --timeline`, one more run)", shares.description, "-"))
+        }
+        rows += [
             ("state file, \(big) apps", String(format: "%.0f bytes per app", f.stateBytesPerApp), "< 400"),
         ]
         if let s = f.scheduling {

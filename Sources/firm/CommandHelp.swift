@@ -42,6 +42,11 @@ extension OptionSpec {
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
     static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
     static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
+    static let verboseActions = OptionSpec(name: "--verbose", value: nil,
+                                           help: "Show what process drivers write on stderr, and one line per action even where a long apply on a terminal shows a status line (-v).")
+    static let events = OptionSpec(name: "--json", value: nil,
+                                   help: "Print newline-delimited JSON events (format event/1, docs/events.md) instead of text; errors stay text on stderr.")
+    static let jsonInto = OptionSpec(name: "--json-into", value: "FILE", help: "Write the JSON event stream to FILE, and show the usual text.")
 }
 
 enum Help {
@@ -121,10 +126,17 @@ enum Help {
             starts nothing new, gives running actions --stop-timeout to finish, then cancels them (drivers
             receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
             exits at once (the next run recovers).
+            On a terminal, a plan of more than 50 actions is shown as its summary line, and the apply as one
+            status line rewritten in place (done, running, failed, left, time to go); only failures and the
+            summary scroll. --verbose, or a stdout that is not a terminal, keeps one line per action.
+            --json needs --auto-approve or a saved plan (the stream can't ask).
             """,
         options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout,
                   OptionSpec(name: "--ttl", value: "DURATION", help: "The sandbox expires this long after this apply, such as 2h (default: the blueprint's ttl, else the expiry recorded, else never); `firm gc` destroys expired sandboxes."),
-                  .verbose, .help])
+                  .events, .jsonInto,
+                  OptionSpec(name: "--timeline", value: "FILE",
+                             help: "Write the apply's actions to FILE in Chrome's Trace Event Format, for Perfetto or chrome://tracing: one lane per provider and slot, each action a span with its tries and its wait for durability."),
+                  .verboseActions, .help])
 
     static let destroy = CommandHelp(
         name: "destroy", usage: "firm destroy (BLUEPRINT | --sandbox NAME | --state PATH) [options]",
@@ -135,7 +147,7 @@ enum Help {
             providers as they were at its last apply, so a blueprint file that changed or went away does not
             matter; {"env": …} secrets are read from the environment.
             """,
-        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout, .events, .jsonInto, .verboseActions, .help])
 
     static let show = CommandHelp(
         name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",
@@ -214,7 +226,7 @@ enum Help {
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .sandbox, .refreshParallelism, .lockTimeout, .lockTTL, .help])
+        options: [.state, .sandbox, .refreshParallelism, .lockTimeout, .lockTTL, .events, .jsonInto, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
@@ -241,7 +253,8 @@ enum Help {
                   OptionSpec(name: "--concurrency", value: "N",
                              help: "Sandboxes reconciled at once by this replica (default: the cores, at least 2); --parallelism is shared between them."),
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."),
-                  OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."), .help])
+                  OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."),
+                  .events, .jsonInto, .help])
 
     static let importVMs = CommandHelp(
         name: "import", usage: "firm import BLUEPRINT (app.NAME VM | --all) [options]",

@@ -24,6 +24,6 @@ enum BlueprintSamples {
             (try? BlueprintDecoder.decode(bytes, file: path, types: BuiltIn.providerTypes)) != nil
         else { return }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: sample, contents: data)
+        _ = FileManager.default.createFile(atPath: sample, contents: data)
     }
 }

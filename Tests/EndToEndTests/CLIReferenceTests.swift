@@ -18,7 +18,7 @@ struct CLIReferenceTests {
     ]
 
     static func options(in text: String) -> Set<String> {
-        let regex = try! NSRegularExpression(pattern: #"(?<![\w-])--[a-z][a-z0-9-]*"#)
+        let regex = try! NSRegularExpression(pattern: #"(?<![\w#-])--[a-z][a-z0-9-]*"#)
         let range = NSRange(text.startIndex..., in: text)
         return Set(regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
     }

@@ -102,9 +102,10 @@ struct SchemaTests {
           },
           "networks": {
             "front": {"provider": "sim", "vlan": 110}, "auto1": {"provider": "sim", "vlan": "auto"},
-            "back": {"provider": "sky", "subnet": "10.1.1.0/24", "public": true}
+            "back": {"provider": "sky", "subnet": "10.1.1.0/24", "public": true},
+            "pub": {"provider": "aws", "subnet": "10.2.1.0/24"}
           },
-          "connectors": [{"from": "web", "to": "front", "mode": "trunk"}, {"from": "db", "to": "back"}, {"from": "web", "to": "auto1"}]
+          "connectors": [{"from": "web", "to": "front", "mode": "trunk"}, {"from": "db", "to": "back"}, {"from": "web", "to": "auto1"}, {"from": "vm", "to": "pub"}]
         }
         """
 
@@ -170,6 +171,8 @@ struct SchemaTests {
                unstatable: "an app's, network's or connector's reference names one of the blueprint's providers, apps or networks"),
         Broken("a connector to an unknown app", "{\"from\": \"db\", \"to\": \"back\"}", "{\"from\": \"dbb\", \"to\": \"back\"}",
                unstatable: "an app's, network's or connector's reference names one of the blueprint's providers, apps or networks"),
+        Broken("an ec2 app connected to no subnet", ", {\"from\": \"vm\", \"to\": \"pub\"}", "",
+               unstatable: "every app of an `ec2` provider is connected to one of that provider's subnets"),
         Broken("an ec2 app without an AMI", "\"AMI\": \"ami-0abcdef1234567890\", ", "",
                unstatable: "an app's deploymentType and attributes follow its provider's type"),
         Broken("a linux app with another deployment type", "\"deploymentType\": \"netns\"", "\"deploymentType\": \"vm\"",
