@@ -170,7 +170,9 @@ public struct EC2Deployment: Sendable, Equatable {
         if deployment.deploymentType != "instance" {
             context.report(path.key("deploymentType"), "\(quoted(deployment.deploymentType)) is not a deployment type of ec2; expected \"instance\"", at: nil)
         }
-        for key in deployment.attributes.keys.sorted() where !keys.contains(key) {
+        // "image": {"snapshot": NAME} deploys from a snapshot, whose AMI replaces it.
+        let restoring = deployment.snapshot != nil
+        for key in deployment.attributes.keys.sorted() where !keys.contains(key) && !(restoring && key == "image") {
             let hint = Spelling.closest(to: key, among: keys).map { " (did you mean \($0)?)" } ?? "; expected one of: " + keys.joined(separator: ", ")
             context.report(here.key(key), "unknown attribute\(hint)", at: nil)
         }
@@ -178,8 +180,8 @@ public struct EC2Deployment: Sendable, Equatable {
             if case .literal(let s)? = deployment.attributes[key] { return s }
             return nil
         }
-        if deployment.attributes["AMI"] == nil {
-            context.report(here, "missing required attribute \"AMI\" (the image id, such as \"ami-0abcdef1234567890\")", at: nil)
+        if deployment.attributes["AMI"] == nil && !restoring {
+            context.report(here, "missing required attribute \"AMI\" (the image id, such as \"ami-0abcdef1234567890\"), or \"image\": {\"snapshot\": NAME}", at: nil)
         } else if let ami = literal("AMI"), !isAMI(ami) {
             context.report(here.key("AMI"), "\(quoted(ami)) is not an AMI id; expected \"ami-\" and 8 or 17 hex digits", at: nil)
         }

@@ -93,7 +93,9 @@ public struct EtcdStateBackend: StateBackend {
                     if let intent = try decodeValue(kv, Intent.decode) {
                         if intent.id != id { problems.append("\(address.location(of: kv.key)): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
                     }
-                case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
+                case .snapshot(let name):
+                    if named(name, kv, "snapshot"), let record = try decodeValue(kv, SnapshotRecord.decode) { state.snapshots[name] = record }
+                case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME, intent/ID or snapshot/NAME)")
                 }
             }
             guard let following else { break }

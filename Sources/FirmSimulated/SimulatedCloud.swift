@@ -63,7 +63,13 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// Starts reading the world's log on the world's own queue while the caller reads its state.
     public func prefetch() { world.readAhead() }
 
-    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { settings.catalog }
+    /// Its settings' catalog, with the images saved in its world (`saveApp`).
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        var catalog = settings.catalog
+        let saved = try await transact("catalog") { world in world.images.values.sorted { $0.id < $1.id } }
+        catalog.images += saved.map(\.catalogImage)
+        return catalog
+    }
 
     public func validate() async throws {
         _ = try await transact("validate") { _ in () }
@@ -76,7 +82,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// steps, and the VM is made `stopped` in one transaction.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         let providerName = name
-        try SimulatedCatalog.check(request, settings.catalog, provider: name)
+        try await checkCatalog(request)
         let instant = settings.isInstant(.deploy)
         if instant { try Task.checkCancellation() }
         let made = try await transact("deploy") { world -> SimulatedVM in
@@ -88,6 +94,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
                                  deploymentType: request.deploymentType, status: instant ? .stopped : .pending, ip: ip, publicIp: publicIp,
                                  mac: Self.mac(for: request.vmName))
             vm.subnets = request.subnets.map(\.subnetId)
+            vm.image = request.deploymentAttributes["Image"] ?? ""
             world.put(vm)
             return vm
         }

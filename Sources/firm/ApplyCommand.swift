@@ -91,6 +91,7 @@ enum ApplyCommand {
         let (plan, locked) = try await session.planAndReserve(settled, destroying: destroy, saved: saved)
         do {
             if args.enabled("--refresh") { try await session.refuseDuplicates(plan, state: locked.state) }
+            if !destroy { try session.checkSnapshots(locked.state) }
             for warning in try await session.checkCatalog(plan) { output.warn(warning) }
             let missing = session.missingEnvironment(for: plan)
             output.showStatus(plan, verbose: args.flag("--verbose"), destroy: destroy)

@@ -50,7 +50,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -74,6 +74,29 @@ enum Help {
             catalog says so. The state is not read; nothing is written. See docs/catalog.md.
             """,
         options: [.json, .verbose, .help])
+
+    static let snapshot = CommandHelp(
+        name: "snapshot", usage: "firm snapshot BLUEPRINT app.NAME --name SNAP | firm snapshot list BLUEPRINT [--json] | firm snapshot delete BLUEPRINT SNAP",
+        summary: "Save a deployed app as a snapshot, list the sandbox's snapshots, or delete one.",
+        details: """
+            firm snapshot BLUEPRINT app.NAME --name SNAP
+                       Save the deployed app: the simulated cloud makes an image in its world, EC2 an AMI
+                       (CreateImage, waiting until it is available, tagged firm:sandbox, firm:app and
+                       firm:snapshot), a process driver answers its saveApp method (CloudShell's SaveApp).
+                       The snapshot is recorded in the state before the provider is asked, and with its
+                       artifacts after: killed in between, the next snapshot command finds what the
+                       provider made by its tags and records it, never making a second.
+            list       The sandbox's snapshots: name, app, provider, status, artifacts, and the apps that
+                       deploy from each.
+            delete SNAP  CloudShell's DeleteSavedApp (EC2: DeregisterImage and DeleteSnapshot of its EBS
+                       snapshots), then forget it. Refused while an app of the state or the blueprint
+                       deploys from it, naming the app.
+            An app deploys from a snapshot with "image": {"snapshot": "SNAP"} in its deploymentPath's
+            attributes; changing an app to a snapshot replaces it. Takes the state's lock.
+            See docs/snapshots.md.
+            """,
+        options: [.state, .sandbox, .json, OptionSpec(name: "--name", value: "SNAP", help: "The snapshot's name (letters, digits, '-' and '_')."),
+                  .lockTimeout, .lockTTL, .verbose, .help])
 
     static let plan = CommandHelp(
         name: "plan", usage: "firm plan BLUEPRINT [options]",

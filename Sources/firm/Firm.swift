@@ -30,6 +30,7 @@ struct Firm {
             switch name {
             case "validate": try await ValidateCommand.run(try Arguments(rest, for: Help.validate))
             case "catalog": try await CatalogCommand.run(try Arguments(rest, for: Help.catalog))
+            case "snapshot": try await SnapshotCommand.run(try Arguments(rest, for: Help.snapshot))
             case "plan": try await PlanCommand.run(try Arguments(rest, for: Help.plan))
             case "apply": try await ApplyCommand.run(try Arguments(rest, for: Help.apply), destroy: false)
             case "destroy": try await ApplyCommand.run(try Arguments(rest, for: Help.destroy), destroy: true)

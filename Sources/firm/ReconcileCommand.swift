@@ -97,6 +97,9 @@ enum ReconcileCommand {
         let writable: Session.Writable
         do {
             try await session.refuseDuplicates(plan, state: locked.state)
+            // As plan and apply: snapshot references and the catalog, before anything is made.
+            try session.checkSnapshots(locked.state)
+            _ = try await session.checkCatalog(plan)
             writable = try await session.begin(locked)
         } catch {
             try? await session.releaseReservation(settled)

@@ -36,6 +36,13 @@ struct TutorialTests {
                     path["deploymentType"] = "postgres-16"
                     apps["db"]?["deploymentPath"] = path
                 }
+            case 12:
+                // "Add a second app to blueprints/quickstart.json that deploys from it."
+                try edit(folder.file("blueprints/quickstart.json")) { apps in
+                    apps["web2"] = ["deploymentPath": ["provider": "sim", "deploymentType": "ubuntu-22.04-small",
+                                                       "attributes": ["image": ["snapshot": "web-golden"]]],
+                                    "attributes": ["User": "ubuntu"]]
+                }
             case 7 where moto == nil:
                 continue  // needs moto's server (scripts/test sets FIRM_MOTO_SERVER)
             case 8:

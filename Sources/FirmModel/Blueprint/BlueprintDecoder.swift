@@ -216,7 +216,7 @@ public enum BlueprintDecoder {
                 typeOK = false
             }
         }
-        let attributes = fields["attributes"].map { decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
+        let attributes = fields["attributes"].map { decodeAttributes($0, path().key("attributes"), &context, snapshots: true) } ?? [:]
         guard let provider, let type, typeOK else { return nil }
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
@@ -241,7 +241,8 @@ public enum BlueprintDecoder {
         return nil
     }
 
-    static func decodeAttributes(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
+    /// `snapshots`: whether `{"snapshot": NAME}` is taken (as `image`, in a deployment path).
+    static func decodeAttributes(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext, snapshots: Bool = false) -> [String: AttributeValue] {
         var result: [String: AttributeValue] = [:]
         let entries = context.entries(of: node, at: path(), what: "an object of attributes") ?? []
         result.reserveCapacity(entries.count)
@@ -256,6 +257,18 @@ public enum BlueprintDecoder {
             case .string(let s):
                 result[key] = .literal(s)
             case .object:
+                if snapshots, key == "image", value["snapshot"] != nil {
+                    guard let fields = context.members(of: value, at: path().key(key), allowed: ["snapshot"], required: ["snapshot"]),
+                        let node = fields["snapshot"], let name = context.name(node, at: path().key(key).key("snapshot"), what: "snapshot")
+                    else { continue }
+                    result[key] = .snapshot(name)
+                    continue
+                }
+                if value["snapshot"] != nil {
+                    context.report(path().key(key), snapshots ? "{\"snapshot\": NAME} is only taken by the deployment attribute \"image\""
+                                   : "{\"snapshot\": NAME} is only taken by the deployment attribute \"image\" (in the app's deploymentPath)", at: value.position)
+                    continue
+                }
                 guard let fields = context.members(of: value, at: path().key(key), shape: BlueprintShape.env),
                     let envNode = fields["env"], let env = context.string(envNode, at: path().key(key).key("env"))
                 else { continue }

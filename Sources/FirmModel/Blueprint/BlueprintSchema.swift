@@ -13,7 +13,7 @@ public enum BlueprintSchema {
         definitions += types.all.compactMap { type in
             type.deploymentShape.map { ("deployment." + type.name, open($0.schema, about: "An app's deployment path on a provider of type \(quoted(type.name)).")) }
         }
-        definitions += [("attributes", BlueprintShape.attributes.schema), ("env", BlueprintShape.env.schema),
+        definitions += [("attributes", BlueprintShape.attributes.schema), ("env", BlueprintShape.env.schema), ("snapshot", BlueprintShape.snapshot.schema),
                         ("network", BlueprintShape.network.schema), ("connector", BlueprintShape.connector.schema)]
         return JSONShape.schemaDocument(title: "Firmament blueprint",
                                         description: "A Firmament blueprint, format version 1 (docs/blueprint.md). Printed by `firm schema`.",

@@ -23,8 +23,14 @@ public enum BlueprintShape {
         .init("env", .about("The environment variable that holds the value; it is never written to a plan or the state in clear.",
                             .string(pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$")), required: true),
     ])
-    /// An attribute's value: text, or `{"env": NAME}`.
-    public static let attributeValue = JSONShape.anyOf([.string(), .reference("env")])
+    /// `{"snapshot": "NAME"}`: a deployment path's `image` deployed from a snapshot of the sandbox
+    /// (docs/snapshots.md); the decoder takes it only as the attribute `image` of a deployment path.
+    public static let snapshot = ObjectShape([
+        .init("snapshot", .about("A snapshot that firm snapshot saved in this sandbox; replaced at deploy by the attributes that restore it.", name),
+              required: true),
+    ])
+    /// An attribute's value: text, `{"env": NAME}`, or (a deployment path's `image`) `{"snapshot": NAME}`.
+    public static let attributeValue = JSONShape.anyOf([.string(), .reference("env"), .reference("snapshot")])
 
     private static let octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
     private static let vlanID = "(409[0-4]|40[0-8][0-9]|[1-3][0-9]{3}|[1-9][0-9]{2}|[1-9][0-9]|[2-9])"
