@@ -111,6 +111,8 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
         for name in written.infra.keys where state.infra[name] == nil { ops.append((keys.infra(name), nil)) }
         for (id, i) in state.intents where written.intents[id] != i { ops.append((keys.intent(id), i.json)) }
         for id in written.intents.keys where state.intents[id] == nil { ops.append((keys.intent(id), nil)) }
+        for (name, r) in state.snapshots where written.snapshots[name] != r { ops.append((keys.snapshot(name), r.json)) }
+        for name in written.snapshots.keys where state.snapshots[name] == nil { ops.append((keys.snapshot(name), nil)) }
         if state.sandbox != written.sandbox { ops.append((keys.record, state.sandbox?.json)) }
         let metaChanged = state.serial != written.serial || state.lineage != written.lineage || state.blueprint != written.blueprint || !metaWritten
         guard !ops.isEmpty || metaChanged else { return }

@@ -7,14 +7,14 @@ import FirmModel
 extension EtcdStateBackend {
     public var canSeal: Bool { sealing.seals }
 
-    /// Each app, network, infrastructure, intent and sandbox-record value (the meta key and the
+    /// Each app, network, infrastructure, intent, snapshot and sandbox-record value (the meta key and the
     /// lock are never sealed).
     public func storedForm() async throws -> StoredForm {
         var form = StoredForm()
         for kv in try await client.rangeAll(prefix: keys.root).kvs {
             switch keys.item(kv.key) {
             case .meta, .lock, nil: continue
-            case .record, .app, .network, .infra, .intent: sealing.tally(kv.value, into: &form)
+            case .record, .app, .network, .infra, .intent, .snapshot: sealing.tally(kv.value, into: &form)
             }
         }
         return form
