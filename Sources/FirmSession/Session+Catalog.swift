@@ -113,11 +113,13 @@ extension Session {
 
     /// The apps `plan` deploys (or replaces), checked against their providers' catalogs before
     /// any deploy: a problem refuses the plan; a catalog that can't be read is a warning.
-    public func checkCatalog(_ plan: Plan) async throws(CatalogRefusal) -> [String] {
+    /// `skipping` names providers a plan does not start (`unstartable`).
+    public func checkCatalog(_ plan: Plan, skipping: Set<String> = []) async throws(CatalogRefusal) -> [String] {
         let deploying = plan.actions.compactMap { action -> String? in
+            guard !skipping.contains(action.provider) else { return nil }
             switch action.kind {
-            case .deploy(let app, _), .replace(let app, _): app
-            default: nil
+            case .deploy(let app, _), .replace(let app, _): return app
+            default: return nil
             }
         }
         guard !deploying.isEmpty else { return [] }

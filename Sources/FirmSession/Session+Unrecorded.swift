@@ -26,11 +26,13 @@ extension Session {
     /// Refuses a plan that would deploy an app for which a provider already has a VM tagged with
     /// this sandbox that `state` does not record: the state is not the one that made it (another
     /// folder, a moved state, another sandbox's state), and deploying would make a duplicate.
-    public func refuseDuplicates(_ plan: Plan, state: State) async throws {
+    /// `skipping` names providers a plan does not start (`unstartable`).
+    public func refuseDuplicates(_ plan: Plan, state: State, skipping: Set<String> = []) async throws {
         // The providers that deploy (a deploy's provider is its app's); nearly always they hold no
         // unrecorded VM at all, and the apps deployed need not be looked at.
         var providers: [String] = []
-        for action in plan.actions where (action.type == .deploy || action.type == .replace) && !providers.contains(action.provider) {
+        for action in plan.actions where (action.type == .deploy || action.type == .replace) && !providers.contains(action.provider)
+            && !skipping.contains(action.provider) {
             providers.append(action.provider)
         }
         guard !providers.isEmpty else { return }

@@ -96,6 +96,8 @@ public struct Session: Sendable {
         public var running: RunningApply?
         /// The line to print when the sandbox has no state yet (`newStateNote`).
         public var newState: String?
+        /// The providers not started, with the variables they need (`unstartable`).
+        public var unstarted: [String: [String]] = [:]
     }
 
     /// Shuts every driver down (a process driver's child exits).
@@ -105,11 +107,12 @@ public struct Session: Sendable {
 
     /// Checks the settings and credentials (CloudShell's get_inventory) of every provider the
     /// blueprint or the state uses; a process driver is started and its handshake checked.
-    public func validateProviders(_ state: State) async throws {
+    /// `skipping` names providers a plan does not start (`unstartable`).
+    public func validateProviders(_ state: State, skipping: Set<String> = []) async throws {
         var used = Set(blueprint.apps.values.map(\.deploymentPath.provider)).union(blueprint.networks.values.map(\.provider))
         used.formUnion(state.apps.values.map(\.provider))
         used.formUnion(state.infra.keys)
-        for name in used.sorted() {
+        for name in used.subtracting(skipping).sorted() {
             guard let provider = providers[name] else { continue }
             try await RetryPolicy(provider).run { _ in try await provider.validate() }
         }
@@ -135,6 +138,8 @@ public struct Session: Sendable {
         public var notes: [Refresher.Note]
         /// Set when another firm holds the lock: its open intents are in flight, not crashed.
         public var running: RunningApply?
+        /// The providers not started, with the variables they need (`unstartable`).
+        public var unstarted: [String: [String]] = [:]
     }
 
     /// An apply (or other writer) running while a reader looks at the state.
@@ -170,14 +175,17 @@ public struct Session: Sendable {
         }
         if requireState { try requireExisting(loaded) }
         secrets.add(loaded.state.infra.values.map(\.keys))
-        if refresh { try await validateProviders(loaded.state) }
+        // A provider the state records nothing on, whose settings need unset variables, is not
+        // started: the plan notes it, and apply needs the variables.
+        let unstarted = refresh ? unstartable(loaded.state) : [:]
+        if refresh { try await validateProviders(loaded.state, skipping: Set(unstarted.keys)) }
         // While another firm holds the lock, its open intents are calls in flight: they are
         // neither recovered nor presented as interrupted.
         let lock = await backend.peek()
         let running = lock.held ? RunningApply(holder: lock.holder, inFlight: loaded.state.intents.keys.sorted().map { loaded.state.intents[$0]! }) : nil
         let steps = try await recoverAndRefresh(loaded.state, recover: running == nil, refresh: refresh, parallelism: parallelism)
         return Settled(loaded: loaded, recovered: steps.recovered, refreshed: steps.refreshed, findings: steps.findings, notes: steps.notes,
-                       running: running)
+                       running: running, unstarted: unstarted)
     }
 
     /// Settles `state` in memory: recovery (when `recover`), then a refresh (when `refresh`).
@@ -210,7 +218,7 @@ public struct Session: Sendable {
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
         return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan,
-                       running: settled.running, newState: newStateNote(settled.loaded, applying: false))
+                       running: settled.running, newState: newStateNote(settled.loaded, applying: false), unstarted: settled.unstarted)
     }
 
     /// Where the blueprint and the state are, as absolute paths, for saved plans.

@@ -21,9 +21,11 @@ enum PlanCommand {
         for warning in preview.warnings { Terminal.err("warning: \(warning)") }
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         // Without a refresh no provider is asked anything, so unrecorded VMs can't be seen.
-        if args.enabled("--refresh") { try await session.refuseDuplicates(preview.plan, state: preview.state) }
+        let unstarted = Set(preview.unstarted.keys)
+        for note in Session.unstartedNotes(preview.unstarted) { Terminal.err("note: " + note) }
+        if args.enabled("--refresh") { try await session.refuseDuplicates(preview.plan, state: preview.state, skipping: unstarted) }
         if !args.flag("--destroy") { try session.checkSnapshots(preview.state) }
-        for warning in try await session.checkCatalog(preview.plan) { Terminal.err("warning: \(warning)") }
+        for warning in try await session.checkCatalog(preview.plan, skipping: unstarted) { Terminal.err("warning: \(warning)") }
         if let running = preview.running { Terminal.err("note: " + running.text) }
         if let note = preview.newState { Terminal.err("note: " + note) }
         if args.flag("--json") {

@@ -127,14 +127,22 @@ struct ProcessDriverTests {
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"], environment: Self.env).code == 0)
     }
 
-    @Test("a missing secret for the driver is a clear error, and a set one never reaches its command line")
+    @Test("a missing secret for the driver: plan notes it without starting the driver, apply refuses naming it, and a set one never reaches its command line")
     func secrets() throws {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", Self.blueprint(driver: Self.misbehaving))
+        // Nothing is recorded on the provider yet, so a plan does not start its driver: it
+        // says which variable apply will need, and plans.
+        let plan = try firm.run(["plan", "lab.json"], unset: ["FC_TOKEN"])
+        #expect(plan.code == 0, "\(plan.output)")
+        #expect(plan.stderr.contains("note: provider.fc was not asked anything: its settings need FC_TOKEN, which is not set; apply will need it"), "\(plan.stderr)")
+        #expect(plan.stdout.contains("+ deploy app.api"), "\(plan.stdout)")
+        #expect(!firm.exists("argv.txt"), "the driver was not started")
         let result = try firm.run(["apply", "lab.json", "--auto-approve"], unset: ["FC_TOKEN"])
         #expect(result.code == 1)
-        #expect(result.output.contains("environment variable FC_TOKEN is not set"))
+        #expect(result.output.contains("environment variable FC_TOKEN is not set (settings.token needs it)"), "\(result.output)")
+        #expect(!firm.exists("state/plab.state.json") && !firm.exists("cloud.json"), "nothing was written")
         let ok = try firm.run(["apply", "lab.json", "--auto-approve"], environment: Self.env)
         #expect(ok.code == 0, "\(ok.output)")
         let argv = try #require(firm.read("argv.txt"), "the driver records its command line")
