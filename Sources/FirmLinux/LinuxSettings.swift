@@ -2,19 +2,27 @@ import FirmBase
 import FirmModel
 
 /// The settings of a `linux` provider, all optional:
-/// `{"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "firm-lab"}`.
+/// `{"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "firm-lab", "subnetPrefix": 28}`.
+/// Each VLAN gets a subnet of `cidr` of length `subnetPrefix` (`LinuxSubnets`).
 /// `bridge` is the prefix of every name the provider gives the kernel (namespaces, bridges), at
 /// most 8 characters, so that every link name stays within the kernel's 15 (IFNAMSIZ).
 public struct LinuxSettings: Sendable, Equatable {
     public static let defaultCIDR = CIDR("10.77.0.0/24")!
     public static let defaultPrefix = "firm"
-    static let keys = ["cidr", "vlanRange", "bridge"]
+    static let keys = ["cidr", "vlanRange", "bridge", "subnetPrefix"]
     /// The longest `bridge` prefix: 8 + "v" + a 4-digit VLAN id is 13, within IFNAMSIZ's 15.
     static let maxPrefix = 8
 
     public var cidr: CIDR = defaultCIDR
     public var vlanRange: ClosedRange<Int> = VLANRange.all
     public var prefix: String = defaultPrefix
+    /// The prefix length of each VLAN's subnet; nil: `cidr`'s + 4, at most 30.
+    public var subnetPrefix: Int?
+
+    /// Each VLAN's subnet, carved from `cidr`.
+    var subnets: LinuxSubnets {
+        LinuxSubnets(cidr: cidr, prefix: subnetPrefix ?? min(cidr.prefix + 4, 30), vlanLow: vlanRange.lowerBound)
+    }
 
     public init() {}
 
@@ -34,6 +42,10 @@ public struct LinuxSettings: Sendable, Equatable {
         if let node = fields["bridge"], let text = context.string(node, at: path.key("bridge")) {
             if isPrefix(text) { settings.prefix = text }
             else { context.report(path.key("bridge"), "\(quoted(text)) is not a name prefix; expected 1 to \(maxPrefix) of a-z, 0-9 and \"-\", starting with a letter, such as \"firm-lab\"", at: node.position) }
+        }
+        if let node = fields["subnetPrefix"], let length = context.int(node, at: path.key("subnetPrefix"), in: 8...30) {
+            if length >= settings.cidr.prefix { settings.subnetPrefix = length }
+            else { context.report(path.key("subnetPrefix"), "/\(length) is wider than cidr \(settings.cidr); expected a prefix length from \(settings.cidr.prefix) to 30", at: node.position) }
         }
         return context.diagnostics.count == before ? settings : nil
     }

@@ -15,7 +15,9 @@ struct LinuxProviderTests {
     var blueprintName: String { "lnx-" + prefix }
     var marker: String { "/tmp/firm-linux-test-" + prefix }
 
-    func blueprint() -> String {
+    /// web and app on front, app and db on back (the three-tier shape); `appOnBack: false`
+    /// leaves out the app–back connector.
+    func blueprint(appOnBack: Bool = true) -> String {
         """
         {
           "version": 1,
@@ -37,7 +39,7 @@ struct LinuxProviderTests {
           "connectors": [
             {"from": "web", "to": "front"},
             {"from": "app", "to": "front"},
-            {"from": "db", "to": "back"}
+            {"from": "db", "to": "back"}\(appOnBack ? #",{"from": "app", "to": "back"}"# : "")
           ]
         }
         """
@@ -82,6 +84,14 @@ struct LinuxProviderTests {
         return result
     }
 
+    /// The IPv4 addresses on the interfaces of `namespace` (but lo's), as the kernel has them.
+    func addresses(_ namespace: String) throws -> [IPv4Address] {
+        let out = try runChild(Self.ip!, ["-n", namespace, "-json", "addr", "show"])
+        return (try JSONReader.parse(out.stdout).plain.arrayValue ?? []).flatMap { link in
+            (link["addr_info"]?.arrayValue ?? []).filter { $0["family"]?.stringValue == "inet" }.compactMap { $0["local"]?.stringValue.flatMap(IPv4Address.init) }.filter { $0.value >> 24 != 127 }
+        }
+    }
+
     func ping(from namespace: String, _ address: String) throws -> Bool {
         try runChild(Self.ip!, ["netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address]).status == 0
     }
@@ -112,11 +122,30 @@ struct LinuxProviderTests {
         let (web, app, db) = (apps["web"]!, apps["app"]!, apps["db"]!)
         #expect(Set(try namespaces()) == [web.namespace, app.namespace, db.namespace, String(web.namespace.dropLast(9))])
 
-        // Same VLAN (front): web and app reach each other; db (back) is reached by neither.
-        #expect(try await reaches(web.namespace, app.address))
+        // Each VLAN has its own subnet of the CIDR, and app has an address on both.
+        let webAddress = try #require(IPv4Address(web.address))
+        let front = CIDR(network: IPv4Address(webAddress.value & ~UInt32(15)), prefix: 28)
+        let appAddresses = try addresses(app.namespace)
+        #expect(appAddresses.count == 2 && !front.contains(IPv4Address(db.address)!), "\(appAddresses) \(web) \(db)")
+        let appOnFront = try #require(appAddresses.first(where: front.contains)).description
+        let appOnBack = try #require(appAddresses.first { !front.contains($0) }).description
+        // Same VLAN (front): web and app reach each other; app reaches db on back too, through
+        // its other interface; web reaches no one on back.
+        #expect(try await reaches(web.namespace, appOnFront))
         #expect(try await reaches(app.namespace, web.address))
+        #expect(try await reaches(app.namespace, db.address))
+        #expect(try await reaches(db.namespace, appOnBack))
         #expect(try ping(from: web.namespace, db.address) == false)
+        #expect(try ping(from: web.namespace, appOnBack) == false)
+
+        // The app–back connector removed: app no longer reaches db; added back: it does again.
+        firm.write("lab.json", blueprint(appOnBack: false))
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
         #expect(try ping(from: app.namespace, db.address) == false)
+        #expect(try addresses(app.namespace).count == 1)
+        firm.write("lab.json", blueprint())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try await reaches(app.namespace, db.address))
         // The web's Command serves its page to app.
         let page = await eventually(.seconds(10)) {
             let out = try? runChild(Self.ip!, ["netns", "exec", app.namespace, "curl", "-s", "-m", "2", "http://\(web.address):8080/"])
@@ -149,12 +178,14 @@ struct LinuxProviderTests {
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
 
         // Drift: app's eth0 set down outside firm is seen as powered off, and powered on again.
+        // eth0 carries app's address (its first VLAN's); the peer on that VLAN checks it.
+        let eth0Peer = front.contains(IPv4Address(app.address)!) ? web.namespace : apps["db"]!.namespace
         #expect(try runChild(Self.ip!, ["-n", app.namespace, "link", "set", "eth0", "down"]).status == 0)
-        #expect(try ping(from: web.namespace, app.address) == false)
+        #expect(try ping(from: eth0Peer, app.address) == false)
         let down = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
         #expect(down.code == 2 && down.stdout.contains("power on app.app"), "\(down.output)")
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
-        #expect(try await reaches(web.namespace, app.address))
+        #expect(try await reaches(eth0Peer, app.address))
 
         // kill -9 during an apply from nothing: the next apply converges, destroy leaves nothing.
         #expect(try firm.run(["destroy", "lab.json", "--auto-approve"]).code == 0)
