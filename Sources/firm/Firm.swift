@@ -37,6 +37,7 @@ struct Firm {
             case "refresh": try await RefreshCommand.run(try Arguments(rest, for: Help.refresh))
             case "reconcile": try await ReconcileCommand.run(try Arguments(rest, for: Help.reconcile))
             case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
+            case "exec": try await ExecCommand.run(rest)
             case "graph": try await GraphCommand.run(try Arguments(rest, for: Help.graph))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sandboxes": try await SandboxesCommand.list(try Arguments(rest, for: Help.sandboxes))

@@ -17,7 +17,8 @@ struct LinuxProviderTests {
 
     /// web and app on front, app and db on back (the three-tier shape); `appOnBack: false`
     /// leaves out the app–back connector.
-    func blueprint(appOnBack: Bool = true) -> String {
+    /// `front` is front's VLAN (`"auto"` for sandboxes that run side by side).
+    func blueprint(appOnBack: Bool = true, front: String = "120") -> String {
         """
         {
           "version": 1,
@@ -33,7 +34,7 @@ struct LinuxProviderTests {
             "db": {"deploymentPath": {"provider": "lab", "deploymentType": "netns"}}
           },
           "networks": {
-            "front": {"provider": "lab", "vlan": 120},
+            "front": {"provider": "lab", "vlan": \(front)},
             "back": {"provider": "lab", "vlan": "auto"}
           },
           "connectors": [
@@ -146,12 +147,17 @@ struct LinuxProviderTests {
         firm.write("lab.json", blueprint())
         #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
         #expect(try await reaches(app.namespace, db.address))
-        // The web's Command serves its page to app.
+        // The web's Command serves its page to app, asked through `firm exec`.
         let page = await eventually(.seconds(10)) {
-            let out = try? runChild(Self.ip!, ["netns", "exec", app.namespace, "curl", "-s", "-m", "2", "http://\(web.address):8080/"])
-            return out?.stdout.contains("hello from web") == true
+            let out = try? firm.run(["exec", "lab.json", "app.app", "--", "curl", "-s", "-m", "2", "http://\(web.address):8080/"])
+            return out?.code == 0 && out?.stdout.contains("hello from web") == true
         }
         #expect(page)
+        // firm exec ends with the command's status, and refuses what is not an app of the state.
+        #expect(try firm.run(["exec", "lab.json", "app.web", "--", "/bin/sh", "-c", "exit 7"]).code == 7)
+        let unknown = try firm.run(["exec", "lab.json", "app.nope", "--", "true"])
+        #expect(unknown.code == 1 && unknown.stderr.contains("app.nope is not deployed"), "\(unknown.output)")
+        #expect(try firm.run(["exec", "lab.json", "app.web"]).code == 64)
         #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == 0)
 
         // Drift: db's namespace deleted outside firm is seen, and apply makes it again.
@@ -206,6 +212,126 @@ struct LinuxProviderTests {
         #expect(services().isEmpty, "the service outlived destroy")
     }
 
+    @Test("firm exec on another provider type: \"not supported by provider type simulated\"")
+    func execElsewhere() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        firm.write("lab.json", Blueprints.lab())
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"], environment: Blueprints.secretEnv).code == 0)
+        let out = try firm.run(["exec", "lab.json", "app.web", "--", "true"], environment: Blueprints.secretEnv)
+        #expect(out.code == 1 && out.stderr.contains("exec is not supported by provider type simulated"), "\(out.output)")
+    }
+
+    /// Every link of the host's own namespace whose name carries the test's prefix or an app
+    /// port's shape (the provider makes nothing there).
+    func hostLinks() throws -> [String] {
+        let out = try runChild(Self.ip!, ["-json", "link", "show"])
+        return (try JSONReader.parse(out.stdout).plain.arrayValue ?? []).compactMap { $0["ifname"]?.stringValue }
+            .filter { $0.hasPrefix(prefix) || LinuxPortShape.matches($0) }
+    }
+
+    @Test("kill -9 at random points of apply and of destroy (seeded; FIRM_LINUX_CRASH_ROUNDS, default 3): each next run converges, and no namespace, veth, bridge or process is left")
+    func crashTorture() async throws {
+        guard Self.ip != nil, getuid() == 0 else {
+            Issue.record("the linux provider's tests need root and iproute2")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
+        firm.write("lab.json", blueprint())
+        let hostBefore = try hostLinks()
+        var generator = SplitMix.announced("linux kill -9", variable: "FIRM_TORTURE_SEED")
+        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_LINUX_CRASH_ROUNDS"] ?? "") ?? 3
+        for round in 0..<rounds {
+            for command in ["apply", "destroy"] {
+                let delay = Int.random(in: 5...400, using: &generator)
+                let (process, _, _) = try firm.start([command, "lab.json", "--auto-approve"])
+                // The random moment of the kill is what is tested, so this pause stays.
+                try await Task.sleep(for: .milliseconds(delay))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                let context = "round \(round), \(command) killed after \(delay) ms (seed \(generator.seed))"
+                let again = try firm.run([command, "lab.json", "--auto-approve"])
+                #expect(again.code == 0, "\(context): \(again.output)")
+                #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == (command == "apply" ? 0 : 2), "\(context): converged")
+                let made = try namespaces()
+                if command == "apply" {
+                    let apps = try self.apps(firm)
+                    let switchNamespace = String(apps["web"]!.namespace.dropLast(9))
+                    #expect(Set(made) == Set(apps.values.map(\.namespace) + [switchNamespace]), "\(context): an orphan namespace")
+                    // Every port of the switch belongs to an app of the state; one service runs.
+                    let keys = Set(apps.values.map { String($0.namespace.suffix(8)) })
+                    let ports = try runChild(Self.ip!, ["-n", switchNamespace, "-json", "link", "show"]).stdout
+                    let names = (try JSONReader.parse(ports).plain.arrayValue ?? []).compactMap { $0["ifname"]?.stringValue }.filter(LinuxPortShape.matches)
+                    #expect(names.allSatisfy { keys.contains(String($0.dropFirst().prefix(8))) } && names.count == 4, "\(context): ports \(names)")
+                    #expect(await eventually(.seconds(5)) { services().count == 1 }, "\(context): services \(services())")
+                    #expect(try await reaches(apps["app"]!.namespace, apps["db"]!.address), "\(context)")
+                } else {
+                    #expect(made.isEmpty, "\(context): left \(made)")
+                    #expect(await eventually(.seconds(5)) { services().isEmpty }, "\(context): a service outlived destroy")
+                }
+                #expect(try hostLinks() == hostBefore, "\(context): a link in the host's namespace")
+            }
+        }
+    }
+
+    @Test("two sandboxes of one blueprint at once: both apply together, each works within itself, no packet crosses, and destroying one leaves the other working")
+    func twoSandboxes() async throws {
+        guard Self.ip != nil, getuid() == 0 else {
+            Issue.record("the linux provider's tests need root and iproute2")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
+        firm.write("lab.json", blueprint(front: #""auto""#))
+        let starts = try ["red", "blue"].map { try firm.start(["apply", "lab.json", "--auto-approve", "--sandbox", $0]) }
+        for (process, _, _) in starts { process.waitUntilExit() }
+        #expect(starts.allSatisfy { $0.0.terminationStatus == 0 })
+        func apps(_ sandbox: String) throws -> [String: (namespace: String, address: String)] {
+            let show = try firm.run(["show", "lab.json", "--json", "--sandbox", sandbox])
+            var result: [String: (namespace: String, address: String)] = [:]
+            for (name, app) in try JSONReader.parse(show.stdout).plain["apps"]?.objectValue?.members ?? [] {
+                result[name] = (app["vmUuid"]?.stringValue ?? "", app["address"]?.stringValue ?? "")
+            }
+            return result
+        }
+        let red = try apps("red"), blue = try apps("blue")
+        #expect(Set(red.values.map(\.namespace)).isDisjoint(with: blue.values.map(\.namespace)))
+        #expect(Set(try namespaces()).count == 8)
+        for sandbox in [red, blue] {
+            #expect(try await reaches(sandbox["app"]!.namespace, sandbox["db"]!.address))
+            #expect(try await reaches(sandbox["app"]!.namespace, sandbox["web"]!.address))
+            #expect(try ping(from: sandbox["web"]!.namespace, sandbox["db"]!.address) == false)
+        }
+        // Each sandbox has VLANs of its own (a fixed VLAN is held by one live sandbox), so
+        // subnets of its own, and a switch of its own: no address of one is reached from the other.
+        #expect(Set(red.values.map(\.address)).isDisjoint(with: blue.values.map(\.address)), "\(red) \(blue)")
+        for (from, to) in [(red, blue), (blue, red)] {
+            for source in ["web", "app", "db"] {
+                for target in ["web", "app", "db"] {
+                    #expect(try ping(from: from[source]!.namespace, to[target]!.address) == false, "\(source) reached the other sandbox's \(target)")
+                }
+            }
+        }
+
+        // Destroying red leaves blue whole and working.
+        #expect(try firm.run(["destroy", "lab.json", "--auto-approve", "--sandbox", "red"]).code == 0)
+        #expect(Set(try namespaces()) == Set(blue.values.map(\.namespace) + [String(blue["web"]!.namespace.dropLast(9))]))
+        #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode", "--sandbox", "blue"]).code == 0)
+        #expect(try await reaches(blue["app"]!.namespace, blue["db"]!.address))
+        #expect(try firm.run(["exec", "lab.json", "app.app", "--sandbox", "blue", "--", "ping", "-c", "1", "-W", "2", blue["db"]!.address]).code == 0)
+        #expect(try firm.run(["destroy", "lab.json", "--auto-approve", "--sandbox", "blue"]).code == 0)
+        #expect(try namespaces().isEmpty)
+    }
+
     @Test("settings and deployment paths are checked at decode time, with their JSON paths")
     func validation() throws {
         let firm = FirmProcess()
@@ -239,5 +365,14 @@ struct LinuxProviderTests {
         #expect(out.status != 0)
         #expect(out.stderr.contains("lacks CAP_NET_ADMIN"), "\(out.stdout)\(out.stderr)")
         #expect(try namespaces().isEmpty)
+    }
+}
+
+/// The shape of an app's port: `p`, 8 hex digits, `-`, an index.
+enum LinuxPortShape {
+    static func matches(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return bytes.count >= 11 && bytes.count <= 15 && bytes[0] == UInt8(ascii: "p") && bytes[9] == UInt8(ascii: "-")
+            && bytes[1..<9].allSatisfy { (48...57).contains($0) || (97...102).contains($0) } && bytes[10...].allSatisfy { (48...57).contains($0) }
     }
 }
