@@ -49,7 +49,7 @@ struct LinuxKernel: Sendable {
         guard !namespaces.isEmpty else { return [:] }
         let script = """
             for ns; do printf '\\n@@netns %s\\n' "$ns"; "\(ip)" -n "$ns" -json addr show 2>/dev/null || printf '@@missing\\n'; \
-            printf '\\n@@pids\\n'; "\(ip)" netns pids "$ns" 2>/dev/null; done
+            printf '\\n@@pids\\n'; "\(ip)" netns pids "$ns" 2>/dev/null || :; done
             """
         let output = try KernelCommand.runBlocking("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
         guard output.status == 0 else { throw KernelError.failed(command: "ip -n NS -json addr show (each namespace)", status: output.status, stderr: output.stderr) }

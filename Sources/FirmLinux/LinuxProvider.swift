@@ -58,7 +58,18 @@ public struct LinuxProvider: L2Connectivity {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("validate", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability (nothing was made)")
         }
-        _ = try await kernel("validate") { try $0.namespaces() }
+        let names = self.names
+        try await kernel("validate", onSwitch: true) { try Self.removeIdleSwitch($0, names) }
+    }
+
+    /// Removes the sandbox's switch when no app namespace of the sandbox is left and it holds no
+    /// port: what a destroy killed between its last app and the switch leaves behind.
+    static func removeIdleSwitch(_ kernel: LinuxKernel, _ names: LinuxNames) throws {
+        let namespaces = try kernel.namespaces()
+        guard namespaces.contains(names.sandboxSwitch), !namespaces.contains(where: { names.appKey(ofNamespace: $0) != nil }),
+              let links = try kernel.links(in: names.sandboxSwitch), !links.contains(where: { LinuxNames.parsePort($0.name) != nil })
+        else { return }
+        try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"])
     }
 
     /// The app's namespace: the recorded uuid when it is one of this sandbox's, else from the name.

@@ -261,7 +261,11 @@ struct LinuxProviderTests {
                 let made = try namespaces()
                 if command == "apply" {
                     let apps = try self.apps(firm)
-                    let switchNamespace = String(apps["web"]!.namespace.dropLast(9))
+                    guard let web = apps["web"], let app = apps["app"], let db = apps["db"] else {
+                        Issue.record("\(context): apps missing from the state: \(apps)")
+                        continue
+                    }
+                    let switchNamespace = String(web.namespace.dropLast(9))
                     #expect(Set(made) == Set(apps.values.map(\.namespace) + [switchNamespace]), "\(context): an orphan namespace")
                     // Every port of the switch belongs to an app of the state; one service runs.
                     let keys = Set(apps.values.map { String($0.namespace.suffix(8)) })
@@ -269,7 +273,7 @@ struct LinuxProviderTests {
                     let names = (try JSONReader.parse(ports).plain.arrayValue ?? []).compactMap { $0["ifname"]?.stringValue }.filter(LinuxPortShape.matches)
                     #expect(names.allSatisfy { keys.contains(String($0.dropFirst().prefix(8))) } && names.count == 4, "\(context): ports \(names)")
                     #expect(await eventually(.seconds(5)) { services().count == 1 }, "\(context): services \(services())")
-                    #expect(try await reaches(apps["app"]!.namespace, apps["db"]!.address), "\(context)")
+                    #expect(try await reaches(app.namespace, db.address), "\(context)")
                 } else {
                     #expect(made.isEmpty, "\(context): left \(made)")
                     #expect(await eventually(.seconds(5)) { services().isEmpty }, "\(context): a service outlived destroy")
