@@ -62,6 +62,18 @@ public struct LinuxProvider: L2Connectivity {
         try await kernel("validate", onSwitch: true) { try Self.removeIdleSwitch($0, names) }
     }
 
+    /// No collections (apps are namespaces, not made from images or profiles); the capabilities
+    /// say how VLANs and addresses are made, with the VLAN model probed from the kernel.
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        let model = try await kernel("catalog") { try LinuxVLANModel.probe($0) }
+        var catalog = ProviderCatalog(listed: [], attributes: CatalogAttributes(hardwareProfile: nil, image: nil, realm: nil, cpu: nil, memoryMiB: nil, storageGiB: nil))
+        catalog.capabilities = model.capabilities
+        let subnets = settings.subnets
+        catalog.capabilities["addresses"] = "each VLAN a /\(subnets.prefix) of \(subnets.cidr) (\(subnets.count) subnets)"
+        catalog.capabilities["deploymentTypes"] = "netns, with the optional attribute Command (a shell command run in the namespace)"
+        return catalog
+    }
+
     /// Removes the sandbox's switch when no app namespace of the sandbox is left and it holds no
     /// port: what a destroy killed between its last app and the switch leaves behind.
     static func removeIdleSwitch(_ kernel: LinuxKernel, _ names: LinuxNames) throws {

@@ -336,6 +336,36 @@ struct LinuxProviderTests {
         #expect(try namespaces().isEmpty)
     }
 
+    @Test("firm catalog says the VLAN model, what the kernel's bridges can do (probed in a namespace removed after), and that trunk mode is refused")
+    func catalog() throws {
+        guard Self.ip != nil, getuid() == 0 else {
+            Issue.record("the linux provider's tests need root and iproute2")
+            return
+        }
+        let firm = FirmProcess()
+        defer {
+            cleanUp()
+            firm.remove()
+        }
+        firm.write("lab.json", blueprint())
+        // What the kernel answers, probed here the same way.
+        let probe = "ftprobe-" + prefix
+        _ = try runChild(Self.ip!, ["netns", "add", probe])
+        let filtering = try runChild(Self.ip!, ["-n", probe, "link", "add", "b0", "type", "bridge", "vlan_filtering", "1"]).status == 0
+        _ = try runChild(Self.ip!, ["netns", "del", probe])
+        let out = try firm.run(["catalog", "lab.json", "--json"])
+        #expect(out.code == 0, "\(out.output)")
+        let capabilities = try JSONReader.parse(out.stdout).plain["providers"]?["lab"]?["catalog"]?["capabilities"]
+        #expect(capabilities?["vlanModel"]?.stringValue == "a bridge per VLAN (access ports, untagged)")
+        #expect(capabilities?["vlanFiltering"]?.stringValue?.hasPrefix(filtering ? "available" : "unavailable") == true, "\(out.stdout)")
+        #expect(capabilities?["trunk"]?.stringValue?.hasPrefix("refused") == true)
+        #expect(capabilities?["addresses"]?.stringValue == "each VLAN a /28 of 10.77.0.0/24 (16 subnets)")
+        let text = try firm.run(["catalog", "lab.json"])
+        #expect(text.stdout.contains("vlanModel") && text.stdout.contains("a bridge per VLAN"), "\(text.output)")
+        let left = try runChild(Self.ip!, ["netns", "list"]).stdout
+        #expect(!left.contains("firm-probe-"), "the probe's namespace is left: \(left)")
+    }
+
     @Test("settings and deployment paths are checked at decode time, with their JSON paths")
     func validation() throws {
         let firm = FirmProcess()

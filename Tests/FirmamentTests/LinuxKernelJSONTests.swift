@@ -82,4 +82,15 @@ struct LinuxKernelJSONTests {
         #expect(LinuxSubnets.free(in: subnet, used: Set((17...30).map { IPv4Address("10.77.0.\($0)")!.value })) == nil)
         #expect(LinuxSettings(["cidr": "10.77.0.0/16", "subnetPrefix": 24]).subnets.subnet(120).description == "10.77.120.0/24")
     }
+
+    @Test("a catalog's capabilities pass firm's own catalog reader, and hostile ones are refused with their paths")
+    func capabilities() throws {
+        var catalog = ProviderCatalog(listed: [])
+        catalog.capabilities = LinuxVLANModel.filteringUnsupported("RTNETLINK answers: Operation not supported").capabilities
+        #expect(try CatalogDecoder.decode(catalog.json, provider: "lab") == catalog)
+        var context = DecodingContext(file: "")
+        let hostile = JSONNode(plain: ["capabilities": ["vlanModel": 3, "": "x"]])
+        #expect(CatalogDecoder.decode(hostile, JSONPath("catalog"), &context) == nil)
+        #expect(Set(context.diagnostics.map(\.path)).contains("catalog.capabilities.vlanModel"), "\(context.diagnostics)")
+    }
 }

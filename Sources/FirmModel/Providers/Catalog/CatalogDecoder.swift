@@ -3,7 +3,7 @@ import FirmBase
 /// Reads a catalog from settings or a driver's answer: every entry checked, every collection
 /// bounded, every problem reported with its path.
 public enum CatalogDecoder {
-    static let keys = ["hardwareProfiles", "images", "realms", "attributes"]
+    static let keys = ["hardwareProfiles", "images", "realms", "attributes", "capabilities"]
     /// The longest name, id or state a catalog may hold, in bytes.
     static let longestText = 256
 
@@ -38,6 +38,18 @@ public enum CatalogDecoder {
             catalog.attributes = CatalogAttributes(hardwareProfile: name("hardwareProfile", a.hardwareProfile), image: name("image", a.image),
                                                    realm: name("realm", a.realm), cpu: name("cpu", a.cpu), memoryMiB: name("memoryMiB", a.memoryMiB),
                                                    storageGiB: name("storageGiB", a.storageGiB))
+        }
+        if let node = fields["capabilities"], let f = context.entries(of: node, at: path.key("capabilities"), what: "an object of strings") {
+            if f.count > ProviderCatalog.mostCapabilities {
+                context.report(path.key("capabilities"), "\(f.count) capabilities; expected at most \(ProviderCatalog.mostCapabilities)", at: node.position)
+            } else {
+                for member in f {
+                    let (key, _, value) = member
+                    guard let text = text(value, path.key("capabilities").key(key), &context) else { continue }
+                    if key.utf8.count > 64 || key.isEmpty { context.report(path.key("capabilities").key(key), "expected a name of 1 to 64 bytes", at: value.position) }
+                    else { catalog.capabilities[key] = text }
+                }
+            }
         }
         return context.diagnostics.count == before ? catalog : nil
     }
