@@ -63,8 +63,10 @@ public struct LinuxProvider: L2Connectivity {
     }
 
     /// No collections (apps are namespaces, not made from images or profiles); the capabilities
-    /// say how VLANs and addresses are made, with the VLAN model probed from the kernel.
+    /// say how VLANs and addresses are made, with the VLAN model probed from the kernel. Only
+    /// `firm catalog` (the whole catalog) probes: checking apps needs nothing of it.
     public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        guard query.whole else { return nil }
         let model = try await kernel("catalog") { try LinuxVLANModel.probe($0) }
         var catalog = ProviderCatalog(listed: [], attributes: CatalogAttributes(hardwareProfile: nil, image: nil, realm: nil, cpu: nil, memoryMiB: nil, storageGiB: nil))
         catalog.capabilities = model.capabilities

@@ -10,9 +10,16 @@ enum LinuxVLANModel: Sendable, Equatable {
     /// It answers, such as "Operation not supported".
     case filteringUnsupported(String)
 
-    /// Tries `ip link add … type bridge vlan_filtering 1` in a throwaway namespace.
+    static let probePrefix = "firm-probe-"
+
+    /// Tries `ip link add … type bridge vlan_filtering 1` in a throwaway namespace, named with
+    /// firm's pid; the probe namespaces of processes that are gone (killed mid-probe) go first.
     static func probe(_ kernel: LinuxKernel) throws -> LinuxVLANModel {
-        let namespace = "firm-probe-\(getpid())-\(UUIDText.hex(4))"
+        for stale in try kernel.namespaces() where stale.hasPrefix(probePrefix) {
+            let pid = stale.dropFirst(probePrefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let pid, pid > 1, kill(pid, 0) != 0, errno == ESRCH { try kernel.run(["netns", "del", stale], tolerated: ["No such file"]) }
+        }
+        let namespace = probePrefix + "\(getpid())-\(UUIDText.hex(4))"
         try kernel.addNamespace(namespace)
         defer { _ = try? kernel.run(["netns", "del", namespace], tolerated: ["No such file"]) }
         let answer = try KernelCommand.runBlocking(kernel.ip, ["-n", namespace, "link", "add", "probe0", "type", "bridge", "vlan_filtering", "1"], input: nil)

@@ -66,6 +66,17 @@ struct LinuxProviderTests {
         }
     }
 
+    /// A firm folder for a test that needs root and iproute2 (nil, with the issue recorded,
+    /// without them), with the service's folder made; the caller removes both (`cleanUp`).
+    func labFolder() throws -> FirmProcess? {
+        guard Self.ip != nil, getuid() == 0 else {
+            Issue.record("the linux provider's tests need root and iproute2 (scripts/test installs iproute2 and iputils-ping)")
+            return nil
+        }
+        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
+        return FirmProcess()
+    }
+
     /// Removes whatever the test made.
     func cleanUp() {
         for pid in services() { kill(pid, SIGKILL) }
@@ -73,14 +84,12 @@ struct LinuxProviderTests {
         try? FileManager.default.removeItem(atPath: marker)
     }
 
-    /// Each app's namespace and address, from `firm show --json`.
-    func apps(_ firm: FirmProcess) throws -> [String: (namespace: String, address: String)] {
-        let show = try firm.run(["show", "lab.json", "--json"])
-        let apps = try JSONReader.parse(show.stdout).plain["apps"]?.objectValue
-        var result: [String: (String, String)] = [:]
-        for name in apps?.keys ?? [] {
-            let app = apps?[name]
-            result[name] = (app?["vmUuid"]?.stringValue ?? "", app?["address"]?.stringValue ?? "")
+    /// Each app's namespace and address, from `firm show --json` (of `sandbox` when given).
+    func apps(_ firm: FirmProcess, sandbox: String? = nil) throws -> [String: (namespace: String, address: String)] {
+        let show = try firm.run(["show", "lab.json", "--json"] + (sandbox.map { ["--sandbox", $0] } ?? []))
+        var result: [String: (namespace: String, address: String)] = [:]
+        for (name, app) in try JSONReader.parse(show.stdout).plain["apps"]?.objectValue?.members ?? [] {
+            result[name] = (app["vmUuid"]?.stringValue ?? "", app["address"]?.stringValue ?? "")
         }
         return result
     }
@@ -104,16 +113,11 @@ struct LinuxProviderTests {
 
     @Test("three apps on two VLANs: ping within a VLAN, none across; the service answers; drift repaired; kill -9 mid-apply leaves no orphan; destroy leaves nothing")
     func lab() async throws {
-        guard Self.ip != nil, getuid() == 0 else {
-            Issue.record("the linux provider's tests need root and iproute2 (scripts/test installs iproute2 and iputils-ping)")
-            return
-        }
-        let firm = FirmProcess()
+        guard let firm = try labFolder() else { return }
         defer {
             cleanUp()
             firm.remove()
         }
-        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
         try "hello from web\n".write(toFile: marker + "/index.html", atomically: true, encoding: .utf8)
         firm.write("lab.json", blueprint())
 
@@ -232,16 +236,11 @@ struct LinuxProviderTests {
 
     @Test("kill -9 at random points of apply and of destroy (seeded; FIRM_LINUX_CRASH_ROUNDS, default 3): each next run converges, and no namespace, veth, bridge or process is left")
     func crashTorture() async throws {
-        guard Self.ip != nil, getuid() == 0 else {
-            Issue.record("the linux provider's tests need root and iproute2")
-            return
-        }
-        let firm = FirmProcess()
+        guard let firm = try labFolder() else { return }
         defer {
             cleanUp()
             firm.remove()
         }
-        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
         firm.write("lab.json", blueprint())
         let hostBefore = try hostLinks()
         var generator = SplitMix.announced("linux kill -9", variable: "FIRM_TORTURE_SEED")
@@ -285,29 +284,16 @@ struct LinuxProviderTests {
 
     @Test("two sandboxes of one blueprint at once: both apply together, each works within itself, no packet crosses, and destroying one leaves the other working")
     func twoSandboxes() async throws {
-        guard Self.ip != nil, getuid() == 0 else {
-            Issue.record("the linux provider's tests need root and iproute2")
-            return
-        }
-        let firm = FirmProcess()
+        guard let firm = try labFolder() else { return }
         defer {
             cleanUp()
             firm.remove()
         }
-        try FileManager.default.createDirectory(atPath: marker, withIntermediateDirectories: true)
         firm.write("lab.json", blueprint(front: #""auto""#))
         let starts = try ["red", "blue"].map { try firm.start(["apply", "lab.json", "--auto-approve", "--sandbox", $0]) }
         for (process, _, _) in starts { process.waitUntilExit() }
         #expect(starts.allSatisfy { $0.0.terminationStatus == 0 })
-        func apps(_ sandbox: String) throws -> [String: (namespace: String, address: String)] {
-            let show = try firm.run(["show", "lab.json", "--json", "--sandbox", sandbox])
-            var result: [String: (namespace: String, address: String)] = [:]
-            for (name, app) in try JSONReader.parse(show.stdout).plain["apps"]?.objectValue?.members ?? [] {
-                result[name] = (app["vmUuid"]?.stringValue ?? "", app["address"]?.stringValue ?? "")
-            }
-            return result
-        }
-        let red = try apps("red"), blue = try apps("blue")
+        let red = try apps(firm, sandbox: "red"), blue = try apps(firm, sandbox: "blue")
         #expect(Set(red.values.map(\.namespace)).isDisjoint(with: blue.values.map(\.namespace)))
         #expect(Set(try namespaces()).count == 8)
         for sandbox in [red, blue] {
@@ -336,13 +322,9 @@ struct LinuxProviderTests {
         #expect(try namespaces().isEmpty)
     }
 
-    @Test("firm catalog says the VLAN model, what the kernel's bridges can do (probed in a namespace removed after), and that trunk mode is refused")
+    @Test("firm catalog says the VLAN model, what the kernel's bridges can do (probed in a namespace removed after, and stale probes removed), and that trunk mode is refused")
     func catalog() throws {
-        guard Self.ip != nil, getuid() == 0 else {
-            Issue.record("the linux provider's tests need root and iproute2")
-            return
-        }
-        let firm = FirmProcess()
+        guard let firm = try labFolder() else { return }
         defer {
             cleanUp()
             firm.remove()
@@ -353,6 +335,11 @@ struct LinuxProviderTests {
         _ = try runChild(Self.ip!, ["netns", "add", probe])
         let filtering = try runChild(Self.ip!, ["-n", probe, "link", "add", "b0", "type", "bridge", "vlan_filtering", "1"]).status == 0
         _ = try runChild(Self.ip!, ["netns", "del", probe])
+        // A probe namespace left by a firm killed mid-probe (its pid is gone) is removed.
+        let deadPid = (4_000_000...4_194_000).first { kill(Int32($0), 0) != 0 && errno == ESRCH }!
+        let stale = "firm-probe-\(deadPid)-" + prefix.suffix(4)
+        #expect(try runChild(Self.ip!, ["netns", "add", stale]).status == 0)
+        defer { _ = try? runChild(Self.ip!, ["netns", "del", stale]) }
         let out = try firm.run(["catalog", "lab.json", "--json"])
         #expect(out.code == 0, "\(out.output)")
         let capabilities = try JSONReader.parse(out.stdout).plain["providers"]?["lab"]?["catalog"]?["capabilities"]
