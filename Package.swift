@@ -43,13 +43,16 @@ let package = Package(
         .target(name: "FirmSession", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // Drift reports, from a session's refresh.
         .target(name: "FirmDrift", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmSession"], swiftSettings: strict),
+        // What a run tells machines: the JSON event stream (--json, --json-into) and the
+        // apply's timeline in Chrome's Trace Event Format (--timeline).
+        .target(name: "FirmEvents", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession"], swiftSettings: strict),
         // Pictures of a plan's DAG and of the recorded world, in DOT and Mermaid.
         .target(name: "FirmGraph", dependencies: ["FirmBase", "FirmModel", "FirmPlanning", "FirmExecution"], swiftSettings: strict),
         // The composition root: registers the built-in provider types and state backends.
         .target(name: "Firmament", dependencies: ["FirmBase", "FirmModel", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux", "FirmLocalState", "FirmEtcdState"],
                 swiftSettings: strict),
         .executableTarget(name: "firm", dependencies: ["Firmament", "FirmBase", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession", "FirmDrift",
-                                                       "FirmGraph", "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
+                                                       "FirmGraph", "FirmEvents", "FirmSimulated", "FirmProcess", "FirmFleet"], swiftSettings: strict),
         .executableTarget(name: "firm-bench", dependencies: ["Firmament", "FirmBase", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSession",
                                                              "FirmSimulated", "FirmEC2", "FirmLocalState", "FirmEtcdState"], swiftSettings: strict),
         // What both test targets share: temp folders, seeded randomness, waiting on a condition,
@@ -65,5 +68,5 @@ let package = Package(
 
 var allLibraries: [Target.Dependency] {
     ["FirmBase", "FirmOpenSSL", "FirmEncryption", "FirmModel", "FirmPlanning", "FirmExecution", "FirmSimulated", "FirmProcess", "FirmEC2", "FirmLinux",
-     "FirmLocalState", "FirmEtcdState", "FirmSession", "FirmDrift", "FirmGraph", "FirmFleet", "Firmament"]
+     "FirmLocalState", "FirmEtcdState", "FirmSession", "FirmDrift", "FirmGraph", "FirmEvents", "FirmFleet", "Firmament"]
 }

@@ -22,21 +22,43 @@ extension DriftReport {
         return json
     }
 
+    /// One JUnit testcase: an app, a network or an unmanaged VM, with its drift items (each a
+    /// failure) or, when it has none, the blueprint change pending for it (skipped).
+    public struct TestCase: Sendable, Equatable {
+        public var target: String
+        public var failures: [Item]
+        public var pending: Pending?
+
+        /// How a JUnit report counts a testcase.
+        public enum Status: String, Sendable {
+            case passed, failure, skipped
+        }
+
+        public var status: Status { !failures.isEmpty ? .failure : pending != nil ? .skipped : .passed }
+    }
+
+    /// The JUnit report's testcases, by target.
+    public var testCases: [TestCase] {
+        var cases: [String: TestCase] = [:]
+        for target in targets { cases[target] = TestCase(target: target, failures: [], pending: nil) }
+        for item in items { cases[item.target, default: TestCase(target: item.target, failures: [], pending: nil)].failures.append(item) }
+        for p in pending where cases[p.target]?.failures.isEmpty ?? true {
+            cases[p.target, default: TestCase(target: p.target, failures: [], pending: nil)].pending = p
+        }
+        return cases.keys.sorted().compactMap { cases[$0] }
+    }
+
     /// One testcase per app and network (and per unmanaged VM), a failure per drift item, and
     /// a skipped testcase for each pending change.
     public var junit: String {
-        var cases: [String: (failures: [Item], pending: Pending?)] = [:]
-        for target in targets { cases[target] = ([], nil) }
-        for item in items { cases[item.target, default: ([], nil)].failures.append(item) }
-        for p in pending where cases[p.target]?.failures.isEmpty ?? true { cases[p.target, default: ([], nil)].pending = p }
+        let cases = testCases
         let failureCount = items.count
-        let skipped = cases.values.filter { $0.failures.isEmpty && $0.pending != nil }.count
+        let skipped = cases.filter { $0.status == .skipped }.count
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"firm drift\" tests=\"\(cases.count)\" failures=\"\(failureCount)\" skipped=\"\(skipped)\">\n"
         xml += "  <testsuite name=\"\(XML.escape(blueprint))\" tests=\"\(cases.count)\" failures=\"\(failureCount)\" skipped=\"\(skipped)\">\n"
-        for target in cases.keys.sorted() {
-            let c = cases[target]!
-            xml += "    <testcase classname=\"\(XML.escape(blueprint))\" name=\"\(XML.escape(target))\""
+        for c in cases {
+            xml += "    <testcase classname=\"\(XML.escape(blueprint))\" name=\"\(XML.escape(c.target))\""
             if c.failures.isEmpty && c.pending == nil {
                 xml += "/>\n"
                 continue
@@ -72,7 +94,7 @@ extension DriftReport {
 
     /// For people.
     public var text: String {
-        var out = running.map { $0.text + "\n\n" } ?? ""
+        var out = ""
         if !recovered.isEmpty {
             out += "Recovered from an interrupted run:\n" + recovered.map { "  * \($0)\n" }.joined() + "\n"
         }

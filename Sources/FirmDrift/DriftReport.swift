@@ -57,7 +57,7 @@ public struct DriftReport: Sendable, Equatable {
 /// job never blocks an apply.
 public enum DriftDetector {
     public static func detect(_ session: Session, parallelism: Int = 10) async throws -> DriftReport {
-        let settled = try await session.settle(refresh: true, parallelism: parallelism)
+        let settled = try await session.settle(refresh: true, parallelism: parallelism, requireState: true)
         let (loaded, recovered, refreshed, findings, notes) = (settled.loaded, settled.recovered, settled.refreshed, settled.findings, settled.notes)
 
         let capabilities = try await session.capabilities(for: refreshed)

@@ -59,7 +59,7 @@ public struct AWSCredentials: Sendable, Equatable {
         }
         func setting(_ value: AttributeValue?, _ key: String) throws -> String? {
             switch value {
-            case nil: return nil
+            case nil, .snapshot?: return nil
             case .literal(let s)?: return s
             case .env(let name)?:
                 guard let s = try env(name) else { throw Problem.unsetVariable(name, setting: key) }

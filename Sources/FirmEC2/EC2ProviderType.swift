@@ -8,7 +8,9 @@ public struct EC2ProviderType: ProviderType {
     /// EC2 throttles by request rate per account; retries with backoff absorb it. 50 calls in
     /// flight keep a large apply busy without tripping it on its own.
     public let defaultLimits = ProviderLimits(retries: 6, concurrency: 50)
-    public let entryKeys: [String] = []
+    public let entryFields: [ObjectShape.Field] = []
+    public var settingsShape: JSONShape { .object(EC2Settings.shape) }
+    public var deploymentShape: ObjectShape? { EC2Deployment.shape }
 
     public init() {}
 
@@ -21,6 +23,9 @@ public struct EC2ProviderType: ProviderType {
     }
 
     public var checksDeploymentPaths: Bool { true }
+
+    /// An instance is launched into a subnet: validate refuses an app connected to none.
+    public var appsNeedSubnet: Bool { true }
 
     public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {
         EC2Deployment.check(deployment, path, &context)

@@ -8,7 +8,20 @@ import FirmModel
 ///   "sessionToken": {"env": …}, "pollInterval": "1s", "requestTimeout": "30s", "nameInstances": false,
 ///   "catalogImages": ["ami-…"]}`.
 public struct EC2Settings: Sendable, Equatable {
-    static let keys = ["region", "cidr", "endpoint", "profile", "accessKeyId", "secretAccessKey", "sessionToken", "pollInterval", "requestTimeout", "nameInstances", "catalogImages"]
+    /// The keys `decode` takes, with their shapes (`firm schema`).
+    static let shape = ObjectShape([
+        .init("region", .about("The AWS region, such as \"us-east-1\" (else the profile's).", .string(pattern: "^[a-z]+(-[a-z]+)+-[0-9]+$", maxLength: 32))),
+        .init("cidr", .about("The sandbox VPC's network, from /16 to /28 (default 10.0.0.0/16).", BlueprintShape.cidr)),
+        .init("endpoint", .about("An http or https URL to send requests to instead of AWS's, such as \"http://127.0.0.1:5055\".", .string(pattern: "^https?://"))),
+        .init("profile", .about("A profile name from ~/.aws/config.", .string(pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\[\\]]*$", minLength: 1, maxLength: 128))),
+        .init("accessKeyId", .about("Credentials are read from the environment, never written in a blueprint.", .reference("env"))),
+        .init("secretAccessKey", .about("Credentials are read from the environment, never written in a blueprint.", .reference("env"))),
+        .init("sessionToken", .about("Credentials are read from the environment, never written in a blueprint.", .reference("env"))),
+        .init("pollInterval", .about("How often instances in flight are asked after, from 50ms to 60s (default 1s).", BlueprintShape.duration)),
+        .init("requestTimeout", .about("Each call's deadline, from 1s to 10m (default 30s).", BlueprintShape.duration)),
+        .init("nameInstances", .about("Whether each instance of a launch gets its own Name tag (default false).", .boolean)),
+        .init("catalogImages", .about("AMIs the catalog lists besides the account's own.", .array(of: EC2Deployment.ami, maxItems: mostCatalogImages))),
+    ])
     static let secretKeys: Set<String> = ["accessKeyId", "secretAccessKey", "sessionToken"]
     public static let defaultCIDR = CIDR("10.0.0.0/16")!
 
@@ -62,7 +75,7 @@ public struct EC2Settings: Sendable, Equatable {
 
     /// Checks settings with JSON paths.
     static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) {
-        guard let fields = context.members(of: node, at: path, allowed: keys) else { return }
+        guard let fields = context.members(of: node, at: path, shape: shape) else { return }
         if let node = fields["region"], let text = context.string(node, at: path.key("region")), !isRegion(text) {
             context.report(path.key("region"), "\(quoted(text)) is not an AWS region; expected such as \"us-east-1\"", at: node.position)
         }
@@ -114,7 +127,19 @@ public struct EC2Settings: Sendable, Equatable {
 /// The deployment attributes of an `ec2` app: `AMI` (required), `InstanceType` (default
 /// t3.micro), `UserData`, `DiskGiB`.
 public struct EC2Deployment: Sendable, Equatable {
-    static let keys = ["AMI", "InstanceType", "UserData", "DiskGiB"]
+    static let ami = JSONShape.string(pattern: "^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
+    /// An ec2 app's deployment path: `"deploymentType": "instance"` and these attributes.
+    static let shape = ObjectShape([
+        .init("deploymentType", .choice(["instance"]), required: true),
+        .init("attributes", .object(attributes), required: true),
+    ])
+    static let attributes = ObjectShape([
+        .init("AMI", .about("The image id, such as \"ami-0abcdef1234567890\".", .anyOf([ami, .reference("env")])), required: true),
+        .init("InstanceType", .about("Such as \"t3.micro\" (the default).", .anyOf([.string(pattern: "^[a-z0-9-]+\\.[a-z0-9-]+$", maxLength: 32), .reference("env")]))),
+        .init("UserData", .about("At most 12,288 bytes, sent base64-encoded.", BlueprintShape.attributeValue)),
+        .init("DiskGiB", .about("The root volume's size in whole GiB, from 1 to 16384.", .anyOf([.string(pattern: "^[+]?[0-9]+$"), .reference("env")]))),
+    ])
+    static let keys = attributes.keys
     public static let defaultInstanceType = "t3.micro"
 
     public var ami: String
@@ -145,7 +170,9 @@ public struct EC2Deployment: Sendable, Equatable {
         if deployment.deploymentType != "instance" {
             context.report(path.key("deploymentType"), "\(quoted(deployment.deploymentType)) is not a deployment type of ec2; expected \"instance\"", at: nil)
         }
-        for key in deployment.attributes.keys.sorted() where !keys.contains(key) {
+        // "image": {"snapshot": NAME} deploys from a snapshot, whose AMI replaces it.
+        let restoring = deployment.snapshot != nil
+        for key in deployment.attributes.keys.sorted() where !keys.contains(key) && !(restoring && key == "image") {
             let hint = Spelling.closest(to: key, among: keys).map { " (did you mean \($0)?)" } ?? "; expected one of: " + keys.joined(separator: ", ")
             context.report(here.key(key), "unknown attribute\(hint)", at: nil)
         }
@@ -153,8 +180,8 @@ public struct EC2Deployment: Sendable, Equatable {
             if case .literal(let s)? = deployment.attributes[key] { return s }
             return nil
         }
-        if deployment.attributes["AMI"] == nil {
-            context.report(here, "missing required attribute \"AMI\" (the image id, such as \"ami-0abcdef1234567890\")", at: nil)
+        if deployment.attributes["AMI"] == nil && !restoring {
+            context.report(here, "missing required attribute \"AMI\" (the image id, such as \"ami-0abcdef1234567890\"), or \"image\": {\"snapshot\": NAME}", at: nil)
         } else if let ami = literal("AMI"), !isAMI(ami) {
             context.report(here.key("AMI"), "\(quoted(ami)) is not an AMI id; expected \"ami-\" and 8 or 17 hex digits", at: nil)
         }

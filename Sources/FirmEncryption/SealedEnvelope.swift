@@ -11,7 +11,7 @@ import FirmOpenSSL
 /// The header (everything but nonce, data and tag, written again in this order) is the
 /// authenticated data: the sandbox, lineage and serial can't be changed, nor the content moved
 /// under another header, without the tag failing. `pbkdf2` is there only for a passphrase's key.
-/// Each seal takes a fresh random 12-byte nonce.
+/// Nonces never repeat under a key: each sealer starts at a random 12-byte nonce and counts up.
 public struct SealedEnvelope: Sendable, Equatable {
     public static let formatVersion = 1
     /// The largest envelope read (a plan of 100,000 apps is well below it).
@@ -35,16 +35,13 @@ public struct SealedEnvelope: Sendable, Equatable {
         return head.hasPrefix("{\"firmEncrypted\"")
     }
 
-    /// Encrypts `plaintext` with the keys' write key.
+    /// Encrypts `plaintext` with the keys' write key (see EnvelopeSealer, which writes it).
     public static func seal(_ plaintext: [UInt8], kind: String, sandbox: String, lineage: String, serial: Int, keys: StateKeys) throws(EncryptionError) -> [UInt8] {
-        let (key, salt) = try keys.writeKey()
-        var envelope = SealedEnvelope(kind: kind, sandbox: sandbox, lineage: lineage, serial: serial, keyId: keys.cachedID(of: key), salt: salt,
-                                      iterations: salt == nil ? nil : StateKeys.iterations, nonce: [], data: [], tag: [])
-        do {
-            envelope.nonce = try KeyDerivation.randomBytes(AESGCM.nonceSize)
-            (envelope.data, envelope.tag) = try AESGCM().seal(plaintext, key: key, nonce: envelope.nonce, aad: JSONWriter(pretty: false).bytes(envelope.header))
-        } catch { throw .openSSL("\(error)") }
-        return envelope.bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(plaintext.count * 4 / 3 + 400)
+        try EnvelopeSealer(sandbox: sandbox, lineage: lineage, keys: keys).seal(plaintext, kind: kind, serial: serial, appendingTo: &out)
+        out.append(0x0A)
+        return out
     }
 
     /// The plaintext of the envelope in `bytes`, read from `location`: with the key whose id it
@@ -68,6 +65,14 @@ public struct SealedEnvelope: Sendable, Equatable {
         }
     }
 
+    /// Whether sealed `bytes` were sealed with the key `keys` write with: false for another
+    /// key's (the fallback's while rotating), for no key set, and for an envelope that can't
+    /// be read (which reading the state reports).
+    public static func isSealedWithWriteKey(_ bytes: [UInt8], keys: StateKeys?) -> Bool {
+        guard let keys, let envelope = try? parse(bytes, location: "") else { return false }
+        return (try? keys.isWriteKey(id: envelope.keyId, salt: envelope.salt, iterations: envelope.iterations)) ?? false
+    }
+
     /// The authenticated header.
     var header: JSON {
         var members: [(String, JSON)] = [("firmEncrypted", .int(Self.formatVersion)), ("cipher", .string("AES-256-GCM")), ("kind", .string(kind)),
@@ -76,15 +81,6 @@ public struct SealedEnvelope: Sendable, Equatable {
             members.append(("pbkdf2", .object(JSONObject([("salt", .string(Data(salt).base64EncodedString())), ("iterations", .int(iterations))]))))
         }
         return .object(JSONObject(members))
-    }
-
-    /// The whole envelope as firm writes it, ending with a newline.
-    var bytes: [UInt8] {
-        guard case .object(var members) = header else { return [] }
-        members["nonce"] = .string(Data(nonce).base64EncodedString())
-        members["data"] = .string(Data(data).base64EncodedString())
-        members["tag"] = .string(Data(tag).base64EncodedString())
-        return JSONWriter(pretty: false).bytes(.object(members)) + [0x0A]
     }
 
     static func parse(_ bytes: [UInt8], location: String) throws(EncryptionError) -> SealedEnvelope {

@@ -120,6 +120,18 @@ public final class StateKeys: Sendable {
         }
     }
 
+    /// Whether the key with `id` is the one this process writes with (for a passphrase, the
+    /// key derived with the envelope's `salt` and `iterations`).
+    func isWriteKey(id: String, salt: [UInt8]?, iterations: Int?) throws(EncryptionError) -> Bool {
+        switch primary {
+        case nil: return false
+        case .key(let key, _)?: return cachedID(of: key) == id
+        case .passphrase(let passphrase)?:
+            guard let salt, let iterations else { return false }
+            return cachedID(of: try derive(passphrase, salt: salt, iterations: iterations)) == id
+        }
+    }
+
     /// The keys to read with, primary first: for a passphrase, derived with `salt` and
     /// `iterations` as the envelope gives them (none without a salt).
     func readKeys(salt: [UInt8]?, iterations: Int?) throws(EncryptionError) -> [[UInt8]] {

@@ -1,5 +1,6 @@
 import FirmBase
 import FirmModel
+import FirmEncryption
 
 /// Records to an etcd state: each batch of records is one transaction (or a few, split between
 /// groups where etcd's limits need it) that writes only the keys the records touch, plus the
@@ -15,6 +16,8 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
     /// call touches it at once.
     private var written: State
     private var metaWritten: Bool
+    /// Seals the values when a key is set (see `encode`).
+    private var sealer: EnvelopeSealer?
     /// Operations and bytes a transaction may carry, below etcd's defaults (128 operations,
     /// 1.5 MiB a request), with room for the meta and index puts and base64's growth.
     static let maxOps = 120
@@ -42,11 +45,11 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
                 written.serial = serial
                 ops.append(contentsOf: keys.writes(for: change, in: written).map { ($0.key, $0.value) })
             }
-            let lineage = written.lineage, serial = written.serial, sealing = self.sealing
-            let encoded = try ops.map { key, value -> (String, JSON, Int) in
-                guard let value else { return (key, Etcd.delete(key), key.utf8.count) }
-                let data = try sealing.encode(key, value, lineage: lineage, serial: serial)
-                return (key, Etcd.put(key, data), key.utf8.count + data.count)
+            var encoded: [(String, JSON, Int)] = []
+            for (key, value) in ops {
+                guard let value else { encoded.append((key, Etcd.delete(key), key.utf8.count)); continue }
+                let data = try encode(key, value, serial: written.serial)
+                encoded.append((key, Etcd.put(key, data), key.utf8.count + data.count))
             }
             let groupBytes = encoded.reduce(0) { $0 + $1.2 }
             if !chunk.isEmpty && (chunk.count + encoded.count + 2 > Self.maxOps || bytes + groupBytes > Self.maxBytes) {
@@ -66,6 +69,13 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
             }
         }
         if !chunk.isEmpty { try await commit(chunk, serial: chunkSerial) }
+    }
+
+    /// `value`'s bytes at `key`, sealed at `serial` when values are sealed: by one sealer for
+    /// the journal's lineage, made at the first sealed write.
+    private func encode(_ key: String, _ value: JSON, serial: Int) throws -> [UInt8] {
+        if sealer == nil, sealing.seals { sealer = try sealing.sealer(lineage: written.lineage) }
+        return try EtcdSealing.encode(key, value, serial: serial, sealer: sealer)
     }
 
     /// Writes `ops` with the meta key, under the fence.
@@ -101,6 +111,8 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
         for name in written.infra.keys where state.infra[name] == nil { ops.append((keys.infra(name), nil)) }
         for (id, i) in state.intents where written.intents[id] != i { ops.append((keys.intent(id), i.json)) }
         for id in written.intents.keys where state.intents[id] == nil { ops.append((keys.intent(id), nil)) }
+        for (name, r) in state.snapshots where written.snapshots[name] != r { ops.append((keys.snapshot(name), r.json)) }
+        for name in written.snapshots.keys where state.snapshots[name] == nil { ops.append((keys.snapshot(name), nil)) }
         if state.sandbox != written.sandbox { ops.append((keys.record, state.sandbox?.json)) }
         let metaChanged = state.serial != written.serial || state.lineage != written.lineage || state.blueprint != written.blueprint || !metaWritten
         guard !ops.isEmpty || metaChanged else { return }
@@ -110,7 +122,7 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
         for (key, value) in ops {
             let op: JSON, size: Int
             if let value {
-                let data = try sealing.encode(key, value, lineage: state.lineage, serial: state.serial)
+                let data = try encode(key, value, serial: state.serial)
                 (op, size) = (Etcd.put(key, data), key.utf8.count + data.count)
             } else {
                 (op, size) = (Etcd.delete(key), key.utf8.count)
@@ -124,6 +136,13 @@ final class EtcdJournal: StateJournal, @unchecked Sendable {
             bytes += size
         }
         try await commit(chunk)
+    }
+
+    /// Writes every value of `state` again, whatever was written before (sealed or in clear as
+    /// `sealing` says): `firm state encrypt` and `decrypt`, and completing a key rotation.
+    func rewriteAll(_ state: State) async throws {
+        written = State(lineage: state.lineage, serial: state.serial, blueprint: state.blueprint)
+        try await compact(state)
     }
 
     func close() async {}

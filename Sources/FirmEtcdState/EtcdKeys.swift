@@ -9,6 +9,7 @@ import FirmModel
 ///     PREFIX/<sandbox>/network/<name>
 ///     PREFIX/<sandbox>/infra/<provider>
 ///     PREFIX/<sandbox>/intent/<id>
+///     PREFIX/<sandbox>/snapshot/<name>
 ///     PREFIX/<sandbox>/lock            attached to the holder's lease
 ///     PREFIX/_sandboxes/<sandbox>      an index, for `firm sandboxes`: the blueprint's name
 ///     PREFIX/_replicas/<replica>       a reconcile replica, attached to its lease
@@ -32,11 +33,12 @@ struct EtcdKeys: Sendable {
     func network(_ name: String) -> String { root + "network/" + name }
     func infra(_ name: String) -> String { root + "infra/" + name }
     func intent(_ id: String) -> String { root + "intent/" + id }
+    func snapshot(_ name: String) -> String { root + "snapshot/" + name }
 
     /// What a key under `root` holds.
     enum Item: Equatable {
         case meta, record, lock
-        case app(String), network(String), infra(String), intent(String)
+        case app(String), network(String), infra(String), intent(String), snapshot(String)
     }
 
     func item(_ key: String) -> Item? {
@@ -56,6 +58,7 @@ struct EtcdKeys: Sendable {
         case "network": return .network(name)
         case "infra": return .infra(name)
         case "intent": return .intent(name)
+        case "snapshot": return .snapshot(name)
         default: return nil
         }
     }
@@ -70,6 +73,7 @@ struct EtcdKeys: Sendable {
         case .putNetwork(let name, _), .removeNetwork(let name): return [(network(name), state.networks[name]?.json)]
         case .putInfra(let name, _), .removeInfra(let name): return [(infra(name), state.infra[name]?.json)]
         case .putSandbox: return [(record, state.sandbox?.json)]
+        case .putSnapshot(let name, _), .removeSnapshot(let name): return [(snapshot(name), state.snapshots[name]?.json)]
         }
     }
 
@@ -80,6 +84,7 @@ struct EtcdKeys: Sendable {
         for (name, value) in state.networks { out.append((network(name), value.json)) }
         for (name, value) in state.infra { out.append((infra(name), value.json)) }
         for (id, value) in state.intents { out.append((intent(id), value.json)) }
+        for (name, value) in state.snapshots { out.append((snapshot(name), value.json)) }
         if let record = state.sandbox { out.append((self.record, record.json)) }
         return out.sorted { $0.0 < $1.0 }
     }

@@ -11,7 +11,8 @@ import FirmEncryption
 /// sandbox index, the VLAN pool and the fleet's claims stay in clear: they hold no app's data.
 ///
 /// A value written in clear is still read with a key set (a state from before the key: it is
-/// sealed as it is written again, or all at once by `firm state migrate` to another prefix).
+/// sealed as it is written again, or all at once by `firm state encrypt`). With no key set
+/// (`keys` nil) values are written in clear, as `firm state decrypt` writes them.
 /// A sealed value with no key, or another key, is `StateError.encrypted`; a changed byte or a
 /// moved value is `StateError.corrupt`, naming the key. Neither is ever read as empty.
 struct EtcdSealing: Sendable {
@@ -28,11 +29,24 @@ struct EtcdSealing: Sendable {
     /// Whether values are written sealed.
     var seals: Bool { keys?.canWrite ?? false }
 
-    /// The bytes to write at `key`: `value` sealed at `lineage` and `serial`, or in clear.
-    func encode(_ key: String, _ value: JSON, lineage: String, serial: Int) throws -> [UInt8] {
-        let clear = JSONWriter(pretty: false).bytes(value)
-        guard let keys, keys.canWrite else { return clear }
-        return try SealedEnvelope.seal(clear, kind: Self.kind(of: key), sandbox: sandbox, lineage: lineage, serial: serial, keys: keys)
+    /// The sealer of values written in `lineage`; nil when values are written in clear.
+    func sealer(lineage: String) throws -> EnvelopeSealer? {
+        guard let keys, keys.canWrite else { return nil }
+        return try EnvelopeSealer(sandbox: sandbox, lineage: lineage, keys: keys)
+    }
+
+    /// The bytes to write at `key`: `value` sealed by `sealer` at `serial`, or in clear.
+    static func encode(_ key: String, _ value: JSON, serial: Int, sealer: EnvelopeSealer?) throws -> [UInt8] {
+        guard let sealer else { return JSONWriter(pretty: false).bytes(value) }
+        var out: [UInt8] = []
+        try sealer.seal(kind: kind(of: key), serial: serial, appendingTo: &out) { JSONWriter(pretty: false).write(value, into: &$0, indent: 0) }
+        return out
+    }
+
+    /// Counts a stored value in `form`: sealed with the key set to write with, with another, or
+    /// in clear.
+    func tally(_ value: [UInt8], into form: inout StoredForm) {
+        form.add(sealed: SealedEnvelope.isSealed(value), withWriteKey: SealedEnvelope.isSealedWithWriteKey(value, keys: keys))
     }
 
     /// What an envelope's `kind` says of the key it belongs to.

@@ -15,7 +15,7 @@ public struct EtcdStateBackend: StateBackend {
     /// The lock this backend took, which the journal's writes are fenced on.
     private let held = HeldLock()
     /// The state keys (FIRM_STATE_KEY and its kin), when set: values are sealed with them.
-    let sealing: EtcdSealing
+    var sealing: EtcdSealing
 
     public init(_ address: EtcdAddress, sandbox: String, lockTTL: Int = 15, environment: Environment = .process) throws(StateError) {
         guard Name.isValid(sandbox) else {
@@ -93,7 +93,9 @@ public struct EtcdStateBackend: StateBackend {
                     if let intent = try decodeValue(kv, Intent.decode) {
                         if intent.id != id { problems.append("\(address.location(of: kv.key)): the intent's id is \(quoted(intent.id)), not the key's") } else { state.intents[id] = intent }
                     }
-                case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME or intent/ID)")
+                case .snapshot(let name):
+                    if named(name, kv, "snapshot"), let record = try decodeValue(kv, SnapshotRecord.decode) { state.snapshots[name] = record }
+                case nil: problems.append("\(address.location(of: kv.key)): a key firm does not write (expected meta, sandbox, lock, app/NAME, network/NAME, infra/NAME, intent/ID or snapshot/NAME)")
                 }
             }
             guard let following else { break }

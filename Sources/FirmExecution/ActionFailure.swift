@@ -84,6 +84,8 @@ public enum ActionError: Error, Equatable, CustomStringConvertible {
     case noSubnetPrepared(provider: String, network: String)
     /// A `{"env": NAME}` value is not set.
     case environment(EnvironmentError)
+    /// The snapshot an app deploys from is not in the state, or not usable.
+    case snapshot(SnapshotError)
     /// The provider's batched answer had no result for this action.
     case noResult(provider: String, actionId: String, unknown: [String])
     /// The batch ended without running it.
@@ -98,6 +100,7 @@ public enum ActionError: Error, Equatable, CustomStringConvertible {
         case .networkNotPrepared(let name): "network.\(name) has not been prepared (no subnet id in the state)"
         case .noSubnetPrepared(let provider, let network): "provider \(quoted(provider)) prepared no subnet for network.\(network)"
         case .environment(let error): error.description
+        case .snapshot(let error): error.description
         case .noResult(let provider, let actionId, let unknown):
             "provider \(quoted(provider)) returned no result for this action (actionId \(actionId))"
                 + (unknown.isEmpty ? "" : "; it answered unknown actionIds " + unknown.joined(separator: ", "))

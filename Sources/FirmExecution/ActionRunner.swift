@@ -98,7 +98,7 @@ public struct ActionRunner: ActionRunning {
         let subnets = try await subnetConnections(names)
         var request = DeployRequest(
             actionId: UUIDText.random(), appName: app, vmName: "\(app)__\(UUIDText.hex(6))", sandbox: sandbox,
-            deploymentType: path.deploymentType, deploymentAttributes: try resolve(path.attributes, app),
+            deploymentType: path.deploymentType, deploymentAttributes: try resolve(try restoring(path, app), app),
             appAttributes: try resolve(spec.attributes, app), subnets: subnets)
         request.desiredPower = spec.power
         let intent = Intent(id: request.actionId, operation: .deploy, app: app, provider: path.provider, vmName: request.vmName,
@@ -166,6 +166,17 @@ public struct ActionRunner: ActionRunning {
         let addresses = try await retrying(action, provider) { _ in try await provider.refreshIP(state.deployedApp(app, environment: environment)) }
         let serial = try recorder.submit([.setAddresses(app, addresses)])
         return .recorded(addresses.publicAddress.isEmpty ? addresses.privateAddress : "\(addresses.privateAddress), public \(addresses.publicAddress)", serial: serial)
+    }
+
+    /// The deployment attributes with `"image": {"snapshot": NAME}` replaced by what restores
+    /// the snapshot, as recorded.
+    func restoring(_ path: DeploymentPath, _ app: String) throws -> [String: AttributeValue] {
+        guard path.snapshot != nil else { return path.attributes }
+        do throws(SnapshotError) {
+            return try SnapshotRecord.restoring(path.attributes, app: app, provider: path.provider, snapshots: recorder.snapshots)
+        } catch {
+            throw ActionError.snapshot(error)
+        }
     }
 
     /// Attribute values with `{"env": NAME}` read from the environment.

@@ -77,7 +77,7 @@ public struct Executor: Sendable {
                 let action = graph.actions[index]
                 summary.failed.append(FailedAction(id: action.id, failure: failure))
                 if failure.isFatal { summary.fatal = true }
-                progress(ExecutionEvent(action: action, kind: .failed(failure.description), elapsed: clock.now - start))
+                progress(ExecutionEvent(action: action, kind: .failed(failure), elapsed: clock.now - start))
                 for victim in graph.transitiveDependents(of: index) where skipped.insert(victim).inserted {
                     summary.skipped.append(graph.actions[victim].id)
                     progress(ExecutionEvent(action: graph.actions[victim], kind: .skipped(because: action.id), elapsed: clock.now - start))
@@ -94,7 +94,12 @@ public struct Executor: Sendable {
                     succeed(index, detail)
                 case .recorded(let detail, let serial):
                     do {
-                        if try durability?.isDurable(serial) ?? true { succeed(index, detail) } else { awaiting.append((index, detail, serial)) }
+                        if try durability?.isDurable(serial) ?? true {
+                            succeed(index, detail)
+                        } else {
+                            awaiting.append((index, detail, serial))
+                            progress(ExecutionEvent(action: graph.actions[index], kind: .awaitingDurability, elapsed: clock.now - start))
+                        }
                     } catch {
                         unrecorded(index, error)
                     }

@@ -6,7 +6,9 @@ public struct LinuxProviderType: ProviderType {
     public let name = "linux"
     public let connectivities: [Connectivity] = [.l2]
     public let defaultLimits = ProviderLimits(retries: 3, concurrency: 16)
-    public let entryKeys: [String] = []
+    public let entryFields: [ObjectShape.Field] = []
+    public var settingsShape: JSONShape { .object(LinuxSettings.shape) }
+    public var deploymentShape: ObjectShape? { LinuxDeployment.shape }
 
     public init() {}
 

@@ -9,7 +9,15 @@ import FirmModel
 public struct LinuxSettings: Sendable, Equatable {
     public static let defaultCIDR = CIDR("10.77.0.0/24")!
     public static let defaultPrefix = "firm"
-    static let keys = ["cidr", "vlanRange", "bridge", "subnetPrefix"]
+    /// The keys `decode` takes, with their shapes (`firm schema`).
+    static let shape = ObjectShape([
+        .init("cidr", .about("The apps' addresses, from /8 to /30 (default 10.77.0.0/24); each VLAN gets a subnet of it.", BlueprintShape.cidr)),
+        .init("vlanRange", BlueprintShape.vlanRange),
+        .init("bridge", .about("The prefix of every name given to the kernel, 1 to 8 of a-z, 0-9 and \"-\" (default firm).",
+                               .string(pattern: "^[a-z][a-z0-9-]{0,7}$"))),
+        .init("subnetPrefix", .about("The prefix length of each VLAN's subnet, from cidr's to 30 (default cidr's + 4, at most 30).",
+                                     .integer(minimum: 8, maximum: 30))),
+    ])
     /// The longest `bridge` prefix: 8 + "v" + a 4-digit VLAN id is 13, within IFNAMSIZ's 15.
     static let maxPrefix = 8
 
@@ -28,7 +36,7 @@ public struct LinuxSettings: Sendable, Equatable {
 
     /// Decodes and checks settings, reporting each problem with its path.
     static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> LinuxSettings? {
-        guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
+        guard let fields = context.members(of: node, at: path, shape: shape) else { return nil }
         var settings = LinuxSettings()
         let before = context.diagnostics.count
         if let node = fields["cidr"], let text = context.string(node, at: path.key("cidr")) {
@@ -67,7 +75,15 @@ public struct LinuxSettings: Sendable, Equatable {
 /// run inside the namespace as the app's service.
 enum LinuxDeployment {
     static let type = "netns"
-    static let keys = ["Command"]
+    static let attributes = ObjectShape([
+        .init("Command", .about("A shell command run inside the namespace as the app's service, at most 4096 bytes.", BlueprintShape.attributeValue)),
+    ])
+    static let keys = attributes.keys
+    /// A linux app's deployment path: `"deploymentType": "netns"` and these attributes.
+    static let shape = ObjectShape([
+        .init("deploymentType", .choice([type]), required: true),
+        .init("attributes", .object(attributes)),
+    ])
     /// A service command longer than this is refused (it goes to `sh -c` as one argument).
     static let maxCommand = 4096
 

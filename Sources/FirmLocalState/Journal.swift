@@ -1,5 +1,6 @@
 import FirmBase
 import FirmModel
+import FirmEncryption
 
 /// The journal's line format: `<crc32 hex> <compact JSON>\n`. The first line is a header
 /// `{"journal":1,"lineage":…,"blueprint":…}`; each later line is one `StateChange` with the
@@ -29,15 +30,13 @@ public enum Journal {
         appendLine(to: &out) { body in change.write(serial: serial, into: &body) }
     }
 
-    /// Appends the line of one change sealed (see LocalSealing).
-    static func appendLine(_ change: StateChange, serial: Int, to out: inout [UInt8],
-                           sealing: (LocalSealing, blueprint: String, lineage: String)) throws(StateError) {
-        let (sealer, blueprint, lineage) = sealing
-        var clear: [UInt8] = []
-        change.write(serial: serial, into: &clear)
-        var sealed = try sealer.seal(clear, kind: "record", blueprint: blueprint, lineage: lineage, serial: serial)
-        if sealed.last == 0x0A { sealed.removeLast() }
-        appendLine(to: &out) { body in body.append(contentsOf: sealed) }
+    /// Appends the line of one change sealed by the journal's `sealer` (see LocalSealing).
+    static func appendLine(_ change: StateChange, serial: Int, to out: inout [UInt8], sealer: EnvelopeSealer) throws(StateError) {
+        var failure: EncryptionError?
+        appendLine(to: &out) { body in
+            do throws(EncryptionError) { try sealer.seal(kind: "record", serial: serial, appendingTo: &body) { change.write(serial: serial, into: &$0) } } catch { failure = error }
+        }
+        if let failure { throw .io(location: "journal", reason: "cannot encrypt: \(failure)") }
     }
 
     /// The header line that starts a journal.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import FirmBase
 import FirmModel
+import FirmEncryption
 
 /// The local backend's journal: `<state>.journal`, one CRC-checked line per record, appended
 /// and fsynced on one serial queue, so no thread of Swift's cooperative pool ever waits on
@@ -29,7 +30,7 @@ struct LocalJournal: GroupCommitJournal {
         } else {
             file = try JournalFile(path: paths.journal, truncateTo: loaded.cursor.value)
         }
-        if sealing.seals { file.sealing = (sealing, loaded.state.blueprint, loaded.state.lineage) }
+        file.sealer = try sealing.recordSealer(blueprint: loaded.state.blueprint, lineage: loaded.state.lineage)
         self.paths = paths
         self.sealing = sealing
     }
@@ -65,9 +66,9 @@ final class JournalFile: @unchecked Sendable {
     let queue = DispatchQueue(label: "firmament.journal")
     private let path: String
     private var fd: Int32
-    /// Set before the first write when records are sealed: with the blueprint and lineage
-    /// each record's header binds.
-    var sealing: (LocalSealing, blueprint: String, lineage: String)?
+    /// Set before the first write when records are sealed, for the blueprint and lineage each
+    /// record's header binds; used only on `queue`.
+    var sealer: EnvelopeSealer?
 
     init(path: String, truncateTo length: Int?) throws(StateError) {
         self.path = path
@@ -116,7 +117,7 @@ final class JournalFile: @unchecked Sendable {
                 do {
                     for (group, _) in batch {
                         for (serial, change) in group {
-                            if let sealing { try Journal.appendLine(change, serial: serial, to: &bytes, sealing: sealing) } else { Journal.appendLine(change, serial: serial, to: &bytes) }
+                            if let sealer { try Journal.appendLine(change, serial: serial, to: &bytes, sealer: sealer) } else { Journal.appendLine(change, serial: serial, to: &bytes) }
                         }
                     }
                     error = appendAndSync(bytes)

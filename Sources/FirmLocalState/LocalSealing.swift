@@ -9,8 +9,8 @@ import FirmEncryption
 /// record can't be moved to another journal, nor swapped with another record, nor a snapshot
 /// replaced by another state's, without its tag failing or its header disagreeing.
 ///
-/// A state written in clear is still read with a key set, and what is written next is sealed
-/// (`firm state encrypt` is not built). A sealed state with no key, or another key, is
+/// A state written in clear is still read with a key set, and what is written next is sealed;
+/// `firm state encrypt` and `decrypt` rewrite it all at once. A sealed state with no key, or another key, is
 /// `StateError.encrypted`; a changed byte or a moved record is `StateError.corrupt`, naming the
 /// file. Neither is ever read as empty.
 public struct LocalSealing: Sendable {
@@ -25,6 +25,21 @@ public struct LocalSealing: Sendable {
 
     /// Whether what is written is sealed.
     var seals: Bool { keys?.canWrite ?? false }
+
+    /// Counts `bytes` (a snapshot, or a journal record's body) in `form`: sealed with the key
+    /// set to write with, with another, or in clear.
+    func tally(_ bytes: [UInt8], into form: inout StoredForm) {
+        form.add(sealed: SealedEnvelope.isSealed(bytes), withWriteKey: SealedEnvelope.isSealedWithWriteKey(bytes, keys: keys))
+    }
+
+    /// The sealer of a journal's records, for `blueprint`'s state of `lineage`; nil when
+    /// nothing is sealed.
+    func recordSealer(blueprint: String, lineage: String) throws(StateError) -> EnvelopeSealer? {
+        guard let keys, keys.canWrite else { return nil }
+        do { return try EnvelopeSealer(sandbox: blueprint, lineage: lineage, keys: keys) } catch {
+            throw .io(location: "journal", reason: "cannot encrypt: \(error)")
+        }
+    }
 
     func seal(_ clear: [UInt8], kind: String, blueprint: String, lineage: String, serial: Int) throws(StateError) -> [UInt8] {
         guard let keys, keys.canWrite else { return clear }

@@ -64,9 +64,12 @@ public enum Planner {
             func values(_ old: String?, _ new: String?) -> String {
                 "\(field) (\(old.map(quoted) ?? "unset") → \(new.map(quoted) ?? "unset"))"
             }
-            func literal(_ v: AttributeValue?) -> String? {
-                if case .literal(let s)? = v { return s }
-                return nil
+            func shown(_ v: AttributeValue?) -> String {
+                switch v {
+                case .literal(let s)?: quoted(s)
+                case .snapshot(let name)?: "snapshot \(quoted(name))"
+                default: "unset"
+                }
             }
             switch field {
             case "deploymentPath.provider": return values(current.deploymentPath.provider, desired.deploymentPath.provider)
@@ -77,7 +80,7 @@ public enum Planner {
                     guard let key = old.keys.first(where: { JSONPath(prefix).key($0).description == field })
                         ?? new.keys.first(where: { JSONPath(prefix).key($0).description == field }) else { continue }
                     if Masking.isSensitive(key) || old[key]?.isEnvReference == true || new[key]?.isEnvReference == true { return field }
-                    return values(literal(old[key]), literal(new[key]))
+                    return "\(field) (\(shown(old[key])) → \(shown(new[key])))"
                 }
                 return field
             }

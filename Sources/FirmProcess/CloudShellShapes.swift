@@ -169,6 +169,45 @@ enum CloudShellShapes {
         return ["sandbox": .string(r.sandbox), "driverRequest": ["actions": .array(actions)]]
     }
 
+    /// SaveApp as CloudShell sends it (cp-core's `SaveRestoreRequestActions` parses it): one
+    /// saveApp action with SaveAppParams; firm's additions (the sandbox, the snapshot's name
+    /// and the app as GetVmDetails lists it) travel beside `driverRequest`.
+    static func saveRequest(_ r: SaveAppRequest, provider: String) -> JSON {
+        let action: JSON = [
+            "actionId": .string(r.actionId), "type": "saveApp",
+            "actionParams": ["type": "saveAppParams", "saveDeploymentModel": .string(r.deploymentType), "savedSandboxId": .string(r.sandbox),
+                             "sourceVmUuid": .string(r.app.vmUuid), "sourceAppName": .string(r.app.appName),
+                             "deploymentPathAttributes": attributeList(r.app.deploymentAttributes)],
+        ]
+        return ["sandbox": .string(r.sandbox), "snapshot": .string(r.snapshot), "appName": .string(r.app.appName),
+                "appRequestJson": appRequestJson(r.app, provider: provider), "deployedAppJson": deployedAppJson(r.app, provider: provider),
+                "driverRequest": ["actions": [action]]]
+    }
+
+    /// DeleteSavedApp as CloudShell sends it, with the SaveAppResult's artifacts.
+    static func deleteSavedRequest(_ r: DeleteSavedAppRequest) -> JSON {
+        let artifacts: [JSON] = r.artifacts.keys.sorted().map { ["type": "artifact", "artifactName": .string($0), "artifactRef": .string(r.artifacts[$0]!)] }
+        let action: JSON = [
+            "actionId": .string(r.actionId), "type": "deleteSavedApp",
+            "actionParams": ["type": "deleteSavedAppParams", "saveDeploymentModel": "", "savedSandboxId": .string(r.sandbox),
+                             "artifacts": .array(artifacts), "savedAppName": .string(r.snapshot)],
+        ]
+        return ["sandbox": .string(r.sandbox), "snapshot": .string(r.snapshot), "driverRequest": ["actions": [action]]]
+    }
+
+    /// A SaveAppResult's artifacts (`[{artifactRef, artifactName}]`) and savedEntityAttributes
+    /// (`[{attributeName, attributeValue}]`); nil when either has another shape.
+    static func saveResult(_ json: JSON) -> SaveAppResult? {
+        var artifacts: [String: String] = [:]
+        for item in json["artifacts"]?.arrayValue ?? [] {
+            guard let name = item["artifactName"]?.stringValue, let ref = item["artifactRef"]?.stringValue else { return nil }
+            artifacts[name] = ref
+        }
+        guard json["artifacts"] == nil || json["artifacts"]?.arrayValue != nil,
+            let attributes = attributeMap(json["savedEntityAttributes"]) else { return nil }
+        return SaveAppResult(artifacts: artifacts, savedEntityAttributes: attributes)
+    }
+
     /// CleanupSandboxInfra: CloudShell's one cleanupNetwork action.
     static func cleanRequest(sandbox: String) -> JSON {
         ["sandbox": .string(sandbox), "driverRequest": ["actions": [["actionId": "cleanup-network", "type": "cleanupNetwork"]]]]

@@ -122,6 +122,31 @@ public enum DriverCheck {
             try expect(!a.privateAddress.isEmpty, "empty privateIp")
             return a.privateAddress
         })
+        if operations.contains("saveApp") {
+            _ = await check("saveApp saves the VM (a second saveApp answers the same), findSavedApp finds it, deleteSavedApp deletes it", {
+                let request = SaveAppRequest(actionId: UUIDText.random(), snapshot: "check-snapshot", sandbox: driver.sandbox, app: app, deploymentType: deployment.type)
+                let saved = try await driver.saveApp(request)
+                try expect(!saved.artifacts.isEmpty || !saved.savedEntityAttributes.isEmpty, "a SaveAppResult with no artifacts and no savedEntityAttributes")
+                var again = request
+                again.actionId = UUIDText.random()
+                let second = try await driver.saveApp(again)
+                try expect(second == saved, "a second saveApp of the same snapshot made \(second.artifacts), not \(saved.artifacts)")
+                if operations.contains("findSavedApp") {
+                    let found = try await driver.findSavedApp(snapshot: "check-snapshot", sandbox: driver.sandbox)
+                    try expect(found == saved, "findSavedApp found \(found.map { "\($0.artifacts)" } ?? "nothing")")
+                }
+                if operations.contains("deleteSavedApp") {
+                    let delete = DeleteSavedAppRequest(actionId: UUIDText.random(), snapshot: "check-snapshot", sandbox: driver.sandbox, artifacts: saved.artifacts)
+                    try await driver.deleteSavedApp(delete)
+                    try await driver.deleteSavedApp(delete)
+                    if operations.contains("findSavedApp") {
+                        let gone = try await driver.findSavedApp(snapshot: "check-snapshot", sandbox: driver.sandbox)
+                        try expect(gone == nil, "findSavedApp still finds it after deleteSavedApp")
+                    }
+                }
+                return saved.artifacts.keys.sorted().map { "\($0) \(saved.artifacts[$0]!)" }.joined(separator: ", ")
+            })
+        }
         if !l3 {
             _ = await check("applyConnectivityChanges echoes actionIds and returns an interface; observe shows the VLAN", {
                 let set = VLANChange(actionId: UUIDText.random(), kind: .setVlan, app: app, vlan: 42, mode: .access)

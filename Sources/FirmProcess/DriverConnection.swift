@@ -14,6 +14,7 @@ actor DriverConnection {
         "cleanSandboxInfra": .seconds(600), "refreshIP": .seconds(600), "default": .seconds(120),
         // A plan only warns when the catalog can't be read: a driver that never answers must not hold it long.
         "catalog": .seconds(20),
+        "saveApp": .seconds(3600),
     ]
 
     let provider: String

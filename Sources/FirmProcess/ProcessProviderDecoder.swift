@@ -7,6 +7,14 @@ enum ProcessProviderDecoder {
     /// The operations a timeout can be set for, plus `default`.
     static let timeoutKeys = ["default", "initialize", "catalog"] + ProviderOperation.names
 
+    /// The keys a process provider's entry adds: `command` (required) and `timeouts`.
+    static let entryFields: [ObjectShape.Field] = [
+        .init("command", .about("The driver program and its arguments, such as [\"python3\", \"drivers/mycloud.py\"].",
+                                .array(of: .string(minLength: 1), nonEmpty: true)), required: true),
+        .init("timeouts", .about("Each operation's time limit (or \"default\"'s), such as \"30s\".",
+                                 .object(ObjectShape(timeoutKeys.map { .init($0, BlueprintShape.duration) })))),
+    ]
+
     /// Reads `command` and `timeouts` into `spec`; false when they are wrong.
     static func decode(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool {
         let before = context.diagnostics.count

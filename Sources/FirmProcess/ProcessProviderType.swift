@@ -7,7 +7,13 @@ public struct ProcessProviderType: ProviderType {
     public let connectivities: [Connectivity] = [.l2, .l3]
     /// A driver may take many requests at once; 32 keeps a slow one from being flooded.
     public let defaultLimits = ProviderLimits(retries: 5, concurrency: 32)
-    public let entryKeys = ["command", "timeouts"]
+    public var entryFields: [ObjectShape.Field] { ProcessProviderDecoder.entryFields }
+    /// Resource attributes: text, numbers, booleans, or `{"env": NAME}`.
+    public var settingsShape: JSONShape {
+        .about("The driver's settings, sent in initialize.", .map(names: .string(), values: .anyOf([.string(), .number(), .boolean, .reference("env")])))
+    }
+    /// Any deployment path: the driver decides.
+    public let deploymentShape: ObjectShape? = nil
 
     public init() {}
 

@@ -45,7 +45,7 @@ public enum SandboxCatalog {
         for (name, backend) in found {
             do {
                 let state = try await backend.load(blueprint: nil, writer: false).state
-                let holds = !state.apps.isEmpty || !state.infra.isEmpty || !state.intents.isEmpty
+                let holds = !state.apps.isEmpty || !state.infra.isEmpty || !state.intents.isEmpty || !state.snapshots.isEmpty
                 let record = state.sandbox
                 entries.append(Entry(name: name, blueprint: state.blueprint, apps: state.apps.keys.sorted(), created: record?.created,
                                      lastApplied: record?.lastApplied, expires: record?.expires,

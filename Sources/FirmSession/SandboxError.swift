@@ -22,6 +22,8 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case expiryOutOfRange(now: String, ttl: String)
     /// A state that records no sandbox (written before sandboxes were recorded, or never applied).
     case noRecord(state: String)
+    /// A command that reads a state found none where it looked: never read as an empty state.
+    case noState(location: String, sandbox: String)
     /// An import that can't be done.
     case importRefused(String)
 
@@ -68,6 +70,9 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
             return "a time to live of \(ttl) from \(now) ends after 9999-12-31T23:59:59Z, the last time a state can record; give a shorter --ttl (nothing was changed)"
         case .noRecord(let state):
             return "\(state) records no sandbox providers (it was last written by an older firm, or never applied); run the command with the blueprint file"
+        case .noState(let location, let sandbox):
+            return "no state\(sandbox.isEmpty ? "" : " for sandbox \(quoted(sandbox))") at \(location): it was never applied there, or its state is elsewhere; "
+                + "run the command with the blueprint file (its state is found from the blueprint's home), or name the state with --state"
         case .importRefused(let message):
             return message
         }

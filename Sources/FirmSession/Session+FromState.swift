@@ -11,7 +11,9 @@ extension Session {
     /// recorded, as they were at the apply.
     public static func fromState(_ backend: any StateBackend, sandbox: String, components: Components,
                                  driverLog: (@Sendable (String) -> Void)? = nil) async throws -> Session {
-        let state = try await backend.load(blueprint: nil, writer: false).state
+        let loaded = try await backend.load(blueprint: nil, writer: false)
+        guard loaded.existed else { throw SandboxError.noState(location: backend.location, sandbox: sandbox) }
+        let state = loaded.state
         guard let record = state.sandbox, !state.blueprint.isEmpty else { throw SandboxError.noRecord(state: backend.location) }
         let document: JSON = ["version": 1, "name": .string(state.blueprint), "providers": record.providers, "apps": .object(JSONObject())]
         let blueprint = try BlueprintDecoder.decode(Array(document.compactText.utf8), file: "\(backend.location) (sandbox.providers)", types: components.providerTypes)

@@ -94,6 +94,8 @@ public struct Session: Sendable {
         public var drift: [Refresher.Note]
         public var plan: Plan
         public var running: RunningApply?
+        /// The line to print when the sandbox has no state yet (`newStateNote`).
+        public var newState: String?
     }
 
     /// Shuts every driver down (a process driver's child exits).
@@ -157,7 +159,8 @@ public struct Session: Sendable {
     }
 
     /// Loads the state read-only, recovers and (when `refresh`) refreshes it in memory.
-    public func settle(refresh: Bool, parallelism: Int = 10) async throws -> Settled {
+    /// With `requireState`, a state that isn't there is refused before any provider is asked.
+    public func settle(refresh: Bool, parallelism: Int = 10, requireState: Bool = false) async throws -> Settled {
         if refresh { for provider in providers.values { provider.prefetch() } }
         let loaded: LoadedState
         if let early = readAhead?.take() {
@@ -165,6 +168,7 @@ public struct Session: Sendable {
         } else {
             loaded = try await backend.load(blueprint: blueprint.name, writer: false)
         }
+        if requireState { try requireExisting(loaded) }
         secrets.add(loaded.state.infra.values.map(\.keys))
         if refresh { try await validateProviders(loaded.state) }
         // While another firm holds the lock, its open intents are calls in flight: they are
@@ -206,7 +210,7 @@ public struct Session: Sendable {
         plan.location = location
         if destroy { plan.blueprintDigest = blueprint.digest }
         return Preview(state: settled.refreshed, warnings: settled.loaded.warnings, recovered: settled.findings, drift: settled.notes, plan: plan,
-                       running: settled.running)
+                       running: settled.running, newState: newStateNote(settled.loaded, applying: false))
     }
 
     /// Where the blueprint and the state are, as absolute paths, for saved plans.
@@ -246,6 +250,8 @@ public struct Session: Sendable {
         public let warnings: [String]
         public let recovered: [Recovery.Finding]
         public let drift: [Refresher.Note]
+        /// How long taking the lock waited for another holder (with a lock timeout).
+        public var lockWaited: Duration = .zero
     }
 
     /// A locked state, recovered and refreshed in memory: nothing is written yet, so a command
@@ -260,18 +266,29 @@ public struct Session: Sendable {
         public let changes: [StateChange]
         public let recovered: [Recovery.Finding]
         public let drift: [Refresher.Note]
+        /// How long taking the lock waited for another holder (with a lock timeout).
+        public var lockWaited: Duration = .zero
     }
 
     /// Locks the state for `operation`, then recovers and refreshes it in memory.
-    public func lockAndSettle(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Locked {
+    /// With `requireState`, a state that isn't there is refused before any provider is asked.
+    public func lockAndSettle(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10,
+                              requireState: Bool = false) async throws -> Locked {
+        // Checked before the lock too, which would make the state's folder and lock file.
+        if requireState { try requireExisting(try await backend.load(blueprint: blueprint.name, writer: false)) }
+        let asked = ContinuousClock.now
         let lock = try await backend.lock(operation: operation, timeout: lockTimeout)
+        let waited = ContinuousClock.now - asked
         do {
             for provider in providers.values { provider.prefetch() }
             let loaded = try await backend.load(blueprint: blueprint.name, writer: true)
+            if requireState { try requireExisting(loaded) }
             secrets.add(loaded.state.infra.values.map(\.keys))
             try await validateProviders(loaded.state)
             let steps = try await recoverAndRefresh(loaded.state, recover: true, refresh: refresh, parallelism: parallelism)
-            return Locked(lock: lock, loaded: loaded, state: steps.refreshed, changes: steps.changes, recovered: steps.findings, drift: steps.notes)
+            var locked = Locked(lock: lock, loaded: loaded, state: steps.refreshed, changes: steps.changes, recovered: steps.findings, drift: steps.notes)
+            locked.lockWaited = waited
+            return locked
         } catch {
             lock.release()
             throw error
@@ -289,7 +306,7 @@ public struct Session: Sendable {
         let changes = locked.changes + (record == locked.state.sandbox ? [] : [StateChange.putSandbox(record)])
         if !changes.isEmpty { try await recorder.record(changes) }
         return Writable(lock: locked.lock, recorder: recorder, loadedSerial: locked.loaded.state.serial, loadedLineage: locked.loaded.state.lineage,
-                        warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift)
+                        warnings: locked.loaded.warnings, recovered: locked.recovered, drift: locked.drift, lockWaited: locked.lockWaited)
     }
 
     /// The sandbox's record as `begin` writes it: `existing` (or a new one made `now`) with
@@ -306,8 +323,9 @@ public struct Session: Sendable {
     }
 
     /// Locks the state for `operation`, then recovers and refreshes it durably.
-    public func open(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10) async throws -> Writable {
-        let locked = try await lockAndSettle(operation: operation, lockTimeout: lockTimeout, refresh: refresh, parallelism: parallelism)
+    public func open(operation: String, lockTimeout: Duration?, refresh: Bool, parallelism: Int = 10, requireState: Bool = false) async throws -> Writable {
+        let locked = try await lockAndSettle(operation: operation, lockTimeout: lockTimeout, refresh: refresh, parallelism: parallelism,
+                                             requireState: requireState)
         do {
             return try await begin(locked)
         } catch {
@@ -348,13 +366,15 @@ public struct Session: Sendable {
         // The finishing writes run in a task of their own, which the run's cancellation (a second
         // SIGINT, --stop-timeout) does not reach: a cancelled call to a remote backend fails at
         // once, and the results that are in must still be compacted.
-        let failed = !summary.actionsSucceeded, fatal = summary.fatal, target = blueprintForRun ?? blueprint
+        // Stopped with nothing failed is "interrupted" in `firm sandboxes`, not "failed".
+        let interrupted = summary.failed.isEmpty && !summary.notStarted.isEmpty
+        let failed = !summary.actionsSucceeded && !interrupted, fatal = summary.fatal, target = blueprintForRun ?? blueprint
         let saveError = try await Task { () async throws -> String? in
             var saveError: String?
             if !fatal {
                 // Every result is already durable in the journal; a snapshot that can't be written
                 // (full disk, read-only folder) loses nothing, and the summary must still be shown.
-                do { try await finish(writable, blueprint: target, failed: failed) } catch let error as StateError {
+                do { try await finish(writable, blueprint: target, failed: failed, interrupted: interrupted) } catch let error as StateError {
                     saveError = "\(error)"
                 } catch {
                     await writable.recorder.close()
@@ -370,14 +390,16 @@ public struct Session: Sendable {
 
     /// Records the VLAN ids of L2 networks (so `auto` ids stay stable even before anything
     /// connects), forgets networks nothing uses any more, and compacts the state.
-    /// The sandbox's record notes the time of this apply and whether actions failed.
-    public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false) async throws {
+    /// The sandbox's record notes the time of this apply, and whether actions failed or the run
+    /// was stopped before every action had run.
+    public func finish(_ writable: Writable, blueprint: Blueprint, failed: Bool = false, interrupted: Bool = false) async throws {
         let state = writable.recorder.state
         let topology = Topology.resolve(blueprint, state: state, reserved: await reservedForFinish())
         var changes = Self.vlanRecords(topology, state)
         if var record = state.sandbox {
             record.lastApplied = try SandboxClock.now()
             record.failed = failed
+            record.interrupted = interrupted
             changes.append(.putSandbox(record))
         }
         let used = Set(state.apps.values.flatMap { $0.connections.keys })

@@ -1,3 +1,4 @@
+import Synchronization
 import FirmBase
 import FirmModel
 
@@ -16,8 +17,11 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         self.settings = settings
         self.connectivity = connectivity
         let dir = settings.dataDir.hasPrefix("/") ? settings.dataDir : baseDirectory + "/" + settings.dataDir
-        world = try SimulatedWorldFile.shared(dataDir: dir, provider: name)
+        world = SimulatedWorldFile.shared(dataDir: dir, provider: name)
     }
+
+    /// The calls of `flaky` settings made so far in this process: provider, operation and app.
+    static let firstCalls = Mutex<Set<String>>([])
 
     /// Waits for the operation's latency, then fails if the settings say so for any of `apps`,
     /// or for every call.
@@ -30,6 +34,11 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
         try Task.checkCancellation()
         if settings.throttle > 0, Double.random(in: 0..<1, using: &generator) < settings.throttle {
             throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: throttle \(settings.throttle))",
+                                kind: .retryable, code: "Throttling")
+        }
+        if let flaky = settings.flaky[operation], let app = apps.first(where: { flaky.contains($0) || flaky.contains(SimulatedSettings.everyCall) }),
+           Self.firstCalls.withLock({ $0.insert("\(name)\u{0}\(operation.rawValue)\u{0}\(app)").inserted }) {
+            throw ProviderError(provider: name, operation: operation.rawValue, message: "throttled (simulated: flaky \(quoted(app)), first call)",
                                 kind: .retryable, code: "Throttling")
         }
         guard let failing = settings.failures[operation] else { return }
@@ -54,7 +63,13 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// Starts reading the world's log on the world's own queue while the caller reads its state.
     public func prefetch() { world.readAhead() }
 
-    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { settings.catalog }
+    /// Its settings' catalog, with the images saved in its world (`saveApp`).
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        var catalog = settings.catalog
+        let saved = try await transact("catalog") { world in world.images.values.sorted { $0.id < $1.id } }
+        catalog.images += saved.map(\.catalogImage)
+        return catalog
+    }
 
     public func validate() async throws {
         _ = try await transact("validate") { _ in () }
@@ -67,7 +82,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// steps, and the VM is made `stopped` in one transaction.
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         let providerName = name
-        try SimulatedCatalog.check(request, settings.catalog, provider: name)
+        try await checkCatalog(request)
         let instant = settings.isInstant(.deploy)
         if instant { try Task.checkCancellation() }
         let made = try await transact("deploy") { world -> SimulatedVM in
@@ -79,6 +94,7 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
                                  deploymentType: request.deploymentType, status: instant ? .stopped : .pending, ip: ip, publicIp: publicIp,
                                  mac: Self.mac(for: request.vmName))
             vm.subnets = request.subnets.map(\.subnetId)
+            vm.image = request.deploymentAttributes["Image"] ?? ""
             world.put(vm)
             return vm
         }

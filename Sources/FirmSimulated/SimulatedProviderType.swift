@@ -6,7 +6,10 @@ public struct SimulatedProviderType: ProviderType {
     public let name = "simulated"
     public let connectivities: [Connectivity] = [.l2, .l3]
     public let defaultLimits = ProviderLimits(retries: 5)
-    public let entryKeys: [String] = []
+    public let entryFields: [ObjectShape.Field] = []
+    public var settingsShape: JSONShape { .object(SimulatedSettings.shape) }
+    /// Any deployment path, checked against the catalog when a plan is made.
+    public let deploymentShape: ObjectShape? = nil
 
     public init() {}
 

@@ -14,13 +14,29 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// In `failures`, the name that makes every call of the operation fail, including calls
     /// about no app (prepareSandboxInfra, cleanSandboxInfra, inventory).
     public static let everyCall = "*"
-    static let keys = ["cidr", "dataDir", "latency", "failures", "vlanRange", "throttle", "catalog"]
+    /// The keys `decode` takes, with their shapes (`firm schema`).
+    static let shape = ObjectShape([
+        .init("cidr", .about("The cloud's network, from /8 to /28 (default 10.0.0.0/16): VM addresses and subnets come from it.", BlueprintShape.cidr)),
+        .init("dataDir", .about("Where the simulated world is kept (default .firm/sim), relative to the blueprint's home.", .string(minLength: 1))),
+        .init("latency", .about("Each operation's time, a duration or a range such as \"40ms..60ms\".",
+                                .object(ObjectShape(operations.map { .init($0, BlueprintShape.latency) })))),
+        .init("failures", .about("Each operation's apps whose calls fail, or \"*\" for every call.",
+                                 .object(ObjectShape(operations.map { .init($0, .array(of: .string())) })))),
+        .init("flaky", .about("Each operation's apps whose first call in each firm process fails as retryable throttling, or \"*\" for the first call about any app.",
+                              .object(ObjectShape(operations.map { .init($0, .array(of: .string())) })))),
+        .init("vlanRange", BlueprintShape.vlanRange),
+        .init("throttle", .about("The share of calls that fail as retryable throttling, from 0 to under 1.", .number(minimum: 0, exclusiveMaximum: 1))),
+        .init("catalog", .about("What the cloud offers, instead of its standard catalog (docs/catalog.md).", .object(CatalogDecoder.shape))),
+    ])
 
     public var cidr: CIDR = defaultCIDR
     public var dataDir: String = defaultDataDir
     public var latency: [ProviderOperation: LatencyRange] = [:]
     /// Operation -> the apps whose call of it fails (`everyCall` for every call).
     public var failures: [ProviderOperation: Set<String>] = [:]
+    /// Operation -> the apps whose first call of it in each firm process fails as retryable
+    /// throttling, and whose later calls go through: a retry that happens on every run.
+    public var flaky: [ProviderOperation: Set<String>] = [:]
     public var vlanRange: ClosedRange<Int> = VLANRange.all
     /// The share of calls (0 to under 1) that fail as retryable throttling, as a busy cloud's do.
     public var throttle: Double = 0
@@ -32,7 +48,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// Decodes and checks settings, reporting each problem with its path.
     /// `apps` are the blueprint's apps, whose names `failures` may name; nil skips that check.
     static func decode(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec]?, _ context: inout DecodingContext) -> SimulatedSettings? {
-        guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
+        guard let fields = context.members(of: node, at: path, shape: shape) else { return nil }
         var settings = SimulatedSettings()
         let before = context.diagnostics.count
         if let node = fields["cidr"], let text = context.string(node, at: path.key("cidr")) {
@@ -61,24 +77,30 @@ public struct SimulatedSettings: Sendable, Equatable {
                 else { context.report(path.key("latency").key(op), "\(quoted(text)) is not a latency; expected a duration such as \"10ms\" or a range such as \"40ms..60ms\"", at: position) }
             }
         }
-        if let node = fields["failures"] {
-            for (op, _, value) in operationEntries(node, path.key("failures"), &context) {
-                let here = path.key("failures").key(op)
-                guard case .array(let items) = value.kind else {
-                    context.report(here, "expected an array of app names, found \(value.typeName)", at: value.position)
-                    continue
-                }
-                for (i, item) in items.enumerated() {
-                    guard let app = context.string(item, at: here.index(i)), let op = ProviderOperation(rawValue: op) else { continue }
-                    if let apps, apps[app] == nil, app != everyCall {
-                        context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.keys.sorted()).map { " (did you mean \($0)?)" } ?? "; expected an app name, or \"*\" for every call"), at: item.position)
-                    } else {
-                        settings.failures[op, default: []].insert(app)
-                    }
+        if let node = fields["failures"] { settings.failures = appsByOperation(node, path.key("failures"), apps: apps, &context) }
+        if let node = fields["flaky"] { settings.flaky = appsByOperation(node, path.key("flaky"), apps: apps, &context) }
+        return context.diagnostics.count == before ? settings : nil
+    }
+
+    /// `{"deploy": ["db"]}`: per operation, app names of the blueprint or `everyCall`.
+    static func appsByOperation(_ node: JSONNode, _ path: JSONPath, apps: [String: AppSpec]?, _ context: inout DecodingContext) -> [ProviderOperation: Set<String>] {
+        var result: [ProviderOperation: Set<String>] = [:]
+        for (op, _, value) in operationEntries(node, path, &context) {
+            let here = path.key(op)
+            guard case .array(let items) = value.kind else {
+                context.report(here, "expected an array of app names, found \(value.typeName)", at: value.position)
+                continue
+            }
+            for (i, item) in items.enumerated() {
+                guard let app = context.string(item, at: here.index(i)), let op = ProviderOperation(rawValue: op) else { continue }
+                if let apps, apps[app] == nil, app != everyCall {
+                    context.report(here.index(i), "unknown app \(quoted(app))" + (Spelling.closest(to: app, among: apps.keys.sorted()).map { " (did you mean \($0)?)" } ?? "; expected an app name, or \"*\" for every call"), at: item.position)
+                } else {
+                    result[op, default: []].insert(app)
                 }
             }
         }
-        return context.diagnostics.count == before ? settings : nil
+        return result
     }
 
     static func operationEntries(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> [(String, SourcePosition, JSONNode)] {
@@ -93,7 +115,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// Whether calls of `operation` take no time and can't fail: no latency above zero, no
     /// throttling, no injected failure.
     func isInstant(_ operation: ProviderOperation) -> Bool {
-        (latency[operation].map { $0.high == .zero } ?? true) && throttle == 0 && failures[operation] == nil
+        (latency[operation].map { $0.high == .zero } ?? true) && throttle == 0 && failures[operation] == nil && flaky[operation] == nil
     }
 
     /// Settings from a provider spec that has already been validated.

@@ -46,6 +46,9 @@ extension SimulatedVM {
                 } else if key.spells("subnets") {
                     try seen.insert(10)
                     vm.subnets = subnets(try cursor.value())
+                } else if key.spells("image") {
+                    try seen.insert(11)
+                    vm.image = try cursor.string()
                 } else {
                     _ = try cursor.value()
                 }

@@ -23,16 +23,21 @@ public struct SimulatedVM: Sendable, Equatable {
     public var vlans: [Int: String] = [:]
     /// L3: the subnets the VM is on.
     public var subnets: [String] = []
+    /// The image it was deployed from (its deployment attribute `Image`), if any.
+    public var image: String = ""
 
     /// The VM as JSON: what `writeCompact` writes (the tests compare the two).
     var json: JSON {
-        [
+        let base: JSON = [
             "vmName": .string(vmName), "vmUuid": .string(vmUuid), "app": .string(app), "sandbox": .string(sandbox),
             "deploymentType": .string(deploymentType), "status": .string(status.rawValue), "ip": .string(ip),
             "publicIp": .string(publicIp), "mac": .string(mac),
             "vlans": .object(JSONObject(vlans.keys.sorted().map { (String($0), .string(vlans[$0]!)) })),
             "subnets": .array(subnets.map(JSON.string)),
         ]
+        guard !image.isEmpty, case .object(var o) = base else { return base }
+        o["image"] = .string(image)
+        return .object(o)
     }
 
     /// Appends `json` written compactly, as `JSONWriter(pretty: false)` writes it, without
@@ -60,6 +65,10 @@ public struct SimulatedVM: Sendable, Equatable {
         }
         out.append(contentsOf: keys[10])
         writer.writeStrings(subnets, into: &out, indent: 1)
+        if !image.isEmpty {
+            out.append(contentsOf: writer.keyBytes("image", first: false, indent: 1))
+            JSONWriter.writeString(image, into: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -89,6 +98,7 @@ public struct SimulatedVM: Sendable, Equatable {
                   publicIp: json["publicIp"]?.stringValue ?? "", mac: json["mac"]?.stringValue ?? "")
         vlans = Self.vlans(json["vlans"])
         subnets = Self.subnets(json["subnets"])
+        image = json["image"]?.stringValue ?? ""
     }
 
     /// What a refresh reports for this VM.

@@ -20,10 +20,10 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private static let opened = Mutex<[String: SimulatedWorldFile]>([:])
 
     /// The world file of `provider` under `dataDir`, opened once per process.
-    static func shared(dataDir: String, provider: String) throws(ProviderError) -> SimulatedWorldFile {
+    static func shared(dataDir: String, provider: String) -> SimulatedWorldFile {
         let path = (dataDir as NSString).appendingPathComponent("\(provider).world")
         if let file = opened.withLock({ $0[path] }) { return file }
-        let file = try SimulatedWorldFile(dataDir: dataDir, provider: provider)
+        let file = SimulatedWorldFile(dataDir: dataDir, provider: provider)
         return opened.withLock { opened in
             if let other = opened[path] { return other }
             opened[path] = file
@@ -35,6 +35,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private let lockPath: String
     private var vms: [String: SimulatedVM] = [:]
     private var infra: [String: SimulatedInfra] = [:]
+    /// Saved images (`saveApp`), by id.
+    private var images: [String: SimulatedImage] = [:]
     private var byUuid: [String: String] = [:]
     /// The names of each sandbox's VMs, so that a sandbox's inventory costs its own VMs only.
     private var bySandbox: [String: Set<String>] = [:]
@@ -70,14 +72,9 @@ final class SimulatedWorldFile: @unchecked Sendable {
         if appendFD >= 0 { close(appendFD) }
     }
 
-    init(dataDir: String, provider: String) throws(ProviderError) {
+    init(dataDir: String, provider: String) {
         path = (dataDir as NSString).appendingPathComponent("\(provider).world")
         lockPath = path + ".lock"
-        do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        } catch {
-            throw ProviderError(provider: provider, operation: "open", message: "cannot create the data folder \(quoted(dataDir)): \(FileErrors.reason(error))")
-        }
     }
 
     /// Runs `body` with the world locked and up to date, on the world's own queue; `body`
@@ -144,6 +141,14 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
     private func transactNow<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         if lockFD < 0 {
+            // The data folder is made at the first transaction, not when the provider is made, so
+            // that a command refused before it asks the world anything leaves no folder behind.
+            let dataDir = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            } catch {
+                throw WorldError.file(dataDir, "cannot create the data folder", FileErrors.reason(error))
+            }
             lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard lockFD >= 0 else { throw WorldError.file(lockPath, "cannot open", FileErrors.errno(errno)) }
         }
@@ -160,7 +165,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
         var transaction = Transaction(file: self)
         let result = try body(&transaction)
         if !transaction.lines.isEmpty { try append(transaction.lines) }
-        if lineCount > 1000 && lineCount > 2 * (vms.count + infra.count) { try compact() }
+        if lineCount > 1000 && lineCount > 2 * (vms.count + infra.count + images.count) { try compact() }
         return result
     }
 
@@ -170,6 +175,11 @@ final class SimulatedWorldFile: @unchecked Sendable {
 
         var vms: [String: SimulatedVM] { file.vms }
         func infra(_ sandbox: String) -> SimulatedInfra? { file.infra[sandbox] }
+        var images: [String: SimulatedImage] { file.images }
+        /// The image saved as `snapshot` of `sandbox`, if any.
+        func image(snapshot: String, sandbox: String) -> SimulatedImage? {
+            file.images.values.first { $0.snapshot == snapshot && $0.sandbox == sandbox }
+        }
         func vm(uuid: String) -> SimulatedVM? { file.byUuid[uuid].flatMap { file.vms[$0] } }
         func vm(name: String) -> SimulatedVM? { file.vms[name] }
         /// The VMs of `sandbox`.
@@ -179,6 +189,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
         mutating func delete(_ vmName: String) { record(.delete(vmName)) }
         mutating func putInfra(_ value: SimulatedInfra) { record(.putInfra(value)) }
         mutating func deleteInfra(_ sandbox: String) { record(.deleteInfra(sandbox)) }
+        mutating func putImage(_ image: SimulatedImage) { record(.putImage(image)) }
+        mutating func deleteImage(_ id: String) { record(.deleteImage(id)) }
 
         private mutating func record(_ change: Change) {
             file.apply(change)
@@ -203,6 +215,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
     /// One line of the world log.
     fileprivate enum Change {
         case put(SimulatedVM), delete(String), putInfra(SimulatedInfra), deleteInfra(String)
+        case putImage(SimulatedImage), deleteImage(String)
 
         var line: [UInt8] {
             let json: JSON
@@ -217,6 +230,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
             case .delete(let name): json = ["delete": .string(name)]
             case .putInfra(let value): json = ["infra": value.json]
             case .deleteInfra(let sandbox): json = ["deleteInfra": .string(sandbox)]
+            case .putImage(let image): json = ["image": image.json]
+            case .deleteImage(let id): json = ["deleteImage": .string(id)]
             }
             return JSONWriter(pretty: false).bytes(json) + [0x0A]
         }
@@ -226,6 +241,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
             else if let name = json["delete"]?.stringValue { self = .delete(name) }
             else if let value = json["infra"].flatMap(SimulatedInfra.init) { self = .putInfra(value) }
             else if let sandbox = json["deleteInfra"]?.stringValue { self = .deleteInfra(sandbox) }
+            else if let image = json["image"].flatMap(SimulatedImage.init) { self = .putImage(image) }
+            else if let id = json["deleteImage"]?.stringValue { self = .deleteImage(id) }
             else { return nil }
         }
     }
@@ -249,6 +266,8 @@ final class SimulatedWorldFile: @unchecked Sendable {
             }
         case .putInfra(let value): infra[value.sandbox] = value
         case .deleteInfra(let sandbox): infra[sandbox] = nil
+        case .putImage(let image): images[image.id] = image
+        case .deleteImage(let id): images[id] = nil
         }
         lineCount += 1
     }
@@ -297,6 +316,7 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private func reset() {
         vms = [:]
         infra = [:]
+        images = [:]
         byUuid = [:]
         bySandbox = [:]
         usedIPs = []
@@ -335,13 +355,14 @@ final class SimulatedWorldFile: @unchecked Sendable {
     private func compact() throws {
         var bytes: [UInt8] = []
         for sandbox in infra.keys.sorted() { bytes.append(contentsOf: Change.putInfra(infra[sandbox]!).line) }
+        for id in images.keys.sorted() { bytes.append(contentsOf: Change.putImage(images[id]!).line) }
         for name in vms.keys.sorted() { bytes.append(contentsOf: Change.put(vms[name]!).line) }
         do { try FileIO.atomicWrite(bytes, to: path) } catch { throw WorldError.state(error) }
         var info = stat()
         stat(path, &info)
         inode = info.st_ino
         offset = Int(info.st_size)
-        lineCount = vms.count + infra.count
+        lineCount = vms.count + infra.count + images.count
     }
 }
 

@@ -18,6 +18,8 @@ struct BenchArguments {
                 flags: ["--quick", "--write-docs"], options: [:]),
         Command(name: "process", summary: "whole firm processes on the simulated cloud (plans, applies, the state's size, scheduling)",
                 flags: ["--quick", "--write-docs"], options: [:]),
+        Command(name: "encryption", summary: "local applies in clear and with FIRM_STATE_KEY, taking turns: CPU per action of each",
+                flags: [], options: ["--apps": "N (10000)", "--rounds": "N (3)"]),
         Command(name: "scheduling", summary: "critical-path against FIFO ordering of an uneven workload", flags: [], options: [:]),
         Command(name: "ec2", summary: "the ec2 provider on moto's server (FIRM_MOTO_SERVER or --moto PATH)", flags: ["--write-docs"],
                 options: ["--instances": "N (200)", "--parallelism": "N (50)", "--refresh": "N (1000)", "--moto": "PATH"]),

@@ -17,7 +17,7 @@ import FirmEtcdState
 /// - the cost per action of an apply of N apps at zero latency (group commit on), as wall time
 ///   and as the process's CPU time, and the etcd transactions it took, over plain HTTP and over
 ///   TLS (`etcds://`, with a client certificate; the certificates made by the `openssl` command)
-///   to the same etcd, each the best of two runs;
+///   to the same etcd, and with the state encrypted (FIRM_STATE_KEY), each the best of two runs;
 /// - a plan of 10,000 apps whose state is on etcd, with and without refresh.
 enum EtcdBench {
     struct Run {
@@ -31,6 +31,8 @@ enum EtcdBench {
         var apps = 0
         var etcdApply = Run(wall: 0, cpu: 0, maxRSSMB: 0, output: "")
         var etcdsApply = Run(wall: 0, cpu: 0, maxRSSMB: 0, output: "")
+        /// Plain etcd with the state encrypted (FIRM_STATE_KEY).
+        var sealedApply = Run(wall: 0, cpu: 0, maxRSSMB: 0, output: "")
         var localApply = Run(wall: 0, cpu: 0, maxRSSMB: 0, output: "")
         var actions = 0
         var transactions = 0
@@ -58,7 +60,7 @@ enum EtcdBench {
         let tlsURL = "etcds://127.0.0.1:\(tlsPort)"
         var fastest: [String: Run] = [:]
         for round in 0..<2 {
-            for (name, state) in [("etcd", url + "/apply\(round)"), ("etcds", tlsURL + "/applytls\(round)"), ("local", "")] {
+            for (name, state) in [("etcd", url + "/apply\(round)"), ("etcds", tlsURL + "/applytls\(round)"), ("etcd-key", url + "/applykey\(round)"), ("local", "")] {
                 let work = dir + "/apply-\(name)-\(round)"
                 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
                 try Workloads.blueprint(apps: r.apps).write(toFile: work + "/bench.json", atomically: true, encoding: .utf8)
@@ -66,6 +68,7 @@ enum EtcdBench {
                 var env = ["BENCH_PW": "bench-secret"]
                 if !state.isEmpty { env["FIRM_STATE"] = state }
                 if name == "etcds" { env.merge(tls) { $1 } }
+                if name == "etcd-key" { env["FIRM_STATE_KEY"] = Data((0..<32).map { UInt8($0) }).base64EncodedString() }
                 let run = try measure(firm, ["apply", "bench.json", "--auto-approve", "--parallelism", "100"], in: work, env: env)
                 if name == "etcd" {
                     r.transactions = try await revision(url) - before
@@ -77,6 +80,7 @@ enum EtcdBench {
         }
         r.etcdApply = fastest["etcd"]!
         r.etcdsApply = fastest["etcds"]!
+        r.sealedApply = fastest["etcd-key"]!
         r.localApply = fastest["local"]!
 
         // A plan of planApps apps: applied on local files, timed there, moved to etcd, timed there.
@@ -166,13 +170,18 @@ enum EtcdBench {
         process.arguments = ["-f", "TIME %e %U %S %M", firm] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
+        // Standard error goes to a file: read after standard output, a pipe would fill up (a
+        // refused blueprint of 10,000 apps prints a line for each) and both processes would wait.
+        let out = Pipe(), errFile = try FirmBench.temporaryDirectory() + "/stderr"
+        guard FileManager.default.createFile(atPath: errFile, contents: nil) else { throw BenchError("cannot create \(errFile)") }
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        try? err.close()
         let outText = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        let errText = String(decoding: FileManager.default.contents(atPath: errFile) ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 || arguments.first == "plan" && process.terminationStatus == 2,
             let line = errText.split(separator: "\n").last(where: { $0.hasPrefix("TIME ") })
         else {
@@ -191,15 +200,15 @@ enum EtcdBench {
             \(begin)
             ## The etcd backend
 
-            `swift run -c release firm-bench etcd` (etcd \(etcdVersion()) from Debian on the same machine, default durability; whole `firm` processes, timed by /usr/bin/time; the applies interleaved, each the best of two). `etcds` is the same etcd over TLS 1.3 with a client certificate (`--client-cert-auth`). Machine: \(Machine.summary).
+            `swift run -c release firm-bench etcd` (etcd \(etcdVersion()) from Debian on the same machine, default durability; whole `firm` processes, timed by /usr/bin/time; the applies interleaved, each the best of two). `etcds` is the same etcd over TLS 1.3 with a client certificate (`--client-cert-auth`); `etcd, encrypted` is plain etcd with the state's values encrypted (`FIRM_STATE_KEY`). Machine: \(Machine.summary).
 
-            | measure | etcd | etcds (TLS) | local files | bar |
-            |---|---|---|---|---|
-            | apply \(r.apps) apps at zero latency, parallelism 100: wall time per action (\(r.actions) actions) | \(ms(r.etcdApply.wall, r.actions)) | \(ms(r.etcdsApply.wall, r.actions)) (\(String(format: "%.2f", r.etcdsApply.wall / max(r.etcdApply.wall, 0.001)))× plain) | \(ms(r.localApply.wall, r.actions)) | under 1 ms; TLS at most 1.5× plain |
-            | the same: firm's CPU (user + sys) per action | \(ms(r.etcdApply.cpu, r.actions)) | \(ms(r.etcdsApply.cpu, r.actions)) | \(ms(r.localApply.cpu, r.actions)) | |
-            | the same: etcd transactions (group commit) | \(r.transactions) (\(String(format: "%.2f", Double(r.transactions) / Double(max(r.actions, 1)))) per action) | | | |
-            | plan of \(r.planApps) apps, no changes, `--refresh=false` | \(String(format: "%.2f", r.etcdPlan)) s, \(String(format: "%.0f", r.etcdPlanRSS)) MB | | \(String(format: "%.2f", r.localPlan)) s | under 0.5 s |
-            | the same plan with refresh (simulated cloud) | \(String(format: "%.2f", r.etcdPlanRefresh)) s | | \(String(format: "%.2f", r.localPlanRefresh)) s | |
+            | measure | etcd | etcds (TLS) | etcd, encrypted | local files | bar |
+            |---|---|---|---|---|---|
+            | apply \(r.apps) apps at zero latency, parallelism 100: wall time per action (\(r.actions) actions) | \(ms(r.etcdApply.wall, r.actions)) | \(ms(r.etcdsApply.wall, r.actions)) (\(String(format: "%.2f", r.etcdsApply.wall / max(r.etcdApply.wall, 0.001)))× plain) | \(ms(r.sealedApply.wall, r.actions)) (\(String(format: "%.2f", r.sealedApply.wall / max(r.etcdApply.wall, 0.001)))× plain) | \(ms(r.localApply.wall, r.actions)) | under 1 ms; TLS at most 1.5× plain |
+            | the same: firm's CPU (user + sys) per action | \(ms(r.etcdApply.cpu, r.actions)) | \(ms(r.etcdsApply.cpu, r.actions)) | \(ms(r.sealedApply.cpu, r.actions)) | \(ms(r.localApply.cpu, r.actions)) | |
+            | the same: etcd transactions (group commit) | \(r.transactions) (\(String(format: "%.2f", Double(r.transactions) / Double(max(r.actions, 1)))) per action) | | | | |
+            | plan of \(r.planApps) apps, no changes, `--refresh=false` | \(String(format: "%.2f", r.etcdPlan)) s, \(String(format: "%.0f", r.etcdPlanRSS)) MB | | | \(String(format: "%.2f", r.localPlan)) s | under 0.5 s |
+            | the same plan with refresh (simulated cloud) | \(String(format: "%.2f", r.etcdPlanRefresh)) s | | | \(String(format: "%.2f", r.localPlanRefresh)) s | |
             \(end)
             """
         try DocsSection.write(section, begin: begin, end: end, what: "etcd")

@@ -32,6 +32,8 @@ struct FirmBench {
                 try await EC2Race.run(args)
             case "scheduling":
                 _ = try await SchedulingBench.run()
+            case "encryption":
+                _ = try ProcessBench.encryptionCost(firm: try ProcessBench.firmBinary(), apps: args.int("--apps", 10_000), rounds: args.int("--rounds", 3))
             case "process":
                 let quick = args.flag("--quick")
                 let figures = try await ProcessBench.measure(quick: quick)

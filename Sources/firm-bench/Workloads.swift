@@ -24,7 +24,7 @@ enum Workloads {
         for i in 0..<apps {
             if i > 0 { out += ",\n" }
             let (cpu, ram, user) = varied ? (String(1 + i % 8), String(1024 * (1 + i % 64)), "admin\(i)") : ("2", "4096", "admin")
-            out += #"  "app\#(i)": {"deploymentPath": {"provider": "sim", "deploymentType": "small", "attributes": {"CPU": "\#(cpu)", "RAM": "\#(ram)", "Image": "ubuntu-22.04"}}, "attributes": {"User": "\#(user)", "Password": {"env": "BENCH_PW"}}, "power": "\#(i % 10 == 0 ? "off" : "on")"}"#
+            out += #"  "app\#(i)": {"deploymentPath": {"provider": "sim", "deploymentType": "small", "attributes": {"CPU": "\#(cpu)", "RAM": "\#(ram)", "Image": "sim-ubuntu-24.04"}}, "attributes": {"User": "\#(user)", "Password": {"env": "BENCH_PW"}}, "power": "\#(i % 10 == 0 ? "off" : "on")"}"#
         }
         return out + "\n}}\n"
     }
@@ -35,7 +35,7 @@ enum Workloads {
         var state = State(lineage: "00000000-0000-0000-0000-000000000000", serial: apps, blueprint: "bench")
         for i in 0..<apps {
             let path = DeploymentPath(provider: "sim", deploymentType: i % 10 == 3 ? "medium" : "small",
-                                      attributes: ["CPU": .literal("2"), "RAM": .literal("4096"), "Image": .literal("ubuntu-22.04")])
+                                      attributes: ["CPU": .literal("2"), "RAM": .literal("4096"), "Image": .literal("sim-ubuntu-24.04")])
             state.apps["app\(i)"] = AppState(provider: "sim", deploymentPath: path, attributes: ["User": .literal("admin"), "Password": .env("BENCH_PW")],
                                              vmName: "app\(i)__\(String(i, radix: 16))", vmUuid: UUID().uuidString.lowercased(),
                                              address: "10.\(i / 65536).\(i / 256 % 256).\(i % 256)", power: i % 7 == 0 || i % 10 == 0 ? .off : .on,

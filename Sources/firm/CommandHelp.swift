@@ -38,13 +38,19 @@ extension OptionSpec {
     static let refresh = OptionSpec(name: "--refresh", value: nil, help: "Ask the providers what is real first (default true; --refresh=false skips it).")
     static let autoApprove = OptionSpec(name: "--auto-approve", value: nil, help: "Do not ask for confirmation (required when stdin is not a terminal).")
     static let parallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N provider actions at once (default 10).")
+    static let refreshParallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N refresh batches at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
     static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
     static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
+    static let verboseActions = OptionSpec(name: "--verbose", value: nil,
+                                           help: "Show what process drivers write on stderr, and one line per action even where a long apply on a terminal shows a status line (-v).")
+    static let events = OptionSpec(name: "--json", value: nil,
+                                   help: "Print newline-delimited JSON events (format event/1, docs/events.md) instead of text; errors stay text on stderr.")
+    static let jsonInto = OptionSpec(name: "--json-into", value: "FILE", help: "Write the JSON event stream to FILE, and show the usual text.")
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, plan, apply, destroy, drift, refresh, reconcile, show, exec, graph, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, exec, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -69,6 +75,29 @@ enum Help {
             """,
         options: [.json, .verbose, .help])
 
+    static let snapshot = CommandHelp(
+        name: "snapshot", usage: "firm snapshot BLUEPRINT app.NAME --name SNAP | firm snapshot list BLUEPRINT [--json] | firm snapshot delete BLUEPRINT SNAP",
+        summary: "Save a deployed app as a snapshot, list the sandbox's snapshots, or delete one.",
+        details: """
+            firm snapshot BLUEPRINT app.NAME --name SNAP
+                       Save the deployed app: the simulated cloud makes an image in its world, EC2 an AMI
+                       (CreateImage, waiting until it is available, tagged firm:sandbox, firm:app and
+                       firm:snapshot), a process driver answers its saveApp method (CloudShell's SaveApp).
+                       The snapshot is recorded in the state before the provider is asked, and with its
+                       artifacts after: killed in between, the next snapshot command finds what the
+                       provider made by its tags and records it, never making a second.
+            list       The sandbox's snapshots: name, app, provider, status, artifacts, and the apps that
+                       deploy from each.
+            delete SNAP  CloudShell's DeleteSavedApp (EC2: DeregisterImage and DeleteSnapshot of its EBS
+                       snapshots), then forget it. Refused while an app of the state or the blueprint
+                       deploys from it, naming the app.
+            An app deploys from a snapshot with "image": {"snapshot": "SNAP"} in its deploymentPath's
+            attributes; changing an app to a snapshot replaces it. Takes the state's lock.
+            See docs/snapshots.md.
+            """,
+        options: [.state, .sandbox, .json, OptionSpec(name: "--name", value: "SNAP", help: "The snapshot's name (letters, digits, '-' and '_')."),
+                  .lockTimeout, .lockTTL, .verbose, .help])
+
     static let plan = CommandHelp(
         name: "plan", usage: "firm plan BLUEPRINT [options]",
         summary: "Show what apply would do to make the world match the blueprint.",
@@ -80,7 +109,7 @@ enum Help {
         options: [.state, .sandbox, .json, OptionSpec(name: "--out", value: "FILE", help: "Save the plan, to apply later with `firm apply FILE`; encrypted like the state when a state key is set."),
                   OptionSpec(name: "--detailed-exitcode", value: nil, help: "Exit 2 when there are changes, 0 when there are none."),
                   OptionSpec(name: "--destroy", value: nil, help: "Plan the deletion of everything in the state."),
-                  .refresh, .parallelism, .verbose, .help])
+                  .refresh, .refreshParallelism, .verbose, .help])
 
     static let apply = CommandHelp(
         name: "apply", usage: "firm apply (BLUEPRINT | PLANFILE) [options]",
@@ -97,10 +126,17 @@ enum Help {
             starts nothing new, gives running actions --stop-timeout to finish, then cancels them (drivers
             receive the cancellation), saves the state and exits 130, 143, 129 or 141; a second signal
             exits at once (the next run recovers).
+            On a terminal, a plan of more than 50 actions is shown as its summary line, and the apply as one
+            status line rewritten in place (done, running, failed, left, time to go); only failures and the
+            summary scroll. --verbose, or a stdout that is not a terminal, keeps one line per action.
+            --json needs --auto-approve or a saved plan (the stream can't ask).
             """,
         options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout,
                   OptionSpec(name: "--ttl", value: "DURATION", help: "The sandbox expires this long after this apply, such as 2h (default: the blueprint's ttl, else the expiry recorded, else never); `firm gc` destroys expired sandboxes."),
-                  .verbose, .help])
+                  .events, .jsonInto,
+                  OptionSpec(name: "--timeline", value: "FILE",
+                             help: "Write the apply's actions to FILE in Chrome's Trace Event Format, for Perfetto or chrome://tracing: one lane per provider and slot, each action a span with its tries and its wait for durability."),
+                  .verboseActions, .help])
 
     static let destroy = CommandHelp(
         name: "destroy", usage: "firm destroy (BLUEPRINT | --sandbox NAME | --state PATH) [options]",
@@ -111,7 +147,7 @@ enum Help {
             providers as they were at its last apply, so a blueprint file that changed or went away does not
             matter; {"env": …} secrets are read from the environment.
             """,
-        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout, .verbose, .help])
+        options: [.state, .sandbox, .autoApprove, .parallelism, .refresh, .lockTimeout, .lockTTL, .stopTimeout, .events, .jsonInto, .verboseActions, .help])
 
     static let show = CommandHelp(
         name: "show", usage: "firm show (BLUEPRINT | PLANFILE) [options]",
@@ -148,7 +184,7 @@ enum Help {
                   .refresh, .help])
 
     static let state = CommandHelp(
-        name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL) [BLUEPRINT] [--state PATH|URL]",
+        name: "state", usage: "firm state (list | show ADDR | rm ADDR | migrate --to PATH|URL | encrypt | decrypt) [BLUEPRINT] [--state PATH|URL]",
         summary: "Read or edit the recorded state.",
         details: """
             list       Print one address per line: app.NAME, network.NAME, provider.NAME (sandbox infrastructure).
@@ -162,10 +198,30 @@ enum Help {
             migrate --to PATH|URL  Move the state to another file or etcd prefix (and back again): both locks
                        are held, the destination must hold no state, and it is read back and compared
                        before the old one is set aside.
+            encrypt    Write every item of the state again sealed with FIRM_STATE_KEY (or FIRM_STATE_PASSPHRASE,
+                       or FIRM_STATE_KEY_COMMAND), under the lock, and read it back: turns encryption on at once,
+                       and completes a rotation (values still under FIRM_STATE_KEY_FALLBACK are sealed with the
+                       new key). Needs a key; a state already sealed with it is left alone (exit 0).
+            decrypt    Write every item again in clear, under the lock, and read it back with no key. Needs the
+                       key the state was sealed with to read it; a state already in clear is left alone (exit 0).
+                       A missing or wrong key fails with nothing written. See docs/security.md.
             Name the state by its BLUEPRINT, by --sandbox NAME, or by --state PATH|URL.
             """,
-        options: [.state, .sandbox, .json, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
+        options: [.state, .sandbox, OptionSpec(name: "--to", value: "PATH|URL", help: "For migrate: where the state goes."),
                   .lockTimeout, .lockTTL, .help])
+
+    static let schema = CommandHelp(
+        name: "schema", usage: "firm schema",
+        summary: "Print the blueprint's JSON Schema (draft 2020-12), for editors and CI.",
+        details: """
+            The schema is made from the same declarations the blueprint's decoder reads: every key of every
+            object, and each provider type's entry keys, settings and deployment paths. Save it beside your
+            blueprints and name it in a blueprint's "$schema" key, which firm accepts and ignores, or in your
+            editor's settings (docs/blueprint.md shows VS Code's). A blueprint the schema refuses, firm refuses;
+            firm validate also checks the rules a schema can't state (docs/blueprint.md lists them). The
+            repository keeps it as schema/blueprint.schema.json.
+            """,
+        options: [.help])
 
     static let drift = CommandHelp(
         name: "drift", usage: "firm drift BLUEPRINT [options]",
@@ -175,18 +231,21 @@ enum Help {
             and VMs tagged with this blueprint that the state does not know (unmanaged). Each item has the
             expected and actual value and the action apply would take. Blueprint changes that were not
             applied are reported apart, as pending: they are not drift. Read-only: it takes no lock and
-            writes no state, so it never blocks an apply.
+            writes no state, so it never blocks an apply. --junit and --html write the report to files as
+            well; the HTML page (a summary, then each item with its expected and actual values, its fix and
+            its JUnit status) is self-contained: no scripts, nothing fetched, readable printed.
             """,
         options: [.state, .sandbox, .json, OptionSpec(name: "--junit", value: "FILE", help: "Also write a JUnit XML report: a testcase per app and network, a failure per drift."),
+                  OptionSpec(name: "--html", value: "FILE", help: "Also write the report as one self-contained HTML page (no scripts, nothing fetched), for a person."),
                   OptionSpec(name: "--github", value: nil, help: "Print GitHub Actions annotations instead of text."),
                   OptionSpec(name: "--fail-on-pending", value: nil, help: "Exit 5 when there is no drift but blueprint changes are not applied."),
-                  .parallelism, .verbose, .help])
+                  .refreshParallelism, .verbose, .help])
 
     static let refresh = CommandHelp(
         name: "refresh", usage: "firm refresh BLUEPRINT [options]",
         summary: "Record in the state what the providers report, and change nothing else.",
         details: "Takes the lock, settles interrupted intents, and records missing VMs, power states and addresses as they are.",
-        options: [.state, .sandbox, .parallelism, .lockTimeout, .lockTTL, .help])
+        options: [.state, .sandbox, .refreshParallelism, .lockTimeout, .lockTTL, .events, .jsonInto, .help])
 
     static let reconcile = CommandHelp(
         name: "reconcile", usage: "firm reconcile BLUEPRINT... --every DURATION [options]",
@@ -213,7 +272,8 @@ enum Help {
                   OptionSpec(name: "--concurrency", value: "N",
                              help: "Sandboxes reconciled at once by this replica (default: the cores, at least 2); --parallelism is shared between them."),
                   OptionSpec(name: "--max-cycles", value: "N", help: "Stop after N cycles (default: run until stopped)."),
-                  OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."), .help])
+                  OptionSpec(name: "--replica", value: "NAME", help: "With an etcd state: this replica's name in logs and claims (default HOST-PID)."),
+                  .events, .jsonInto, .help])
 
     static let importVMs = CommandHelp(
         name: "import", usage: "firm import BLUEPRINT (app.NAME VM | --all) [options]",
@@ -316,7 +376,7 @@ enum Help {
             Run `firm help COMMAND` or `firm COMMAND --help` for a command's options.
             Exit codes: 0 success, 1 error, 2 changes or drift, 3 state locked, 4 stale plan,
             5 pending blueprint changes (drift --fail-on-pending), 64 usage,
-            130/143 stopped by SIGINT/SIGTERM. See docs/cli.md.
+            129/130/143 stopped by SIGHUP/SIGINT/SIGTERM, 141 stdout closed (| head). See docs/cli.md.
             """
         return out
     }

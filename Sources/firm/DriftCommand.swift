@@ -6,6 +6,7 @@ import FirmPlanning
 import FirmExecution
 import FirmSession
 import FirmDrift
+import FirmEvents
 
 enum DriftCommand {
     static func run(_ args: Arguments) async throws {
@@ -15,11 +16,19 @@ enum DriftCommand {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args), readAhead: true)
         let report = try await DriftDetector.detect(session, parallelism: parallelism)
+        if let running = report.running { Terminal.err("note: " + running.text) }
         if let junit = args.values["--junit"] {
             do {
                 try FileIO.atomicWrite(Array(report.junit.utf8), to: junit, mode: 0o644)
             } catch {
                 throw StateError.io(location: junit, reason: "cannot write the JUnit report: \(error)")
+            }
+        }
+        if let html = args.values["--html"] {
+            do {
+                try FileIO.atomicWrite(Array(report.html(generated: Timestamp.now()).utf8), to: html, mode: 0o644)
+            } catch {
+                throw StateError.io(location: html, reason: "cannot write the HTML report: \(error)")
             }
         }
         if args.flag("--json") {
@@ -41,14 +50,24 @@ enum RefreshCommand {
         try handleHelp(args, Help.refresh)
         let file = try args.positionals(["BLUEPRINT"], Help.refresh)[0]
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.refresh)
+        var output = try RunOutput(args, Help.refresh, sandbox: nil)
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"])
-        let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
-                                              refresh: true, parallelism: parallelism)
-        defer { writable.lock.release() }
-        try await writable.recorder.compact()
-        await writable.recorder.close()
-        for warning in writable.warnings { Terminal.err("warning: \(warning)") }
-        let preamble = Reports.preamble(recovered: writable.recovered, drift: writable.drift)
-        Terminal.out(preamble.isEmpty ? "The state already matches what the providers report." : preamble + "The state now records what the providers report.")
+        output.about(session.sandbox)
+        do {
+            let writable = try await session.open(operation: "refresh", lockTimeout: try args.duration("--lock-timeout", Help.refresh),
+                                                  refresh: true, parallelism: parallelism, requireState: true)
+            defer { writable.lock.release() }
+            try await writable.recorder.compact()
+            await writable.recorder.close()
+            for warning in writable.warnings { output.warn(warning) }
+            output.settled(operation: "refresh", lockWaited: writable.lockWaited, recovered: writable.recovered, drift: writable.drift)
+            let preamble = Reports.preamble(recovered: writable.recovered, drift: writable.drift)
+            output.out(preamble.isEmpty ? "The state already matches what the providers report." : preamble + "The state now records what the providers report.")
+            output.emit(.refreshed(drift: writable.drift.count, recovered: writable.recovered.count))
+        } catch {
+            _ = await output.close()
+            throw error
+        }
+        if !(await output.close()) { throw Exit(.failure) }
     }
 }

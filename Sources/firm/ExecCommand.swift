@@ -27,7 +27,7 @@ enum ExecCommand {
         let sandbox = try SandboxHome.sandbox(args.values["--sandbox"], blueprint: blueprint.name)
         let home = try SandboxHome.folder(forBlueprint: blueprintFile)
         let backend = try args.components.openState(args.values["--state"], sandbox: sandbox, home: home)
-        let state = try await StateLocator.load(backend, blueprint: blueprint.name)
+        let state = try await StateLocator.loadExisting(backend, blueprint: blueprint.name, args).state
         guard let app = state.apps[name] else {
             throw ExecError("app.\(name) is not deployed in sandbox \(quoted(sandbox)) (`firm show` lists what is)")
         }

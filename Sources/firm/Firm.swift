@@ -30,6 +30,7 @@ struct Firm {
             switch name {
             case "validate": try await ValidateCommand.run(try Arguments(rest, for: Help.validate))
             case "catalog": try await CatalogCommand.run(try Arguments(rest, for: Help.catalog))
+            case "snapshot": try await SnapshotCommand.run(try Arguments(rest, for: Help.snapshot))
             case "plan": try await PlanCommand.run(try Arguments(rest, for: Help.plan))
             case "apply": try await ApplyCommand.run(try Arguments(rest, for: Help.apply), destroy: false)
             case "destroy": try await ApplyCommand.run(try Arguments(rest, for: Help.destroy), destroy: true)
@@ -39,6 +40,7 @@ struct Firm {
             case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
             case "exec": try await ExecCommand.run(rest)
             case "graph": try await GraphCommand.run(try Arguments(rest, for: Help.graph))
+            case "schema": try SchemaCommand.run(try Arguments(rest, for: Help.schema))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))
             case "sandboxes": try await SandboxesCommand.list(try Arguments(rest, for: Help.sandboxes))
             case "gc": try await SandboxesCommand.gc(try Arguments(rest, for: Help.gc))

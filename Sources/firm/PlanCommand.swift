@@ -22,8 +22,10 @@ enum PlanCommand {
         if args.flag("--verbose") { Terminal.err("state: \(session.backend.location) (sandbox \(session.sandbox))") }
         // Without a refresh no provider is asked anything, so unrecorded VMs can't be seen.
         if args.enabled("--refresh") { try await session.refuseDuplicates(preview.plan, state: preview.state) }
+        if !args.flag("--destroy") { try session.checkSnapshots(preview.state) }
         for warning in try await session.checkCatalog(preview.plan) { Terminal.err("warning: \(warning)") }
         if let running = preview.running { Terminal.err("note: " + running.text) }
+        if let note = preview.newState { Terminal.err("note: " + note) }
         if args.flag("--json") {
             Terminal.jsonBytes(preview.plan.prettyBytes(extra: [("recovered", .array(preview.recovered.map { .string($0.message) })),
                                                                 ("refresh", .array(preview.drift.map(\.json)))], digest: digest))

@@ -13,13 +13,19 @@ import FirmDrift
 /// closed stdout stops the apply within a millisecond of starts; any line within 20 ms (see
 /// `Terminal.progress` and `flushRound`). Nothing here waits for stdout's reader.
 enum Progress {
+    /// `[  1.20s] text`: a progress line at `elapsed` into the run.
+    static func line(_ elapsed: Duration, _ text: String) -> String {
+        "[" + DurationText.format(elapsed).leftPadded(to: 7) + "] " + text
+    }
+
     @Sendable static func print(_ event: ExecutionEvent) {
         let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
         let what = PlanRenderer.line(event.action)
         switch event.kind {
         case .started: Terminal.progress("\(time) start   \(what)", .soon)
         case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)", .roundEnd)
-        case .failed(let message): Terminal.progress("\(time) FAILED  \(what): \(message)", .roundEnd)
+        case .failed(let failure): Terminal.progress("\(time) FAILED  \(what): \(failure.description)", .roundEnd)
+        case .awaitingDurability: break
         case .retrying(let attempt, let tries, let delay, let message):
             Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)", .now)
         case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)", .roundEnd)

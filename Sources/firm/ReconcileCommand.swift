@@ -7,6 +7,7 @@ import FirmExecution
 import FirmSession
 import FirmDrift
 import FirmFleet
+import FirmEvents
 
 /// `firm reconcile BLUEPRINT --every 30s`: the controller loop. Each cycle first looks without
 /// the lock (a quiet sandbox is done there, with nothing written); otherwise it locks the state,
@@ -28,6 +29,9 @@ enum ReconcileCommand {
         }
         let parallelism = try args.int("--parallelism", default: 10, in: 1...10_000, Help.reconcile)
         let maxCycles = try args.int("--max-cycles", default: 0, in: 0...Int.max, Help.reconcile)
+        // The sandbox the cycles' events are about, also when a cycle fails before its session is open.
+        let sandbox = (try? BlueprintDecoder.load(path: file, types: args.components.providerTypes).name).flatMap { try? SandboxHome.sandbox(args.values["--sandbox"], blueprint: $0) }
+        let output = try RunOutput(args, Help.reconcile, sandbox: sandbox)
         let stop = StopFlag()
         Signals.shared.beginApply(stop)
         var failures = 0
@@ -38,10 +42,12 @@ enum ReconcileCommand {
             let started = ContinuousClock.now
             var wait = every
             do {
-                let line = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop)
+                let (line, cycled) = try await runCycle(file: file, args: args, parallelism: parallelism, stop: stop, events: output.events)
                 failures = 0
                 lastFailed = false
-                log("cycle \(cycle): \(line) in \(DurationText.format(ContinuousClock.now - started))")
+                let elapsed = ContinuousClock.now - started
+                log(output, "cycle \(cycle): \(line) in \(DurationText.format(elapsed))")
+                output.events?.about(cycled).emit(.cycle(number: cycle, result: line, failed: false, terminal: false, elapsed: elapsed))
             } catch {
                 failures += 1
                 lastFailed = true
@@ -49,7 +55,8 @@ enum ReconcileCommand {
                 // itself: back off eight times faster than for a retryable one, so it is not hammered.
                 let terminal = isTerminal(error)
                 wait = FleetSchedule.backoff(every: every, failures: failures, terminal: terminal)
-                log("cycle \(cycle): \(terminal ? "terminal " : "")error: \(describe(error)); retrying in \(DurationText.format(wait))")
+                log(output, "cycle \(cycle): \(terminal ? "terminal " : "")error: \(describe(error)); retrying in \(DurationText.format(wait))")
+                output.emit(.cycle(number: cycle, result: "error: \(describe(error))", failed: true, terminal: terminal, elapsed: ContinuousClock.now - started))
             }
             if maxCycles != 0 && cycle >= maxCycles { break }
             // The next cycle is due one interval after this one started, not after it ended.
@@ -59,18 +66,20 @@ enum ReconcileCommand {
             }
         }
         Signals.shared.endApply()
-        log("stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")" + (lastFailed ? "; the last one failed" : ""))
-        if lastFailed { throw Exit(.failure) }
+        log(output, "stopped after \(cycle) cycle\(cycle == 1 ? "" : "s")" + (lastFailed ? "; the last one failed" : ""))
+        if !(await output.close()) || lastFailed { throw Exit(.failure) }
     }
 
     /// One cycle of one sandbox; `shared` holds the slots its actions share with the cycles
     /// running beside it (a fleet's), nil for a cycle alone.
-    static func runCycle(file: String, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag, sandbox: String? = nil) async throws -> String {
+    /// Its line, and the sandbox it was about. `events` hears what it did (`--json`).
+    static func runCycle(file: String, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag, sandbox: String? = nil,
+                         events: EventStream? = nil) async throws -> (line: String, sandbox: String) {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: sandbox ?? args.values["--sandbox"])
         do {
-            let line = try await runCycle(session, args: args, parallelism: parallelism, shared: shared, stop: stop)
+            let line = try await runCycle(session, args: args, parallelism: parallelism, shared: shared, stop: stop, events: events?.about(session.sandbox))
             await session.shutdown()
-            return line
+            return (line, session.sandbox)
         } catch {
             await session.shutdown()
             throw error
@@ -78,15 +87,19 @@ enum ReconcileCommand {
     }
 
     /// One cycle on an open session; its drivers are shut down by the caller.
-    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag) async throws -> String {
+    static func runCycle(_ session: Session, args: Arguments, parallelism: Int, shared: ProviderGate? = nil, stop: StopFlag, events: EventStream? = nil) async throws -> String {
         if try await session.isQuiet(parallelism: parallelism) { return "in sync" }
         let settled = try await session.lockAndSettle(operation: "reconcile", lockTimeout: try args.duration("--lock-timeout", Help.reconcile),
                                                       refresh: true, parallelism: parallelism)
         defer { settled.lock.release() }
+        events?.settled(operation: "reconcile", lockWaited: settled.lockWaited, recovered: settled.recovered, drift: settled.drift)
         let (plan, locked) = try await session.planAndReserve(settled, destroying: false, saved: nil)
         let writable: Session.Writable
         do {
             try await session.refuseDuplicates(plan, state: locked.state)
+            // As plan and apply: snapshot references and the catalog, before anything is made.
+            try session.checkSnapshots(locked.state)
+            _ = try await session.checkCatalog(plan)
             writable = try await session.begin(locked)
         } catch {
             try? await session.releaseReservation(settled)
@@ -104,7 +117,9 @@ enum ReconcileCommand {
             await writable.recorder.close()
             throw CycleFailure(message: "environment variables not set: \(missing.joined(separator: ", "))", terminal: false)
         }
-        let summary = try await session.execute(plan, on: writable, parallelism: parallelism, shared: shared, stop: stop, progress: { _ in })
+        events?.emit(.plan(plan, operation: "reconcile"))
+        let summary = try await session.execute(plan, on: writable, parallelism: parallelism, shared: shared, stop: stop, progress: { event in events?.emit(.action(event)) })
+        events?.emit(.summary(summary, operation: "reconcile"))
         let text = "\(drift) drift item\(drift == 1 ? "" : "s"), applied \(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s") "
             + "(\(summary.done.count) done, \(summary.failed.count) failed, \(summary.skipped.count) skipped)"
         if !summary.failed.isEmpty {
@@ -124,8 +139,8 @@ enum ReconcileCommand {
         }
     }
 
-    static func log(_ line: String) {
-        Terminal.out("\(Timestamp.precise()) \(line)")
+    static func log(_ output: RunOutput, _ line: String) {
+        output.out("\(Timestamp.precise()) \(line)")
     }
 
     static func describe(_ error: any Error) -> String {

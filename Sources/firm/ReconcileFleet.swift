@@ -7,6 +7,7 @@ import FirmExecution
 import FirmSession
 import FirmDrift
 import FirmFleet
+import FirmEvents
 
 /// `firm reconcile --every 1m --state etcd://… blueprints/*.json`: each blueprint with its
 /// sandboxes (those the prefix records for it, else one named for it), shared by every replica
@@ -67,13 +68,14 @@ enum ReconcileFleet {
         let lockTTL = components.stateOptions.lockTTL
         let balanceEvery = fleet == nil ? every : .seconds(max(1, lockTTL)) / 2
 
+        let output = try RunOutput(args, Help.reconcile, sandbox: nil)
         let stop = StopFlag()
         // A second signal still gives the claims back (bounded), so that others take them over
         // at once instead of a TTL later.
         var release: (@Sendable () async -> Void)?
         if let fleet { release = { await fleet.leave() } }
         Signals.shared.beginApply(stop, onSecondSignal: release)
-        var replicaLoop = Loop(replica: replica, every: every, concurrency: concurrency, maxCycles: maxCycles)
+        var replicaLoop = Loop(replica: replica, every: every, concurrency: concurrency, maxCycles: maxCycles, output: output)
         // The cycles running at once share --parallelism: each action holds one of this gate's
         // slots, so a busy sandbox can use what an idle one leaves.
         let slots = ProviderGate(limits: ProviderLimits(concurrency: parallelism))
@@ -105,7 +107,8 @@ enum ReconcileFleet {
                         } catch {
                             replicaLoop.balanceFailed = true
                             nextBalance = .now + balanceEvery
-                            log(replica, "error: \(ReconcileCommand.describe(error)); trying again in \(DurationText.format(balanceEvery))")
+                            log(output, replica, "error: \(ReconcileCommand.describe(error)); trying again in \(DurationText.format(balanceEvery))")
+                            output.emit(.warning("replica \(replica): \(ReconcileCommand.describe(error))"))
                         }
                     }
                     while replicaLoop.schedule.running < concurrency, let name = replicaLoop.take(now: .now) {
@@ -118,7 +121,8 @@ enum ReconcileFleet {
                             let outcome: Outcome
                             do {
                                 let cycle = { @Sendable in
-                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: parallelism, shared: slots, stop: stop, sandbox: name)
+                                    try await ReconcileCommand.runCycle(file: target.file, args: args, parallelism: parallelism, shared: slots, stop: stop, sandbox: name,
+                                                                        events: output.events).line
                                 }
                                 let line = if let fleet { try await fleet.withReplicaLease(cycle) } else { try await cycle() }
                                 outcome = .succeeded("sandbox \(name) (\(target.blueprint)): \(line) in \(DurationText.format(ContinuousClock.now - started))")
@@ -149,8 +153,9 @@ enum ReconcileFleet {
         watcher?.cancel()
         await fleet?.leave()
         Signals.shared.endApply()
-        log(replica, "stopped after \(replicaLoop.cycles) sandbox cycle\(replicaLoop.cycles == 1 ? "" : "s")" + (replicaLoop.lastFailed ? "; the last one failed" : ""))
-        if replicaLoop.lastFailed { throw Exit(.failure) }
+        let written = await output.close()
+        log(output, replica, "stopped after \(replicaLoop.cycles) sandbox cycle\(replicaLoop.cycles == 1 ? "" : "s")" + (replicaLoop.lastFailed ? "; the last one failed" : ""))
+        if replicaLoop.lastFailed || !written { throw Exit(.failure) }
     }
 
     /// About the cores: the sandboxes a replica reconciles at once by default.
@@ -168,8 +173,10 @@ enum ReconcileFleet {
         var balanceFailed = false
         var cycles = 0
         var started: [String: ContinuousClock.Instant] = [:]
+        let output: RunOutput
 
-        init(replica: String, every: Duration, concurrency: Int, maxCycles: Int) {
+        init(replica: String, every: Duration, concurrency: Int, maxCycles: Int, output: RunOutput) {
+            self.output = output
             self.replica = replica
             self.concurrency = concurrency
             self.maxCycles = maxCycles
@@ -189,7 +196,7 @@ enum ReconcileFleet {
             let (_, handed) = schedule.hold(mine, now: now)
             for name in handed {
                 pace.forget(name)
-                log(replica, "sandbox \(name): handed to another replica")
+                log(output, replica, "sandbox \(name): handed to another replica")
             }
         }
 
@@ -208,11 +215,18 @@ enum ReconcileFleet {
             case .succeeded(let line):
                 failedLast.remove(name)
                 schedule.succeeded(name, started: start)
-                log(replica, line)
+                log(output, replica, line)
             case .failed(let line, let terminal):
                 failedLast.insert(name)
                 let wait = schedule.failed(name, started: start, terminal: terminal)
-                log(replica, line + "; retrying in \(DurationText.format(wait))")
+                log(output, replica, line + "; retrying in \(DurationText.format(wait))")
+            }
+            if let events = output.events?.about(name) {
+                let (line, failed, terminal) = switch outcome {
+                case .succeeded(let line): (line, false, false)
+                case .failed(let line, let terminal): (line, true, terminal)
+                }
+                events.emit(.cycle(number: cycleCount[name] ?? 0, result: line, failed: failed, terminal: terminal, elapsed: now - start))
             }
         }
 
@@ -222,10 +236,11 @@ enum ReconcileFleet {
             guard let report = pace.report(now: now) else { return }
             let every = schedule.every
             let period = report.period.map(DurationText.format) ?? "-"
-            log(replica, "status: \(schedule.held.count) sandbox\(schedule.held.count == 1 ? "" : "es"), up to \(concurrency) at once; "
+            log(output, replica, "status: \(schedule.held.count) sandbox\(schedule.held.count == 1 ? "" : "es"), up to \(concurrency) at once; "
                 + "period \(period) (every \(DurationText.format(every))), \(String(format: "%.1f", report.cyclesPerSecond)) sandbox cycles/s")
             if report.saturated {
-                log(replica, "warning: saturated: the period achieved is \(period) (longest \(DurationText.format(report.longest))), not \(DurationText.format(every)): "
+                output.emit(.saturated(period: report.period, longest: report.longest, every: every, concurrency: concurrency))
+                log(output, replica, "warning: saturated: the period achieved is \(period) (longest \(DurationText.format(report.longest))), not \(DurationText.format(every)): "
                     + "run more replicas, or raise --concurrency (now \(concurrency))")
             }
         }
@@ -244,7 +259,7 @@ enum ReconcileFleet {
         return work
     }
 
-    static func log(_ replica: String, _ line: String) {
-        Terminal.out("\(Timestamp.precise()) replica \(replica): \(line)")
+    static func log(_ output: RunOutput, _ replica: String, _ line: String) {
+        output.out("\(Timestamp.precise()) replica \(replica): \(line)")
     }
 }

@@ -17,7 +17,7 @@ enum ShowCommand {
             return
         }
         let (backend, name) = try StateLocator.backend(blueprint: target, args, help: Help.show)
-        let state = try await StateLocator.load(backend, blueprint: name)
+        let state = try await StateLocator.loadExisting(backend, blueprint: name, args).state
         if args.flag("--json") {
             Terminal.json(state.maskedJSON)
             return
@@ -97,14 +97,32 @@ enum StateLocator {
         return (try args.components.openState(statePath, sandbox: sandbox, home: try SandboxHome.folder(forBlueprint: blueprint)), name)
     }
 
-    static func load(_ backend: any StateBackend, blueprint: String?) async throws -> State {
-        let loaded = try await backend.load(blueprint: blueprint, writer: false)
+    /// The sandbox a state belongs to: the one the backend names, else `--sandbox` or
+    /// `FIRM_SANDBOX`, else the blueprint's name, else the state file's name; nil when none says.
+    static func sandbox(of backend: any StateBackend, blueprint: String?, _ args: Arguments) throws -> String? {
+        if let named = backend.namedSandbox { return named }
+        if let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return try SandboxHome.sandbox(given, blueprint: "")
+        }
+        if let blueprint { return blueprint }
+        let file = (backend.location as NSString).lastPathComponent
+        guard file.hasSuffix(".state.json") else { return nil }
+        return try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
+    }
+
+    /// The state, refused when it isn't there: a command that reads a state never takes a
+    /// missing one for an empty one.
+    static func loadExisting(_ backend: any StateBackend, blueprint: String?, _ args: Arguments, writer: Bool = false) async throws -> LoadedState {
+        let loaded = try await backend.load(blueprint: blueprint, writer: writer)
+        guard loaded.existed else {
+            throw SandboxError.noState(location: backend.location, sandbox: (try? sandbox(of: backend, blueprint: blueprint, args)) ?? "")
+        }
         for warning in loaded.warnings { Terminal.err("warning: \(warning)") }
-        return loaded.state
+        return loaded
     }
 
     static func load(blueprint: String?, _ args: Arguments, help: CommandHelp) async throws -> State {
         let (backend, name) = try backend(blueprint: blueprint, args, help: help)
-        return try await load(backend, blueprint: name)
+        return try await loadExisting(backend, blueprint: name, args).state
     }
 }

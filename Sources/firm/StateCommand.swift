@@ -10,7 +10,7 @@ import FirmDrift
 enum StateCommand {
     static func run(_ args: Arguments) async throws {
         try handleHelp(args, Help.state)
-        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show, rm or migrate", command: Help.state) }
+        guard let sub = args.positionals.first else { throw UsageError(message: "missing subcommand: list, show, rm, migrate, encrypt or decrypt", command: Help.state) }
         var rest = Array(args.positionals.dropFirst())
         switch sub {
         case "list":
@@ -54,8 +54,11 @@ enum StateCommand {
         case "migrate":
             guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
             try await migrate(blueprint: rest.first, args)
+        case "encrypt", "decrypt":
+            guard rest.count <= 1 else { throw UsageError(message: "unexpected argument \(quoted(rest[1]))", command: Help.state) }
+            try await convert(to: sub == "encrypt" ? .encrypted : .clear, blueprint: rest.first, args)
         default:
-            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show, rm or migrate", command: Help.state)
+            throw UsageError(message: "unknown subcommand \(quoted(sub)); expected list, show, rm, migrate, encrypt or decrypt", command: Help.state)
         }
     }
 
@@ -63,17 +66,8 @@ enum StateCommand {
     static func migrate(blueprint: String?, _ args: Arguments) async throws {
         guard let to = args.values["--to"] else { throw UsageError(message: "migrate needs --to PATH or --to etcd://HOST:PORT/PREFIX", command: Help.state) }
         let (source, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
-        let sandbox: String
-        if let named = source.namedSandbox {
-            sandbox = named
-        } else if let given = args.values["--sandbox"] ?? ProcessInfo.processInfo.environment["FIRM_SANDBOX"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            sandbox = try SandboxHome.sandbox(given, blueprint: "")
-        } else if let name {
-            sandbox = name
-        } else {
-            let file = (source.location as NSString).lastPathComponent
-            guard file.hasSuffix(".state.json") else { throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state) }
-            sandbox = try SandboxHome.sandbox(String(file.dropLast(".state.json".count)), blueprint: "")
+        guard let sandbox = try StateLocator.sandbox(of: source, blueprint: name, args) else {
+            throw UsageError(message: "name the sandbox with --sandbox NAME", command: Help.state)
         }
         let home = try blueprint.map { blueprint throws(SandboxError) in try SandboxHome.folder(forBlueprint: blueprint) } ?? SandboxHome.folder()
         let destination = try args.components.openState(to, sandbox: sandbox, home: home)
@@ -86,13 +80,30 @@ enum StateCommand {
         Terminal.out("Give --state \(destination.location) (or FIRM_STATE) from now on.")
     }
 
+    /// `firm state encrypt|decrypt [BLUEPRINT]`: every item of the state written again, sealed
+    /// with the key set or in clear, under the lock, and read back.
+    static func convert(to form: AtRest, blueprint: String?, _ args: Arguments) async throws {
+        let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
+        let outcome = try await StateConversion.convert(backend, to: form, blueprint: name, lockTimeout: try args.duration("--lock-timeout", Help.state))
+        let at = backend.location + (backend.namedSandbox.map { " (sandbox \($0))" } ?? "")
+        switch outcome {
+        case .already(let stored):
+            Terminal.out("The state at \(at) is already \(form == .encrypted ? "encrypted with the key set" : "in clear") (\(stored.description)); nothing was written.")
+        case .converted(let apps, let serial, let before, let note):
+            let done = form == .encrypted ? "Encrypted" : "Decrypted"
+            Terminal.out("\(done) the state at \(at) (\(apps) apps, serial \(serial); it was \(before.description)), and read it back"
+                         + (form == .clear ? " with no key." : " with the key."))
+            if let note { Terminal.out(note) }
+        }
+    }
+
     /// `firm state rm provider.NAME`: forgets the provider's sandbox infrastructure and the
     /// subnets recorded on it, after a warning naming them; refused while apps on it remain.
     static func removeInfra(_ provider: String, blueprint: String?, _ args: Arguments) async throws {
         let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
-        let loaded = try await backend.load(blueprint: name, writer: true)
+        let loaded = try await StateLocator.loadExisting(backend, blueprint: name, args, writer: true)
         let state = loaded.state
         let networks = state.networks.filter { $0.value.provider == provider }.keys.sorted()
         guard let infra = state.infra[provider] else {
@@ -122,7 +133,7 @@ enum StateCommand {
         let (backend, name) = try StateLocator.backend(blueprint: blueprint, args, help: Help.state)
         let lock = try await backend.lock(operation: "state rm", timeout: nil)
         defer { lock.release() }
-        let loaded = try await backend.load(blueprint: name, writer: true)
+        let loaded = try await StateLocator.loadExisting(backend, blueprint: name, args, writer: true)
         // An app is forgotten with any intent left open for it (a deploy recovery could not settle).
         let intents = loaded.state.intents.values.filter { $0.app == app }.map(\.id).sorted()
         guard loaded.state.apps[app] != nil || !intents.isEmpty else {

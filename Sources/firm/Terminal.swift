@@ -92,6 +92,23 @@ enum Terminal {
         if queue { flusher.async { writePending() } }
     }
 
+    /// The status line on a terminal (`StatusLine`): `line` rewritten in place (carriage return,
+    /// erase the line), with `scrolling` first written above it as lines that stay. Both are
+    /// printable text; only the cursor controls here are firm's own.
+    static func status(_ line: String, scrolling: String? = nil) {
+        var text = "\r\u{1B}[2K"
+        if let scrolling { text += printable(scrolling) + "\n" }
+        text += printable(line)
+        enqueue(STDOUT_FILENO, text.utf8)
+    }
+
+    /// Erases the status line, leaving the cursor at the start of the empty line.
+    static func clearStatus() {
+        enqueue(STDOUT_FILENO, "\r\u{1B}[2K".utf8)
+    }
+
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
     /// When a progress line must reach stdout.
     enum ProgressTiming {
         /// At once, with the lines still waiting before it.

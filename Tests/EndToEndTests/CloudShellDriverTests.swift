@@ -90,6 +90,7 @@ struct CloudShellDriverTests {
         #expect(check.code == 0, "\(check.output)")
         #expect(check.stdout.contains(" 0 failed"))
         #expect(check.stdout.contains(driver == .cpCore ? "vmNames given" : "vmNames own"))
+        #expect(check.stdout.contains("PASS  saveApp saves the VM"), "both answer CloudShell's SaveApp: \(check.stdout)")
     }
 
     @Test("a full lifecycle with no field rewritten: apply, a no-op plan, drift after an out-of-band change, a connector removed, a power-off, destroy with nothing left",

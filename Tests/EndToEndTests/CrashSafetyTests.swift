@@ -253,6 +253,10 @@ struct CrashSafetyTests {
         #expect(state.intents.isEmpty)
         #expect(!state.apps.isEmpty, "the deploys in flight were recorded")
         #expect(!bed.isLocked("slow"), "the lock was released")
+        // Stopped with nothing failed: the sandbox is listed as interrupted, not failed.
+        let listed = try bed.run(["sandboxes", "--json"])
+        let entry = try JSONReader.parse(listed.stdout).plain.arrayValue?.first { $0["name"] == "slow" }
+        #expect(entry?["status"] == "interrupted", "\(listed.output)")
     }
 
     @Test("force-unlock refuses a held lock, and a wrong id; it clears a lock nobody holds", arguments: StateBackendUnderTest.withTLS)

@@ -23,7 +23,7 @@ struct EncryptedEtcdStateTests {
         let sealed = values.filter { $0.key.contains("/app/") || $0.key.hasSuffix("/sandbox") }
         #expect(sealed.count >= 3 && sealed.allSatisfy { $0.value.hasPrefix("{\"firmEncrypted\":1,") }, "\(values.map(\.key))")
         for kv in values {
-            for word in ["\"web\"", "\"api\"", "\"db\"", "postgres-15", "hunter2", "10.9.0.", "svc", key] {
+            for word in ["\"web\"", "\"api\"", "\"db\"", "postgres-15", "hunter2", "10.9.0.", "\"svc\"", key] {
                 #expect(!kv.value.contains(word), "\(kv.key)'s value holds \(word) in clear")
             }
         }

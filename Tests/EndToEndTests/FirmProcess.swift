@@ -52,6 +52,7 @@ struct FirmProcess {
     /// `folder` is where it runs, relative to the test's folder (default: the test's folder).
     /// FIRM_SANDBOX and FIRM_STATE from the runner's environment are never passed on.
     func start(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [], in folder: String? = nil) throws -> (Process, Pipe, Pipe) {
+        BlueprintSamples.keep(arguments, in: folder.map(path) ?? directory)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments

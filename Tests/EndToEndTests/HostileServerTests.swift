@@ -78,11 +78,22 @@ struct HostileServerTests {
         let blueprint = try String(contentsOf: ProcessDriverTests.root.appendingPathComponent("blueprints/ec2-sandbox.json"), encoding: .utf8)
             .replacingOccurrences(of: "127.0.0.1:5055", with: "127.0.0.1:\(server.port)")
         firm.write("lab.json", blueprint)
+        let state = try Self.seedEmptyState(firm)
         let env = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
         let drift = try runBounded(firm, ["drift", "lab.json"], environment: env, limit: .seconds(60))
         #expect(drift.code == 1, "\(drift.output)")
         #expect(drift.stderr.contains("DescribeInstances went on past 1000 pages"), "\(drift.stderr)")
-        #expect(!firm.exists("state"), "nothing was written")
+        #expect(firm.read("state/ec2-sandbox.state.json") == state, "nothing was written")
+    }
+
+    /// Drift reads a state, and refuses one that isn't there: an empty one is made first, by
+    /// applying a blueprint of the same name with no apps. Returns the state file's text.
+    static func seedEmptyState(_ firm: FirmProcess) throws -> String? {
+        firm.write("seed/seed.json", #"{"version": 1, "name": "ec2-sandbox", "providers": {"sim": {"type": "simulated", "connectivity": "L3"}}, "apps": {}}"#)
+        firm.write("state/README", "")
+        let seeded = try firm.run(["apply", "seed/seed.json", "--auto-approve"])
+        #expect(seeded.code == 0, "\(seeded.output)")
+        return firm.read("state/ec2-sandbox.state.json")
     }
 
     @Test("an etcd answer over the size limit is called that, naming the key, and is not blamed on the members")
@@ -137,6 +148,7 @@ struct HostileServerTests {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", try Self.ec2Blueprint(port: server.port))
+        _ = try Self.seedEmptyState(firm)
         let drift = try runBounded(firm, ["drift", "lab.json"], environment: Self.awsEnv)
         #expect(drift.code == 0, "\(drift.output)")
         #expect(!drift.output.contains("Fatal error"))
@@ -149,6 +161,7 @@ struct HostileServerTests {
         let firm = FirmProcess()
         defer { firm.remove() }
         firm.write("lab.json", try Self.ec2Blueprint(port: server.port, extra: ", \"requestTimeout\": \"1s\""))
+        _ = try Self.seedEmptyState(firm)
         let drift = try runBounded(firm, ["drift", "lab.json"], environment: Self.awsEnv, limit: .seconds(60))
         #expect(drift.code == 1, "\(drift.output)")
         #expect(drift.stderr.contains("timed out after 1.00s waiting for 127.0.0.1:\(server.port)"), "\(drift.stderr)")

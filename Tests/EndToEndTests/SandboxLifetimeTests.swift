@@ -105,7 +105,7 @@ struct SandboxLifetimeTests {
         #expect(try await vms(firm).isEmpty)
         #expect(try #require(firm.read("state/vlan-pool.json")).contains("ci-7") == false, "the destroy gave the VLANs back")
         let missing = try firm.run(["destroy", "--sandbox", "nope", "--auto-approve"])
-        #expect(missing.code == 1 && missing.stderr.contains("records no sandbox providers"), "\(missing.output)")
+        #expect(missing.code == 1 && missing.stderr.contains("no state for sandbox \"nope\" at \(firm.path("state/nope.state.json"))"), "\(missing.output)")
     }
 
     @Test("a malformed FIRM_TEST_NOW or ttl is refused with a clear error, and nothing is written")

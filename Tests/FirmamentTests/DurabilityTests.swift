@@ -170,7 +170,7 @@ struct DurabilityTests {
     @Test("a world another process holds waits for it, and does not hold up the journal's records meanwhile")
     func heldWorldDoesNotBlockTheJournal() async throws {
         let dir = TempDirectory()
-        let world = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        let world = SimulatedWorldFile(dataDir: dir.path, provider: "sim")
         // flock belongs to an open file description: this one stands for another process.
         let other = open(dir.file("sim.world.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(other >= 0 && flock(other, LOCK_EX) == 0)
@@ -209,7 +209,7 @@ struct DurabilityTests {
     @Test("the simulated world's concurrent transactions all reach the log, in order, except one that throws")
     func worldBatches() async throws {
         let dir = TempDirectory()
-        let world = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        let world = SimulatedWorldFile(dataDir: dir.path, provider: "sim")
         let counts = try await withThrowingTaskGroup(of: Int?.self) { group in
             for i in 0..<300 {
                 group.addTask {
@@ -229,7 +229,7 @@ struct DurabilityTests {
             return counts
         }
         #expect(Set(counts).count == counts.count, "each transaction saw those before it: no two saw the same number of VMs")
-        let reopened = try SimulatedWorldFile(dataDir: dir.path, provider: "sim")
+        let reopened = SimulatedWorldFile(dataDir: dir.path, provider: "sim")
         let names = try await reopened.transact { t in t.vms.keys.sorted() }
         #expect(names == (0..<300).filter { $0 % 10 != 3 }.map { "v\($0)" }.sorted())
     }

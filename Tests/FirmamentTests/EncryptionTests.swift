@@ -30,6 +30,30 @@ struct EncryptionTests {
         try SealedEnvelope.seal(plaintext, kind: "plan", sandbox: "lab", lineage: "L1", serial: serial, keys: keys)
     }
 
+    @Test("a sealer's envelopes, record after record, each open with its own kind and serial, under nonces that never repeat; a passphrase's too")
+    func sealerInARow() throws {
+        for values in [["FIRM_STATE_KEY": Self.key], ["FIRM_STATE_PASSPHRASE": "correct horse battery staple"]] {
+            let keys = try Self.keys(values)
+            let sealer = try EnvelopeSealer(sandbox: "lab", lineage: "L1", keys: keys)
+            var nonces: Set<String> = []
+            for serial in [0, 1, 9, 10, 12345, 99_999_999] {
+                let kind = serial % 2 == 0 ? "record" : "etcd:0123456789abcdef"
+                var out: [UInt8] = Array("prefix ".utf8)
+                try sealer.seal(kind: kind, serial: serial, appendingTo: &out) { $0.append(contentsOf: Self.plaintext + Array(String(serial).utf8)) }
+                let envelope = Array(out.dropFirst(7))
+                #expect(SealedEnvelope.isSealed(envelope) && SealedEnvelope.isSealedWithWriteKey(envelope, keys: keys))
+                let opened = try SealedEnvelope.open(envelope, location: "journal", keys: keys)
+                #expect(opened.plaintext == Self.plaintext + Array(String(serial).utf8))
+                #expect(opened.envelope.kind == kind && opened.envelope.serial == serial && opened.envelope.sandbox == "lab" && opened.envelope.lineage == "L1")
+                nonces.insert(Hex.lower(opened.envelope.nonce))
+                // The header is what authenticates it: another serial in it fails.
+                let moved = try Self.edit(envelope) { $0["serial"] = .int(serial + 1) }
+                #expect(throws: EncryptionError.tampered(location: "journal")) { try SealedEnvelope.open(moved, location: "journal", keys: keys) }
+            }
+            #expect(nonces.count == 6, "a new nonce for every record")
+        }
+    }
+
     @Test("a key, a passphrase (PBKDF2 with its salt stored) and a key command each seal and open; nothing of the content or key is in clear")
     func roundTrips() throws {
         for values in [["FIRM_STATE_KEY": Self.key], ["FIRM_STATE_PASSPHRASE": "correct horse battery staple"], ["FIRM_STATE_KEY_COMMAND": "printf '%s' \(Self.key)"]] {

@@ -109,6 +109,14 @@ final class MemoryStateBackend: StateBackend, @unchecked Sendable {
         throw StateError.unavailable(location: location, reason: "a state in memory can't be set aside")
     }
 
+    /// A state in memory is never at rest: nothing to encrypt.
+    var canSeal: Bool { false }
+    func storedForm() async throws -> StoredForm { StoredForm() }
+    func rewriteAll(_ loaded: LoadedState, as form: AtRest, under lease: any StateLease) async throws -> String? {
+        throw StateError.unavailable(location: location, reason: "a state in memory is not stored at rest")
+    }
+    func withoutKeys() -> any StateBackend { self }
+
     /// The open intents as the backend holds them now (snapshot plus journal).
     func intents() async throws -> [String: Intent] {
         try await load(blueprint: nil, writer: false).state.intents

@@ -57,6 +57,45 @@ struct OpenSSLTests {
         #expect(throws: OpenSSLError.self) { try gcm.seal([], key: key, nonce: [1], aad: []) }
     }
 
+    @Test("a sealer that keeps its key in one cipher context writes what a fresh context writes, message after message (test case 16 among them)")
+    func reusedContext() throws {
+        let gcm = try AESGCM()
+        let key = Self.bytes("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        let sealer = try AESGCMSealer(key: key)
+        var messages: [([UInt8], [UInt8], [UInt8])] = [(Self.bytes("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"),
+                                                         Self.bytes("cafebabefacedbaddecaf888"), Self.bytes("feedfacedeadbeeffeedfacedeadbeefabaddad2"))]
+        for length in [0, 1, 15, 16, 17, 300, 4099] {
+            messages.append((try KeyDerivation.randomBytes(length), try KeyDerivation.randomBytes(12), try KeyDerivation.randomBytes(length % 40)))
+        }
+        for (plain, nonce, aad) in messages + messages.reversed() {
+            var out: [UInt8] = [7]
+            try sealer.seal(plain, nonce: nonce, aad: aad, appendingTo: &out)
+            let fresh = try gcm.seal(plain, key: key, nonce: nonce, aad: aad)
+            #expect(out == [7] + fresh.ciphertext + fresh.tag, "\(plain.count) bytes: the same as a fresh context, after what was already in the buffer")
+        }
+        #expect(Hex.lower(try { var o: [UInt8] = []; try sealer.seal(messages[0].0, nonce: messages[0].1, aad: messages[0].2, appendingTo: &o); return o.suffix(16) }())
+                == "76fc6ece0f4e1768cddf8853bb2d551b")
+        #expect(throws: OpenSSLError.self) { try AESGCMSealer(key: [1, 2, 3]) }
+        var out: [UInt8] = []
+        #expect(throws: OpenSSLError.self) { try sealer.seal([], nonce: [1], aad: [], appendingTo: &out) }
+        #expect(out.isEmpty)
+    }
+
+    @Test("Base64Append writes Foundation's base64 of every length, from any range")
+    func base64() {
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ length) }
+            var out: [UInt8] = Array("x".utf8)
+            Base64Append.append(bytes, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "x" + Data(bytes).base64EncodedString(), "\(length) bytes")
+            if length > 4 {
+                var part: [UInt8] = []
+                Base64Append.append(bytes, 2..<(length - 1), to: &part)
+                #expect(String(decoding: part, as: UTF8.self) == Data(bytes[2..<(length - 1)]).base64EncodedString())
+            }
+        }
+    }
+
     @Test("PBKDF2-HMAC-SHA1 matches RFC 6070's vectors")
     func pbkdf2Vectors() throws {
         func derive(_ password: String, _ salt: String, _ iterations: Int, _ length: Int) throws -> String {

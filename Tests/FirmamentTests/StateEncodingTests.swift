@@ -92,6 +92,14 @@ struct StateEncodingTests {
         state.networks = ["front": NetworkState(provider: "sim", vlan: 100), "dmz": NetworkState(provider: "sky", cidr: "10.0.1.0/24", subnetId: "s", isPublic: true)]
         state.infra["sky"] = InfraState(cidr: "10.0.0.0/16", networkId: "vpc-1", keys: "k", cleaning: true)
         state.sandbox = SandboxRecord(name: "lab", blueprintFile: "lab.json", providers: ["sim": ["type": "simulated"]], home: "/h", created: "2026-12-03T10:00:00Z")
+        state.snapshots["golden"] = SnapshotRecord(app: "web", provider: "sim", deploymentType: "small", vmName: "web__1", vmUuid: "u1",
+                                                   created: "2026-12-03T10:00:02Z", status: .available, artifacts: ["image": "ami-1"], restore: ["AMI": "ami-1"])
+        state.snapshots["half"] = SnapshotRecord(app: "web", provider: "sim", deploymentType: "small", vmName: "web__1", vmUuid: "u1", created: "2026-12-03T10:00:03Z")
+        var restored = app(4)
+        restored.vmUuid = "u4"
+        restored.vmName = "copy__1"
+        restored.deploymentPath.attributes["image"] = .snapshot("golden")
+        state.apps["copy"] = restored
         return state
     }
 
@@ -130,7 +138,8 @@ struct StateEncodingTests {
             .setAddresses("web", Addresses(privateAddress: "10.0.0.2", publicAddress: "203.0.113.1")), .removeApp("a.b-c_d"),
             .beginIntent(state.intents["i1"]!), .beginIntent(state.intents["i2"]!), .endIntent("i1"),
             .putNetwork("dmz", state.networks["dmz"]!), .removeNetwork("front"), .putInfra("sky", state.infra["sky"]!),
-            .removeInfra("sky"), .putSandbox(state.sandbox!),
+            .removeInfra("sky"), .putSandbox(state.sandbox!), .putSnapshot("golden", state.snapshots["golden"]!),
+            .putSnapshot("half", state.snapshots["half"]!), .removeSnapshot("half"), .putApp("copy", state.apps["copy"]!),
         ]
         var bytes = Journal.header(lineage: "L", blueprint: "lab")
         for (i, change) in changes.enumerated() { Journal.appendLine(change, serial: i + 1, to: &bytes) }

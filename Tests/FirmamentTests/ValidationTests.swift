@@ -120,8 +120,52 @@ struct ValidationTests {
                 Issue.record("expected every problem listed, got \(error)")
                 return
             }
-            #expect(Set(d.map(\.path)) == ["extra", "apps.web.deploymentPth", "apps.web", "apps.db.deploymentPath.provider", "apps.db.power"])
+            // apps.web's missing deploymentPath is the misspelling, reported once.
+            #expect(Set(d.map(\.path)) == ["extra", "apps.web.deploymentPth", "apps.db.deploymentPath.provider", "apps.db.power"])
         }
+    }
+
+    @Test("one bad value is reported as its first cause, not again in what follows from it", arguments: [
+        // A provider of an unknown type: its apps, networks and connectors name it.
+        ("type", #""providers": {"aws": {"type": "ec3", "connectivity": "L3", "settings": {"cidr": "10.0.0.0/16"}}}, "apps": {"web": {"deploymentPath": {"provider": "aws", "deploymentType": "instance", "attributes": {"AMI": "ami-12345678"}}}}, "networks": {"pub": {"provider": "aws", "subnet": "10.0.1.0/24"}}, "connectors": [{"from": "web", "to": "pub"}]"#,
+         "providers.aws.type"),
+        // A misspelt deploymentPath: the app is not decoded, and a connector names it.
+        ("app", #""providers": {"sim": {"type": "simulated", "connectivity": "L2"}}, "apps": {"web": {"deploymentPth": {}}}, "networks": {"lan": {"provider": "sim", "vlan": 100}}, "connectors": [{"from": "web", "to": "lan"}]"#,
+         "apps.web.deploymentPth"),
+    ])
+    func firstCause(_ name: String, _ body: String, _ path: String) {
+        let text = #"{"version": 1, "name": "lab", "# + body + "}"
+        do throws(BlueprintError) {
+            _ = try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes)
+            Issue.record("accepted")
+        } catch {
+            guard case .invalid(let d) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(d.map(\.path) == [path], "\(name): \(d)")
+        }
+    }
+
+    @Test("an ec2 app connected to no subnet is refused by validate, at its line; the simulated cloud gives it a default subnet")
+    func ec2NeedsSubnet() throws {
+        let apps = #""apps": {"web": {"deploymentPath": {"provider": "p", "deploymentType": "instance", "attributes": {"AMI": "ami-12345678"}}},"#
+            + "\n" + #" "db": {"deploymentPath": {"provider": "p", "deploymentType": "instance", "attributes": {"AMI": "ami-12345678"}}}}, "networks": {"pub": {"provider": "p", "subnet": "10.0.1.0/24"}}, "connectors": [{"from": "web", "to": "pub"}]"#
+        let ec2 = #"{"version": 1, "name": "lab", "providers": {"p": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1", "cidr": "10.0.0.0/16"}}}, "# + apps + "}"
+        let error = #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(ec2.utf8), file: "lab.json", types: BuiltIn.providerTypes) }
+        #expect(error?.description.contains("lab.json:2:2: apps.db: is connected to no subnet; on provider \"p\" (ec2) every app needs a connector to one of its networks (pub)") == true,
+                "\(String(describing: error))")
+        let simulated = ec2.replacingOccurrences(of: #""type": "ec2""#, with: #""type": "simulated""#)
+            .replacingOccurrences(of: #""settings": {"region": "us-east-1", "cidr": "10.0.0.0/16"}"#, with: #""settings": {"cidr": "10.0.0.0/16"}"#)
+        #expect(throws: Never.self) { try BlueprintDecoder.decode(Array(simulated.utf8), file: "lab.json", types: BuiltIn.providerTypes) }
+    }
+
+    @Test("an attribute a provider type refuses is placed at its line and column")
+    func ec2AttributePosition() {
+        let text = #"{"version": 1, "name": "lab", "providers": {"p": {"type": "ec2", "connectivity": "L3", "settings": {"region": "us-east-1"}}},"#
+            + "\n" + #" "apps": {"web": {"deploymentPath": {"provider": "p", "deploymentType": "instance", "attributes": {"AMI": "ami-12"}}}}, "networks": {"pub": {"provider": "p", "subnet": "10.0.1.0/24"}}, "connectors": [{"from": "web", "to": "pub"}]}"#
+        let error = #expect(throws: BlueprintError.self) { try BlueprintDecoder.decode(Array(text.utf8), file: "lab.json", types: BuiltIn.providerTypes) }
+        #expect(error?.description.contains("lab.json:2:107: apps.web.deploymentPath.attributes.AMI: \"ami-12\" is not an AMI id") == true, "\(String(describing: error))")
     }
 
     @Test("a message reads file:line:column: path: problem")

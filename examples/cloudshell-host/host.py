@@ -417,6 +417,17 @@ def clean_sandbox_infra(request, params):
     return answer
 
 
+def save_app(request, params):
+    """firm's saveApp: the shell's SaveApp, CloudShell's own command, with the driverRequest as is."""
+    return answer_json("SaveApp", HOST.call("SaveApp", request, HOST.command_context(request), request=driver_request(params)))
+
+
+def delete_saved_app(request, params):
+    if getattr(HOST.driver, "DeleteSavedApps", None) is None:
+        raise HostError("the shell has no DeleteSavedApps command: delete the snapshot in its cloud", code=-32601)
+    return answer_json("DeleteSavedApps", HOST.call("DeleteSavedApps", request, HOST.command_context(request), request=driver_request(params)))
+
+
 def action_command(command):
     def run(request, params):
         return answer_json(command, HOST.call(command, request, HOST.command_context(request), request=driver_request(params)))
@@ -435,6 +446,12 @@ def initialize(params):
         init(InitCommandContext(HOST.connectivity(token_request), HOST.resource()))
     operations = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "inventory"]
     operations += ["prepareSandboxInfra", "cleanSandboxInfra"] if HOST.l3 else ["applyConnectivityChanges"]
+    # Only CloudShell's SaveApp saves an app that new VMs deploy from; remote_save_snapshot
+    # restores the same VM in place, and the AWS shell's save_app is not idempotent.
+    if getattr(HOST.driver, "SaveApp", None) is not None:
+        operations.append("saveApp")
+    if getattr(HOST.driver, "DeleteSavedApps", None) is not None:
+        operations.append("deleteSavedApp")
     log(f"running {HOST.args.driver} for provider {HOST.provider}, sandbox {HOST.sandbox}, {'L3' if HOST.l3 else 'L2'}")
     return {"name": HOST.args.driver.split(":")[-1], "version": "cloudshell-host 1", "connectivity": "L3" if HOST.l3 else "L2",
             "operations": operations, "capabilities": {"vmNames": "own", "cleanupSubnets": False, "refreshIPAddresses": True}}
@@ -445,6 +462,7 @@ COMMANDS = {
     "refreshIP": refresh_ip, "observe": observe, "inventory": inventory,
     "applyConnectivityChanges": action_command("ApplyConnectivityChanges"),
     "prepareSandboxInfra": action_command("PrepareSandboxInfra"), "cleanSandboxInfra": clean_sandbox_infra,
+    "saveApp": save_app, "deleteSavedApp": delete_saved_app,
 }
 REMOTE = {"powerOn", "powerOff", "delete", "refreshIP"}
 

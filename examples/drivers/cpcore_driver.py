@@ -21,6 +21,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from cloudshell.cp.core.request_actions import (CleanupSandboxInfraRequestActions, DeployedVMActions,  # noqa: E402
                                                 DeployVMRequestActions, GetVMDetailsRequestActions,
                                                 PrepareSandboxInfraRequestActions)
+from cloudshell.cp.core.request_actions.driver_response import DriverResponse  # noqa: E402
+from cloudshell.cp.core.request_actions.models import Artifact, Attribute, DeleteSavedAppResult, SaveAppResult  # noqa: E402
+from cloudshell.cp.core.request_actions.save_restore_app import SaveRestoreRequestActions  # noqa: E402
 from cloudshell.shell.core.driver_context import CancellationContext  # noqa: E402
 from cloudshell.shell.flows.connectivity.parse_request_service import ParseConnectivityRequestService  # noqa: E402
 
@@ -125,6 +128,27 @@ def cleanup_subnets(params, cancellation):
         cloud().delete_subnet(params["sandbox"], subnet_id)
 
 
+def save_app(params, cancellation):
+    """SaveApp, parsed by cp-core's SaveRestoreRequestActions: an image per sandbox and snapshot."""
+    results = []
+    for action in SaveRestoreRequestActions.from_request(json.dumps({"driverRequest": params["driverRequest"]})).save_app_actions:
+        p = action.actionParams
+        image = cloud().save_image(p.sourceVmUuid, {"sandbox": params["sandbox"], "snapshot": params["snapshot"]})
+        results.append(SaveAppResult(actionId=action.actionId, artifacts=[Artifact(artifactRef=image["id"], artifactName="image")],
+                                     savedEntityAttributes=[Attribute(attributeName="Image", attributeValue=image["id"])],
+                                     saveDeploymentModel=p.saveDeploymentModel))
+    return json.loads(DriverResponse(results).to_driver_response_json())
+
+
+def delete_saved_app(params, cancellation):
+    results = []
+    for action in SaveRestoreRequestActions.from_request(json.dumps({"driverRequest": params["driverRequest"]})).delete_saved_app_actions:
+        for artifact in action.actionParams.artifacts:
+            cloud().delete_image(artifact.artifactRef)
+        results.append(DeleteSavedAppResult(actionId=action.actionId))
+    return json.loads(DriverResponse(results).to_driver_response_json())
+
+
 def initialize(params, cancellation):
     SETTINGS.clear()
     SETTINGS.update(params.get("settings", {}))
@@ -132,6 +156,7 @@ def initialize(params, cancellation):
     l3 = SETTINGS.get("connectivity", "L2") == "L3"
     operations = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "findByName", "inventory"]
     operations += ["prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets"] if l3 else ["applyConnectivityChanges"]
+    operations += ["saveApp", "deleteSavedApp"]
     return {"name": "cpcore-filecloud", "version": "1.0", "connectivity": "L3" if l3 else "L2", "operations": operations,
             "capabilities": {"vmNames": "given", "cleanupSubnets": True, "refreshIPAddresses": True}}
 
@@ -139,7 +164,7 @@ def initialize(params, cancellation):
 METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": set_power("on"), "powerOff": set_power("off"),
            "refreshIP": refresh_ip, "delete": delete, "observe": observe, "findByName": find_by_name, "inventory": inventory,
            "applyConnectivityChanges": connectivity, "prepareSandboxInfra": prepare, "cleanSandboxInfra": cleanup,
-           "cleanupSubnets": cleanup_subnets}
+           "cleanupSubnets": cleanup_subnets, "saveApp": save_app, "deleteSavedApp": delete_saved_app}
 WRITE = threading.Lock()
 
 

@@ -10,7 +10,8 @@ import fcntl, ipaddress, json, os, sys, uuid
 
 SETTINGS = {}
 OPERATIONS = ["deploy", "powerOn", "powerOff", "refreshIP", "delete", "observe", "findByName",
-              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets", "catalog"]
+              "inventory", "applyConnectivityChanges", "prepareSandboxInfra", "cleanSandboxInfra", "cleanupSubnets", "catalog",
+              "saveApp", "findSavedApp", "deleteSavedApp"]
 
 
 def log(*parts):
@@ -89,6 +90,9 @@ def deploy(p):
         vm = {"name": p["vmName"], "uid": str(uuid.uuid4()), "app": params["appName"], "sandbox": p["sandbox"],
               "status": "stopped", "ip": ip, "vlans": {}, "subnets": [s["actionParams"]["subnetId"] for s in subnets],
               "deploymentPath": params["deployment"]["deploymentPath"]}
+        image = attrs(params["deployment"]["attributes"]).get("Image")
+        if image:
+            vm["image"] = image
         cloud.data["vms"][vm["name"]] = vm
     log("deployed", vm["name"], ip)
     results = [{"type": "DeployApp", "actionId": app["actionId"], "success": True, "infoMessage": "", "errorMessage": "",
@@ -228,6 +232,50 @@ def catalog(p):
     return SETTINGS.get("catalog", CATALOG)
 
 
+def saved_result(action_id, image):
+    """A SaveAppResult: the image as the artifact, and the deployment attribute Image to deploy from it."""
+    return {"type": "SaveApp", "actionId": action_id, "success": True, "infoMessage": "", "errorMessage": "",
+            "artifacts": [{"artifactRef": image["id"], "artifactName": "image"}],
+            "savedEntityAttributes": [{"attributeName": "Image", "attributeValue": image["id"]}],
+            "saveDeploymentModel": image["deploymentPath"], "additionalData": []}
+
+
+def save_app(p):
+    """CloudShell's SaveApp: an image of the VM, named for the sandbox and snapshot (one per pair)."""
+    action = p["driverRequest"]["actions"][0]
+    params = action["actionParams"]
+    if "saveResult" in SETTINGS:  # a test's hostile answer (JSON text), in place of the SaveAppResult
+        return {"driverResponse": {"actionResults": [dict(json.loads(SETTINGS["saveResult"]), actionId=action["actionId"])]}}
+    with Cloud() as cloud:
+        images = cloud.data.setdefault("images", {})
+        image = next((i for i in images.values() if i["sandbox"] == p["sandbox"] and i["snapshot"] == p["snapshot"]), None)
+        if image is None:
+            vm = cloud.vm_by_uid(params["sourceVmUuid"])
+            if vm is None:
+                raise RuntimeError("VM %s does not exist" % params["sourceVmUuid"])
+            image = {"id": "fileimg-" + uuid.uuid4().hex[:8], "sandbox": p["sandbox"], "snapshot": p["snapshot"],
+                     "app": params["sourceAppName"], "vm": vm["name"], "deploymentPath": params["saveDeploymentModel"]}
+            images[image["id"]] = image
+    log("saved", p["snapshot"], "as", image["id"])
+    return {"driverResponse": {"actionResults": [saved_result(action["actionId"], image)]}}
+
+
+def find_saved_app(p):
+    with Cloud() as cloud:
+        image = next((i for i in cloud.data.get("images", {}).values() if i["sandbox"] == p["sandbox"] and i["snapshot"] == p["snapshot"]), None)
+    return {"found": None if image is None else saved_result("", image)}
+
+
+def delete_saved_app(p):
+    action = p["driverRequest"]["actions"][0]
+    refs = [a["artifactRef"] for a in action["actionParams"]["artifacts"]]
+    with Cloud() as cloud:
+        for ref in refs:
+            cloud.data.setdefault("images", {}).pop(ref, None)
+    return {"driverResponse": {"actionResults": [{"type": "DeleteSavedApp", "actionId": action["actionId"], "success": True,
+                                                  "infoMessage": "", "errorMessage": ""}]}}
+
+
 def initialize(p):
     SETTINGS.clear()
     SETTINGS.update(p.get("settings", {}))
@@ -239,7 +287,8 @@ def initialize(p):
 METHODS = {"initialize": initialize, "deploy": deploy, "powerOn": lambda p: set_power(p, "running"),
            "powerOff": lambda p: set_power(p, "stopped"), "refreshIP": refresh_ip, "delete": delete,
            "observe": observe, "findByName": find_by_name, "inventory": inventory, "applyConnectivityChanges": apply_connectivity,
-           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets, "catalog": catalog}
+           "prepareSandboxInfra": prepare, "cleanSandboxInfra": clean, "cleanupSubnets": cleanup_subnets, "catalog": catalog,
+           "saveApp": save_app, "findSavedApp": find_saved_app, "deleteSavedApp": delete_saved_app}
 
 
 def handle(request):

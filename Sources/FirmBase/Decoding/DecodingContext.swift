@@ -2,14 +2,24 @@
 public struct DecodingContext: Sendable {
     public let file: String
     public private(set) var diagnostics: [Diagnostic] = []
+    /// The document the paths start from, when known: a problem reported with no position (by
+    /// a check that sees decoded values, not nodes) is placed at the node its path names, or
+    /// at the nearest node above it that exists.
+    public var root: JSONNode?
+    /// Entries that were declared but could not be decoded, as "KIND NAME" (`provider aws`):
+    /// their own problems are reported, and a reference to one is not reported again as
+    /// unknown, which would bury the first cause under what follows from it.
+    public var broken: Set<String> = []
 
-    public init(file: String) {
+    public init(file: String, root: JSONNode? = nil) {
         self.file = file
+        self.root = root
     }
 
-    /// Records a problem at `node`'s position, or at `position` when given.
+    /// Records a problem at `position`; with none, at the node the path names in `root`.
     public mutating func report(_ path: JSONPath, _ message: String, at position: SourcePosition?) {
-        diagnostics.append(Diagnostic(file: file, position: position, path: path.description, message: message))
+        let located = position ?? root.flatMap { path.nearest(in: $0)?.position }
+        diagnostics.append(Diagnostic(file: file, position: located, path: path.description, message: message))
     }
 
     /// Records the problems another context found, after those found so far.
@@ -25,17 +35,21 @@ public struct DecodingContext: Sendable {
         guard let entries = entries(of: node, at: path(), what: "an object") else { return nil }
         var result = JSONFields(members: entries.members)
         let isAllowed = { (member: JSONNode.Member) in allowed.contains { $0.isKey(member.key) } }
+        // A misspelt required key is reported once, as the misspelling, not again as missing.
+        var suggested: Set<String> = []
         // Nearly always every key is allowed and the members are used as they are.
         if !entries.members.allSatisfy(isAllowed) {
             result.members = entries.members.filter(isAllowed)
             for member in entries.members where !isAllowed(member) {
                 var message = "unknown key"
-                if let hint = Spelling.closest(to: member.key, among: allowed) { message += " (did you mean \(hint)?)" }
-                else { message += "; expected one of: " + allowed.joined(separator: ", ") }
+                if let hint = Spelling.closest(to: member.key, among: allowed) {
+                    message += " (did you mean \(hint)?)"
+                    suggested.insert(hint)
+                } else { message += "; expected one of: " + allowed.joined(separator: ", ") }
                 report(path().key(member.key), message, at: member.keyPosition)
             }
         }
-        for key in required where result[key] == nil {
+        for key in required where result[key] == nil && !suggested.contains(key) {
             report(path(), "missing required key \(quoted(key))", at: node.position)
         }
         return result
@@ -117,6 +131,12 @@ public struct DecodingContext: Sendable {
         if Name.isValid(value) { return value }
         report(path(), "\(quoted(value)) is not a valid \(what) name; expected \(Name.rule)", at: position)
         return nil
+    }
+
+    /// Notes every key of `node` (an object) that `decoded` lacks as a broken `kind`.
+    public mutating func noteBroken(_ kind: String, declared node: JSONNode?, decoded: (String) -> Bool) {
+        guard let node, case .object(let members) = node.kind else { return }
+        for member in members where !decoded(member.key) { broken.insert("\(kind) \(member.key)") }
     }
 }
 
@@ -225,4 +245,5 @@ extension String {
     @inline(__always) func isKey(_ other: String) -> Bool {
         utf8.count == other.utf8.count && self == other
     }
+
 }

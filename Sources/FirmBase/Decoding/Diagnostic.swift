@@ -83,6 +83,30 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func == (lhs: JSONPath, rhs: JSONPath) -> Bool { lhs.description == rhs.description }
+
+    /// The node this path names below `root`, or the deepest one on the way to it that exists
+    /// (the last member wins among duplicate keys, as decoding reads them); nil when not even
+    /// the path's first step is in `root`.
+    public func nearest(in root: JSONNode) -> JSONNode? {
+        var steps: [Step.Component] = []
+        var step = last
+        while let s = step {
+            steps.append(s.component)
+            step = s.parent
+        }
+        var node = root
+        for (depth, component) in steps.reversed().enumerated() {
+            let next: JSONNode?
+            switch (component, node.kind) {
+            case (.key(let key), .object(let members)): next = members.last(where: { $0.key == key })?.value
+            case (.index(let index), .array(let elements)): next = elements.indices.contains(index) ? elements[index] : nil
+            default: next = nil
+            }
+            guard let next else { return depth == 0 ? nil : node }
+            node = next
+        }
+        return node
+    }
 }
 
 /// A user-supplied string made safe to print: JSON-escaped, quoted, and cut to 80 characters.

@@ -66,12 +66,16 @@ public enum AttributeValue: Sendable, Equatable, Hashable {
     case literal(String)
     /// Sensitive: the value is read from the environment when applying and is never printed.
     case env(String)
+    /// A snapshot of the sandbox's state (docs/snapshots.md), only as the deployment attribute
+    /// `image`: replaced, at deploy time, by the attributes its provider said restore it.
+    case snapshot(String)
 
     /// How the value is written in blueprints, state and plans. An env value stays a reference.
     public var json: JSON {
         switch self {
         case .literal(let s): .string(s)
         case .env(let name): ["env": .string(name)]
+        case .snapshot(let name): ["snapshot": .string(name)]
         }
     }
 
@@ -86,6 +90,7 @@ public enum AttributeValue: Sendable, Equatable, Hashable {
         switch self {
         case .literal(let s): quoted(s)
         case .env(let name): "(sensitive, from $\(name))"
+        case .snapshot(let name): "(snapshot \(quoted(name)))"
         }
     }
 }

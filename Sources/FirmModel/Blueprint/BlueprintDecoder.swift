@@ -91,8 +91,6 @@ public enum BlueprintDecoder {
     /// The longest time to live a sandbox may be given.
     public static let maxTTL: Duration = .seconds(100 * 86400)
 
-    static let topKeys = ["version", "name", "ttl", "providers", "apps", "networks", "connectors"]
-
     /// `apps` are the apps already decoded (by BlueprintFastPath), used instead of `root`'s.
     static func decode(_ root: JSONNode, _ context: inout DecodingContext, types: ProviderTypeRegistry, apps: [String: AppSpec]? = nil) -> Blueprint? {
         let path = JSONPath()
@@ -100,9 +98,11 @@ public enum BlueprintDecoder {
             context.report(path, "the blueprint is empty; expected at least \"version\", \"name\", \"providers\" and \"apps\"", at: root.position)
             return nil
         }
-        guard let top = context.members(of: root, at: path, allowed: topKeys, required: ["version", "name", "providers", "apps"]) else {
+        guard let top = context.members(of: root, at: path, shape: BlueprintShape.top) else {
             return nil
         }
+        // The schema an editor follows: firm only checks that it is text.
+        if let node = top["$schema"] { _ = context.string(node, at: path.key("$schema")) }
         if let version = top["version"], let v = context.int(version, at: path.key("version")), v != 1 {
             context.report(path.key("version"), "unsupported format version \(v); expected 1", at: version.position)
         }
@@ -111,6 +111,7 @@ public enum BlueprintDecoder {
             name = context.name(s, at: path.key("name"), position: node.position, what: "blueprint")
         }
         let providers = top["providers"].map { decodeProviders($0, path.key("providers"), types, &context) } ?? [:]
+        context.noteBroken("provider", declared: top["providers"]) { providers[$0] != nil }
         var blueprint = Blueprint(name: name ?? "", providers: providers)
         blueprint.providersSource = top["providers"]?.plain
         if let node = top["ttl"], let text = context.string(node, at: path.key("ttl")) {
@@ -122,10 +123,15 @@ public enum BlueprintDecoder {
         }
         blueprint.apps = apps ?? top["apps"].map { decodeApps($0, path.key("apps"), providers, &context) } ?? [:]
         blueprint.networks = top["networks"].map { NetworkDecoder.networks($0, path.key("networks"), providers, &context) } ?? [:]
+        context.noteBroken("app", declared: top["apps"]) { [apps = blueprint.apps] in apps[$0] != nil }
+        context.noteBroken("network", declared: top["networks"]) { [networks = blueprint.networks] in networks[$0] != nil }
         NetworkDecoder.checkNamespace(top["networks"], path.key("networks"), blueprint, &context)
         blueprint.connectors = top["connectors"].map { NetworkDecoder.connectors($0, path.key("connectors"), blueprint, &context) } ?? []
         NetworkDecoder.checkVLANCapacity(path.key("networks"), blueprint, &context)
-        ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, types, &context)
+        ProviderSettingsCheck.check(top["providers"], path.key("providers"), blueprint, types, root: root, &context)
+        // A rule across apps, networks and connectors, checked once each of them is sound, so
+        // that it never reports what follows from a problem already reported.
+        if context.diagnostics.isEmpty { NetworkDecoder.checkSubnetsConnected(top["apps"], path.key("apps"), blueprint, &context) }
         return name == nil ? nil : blueprint
     }
 
@@ -134,7 +140,8 @@ public enum BlueprintDecoder {
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of providers") ?? [] {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "provider"),
-                let fields = context.members(of: value, at: here, allowed: ["type", "connectivity", "settings"] + ProviderLimits.keys + types.entryKeys, required: ["type"])
+                let fields = context.members(of: value, at: here, allowed: BlueprintShape.providerEntry.keys + types.entryKeys,
+                                             required: BlueprintShape.providerEntry.required)
             else { continue }
             guard let typeName = fields["type"].flatMap({ context.choice($0, at: here.key("type"), types.names) }),
                 let type = types.type(named: typeName)
@@ -175,12 +182,11 @@ public enum BlueprintDecoder {
         _ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
     ) -> [String: AppSpec] {
         var result: [String: AppSpec] = [:]
-        let keys = ["deploymentPath", "attributes", "power", "waitForIP"]
         let entries = context.entries(of: node, at: path(), what: "an object of apps") ?? []
         result.reserveCapacity(entries.count)
         for (key, keyPosition, value) in entries {
             guard let name = context.name(key, at: path().key(key), position: keyPosition, what: "app"),
-                let fields = context.members(of: value, at: path().key(key), allowed: keys, required: ["deploymentPath"])
+                let fields = context.members(of: value, at: path().key(key), shape: BlueprintShape.app)
             else { continue }
             let deploymentPath = fields["deploymentPath"].flatMap { decodeDeploymentPath($0, path().key(key).key("deploymentPath"), providers, &context) }
             let attributes = fields["attributes"].map { decodeAttributes($0, path().key(key).key("attributes"), &context) } ?? [:]
@@ -195,7 +201,7 @@ public enum BlueprintDecoder {
     static func decodeDeploymentPath(
         _ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ providers: [String: ProviderSpec], _ context: inout DecodingContext
     ) -> DeploymentPath? {
-        guard let fields = context.members(of: node, at: path(), allowed: ["provider", "deploymentType", "attributes"], required: ["provider", "deploymentType"]) else {
+        guard let fields = context.members(of: node, at: path(), shape: BlueprintShape.deploymentPath) else {
             return nil
         }
         let provider = fields["provider"].flatMap { providerReference($0, path().key("provider"), providers, &context) }
@@ -210,7 +216,7 @@ public enum BlueprintDecoder {
                 typeOK = false
             }
         }
-        let attributes = fields["attributes"].map { decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
+        let attributes = fields["attributes"].map { decodeAttributes($0, path().key("attributes"), &context, snapshots: true) } ?? [:]
         guard let provider, let type, typeOK else { return nil }
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
@@ -226,6 +232,7 @@ public enum BlueprintDecoder {
     ) -> String? {
         guard let name = context.string(node, at: path()) else { return nil }
         if providers[name] != nil { return name }
+        if context.broken.contains("provider \(name)") { return nil }
         var message = "unknown provider \(quoted(name))"
         if let hint = Spelling.closest(to: name, among: providers.keys.sorted()) { message += " (did you mean \(hint)?)" }
         else if providers.isEmpty { message += "; the blueprint defines no providers" }
@@ -234,7 +241,8 @@ public enum BlueprintDecoder {
         return nil
     }
 
-    static func decodeAttributes(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext) -> [String: AttributeValue] {
+    /// `snapshots`: whether `{"snapshot": NAME}` is taken (as `image`, in a deployment path).
+    static func decodeAttributes(_ node: JSONNode, _ path: @autoclosure () -> JSONPath, _ context: inout DecodingContext, snapshots: Bool = false) -> [String: AttributeValue] {
         var result: [String: AttributeValue] = [:]
         let entries = context.entries(of: node, at: path(), what: "an object of attributes") ?? []
         result.reserveCapacity(entries.count)
@@ -249,7 +257,19 @@ public enum BlueprintDecoder {
             case .string(let s):
                 result[key] = .literal(s)
             case .object:
-                guard let fields = context.members(of: value, at: path().key(key), allowed: ["env"], required: ["env"]),
+                if snapshots, key == "image", value["snapshot"] != nil {
+                    guard let fields = context.members(of: value, at: path().key(key), allowed: ["snapshot"], required: ["snapshot"]),
+                        let node = fields["snapshot"], let name = context.name(node, at: path().key(key).key("snapshot"), what: "snapshot")
+                    else { continue }
+                    result[key] = .snapshot(name)
+                    continue
+                }
+                if value["snapshot"] != nil {
+                    context.report(path().key(key), snapshots ? "{\"snapshot\": NAME} is only taken by the deployment attribute \"image\""
+                                   : "{\"snapshot\": NAME} is only taken by the deployment attribute \"image\" (in the app's deploymentPath)", at: value.position)
+                    continue
+                }
+                guard let fields = context.members(of: value, at: path().key(key), shape: BlueprintShape.env),
                     let envNode = fields["env"], let env = context.string(envNode, at: path().key(key).key("env"))
                 else { continue }
                 if EnvironmentName.isValid(env) {

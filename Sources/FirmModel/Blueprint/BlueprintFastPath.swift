@@ -85,7 +85,7 @@ enum BlueprintFastPath {
                 type = try cursor.string()
             } else if key.spells("attributes") {
                 try seen.insert(2)
-                attributes = try decodeAttributes(&cursor)
+                attributes = try decodeAttributes(&cursor, snapshots: true)
             } else {
                 throw JSONCursor.Miss()
             }
@@ -99,7 +99,8 @@ enum BlueprintFastPath {
 
     /// An object of attributes as `BlueprintDecoder.decodeAttributes` accepts it; the state's
     /// fast path reads attributes with it too.
-    static func decodeAttributes(_ cursor: inout JSONCursor) throws(JSONCursor.Miss) -> [String: AttributeValue] {
+    /// `snapshots`: whether `"image": {"snapshot": NAME}` is taken (in a deployment path).
+    static func decodeAttributes(_ cursor: inout JSONCursor, snapshots: Bool = false) throws(JSONCursor.Miss) -> [String: AttributeValue] {
         guard try cursor.beginObject() else { return [:] }
         // Room for the few attributes an app has, at once rather than growing twice.
         var result = [String: AttributeValue](minimumCapacity: 4)
@@ -111,10 +112,18 @@ enum BlueprintFastPath {
             case UInt8(ascii: "\""):
                 value = .literal(try cursor.string())
             case UInt8(ascii: "{"):
-                guard try cursor.beginObject(), try cursor.key().spells("env") else { throw JSONCursor.Miss() }
-                let env = try cursor.string()
-                guard !(try cursor.next()), EnvironmentName.isValid(env) else { throw JSONCursor.Miss() }
-                value = .env(env)
+                guard try cursor.beginObject() else { throw JSONCursor.Miss() }
+                let member = try cursor.key()
+                if snapshots && key == "image" && member.spells("snapshot") {
+                    let name = try cursor.string()
+                    guard !(try cursor.next()), Name.isValid(name) else { throw JSONCursor.Miss() }
+                    value = .snapshot(name)
+                } else {
+                    guard member.spells("env") else { throw JSONCursor.Miss() }
+                    let env = try cursor.string()
+                    guard !(try cursor.next()), EnvironmentName.isValid(env) else { throw JSONCursor.Miss() }
+                    value = .env(env)
+                }
             default:
                 throw JSONCursor.Miss()
             }

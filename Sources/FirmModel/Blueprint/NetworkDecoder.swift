@@ -11,7 +11,7 @@ enum NetworkDecoder {
         for (key, keyPosition, value) in context.entries(of: node, at: path, what: "an object of networks") ?? [] {
             let here = path.key(key)
             guard let name = context.name(key, at: here, position: keyPosition, what: "network"),
-                let fields = context.members(of: value, at: here, allowed: ["provider", "vlan", "subnet", "public"], required: ["provider"]),
+                let fields = context.members(of: value, at: here, shape: BlueprintShape.network),
                 let providerNode = fields["provider"],
                 let provider = BlueprintDecoder.providerReference(providerNode, here.key("provider"), providers, &context),
                 let spec = providers[provider]
@@ -107,7 +107,7 @@ enum NetworkDecoder {
         var seen: [Set<String>: Int] = [:]
         for (index, item) in items.enumerated() {
             let here = path.index(index)
-            guard let fields = context.members(of: item, at: here, allowed: ["from", "to", "mode"], required: ["from", "to"]),
+            guard let fields = context.members(of: item, at: here, shape: BlueprintShape.connector),
                 let fromNode = fields["from"], let toNode = fields["to"],
                 let from = endpoint(fromNode, here.key("from"), blueprint, &context),
                 let to = endpoint(toNode, here.key("to"), blueprint, &context)
@@ -142,9 +142,35 @@ enum NetworkDecoder {
         return result
     }
 
+    /// Every app of an L3 provider whose type needs it (ec2) is connected to a subnet of that
+    /// provider: checked here, before anything is made, rather than at the deploy.
+    static func checkSubnetsConnected(_ appsNode: JSONNode?, _ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) {
+        let needing = blueprint.providers.filter { $0.value.connectivity == .l3 && $0.value.traits.appsNeedSubnet }
+        guard !needing.isEmpty else { return }
+        var connected: Set<String> = []
+        for connector in blueprint.connectors {
+            for (app, network) in [(connector.from, connector.to), (connector.to, connector.from)] {
+                if let spec = blueprint.apps[app], blueprint.networks[network]?.provider == spec.deploymentPath.provider { connected.insert(app) }
+            }
+        }
+        // The fast path reads the apps without a tree: positions are there only on a miss.
+        var positions: [String: SourcePosition] = [:]
+        if let appsNode, case .object(let members) = appsNode.kind {
+            for member in members { positions[member.key] = member.keyPosition }
+        }
+        for name in blueprint.apps.keys.sorted() {
+            guard let app = blueprint.apps[name], needing[app.deploymentPath.provider] != nil, !connected.contains(name) else { continue }
+            let provider = app.deploymentPath.provider
+            let subnets = blueprint.networks.filter { $0.value.provider == provider }.keys.sorted()
+            context.report(path.key(name), "is connected to no subnet; on provider \(quoted(provider)) (\(needing[provider]!.type)) every app needs a connector to one of its networks"
+                + (subnets.isEmpty ? ", and it has none: add one to \"networks\"" : " (\(subnets.joined(separator: ", ")))"), at: positions[name])
+        }
+    }
+
     static func endpoint(_ node: JSONNode, _ path: JSONPath, _ blueprint: Blueprint, _ context: inout DecodingContext) -> String? {
         guard let name = context.string(node, at: path) else { return nil }
         if blueprint.apps[name] != nil || blueprint.networks[name] != nil { return name }
+        if context.broken.contains("app \(name)") || context.broken.contains("network \(name)") { return nil }
         var message = "unknown app or network \(quoted(name))"
         if let hint = Spelling.closest(to: name, among: (Array(blueprint.apps.keys) + Array(blueprint.networks.keys)).sorted()) {
             message += " (did you mean \(hint)?)"

@@ -23,7 +23,11 @@ public struct ProviderLimits: Sendable, Equatable {
     }
 
     /// The blueprint keys, on a provider's entry.
-    static let keys = ["retries", "concurrency", "requestsPerSecond"]
+    static let fields: [ObjectShape.Field] = [
+        .init("retries", .about("The most tries of a call whose failures are retryable (1 means no retry).", .integer(minimum: 1, maximum: 100))),
+        .init("concurrency", .about("The most calls in flight at once, under --parallelism.", .integer(minimum: 1, maximum: 10_000))),
+        .init("requestsPerSecond", .about("Calls per second, shared by every call to the provider.", .number(exclusiveMinimum: 0, maximum: 100_000))),
+    ]
 
     /// Reads the keys that are present, reporting bad values with their paths.
     static func decode(_ fields: JSONFields, _ path: JSONPath, _ context: inout DecodingContext) -> ProviderLimits {

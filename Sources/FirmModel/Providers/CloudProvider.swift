@@ -39,6 +39,13 @@ public protocol CloudProvider: Sendable {
     /// What it offers (docs/catalog.md): hardware profiles, images and realms, with the images
     /// `query` names looked up; nil when it has no catalog.
     func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog?
+    /// CloudShell's SaveApp: saves the app, waiting until what it made can be deployed from.
+    func saveApp(_ request: SaveAppRequest) async throws -> SaveAppResult
+    /// What a SaveApp for this sandbox and snapshot made, found by its tags, if anything: how a
+    /// save that was interrupted is settled without making a second one.
+    func findSavedApp(snapshot: String, sandbox: String) async throws -> SaveAppResult?
+    /// CloudShell's DeleteSavedApp.
+    func deleteSavedApp(_ request: DeleteSavedAppRequest) async throws
 }
 
 extension CloudProvider {
@@ -49,6 +56,10 @@ extension CloudProvider {
     public func findLaunched(_ slot: LaunchSlot, app: String, vmName: String) async throws -> Observation? { nil }
     /// No catalog: apps are not checked before their deploys.
     public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { nil }
+    /// No snapshots: each call refuses.
+    public func saveApp(_ request: SaveAppRequest) async throws -> SaveAppResult { throw noSnapshots("saveApp") }
+    public func findSavedApp(snapshot: String, sandbox: String) async throws -> SaveAppResult? { throw noSnapshots("findSavedApp") }
+    public func deleteSavedApp(_ request: DeleteSavedAppRequest) async throws { throw noSnapshots("deleteSavedApp") }
 
     /// The provider in its L2 role, or a terminal failure naming what it lacks.
     public func l2() throws -> any L2Connectivity {

@@ -6,6 +6,7 @@ import FirmBase
 public enum ProviderOperation: String, Sendable, CaseIterable {
     case deploy, powerOn, powerOff, refreshIP, delete, findByName, observe, inventory
     case applyConnectivityChanges, prepareSandboxInfra, cleanSandboxInfra, cleanupSubnets
+    case saveApp, deleteSavedApp
 
     /// The names, in declaration order.
     public static var names: [String] { allCases.map(\.rawValue) }

@@ -10,10 +10,15 @@ public struct ProviderTraits: Sendable, Equatable {
     public var vlanRange: ClosedRange<Int>
     /// The mean time each operation is expected to take, in microseconds, where the type knows.
     public var expectedMicroseconds: [ProviderOperation: Int]
+    /// L3: every app must be connected to a subnet of its provider (EC2 launches an instance
+    /// into a subnet; the simulated cloud gives an unconnected app a default one).
+    public var appsNeedSubnet: Bool
 
-    public init(cloudCIDR: CIDR? = nil, vlanRange: ClosedRange<Int> = VLANRange.all, expectedMicroseconds: [ProviderOperation: Int] = [:]) {
+    public init(cloudCIDR: CIDR? = nil, vlanRange: ClosedRange<Int> = VLANRange.all, expectedMicroseconds: [ProviderOperation: Int] = [:],
+                appsNeedSubnet: Bool = false) {
         self.cloudCIDR = cloudCIDR
         self.vlanRange = vlanRange
         self.expectedMicroseconds = expectedMicroseconds
+        self.appsNeedSubnet = appsNeedSubnet
     }
 }

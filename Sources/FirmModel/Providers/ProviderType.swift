@@ -12,8 +12,14 @@ public protocol ProviderType: Sendable {
     /// Its limits when the blueprint gives none.
     var defaultLimits: ProviderLimits { get }
     /// Keys of the provider's blueprint entry that only this type takes (beyond `type`,
-    /// `connectivity`, `settings` and the limits).
-    var entryKeys: [String] { get }
+    /// `connectivity`, `settings` and the limits), with their shapes: the decoder allows them,
+    /// and `firm schema` shows them.
+    var entryFields: [ObjectShape.Field] { get }
+    /// The shape of its `settings`: the keys its `checkSettings` takes, for `firm schema`.
+    var settingsShape: JSONShape { get }
+    /// The shape of its apps' deployment paths (`deploymentType` and `attributes`, as
+    /// `checkDeploymentPath` checks them), or nil when the driver decides.
+    var deploymentShape: ObjectShape? { get }
 
     /// Reads `entryKeys` into `spec`, reporting problems with their paths; false when wrong.
     func decodeEntry(_ fields: JSONFields, _ path: JSONPath, _ spec: inout ProviderSpec, _ context: inout DecodingContext) -> Bool
@@ -33,6 +39,8 @@ public protocol ProviderType: Sendable {
     /// Whether `checkDeploymentPath` checks anything, so that the apps of a type that accepts
     /// any deployment path are not visited at all.
     var checksDeploymentPaths: Bool { get }
+    /// Whether every app of an L3 provider of this type must be connected to one of its subnets.
+    var appsNeedSubnet: Bool { get }
     /// Builds the provider.
     func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider
     /// `firm exec`: the program and its arguments that run `command` inside `app` (recorded in
@@ -41,6 +49,9 @@ public protocol ProviderType: Sendable {
 }
 
 extension ProviderType {
+    /// The keys of `entryFields`.
+    public var entryKeys: [String] { entryFields.map(\.name) }
+
     /// Any deployment path: the driver decides.
     public func checkDeploymentPath(_ deployment: DeploymentPath, _ path: JSONPath, _ context: inout DecodingContext) {}
     public var checksDeploymentPaths: Bool { false }
@@ -51,8 +62,12 @@ extension ProviderType {
 
     /// What the planner and the executor need of this type for `spec`.
     public func traits(_ spec: ProviderSpec) -> ProviderTraits {
-        ProviderTraits(cloudCIDR: cloudCIDR(spec), vlanRange: vlanRange(spec), expectedMicroseconds: expectedMicroseconds(spec))
+        ProviderTraits(cloudCIDR: cloudCIDR(spec), vlanRange: vlanRange(spec), expectedMicroseconds: expectedMicroseconds(spec),
+                       appsNeedSubnet: appsNeedSubnet)
     }
+
+    /// Apps may go unconnected unless a type says otherwise.
+    public var appsNeedSubnet: Bool { false }
 }
 
 /// What building a provider may use.
@@ -97,4 +112,7 @@ public struct ProviderTypeRegistry: Sendable {
 
     /// Every key any type takes on a provider's entry.
     var entryKeys: [String] { all.flatMap(\.entryKeys) }
+    /// Every key any type takes on a provider's entry, with its shape (each type's own rules,
+    /// such as what it requires, apply to its providers only).
+    var entryFields: [ObjectShape.Field] { all.flatMap(\.entryFields) }
 }

@@ -11,6 +11,8 @@ extension AppState {
                 switch value {
                 case .literal(let s): out[key] = s
                 case .env(let variable): if let s = environment?[variable] { out[key] = s }
+                // Resolved only for the deploy: later calls go to the VM it made.
+                case .snapshot: break
                 }
             }
             return out

@@ -17,6 +17,10 @@ public struct SandboxRecord: Sendable, Equatable {
     public var expires: String?
     /// Whether the last apply or destroy left failed actions.
     public var failed: Bool
+    /// Whether the last apply or destroy was stopped (a signal, a closed stdout) before every
+    /// action had run, with none failed. Written only when true, so that a state without it
+    /// stays readable by an older firm.
+    public var interrupted = false
 
     public init(name: String, blueprintFile: String, providers: JSON, home: String, created: String, lastApplied: String? = nil, expires: String? = nil,
                 failed: Bool = false) {
@@ -30,10 +34,10 @@ public struct SandboxRecord: Sendable, Equatable {
         self.failed = failed
     }
 
-    /// active, expired (at `now`) or failed.
+    /// active, expired (at `now`), failed or interrupted.
     public func status(at now: String) -> String {
         if let expires, expires <= now { return "expired" }
-        return failed ? "failed" : "active"
+        return failed ? "failed" : interrupted ? "interrupted" : "active"
     }
 
     public var json: JSON {
@@ -41,11 +45,12 @@ public struct SandboxRecord: Sendable, Equatable {
                             ("home", .string(home)), ("created", .string(created)), ("failed", .bool(failed))])
         if let lastApplied { o["lastApplied"] = .string(lastApplied) }
         if let expires { o["expires"] = .string(expires) }
+        if interrupted { o["interrupted"] = .bool(true) }
         return .object(o)
     }
 
     package static func decode(_ node: JSONNode, _ path: JSONPath, _ c: inout DecodingContext) -> SandboxRecord? {
-        guard let f = c.members(of: node, at: path, allowed: ["name", "blueprintFile", "providers", "home", "created", "lastApplied", "expires", "failed"],
+        guard let f = c.members(of: node, at: path, allowed: ["name", "blueprintFile", "providers", "home", "created", "lastApplied", "expires", "failed", "interrupted"],
                                 required: ["name", "blueprintFile", "providers", "home", "created", "failed"]),
             let name = f["name"].flatMap({ c.name($0, at: path.key("name"), what: "sandbox") }),
             let file = f["blueprintFile"].flatMap({ c.string($0, at: path.key("blueprintFile")) }),
@@ -69,6 +74,10 @@ public struct SandboxRecord: Sendable, Equatable {
         if f["expires"] != nil {
             guard let t = timestamp(f["expires"], path.key("expires"), &c) else { return nil }
             record.expires = t
+        }
+        if let node = f["interrupted"] {
+            guard let interrupted = c.bool(node, at: path.key("interrupted")) else { return nil }
+            record.interrupted = interrupted
         }
         return record
     }

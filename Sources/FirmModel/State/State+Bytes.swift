@@ -31,6 +31,10 @@ extension State {
             w.writeKey("sandbox", first: false, into: &out, indent: 1)
             w.write(sandbox.json, into: &out, indent: 1)
         }
+        if !snapshots.isEmpty {
+            w.writeKey("snapshots", first: false, into: &out, indent: 1)
+            w.writeObject(snapshots.keys.sorted(), into: &out, indent: 1, key: { $0 }) { name, out in w.write(snapshots[name]!.json, into: &out, indent: 2) }
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -140,9 +144,9 @@ extension AttributeValue {
         w.writeObject(map.sorted { $0.key < $1.key }, into: &out, indent: indent, key: \.key) { member, out in
             switch member.value {
             case .literal(let text): JSONWriter.writeString(text, into: &out)
-            case .env(let variable):
+            case .env(let variable), .snapshot(let variable):
                 out.append(UInt8(ascii: "{"))
-                w.writeKey("env", first: true, into: &out, indent: indent + 2)
+                w.writeKey(member.value.isEnvReference ? "env" : "snapshot", first: true, into: &out, indent: indent + 2)
                 JSONWriter.writeString(variable, into: &out)
                 w.newline(&out, indent + 1)
                 out.append(UInt8(ascii: "}"))

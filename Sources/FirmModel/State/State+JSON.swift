@@ -14,8 +14,10 @@ extension State {
             "networks": .object(JSONObject(networks.keys.sorted().map { ($0, networks[$0]!.json) })),
             "infra": .object(JSONObject(infra.keys.sorted().map { ($0, infra[$0]!.json) })),
         ]
-        guard let sandbox, case .object(var o) = base else { return base }
-        o["sandbox"] = sandbox.json
+        guard sandbox != nil || !snapshots.isEmpty, case .object(var o) = base else { return base }
+        if let sandbox { o["sandbox"] = sandbox.json }
+        // Written only when there are some, so that a state without snapshots stays as before.
+        if !snapshots.isEmpty { o["snapshots"] = .object(JSONObject(snapshots.keys.sorted().map { ($0, snapshots[$0]!.json) })) }
         return .object(o)
     }
 
@@ -24,7 +26,7 @@ extension State {
     /// `node`'s.
     package static func decode(_ node: JSONNode, _ context: inout DecodingContext, apps decodedApps: [String: AppState]? = nil) -> State? {
         let path = JSONPath()
-        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra", "sandbox"],
+        guard let fields = context.members(of: node, at: path, allowed: ["version", "lineage", "serial", "blueprint", "apps", "intents", "networks", "infra", "sandbox", "snapshots"],
                                            required: ["version", "lineage", "serial", "blueprint", "apps"]) else { return nil }
         if let v = fields["version"].flatMap({ context.int($0, at: path.key("version")) }), v != State.formatVersion {
             context.report(path.key("version"), "state format version \(v) is not supported; this firm reads version \(State.formatVersion)", at: fields["version"]!.position)
@@ -72,6 +74,10 @@ extension State {
         }
         if let node = fields["sandbox"] {
             state.sandbox = SandboxRecord.decode(node, path.key("sandbox"), &context)
+        }
+        for (name, position, value) in fields["snapshots"].flatMap({ context.entries(of: $0, at: path.key("snapshots"), what: "an object of snapshots") }) ?? [] {
+            guard context.name(name, at: path.key("snapshots").key(name), position: position, what: "snapshot") != nil else { continue }
+            if let record = SnapshotRecord.decode(value, path.key("snapshots").key(name), &context) { state.snapshots[name] = record }
         }
         return state
     }
@@ -154,7 +160,7 @@ extension AppState {
             let provider = f["provider"].flatMap({ context.string($0, at: path().key("provider")) }),
             let type = f["deploymentType"].flatMap({ context.string($0, at: path().key("deploymentType")) })
         else { return nil }
-        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path().key("attributes"), &context) } ?? [:]
+        let attributes = f["attributes"].map { BlueprintDecoder.decodeAttributes($0, path().key("attributes"), &context, snapshots: true) } ?? [:]
         return DeploymentPath(provider: provider, deploymentType: type, attributes: attributes)
     }
 }

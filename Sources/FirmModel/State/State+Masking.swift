@@ -37,6 +37,7 @@ public enum Masking {
         .object(JSONObject(map.keys.sorted().map { key in
             switch map[key]! {
             case .env(let name): (key, ["env": .string(name)])
+            case .snapshot(let name): (key, ["snapshot": .string(name)])
             case .literal(let s): (key, isSensitive(key) ? .string(mask) : .string(s))
             }
         }))

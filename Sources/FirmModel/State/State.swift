@@ -22,6 +22,8 @@ public struct State: Sendable, Equatable {
     public var infra: [String: InfraState]
     /// Its sandbox: providers as applied and lifetime (nil in a state no apply has recorded it in).
     public var sandbox: SandboxRecord?
+    /// Saved apps (`firm snapshot`), by snapshot name.
+    public var snapshots: [String: SnapshotRecord] = [:]
 
     public init(lineage: String, serial: Int = 0, blueprint: String, apps: [String: AppState] = [:], intents: [String: Intent] = [:],
                 networks: [String: NetworkState] = [:], infra: [String: InfraState] = [:]) {
@@ -56,6 +58,8 @@ public struct State: Sendable, Equatable {
         case .putInfra(let provider, let value): infra[provider] = value
         case .removeInfra(let provider): infra[provider] = nil
         case .putSandbox(let record): sandbox = record
+        case .putSnapshot(let name, let record): snapshots[name] = record
+        case .removeSnapshot(let name): snapshots[name] = nil
         }
     }
 }
@@ -153,4 +157,7 @@ public enum StateChange: Sendable, Equatable {
     case removeInfra(String)
     /// The sandbox's record, whole: it changes once or twice per apply.
     case putSandbox(SandboxRecord)
+    /// A snapshot, whole: saving (before the provider is asked) or available.
+    case putSnapshot(String, SnapshotRecord)
+    case removeSnapshot(String)
 }

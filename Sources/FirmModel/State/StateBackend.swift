@@ -2,10 +2,11 @@ import FirmBase
 
 /// Where a sandbox's state lives: a snapshot and journal on local disk, or keys on etcd. The
 /// roles are separate protocols, all async, and a backend conforms to every one: reading,
-/// journaling, locking, the shared VLAN pool and setting a moved state aside. Nothing outside a
-/// backend knows how it stores anything: no byte offsets, descriptors, backup files or flocks.
-/// What a backend can't do, it refuses with a `StateError` that says so.
-public protocol StateBackend: StateReading, StateJournaling, StateLocking, VLANPooling, StateDiscarding {
+/// journaling, locking, the shared VLAN pool, setting a moved state aside and rewriting it
+/// sealed or in clear. Nothing outside a backend knows how it stores anything: no byte
+/// offsets, descriptors, backup files or flocks. What a backend can't do, it refuses with a
+/// `StateError` that says so.
+public protocol StateBackend: StateReading, StateJournaling, StateLocking, VLANPooling, StateDiscarding, StateConverting {
     /// The sandbox this state belongs to, where the location says (an etcd prefix holds many
     /// sandboxes' states, each under its name); nil where the location is only a file.
     var namedSandbox: String? { get }

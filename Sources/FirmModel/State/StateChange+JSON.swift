@@ -59,6 +59,13 @@ extension StateChange {
         case .putSandbox(let record):
             member("op", "putSandbox", &out)
             value(record.json, &out)
+        case .putSnapshot(let name, let record):
+            member("op", "putSnapshot", &out)
+            member("name", name, &out)
+            value(record.json, &out)
+        case .removeSnapshot(let name):
+            member("op", "removeSnapshot", &out)
+            member("name", name, &out)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -67,7 +74,7 @@ extension StateChange {
         let path = JSONPath()
         guard let f = context.members(of: node, at: path, allowed: ["serial", "op", "app", "value", "id", "name", "power", "address", "publicAddress"], required: ["serial", "op"]),
             let serial = f["serial"].flatMap({ context.int($0, at: path.key("serial"), in: 1...State.maxSerial) }),
-            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "setPower", "setAddresses", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra", "putSandbox"]) })
+            let op = f["op"].flatMap({ context.choice($0, at: path.key("op"), ["putApp", "setPower", "setAddresses", "removeApp", "beginIntent", "endIntent", "putNetwork", "removeNetwork", "putInfra", "removeInfra", "putSandbox", "putSnapshot", "removeSnapshot"]) })
         else { return nil }
         func need(_ key: String) -> JSONNode? {
             if let n = f[key] { return n }
@@ -114,6 +121,13 @@ extension StateChange {
         case "putSandbox":
             guard let record = need("value").flatMap({ SandboxRecord.decode($0, path.key("value"), &context) }) else { return nil }
             return (serial, .putSandbox(record))
+        case "putSnapshot":
+            guard let name = named("name", "snapshot"),
+                let record = need("value").flatMap({ SnapshotRecord.decode($0, path.key("value"), &context) }) else { return nil }
+            return (serial, .putSnapshot(name, record))
+        case "removeSnapshot":
+            guard let name = named("name", "snapshot") else { return nil }
+            return (serial, .removeSnapshot(name))
         default:
             guard let name = named("name", op == "removeNetwork" ? "network" : "provider") else { return nil }
             return (serial, op == "removeNetwork" ? .removeNetwork(name) : .removeInfra(name))

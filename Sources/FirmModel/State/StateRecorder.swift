@@ -52,6 +52,9 @@ public final class StateRecorder: Sendable {
     /// One provider's sandbox infrastructure as recorded.
     public func infra(_ provider: String) -> InfraState? { inner.withLock { $0.state.infra[provider] } }
 
+    /// The snapshots as recorded.
+    public var snapshots: [String: SnapshotRecord] { inner.withLock { $0.state.snapshots } }
+
     /// The UUIDs of every recorded VM.
     public func vmUuids() -> Set<String> { inner.withLock { Set($0.state.apps.values.map(\.vmUuid)) } }
 

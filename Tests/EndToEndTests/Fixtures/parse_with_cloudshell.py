@@ -90,8 +90,23 @@ def cleanup(params):
     yield {"cleanupNetwork": actions.cleanup_network.actionId}
 
 
+def save_restore(params):
+    from cloudshell.cp.core.request_actions.save_restore_app import SaveRestoreRequestActions
+    actions = SaveRestoreRequestActions.from_request(json.dumps(params))
+    for a in actions.save_app_actions:
+        p = a.actionParams
+        yield {"type": "SaveApp", "actionId": a.actionId, "saveDeploymentModel": p.saveDeploymentModel, "savedSandboxId": p.savedSandboxId,
+               "sourceVmUuid": p.sourceVmUuid, "sourceAppName": p.sourceAppName,
+               "deploymentPathAttributes": {x.attributeName: x.attributeValue for x in p.deploymentPathAttributes}}
+    for a in actions.delete_saved_app_actions:
+        p = a.actionParams
+        yield {"type": "DeleteSavedApp", "actionId": a.actionId, "savedSandboxId": p.savedSandboxId, "savedAppName": p.savedAppName,
+               "artifacts": {x.artifactName: x.artifactRef for x in p.artifacts}}
+
+
 PARSERS = {"deploy": deploy, "prepareSandboxInfra": prepare, "applyConnectivityChanges": connectivity, "powerOn": deployed_app,
-           "powerOff": deployed_app, "refreshIP": deployed_app, "delete": deployed_app, "observe": vm_details, "cleanSandboxInfra": cleanup}
+           "powerOff": deployed_app, "refreshIP": deployed_app, "delete": deployed_app, "observe": vm_details, "cleanSandboxInfra": cleanup,
+           "saveApp": save_restore, "deleteSavedApp": save_restore}
 
 method, path = sys.argv[1], sys.argv[2]
 for line in open(path):

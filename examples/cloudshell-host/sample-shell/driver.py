@@ -11,6 +11,9 @@ import time
 
 from cloudshell.cp.core.request_actions import (CleanupSandboxInfraRequestActions, DeployedVMActions, DeployVMRequestActions,
                                                 GetVMDetailsRequestActions, PrepareSandboxInfraRequestActions)
+from cloudshell.cp.core.request_actions.driver_response import DriverResponse
+from cloudshell.cp.core.request_actions.models import Artifact, Attribute, DeleteSavedAppResult, SaveAppResult
+from cloudshell.cp.core.request_actions.save_restore_app import SaveRestoreRequestActions
 from cloudshell.cp.core.utils.name_generator import NameGenerator
 from cloudshell.shell.core.driver_context import AutoLoadDetails
 from cloudshell.shell.core.resource_driver_interface import ResourceDriverInterface
@@ -90,6 +93,28 @@ class FileCloudL2ShellDriver(ResourceDriverInterface):
     def DeleteInstance(self, context, ports):
         with CloudShellSessionContext(context) as api:
             cloud_of(context).delete_vm(self._deployed_app(context, api).vmdetails.uid)
+
+    def SaveApp(self, context, request, cancellation_context=None):
+        """CloudShell's SaveApp: an image of each source VM; deploying with its Image attribute restores it."""
+        cloud = cloud_of(context)
+        results = []
+        for action in SaveRestoreRequestActions.from_request(request).save_app_actions:
+            params = action.actionParams
+            image = cloud.save_image(params.sourceVmUuid, {"sandbox": params.savedSandboxId, "app": params.sourceAppName,
+                                                           "vm": params.sourceVmUuid})
+            results.append(SaveAppResult(actionId=action.actionId, artifacts=[Artifact(artifactRef=image["id"], artifactName="image")],
+                                         savedEntityAttributes=[Attribute(attributeName="Image", attributeValue=image["id"])],
+                                         saveDeploymentModel=params.saveDeploymentModel))
+        return DriverResponse(results).to_driver_response_json()
+
+    def DeleteSavedApps(self, context, request, cancellation_context=None):
+        cloud = cloud_of(context)
+        results = []
+        for action in SaveRestoreRequestActions.from_request(request).delete_saved_app_actions:
+            for artifact in action.actionParams.artifacts:
+                cloud.delete_image(artifact.artifactRef)
+            results.append(DeleteSavedAppResult(actionId=action.actionId))
+        return DriverResponse(results).to_driver_response_json()
 
     def ApplyConnectivityChanges(self, context, request):
         service = ParseConnectivityRequestService(is_vlan_range_supported=False, is_multi_vlan_supported=False)

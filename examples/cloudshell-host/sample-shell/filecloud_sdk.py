@@ -55,6 +55,26 @@ class FileCloud:
                 raise NotFound("VM %s not found" % uid)
             data["vms"][uid]["power"] = power
 
+    # Images
+
+    def save_image(self, uid, tags):
+        """Saves a VM as an image, tagged at creation; one with the same tags is answered instead."""
+        with self._open() as data:
+            images = data.setdefault("images", {})
+            for image in images.values():
+                if image["tags"] == dict(tags):
+                    return dict(image)
+            if uid not in data["vms"]:
+                raise NotFound("VM %s not found" % uid)
+            image = {"id": "fileimg-" + uuid.uuid4().hex[:8], "vm": uid, "tags": dict(tags)}
+            images[image["id"]] = image
+            return dict(image)
+
+    def delete_image(self, image_id):
+        """Deletes an image; one that is gone already is fine."""
+        with self._open() as data:
+            data.setdefault("images", {}).pop(image_id, None)
+
     def delete_vm(self, uid):
         """Deletes a VM; one that is gone already is fine."""
         with self._open() as data:

@@ -3,14 +3,15 @@ import FirmBase
 /// Reads a catalog from settings or a driver's answer: every entry checked, every collection
 /// bounded, every problem reported with its path.
 public enum CatalogDecoder {
-    static let keys = ["hardwareProfiles", "images", "realms", "attributes", "capabilities"]
+    /// The collections a catalog has, and its capabilities (their entries are checked by `decode`).
+    public static let shape = ObjectShape(["hardwareProfiles", "images", "realms", "attributes", "capabilities"].map { .init($0, .anything) })
     /// The longest name, id or state a catalog may hold, in bytes.
     static let longestText = 256
 
     /// A catalog from a JSON node (settings), or nil with the problems in `context`.
     public static func decode(_ node: JSONNode, _ path: JSONPath, _ context: inout DecodingContext) -> ProviderCatalog? {
         let before = context.diagnostics.count
-        guard let fields = context.members(of: node, at: path, allowed: keys) else { return nil }
+        guard let fields = context.members(of: node, at: path, shape: shape) else { return nil }
         var catalog = ProviderCatalog(listed: Set(ProviderCatalog.Collection.allCases.filter { fields[$0.rawValue] != nil }))
         catalog.hardwareProfiles = entries(fields["hardwareProfiles"], path.key("hardwareProfiles"), &context) { node, path, context in
             profile(node, path, &context)

@@ -84,6 +84,7 @@ enum AnswerError: Error, Equatable {
     case empty(field: String)
     case notAnAddress(field: String, value: String)
     case tooDeep(field: String, limit: Int)
+    case other(String)
 
     var message: String {
         switch self {
@@ -93,6 +94,7 @@ enum AnswerError: Error, Equatable {
         case .empty(let field): "\(field) is empty"
         case .notAnAddress(let field, let value): "\(field) \(value) is not an IPv4 or IPv6 address"
         case .tooDeep(let field, let limit): "\(field) nests deeper than \(limit) levels"
+        case .other(let message): message
         }
     }
 }

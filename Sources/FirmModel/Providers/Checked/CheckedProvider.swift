@@ -133,6 +133,34 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
         }
     }
 
+    public func saveApp(_ request: SaveAppRequest) async throws -> SaveAppResult {
+        try await call("saveApp") { try checked(try await inner.saveApp(request)) }
+    }
+
+    public func findSavedApp(snapshot: String, sandbox: String) async throws -> SaveAppResult? {
+        try await call("findSavedApp") { try await inner.findSavedApp(snapshot: snapshot, sandbox: sandbox).map(checked) }
+    }
+
+    public func deleteSavedApp(_ request: DeleteSavedAppRequest) async throws {
+        try await call("deleteSavedApp") { try await inner.deleteSavedApp(request) }
+    }
+
+    /// A SaveAppResult as the state may record it: at most 100 artifacts and attributes, each
+    /// name and value short and printable, secrets redacted.
+    private func checked(_ result: SaveAppResult) throws -> SaveAppResult {
+        let check = AnswerCheck(secrets: secrets)
+        func map(_ m: [String: String], _ field: String) throws -> [String: String] {
+            guard m.count <= 100 else { throw AnswerError.other("\(field) has \(m.count) entries; at most 100 are taken") }
+            var out: [String: String] = [:]
+            for (k, v) in m { out[try check.name(k, field + " name")] = secrets.redact(try check.text(v, field + " " + quoted(k))) }
+            return out
+        }
+        guard !result.artifacts.isEmpty || !result.savedEntityAttributes.isEmpty else {
+            throw AnswerError.other("the SaveAppResult has no artifacts and no savedEntityAttributes: nothing could be deployed from it")
+        }
+        return SaveAppResult(artifacts: try map(result.artifacts, "artifacts"), savedEntityAttributes: try map(result.savedEntityAttributes, "savedEntityAttributes"))
+    }
+
     static func redacted(_ json: JSON, _ secrets: Secrets) -> JSON {
         switch json {
         case .string(let s): .string(secrets.redact(s))

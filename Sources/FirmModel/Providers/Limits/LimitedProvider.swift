@@ -50,4 +50,9 @@ public struct LimitedProvider: L2Connectivity, L3Infrastructure {
     public func shutdown() async { await inner.shutdown() }
     public func prefetch() { inner.prefetch() }
     public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? { try await through { try await inner.catalog(query) } }
+    public func saveApp(_ request: SaveAppRequest) async throws -> SaveAppResult { try await through { try await inner.saveApp(request) } }
+    public func findSavedApp(snapshot: String, sandbox: String) async throws -> SaveAppResult? {
+        try await through { try await inner.findSavedApp(snapshot: snapshot, sandbox: sandbox) }
+    }
+    public func deleteSavedApp(_ request: DeleteSavedAppRequest) async throws { try await through { try await inner.deleteSavedApp(request) } }
 }
