@@ -17,9 +17,6 @@ public struct LinuxProvider: L2Connectivity {
     /// Every change to the switch namespace (ports, bridges, the switch itself) runs here, one
     /// at a time, so that removing an empty bridge never races a port joining it.
     let switchQueue: DispatchQueue
-    /// Addresses handed out by this process and not yet seen on an interface.
-    let reserved: Locked<Set<UInt32>>
-
     public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String) {
         self.name = name
         self.settings = settings
@@ -27,7 +24,6 @@ public struct LinuxProvider: L2Connectivity {
         folder = baseDirectory + "/.firm/linux/" + name
         ipPath = LinuxKernel.locate()
         switchQueue = DispatchQueue(label: "firm.linux.switch." + name)
-        reserved = Locked([])
     }
 
     public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 16) }
@@ -62,7 +58,32 @@ public struct LinuxProvider: L2Connectivity {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("validate", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability (nothing was made)")
         }
-        _ = try await kernel("validate") { try $0.namespaces() }
+        let names = self.names
+        try await kernel("validate", onSwitch: true) { try Self.removeIdleSwitch($0, names) }
+    }
+
+    /// No collections (apps are namespaces, not made from images or profiles); the capabilities
+    /// say how VLANs and addresses are made, with the VLAN model probed from the kernel. Only
+    /// `firm catalog` (the whole catalog) probes: checking apps needs nothing of it.
+    public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
+        guard query.whole else { return nil }
+        let model = try await kernel("catalog") { try LinuxVLANModel.probe($0) }
+        var catalog = ProviderCatalog(listed: [], attributes: CatalogAttributes(hardwareProfile: nil, image: nil, realm: nil, cpu: nil, memoryMiB: nil, storageGiB: nil))
+        catalog.capabilities = model.capabilities
+        let subnets = settings.subnets
+        catalog.capabilities["addresses"] = "each VLAN a /\(subnets.prefix) of \(subnets.cidr) (\(subnets.count) subnets)"
+        catalog.capabilities["deploymentTypes"] = "netns, with the optional attribute Command (a shell command run in the namespace)"
+        return catalog
+    }
+
+    /// Removes the sandbox's switch when no app namespace of the sandbox is left and it holds no
+    /// port: what a destroy killed between its last app and the switch leaves behind.
+    static func removeIdleSwitch(_ kernel: LinuxKernel, _ names: LinuxNames) throws {
+        let namespaces = try kernel.namespaces()
+        guard namespaces.contains(names.sandboxSwitch), !namespaces.contains(where: { names.appKey(ofNamespace: $0) != nil }),
+              let links = try kernel.links(in: names.sandboxSwitch), !links.contains(where: { LinuxNames.parsePort($0.name) != nil })
+        else { return }
+        try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"])
     }
 
     /// The app's namespace: the recorded uuid when it is one of this sandbox's, else from the name.
@@ -70,9 +91,9 @@ public struct LinuxProvider: L2Connectivity {
         names.appKey(ofNamespace: app.vmUuid) != nil ? app.vmUuid : names.namespace(vmName: app.vmName)
     }
 
-    /// Makes the namespace, its first veth (eth0, with a stable MAC and an address from the
-    /// CIDR) and the port in the switch, labelled with the app and VM last, so that a namespace
-    /// without its labelled port is known to be half made.
+    /// Makes the namespace, its first veth (eth0, with a stable MAC) and the port in the switch,
+    /// labelled with the app and VM last, so that a namespace without its labelled port is known
+    /// to be half made. eth0 gets its address when it joins a VLAN (the VLAN's subnet).
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("deploy", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability")
@@ -83,9 +104,6 @@ public struct LinuxProvider: L2Connectivity {
         guard label.text.utf8.count <= 255 else { throw error("deploy", "the VM name \(quoted(request.vmName)) is too long for the kernel's link alias (255 bytes)") }
         let sandboxSwitch = names.sandboxSwitch
         let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))
-        let address = try await allocate()
-        defer { reserved.withLock { _ = $0.remove(address.value) } }
-        let prefix = settings.cidr.prefix
         try await kernel("deploy", onSwitch: true) { kernel in
             try kernel.deleteNamespace(namespace)
             try kernel.addNamespace(sandboxSwitch)
@@ -93,37 +111,14 @@ public struct LinuxProvider: L2Connectivity {
             try kernel.batch(in: namespace, [
                 "link set lo up",
                 "link add eth0 address \(mac) type veth peer name \(port) netns \(sandboxSwitch)",
-                "addr add \(address)/\(prefix) dev eth0",
             ])
             try kernel.run(["-n", sandboxSwitch, "link", "set", port, "alias", label.text, "up"])
         }
-        return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: address.description,
+        return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: "",
                                deployedAppAdditionalData: ["namespace": .string(namespace), "switch": .string(sandboxSwitch)],
-                               vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": .string(address.description),
+                               vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": "",
                                                                   "networkData": [["key": "MAC Address", "value": .string(mac), "hidden": false]]]],
                                                "appName": .string(request.appName), "errorMessage": ""])
-    }
-
-    /// The lowest address of the CIDR that no app of the sandbox has and this process has not
-    /// handed out, reserved until the deploy returns.
-    func allocate() async throws -> IPv4Address {
-        let names = self.names
-        let used = try await kernel("deploy") { kernel -> Set<UInt32> in
-            let mine = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
-            return Set(try kernel.insides(mine).values.flatMap { $0.links.flatMap(\.addresses) }.compactMap { IPv4Address($0)?.value })
-        }
-        let cidr = settings.cidr
-        let first = cidr.network.value + 1, last = cidr.last.value - 1
-        let picked = reserved.withLock { taken -> UInt32? in
-            guard first <= last else { return nil }
-            for candidate in first...last where !used.contains(candidate) && !taken.contains(candidate) {
-                taken.insert(candidate)
-                return candidate
-            }
-            return nil
-        }
-        guard let picked else { throw error("deploy", "no free address left in \(cidr)") }
-        return IPv4Address(picked)
     }
 
     public func powerOn(_ app: DeployedApp) async throws {
@@ -151,15 +146,21 @@ public struct LinuxProvider: L2Connectivity {
         }
     }
 
-    /// The address on eth0, as the kernel has it.
+    /// The app's address, as the kernel has it (`primaryAddress`).
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
         let namespace = namespace(app)
         let inside = try await kernel("refreshIP") { try $0.insides([namespace])[namespace] }
         guard let inside else { throw error("refreshIP", "namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
-        guard let address = inside.links.first(where: { $0.name == "eth0" })?.addresses.first else {
-            throw error("refreshIP", "eth0 in namespace \(namespace) has no IPv4 address")
-        }
-        return Addresses(privateAddress: address)
+        return Addresses(privateAddress: Self.primaryAddress(inside.links))
+    }
+
+    /// An app's address: the first of its lowest-numbered interface that has one (eth0 unless
+    /// eth0 is on no VLAN); none while it is on no VLAN.
+    static func primaryAddress(_ links: [KernelLink]) -> String {
+        links.compactMap { link -> (Int, String)? in
+            guard link.name.hasPrefix("eth"), let index = Int(link.name.dropFirst(3)), let address = link.addresses.first else { return nil }
+            return (index, address)
+        }.min { $0.0 < $1.0 }?.1 ?? ""
     }
 
     /// Stops the service, removes the namespace (and so its veths), then the switch's bridges
@@ -232,6 +233,8 @@ public struct LinuxProvider: L2Connectivity {
         let (switchLinks, insides) = try await kernel(operation) { kernel in
             (try kernel.links(in: names.sandboxSwitch) ?? [], try kernel.insides(targets.map(\.namespace)))
         }
+        let subnets = settings.subnets
+        let subnetOf = Dictionary(switchLinks.compactMap { link in subnets.recorded(link.alias).map { (link.name, $0) } }, uniquingKeysWith: { a, _ in a })
         return targets.enumerated().map { index, target in
             guard let inside = insides[target.namespace] else {
                 return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: false, power: nil, addresses: Addresses(privateAddress: ""),
@@ -243,9 +246,15 @@ public struct LinuxProvider: L2Connectivity {
             let port0 = ports.first { LinuxNames.parsePort($0.name)?.index == 0 }
             let wantsService = index < commands.count && !commands[index].isEmpty
             let on = eth0?.isUp == true && port0?.isUp == true && (!wantsService || !inside.pids.isEmpty)
-            let vlans = ports.compactMap { $0.master.flatMap(names.vlan(ofBridge:)) }.sorted()
+            // On a VLAN: the port is in its bridge, and the interface has an address in its subnet.
+            let vlans = ports.compactMap { port -> Int? in
+                guard let bridge = port.master, let vlan = names.vlan(ofBridge: bridge), let index = LinuxNames.parsePort(port.name)?.index,
+                      let subnet = subnetOf[bridge] else { return nil }
+                let addresses = inside.links.first { $0.name == LinuxNames.interface(index) }?.addresses ?? []
+                return addresses.contains { IPv4Address($0).map(subnet.contains) == true } ? vlan : nil
+            }.sorted()
             return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: true, power: on ? .on : .off,
-                               addresses: Addresses(privateAddress: eth0?.addresses.first ?? ""), appName: target.app, sandbox: names.sandbox, vlans: vlans)
+                               addresses: Addresses(privateAddress: Self.primaryAddress(inside.links)), appName: target.app, sandbox: names.sandbox, vlans: vlans)
         }
     }
 }

@@ -33,4 +33,18 @@ public struct LinuxProviderType: ProviderType {
     public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
         LinuxProvider(name: context.name, sandbox: context.sandbox, settings: LinuxSettings(context.spec.settings), baseDirectory: context.baseDirectory)
     }
+
+    /// `ip netns exec NAMESPACE COMMAND…`, for an app whose recorded uuid is one of the
+    /// sandbox's namespaces (a state edited to name any other namespace is refused).
+    public func execArguments(_ context: ProviderContext, app: AppState, command: [String]) throws(ProviderError) -> [String]? {
+        let names = LinuxNames(prefix: LinuxSettings(context.spec.settings).prefix, sandbox: context.sandbox)
+        guard names.appKey(ofNamespace: app.vmUuid) != nil else {
+            throw ProviderError(provider: context.name, operation: "exec",
+                                message: "the state records VM \(quoted(app.vmName)) as \(quoted(String(app.vmUuid.prefix(64)))), which is not a namespace of sandbox \(quoted(context.sandbox)) (expected \(names.sandboxSwitch)-XXXXXXXX)")
+        }
+        guard let ip = LinuxKernel.locate() else {
+            throw ProviderError(provider: context.name, operation: "exec", message: "iproute2's `ip` was not found in /usr/sbin, /sbin, /usr/bin or /bin; install iproute2")
+        }
+        return [ip, "netns", "exec", app.vmUuid] + command
+    }
 }

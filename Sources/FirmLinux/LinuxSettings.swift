@@ -2,7 +2,8 @@ import FirmBase
 import FirmModel
 
 /// The settings of a `linux` provider, all optional:
-/// `{"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "firm-lab"}`.
+/// `{"cidr": "10.77.0.0/24", "vlanRange": "100-199", "bridge": "firm-lab", "subnetPrefix": 28}`.
+/// Each VLAN gets a subnet of `cidr` of length `subnetPrefix` (`LinuxSubnets`).
 /// `bridge` is the prefix of every name the provider gives the kernel (namespaces, bridges), at
 /// most 8 characters, so that every link name stays within the kernel's 15 (IFNAMSIZ).
 public struct LinuxSettings: Sendable, Equatable {
@@ -10,10 +11,12 @@ public struct LinuxSettings: Sendable, Equatable {
     public static let defaultPrefix = "firm"
     /// The keys `decode` takes, with their shapes (`firm schema`).
     static let shape = ObjectShape([
-        .init("cidr", .about("The apps' addresses, from /8 to /30 (default 10.77.0.0/24).", BlueprintShape.cidr)),
+        .init("cidr", .about("The apps' addresses, from /8 to /30 (default 10.77.0.0/24); each VLAN gets a subnet of it.", BlueprintShape.cidr)),
         .init("vlanRange", BlueprintShape.vlanRange),
         .init("bridge", .about("The prefix of every name given to the kernel, 1 to 8 of a-z, 0-9 and \"-\" (default firm).",
                                .string(pattern: "^[a-z][a-z0-9-]{0,7}$"))),
+        .init("subnetPrefix", .about("The prefix length of each VLAN's subnet, from cidr's to 30 (default cidr's + 4, at most 30).",
+                                     .integer(minimum: 8, maximum: 30))),
     ])
     /// The longest `bridge` prefix: 8 + "v" + a 4-digit VLAN id is 13, within IFNAMSIZ's 15.
     static let maxPrefix = 8
@@ -21,6 +24,13 @@ public struct LinuxSettings: Sendable, Equatable {
     public var cidr: CIDR = defaultCIDR
     public var vlanRange: ClosedRange<Int> = VLANRange.all
     public var prefix: String = defaultPrefix
+    /// The prefix length of each VLAN's subnet; nil: `cidr`'s + 4, at most 30.
+    public var subnetPrefix: Int?
+
+    /// Each VLAN's subnet, carved from `cidr`.
+    var subnets: LinuxSubnets {
+        LinuxSubnets(cidr: cidr, prefix: subnetPrefix ?? min(cidr.prefix + 4, 30), vlanLow: vlanRange.lowerBound)
+    }
 
     public init() {}
 
@@ -40,6 +50,10 @@ public struct LinuxSettings: Sendable, Equatable {
         if let node = fields["bridge"], let text = context.string(node, at: path.key("bridge")) {
             if isPrefix(text) { settings.prefix = text }
             else { context.report(path.key("bridge"), "\(quoted(text)) is not a name prefix; expected 1 to \(maxPrefix) of a-z, 0-9 and \"-\", starting with a letter, such as \"firm-lab\"", at: node.position) }
+        }
+        if let node = fields["subnetPrefix"], let length = context.int(node, at: path.key("subnetPrefix"), in: 8...30) {
+            if length >= settings.cidr.prefix { settings.subnetPrefix = length }
+            else { context.report(path.key("subnetPrefix"), "/\(length) is wider than cidr \(settings.cidr); expected a prefix length from \(settings.cidr.prefix) to 30", at: node.position) }
         }
         return context.diagnostics.count == before ? settings : nil
     }

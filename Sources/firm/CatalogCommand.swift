@@ -69,6 +69,9 @@ enum CatalogCommand {
         let chosen = [("hardware profile", a.hardwareProfile), ("image", a.image), ("realm", a.realm), ("CPU", a.cpu), ("memory", a.memoryMiB),
                       ("storage", a.storageGiB)].compactMap { what, key in key.map { "\(what) \(quoted($0))" } }
         out += "  chosen by the deployment attributes: " + (chosen.isEmpty ? "none" : chosen.joined(separator: ", ")) + "\n"
+        if !catalog.capabilities.isEmpty {
+            out += "  capabilities:\n" + table(["NAME", "VALUE"], catalog.capabilities.keys.sorted().map { [$0, catalog.capabilities[$0]!] })
+        }
         return out
     }
 

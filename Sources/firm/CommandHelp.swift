@@ -50,7 +50,7 @@ extension OptionSpec {
 }
 
 enum Help {
-    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
+    static let commands: [CommandHelp] = [validate, catalog, snapshot, plan, apply, destroy, drift, refresh, reconcile, show, exec, graph, schema, state, importVMs, sandboxes, gc, forceUnlock, sim, driver, version, help]
 
     static let validate = CommandHelp(
         name: "validate", usage: "firm validate BLUEPRINT [--online] [--json]",
@@ -154,6 +154,18 @@ enum Help {
         summary: "Show the recorded state of a blueprint, or a saved plan.",
         details: "Sensitive values (passwords, keys, secrets from the environment) are masked.",
         options: [.state, .sandbox, .json, .help])
+
+    static let exec = CommandHelp(
+        name: "exec", usage: "firm exec BLUEPRINT app.NAME [options] -- COMMAND [ARG…]",
+        summary: "Run a command inside a deployed app, for the provider types that can (linux: in its namespace).",
+        details: """
+            Finds the app's VM in the sandbox's state and runs COMMAND inside it, with firm's stdin, stdout and
+            stderr, and exits with the command's status (128 + N when signal N ended it). On a `linux` provider
+            it is `ip netns exec NAMESPACE COMMAND…` (root or CAP_SYS_ADMIN), such as
+            `firm exec lab.json app.web -- ping -c 1 10.77.0.65`. Other types answer "not supported by provider
+            type X". The state is read, not locked, and nothing is changed.
+            """,
+        options: [.state, .sandbox, .help])
 
     static let graph = CommandHelp(
         name: "graph", usage: "firm graph BLUEPRINT [--format dot|mermaid] [--plan FILE] [--type plan|state] [options]",

@@ -38,6 +38,7 @@ struct Firm {
             case "refresh": try await RefreshCommand.run(try Arguments(rest, for: Help.refresh))
             case "reconcile": try await ReconcileCommand.run(try Arguments(rest, for: Help.reconcile))
             case "show": try await ShowCommand.run(try Arguments(rest, for: Help.show))
+            case "exec": try await ExecCommand.run(rest)
             case "graph": try await GraphCommand.run(try Arguments(rest, for: Help.graph))
             case "schema": try SchemaCommand.run(try Arguments(rest, for: Help.schema))
             case "state": try await StateCommand.run(try Arguments(rest, for: Help.state))

@@ -51,14 +51,46 @@ struct LinuxKernelJSONTests {
     @Test("settings and deployment paths: every problem with its path")
     func settings() {
         var context = DecodingContext(file: "lab.json")
-        let node = JSONNode(plain: ["cidr": "10.0.0.1/24", "vlanRange": "5-1", "bridge": "Firm_Lab", "extra": true])
+        let node = JSONNode(plain: ["cidr": "10.0.0.1/24", "vlanRange": "5-1", "bridge": "Firm_Lab", "extra": true, "subnetPrefix": 31])
         #expect(LinuxSettings.decode(node, JSONPath().key("settings"), &context) == nil)
         let paths = Set(context.diagnostics.map(\.path))
-        #expect(paths == ["settings.cidr", "settings.vlanRange", "settings.bridge", "settings.extra"])
+        #expect(paths == ["settings.cidr", "settings.vlanRange", "settings.bridge", "settings.extra", "settings.subnetPrefix"])
+        var wide = DecodingContext(file: "lab.json")
+        #expect(LinuxSettings.decode(JSONNode(plain: ["cidr": "10.0.0.0/24", "subnetPrefix": 20]), JSONPath().key("settings"), &wide) == nil)
+        #expect(wide.diagnostics.first?.message.contains("wider than cidr 10.0.0.0/24") == true)
         var deployment = DecodingContext(file: "lab.json")
         LinuxDeployment.check(DeploymentPath(provider: "lab", deploymentType: "vm", attributes: ["Comand": .literal("x"), "Command": .literal("  ")]),
                               JSONPath().key("deploymentPath"), &deployment)
         #expect(Set(deployment.diagnostics.map(\.path)) == ["deploymentPath.deploymentType", "deploymentPath.attributes.Comand", "deploymentPath.attributes.Command"])
         #expect(LinuxSettings(["cidr": "10.9.0.0/16", "bridge": "lab"]).prefix == "lab")
+    }
+
+    @Test("each VLAN's subnet is carved from the CIDR: its preferred one, else the next free; addresses the lowest free")
+    func subnets() {
+        let settings = LinuxSettings(["cidr": "10.77.0.0/24", "vlanRange": "100-199"])
+        let subnets = settings.subnets
+        #expect(subnets.prefix == 28 && subnets.count == 16)
+        #expect(subnets.choose(vlan: 100, taken: [])?.description == "10.77.0.0/28")
+        #expect(subnets.choose(vlan: 120, taken: [])?.description == "10.77.0.64/28")
+        // VLAN 116 prefers VLAN 100's subnet; it takes the next one free.
+        #expect(subnets.choose(vlan: 116, taken: [CIDR("10.77.0.0/28")!])?.description == "10.77.0.16/28")
+        #expect(subnets.choose(vlan: 100, taken: Set((0..<16).map(subnets.subnet))) == nil)
+        #expect(subnets.recorded("firm-subnet:10.77.0.16/28") == CIDR("10.77.0.16/28"))
+        #expect(subnets.recorded("firm-subnet:10.78.0.16/28") == nil && subnets.recorded("firm-subnet:10.77.0.0/24") == nil && subnets.recorded(nil) == nil)
+        let subnet = CIDR("10.77.0.16/28")!
+        #expect(LinuxSubnets.free(in: subnet, used: [IPv4Address("10.77.0.17")!.value])?.description == "10.77.0.18")
+        #expect(LinuxSubnets.free(in: subnet, used: Set((17...30).map { IPv4Address("10.77.0.\($0)")!.value })) == nil)
+        #expect(LinuxSettings(["cidr": "10.77.0.0/16", "subnetPrefix": 24]).subnets.subnet(120).description == "10.77.120.0/24")
+    }
+
+    @Test("a catalog's capabilities pass firm's own catalog reader, and hostile ones are refused with their paths")
+    func capabilities() throws {
+        var catalog = ProviderCatalog(listed: [])
+        catalog.capabilities = LinuxVLANModel.filteringUnsupported("RTNETLINK answers: Operation not supported").capabilities
+        #expect(try CatalogDecoder.decode(catalog.json, provider: "lab") == catalog)
+        var context = DecodingContext(file: "")
+        let hostile = JSONNode(plain: ["capabilities": ["vlanModel": 3, "": "x"]])
+        #expect(CatalogDecoder.decode(hostile, JSONPath("catalog"), &context) == nil)
+        #expect(Set(context.diagnostics.map(\.path)).contains("catalog.capabilities.vlanModel"), "\(context.diagnostics)")
     }
 }

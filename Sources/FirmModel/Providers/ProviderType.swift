@@ -43,6 +43,9 @@ public protocol ProviderType: Sendable {
     var appsNeedSubnet: Bool { get }
     /// Builds the provider.
     func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider
+    /// `firm exec`: the program and its arguments that run `command` inside `app` (recorded in
+    /// the state), or nil when this type can't run commands inside its apps.
+    func execArguments(_ context: ProviderContext, app: AppState, command: [String]) throws(ProviderError) -> [String]?
 }
 
 extension ProviderType {
@@ -54,6 +57,8 @@ extension ProviderType {
     public var checksDeploymentPaths: Bool { false }
     /// No declared latencies: the executor's rough weights apply.
     public func expectedMicroseconds(_ spec: ProviderSpec) -> [ProviderOperation: Int] { [:] }
+    /// No way into its apps.
+    public func execArguments(_ context: ProviderContext, app: AppState, command: [String]) throws(ProviderError) -> [String]? { nil }
 
     /// What the planner and the executor need of this type for `spec`.
     public func traits(_ spec: ProviderSpec) -> ProviderTraits {

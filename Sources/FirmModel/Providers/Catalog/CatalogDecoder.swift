@@ -3,8 +3,8 @@ import FirmBase
 /// Reads a catalog from settings or a driver's answer: every entry checked, every collection
 /// bounded, every problem reported with its path.
 public enum CatalogDecoder {
-    /// The collections a catalog has (their entries are checked by `decode`).
-    public static let shape = ObjectShape(["hardwareProfiles", "images", "realms", "attributes"].map { .init($0, .anything) })
+    /// The collections a catalog has, and its capabilities (their entries are checked by `decode`).
+    public static let shape = ObjectShape(["hardwareProfiles", "images", "realms", "attributes", "capabilities"].map { .init($0, .anything) })
     /// The longest name, id or state a catalog may hold, in bytes.
     static let longestText = 256
 
@@ -39,6 +39,18 @@ public enum CatalogDecoder {
             catalog.attributes = CatalogAttributes(hardwareProfile: name("hardwareProfile", a.hardwareProfile), image: name("image", a.image),
                                                    realm: name("realm", a.realm), cpu: name("cpu", a.cpu), memoryMiB: name("memoryMiB", a.memoryMiB),
                                                    storageGiB: name("storageGiB", a.storageGiB))
+        }
+        if let node = fields["capabilities"], let f = context.entries(of: node, at: path.key("capabilities"), what: "an object of strings") {
+            if f.count > ProviderCatalog.mostCapabilities {
+                context.report(path.key("capabilities"), "\(f.count) capabilities; expected at most \(ProviderCatalog.mostCapabilities)", at: node.position)
+            } else {
+                for member in f {
+                    let (key, _, value) = member
+                    guard let text = text(value, path.key("capabilities").key(key), &context) else { continue }
+                    if key.utf8.count > 64 || key.isEmpty { context.report(path.key("capabilities").key(key), "expected a name of 1 to 64 bytes", at: value.position) }
+                    else { catalog.capabilities[key] = text }
+                }
+            }
         }
         return context.diagnostics.count == before ? catalog : nil
     }

@@ -15,6 +15,10 @@ public struct ProviderCatalog: Sendable, Equatable {
     public var listed: Set<Collection>
     /// Which deployment attributes choose from the catalog.
     public var attributes: CatalogAttributes
+    /// What the provider can do beyond the collections, for people (such as the linux
+    /// provider's VLAN model): name to a short text, at most `mostCapabilities`.
+    public var capabilities: [String: String] = [:]
+    public static let mostCapabilities = 32
 
     /// `listed`: by default, all three.
     public init(hardwareProfiles: [HardwareProfile] = [], images: [CatalogImage] = [], realms: [CatalogRealm] = [],
@@ -36,6 +40,11 @@ public struct ProviderCatalog: Sendable, Equatable {
         if listed.contains(.images) { object["images"] = .array(images.map(\.json)) }
         if listed.contains(.realms) { object["realms"] = .array(realms.map(\.json)) }
         object["attributes"] = attributes.json
+        if !capabilities.isEmpty {
+            var described = JSONObject()
+            for key in capabilities.keys.sorted() { described[key] = .string(capabilities[key]!) }
+            object["capabilities"] = .object(described)
+        }
         return .object(object)
     }
 }
