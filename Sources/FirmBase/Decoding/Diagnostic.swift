@@ -60,15 +60,20 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     /// The path of element `index` below this one.
     public func index(_ index: Int) -> JSONPath { JSONPath(root: root, last: Step(last, .index(index))) }
 
-    public var description: String {
+    /// The steps from the first to the last.
+    private var steps: [Step.Component] {
         var steps: [Step.Component] = []
         var step = last
         while let s = step {
             steps.append(s.component)
             step = s.parent
         }
+        return steps.reversed()
+    }
+
+    public var description: String {
         var text = root
-        for component in steps.reversed() {
+        for component in steps {
             switch component {
             case .key(let key):
                 let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
@@ -88,14 +93,8 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     /// (the last member wins among duplicate keys, as decoding reads them); nil when not even
     /// the path's first step is in `root`.
     public func nearest(in root: JSONNode) -> JSONNode? {
-        var steps: [Step.Component] = []
-        var step = last
-        while let s = step {
-            steps.append(s.component)
-            step = s.parent
-        }
         var node = root
-        for (depth, component) in steps.reversed().enumerated() {
+        for (depth, component) in steps.enumerated() {
             let next: JSONNode?
             switch (component, node.kind) {
             case (.key(let key), .object(let members)): next = members.last(where: { $0.key == key })?.value
