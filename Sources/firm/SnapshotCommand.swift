@@ -50,7 +50,8 @@ enum SnapshotCommand {
                           _ body: (Session, StateRecorder) async throws -> Void) async throws {
         let session = try Session(blueprintFile: file, statePath: args.values["--state"], components: args.components, sandbox: args.values["--sandbox"],
                                   driverLog: Terminal.driverLog(args))
-        let writable = try await session.open(operation: operation, lockTimeout: try args.duration("--lock-timeout", Help.snapshot), refresh: false)
+        let writable = try await session.open(operation: operation, lockTimeout: try args.duration("--lock-timeout", Help.snapshot), refresh: false,
+                                              requireState: true)
         defer { writable.lock.release() }
         for warning in writable.warnings { Terminal.err("warning: \(warning)") }
         do {

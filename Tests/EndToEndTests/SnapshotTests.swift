@@ -40,6 +40,9 @@ struct SnapshotTests {
         defer { bed.stop() }
         let firm = bed.firm
         firm.write("bp.json", Self.blueprint(["web": Self.base]))
+        // Before any apply there is no state to hold snapshots: said, not shown as none.
+        let early = try bed.run(["snapshot", "list", "bp.json"])
+        #expect(early.code == 1 && early.stderr.contains("no state for sandbox"), "\(early.output)")
         let applied = try bed.run(["apply", "bp.json", "--auto-approve"])
         #expect(applied.code == 0, "\(applied.output)")
 
