@@ -40,7 +40,7 @@ struct LinuxKernel: Sendable {
 
     /// The links of `namespace`, or nil when it does not exist.
     func links(in namespace: String) throws -> [KernelLink]? {
-        let output = try run(["-n", namespace, "-json", "link", "show"], tolerated: ["Cannot open network namespace"])
+        let output = try run(["-n", namespace, "-json", "-d", "link", "show"], tolerated: ["Cannot open network namespace"])
         if output.status != 0 { return nil }
         return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json link show")
     }

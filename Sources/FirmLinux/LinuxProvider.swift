@@ -134,10 +134,8 @@ public struct LinuxProvider: L2Connectivity {
             guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
             let interfaces = links.map(\.name).filter { $0.hasPrefix("eth") }
             try kernel.batch(in: namespace, interfaces.map { "link set \($0) up" })
-            // ethK's peer is port K in the switch (a veth's ends go together): no need to list
-            // the whole switch, whose size grows with the sandbox.
-            let ports = interfaces.compactMap { Int($0.dropFirst(3)) }.map { LinuxNames.port(appKey: key, index: $0) }
-            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0) up" })
+            let ports = (try kernel.links(in: sandboxSwitch) ?? []).filter { LinuxNames.parsePort($0.name)?.key == key && !$0.isUp }
+            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0.name) up" })
         }
         if let command = app.deploymentAttributes["Command"], !command.isEmpty {
             try await LinuxService(folder: folder, namespace: namespace).start(command, provider: self)
