@@ -17,6 +17,9 @@ public struct LinuxProvider: L2Connectivity {
     /// Every change to the switch namespace (ports, bridges, the switch itself) runs here, one
     /// at a time, so that removing an empty bridge never races a port joining it.
     let switchQueue: DispatchQueue
+    /// The addresses of the sandbox's apps, read from the kernel once and kept up to date on
+    /// the switch queue, where every change of an address or namespace runs.
+    let addressBook = LinuxAddressBook()
     public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String) {
         self.name = name
         self.settings = settings
@@ -104,8 +107,10 @@ public struct LinuxProvider: L2Connectivity {
         guard label.text.utf8.count <= 255 else { throw error("deploy", "the VM name \(quoted(request.vmName)) is too long for the kernel's link alias (255 bytes)") }
         let sandboxSwitch = names.sandboxSwitch
         let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))
+        let book = addressBook
         try await kernel("deploy", onSwitch: true) { kernel in
             try kernel.deleteNamespace(namespace)
+            book.remove(namespace)
             try kernel.addNamespace(sandboxSwitch)
             try kernel.addNamespace(namespace)
             try kernel.batch(in: namespace, [
@@ -168,8 +173,10 @@ public struct LinuxProvider: L2Connectivity {
     public func delete(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
         let names = self.names
+        let book = addressBook
         try await kernel("delete", onSwitch: true) { kernel in
             try kernel.deleteNamespace(namespace)
+            book.remove(namespace)
             try Self.sweep(kernel, names)
         }
         LinuxService(folder: folder, namespace: namespace).forget()
@@ -189,12 +196,14 @@ public struct LinuxProvider: L2Connectivity {
     public func findByName(_ vmName: String) async throws -> Observation? {
         let namespace = names.namespace(vmName: vmName)
         let names = self.names
+        let book = addressBook
         let found = try await kernel("findByName", onSwitch: true) { kernel -> Bool in
             guard try kernel.namespaces().contains(namespace) else { return false }
             let port = LinuxNames.port(appKey: names.appKey(vmName), index: 0)
             if try kernel.links(in: names.sandboxSwitch)?.contains(where: { $0.name == port && $0.alias.flatMap(LinuxLabel.init) != nil }) == true { return true }
             // Half made by a deploy that was interrupted: nothing refers to it yet.
             try kernel.deleteNamespace(namespace)
+            book.remove(namespace)
             return false
         }
         guard found else { return nil }
