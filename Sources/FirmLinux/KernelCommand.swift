@@ -17,55 +17,65 @@ enum KernelCommand {
     static let timeLimit: TimeInterval = 60
 
     /// Runs `executable` with `arguments` to its end, writing `input` to its stdin. It blocks:
-    /// callers run it on a serial Dispatch queue (`LinuxProvider.kernel`).
+    /// callers run it on a serial Dispatch queue (`LinuxProvider.kernel`). The child is started
+    /// with `posix_spawn` (`ChildSpawn`), not Foundation's `Process`, whose `run()` can crash.
     static func runBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> CommandOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
+        let out = try ChildSpawn.pipe()
+        let err: (read: Int32, write: Int32)
+        do { err = try ChildSpawn.pipe() } catch {
+            close(out.read); close(out.write)
+            throw error
+        }
+        let stdin: (read: Int32, write: Int32)
+        do { stdin = input == nil ? (try ChildSpawn.nullInput(), -1) : try ChildSpawn.pipe() } catch {
+            for fd in [out.read, out.write, err.read, err.write] { close(fd) }
+            throw error
+        }
+        let child: SpawnedChild
+        do {
+            child = try ChildSpawn.spawn(executable, arguments, environment: environment, stdin: stdin.read, stdout: out.write, stderr: err.write)
+        } catch {
+            for fd in [out.read, out.write, err.read, err.write, stdin.read, stdin.write] where fd >= 0 { close(fd) }
+            throw error
+        }
+        // The child holds its own copies: firm keeps only the ends it reads and writes.
+        close(out.write); close(err.write); close(stdin.read)
         let errors = Locked<[UInt8]>([])
         let group = DispatchGroup()
         group.enter()
         Thread.detachNewThread {
-            let data = drain(err.fileHandleForReading)
+            let data = ChildSpawn.drain(err.read, limit: 4096)
             errors.withLock { $0 = data }
             group.leave()
         }
         if let input {
-            let writer = stdin.fileHandleForWriting
+            let writer = stdin.write
+            group.enter()
             Thread.detachNewThread {
-                try? writer.write(contentsOf: Data(input.utf8))
-                try? writer.close()
+                ChildSpawn.writeAll(Array(input.utf8), to: writer)
+                close(writer)
+                group.leave()
             }
         }
-        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        // A command past its time limit is ended; once it has been waited for, its pid may be
+        // another process's, so the timer checks that it is still running first.
+        let ended = Locked(false)
+        let timer = DispatchWorkItem { ended.withLock { if !$0 { child.signal(SIGTERM) } } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: timer)
-        let output = drain(out.fileHandleForReading)
-        process.waitUntilExit()
+        let output = ChildSpawn.drain(out.read, limit: maxOutput)
+        close(out.read)
+        let status = child.wait(beforeReaping: { ended.withLock { $0 = true } })
         timer.cancel()
         group.wait()
+        close(err.read)
         if output.count > maxOutput {
             throw KernelError.output("\(executable) wrote more than \(maxOutput) bytes")
         }
         let stderr = errors.withLock { $0 }
-        return CommandOutput(status: process.terminationStatus, stdout: output,
+        return CommandOutput(status: status, stdout: output,
                              stderr: String(decoding: stderr.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// Reads to the end, keeping at most `maxOutput + 1` bytes.
-    private static func drain(_ handle: FileHandle) -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let chunk = try? handle.read(upToCount: 65_536), !chunk.isEmpty {
-            if bytes.count <= maxOutput { bytes += chunk.prefix(maxOutput + 1 - bytes.count) }
-        }
-        return bytes
     }
 }
 
