@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FirmTestSupport
+import FirmBase
 
 /// docs/tutorial.md, run as a newcomer would: each section's commands in order, in a fresh
 /// folder with the repository's blueprints, with `firm` on PATH. Every command must exit 0 and
@@ -15,7 +16,7 @@ struct TutorialTests {
     }
 
     @Test("every command of the tutorial runs, in order, and prints what the tutorial quotes")
-    func tutorialHolds() throws {
+    func tutorialHolds() async throws {
         let markdown = try String(contentsOf: Self.root.appendingPathComponent("docs/tutorial.md"), encoding: .utf8)
         let script = TutorialScript(markdown: markdown)
         #expect(script.sections.count >= 10, "the tutorial's sections were found")
@@ -49,7 +50,10 @@ struct TutorialTests {
                 continue  // the linux section needs root and names namespaces the reader fills in
             default: break
             }
-            let ran = try run(section, in: folder.path, moto: moto)
+            // A section runs for seconds: it waits on a queue of its own, not on a thread of
+            // the cooperative pool, which other tests' waits need.
+            let path = folder.path
+            let ran = try await DispatchQueue(label: "tutorial").perform { try self.run(section, in: path, moto: moto) }
             for (step, result) in zip(section.steps, ran.outputs) {
                 ranCommands += 1
                 #expect(result.code == 0, "§\(section.number) `\(step.command)` exited \(result.code):\n\(result.output)")
