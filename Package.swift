@@ -60,7 +60,9 @@ let package = Package(
         // API only (no @testable import), so that a release build still compiles it.
         .target(name: "FirmTestSupport", dependencies: ["FirmBase", "FirmModel", "FirmEC2", "FirmEtcdState"], path: "Tests/FirmTestSupport",
                 swiftSettings: strict),
-        .testTarget(name: "FirmamentTests", dependencies: allLibraries + ["FirmTestSupport"], swiftSettings: strict),
+        // Checks the tests run in a process of their own, where no other test shares the pool.
+        .executableTarget(name: "firm-test-probes", dependencies: ["FirmBase"], path: "Tests/Probes", swiftSettings: strict),
+        .testTarget(name: "FirmamentTests", dependencies: allLibraries + ["FirmTestSupport", "firm-test-probes"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: allLibraries + ["firm", "FirmTestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

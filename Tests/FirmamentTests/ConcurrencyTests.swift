@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import FirmTestSupport
 @testable import FirmBase
 @testable import FirmModel
 @testable import FirmEC2
@@ -110,24 +111,30 @@ struct ConcurrencyTests {
         try await Self.cancelAtServer(call, server)
     }
 
-    @Test("calls waiting for answers hold no thread that Swift's tasks need")
+    @Test("calls waiting for answers hold no thread that Swift's tasks need; a client that blocked the pool would be caught")
     func waitingCallsLeaveThePoolFree() async throws {
-        let server = try SilentServer()
-        defer { server.stop() }
-        let client = HTTP1Client(host: "127.0.0.1", port: server.port, timeout: .seconds(120))
-        // Far more calls than cores, each blocked in a connect or a read. Had they the pool's
-        // threads, Dispatch would add a thread a second, and the sleep below would wait about a
-        // second a call (100 s); other tests' waits for firm processes delay it by up to 15 s.
-        let calls = (0..<(ProcessInfo.processInfo.activeProcessorCount + 100)).map { _ in
-            Task { try await client.post("/v3/kv/range", body: Array("{}".utf8)) }
+        // In a process of its own, with a pool that never grows (see Tests/Probes/main.swift):
+        // here, other tests' waits on the pool would make it a question of time.
+        let environment = ProcessInfo.processInfo.environment.merging(["LIBDISPATCH_COOPERATIVE_POOL_STRICT": "1"]) { $1 }
+        let probe = Self.probes
+        let (real, wrong) = try await DispatchQueue(label: "firm.test.probe").perform {
+            (try runChild(probe, ["pool"], environment: environment), try runChild(probe, ["pool", "--block-on-pool"], environment: environment))
         }
-        let start = ContinuousClock.now
-        try await Task.sleep(for: .milliseconds(20))
-        let took = ContinuousClock.now - start
-        #expect(took < .seconds(45), "a 20 ms sleep took \(took) while \(calls.count) calls waited")
-        for call in calls { call.cancel() }
-        for call in calls { try await Self.expectCancellationError(call) }
+        #expect(real.status == 0 && real.stdout.hasPrefix("free:"), "\(real.stdout)\(real.stderr)")
+        #expect(wrong.status == 1 && wrong.stdout.hasPrefix("held:"), "the probe can tell a client that blocks the pool: \(wrong.stdout)\(wrong.stderr)")
     }
+
+    /// firm-test-probes, next to the test bundle.
+    static let probes: String = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("firm-test-probes").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/firm-test-probes").path
+    }()
 
     /// Waits for `call` to reach `server`, cancels it, and expects the server to see its
     /// connection close at once and the call to end with CancellationError.
