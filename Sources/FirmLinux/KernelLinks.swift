@@ -10,6 +10,8 @@ struct KernelLink: Sendable, Equatable {
     var mac: String?
     /// IPv4 addresses with their prefix lengths (from `ip -json addr`).
     var addresses: [String]
+    /// A bridge port's state (`forwarding`, `disabled`, …), from `ip -d`'s slave data.
+    var portState: String? = nil
 
     var isUp: Bool { flags.contains("UP") }
 }
@@ -48,7 +50,11 @@ enum KernelJSON {
                     addresses.append(local)
                 }
             }
-            return KernelLink(name: name, flags: flags, master: master, alias: alias, mac: mac, addresses: addresses)
+            var portState: String?
+            if let info = item["linkinfo"], let slave = info["info_slave_data"] {
+                portState = try optionalString(slave, "state", here + ".linkinfo.info_slave_data")
+            }
+            return KernelLink(name: name, flags: flags, master: master, alias: alias, mac: mac, addresses: addresses, portState: portState)
         }
     }
 

@@ -38,11 +38,11 @@ struct LinuxKernel: Sendable {
         return try KernelJSON.namespaces(output.stdout, source: "ip -json netns list")
     }
 
-    /// The links of `namespace`, or nil when it does not exist.
+    /// The links of `namespace`, with their addresses, or nil when it does not exist.
     func links(in namespace: String) throws -> [KernelLink]? {
-        let output = try run(["-n", namespace, "-json", "-d", "link", "show"], tolerated: ["Cannot open network namespace"])
+        let output = try run(["-n", namespace, "-json", "-d", "addr", "show"], tolerated: ["Cannot open network namespace"])
         if output.status != 0 { return nil }
-        return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json link show")
+        return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json -d addr show")
     }
 
     /// For each of `namespaces` that exists: its links with their addresses, and the processes
@@ -99,6 +99,13 @@ struct LinuxKernel: Sendable {
     /// Adds `namespace`; one that exists already is no error.
     func addNamespace(_ namespace: String) throws {
         try run(["netns", "add", namespace], tolerated: ["File exists"])
+    }
+
+    /// Makes `namespace` announce each interface's addresses with gratuitous ARP when it comes
+    /// up (`arp_notify`), so that peers that knew another MAC for an address (a recreated app
+    /// with a new VM name) learn the new one at once, not after their entry goes stale.
+    func announceOnUp(in namespace: String) throws {
+        try run(["netns", "exec", namespace, "/bin/sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify"])
     }
 
     /// Runs `commands` (one `ip` command a line, without "ip") in `namespace` as one batch;

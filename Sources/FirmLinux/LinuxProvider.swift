@@ -8,6 +8,9 @@ import FirmModel
 /// it observes it reads from the kernel; names tie what it finds to the sandbox and the app.
 public struct LinuxProvider: L2Connectivity {
     public let name: String
+    /// L2: VLANs as bridges (`LinuxProvider+L2`); L3: a router with a bridge per subnet
+    /// (`LinuxProvider+L3`).
+    let connectivity: Connectivity
     let settings: LinuxSettings
     let names: LinuxNames
     /// Where each service's pid and output are kept.
@@ -20,8 +23,9 @@ public struct LinuxProvider: L2Connectivity {
     /// The addresses of the sandbox's apps, read from the kernel once and kept up to date on
     /// the switch queue, where every change of an address or namespace runs.
     let addressBook = LinuxAddressBook()
-    public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String) {
+    public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String, connectivity: Connectivity = .l2) {
         self.name = name
+        self.connectivity = connectivity
         self.settings = settings
         names = LinuxNames(prefix: settings.prefix, sandbox: sandbox)
         folder = baseDirectory + "/.firm/linux/" + name
@@ -61,6 +65,8 @@ public struct LinuxProvider: L2Connectivity {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("validate", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability (nothing was made)")
         }
+        // An L3 router without apps is the sandbox's infrastructure, kept until CleanSandboxInfra.
+        guard connectivity == .l2 else { return }
         let names = self.names
         try await kernel("validate", onSwitch: true) { try Self.removeIdleSwitch($0, names) }
     }
@@ -70,11 +76,18 @@ public struct LinuxProvider: L2Connectivity {
     /// `firm catalog` (the whole catalog) probes: checking apps needs nothing of it.
     public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
         guard query.whole else { return nil }
-        let model = try await kernel("catalog") { try LinuxVLANModel.probe($0) }
         var catalog = ProviderCatalog(listed: [], attributes: CatalogAttributes(hardwareProfile: nil, image: nil, realm: nil, cpu: nil, memoryMiB: nil, storageGiB: nil))
-        catalog.capabilities = model.capabilities
-        let subnets = settings.subnets
-        catalog.capabilities["addresses"] = "each VLAN a /\(subnets.prefix) of \(subnets.cidr) (\(subnets.count) subnets)"
+        if connectivity == .l3 {
+            let nat = try await kernel("catalog") { kernel in try LinuxVLANModel.inProbeNamespace(kernel) { try LinuxNAT.probe(kernel, in: $0) } }
+            catalog.capabilities["l3Model"] = "a router namespace per sandbox, forwarding between a bridge per subnet that holds its gateway; an uplink to the host on a /30 of 169.254.0.0/16"
+            catalog.capabilities["nat"] = nat.capability
+            catalog.capabilities["addresses"] = "each app an address of each subnet it is on, from its second host address; subnets within \(settings.cidr)"
+        } else {
+            let model = try await kernel("catalog") { try LinuxVLANModel.probe($0) }
+            catalog.capabilities = model.capabilities
+            let subnets = settings.subnets
+            catalog.capabilities["addresses"] = "each VLAN a /\(subnets.prefix) of \(subnets.cidr) (\(subnets.count) subnets)"
+        }
         catalog.capabilities["deploymentTypes"] = "netns, with the optional attribute Command (a shell command run in the namespace)"
         return catalog
     }
@@ -101,6 +114,7 @@ public struct LinuxProvider: L2Connectivity {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("deploy", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability")
         }
+        if connectivity == .l3 { return try await deployL3(request) }
         let namespace = names.namespace(vmName: request.vmName)
         let port = LinuxNames.port(appKey: names.appKey(request.vmName), index: 0)
         let label = LinuxLabel(app: request.appName, vmName: request.vmName)
@@ -113,6 +127,7 @@ public struct LinuxProvider: L2Connectivity {
             book.remove(namespace)
             try kernel.addNamespace(sandboxSwitch)
             try kernel.addNamespace(namespace)
+            try kernel.announceOnUp(in: namespace)
             try kernel.batch(in: namespace, [
                 "link set lo up",
                 "link add eth0 address \(mac) type veth peer name \(port) netns \(sandboxSwitch)",
@@ -134,11 +149,37 @@ public struct LinuxProvider: L2Connectivity {
             guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
             let interfaces = links.map(\.name).filter { $0.hasPrefix("eth") }
             try kernel.batch(in: namespace, interfaces.map { "link set \($0) up" })
-            let ports = (try kernel.links(in: sandboxSwitch) ?? []).filter { LinuxNames.parsePort($0.name)?.key == key && !$0.isUp }
+            let switchLinks = try kernel.links(in: sandboxSwitch) ?? []
+            let ports = switchLinks.filter { LinuxNames.parsePort($0.name)?.key == key && !$0.isUp }
             try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0.name) up" })
+            var after: [String] = []
+            // L3: the default route through eth0's subnet's gateway, which a link taken down loses.
+            let port0 = switchLinks.first { LinuxNames.parsePort($0.name).map { $0.key == key && $0.index == 0 } == true }
+            if let bridge = port0?.master, let subnet = LinuxRouter.Subnet(alias: switchLinks.first(where: { $0.name == bridge })?.alias) {
+                after.append("route replace default via \(subnet.gateway) dev eth0")
+            }
+            // Gratuitous ARP for each address, once the app's ports forward: setting an
+            // interface's MAC (to the one it has) makes the kernel announce it (arp_notify).
+            // The announcement the kernel makes when the link comes up is lost: the bridge
+            // learns of the port's carrier a moment later.
+            let announced = links.filter { $0.name.hasPrefix("eth") && !$0.addresses.isEmpty && $0.mac != nil }
+            if !announced.isEmpty {
+                try Self.waitUntilForwarding(kernel, sandboxSwitch, key: key)
+                after += announced.map { "link set \($0.name) address \($0.mac!)" }
+            }
+            try kernel.batch(in: namespace, after)
         }
         if let command = app.deploymentAttributes["Command"], !command.isEmpty {
             try await LinuxService(folder: folder, namespace: namespace).start(command, provider: self)
+        }
+    }
+
+    /// Waits (at most half a second) until every port of the app that is in a bridge forwards.
+    static func waitUntilForwarding(_ kernel: LinuxKernel, _ sandboxSwitch: String, key: String) throws {
+        for _ in 0..<50 {
+            let ports = (try kernel.links(in: sandboxSwitch) ?? []).filter { LinuxNames.parsePort($0.name)?.key == key && $0.master != nil }
+            if ports.allSatisfy({ $0.portState == nil || $0.portState == "forwarding" }) { return }
+            usleep(10_000)
         }
     }
 
@@ -174,10 +215,12 @@ public struct LinuxProvider: L2Connectivity {
         let namespace = namespace(app)
         let names = self.names
         let book = addressBook
+        let l2 = connectivity == .l2
         try await kernel("delete", onSwitch: true) { kernel in
             try kernel.deleteNamespace(namespace)
             book.remove(namespace)
-            try Self.sweep(kernel, names)
+            // An L3 router stays until CleanSandboxInfra.
+            if l2 { try Self.sweep(kernel, names) }
         }
         LinuxService(folder: folder, namespace: namespace).forget()
     }
@@ -244,6 +287,8 @@ public struct LinuxProvider: L2Connectivity {
         }
         let subnets = settings.subnets
         let subnetOf = Dictionary(switchLinks.compactMap { link in subnets.recorded(link.alias).map { (link.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        let routerSubnets = LinuxRouter(names: names).subnets(switchLinks)
+        let l3 = connectivity == .l3
         return targets.enumerated().map { index, target in
             guard let inside = insides[target.namespace] else {
                 return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: false, power: nil, addresses: Addresses(privateAddress: ""),
@@ -262,8 +307,15 @@ public struct LinuxProvider: L2Connectivity {
                 let addresses = inside.links.first { $0.name == LinuxNames.interface(index) }?.addresses ?? []
                 return addresses.contains { IPv4Address($0).map(subnet.contains) == true } ? vlan : nil
             }.sorted()
+            // On a subnet: the port is in the subnet's bridge, and the interface has an address in it.
+            let subnetIds = ports.compactMap { port -> String? in
+                guard let bridge = port.master, let subnet = routerSubnets[bridge], let index = LinuxNames.parsePort(port.name)?.index else { return nil }
+                let addresses = inside.links.first { $0.name == LinuxNames.interface(index) }?.addresses ?? []
+                return addresses.contains { IPv4Address($0).map(subnet.cidr.contains) == true } ? bridge : nil
+            }.sorted()
             return Observation(vmName: target.vmName, vmUuid: target.namespace, exists: true, power: on ? .on : .off,
-                               addresses: Addresses(privateAddress: Self.primaryAddress(inside.links)), appName: target.app, sandbox: names.sandbox, vlans: vlans)
+                               addresses: Addresses(privateAddress: Self.primaryAddress(inside.links)), appName: target.app, sandbox: names.sandbox,
+                               vlans: l3 ? nil : vlans, subnetIds: l3 ? subnetIds : [])
         }
     }
 }

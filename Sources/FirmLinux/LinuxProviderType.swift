@@ -1,10 +1,11 @@
 import FirmBase
 import FirmModel
 
-/// `"type": "linux"`: apps as network namespaces on this machine, VLANs as bridges.
+/// `"type": "linux"`: apps as network namespaces on this machine; L2 VLANs as bridges, or L3
+/// subnets behind a router namespace.
 public struct LinuxProviderType: ProviderType {
     public let name = "linux"
-    public let connectivities: [Connectivity] = [.l2]
+    public let connectivities: [Connectivity] = [.l2, .l3]
     public let defaultLimits = ProviderLimits(retries: 3, concurrency: 16)
     public let entryFields: [ObjectShape.Field] = []
     public var settingsShape: JSONShape { .object(LinuxSettings.shape) }
@@ -26,12 +27,17 @@ public struct LinuxProviderType: ProviderType {
         LinuxDeployment.check(deployment, path, &context)
     }
 
-    public func cloudCIDR(_ spec: ProviderSpec) -> CIDR? { nil }
+    /// L3: the subnets lie within `cidr`. (L2 carves each VLAN's subnet from it instead.)
+    public func cloudCIDR(_ spec: ProviderSpec) -> CIDR? { spec.connectivity == .l3 ? LinuxSettings(spec.settings).cidr : nil }
+
+    /// L3: there is no default subnet to put an unconnected app on.
+    public var appsNeedSubnet: Bool { true }
 
     public func vlanRange(_ spec: ProviderSpec) -> ClosedRange<Int> { LinuxSettings(spec.settings).vlanRange }
 
     public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
-        LinuxProvider(name: context.name, sandbox: context.sandbox, settings: LinuxSettings(context.spec.settings), baseDirectory: context.baseDirectory)
+        LinuxProvider(name: context.name, sandbox: context.sandbox, settings: LinuxSettings(context.spec.settings), baseDirectory: context.baseDirectory,
+                      connectivity: context.spec.connectivity)
     }
 
     /// `ip netns exec NAMESPACE COMMAND…`, for an app whose recorded uuid is one of the

@@ -12,9 +12,17 @@ enum LinuxVLANModel: Sendable, Equatable {
 
     static let probePrefix = "firm-probe-"
 
-    /// Tries `ip link add … type bridge vlan_filtering 1` in a throwaway namespace, named with
-    /// firm's pid; the probe namespaces of processes that are gone (killed mid-probe) go first.
+    /// Tries `ip link add … type bridge vlan_filtering 1` in a throwaway namespace.
     static func probe(_ kernel: LinuxKernel) throws -> LinuxVLANModel {
+        try inProbeNamespace(kernel) { namespace in
+            let answer = try KernelCommand.runBlocking(kernel.ip, ["-n", namespace, "link", "add", "probe0", "type", "bridge", "vlan_filtering", "1"], input: nil)
+            return answer.status == 0 ? .filteringAvailable : .filteringUnsupported(answer.stderr.isEmpty ? "status \(answer.status)" : answer.stderr)
+        }
+    }
+
+    /// Runs `body` with a namespace made for a probe, named with firm's pid, and removed after
+    /// it; the probe namespaces of processes that are gone (killed mid-probe) go first.
+    static func inProbeNamespace<T>(_ kernel: LinuxKernel, _ body: (String) throws -> T) throws -> T {
         for stale in try kernel.namespaces() where stale.hasPrefix(probePrefix) {
             let pid = stale.dropFirst(probePrefix.count).split(separator: "-").first.flatMap { Int32($0) }
             if let pid, pid > 1, kill(pid, 0) != 0, errno == ESRCH { try kernel.run(["netns", "del", stale], tolerated: ["No such file"]) }
@@ -22,8 +30,7 @@ enum LinuxVLANModel: Sendable, Equatable {
         let namespace = probePrefix + "\(getpid())-\(UUIDText.hex(4))"
         try kernel.addNamespace(namespace)
         defer { _ = try? kernel.run(["netns", "del", namespace], tolerated: ["No such file"]) }
-        let answer = try KernelCommand.runBlocking(kernel.ip, ["-n", namespace, "link", "add", "probe0", "type", "bridge", "vlan_filtering", "1"], input: nil)
-        return answer.status == 0 ? .filteringAvailable : .filteringUnsupported(answer.stderr.isEmpty ? "status \(answer.status)" : answer.stderr)
+        return try body(namespace)
     }
 
     /// The catalog's capabilities: the model in use, what the kernel offers, and trunk mode.

@@ -234,7 +234,7 @@ struct LinuxProviderTests {
             .filter { $0.hasPrefix(prefix) || LinuxPortShape.matches($0) }
     }
 
-    @Test("kill -9 at random points of apply and of destroy (seeded; FIRM_LINUX_CRASH_ROUNDS, default 3): each next run converges, and no namespace, veth, bridge or process is left")
+    @Test("kill -9 at random points of apply and of destroy (seeded; FIRM_LINUX_CRASH_ROUNDS, default 5: 10 kills): each next run converges, and no namespace, veth, bridge or process is left")
     func crashTorture() async throws {
         guard let firm = try labFolder() else { return }
         defer {
@@ -244,7 +244,7 @@ struct LinuxProviderTests {
         firm.write("lab.json", blueprint())
         let hostBefore = try hostLinks()
         var generator = SplitMix.announced("linux kill -9", variable: "FIRM_TORTURE_SEED")
-        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_LINUX_CRASH_ROUNDS"] ?? "") ?? 3
+        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_LINUX_CRASH_ROUNDS"] ?? "") ?? 5
         for round in 0..<rounds {
             for command in ["apply", "destroy"] {
                 let delay = Int.random(in: 5...400, using: &generator)
