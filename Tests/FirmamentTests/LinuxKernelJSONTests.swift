@@ -28,6 +28,26 @@ struct LinuxKernelJSONTests {
         #expect(LinuxLabel("firm:web") == nil && LinuxLabel("other:web:x") == nil && LinuxLabel("firm:1web:x") == nil)
     }
 
+    @Test("an L3 router's names fit the kernel, its uplink is a /30 of 169.254/16 apart from another sandbox's, and only well-formed bridge aliases are subnets")
+    func routerNames() {
+        let router = LinuxRouter(names: LinuxNames(prefix: "firm-lab", sandbox: "lab"))
+        let other = LinuxRouter(names: LinuxNames(prefix: "firm-lab", sandbox: "lab2"))
+        #expect(router.hostLink.utf8.count <= 15 && router.bridge(network: "private").utf8.count <= 15)
+        #expect(router.isBridge(router.bridge(network: "private")) && !router.isBridge(router.names.bridge(vlan: 120)) && !router.isBridge("firm-labsZZZZZZ"))
+        #expect(router.bridge(network: "dmz") != router.bridge(network: "private") && router.bridge(network: "dmz") != other.bridge(network: "dmz"))
+        #expect(router.hostLink != other.hostLink)
+        #expect(CIDR("169.254.0.0/16")!.contains(router.transit) && router.transit.prefix == 30)
+        #expect(router.transit.contains(router.hostAddress) && router.transit.contains(router.routerAddress) && router.hostAddress != router.routerAddress)
+        #expect(router.transit.network.value & 0xFF00 != 0, "never 169.254.0.x")
+        let subnet = LinuxRouter.Subnet(network: "dmz", cidr: CIDR("10.40.1.0/24")!, isPublic: true)
+        #expect(LinuxRouter.Subnet(alias: subnet.alias) == subnet && subnet.gateway.description == "10.40.1.1")
+        for bad in ["firm-l3:dmz:10.40.1.0/24", "firm-l3:dmz:10.40.1.0/24:open", "firm-l3:1dmz:10.40.1.0/24:public", "firm-l3:dmz:10.40.1.0/31:public",
+                    "firm-l3:dmz:10.40.1.1/24:public", "firm-subnet:10.77.0.0/28", "firm-l3::10.40.1.0/24:public"] {
+            #expect(LinuxRouter.Subnet(alias: bad) == nil, "\(bad)")
+        }
+        #expect(LinuxNAT.ruleset(privateSubnets: [CIDR("10.40.2.0/24")!]).contains("oifname \"uplink\" ip saddr 10.40.2.0/24 masquerade"))
+    }
+
     @Test("ip -json answers are read, and what is not an answer is refused naming the source")
     func hostile() throws {
         let good = #"[{"ifname":"eth0","flags":["UP"],"master":"br","ifalias":"firm:a:b","addr_info":[{"family":"inet","local":"10.0.0.2","prefixlen":24},{"family":"inet6","local":"fe80::1"}]}]"#
