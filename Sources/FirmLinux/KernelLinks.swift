@@ -10,6 +10,8 @@ struct KernelLink: Sendable, Equatable {
     var mac: String?
     /// IPv4 addresses with their prefix lengths (from `ip -json addr`).
     var addresses: [String]
+    /// The prefix length of each of `addresses`, in the same order.
+    var prefixLengths: [Int] = []
     /// A bridge port's state (`forwarding`, `disabled`, …), from `ip -d`'s slave data.
     var portState: String? = nil
 
@@ -40,7 +42,7 @@ enum KernelJSON {
             let master = try optionalString(item, "master", here)
             let alias = try optionalString(item, "ifalias", here)
             let mac = try optionalString(item, "address", here)
-            var addresses: [String] = []
+            var addresses: [String] = [], prefixLengths: [Int] = []
             if let info = item["addr_info"] {
                 guard let list = info.arrayValue else { throw KernelError.output("\(here).addr_info: expected an array") }
                 for entry in list where entry["family"]?.stringValue == "inet" {
@@ -48,13 +50,14 @@ enum KernelJSON {
                         throw KernelError.output("\(here).addr_info: expected an IPv4 \"local\" address and a \"prefixlen\" from 0 to 32")
                     }
                     addresses.append(local)
+                    prefixLengths.append(length)
                 }
             }
             var portState: String?
             if let info = item["linkinfo"], let slave = info["info_slave_data"] {
                 portState = try optionalString(slave, "state", here + ".linkinfo.info_slave_data")
             }
-            return KernelLink(name: name, flags: flags, master: master, alias: alias, mac: mac, addresses: addresses, portState: portState)
+            return KernelLink(name: name, flags: flags, master: master, alias: alias, mac: mac, addresses: addresses, prefixLengths: prefixLengths, portState: portState)
         }
     }
 

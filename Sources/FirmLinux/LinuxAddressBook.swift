@@ -18,7 +18,7 @@ final class LinuxAddressBook: Sendable {
     func used(_ kernel: LinuxKernel, _ names: LinuxNames, asked: [String], read: [String: NamespaceInside]) throws -> Set<UInt32> {
         if entries.value == nil {
             let appNamespaces = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
-            let all = try kernel.insides(appNamespaces)
+            let all = try kernel.insides(appNamespaces, processes: false)
             entries.withLock { $0 = all.mapValues(Self.addresses) }
         }
         update(asked: asked, read: read)

@@ -5,6 +5,23 @@ import FirmBase
 /// input. A failure names the command and what `ip` said.
 struct LinuxKernel: Sendable {
     let ip: String
+    /// Receives a line for each child process started (`firm … --verbose`), or nil.
+    var log: (@Sendable (String) -> Void)? = nil
+
+    /// Runs a child process to its end (`KernelCommand`), telling `log` first.
+    func spawn(_ executable: String, _ arguments: [String], input: String?) throws -> CommandOutput {
+        if let log { log(Self.describe(executable, arguments, input: input)) }
+        return try KernelCommand.runBlocking(executable, arguments, input: input)
+    }
+
+    /// The log's line for a child: its program and arguments (at most 300 bytes), and how many
+    /// lines its input has (an `ip -batch`'s commands).
+    static func describe(_ executable: String, _ arguments: [String], input: String?) -> String {
+        var text = ([URL(fileURLWithPath: executable).lastPathComponent] + arguments).joined(separator: " ")
+        if text.utf8.count > 300 { text = String(decoding: text.utf8.prefix(300), as: UTF8.self) + "…" }
+        if let input { text += " <<\(input.split(separator: "\n").count) lines" }
+        return text
+    }
 
     /// The first `ip` found in the usual places.
     static func locate() -> String? {
@@ -24,7 +41,7 @@ struct LinuxKernel: Sendable {
     /// ("" tolerates every failure).
     @discardableResult
     func run(_ arguments: [String], input: String? = nil, tolerated: [String] = []) throws -> CommandOutput {
-        let output = try KernelCommand.runBlocking(ip, arguments, input: input)
+        let output = try spawn(ip, arguments, input: input)
         // An empty string tolerates any failure (String.contains("") is false).
         if output.status != 0, !tolerated.contains(where: { $0.isEmpty || output.stderr.contains($0) }) {
             throw KernelError.failed(command: (["ip"] + arguments).joined(separator: " "), status: output.status, stderr: output.stderr)
@@ -46,14 +63,16 @@ struct LinuxKernel: Sendable {
     }
 
     /// For each of `namespaces` that exists: its links with their addresses, and the processes
-    /// in it. One child process for all of them (a shell that runs `ip` in each).
-    func insides(_ namespaces: [String]) throws -> [String: NamespaceInside] {
+    /// in it unless `processes` is false (then none are read). One child process for all of them
+    /// (a shell that runs `ip` in each).
+    func insides(_ namespaces: [String], processes: Bool = true) throws -> [String: NamespaceInside] {
         guard !namespaces.isEmpty else { return [:] }
+        let pids = processes ? "\"\(ip)\" netns pids \"$ns\" 2>/dev/null || :; " : ""
         let script = """
             for ns; do printf '\\n@@netns %s\\n' "$ns"; "\(ip)" -n "$ns" -json addr show 2>/dev/null || printf '@@missing\\n'; \
-            printf '\\n@@pids\\n'; "\(ip)" netns pids "$ns" 2>/dev/null || :; done
+            printf '\\n@@pids\\n'; \(pids)done
             """
-        let output = try KernelCommand.runBlocking("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
+        let output = try spawn("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
         guard output.status == 0 else { throw KernelError.failed(command: "ip -n NS -json addr show (each namespace)", status: output.status, stderr: output.stderr) }
         var result: [String: NamespaceInside] = [:]
         let text = String(decoding: output.stdout, as: UTF8.self)
@@ -71,6 +90,33 @@ struct LinuxKernel: Sendable {
                 pids.append(pid)
             }
             result[name] = NamespaceInside(links: links, pids: pids)
+        }
+        return result
+    }
+
+    /// The processes in each of `namespaces` (none for one that does not exist): one child
+    /// process for all of them.
+    func processes(in namespaces: [String]) throws -> [String: [Int32]] {
+        guard !namespaces.isEmpty else { return [:] }
+        let script = "for ns; do printf '@@netns %s\\n' \"$ns\"; \"\(ip)\" netns pids \"$ns\" 2>/dev/null || :; done"
+        let output = try spawn("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
+        guard output.status == 0 else { throw KernelError.failed(command: "ip netns pids NS (each namespace)", status: output.status, stderr: output.stderr) }
+        var result: [String: [Int32]] = [:]
+        var current: String?
+        for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("@@netns ") {
+                let name = String(line.dropFirst("@@netns ".count))
+                guard namespaces.contains(name) else { throw KernelError.output("ip netns pids: a namespace that was not asked for: \(quoted(name))") }
+                current = name
+                result[name] = []
+            } else if let current {
+                guard let pid = Int32(line.trimmingCharacters(in: .whitespaces)), pid > 1 else {
+                    throw KernelError.output("ip netns pids \(current): \(quoted(String(line.prefix(20)))) is not a process id")
+                }
+                result[current, default: []].append(pid)
+            } else {
+                throw KernelError.output("ip netns pids: output before any namespace")
+            }
         }
         return result
     }
@@ -101,11 +147,19 @@ struct LinuxKernel: Sendable {
         try run(["netns", "add", namespace], tolerated: ["File exists"])
     }
 
-    /// Makes `namespace` announce each interface's addresses with gratuitous ARP when it comes
-    /// up (`arp_notify`), so that peers that knew another MAC for an address (a recreated app
-    /// with a new VM name) learn the new one at once, not after their entry goes stale.
-    func announceOnUp(in namespace: String) throws {
-        try run(["netns", "exec", namespace, "/bin/sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify"])
+    /// Runs `commands` as one `ip -batch` in `namespace`, after turning on the namespace's
+    /// `arp_notify` (so that a change of an interface's MAC is announced with gratuitous ARP):
+    /// one child (`ip netns exec`, which runs a shell that writes the setting and becomes `ip`).
+    func batchAnnouncing(in namespace: String, _ commands: [String]) throws {
+        try run(["netns", "exec", namespace, "/bin/sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify && exec \"$0\" -batch -", ip],
+                input: commands.joined(separator: "\n") + "\n")
+    }
+
+    /// The link `name` of `namespace` (with `ip -d`'s details), or nil when either is missing.
+    func link(_ name: String, in namespace: String) throws -> KernelLink? {
+        let output = try run(["-n", namespace, "-json", "-d", "link", "show", "dev", name], tolerated: ["does not exist", "Cannot open network namespace", "Cannot find device"])
+        if output.status != 0 { return nil }
+        return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json -d link show dev \(name)").first
     }
 
     /// Runs `commands` (one `ip` command a line, without "ip") in `namespace` as one batch;

@@ -29,7 +29,7 @@ enum LinuxNAT: Sendable, Equatable {
     /// Sets the router's NAT for `privateSubnets`; what came of it.
     static func apply(_ kernel: LinuxKernel, router: String, privateSubnets: [CIDR]) throws -> LinuxNAT {
         guard let nft = locate() else { return .unavailable("nft was not found in /usr/sbin, /sbin, /usr/bin or /bin; install nftables") }
-        let answer = try KernelCommand.runBlocking(kernel.ip, ["netns", "exec", router, nft, "-f", "-"], input: ruleset(privateSubnets: privateSubnets))
+        let answer = try kernel.spawn(kernel.ip, ["netns", "exec", router, nft, "-f", "-"], input: ruleset(privateSubnets: privateSubnets))
         guard answer.status == 0 else {
             return .unavailable("nft -f answered \(quoted(String(answer.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(160))))")
         }

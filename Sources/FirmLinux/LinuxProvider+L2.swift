@@ -45,7 +45,7 @@ extension LinuxProvider {
         }
         // Each target's interfaces, and every address the sandbox's apps have.
         let targetNamespaces = Array(Set(targets.map(\.namespace))).sorted()
-        let insides = try kernel.insides(targetNamespaces)
+        let insides = try kernel.insides(targetNamespaces, processes: false)
         var used = try book.used(kernel, names, asked: targetNamespaces, read: insides)
         var bridges = Set(links.map(\.name).filter { names.vlan(ofBridge: $0) != nil })
         var subnetOf: [String: CIDR] = [:]
@@ -146,7 +146,7 @@ extension LinuxProvider {
         for namespace in namespaceOrder { try kernel.batch(in: namespace, inside[namespace] ?? [], force: true) }
         try kernel.batch(in: names.sandboxSwitch, onSwitch, force: true)
         let after = try kernel.links(in: names.sandboxSwitch) ?? []
-        let insidesAfter = try kernel.insides(targetNamespaces)
+        let insidesAfter = try kernel.insides(targetNamespaces, processes: false)
         book.update(asked: targetNamespaces, read: insidesAfter)
         let subnetsAfter = Dictionary(after.compactMap { link in subnets.recorded(link.alias).map { (link.name, $0) } }, uniquingKeysWith: { a, _ in a })
         let results = changes.enumerated().map { i, change -> VLANResult in

@@ -159,7 +159,7 @@ extension LinuxProvider: L3Infrastructure {
             try kernel.deleteNamespace(namespace)
             book.remove(namespace)
             var used = try book.used(kernel, names, asked: [], read: [:])
-            var inside = ["link set lo up"], onRouter: [String] = [], addresses: [String] = []
+            var inside: [String] = [], onRouter: [String] = [], addresses: [String] = []
             for (index, id) in subnetIds.enumerated() {
                 guard let subnet = subnets[id] else {
                     throw KernelError.output("subnet \(id) is not a bridge of router \(router.namespace) (removed outside firm? a plan and apply make it again)")
@@ -176,12 +176,11 @@ extension LinuxProvider: L3Infrastructure {
                 addresses.append(address.description)
             }
             try kernel.addNamespace(namespace)
-            try kernel.announceOnUp(in: namespace)
             try kernel.batch(in: namespace, inside)
             try kernel.batch(in: router.namespace, onRouter)
             // The label last: a namespace whose first port has none is known to be half made.
             try kernel.run(["-n", router.namespace, "link", "set", LinuxNames.port(appKey: key, index: 0), "alias", label.text, "up"])
-            book.update(asked: [namespace], read: try kernel.insides([namespace]))
+            book.update(asked: [namespace], read: try kernel.insides([namespace], processes: false))
             return addresses
         }
         let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))

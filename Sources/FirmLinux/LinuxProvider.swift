@@ -23,14 +23,47 @@ public struct LinuxProvider: L2Connectivity {
     /// The addresses of the sandbox's apps, read from the kernel once and kept up to date on
     /// the switch queue, where every change of an address or namespace runs.
     let addressBook = LinuxAddressBook()
-    public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String, connectivity: Connectivity = .l2) {
+    /// Receives a line for each child process (`--verbose`), or nil.
+    let log: (@Sendable (String) -> Void)?
+    /// L2 deploys, and deletes, made in batches.
+    let deploys: LinuxBatcher<LinuxDeployJob>
+    let deletes: LinuxBatcher<String>
+    public init(name: String, sandbox: String, settings: LinuxSettings, baseDirectory: String, connectivity: Connectivity = .l2,
+                log: (@Sendable (String) -> Void)? = nil) {
         self.name = name
+        self.log = log.map { log in { @Sendable line in log("[\(name)] " + line) } }
         self.connectivity = connectivity
         self.settings = settings
         names = LinuxNames(prefix: settings.prefix, sandbox: sandbox)
         folder = baseDirectory + "/.firm/linux/" + name
         ipPath = LinuxKernel.locate()
         switchQueue = DispatchQueue(label: "firm.linux.switch." + name)
+        let names = self.names, book = addressBook, sweep = connectivity == .l2
+        deploys = LinuxBatcher(provider: name, operation: "deploy", ip: ipPath, queue: switchQueue, log: self.log) { kernel, jobs in
+            try LinuxDeploys.make(kernel, jobs, names: names, book: book)
+        }
+        // An L3 router stays until CleanSandboxInfra.
+        deletes = LinuxBatcher(provider: name, operation: "delete", ip: ipPath, queue: switchQueue, log: self.log) { kernel, namespaces in
+            try LinuxDeletes.remove(kernel, namespaces, names: names, book: book, sweep: sweep)
+        }
+    }
+
+    static func missingIP(provider: String, operation: String) -> ProviderError {
+        ProviderError(provider: provider, operation: operation, message: "iproute2's `ip` was not found in /usr/sbin, /sbin, /usr/bin or /bin; install iproute2")
+    }
+
+    /// What failed in kernel work, as a `ProviderError` of `operation`: a namespace or device
+    /// that vanished under a concurrent change is worth another try.
+    static func providerError(_ failure: any Error, provider: String, operation: String) -> ProviderError {
+        switch failure {
+        case let failure as ProviderError:
+            return failure
+        case let failure as KernelError:
+            let vanished = failure.description.contains("Cannot open network namespace") || failure.description.contains("Cannot find device")
+            return ProviderError(provider: provider, operation: operation, message: failure.description, kind: vanished ? .retryable : .terminal)
+        default:
+            return ProviderError(provider: provider, operation: operation, message: "\(failure)")
+        }
     }
 
     public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 16) }
@@ -43,21 +76,13 @@ public struct LinuxProvider: L2Connectivity {
     /// the switch), turning what fails into a `ProviderError` of `operation`.
     func kernel<T: Sendable>(_ operation: String, onSwitch: Bool = false,
                              _ work: @escaping @Sendable (LinuxKernel) throws -> T) async throws -> T {
-        guard let ip = ipPath else {
-            throw error(operation, "iproute2's `ip` was not found in /usr/sbin, /sbin, /usr/bin or /bin; install iproute2")
-        }
+        guard let ip = ipPath else { throw Self.missingIP(provider: name, operation: operation) }
         let queue = onSwitch ? switchQueue : DispatchQueue(label: "firm.linux.kernel")
-        let providerName = name
+        let log = self.log
         do {
-            return try await queue.perform { try work(LinuxKernel(ip: ip)) }
-        } catch let failure as ProviderError {
-            throw failure
-        } catch let failure as KernelError {
-            // A namespace that vanished under a concurrent change is worth another try.
-            let vanished = failure.description.contains("Cannot open network namespace") || failure.description.contains("Cannot find device")
-            throw ProviderError(provider: providerName, operation: operation, message: failure.description, kind: vanished ? .retryable : .terminal)
+            return try await queue.perform { try work(LinuxKernel(ip: ip, log: log)) }
         } catch {
-            throw ProviderError(provider: providerName, operation: operation, message: "\(error)")
+            throw Self.providerError(error, provider: name, operation: operation)
         }
     }
 
@@ -109,7 +134,8 @@ public struct LinuxProvider: L2Connectivity {
 
     /// Makes the namespace, its first veth (eth0, with a stable MAC) and the port in the switch,
     /// labelled with the app and VM last, so that a namespace without its labelled port is known
-    /// to be half made. eth0 gets its address when it joins a VLAN (the VLAN's subnet).
+    /// to be half made; with the other deploys that come at the same time (`LinuxDeploys`). eth0
+    /// gets its address when it joins a VLAN (the VLAN's subnet).
     public func deploy(_ request: DeployRequest) async throws -> DeployAppResult {
         guard LinuxKernel.hasNetAdmin() else {
             throw error("deploy", "firm lacks CAP_NET_ADMIN, which network namespaces, veths and bridges need; run it as root or grant the capability")
@@ -121,19 +147,7 @@ public struct LinuxProvider: L2Connectivity {
         guard label.text.utf8.count <= 255 else { throw error("deploy", "the VM name \(quoted(request.vmName)) is too long for the kernel's link alias (255 bytes)") }
         let sandboxSwitch = names.sandboxSwitch
         let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))
-        let book = addressBook
-        try await kernel("deploy", onSwitch: true) { kernel in
-            try kernel.deleteNamespace(namespace)
-            book.remove(namespace)
-            try kernel.addNamespace(sandboxSwitch)
-            try kernel.addNamespace(namespace)
-            try kernel.announceOnUp(in: namespace)
-            try kernel.batch(in: namespace, [
-                "link set lo up",
-                "link add eth0 address \(mac) type veth peer name \(port) netns \(sandboxSwitch)",
-            ])
-            try kernel.run(["-n", sandboxSwitch, "link", "set", port, "alias", label.text, "up"])
-        }
+        try await deploys.submit(LinuxDeployJob(namespace: namespace, port: port, mac: mac, label: label))
         return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: "",
                                deployedAppAdditionalData: ["namespace": .string(namespace), "switch": .string(sandboxSwitch)],
                                vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": "",
@@ -141,30 +155,37 @@ public struct LinuxProvider: L2Connectivity {
                                                "appName": .string(request.appName), "errorMessage": ""])
     }
 
+    /// Sets lo, the app's interfaces and their ports up (with `arp_notify` on), adds an L3 app's
+    /// default route, and announces each address with gratuitous ARP once the ports forward;
+    /// then starts the service. Four or five child processes, whatever the sandbox's size.
     public func powerOn(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
         let key = names.appKey(app.vmName)
         let sandboxSwitch = names.sandboxSwitch
+        let l3 = connectivity == .l3
         try await kernel("powerOn") { kernel in
             guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
-            let interfaces = links.map(\.name).filter { $0.hasPrefix("eth") }
-            try kernel.batch(in: namespace, interfaces.map { "link set \($0) up" })
-            let switchLinks = try kernel.links(in: sandboxSwitch) ?? []
-            let ports = switchLinks.filter { LinuxNames.parsePort($0.name)?.key == key && !$0.isUp }
-            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0.name) up" })
+            let interfaces = links.filter { $0.name.hasPrefix("eth") && Int($0.name.dropFirst(3)) != nil }
+            try kernel.batchAnnouncing(in: namespace, ["link set lo up"] + interfaces.map { "link set \($0.name) up" })
+            // Ports are up from their deploy or connect; one set down outside firm comes up again
+            // (a port that is gone fails its line, and the next refresh sees it).
+            let ports = interfaces.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) }
+            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0) up" }, force: true)
             var after: [String] = []
-            // L3: the default route through eth0's subnet's gateway, which a link taken down loses.
-            let port0 = switchLinks.first { LinuxNames.parsePort($0.name).map { $0.key == key && $0.index == 0 } == true }
-            if let bridge = port0?.master, let subnet = LinuxRouter.Subnet(alias: switchLinks.first(where: { $0.name == bridge })?.alias) {
-                after.append("route replace default via \(subnet.gateway) dev eth0")
+            // L3: the default route through eth0's subnet's gateway (its first host address),
+            // which a link taken down loses.
+            if l3, let eth0 = interfaces.first(where: { $0.name == "eth0" }), let address = eth0.addresses.first.flatMap(IPv4Address.init),
+               let length = eth0.prefixLengths.first, length <= 30 {
+                let subnet = CIDR(network: IPv4Address(address.value & (UInt32.max << UInt32(32 - length))), prefix: length)
+                after.append("route replace default via \(IPv4Address(subnet.network.value + 1)) dev eth0")
             }
             // Gratuitous ARP for each address, once the app's ports forward: setting an
             // interface's MAC (to the one it has) makes the kernel announce it (arp_notify).
             // The announcement the kernel makes when the link comes up is lost: the bridge
             // learns of the port's carrier a moment later.
-            let announced = links.filter { $0.name.hasPrefix("eth") && !$0.addresses.isEmpty && $0.mac != nil }
+            let announced = interfaces.filter { !$0.addresses.isEmpty && $0.mac != nil }
             if !announced.isEmpty {
-                try Self.waitUntilForwarding(kernel, sandboxSwitch, key: key)
+                try Self.waitUntilForwarding(kernel, sandboxSwitch, ports: announced.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) })
                 after += announced.map { "link set \($0.name) address \($0.mac!)" }
             }
             try kernel.batch(in: namespace, after)
@@ -174,11 +195,15 @@ public struct LinuxProvider: L2Connectivity {
         }
     }
 
-    /// Waits (at most half a second) until every port of the app that is in a bridge forwards.
-    static func waitUntilForwarding(_ kernel: LinuxKernel, _ sandboxSwitch: String, key: String) throws {
+    /// Waits (at most half a second) until each of `ports` that is in a bridge forwards.
+    static func waitUntilForwarding(_ kernel: LinuxKernel, _ sandboxSwitch: String, ports: [String]) throws {
+        var waiting = ports
         for _ in 0..<50 {
-            let ports = (try kernel.links(in: sandboxSwitch) ?? []).filter { LinuxNames.parsePort($0.name)?.key == key && $0.master != nil }
-            if ports.allSatisfy({ $0.portState == nil || $0.portState == "forwarding" }) { return }
+            waiting = try waiting.filter { port in
+                guard let link = try kernel.link(port, in: sandboxSwitch), link.master != nil else { return false }
+                return link.portState != nil && link.portState != "forwarding"
+            }
+            if waiting.isEmpty { return }
             usleep(10_000)
         }
     }
@@ -195,9 +220,9 @@ public struct LinuxProvider: L2Connectivity {
     /// The app's address, as the kernel has it (`primaryAddress`).
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
         let namespace = namespace(app)
-        let inside = try await kernel("refreshIP") { try $0.insides([namespace])[namespace] }
-        guard let inside else { throw error("refreshIP", "namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
-        return Addresses(privateAddress: Self.primaryAddress(inside.links))
+        let links = try await kernel("refreshIP") { try $0.links(in: namespace) }
+        guard let links else { throw error("refreshIP", "namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
+        return Addresses(privateAddress: Self.primaryAddress(links))
     }
 
     /// An app's address: the first of its lowest-numbered interface that has one (eth0 unless
@@ -210,18 +235,11 @@ public struct LinuxProvider: L2Connectivity {
     }
 
     /// Stops the service, removes the namespace (and so its veths), then the switch's bridges
-    /// that no port uses, and the switch itself once the sandbox has no app left.
+    /// that no port uses, and the switch itself once the sandbox has no app left; with the
+    /// other deletes that come at the same time (`LinuxDeletes`).
     public func delete(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
-        let names = self.names
-        let book = addressBook
-        let l2 = connectivity == .l2
-        try await kernel("delete", onSwitch: true) { kernel in
-            try kernel.deleteNamespace(namespace)
-            book.remove(namespace)
-            // An L3 router stays until CleanSandboxInfra.
-            if l2 { try Self.sweep(kernel, names) }
-        }
+        try await deletes.submit(namespace)
         LinuxService(folder: folder, namespace: namespace).forget()
     }
 

@@ -37,7 +37,7 @@ public struct LinuxProviderType: ProviderType {
 
     public func make(_ context: ProviderContext) throws(ProviderError) -> any CloudProvider {
         LinuxProvider(name: context.name, sandbox: context.sandbox, settings: LinuxSettings(context.spec.settings), baseDirectory: context.baseDirectory,
-                      connectivity: context.spec.connectivity)
+                      connectivity: context.spec.connectivity, log: context.driverLog)
     }
 
     /// `ip netns exec NAMESPACE COMMAND…`, for an app whose recorded uuid is one of the

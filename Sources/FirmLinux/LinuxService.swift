@@ -23,7 +23,7 @@ struct LinuxService: Sendable {
             // that each child holds to learn that it exited), so bash closes all but 0-2 first.
             let script = #"for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"; done; "#
                 + #"setsid "$1" netns exec "$2" /bin/sh -c "$3" >>"$4" 2>&1 </dev/null & echo $!"#
-            let output = try KernelCommand.runBlocking("/bin/bash", ["-c", script, "bash", kernel.ip, namespace, command, logFile], input: nil)
+            let output = try kernel.spawn("/bin/bash", ["-c", script, "bash", kernel.ip, namespace, command, logFile], input: nil)
             let text = String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard output.status == 0, let pid = Int32(text), pid > 1 else {
                 throw KernelError.output("could not start the Command in namespace \(namespace): \(output.stderr.isEmpty ? "no process id" : output.stderr)")

@@ -15,7 +15,7 @@ enum LinuxVLANModel: Sendable, Equatable {
     /// Tries `ip link add … type bridge vlan_filtering 1` in a throwaway namespace.
     static func probe(_ kernel: LinuxKernel) throws -> LinuxVLANModel {
         try inProbeNamespace(kernel) { namespace in
-            let answer = try KernelCommand.runBlocking(kernel.ip, ["-n", namespace, "link", "add", "probe0", "type", "bridge", "vlan_filtering", "1"], input: nil)
+            let answer = try kernel.spawn(kernel.ip, ["-n", namespace, "link", "add", "probe0", "type", "bridge", "vlan_filtering", "1"], input: nil)
             return answer.status == 0 ? .filteringAvailable : .filteringUnsupported(answer.stderr.isEmpty ? "status \(answer.status)" : answer.stderr)
         }
     }

@@ -27,6 +27,8 @@ struct BenchArguments {
                 flags: ["--write-docs", "--no-terraform"], options: ["--instances": "N (200)", "--parallelism": "N (50)", "--rounds": "N (3)", "--moto": "PATH"]),
         Command(name: "etcd", summary: "the etcd state backend (FIRM_ETCD, default /usr/bin/etcd)", flags: ["--write-docs"],
                 options: ["--apps": "N (1000)", "--plan-apps": "N (10000)"]),
+        Command(name: "linux", summary: "the linux provider (root): apply, no-op plan and destroy of N apps against a hand-written ip script",
+                flags: ["--write-docs"], options: ["--apps": "N (200)", "--parallelism": "N (50)", "--rounds": "N (3)"]),
         Command(name: "fleet", summary: "reconcile replicas on etcd: 20, 100 and 300 sandboxes, 1 and 3 replicas (--quick: 20 and 100)",
                 flags: ["--quick", "--write-docs"], options: ["--seconds": "N (15)", "--concurrency": "N (8)"]),
     ]

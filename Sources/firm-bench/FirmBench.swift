@@ -16,7 +16,8 @@ import FirmEtcdState
 /// by default; `--help` lists everything, BenchArguments): in-process figures (Benchmarks) and whole
 /// `firm` processes (ProcessBench, also alone as `firm-bench process`). `firm-bench ec2 …`
 /// measures the ec2 provider on moto (EC2Bench); `firm-bench etcd …`, the etcd backend (EtcdBench);
-/// `firm-bench fleet …`, reconcile replicas on etcd (FleetBench).
+/// `firm-bench fleet …`, reconcile replicas on etcd (FleetBench); `firm-bench linux …`, the linux
+/// provider against a hand-written script (LinuxBench).
 ///
 /// Each plan benchmark runs in a child process of its own, so that its peak memory is its own.
 @main
@@ -45,6 +46,8 @@ struct FirmBench {
                 try await EtcdBench.run(args)
             case "fleet":
                 try await FleetBench.run(args)
+            case "linux":
+                try await LinuxBench.run(args)
             default:
                 if let apps = args.values["--overhead-only"].flatMap({ Int($0) }) {
                     let r = try await Benchmarks.apply(apps: apps, parallelism: 100, latency: "{}", directory: temporaryDirectory())

@@ -52,7 +52,7 @@ struct LinuxKernelJSONTests {
     func hostile() throws {
         let good = #"[{"ifname":"eth0","flags":["UP"],"master":"br","ifalias":"firm:a:b","addr_info":[{"family":"inet","local":"10.0.0.2","prefixlen":24},{"family":"inet6","local":"fe80::1"}]}]"#
         let links = try KernelJSON.links(Array(good.utf8), source: "test")
-        #expect(links == [KernelLink(name: "eth0", flags: ["UP"], master: "br", alias: "firm:a:b", mac: nil, addresses: ["10.0.0.2"])])
+        #expect(links == [KernelLink(name: "eth0", flags: ["UP"], master: "br", alias: "firm:a:b", mac: nil, addresses: ["10.0.0.2"], prefixLengths: [24])])
         #expect(try KernelJSON.links(Array(" \n".utf8), source: "test").isEmpty)
         for bad in ["not json", "{}", "[1]", #"[{"flags":[]}]"#, #"[{"ifname":"a-name-longer-than-15"}]"#, #"[{"ifname":"x","flags":"UP"}]"#,
                     #"[{"ifname":"x","master":3}]"#, #"[{"ifname":"x","addr_info":[{"family":"inet","local":"999.1.1.1","prefixlen":24}]}]"#,
