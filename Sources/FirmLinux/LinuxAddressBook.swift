@@ -34,6 +34,19 @@ final class LinuxAddressBook: Sendable {
         }
     }
 
+    /// `namespaces` were just made, without addresses: read the book first (before they were
+    /// made, so that the first read has only earlier runs' namespaces to read), then note them.
+    func made(_ namespaces: [String], _ kernel: LinuxKernel, _ names: LinuxNames) throws {
+        _ = try used(kernel, names, asked: [], read: [:])
+        entries.withLock { book in for namespace in namespaces { book?[namespace] = [] } }
+    }
+
+    /// Whether the book knows `namespace` to have no address (made in this run, and not yet
+    /// connected): a connect batch need not read it.
+    func isKnownEmpty(_ namespace: String) -> Bool {
+        entries.withLock { $0?[namespace]?.isEmpty == true }
+    }
+
     /// `namespace` was removed (or made anew, without addresses).
     func remove(_ namespace: String) {
         entries.withLock { _ = $0?.removeValue(forKey: namespace) }

@@ -67,6 +67,21 @@ struct LinuxKernel: Sendable {
     /// (a shell that runs `ip` in each).
     func insides(_ namespaces: [String], processes: Bool = true) throws -> [String: NamespaceInside] {
         guard !namespaces.isEmpty else { return [:] }
+        // From inside firm, with no child process, where it may enter namespaces.
+        if let read = NamespaceReader.read(namespaces, processes: processes) {
+            log?("(in firm) read \(namespaces.count) namespace(s) with setns and getifaddrs")
+            return read
+        }
+        // Many namespaces: a few shells at once (`KernelLanes`), each reading its share.
+        if namespaces.count > 8 {
+            let parts = try KernelLanes.map(KernelLanes.chunks(namespaces)) { try self.shellInsides($0, processes: processes) }
+            return parts.reduce(into: [:]) { all, part in all.merge(part) { a, _ in a } }
+        }
+        return try shellInsides(namespaces, processes: processes)
+    }
+
+    /// `insides` through a shell that runs `ip` in each namespace.
+    func shellInsides(_ namespaces: [String], processes: Bool) throws -> [String: NamespaceInside] {
         let pids = processes ? "\"\(ip)\" netns pids \"$ns\" 2>/dev/null || :; " : ""
         let script = """
             for ns; do printf '\\n@@netns %s\\n' "$ns"; "\(ip)" -n "$ns" -json addr show 2>/dev/null || printf '@@missing\\n'; \
@@ -98,6 +113,10 @@ struct LinuxKernel: Sendable {
     /// process for all of them.
     func processes(in namespaces: [String]) throws -> [String: [Int32]] {
         guard !namespaces.isEmpty else { return [:] }
+        if FileManager.default.isReadableFile(atPath: "/proc/self/ns/net") {
+            log?("(in firm) read the processes of \(namespaces.count) namespace(s) from /proc")
+            return NamespaceReader.processes(of: namespaces)
+        }
         let script = "for ns; do printf '@@netns %s\\n' \"$ns\"; \"\(ip)\" netns pids \"$ns\" 2>/dev/null || :; done"
         let output = try spawn("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
         guard output.status == 0 else { throw KernelError.failed(command: "ip netns pids NS (each namespace)", status: output.status, stderr: output.stderr) }
@@ -147,12 +166,20 @@ struct LinuxKernel: Sendable {
         try run(["netns", "add", namespace], tolerated: ["File exists"])
     }
 
-    /// Runs `commands` as one `ip -batch` in `namespace`, after turning on the namespace's
-    /// `arp_notify` (so that a change of an interface's MAC is announced with gratuitous ARP):
-    /// one child (`ip netns exec`, which runs a shell that writes the setting and becomes `ip`).
-    func batchAnnouncing(in namespace: String, _ commands: [String]) throws {
-        try run(["netns", "exec", namespace, "/bin/sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify && exec \"$0\" -batch -", ip],
-                input: commands.joined(separator: "\n") + "\n")
+    /// Raises lo and every `ethN` of `namespace` after turning on its `arp_notify` (so that a
+    /// change of an interface's MAC is announced with gratuitous ARP), and reads its links and
+    /// addresses then; nil when the namespace does not exist. One child: `ip netns exec` runs a
+    /// shell there, which lists the interfaces (`ip netns exec` mounts the namespace's own
+    /// /sys), runs one `ip -batch` and becomes `ip -json -d addr show`.
+    func raise(_ namespace: String) throws -> [KernelLink]? {
+        let script = """
+            echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify || exit 1
+            { echo 'link set lo up'; for d in /sys/class/net/eth*; do [ -e "$d" ] && echo "link set ${d##*/} up"; done; } | "$0" -batch - || exit 1
+            exec "$0" -json -d addr show
+            """
+        let output = try run(["netns", "exec", namespace, "/bin/sh", "-c", script, ip], tolerated: ["Cannot open network namespace"])
+        if output.status != 0 { return nil }
+        return try KernelJSON.links(output.stdout, source: "ip -n \(namespace) -json -d addr show")
     }
 
     /// The link `name` of `namespace` (with `ip -d`'s details), or nil when either is missing.
@@ -164,9 +191,10 @@ struct LinuxKernel: Sendable {
 
     /// Runs `commands` (one `ip` command a line, without "ip") in `namespace` as one batch;
     /// `force` goes on past a failing line.
-    func batch(in namespace: String, _ commands: [String], force: Bool = false) throws {
-        guard !commands.isEmpty else { return }
-        try run(["-n", namespace] + (force ? ["-force"] : []) + ["-batch", "-"], input: commands.joined(separator: "\n") + "\n", tolerated: force ? [""] : [])
+    @discardableResult
+    func batch(in namespace: String, _ commands: [String], force: Bool = false) throws -> CommandOutput {
+        guard !commands.isEmpty else { return CommandOutput(status: 0, stdout: [], stderr: "") }
+        return try run(["-n", namespace] + (force ? ["-force"] : []) + ["-batch", "-"], input: commands.joined(separator: "\n") + "\n", tolerated: force ? [""] : [])
     }
 }
 
@@ -174,4 +202,6 @@ struct LinuxKernel: Sendable {
 struct NamespaceInside: Sendable {
     var links: [KernelLink]
     var pids: [Int32]
+    /// Whether the namespace has a default route; nil when it was not read (through `ip`).
+    var hasDefaultRoute: Bool? = nil
 }

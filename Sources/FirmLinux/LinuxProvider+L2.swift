@@ -33,8 +33,10 @@ extension LinuxProvider {
         }
     }
 
-    /// The batch on the switch queue (`applyConnectivityChanges`). Reads the switch once and
-    /// the targets' namespaces before and after; the other apps' addresses come from `book`.
+    /// The batch on the switch queue (`applyConnectivityChanges`). Reads the switch before and
+    /// after, and the targets' namespaces before (but those the book knows to have no address)
+    /// and after (but those whose `ip -batch` the kernel accepted whole: what they have then is
+    /// predicted from their commands); the other apps' addresses come from `book`.
     static func connect(_ kernel: LinuxKernel, _ changes: [VLANChange], targets: [(namespace: String, key: String)], names: LinuxNames,
                         subnets: LinuxSubnets, book: LinuxAddressBook) throws -> [VLANResult] {
         guard let links = try kernel.links(in: names.sandboxSwitch) else {
@@ -45,8 +47,14 @@ extension LinuxProvider {
         }
         // Each target's interfaces, and every address the sandbox's apps have.
         let targetNamespaces = Array(Set(targets.map(\.namespace))).sorted()
-        let insides = try kernel.insides(targetNamespaces, processes: false)
-        var used = try book.used(kernel, names, asked: targetNamespaces, read: insides)
+        let unknown = targetNamespaces.filter { !book.isKnownEmpty($0) }
+        let insides = try kernel.insides(unknown, processes: false)
+        var used = try book.used(kernel, names, asked: unknown, read: insides)
+        // Each target's interfaces and their addresses as the batch will leave them.
+        var predicted: [String: [String: [String]]] = [:]
+        for namespace in targetNamespaces where !unknown.contains(namespace) || insides[namespace] != nil {
+            predicted[namespace] = Dictionary((insides[namespace]?.links ?? []).map { ($0.name, $0.addresses) }, uniquingKeysWith: { a, _ in a })
+        }
         var bridges = Set(links.map(\.name).filter { names.vlan(ofBridge: $0) != nil })
         var subnetOf: [String: CIDR] = [:]
         for link in links where bridges.contains(link.name) { subnetOf[link.name] = subnets.recorded(link.alias) }
@@ -76,6 +84,7 @@ extension LinuxProvider {
             func add(_ command: String) {
                 if inside[namespace] == nil { namespaceOrder.append(namespace) }
                 inside[namespace, default: []].append(command)
+                if predicted[namespace] != nil { Self.predict(&predicted[namespace]!, command) }
             }
             switch change.kind {
             case .setVlan:
@@ -143,10 +152,16 @@ extension LinuxProvider {
             }
             ports[key] = mine
         }
-        for namespace in namespaceOrder { try kernel.batch(in: namespace, inside[namespace] ?? [], force: true) }
+        let perNamespace = namespaceOrder.map { ($0, inside[$0] ?? []) }
+        let answers = try KernelLanes.map(perNamespace) { namespace, commands in try kernel.batch(in: namespace, commands, force: true) }
         try kernel.batch(in: names.sandboxSwitch, onSwitch, force: true)
         let after = try kernel.links(in: names.sandboxSwitch) ?? []
-        let insidesAfter = try kernel.insides(targetNamespaces, processes: false)
+        // Read again: a namespace whose batch failed in part, or whose state was not known.
+        let failed = Set(zip(namespaceOrder, answers).filter { $0.1.status != 0 }.map(\.0))
+        var insidesAfter = try kernel.insides(targetNamespaces.filter { failed.contains($0) || predicted[$0] == nil }, processes: false)
+        for (namespace, links) in predicted where !failed.contains(namespace) {
+            insidesAfter[namespace] = NamespaceInside(links: links.keys.sorted().map { KernelLink(name: $0, flags: [], addresses: links[$0]!) }, pids: [])
+        }
         book.update(asked: targetNamespaces, read: insidesAfter)
         let subnetsAfter = Dictionary(after.compactMap { link in subnets.recorded(link.alias).map { (link.name, $0) } }, uniquingKeysWith: { a, _ in a })
         let results = changes.enumerated().map { i, change -> VLANResult in
@@ -174,5 +189,19 @@ extension LinuxProvider {
         }
         try Self.sweep(kernel, names)
         return results
+    }
+
+    /// What one `ip` command of a connect batch does to a namespace's interfaces (name →
+    /// addresses), as `connect` writes them.
+    static func predict(_ links: inout [String: [String]], _ command: String) {
+        let words = command.split(separator: " ").map(String.init)
+        guard words.count >= 3 else { return }
+        switch (words[0], words[1]) {
+        case ("link", "add"): links[words[2]] = links[words[2]] ?? []
+        case ("link", "del"): links[words[2]] = nil
+        case ("addr", "flush") where words.count >= 4: links[words[3]] = []
+        case ("addr", "add") where words.count >= 5: links[words[4], default: []].append(String(words[2].split(separator: "/")[0]))
+        default: break
+        }
     }
 }

@@ -66,7 +66,9 @@ public struct LinuxProvider: L2Connectivity {
         }
     }
 
-    public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 16) }
+    /// Deploys and deletes that arrive together, and connect batches, are made as one batch on
+    /// the switch queue; 64 at once lets a batch carry 64.
+    public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 64) }
 
     func error(_ operation: String, _ message: String, kind: FailureKind = .terminal) -> ProviderError {
         ProviderError(provider: name, operation: operation, message: message, kind: kind)
@@ -117,13 +119,13 @@ public struct LinuxProvider: L2Connectivity {
         return catalog
     }
 
-    /// Removes the sandbox's switch when no app namespace of the sandbox is left and it holds no
-    /// port: what a destroy killed between its last app and the switch leaves behind.
+    /// Removes the sandbox's switch when no app namespace of the sandbox is left: what a destroy
+    /// killed between its last app and the switch leaves behind. Ports may linger there for a
+    /// moment after their apps' namespaces are gone (the kernel frees a namespace, and its
+    /// veths, on a worker of its own), so they don't count.
     static func removeIdleSwitch(_ kernel: LinuxKernel, _ names: LinuxNames) throws {
         let namespaces = try kernel.namespaces()
-        guard namespaces.contains(names.sandboxSwitch), !namespaces.contains(where: { names.appKey(ofNamespace: $0) != nil }),
-              let links = try kernel.links(in: names.sandboxSwitch), !links.contains(where: { LinuxNames.parsePort($0.name) != nil })
-        else { return }
+        guard namespaces.contains(names.sandboxSwitch), !namespaces.contains(where: { names.appKey(ofNamespace: $0) != nil }) else { return }
         try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"])
     }
 
@@ -157,20 +159,20 @@ public struct LinuxProvider: L2Connectivity {
 
     /// Sets lo, the app's interfaces and their ports up (with `arp_notify` on), adds an L3 app's
     /// default route, and announces each address with gratuitous ARP once the ports forward;
-    /// then starts the service. Four or five child processes, whatever the sandbox's size.
+    /// then starts the service. Three child processes (more while a port is not yet forwarding,
+    /// and one to raise a port set down), whatever the sandbox's size.
     public func powerOn(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
         let key = names.appKey(app.vmName)
         let sandboxSwitch = names.sandboxSwitch
         let l3 = connectivity == .l3
         try await kernel("powerOn") { kernel in
-            guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
+            guard let links = try kernel.raise(namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
             let interfaces = links.filter { $0.name.hasPrefix("eth") && Int($0.name.dropFirst(3)) != nil }
-            try kernel.batchAnnouncing(in: namespace, ["link set lo up"] + interfaces.map { "link set \($0.name) up" })
             // Ports are up from their deploy or connect; one set down outside firm comes up again
-            // (a port that is gone fails its line, and the next refresh sees it).
-            let ports = interfaces.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) }
-            try kernel.batch(in: sandboxSwitch, ports.map { "link set \($0) up" }, force: true)
+            // (a port that is gone is left to the next refresh, which sees it).
+            let ports = try interfaces.compactMap { try kernel.link(LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!), in: sandboxSwitch) }
+            try kernel.batch(in: sandboxSwitch, ports.filter { !$0.isUp }.map { "link set \($0.name) up" }, force: true)
             var after: [String] = []
             // L3: the default route through eth0's subnet's gateway (its first host address),
             // which a link taken down loses.
@@ -185,7 +187,8 @@ public struct LinuxProvider: L2Connectivity {
             // learns of the port's carrier a moment later.
             let announced = interfaces.filter { !$0.addresses.isEmpty && $0.mac != nil }
             if !announced.isEmpty {
-                try Self.waitUntilForwarding(kernel, sandboxSwitch, ports: announced.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) })
+                let waiting = Set(announced.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) })
+                try Self.waitUntilForwarding(kernel, sandboxSwitch, ports: ports.filter { waiting.contains($0.name) && $0.master != nil && $0.portState != "forwarding" }.map(\.name))
                 after += announced.map { "link set \($0.name) address \($0.mac!)" }
             }
             try kernel.batch(in: namespace, after)
@@ -195,18 +198,19 @@ public struct LinuxProvider: L2Connectivity {
         }
     }
 
-    /// Waits (at most half a second) until each of `ports` that is in a bridge forwards.
+    /// Waits (at most half a second) until each of `ports`, read as not forwarding yet, forwards.
     static func waitUntilForwarding(_ kernel: LinuxKernel, _ sandboxSwitch: String, ports: [String]) throws {
         var waiting = ports
-        for _ in 0..<50 {
+        for _ in 0..<250 {
+            if waiting.isEmpty { return }
+            usleep(2_000)
             waiting = try waiting.filter { port in
                 guard let link = try kernel.link(port, in: sandboxSwitch), link.master != nil else { return false }
                 return link.portState != nil && link.portState != "forwarding"
             }
-            if waiting.isEmpty { return }
-            usleep(10_000)
         }
     }
+
 
     public func powerOff(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
@@ -220,7 +224,7 @@ public struct LinuxProvider: L2Connectivity {
     /// The app's address, as the kernel has it (`primaryAddress`).
     public func refreshIP(_ app: DeployedApp) async throws -> Addresses {
         let namespace = namespace(app)
-        let links = try await kernel("refreshIP") { try $0.links(in: namespace) }
+        let links = try await kernel("refreshIP") { try $0.insides([namespace], processes: false)[namespace]?.links }
         guard let links else { throw error("refreshIP", "namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
         return Addresses(privateAddress: Self.primaryAddress(links))
     }
@@ -317,7 +321,10 @@ public struct LinuxProvider: L2Connectivity {
             let eth0 = inside.links.first { $0.name == "eth0" }
             let port0 = ports.first { LinuxNames.parsePort($0.name)?.index == 0 }
             let wantsService = index < commands.count && !commands[index].isEmpty
-            let on = eth0?.isUp == true && port0?.isUp == true && (!wantsService || !inside.pids.isEmpty)
+            // At L3 an app with an address needs its default route (power on adds it, and a
+            // power on killed before it would leave the app up without one).
+            let routed = !l3 || eth0?.addresses.isEmpty != false || inside.hasDefaultRoute != false
+            let on = eth0?.isUp == true && port0?.isUp == true && (!wantsService || !inside.pids.isEmpty) && routed
             // On a VLAN: the port is in its bridge, and the interface has an address in its subnet.
             let vlans = ports.compactMap { port -> Int? in
                 guard let bridge = port.master, let vlan = names.vlan(ofBridge: bridge), let index = LinuxNames.parsePort(port.name)?.index,

@@ -6,7 +6,7 @@ import FirmModel
 public struct LinuxProviderType: ProviderType {
     public let name = "linux"
     public let connectivities: [Connectivity] = [.l2, .l3]
-    public let defaultLimits = ProviderLimits(retries: 3, concurrency: 16)
+    public let defaultLimits = ProviderLimits(retries: 3, concurrency: 64)
     public let entryFields: [ObjectShape.Field] = []
     public var settingsShape: JSONShape { .object(LinuxSettings.shape) }
     public var deploymentShape: ObjectShape? { LinuxDeployment.shape }

@@ -131,6 +131,15 @@ struct LinuxL3Tests {
         }
         #expect(learnt, "the router learnt db's MAC from its gratuitous ARP")
 
+        // Drift: db's default route deleted outside firm: db is seen as not powered on (as after
+        // a power on killed before its route), and power on adds the route again.
+        #expect(try runChild(LinuxProviderTests.ip!, ["-n", db.namespace, "route", "del", "default"]).status == 0)
+        #expect(try lab.ping(from: db.namespace, bastion.address) == false)
+        let unrouted = try firm.run(["plan", "lab.json", "--detailed-exitcode"])
+        #expect(unrouted.code == 2 && unrouted.stdout.contains("power on app.db"), "\(unrouted.output)")
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        #expect(try await lab.reaches(db.namespace, bastion.address))
+
         // Drift: api's port taken out of its subnet's bridge: api is replaced.
         let port = "p" + api.namespace.suffix(8) + "-0"
         #expect(try runChild(LinuxProviderTests.ip!, ["-n", router, "link", "set", port, "nomaster"]).status == 0)
