@@ -154,7 +154,7 @@ enum LinuxBench {
             \(begin)
             ## The linux provider
 
-            `sudo swift run -c release firm-bench linux` (root; the median of \(r.rounds) rounds, each of firm's apply, no-op plan and destroy, then the script and its teardown). Whole `firm` processes, release build; child processes are counted from `--verbose`, which logs one line for each. The script is what a lab engineer writes by hand: the same namespaces, veths, bridges and addresses, made with `ip` one command at a time (\(r.scriptCommands) commands), with no labels, checks, state or observation. Machine: \(Machine.summary).
+            `sudo swift run -c release firm-bench linux` (root; the median of \(r.rounds) rounds, each of firm's apply, no-op plan and destroy, then the script and its teardown). Whole `firm` processes, release build; child processes are those firm starts, counted from `--verbose`, which logs one line for each (power on's child runs a shell in the app's namespace, which runs two `ip`s; the app namespaces are read from inside firm, with `setns` and `getifaddrs`, one netlink dump each and no child process). Each apply starts 5 s after the last teardown: the kernel frees deleted namespaces on a worker of its own, after `ip netns del` returns. The script is what a lab engineer writes by hand: the same namespaces, veths, bridges and addresses, made with `ip` one command at a time (\(r.scriptCommands) commands), with no labels, checks, state or observation. Machine: \(Machine.summary).
 
             | measure | result | goal |
             |---|---|---|

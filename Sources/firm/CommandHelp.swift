@@ -41,7 +41,7 @@ extension OptionSpec {
     static let refreshParallelism = OptionSpec(name: "--parallelism", value: "N", help: "Run at most N refresh batches at once (default 10).")
     static let lockTimeout = OptionSpec(name: "--lock-timeout", value: "DURATION", help: "Wait this long for a held state lock, such as 30s (default: fail at once).")
     static let stopTimeout = OptionSpec(name: "--stop-timeout", value: "DURATION", help: "After SIGINT or SIGTERM, how long running actions may finish before they are cancelled (default 10s).")
-    static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr (-v).")
+    static let verbose = OptionSpec(name: "--verbose", value: nil, help: "Show what process drivers write on stderr, and each command the linux provider runs (-v).")
     static let verboseActions = OptionSpec(name: "--verbose", value: nil,
                                            help: "Show what process drivers write on stderr, and one line per action even where a long apply on a terminal shows a status line (-v).")
     static let events = OptionSpec(name: "--json", value: nil,
