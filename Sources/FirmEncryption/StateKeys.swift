@@ -80,21 +80,36 @@ public final class StateKeys: Sendable {
         return [UInt8](data)
     }
 
-    /// The standard output of `/bin/sh -c command`; its exit status must be 0.
+    /// The standard output of `/bin/sh -c command`; its exit status must be 0. Started with
+    /// `ChildSpawn` (Foundation's `Process.run()` can crash on Linux); its stderr is firm's.
     static func run(_ command: String) throws(EncryptionError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "cannot run /bin/sh: \(error)") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "the command exited \(process.terminationStatus)")
+        let limit = 4096
+        let started: (child: SpawnedChild, output: Int32)
+        do {
+            let out = try ChildSpawn.pipe()
+            let input: Int32
+            do { input = try ChildSpawn.nullInput() } catch {
+                close(out.read); close(out.write)
+                throw error
+            }
+            defer { close(input); close(out.write) }
+            do {
+                started = (try ChildSpawn.spawn("/bin/sh", ["-c", command], environment: ProcessInfo.processInfo.environment,
+                                                 stdin: input, stdout: out.write, stderr: 2), out.read)
+            } catch {
+                close(out.read)
+                throw error
+            }
+        } catch {
+            throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "cannot run /bin/sh: \(error)")
         }
-        guard data.count <= 4096 else { throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "the command printed \(data.count) bytes, not a base64 key") }
+        let data = ChildSpawn.drain(started.output, limit: limit)
+        close(started.output)
+        let status = started.child.wait()
+        guard status == 0 else {
+            throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "the command exited \(status)")
+        }
+        guard data.count <= limit else { throw .badKey(variable: "FIRM_STATE_KEY_COMMAND", reason: "the command printed more than \(limit) bytes, not a base64 key") }
         return String(decoding: data, as: UTF8.self)
     }
 

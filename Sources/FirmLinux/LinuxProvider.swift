@@ -2,10 +2,12 @@ import Foundation
 import FirmBase
 import FirmModel
 
-/// The built-in `linux` provider: each app is a network namespace on this machine, with one
-/// veth per VLAN it is on, whose other end sits in the sandbox's switch namespace, in the bridge
-/// of that VLAN (the kernel has no VLAN filtering, so each VLAN is a bridge of its own). What
-/// it observes it reads from the kernel; names tie what it finds to the sandbox and the app.
+/// The built-in `linux` provider: each app is a network namespace on this machine. At L2 it
+/// has one veth per VLAN it is on, whose other end sits in the sandbox's switch namespace, in
+/// the bridge of that VLAN (the kernel has no VLAN filtering, so each VLAN is a bridge of its
+/// own); at L3, one per subnet, in the subnet's bridge in the sandbox's router
+/// (`LinuxProvider+L3`). What it observes it reads from the kernel; names tie what it finds to
+/// the sandbox and the app.
 public struct LinuxProvider: L2Connectivity {
     public let name: String
     /// L2: VLANs as bridges (`LinuxProvider+L2`); L3: a router with a bridge per subnet

@@ -25,7 +25,7 @@ actor DriverConnection {
     /// Builds the `initialize` params, with secrets resolved; called at each start.
     let initializeParams: @Sendable () throws -> JSON
 
-    private var process: Process?
+    private var process: DriverChild?
     private var stdin: DriverWriter?
     private var generation = 0
     private var starts = 0
@@ -94,26 +94,20 @@ actor DriverConnection {
         // A driver that has exited must not take firm down with it when firm writes to it.
         signal(SIGPIPE, SIG_IGN)
         let params = try initializeParams()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
+        let started: (child: DriverChild, stdin: Int32, stdout: Int32, stderr: Int32)
         do {
-            try process.run()
+            started = try DriverChild.start(command, in: workingDirectory)
         } catch {
-            throw self.error("start", "cannot start it: \(error.localizedDescription)")
+            throw self.error("start", "cannot start it: \(error)")
         }
+        let process = started.child
         self.process = process
-        let stdin = DriverWriter(input.fileHandleForWriting)
+        let stdin = DriverWriter(FileHandle(fileDescriptor: started.stdin, closeOnDealloc: true))
         self.stdin = stdin
         DriverProcesses.shared.add(process, stdin: stdin)
-        log.startReading(errors.fileHandleForReading.fileDescriptor)
+        log.startReading(started.stderr)
         let (stream, continuation) = AsyncStream.makeStream(of: DriverOutput.Event.self)
-        DriverOutput.startReading(output.fileHandleForReading.fileDescriptor, into: continuation)
+        DriverOutput.startReading(started.stdout, into: continuation)
         let gen = generation
         Task { for await event in stream { self.handle(event, generation: gen) } }
         let result = try await send("initialize", params)
@@ -220,7 +214,7 @@ actor DriverConnection {
     }
 
     /// How a driver process ended: it gets a second to exit by itself, then is killed.
-    static func exitStatus(_ process: Process?) async -> String {
+    static func exitStatus(_ process: DriverChild?) async -> String {
         guard let process else { return "exited" }
         func waited() async -> Bool {
             for _ in 0..<100 {
@@ -230,11 +224,10 @@ actor DriverConnection {
             return !process.isRunning
         }
         if await !waited() {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             _ = await waited()
         }
-        if process.isRunning { return "stopped answering (its stdout closed)" }
-        return process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
+        return process.ending ?? "stopped answering (its stdout closed)"
     }
 
     /// Fails the requests `ids` that are still pending, as terminal.
@@ -262,7 +255,7 @@ actor DriverConnection {
     private func stop(_ reason: String?) {
         if let reason { log.add("firm: stopping the driver: \(reason)") }
         stdin?.abandon()
-        process?.terminate()
+        process?.signal(SIGTERM)
         process = nil
         stdin = nil
         hello = nil

@@ -36,6 +36,7 @@ enum DriverOutput {
                     break loop
                 }
             }
+            close(fd)
             continuation.yield(.end)
             continuation.finish()
         }
@@ -81,6 +82,7 @@ final class DriverLog: Sendable {
                 }
             }
             if !pending.isEmpty { add(String(decoding: pending, as: UTF8.self)) }
+            close(fd)
         }
         thread.start()
     }

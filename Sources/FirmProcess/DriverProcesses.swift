@@ -10,9 +10,9 @@ import FirmModel
 /// if need be, SIGKILL.
 public final class DriverProcesses: Sendable {
     static let shared = DriverProcesses()
-    private let started = Mutex<[(process: Process, stdin: DriverWriter)]>([])
+    private let started = Mutex<[(process: DriverChild, stdin: DriverWriter)]>([])
 
-    func add(_ process: Process, stdin: DriverWriter) {
+    func add(_ process: DriverChild, stdin: DriverWriter) {
         started.withLock { started in
             started.removeAll { !$0.process.isRunning }
             started.append((process, stdin))
@@ -34,7 +34,7 @@ public final class DriverProcesses: Sendable {
                 try? await Task.sleep(for: .milliseconds(5))
                 running.removeAll { !$0.process.isRunning }
             }
-            for driver in running { kill(driver.process.processIdentifier, signal) }
+            for driver in running { driver.process.signal(signal) }
         }
     }
 }

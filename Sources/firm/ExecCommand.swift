@@ -38,13 +38,9 @@ enum ExecCommand {
         guard let argv = try type.execArguments(context, app: app, command: command), let program = argv.first else {
             throw ExecError("exec is not supported by provider type \(spec.type) (provider \(quoted(app.provider)) of app.\(name))")
         }
+        // Started with posix_spawn (ChildSpawn), on firm's own stdin, stdout and stderr.
         let status = try await DispatchQueue(label: "firm.exec").perform { () throws -> Int32 in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(argv.dropFirst())
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            try ChildSpawn.spawn(program, Array(argv.dropFirst()), environment: ProcessInfo.processInfo.environment, stdin: 0, stdout: 1, stderr: 2).wait()
         }
         Terminal.flush()
         exit(status)

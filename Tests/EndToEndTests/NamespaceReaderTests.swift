@@ -11,7 +11,7 @@ struct NamespaceReaderTests {
     let prefix = "fr" + String(UUIDText.hex(6))
 
     @Test("links, flags, MACs, addresses with prefix lengths, processes and the default route read in firm are what ip reads; a missing namespace is left out")
-    func agreesWithIP() async throws {
+    func agreesWithIP() throws {
         guard let ip = LinuxProviderTests.ip, getuid() == 0 else {
             Issue.record("needs root and iproute2")
             return
@@ -27,14 +27,18 @@ struct NamespaceReaderTests {
             try #require(out.status == 0, "ip \(command.joined(separator: " ")): \(out.stderr)")
         }
         // A process in a, which the reader must find through /proc.
-        let sleeper = Process()
-        sleeper.executableURL = URL(fileURLWithPath: ip)
-        sleeper.arguments = ["netns", "exec", a, "sleep", "30"]
-        try sleeper.run()
-        let pid = sleeper.processIdentifier
-        defer { kill(pid, SIGKILL) }
+        // Started with posix_spawn and waited for on this thread: the test blocks no task it needs.
+        let null = try ChildSpawn.nullInput()
+        defer { close(null) }
+        let sleeper = try ChildSpawn.spawn(ip, ["netns", "exec", a, "sleep", "300"], environment: ProcessInfo.processInfo.environment, stdin: null, stdout: null, stderr: null)
+        let pid = sleeper.pid
+        defer {
+            sleeper.signal(SIGKILL)
+            _ = sleeper.wait()
+        }
         let ours = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
-        #expect(await eventually(.seconds(5)) { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")).map { $0 != ours } == true })
+        #expect(waitUntil(.seconds(30)) { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")).map { $0 != ours } == true },
+                "the sleeper entered the namespace")
         let kernel = LinuxKernel(ip: ip)
         let asked = [a, b, prefix + "-missing"]
         let inFirm = try #require(NamespaceReader.read(asked, processes: true), "root may enter namespaces")
