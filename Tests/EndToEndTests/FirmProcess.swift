@@ -23,17 +23,7 @@ struct FirmProcess {
     }
 
     /// The `firm` binary next to the test bundle, or $FIRM_BIN.
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["FIRM_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("firm").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/firm").path
-    }()
+    static let binary: String = ProcessInfo.processInfo.environment["FIRM_BIN"] ?? builtProduct("firm")
 
     /// The folder it runs in, a fresh temp folder.
     let folder = TempDirectory()

@@ -189,35 +189,21 @@ struct LinuxL3Tests {
         let (dmz, inside) = ("10.215.1.0/24", "10.215.2.0/24")
         firm.write("lab.json", blueprint().replacingOccurrences(of: Self.dmz, with: dmz).replacingOccurrences(of: Self.inside, with: inside)
             .replacingOccurrences(of: "10.213.0.0/16", with: "10.215.0.0/16"))
-        var generator = SplitMix.announced("linux L3 kill -9", variable: "FIRM_TORTURE_SEED")
-        let rounds = Int(ProcessInfo.processInfo.environment["FIRM_LINUX_CRASH_ROUNDS"] ?? "") ?? 5
-        for round in 0..<rounds {
-            for command in ["apply", "destroy"] {
-                let delay = Int.random(in: 5...400, using: &generator)
-                let (process, _, _) = try firm.start([command, "lab.json", "--auto-approve"])
-                // The random moment of the kill is what is tested, so this pause stays.
-                try await Task.sleep(for: .milliseconds(delay))
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                let context = "round \(round), \(command) killed after \(delay) ms (seed \(generator.seed))"
-                let again = try firm.run([command, "lab.json", "--auto-approve"])
-                #expect(again.code == 0, "\(context): \(again.output)")
-                #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == (command == "apply" ? 0 : 2), "\(context): converged")
-                let made = try lab.namespaces()
-                if command == "apply" {
-                    let apps = try lab.apps(firm)
-                    guard let api = apps["api"], let db = apps["db"], let bastion = apps["bastion"] else {
-                        Issue.record("\(context): apps missing from the state: \(apps)")
-                        continue
-                    }
-                    let router = String(api.namespace.dropLast(9))
-                    #expect(Set(made) == Set(apps.values.map(\.namespace) + [router]), "\(context): an orphan namespace")
-                    #expect(try hostLinks().count == 1 && hostRoutes(dmz).count == 1, "\(context): one uplink, one route")
-                    #expect(try await lab.reaches(api.namespace, db.address), "\(context)")
-                    #expect(try await lab.reaches(db.namespace, bastion.address), "\(context)")
-                } else {
-                    #expect(try made.isEmpty && hostLinks().isEmpty && hostRoutes(dmz).isEmpty, "\(context): left \(made)")
+        try await lab.killAndRerun(firm, "linux L3 kill -9") { command, context in
+            let made = try lab.namespaces()
+            if command == "apply" {
+                let apps = try lab.apps(firm)
+                guard let api = apps["api"], let db = apps["db"], let bastion = apps["bastion"] else {
+                    Issue.record("\(context): apps missing from the state: \(apps)")
+                    return
                 }
+                let router = String(api.namespace.dropLast(9))
+                #expect(Set(made) == Set(apps.values.map(\.namespace) + [router]), "\(context): an orphan namespace")
+                #expect(try hostLinks().count == 1 && hostRoutes(dmz).count == 1, "\(context): one uplink, one route")
+                #expect(try await lab.reaches(api.namespace, db.address), "\(context)")
+                #expect(try await lab.reaches(db.namespace, bastion.address), "\(context)")
+            } else {
+                #expect(try made.isEmpty && hostLinks().isEmpty && hostRoutes(dmz).isEmpty, "\(context): left \(made)")
             }
         }
     }

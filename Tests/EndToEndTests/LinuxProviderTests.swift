@@ -243,7 +243,37 @@ struct LinuxProviderTests {
         }
         firm.write("lab.json", blueprint())
         let hostBefore = try hostLinks()
-        var generator = SplitMix.announced("linux kill -9", variable: "FIRM_TORTURE_SEED")
+        try await killAndRerun(firm, "linux kill -9") { command, context in
+            let made = try namespaces()
+            if command == "apply" {
+                let apps = try self.apps(firm)
+                guard let web = apps["web"], let app = apps["app"], let db = apps["db"] else {
+                    Issue.record("\(context): apps missing from the state: \(apps)")
+                    return
+                }
+                let switchNamespace = String(web.namespace.dropLast(9))
+                #expect(Set(made) == Set(apps.values.map(\.namespace) + [switchNamespace]), "\(context): an orphan namespace")
+                // Every port of the switch belongs to an app of the state; one service runs.
+                let keys = Set(apps.values.map { String($0.namespace.suffix(8)) })
+                let ports = try runChild(Self.ip!, ["-n", switchNamespace, "-json", "link", "show"]).stdout
+                let names = (try JSONReader.parse(ports).plain.arrayValue ?? []).compactMap { $0["ifname"]?.stringValue }.filter(LinuxPortShape.matches)
+                #expect(names.allSatisfy { keys.contains(String($0.dropFirst().prefix(8))) } && names.count == 4, "\(context): ports \(names)")
+                #expect(await eventually(.seconds(5)) { services().count == 1 }, "\(context): services \(services())")
+                #expect(try await reaches(app.namespace, db.address), "\(context)")
+            } else {
+                #expect(made.isEmpty, "\(context): left \(made)")
+                #expect(await eventually(.seconds(5)) { services().isEmpty }, "\(context): a service outlived destroy")
+            }
+            #expect(try hostLinks() == hostBefore, "\(context): a link in the host's namespace")
+        }
+    }
+
+    /// Kills `firm apply` and `firm destroy` of lab.json with SIGKILL at a random moment
+    /// (seeded: FIRM_TORTURE_SEED repeats a run), FIRM_LINUX_CRASH_ROUNDS times each (5 unless
+    /// set), runs the command again to its end and expects it to converge; then `check` looks
+    /// at what is left, given the command and a context for messages.
+    func killAndRerun(_ firm: FirmProcess, _ label: String, check: (String, String) async throws -> Void) async throws {
+        var generator = SplitMix.announced(label, variable: "FIRM_TORTURE_SEED")
         let rounds = Int(ProcessInfo.processInfo.environment["FIRM_LINUX_CRASH_ROUNDS"] ?? "") ?? 5
         for round in 0..<rounds {
             for command in ["apply", "destroy"] {
@@ -257,27 +287,7 @@ struct LinuxProviderTests {
                 let again = try firm.run([command, "lab.json", "--auto-approve"])
                 #expect(again.code == 0, "\(context): \(again.output)")
                 #expect(try firm.run(["plan", "lab.json", "--detailed-exitcode"]).code == (command == "apply" ? 0 : 2), "\(context): converged")
-                let made = try namespaces()
-                if command == "apply" {
-                    let apps = try self.apps(firm)
-                    guard let web = apps["web"], let app = apps["app"], let db = apps["db"] else {
-                        Issue.record("\(context): apps missing from the state: \(apps)")
-                        continue
-                    }
-                    let switchNamespace = String(web.namespace.dropLast(9))
-                    #expect(Set(made) == Set(apps.values.map(\.namespace) + [switchNamespace]), "\(context): an orphan namespace")
-                    // Every port of the switch belongs to an app of the state; one service runs.
-                    let keys = Set(apps.values.map { String($0.namespace.suffix(8)) })
-                    let ports = try runChild(Self.ip!, ["-n", switchNamespace, "-json", "link", "show"]).stdout
-                    let names = (try JSONReader.parse(ports).plain.arrayValue ?? []).compactMap { $0["ifname"]?.stringValue }.filter(LinuxPortShape.matches)
-                    #expect(names.allSatisfy { keys.contains(String($0.dropFirst().prefix(8))) } && names.count == 4, "\(context): ports \(names)")
-                    #expect(await eventually(.seconds(5)) { services().count == 1 }, "\(context): services \(services())")
-                    #expect(try await reaches(app.namespace, db.address), "\(context)")
-                } else {
-                    #expect(made.isEmpty, "\(context): left \(made)")
-                    #expect(await eventually(.seconds(5)) { services().isEmpty }, "\(context): a service outlived destroy")
-                }
-                #expect(try hostLinks() == hostBefore, "\(context): a link in the host's namespace")
+                try await check(command, context)
             }
         }
     }

@@ -125,16 +125,7 @@ struct ConcurrencyTests {
     }
 
     /// firm-test-probes, next to the test bundle.
-    static let probes: String = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("firm-test-probes").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/firm-test-probes").path
-    }()
+    static let probes = builtProduct("firm-test-probes")
 
     /// Waits for `call` to reach `server`, cancels it, and expects the server to see its
     /// connection close at once and the call to end with CancellationError.
