@@ -20,22 +20,6 @@ public struct SimulatedImage: Sendable, Equatable {
         ]
     }
 
-    init(id: String, snapshot: String, sandbox: String, app: String, vmName: String, deploymentType: String, state: String) {
-        self.id = id
-        self.snapshot = snapshot
-        self.sandbox = sandbox
-        self.app = app
-        self.vmName = vmName
-        self.deploymentType = deploymentType
-        self.state = state
-    }
-
-    init?(_ json: JSONNode) {
-        guard let id = json["id"]?.stringValue, let snapshot = json["snapshot"]?.stringValue, let sandbox = json["sandbox"]?.stringValue else { return nil }
-        self.init(id: id, snapshot: snapshot, sandbox: sandbox, app: json["app"]?.stringValue ?? "", vmName: json["vmName"]?.stringValue ?? "",
-                  deploymentType: json["deploymentType"]?.stringValue ?? "", state: json["state"]?.stringValue ?? "available")
-    }
-
     /// What a SaveApp answers for it: the image as the artifact, and `Image` to deploy from it.
     var result: SaveAppResult {
         SaveAppResult(artifacts: ["image": id], savedEntityAttributes: ["Image": id])
@@ -44,5 +28,15 @@ public struct SimulatedImage: Sendable, Equatable {
     /// As the catalog lists it.
     var catalogImage: CatalogImage {
         CatalogImage(id: id, name: "snapshot \(snapshot) of \(sandbox)/\(app)", owner: sandbox, architecture: "x86_64", state: state)
+    }
+}
+
+extension SimulatedImage {
+    /// An image as a line of the world's log holds it (in an extension, so that the struct keeps
+    /// its memberwise initializer).
+    init?(_ json: JSONNode) {
+        guard let id = json["id"]?.stringValue, let snapshot = json["snapshot"]?.stringValue, let sandbox = json["sandbox"]?.stringValue else { return nil }
+        self.init(id: id, snapshot: snapshot, sandbox: sandbox, app: json["app"]?.stringValue ?? "", vmName: json["vmName"]?.stringValue ?? "",
+                  deploymentType: json["deploymentType"]?.stringValue ?? "", state: json["state"]?.stringValue ?? "available")
     }
 }
