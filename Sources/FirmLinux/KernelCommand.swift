@@ -22,22 +22,20 @@ enum KernelCommand {
     static func runBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> CommandOutput {
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
-        let out = try ChildSpawn.pipe()
-        let err: (read: Int32, write: Int32)
-        do { err = try ChildSpawn.pipe() } catch {
-            close(out.read); close(out.write)
-            throw error
-        }
-        let stdin: (read: Int32, write: Int32)
-        do { stdin = input == nil ? (try ChildSpawn.nullInput(), -1) : try ChildSpawn.pipe() } catch {
-            for fd in [out.read, out.write, err.read, err.write] { close(fd) }
-            throw error
-        }
+        // Every descriptor opened so far is closed if a later step fails.
+        var opened: [Int32] = []
+        let out: (read: Int32, write: Int32), err: (read: Int32, write: Int32), stdin: (read: Int32, write: Int32)
         let child: SpawnedChild
         do {
+            out = try ChildSpawn.pipe()
+            opened += [out.read, out.write]
+            err = try ChildSpawn.pipe()
+            opened += [err.read, err.write]
+            stdin = input == nil ? (try ChildSpawn.nullInput(), -1) : try ChildSpawn.pipe()
+            opened += [stdin.read, stdin.write].filter { $0 >= 0 }
             child = try ChildSpawn.spawn(executable, arguments, environment: environment, stdin: stdin.read, stdout: out.write, stderr: err.write)
         } catch {
-            for fd in [out.read, out.write, err.read, err.write, stdin.read, stdin.write] where fd >= 0 { close(fd) }
+            for fd in opened { close(fd) }
             throw error
         }
         // The child holds its own copies: firm keeps only the ends it reads and writes.

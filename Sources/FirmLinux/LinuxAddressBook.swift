@@ -17,7 +17,8 @@ final class LinuxAddressBook: Sendable {
     /// entries of the namespaces `asked` replaced first by what was just `read` of them.
     func used(_ kernel: LinuxKernel, _ names: LinuxNames, asked: [String], read: [String: NamespaceInside]) throws -> Set<UInt32> {
         if entries.value == nil {
-            let appNamespaces = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
+            // Those just read are not read again: `update` below enters them.
+            let appNamespaces = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil && read[$0] == nil }
             let all = try kernel.insides(appNamespaces, processes: false)
             entries.withLock { $0 = all.mapValues(Self.addresses) }
         }
@@ -34,11 +35,10 @@ final class LinuxAddressBook: Sendable {
         }
     }
 
-    /// `namespaces` were just made, without addresses: read the book first (before they were
-    /// made, so that the first read has only earlier runs' namespaces to read), then note them.
-    func made(_ namespaces: [String], _ kernel: LinuxKernel, _ names: LinuxNames) throws {
-        _ = try used(kernel, names, asked: [], read: [:])
-        entries.withLock { book in for namespace in namespaces { book?[namespace] = [] } }
+    /// `namespace` was just made with `addresses` (none for an L2 deploy's): the book, read
+    /// before it was made, knows it without reading it.
+    func made(_ namespace: String, addresses: Set<UInt32> = []) {
+        entries.withLock { _ = $0?.updateValue(addresses, forKey: namespace) }
     }
 
     /// Whether the book knows `namespace` to have no address (made in this run, and not yet

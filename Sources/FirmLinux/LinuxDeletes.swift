@@ -10,13 +10,14 @@ enum LinuxDeletes {
     static func remove(_ kernel: LinuxKernel, _ namespaces: [String], names: LinuxNames, book: LinuxAddressBook, sweep: Bool) throws -> [String?] {
         let present = Set(try kernel.namespaces())
         let doomed = Array(Set(namespaces).intersection(present)).sorted()
-        for (_, pids) in try kernel.processes(in: doomed) {
+        for (_, pids) in kernel.processes(in: doomed) {
             for pid in pids { kill(pid, SIGKILL) }
         }
         try kernel.run(["-force", "-batch", "-"], input: doomed.map { "netns del \($0)\n" }.joined(), tolerated: [""])
         for namespace in namespaces { book.remove(namespace) }
-        if sweep { try LinuxProvider.sweep(kernel, names) }
-        let left = doomed.isEmpty ? [] : Set(try kernel.namespaces())
+        // The sweep lists the namespaces after the deletions; without one, they are listed here.
+        let listed = sweep ? try LinuxProvider.sweep(kernel, names) : nil
+        let left = doomed.isEmpty ? [] : Set(try listed ?? kernel.namespaces())
         return namespaces.map { left.contains($0) ? "the kernel did not remove namespace \($0)" : nil }
     }
 }

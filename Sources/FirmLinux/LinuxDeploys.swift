@@ -26,7 +26,7 @@ enum LinuxDeploys {
         }
         // The book is read before these namespaces exist: a fresh sandbox's first connect batch
         // then reads no namespace but its own.
-        try book.made([], kernel, names)
+        _ = try book.used(kernel, names, asked: [], read: [:])
         var host = existing.contains(names.sandboxSwitch) ? [] : ["netns add \(names.sandboxSwitch)"]
         for job in jobs {
             host += ["netns add \(job.namespace)",
@@ -35,7 +35,7 @@ enum LinuxDeploys {
         try kernel.run(["-force", "-batch", "-"], input: host.joined(separator: "\n") + "\n", tolerated: [""])
         try kernel.batch(in: names.sandboxSwitch, jobs.map { "link set \($0.port) alias \($0.label.text) up" }, force: true)
         let ports = Dictionary((try kernel.links(in: names.sandboxSwitch) ?? []).map { ($0.name, $0.alias) }, uniquingKeysWith: { a, _ in a })
-        try book.made(jobs.map(\.namespace), kernel, names)
+        for job in jobs { book.made(job.namespace) }
         return jobs.map { job in
             ports[job.port] == job.label.text ? nil : "the kernel did not make namespace \(job.namespace) with its labelled port \(job.port) in \(names.sandboxSwitch)"
         }

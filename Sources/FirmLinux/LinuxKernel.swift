@@ -109,55 +109,27 @@ struct LinuxKernel: Sendable {
         return result
     }
 
-    /// The processes in each of `namespaces` (none for one that does not exist): one child
-    /// process for all of them.
-    func processes(in namespaces: [String]) throws -> [String: [Int32]] {
+    /// The processes in each of `namespaces` (none for one that does not exist), from one pass
+    /// over /proc inside firm (`NamespaceReader`), as `ip netns pids` finds them.
+    func processes(in namespaces: [String]) -> [String: [Int32]] {
         guard !namespaces.isEmpty else { return [:] }
-        if FileManager.default.isReadableFile(atPath: "/proc/self/ns/net") {
-            log?("(in firm) read the processes of \(namespaces.count) namespace(s) from /proc")
-            return NamespaceReader.processes(of: namespaces)
-        }
-        let script = "for ns; do printf '@@netns %s\\n' \"$ns\"; \"\(ip)\" netns pids \"$ns\" 2>/dev/null || :; done"
-        let output = try spawn("/bin/sh", ["-c", script, "sh"] + namespaces, input: nil)
-        guard output.status == 0 else { throw KernelError.failed(command: "ip netns pids NS (each namespace)", status: output.status, stderr: output.stderr) }
-        var result: [String: [Int32]] = [:]
-        var current: String?
-        for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("@@netns ") {
-                let name = String(line.dropFirst("@@netns ".count))
-                guard namespaces.contains(name) else { throw KernelError.output("ip netns pids: a namespace that was not asked for: \(quoted(name))") }
-                current = name
-                result[name] = []
-            } else if let current {
-                guard let pid = Int32(line.trimmingCharacters(in: .whitespaces)), pid > 1 else {
-                    throw KernelError.output("ip netns pids \(current): \(quoted(String(line.prefix(20)))) is not a process id")
-                }
-                result[current, default: []].append(pid)
-            } else {
-                throw KernelError.output("ip netns pids: output before any namespace")
-            }
-        }
-        return result
+        log?("(in firm) read the processes of \(namespaces.count) namespace(s) from /proc")
+        return NamespaceReader.processes(of: namespaces)
     }
 
     /// The processes in `namespace` (none when it does not exist).
-    func pids(in namespace: String) throws -> [Int32] {
-        let output = try run(["netns", "pids", namespace], tolerated: ["No such file", "Cannot open"])
-        if output.status != 0 { return [] }
-        return try String(decoding: output.stdout, as: UTF8.self).split(whereSeparator: \.isWhitespace).map {
-            guard let pid = Int32($0), pid > 1 else { throw KernelError.output("ip netns pids \(namespace): \(quoted(String($0.prefix(20)))) is not a process id") }
-            return pid
-        }
+    func pids(in namespace: String) -> [Int32] {
+        processes(in: [namespace])[namespace] ?? []
     }
 
     /// Kills every process in `namespace` (SIGKILL), so that none outlives it.
-    func killAll(in namespace: String) throws {
-        for pid in try pids(in: namespace) { kill(pid, SIGKILL) }
+    func killAll(in namespace: String) {
+        for pid in pids(in: namespace) { kill(pid, SIGKILL) }
     }
 
     /// Removes `namespace` and with it every veth with an end in it; a missing one is no error.
     func deleteNamespace(_ namespace: String) throws {
-        try killAll(in: namespace)
+        killAll(in: namespace)
         try run(["netns", "del", namespace], tolerated: ["No such file"])
     }
 

@@ -151,7 +151,7 @@ extension LinuxProvider: L3Infrastructure {
         let router = self.router, names = self.names, book = addressBook
         let subnetIds = request.subnets.map(\.subnetId)
         let vmName = request.vmName
-        let addresses = try await kernel("deploy", onSwitch: true) { kernel -> [String] in
+        let addresses = try await kernel("deploy", onSwitch: true) { kernel -> [IPv4Address] in
             guard let links = try kernel.links(in: router.namespace) else {
                 throw KernelError.output("the sandbox's router namespace \(router.namespace) does not exist (PrepareSandboxInfra has not made it)")
             }
@@ -159,7 +159,7 @@ extension LinuxProvider: L3Infrastructure {
             try kernel.deleteNamespace(namespace)
             book.remove(namespace)
             var used = try book.used(kernel, names, asked: [], read: [:])
-            var inside: [String] = [], onRouter: [String] = [], addresses: [String] = []
+            var inside: [String] = [], onRouter: [String] = [], addresses: [IPv4Address] = []
             for (index, id) in subnetIds.enumerated() {
                 guard let subnet = subnets[id] else {
                     throw KernelError.output("subnet \(id) is not a bridge of router \(router.namespace) (removed outside firm? a plan and apply make it again)")
@@ -173,20 +173,20 @@ extension LinuxProvider: L3Infrastructure {
                 inside += ["link add \(eth) address \(LinuxNames.mac(vmName: vmName, interface: eth)) type veth peer name \(LinuxNames.port(appKey: key, index: index)) netns \(router.namespace)",
                            "addr add \(address)/\(subnet.cidr.prefix) dev \(eth)"]
                 onRouter.append("link set \(LinuxNames.port(appKey: key, index: index)) master \(id)")
-                addresses.append(address.description)
+                addresses.append(address)
             }
             try kernel.addNamespace(namespace)
             try kernel.batch(in: namespace, inside)
             try kernel.batch(in: router.namespace, onRouter)
             // The label last: a namespace whose first port has none is known to be half made.
             try kernel.run(["-n", router.namespace, "link", "set", LinuxNames.port(appKey: key, index: 0), "alias", label.text, "up"])
-            book.update(asked: [namespace], read: try kernel.insides([namespace], processes: false))
+            book.made(namespace, addresses: Set(addresses.map(\.value)))
             return addresses
         }
         let mac = LinuxNames.mac(vmName: request.vmName, interface: LinuxNames.interface(0))
-        return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: addresses[0],
+        return DeployAppResult(vmName: request.vmName, vmUuid: namespace, deployedAppAddress: addresses[0].description,
                                deployedAppAdditionalData: ["namespace": .string(namespace), "router": .string(router.namespace)],
-                               vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": .string(addresses[0]),
+                               vmDetailsData: ["vmNetworkData": [["interfaceId": "eth0", "isPrimary": true, "privateIpAddress": .string(addresses[0].description),
                                                                   "networkData": [["key": "MAC Address", "value": .string(mac), "hidden": false]]]],
                                                "appName": .string(request.appName), "errorMessage": ""])
     }

@@ -70,7 +70,8 @@ public struct LinuxProvider: L2Connectivity {
 
     /// Deploys and deletes that arrive together, and connect batches, are made as one batch on
     /// the switch queue; 64 at once lets a batch carry 64.
-    public var limits: ProviderLimits { ProviderLimits(retries: 3, concurrency: 64) }
+    public var limits: ProviderLimits { Self.defaultLimits }
+    static let defaultLimits = ProviderLimits(retries: 3, concurrency: 64)
 
     func error(_ operation: String, _ message: String, kind: FailureKind = .terminal) -> ProviderError {
         ProviderError(provider: name, operation: operation, message: message, kind: kind)
@@ -161,8 +162,9 @@ public struct LinuxProvider: L2Connectivity {
 
     /// Sets lo, the app's interfaces and their ports up (with `arp_notify` on), adds an L3 app's
     /// default route, and announces each address with gratuitous ARP once the ports forward;
-    /// then starts the service. Three child processes (more while a port is not yet forwarding,
-    /// and one to raise a port set down), whatever the sandbox's size.
+    /// then starts the service. Three child processes and one more for each of the app's ports
+    /// (more while a port is not yet forwarding, and one to raise a port set down), whatever
+    /// the sandbox's size.
     public func powerOn(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
         let key = names.appKey(app.vmName)
@@ -170,28 +172,32 @@ public struct LinuxProvider: L2Connectivity {
         let l3 = connectivity == .l3
         try await kernel("powerOn") { kernel in
             guard let links = try kernel.raise(namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
-            let interfaces = links.filter { $0.name.hasPrefix("eth") && Int($0.name.dropFirst(3)) != nil }
+            // Each ethN with its index, as ports are numbered (0 to 99).
+            let interfaces = links.compactMap { link -> (index: Int, link: KernelLink)? in
+                guard link.name.hasPrefix("eth"), let index = Int(link.name.dropFirst(3)), (0...99).contains(index) else { return nil }
+                return (index, link)
+            }
             // Ports are up from their deploy or connect; one set down outside firm comes up again
             // (a port that is gone is left to the next refresh, which sees it).
-            let ports = try interfaces.compactMap { try kernel.link(LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!), in: sandboxSwitch) }
+            let ports = try interfaces.compactMap { try kernel.link(LinuxNames.port(appKey: key, index: $0.index), in: sandboxSwitch) }
             try kernel.batch(in: sandboxSwitch, ports.filter { !$0.isUp }.map { "link set \($0.name) up" }, force: true)
             var after: [String] = []
             // L3: the default route through eth0's subnet's gateway (its first host address),
             // which a link taken down loses.
-            if l3, let eth0 = interfaces.first(where: { $0.name == "eth0" }), let address = eth0.addresses.first.flatMap(IPv4Address.init),
+            if l3, let eth0 = interfaces.first(where: { $0.index == 0 })?.link, let address = eth0.addresses.first.flatMap(IPv4Address.init),
                let length = eth0.prefixLengths.first, length <= 30 {
-                let subnet = CIDR(network: IPv4Address(address.value & (UInt32.max << UInt32(32 - length))), prefix: length)
-                after.append("route replace default via \(IPv4Address(subnet.network.value + 1)) dev eth0")
+                let subnet = CIDR(network: address, prefix: length)
+                after.append("route replace default via \(IPv4Address(address.value & subnet.mask + 1)) dev eth0")
             }
             // Gratuitous ARP for each address, once the app's ports forward: setting an
             // interface's MAC (to the one it has) makes the kernel announce it (arp_notify).
             // The announcement the kernel makes when the link comes up is lost: the bridge
             // learns of the port's carrier a moment later.
-            let announced = interfaces.filter { !$0.addresses.isEmpty && $0.mac != nil }
+            let announced = interfaces.filter { !$0.link.addresses.isEmpty && $0.link.mac != nil }
             if !announced.isEmpty {
-                let waiting = Set(announced.map { LinuxNames.port(appKey: key, index: Int($0.name.dropFirst(3))!) })
+                let waiting = Set(announced.map { LinuxNames.port(appKey: key, index: $0.index) })
                 try Self.waitUntilForwarding(kernel, sandboxSwitch, ports: ports.filter { waiting.contains($0.name) && $0.master != nil && $0.portState != "forwarding" }.map(\.name))
-                after += announced.map { "link set \($0.name) address \($0.mac!)" }
+                after += announced.compactMap { eth in eth.link.mac.map { "link set \(eth.link.name) address \($0)" } }
             }
             try kernel.batch(in: namespace, after)
         }
@@ -203,8 +209,8 @@ public struct LinuxProvider: L2Connectivity {
     /// Waits (at most half a second) until each of `ports`, read as not forwarding yet, forwards.
     static func waitUntilForwarding(_ kernel: LinuxKernel, _ sandboxSwitch: String, ports: [String]) throws {
         var waiting = ports
-        for _ in 0..<250 {
-            if waiting.isEmpty { return }
+        let deadline = ContinuousClock.now + .milliseconds(500)
+        while !waiting.isEmpty, ContinuousClock.now < deadline {
             usleep(2_000)
             waiting = try waiting.filter { port in
                 guard let link = try kernel.link(port, in: sandboxSwitch), link.master != nil else { return false }
@@ -217,7 +223,7 @@ public struct LinuxProvider: L2Connectivity {
     public func powerOff(_ app: DeployedApp) async throws {
         let namespace = namespace(app)
         try await kernel("powerOff") { kernel in
-            try kernel.killAll(in: namespace)
+            kernel.killAll(in: namespace)
             guard let links = try kernel.links(in: namespace) else { throw KernelError.output("namespace \(namespace) of VM \(quoted(app.vmName)) does not exist") }
             try kernel.batch(in: namespace, links.map(\.name).filter { $0.hasPrefix("eth") }.map { "link set \($0) down" })
         }
@@ -250,14 +256,19 @@ public struct LinuxProvider: L2Connectivity {
     }
 
     /// Removes the switch's bridges without ports, and the switch once no app namespace of the
-    /// sandbox is left. Runs on the switch queue.
-    static func sweep(_ kernel: LinuxKernel, _ names: LinuxNames) throws {
-        guard let links = try kernel.links(in: names.sandboxSwitch) else { return }
+    /// sandbox is left. Runs on the switch queue. The namespaces it listed, when it listed them
+    /// (nil when there is no switch).
+    @discardableResult
+    static func sweep(_ kernel: LinuxKernel, _ names: LinuxNames) throws -> [String]? {
+        guard let links = try kernel.links(in: names.sandboxSwitch) else { return nil }
         let used = Set(links.compactMap(\.master))
         let empty = links.filter { names.vlan(ofBridge: $0.name) != nil && !used.contains($0.name) }
         try kernel.batch(in: names.sandboxSwitch, empty.map { "link del \($0.name)" }, force: true)
-        let apps = try kernel.namespaces().filter { names.appKey(ofNamespace: $0) != nil }
-        if apps.isEmpty { try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"]) }
+        let namespaces = try kernel.namespaces()
+        if !namespaces.contains(where: { names.appKey(ofNamespace: $0) != nil }) {
+            try kernel.run(["netns", "del", names.sandboxSwitch], tolerated: ["No such file"])
+        }
+        return namespaces
     }
 
     public func findByName(_ vmName: String) async throws -> Observation? {

@@ -6,7 +6,7 @@ import FirmModel
 public struct LinuxProviderType: ProviderType {
     public let name = "linux"
     public let connectivities: [Connectivity] = [.l2, .l3]
-    public let defaultLimits = ProviderLimits(retries: 3, concurrency: 64)
+    public let defaultLimits = LinuxProvider.defaultLimits
     public let entryFields: [ObjectShape.Field] = []
     public var settingsShape: JSONShape { .object(LinuxSettings.shape) }
     public var deploymentShape: ObjectShape? { LinuxDeployment.shape }
@@ -48,9 +48,7 @@ public struct LinuxProviderType: ProviderType {
             throw ProviderError(provider: context.name, operation: "exec",
                                 message: "the state records VM \(quoted(app.vmName)) as \(quoted(String(app.vmUuid.prefix(64)))), which is not a namespace of sandbox \(quoted(context.sandbox)) (expected \(names.sandboxSwitch)-XXXXXXXX)")
         }
-        guard let ip = LinuxKernel.locate() else {
-            throw ProviderError(provider: context.name, operation: "exec", message: "iproute2's `ip` was not found in /usr/sbin, /sbin, /usr/bin or /bin; install iproute2")
-        }
+        guard let ip = LinuxKernel.locate() else { throw LinuxProvider.missingIP(provider: context.name, operation: "exec") }
         return [ip, "netns", "exec", app.vmUuid] + command
     }
 }

@@ -17,7 +17,7 @@ struct LinuxService: Sendable {
     func start(_ command: String, provider: LinuxProvider) async throws {
         let namespace = self.namespace, folder = self.folder, pidFile = self.pidFile, logFile = self.logFile
         try await provider.kernel("powerOn") { kernel in
-            guard try kernel.pids(in: namespace).isEmpty else { return }
+            guard kernel.pids(in: namespace).isEmpty else { return }
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             // The service must not keep any descriptor of firm's (Foundation watches a socket
             // that each child holds to learn that it exited), so bash closes all but 0-2 first.

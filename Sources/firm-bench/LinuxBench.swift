@@ -1,4 +1,5 @@
 import Foundation
+import FirmBase
 
 /// `swift run -c release firm-bench linux [--apps N] [--parallelism P] [--rounds R] [--write-docs]`
 /// (root): the linux provider as a lab engineer meets it, as whole `firm` processes, against the
@@ -132,7 +133,7 @@ enum LinuxBench {
             throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(errText.suffix(2000))")
         }
         let children = errText.split(separator: "\n").filter { $0.hasPrefix("driver: [lab] ") && !$0.hasPrefix("driver: [lab] (in firm)") }.count
-        return Run(wall: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18, children: children)
+        return Run(wall: wall.seconds, children: children)
     }
 
     static func rows(_ r: Result) -> [(String, String, String)] {
