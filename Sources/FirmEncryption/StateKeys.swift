@@ -15,6 +15,8 @@ import FirmOpenSSL
 /// HMAC-SHA256(key, "firm state key id") in hex, which an envelope carries in clear: it tells a
 /// wrong key from a changed byte, and gives nothing of the key away.
 public final class StateKeys: Sendable {
+    /// Every variable a key comes from: what no child of firm's but the key command needs.
+    public static let variables: Set<String> = ["FIRM_STATE_KEY", "FIRM_STATE_PASSPHRASE", "FIRM_STATE_KEY_COMMAND", "FIRM_STATE_KEY_FALLBACK"]
     /// PBKDF2's rounds for a passphrase (OWASP's figure for SHA-256): about 0.1 s here.
     public static let iterations = 600_000
     /// The most rounds an envelope may ask for: more would be a way to stall firm.

@@ -1,6 +1,7 @@
 import Foundation
 import Firmament
 import FirmBase
+import FirmEncryption
 import FirmModel
 import FirmSession
 
@@ -38,9 +39,11 @@ enum ExecCommand {
         guard let argv = try type.execArguments(context, app: app, command: command), let program = argv.first else {
             throw ExecError("exec is not supported by provider type \(spec.type) (provider \(quoted(app.provider)) of app.\(name))")
         }
-        // Started with posix_spawn (ChildSpawn), on firm's own stdin, stdout and stderr.
+        // Started with posix_spawn (ChildSpawn), on firm's own stdin, stdout and stderr, and
+        // without the state's key: the command runs in the app, which has no use for it.
+        let environment = ProcessInfo.processInfo.environment.filter { !StateKeys.variables.contains($0.key) }
         let status = try await DispatchQueue(label: "firm.exec").perform { () throws -> Int32 in
-            try ChildSpawn.spawn(program, Array(argv.dropFirst()), environment: ProcessInfo.processInfo.environment, stdin: 0, stdout: 1, stderr: 2).wait()
+            try ChildSpawn.spawn(program, Array(argv.dropFirst()), environment: environment, stdin: 0, stdout: 1, stderr: 2).wait()
         }
         Terminal.flush()
         exit(status)

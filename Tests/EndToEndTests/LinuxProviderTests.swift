@@ -159,6 +159,10 @@ struct LinuxProviderTests {
         #expect(page)
         // firm exec ends with the command's status, and refuses what is not an app of the state.
         #expect(try firm.run(["exec", "lab.json", "app.web", "--", "/bin/sh", "-c", "exit 7"]).code == 7)
+        // The state's key variables stay with firm; the rest of its environment goes with the command.
+        let environment = try firm.run(["exec", "lab.json", "app.web", "--", "/usr/bin/env"],
+                                       environment: ["FIRM_STATE_KEY_FALLBACK": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "FIRM_TEST_MARK": "kept"])
+        #expect(environment.code == 0 && environment.stdout.contains("FIRM_TEST_MARK=kept") && !environment.stdout.contains("FIRM_STATE_KEY_FALLBACK"), "\(environment.output)")
         let unknown = try firm.run(["exec", "lab.json", "app.nope", "--", "true"])
         #expect(unknown.code == 1 && unknown.stderr.contains("app.nope is not deployed"), "\(unknown.output)")
         #expect(try firm.run(["exec", "lab.json", "app.web"]).code == 64)
