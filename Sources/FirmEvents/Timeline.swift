@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import FirmBase
+import FirmModel
 import FirmPlanning
 import FirmExecution
 
@@ -44,9 +45,8 @@ public final class Timeline: Sendable {
             case .started:
                 courses[id] = Course(action: event.action, start: at)
                 order.append(id)
-            case .retrying(_, _, let delay, let message):
+            case .retrying(_, _, let delay, _):
                 courses[id]?.retries.append((at, Self.micros(delay)))
-                _ = message
             case .awaitingDurability: courses[id]?.durableFrom = at
             case .succeeded(let result):
                 courses[id]?.end = at
@@ -112,15 +112,17 @@ public final class Timeline: Sendable {
 
     static func micros(_ duration: Duration) -> Int { Int(duration.nanoseconds / 1000) }
 
-    /// Writes the trace to `path`, off the cooperative pool.
+    /// Writes the trace to `path` (atomically, as `--junit` and `--html` are written), off the
+    /// cooperative pool.
     public func write(to path: String, wall: Duration) async throws(EventFileError) {
         let bytes = JSONWriter(pretty: false).bytes(trace(wall: wall)) + [0x0A]
         let failure: String? = await DispatchQueue.global().perform {
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do throws(StateError) {
+                try FileIO.atomicWrite(bytes, to: path, mode: 0o644)
                 return nil
             } catch {
-                return (error as NSError).localizedDescription
+                if case .io(_, let reason) = error { return reason }
+                return "\(error)"
             }
         }
         if let failure { throw EventFileError(path: path, reason: failure) }

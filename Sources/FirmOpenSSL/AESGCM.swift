@@ -1,7 +1,8 @@
 /// AES-256-GCM through OpenSSL's EVP interface: a 32-byte key, a 12-byte nonce, additional
 /// authenticated data, and a 16-byte tag. `open` checks the tag before anything is returned:
 /// a wrong key, a changed byte or other authenticated data is `AESGCMError.authentication`.
-/// Each call makes its own cipher context and frees it on every path.
+/// Each call makes its own cipher context and frees it on every path; `seal` is
+/// `AESGCMSealer`'s.
 package struct AESGCM: Sendable {
     package static let keySize = 32
     package static let nonceSize = 12
@@ -11,42 +12,13 @@ package struct AESGCM: Sendable {
 
     package init() throws(OpenSSLError) { library = try OpenSSL.load() }
 
-    /// The ciphertext and the tag of `plaintext`.
+    /// The ciphertext and the tag of `plaintext`: what `AESGCMSealer` writes, split (so the
+    /// published vectors that test this test the sealer the state and journal use).
     package func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], aad: [UInt8]) throws(OpenSSLError) -> (ciphertext: [UInt8], tag: [UInt8]) {
         try check(key: key, nonce: nonce)
-        let lib = library
-        lib.ERR_clear_error()
-        guard let context = lib.EVP_CIPHER_CTX_new() else { throw .failed("EVP_CIPHER_CTX_new", errors: lib.errors()) }
-        defer { lib.EVP_CIPHER_CTX_free(context) }
-        guard lib.EVP_EncryptInit_ex(context, lib.EVP_aes_256_gcm(), nil, nil, nil) == 1,
-              lib.EVP_CIPHER_CTX_ctrl(context, OpenSSL.EVP_CTRL_GCM_SET_IVLEN, Int32(Self.nonceSize), nil) == 1,
-              lib.EVP_EncryptInit_ex(context, nil, nil, key, nonce) == 1 else {
-            throw .failed("AES-256-GCM: cannot start encrypting", errors: lib.errors())
-        }
-        var length: Int32 = 0
-        if !aad.isEmpty {
-            guard lib.EVP_EncryptUpdate(context, nil, &length, aad, Int32(clamping: aad.count)) == 1 else {
-                throw .failed("AES-256-GCM: cannot take the authenticated data", errors: lib.errors())
-            }
-        }
-        var out = [UInt8](repeating: 0, count: plaintext.count + 16)
-        var written = 0
-        if !plaintext.isEmpty {
-            guard plaintext.count < Int32.max - 16,
-                  out.withUnsafeMutableBufferPointer({ lib.EVP_EncryptUpdate(context, $0.baseAddress, &length, plaintext, Int32(plaintext.count)) }) == 1 else {
-                throw .failed("AES-256-GCM: cannot encrypt \(plaintext.count) bytes", errors: lib.errors())
-            }
-            written = Int(length)
-        }
-        guard out.withUnsafeMutableBufferPointer({ lib.EVP_EncryptFinal_ex(context, $0.baseAddress! + written, &length) }) == 1 else {
-            throw .failed("AES-256-GCM: cannot finish encrypting", errors: lib.errors())
-        }
-        written += Int(length)
-        var tag = [UInt8](repeating: 0, count: Self.tagSize)
-        guard lib.EVP_CIPHER_CTX_ctrl(context, OpenSSL.EVP_CTRL_GCM_GET_TAG, Int32(Self.tagSize), &tag) == 1 else {
-            throw .failed("AES-256-GCM: cannot read the tag", errors: lib.errors())
-        }
-        return (Array(out[..<written]), tag)
+        var out: [UInt8] = []
+        try AESGCMSealer(key: key).seal(plaintext, nonce: nonce, aad: aad, appendingTo: &out)
+        return (Array(out.dropLast(Self.tagSize)), Array(out.suffix(Self.tagSize)))
     }
 
     /// The plaintext of `ciphertext`, once its `tag` is checked against the key, the nonce and

@@ -1,6 +1,6 @@
 /// AES-256-GCM sealing many messages under one key, as a journal seals its records: one cipher
-/// context, whose key schedule is set up once, and each message only sets its nonce. What it
-/// writes is byte for byte what `AESGCM.seal` writes for the same key, nonce and data.
+/// context, whose key schedule is set up once, and each message only sets its nonce.
+/// `AESGCM.seal` is this for one message, so the published vectors test it.
 ///
 /// One owner uses it at a time (a journal's serial queue, or one call): it is not Sendable.
 /// The context is freed when the sealer goes away.

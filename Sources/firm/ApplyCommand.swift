@@ -33,7 +33,8 @@ enum ApplyCommand {
             throw UsageError(message: "stdin is not a terminal, so firm cannot ask for confirmation; pass --auto-approve", command: help)
         }
         // A first apply in a folder with no state/ at or above it makes one there: say so.
-        let newHome = fromState || saved != nil || args.values["--state"] != nil || ProcessInfo.processInfo.environment["FIRM_STATE"].map({ !$0.isEmpty }) == true
+        // (Arguments puts FIRM_STATE in values["--state"].)
+        let newHome = fromState || saved != nil || args.values["--state"] != nil
             ? nil : (try? SandboxHome.folder(forBlueprint: target)).flatMap { home in
                 FileManager.default.fileExists(atPath: (home as NSString).appendingPathComponent("state")) ? nil : home
             }

@@ -13,8 +13,8 @@ struct RunOutput: Sendable {
     let human: Bool
     private(set) var events: EventStream?
     let file: EventFile?
-    let timeline: Timeline?
-    let timelinePath: String?
+    /// `apply --timeline FILE`: the timeline, and where it goes.
+    let timeline: (Timeline, path: String)?
     /// Set by `showStatus` for a long apply on a terminal.
     private(set) var status: StatusLine?
 
@@ -34,8 +34,7 @@ struct RunOutput: Sendable {
         } else {
             events = nil
         }
-        timelinePath = args.values["--timeline"]
-        timeline = timelinePath.map { _ in Timeline() }
+        timeline = args.values["--timeline"].map { (Timeline(), $0) }
     }
 
     /// The events are about `sandbox` from now on.
@@ -70,7 +69,7 @@ struct RunOutput: Sendable {
 
     /// The executor's progress sink: lines or the status line, events, the timeline.
     var progress: @Sendable (ExecutionEvent) -> Void {
-        let human = self.human, events = self.events, timeline = self.timeline, status = self.status
+        let human = self.human, events = self.events, timeline = self.timeline?.0, status = self.status
         return { event in
             timeline?.record(event)
             events?.emit(.action(event))
@@ -83,8 +82,8 @@ struct RunOutput: Sendable {
     func close(wall: Duration? = nil) async -> Bool {
         status?.finish()
         var ok = true
-        if let timeline, let timelinePath, let wall {
-            do { try await timeline.write(to: timelinePath, wall: wall) } catch {
+        if let (timeline, path) = timeline, let wall {
+            do { try await timeline.write(to: path, wall: wall) } catch {
                 Terminal.err("firm: \(error)")
                 ok = false
             }

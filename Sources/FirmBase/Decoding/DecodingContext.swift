@@ -245,5 +245,4 @@ extension String {
     @inline(__always) func isKey(_ other: String) -> Bool {
         utf8.count == other.utf8.count && self == other
     }
-
 }

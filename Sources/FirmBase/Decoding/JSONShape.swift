@@ -64,9 +64,6 @@ public struct ObjectShape: Sendable {
         keys = fields.map(\.name)
         required = fields.filter(\.isRequired).map(\.name)
     }
-
-    /// The shape of `key`, when the object takes it.
-    public func shape(of key: String) -> JSONShape? { fields.first { $0.name == key }?.shape }
 }
 
 extension DecodingContext {
