@@ -51,4 +51,9 @@ enum EC2Errors {
         guard let e = error as? ProviderError, let code = e.code else { return false }
         return code.hasSuffix(".NotFound")
     }
+
+    /// An image that is not there: not found, or an id EC2 does not know (InvalidAMIID.*).
+    static func isGoneImage(_ error: any Error) -> Bool {
+        isNotFound(error) || (error as? ProviderError).map(EC2Catalog.isUnknownImage) == true
+    }
 }

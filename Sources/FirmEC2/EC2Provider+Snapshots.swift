@@ -46,7 +46,7 @@ extension EC2Provider {
             if let item = try await describe(id, operation) { snapshots += Self.ebsSnapshots(item) }
             do {
                 _ = try await call("DeregisterImage", [("ImageId", id)], operation)
-            } catch where EC2Errors.isNotFound(error) || (error as? ProviderError)?.code?.hasPrefix("InvalidAMIID") == true {}
+            } catch where EC2Errors.isGoneImage(error) {}
         }
         for snapshot in Set(snapshots).sorted() {
             do {
@@ -69,7 +69,7 @@ extension EC2Provider {
     func describe(_ id: String, _ operation: String) async throws -> XMLTree? {
         do {
             return try await call("DescribeImages", [("ImageId.1", id)], operation).items("imagesSet").first { $0.value("imageId") == id }
-        } catch where EC2Errors.isNotFound(error) || (error as? ProviderError)?.code?.hasPrefix("InvalidAMIID") == true {
+        } catch where EC2Errors.isGoneImage(error) {
             return nil
         }
     }

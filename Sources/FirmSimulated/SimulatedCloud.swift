@@ -63,11 +63,14 @@ public struct SimulatedCloud: L2Connectivity, L3Infrastructure {
     /// Starts reading the world's log on the world's own queue while the caller reads its state.
     public func prefetch() { world.readAhead() }
 
-    /// Its settings' catalog, with the images saved in its world (`saveApp`).
+    /// Its settings' catalog, with the images saved in its world (`saveApp`). Checking apps (a
+    /// plan, `validate --online`) reads the world only for an `Image` the settings' catalog
+    /// lacks, which only a saved image can be.
     public func catalog(_ query: CatalogQuery) async throws -> ProviderCatalog? {
         var catalog = settings.catalog
-        let saved = try await transact("catalog") { world in world.images.values.sorted { $0.id < $1.id } }
-        catalog.images += saved.map(\.catalogImage)
+        let asked = query.deployments.values.compactMap { $0["Image"] }
+        guard query.whole || asked.contains(where: { image in !catalog.images.contains { $0.id == image || $0.name == image } }) else { return catalog }
+        catalog.images += try await allImages().map(\.catalogImage)
         return catalog
     }
 
