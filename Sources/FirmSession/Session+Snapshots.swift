@@ -51,12 +51,21 @@ extension Session {
     }
 
     /// Settles every snapshot recorded `saving`: what its provider made is recorded, and a
-    /// record whose provider made nothing is dropped. Returns a line per snapshot settled.
+    /// record whose provider made nothing is dropped. Returns a line per snapshot settled. One
+    /// whose provider can't tell what it made stays `saving`, with a line that says so: it
+    /// must not keep the command (`firm snapshot delete` of that very snapshot, say) from running.
     public func settleSnapshots(_ recorder: StateRecorder) async throws -> [String] {
         var notes: [String] = []
         for (name, record) in recorder.snapshots.sorted(by: { $0.key < $1.key }) where record.status == .saving {
-            let provider = try snapshotProvider(record.provider, for: name)
-            if let found = try await RetryPolicy(provider).run({ _ in try await provider.findSavedApp(snapshot: name, sandbox: sandbox) }) {
+            let found: SaveAppResult?
+            do {
+                let provider = try snapshotProvider(record.provider, for: name)
+                found = try await RetryPolicy(provider).run({ _ in try await provider.findSavedApp(snapshot: name, sandbox: sandbox) })
+            } catch {
+                notes.append("snapshot \(name): whether an interrupted save made anything could not be told (\(error)); it stays recorded as being saved: the next snapshot command asks again, and firm snapshot delete \(name) removes it")
+                continue
+            }
+            if let found {
                 try await recorder.record(.putSnapshot(name, available(record, found)))
                 notes.append("snapshot \(name): an interrupted save had made \(Self.describe(found.artifacts)); recorded it")
             } else {

@@ -44,6 +44,27 @@ struct ProcessSnapshotTests {
         #expect(list.stdout.contains("No snapshots"), "\(list.output)")
     }
 
+    @Test("a save whose provider can't tell what it made stays recorded as being saved, says so, and stops no snapshot command; delete removes it")
+    func undecided() throws {
+        let firm = FirmProcess()
+        defer { firm.remove() }
+        let failing = #""settings": {"stateFile": "cloud.json", "saveResult": "# + JSON.string(#"{"type": "SaveApp", "success": false, "errorMessage": "disk full"}"#).compactText
+            + #", "findError": "the image API is down"}"#
+        firm.write("lab.json", Self.blueprint(copy: false))
+        #expect(try firm.run(["apply", "lab.json", "--auto-approve"]).code == 0)
+        firm.write("lab.json", Self.blueprint(copy: false).replacingOccurrences(of: #""settings": {"stateFile": "cloud.json"}"#, with: failing))
+        let saved = try firm.run(["snapshot", "lab.json", "app.web", "--name", "golden"])
+        #expect(saved.code == 1 && saved.stderr.contains("disk full") && saved.stderr.contains("stays recorded as being saved"), "\(saved.output)")
+        // Every later snapshot command still runs, and says what it could not settle.
+        let list = try firm.run(["snapshot", "list", "lab.json", "--json"])
+        #expect(list.code == 0 && list.stderr.contains("snapshot golden: whether an interrupted save made anything could not be told")
+                && list.stderr.contains("the image API is down"), "\(list.output)")
+        #expect(try JSONReader.parse(list.stdout).plain["snapshots"]?["golden"]?["status"] == "saving", "\(list.stdout)")
+        let deleted = try firm.run(["snapshot", "delete", "lab.json", "golden"])
+        #expect(deleted.code == 0, "\(deleted.output)")
+        #expect(try firm.run(["snapshot", "list", "lab.json"]).stdout.contains("No snapshots"))
+    }
+
     @Test("firm snapshot saves through saveApp, an app deploys from its savedEntityAttributes, delete calls deleteSavedApp; cp-core's SaveRestoreRequestActions parses every request")
     func snapshot() throws {
         let firm = FirmProcess()

@@ -261,6 +261,8 @@ def save_app(p):
 
 
 def find_saved_app(p):
+    if "findError" in SETTINGS:  # a test's failing image API, in place of the answer
+        raise RuntimeError(SETTINGS["findError"])
     with Cloud() as cloud:
         image = next((i for i in cloud.data.get("images", {}).values() if i["sandbox"] == p["sandbox"] and i["snapshot"] == p["snapshot"]), None)
     return {"found": None if image is None else saved_result("", image)}
