@@ -101,6 +101,14 @@ struct Arguments {
         return d
     }
 
+    /// The app an `app.NAME` address names, or a usage error that says what was expected.
+    static func appName(_ address: String, _ help: CommandHelp) throws(UsageError) -> String {
+        guard address.hasPrefix("app."), Name.isValid(String(address.dropFirst(4))) else {
+            throw UsageError(message: "\(quoted(String(address.prefix(80)))) is not an app's address; expected app.NAME, such as app.web", command: help)
+        }
+        return String(address.dropFirst(4))
+    }
+
     /// Exactly `count` positionals, named for the message.
     func positionals(_ names: [String], _ help: CommandHelp) throws(UsageError) -> [String] {
         guard positionals.count == names.count else {

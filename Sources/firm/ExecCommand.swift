@@ -17,11 +17,7 @@ enum ExecCommand {
             throw UsageError(message: "name the command to run after --, such as: firm exec lab.json app.web -- ping -c 1 10.77.0.65", command: Help.exec)
         }
         let command = Array(arguments[(split + 1)...])
-        let address = positionals[1]
-        guard address.hasPrefix("app."), Name.isValid(String(address.dropFirst(4))) else {
-            throw UsageError(message: "\(quoted(String(address.prefix(80)))) is not an app; expected app.NAME, such as app.web", command: Help.exec)
-        }
-        let name = String(address.dropFirst(4))
+        let name = try Arguments.appName(positionals[1], Help.exec)
         let blueprintFile = positionals[0]
         let types = args.components.providerTypes
         let blueprint = try BlueprintDecoder.load(path: blueprintFile, types: types)

@@ -20,10 +20,7 @@ enum ImportCommand {
         if all {
             result = try await session.importAll(lockTimeout: lockTimeout)
         } else {
-            guard p[1].hasPrefix("app."), Name.isValid(String(p[1].dropFirst(4))) else {
-                throw UsageError(message: "\(quoted(p[1])) is not an app address; expected app.NAME", command: Help.importVMs)
-            }
-            result = try await session.importVM(app: String(p[1].dropFirst(4)), vm: p[2], lockTimeout: lockTimeout)
+            result = try await session.importVM(app: try Arguments.appName(p[1], Help.importVMs), vm: p[2], lockTimeout: lockTimeout)
         }
         await session.shutdown()
         for line in result.adopted { Terminal.out("Imported \(line).") }

@@ -9,36 +9,28 @@ enum SnapshotCommand {
         try handleHelp(args, Help.snapshot)
         switch args.positionals.first {
         case "list":
-            let file = try Array(args.positionals.dropFirst()).only("BLUEPRINT")
+            let file = try args.positionals(["list", "BLUEPRINT"], Help.snapshot)[1]
             try await withState(file, args, operation: "snapshot list") { session, recorder in
                 for note in try await session.settleSnapshots(recorder) { Terminal.err("note: \(note)") }
                 list(recorder.state, json: args.flag("--json"))
             }
         case "delete":
-            let rest = Array(args.positionals.dropFirst())
-            guard rest.count == 2 else {
-                throw UsageError(message: rest.count < 2 ? "missing \(rest.isEmpty ? "BLUEPRINT" : "SNAP")" : "unexpected argument \(quoted(rest[2]))", command: Help.snapshot)
-            }
+            let rest = Array(try args.positionals(["delete", "BLUEPRINT", "SNAP"], Help.snapshot).dropFirst())
             try await withState(rest[0], args, operation: "snapshot delete") { session, recorder in
                 for note in try await session.settleSnapshots(recorder) { Terminal.err("note: \(note)") }
                 let record = try await session.deleteSnapshot(rest[1], recorder: recorder)
                 Terminal.out("Deleted snapshot \(rest[1]) of app.\(record.app) (\(Session.describe(record.artifacts))).")
             }
         default:
-            guard args.positionals.count == 2 else {
-                throw UsageError(message: args.positionals.count < 2 ? "missing \(args.positionals.isEmpty ? "BLUEPRINT" : "app.NAME")" : "unexpected argument \(quoted(args.positionals[2]))", command: Help.snapshot)
-            }
-            let address = args.positionals[1]
-            guard address.hasPrefix("app."), Name.isValid(String(address.dropFirst(4))) else {
-                throw UsageError(message: "\(quoted(address)) is not an app's address; expected app.NAME", command: Help.snapshot)
-            }
+            let positionals = try args.positionals(["BLUEPRINT", "app.NAME"], Help.snapshot)
+            let app = try Arguments.appName(positionals[1], Help.snapshot)
             guard let name = args.values["--name"] else { throw UsageError(message: "missing --name SNAP", command: Help.snapshot) }
             guard Name.isValid(name) else {
                 throw UsageError(message: "--name \(quoted(name)) is not a name: expected letters, digits, '-' and '_', starting with a letter, at most 63 characters", command: Help.snapshot)
             }
-            try await withState(args.positionals[0], args, operation: "snapshot") { session, recorder in
+            try await withState(positionals[0], args, operation: "snapshot") { session, recorder in
                 for note in try await session.settleSnapshots(recorder) { Terminal.err("note: \(note)") }
-                let record = try await session.saveSnapshot(app: String(address.dropFirst(4)), as: name, recorder: recorder)
+                let record = try await session.saveSnapshot(app: app, as: name, recorder: recorder)
                 Terminal.out("Saved app.\(record.app) as snapshot \(name): \(Session.describe(record.artifacts)).")
                 Terminal.out("Deploy from it with \"image\": {\"snapshot\": \"\(name)\"} in an app's deploymentPath attributes.")
             }
@@ -88,15 +80,5 @@ enum SnapshotCommand {
             return [name, "app.\(r.app)", r.provider, r.status.rawValue, Session.describe(r.artifacts), users.isEmpty ? "-" : users.map { "app.\($0)" }.joined(separator: ", ")]
         }
         Terminal.out(CatalogCommand.table(["NAME", "FROM", "PROVIDER", "STATUS", "ARTIFACTS", "DEPLOYED BY"], rows), terminator: "")
-    }
-}
-
-extension Array where Element == String {
-    /// The one positional, named for the message.
-    func only(_ name: String) throws(UsageError) -> String {
-        guard count == 1 else {
-            throw UsageError(message: isEmpty ? "missing \(name)" : "unexpected argument \(quoted(self[1]))", command: Help.snapshot)
-        }
-        return self[0]
     }
 }
