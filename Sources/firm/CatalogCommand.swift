@@ -77,13 +77,8 @@ enum CatalogCommand {
 
     static func dash(_ text: String) -> String { text.isEmpty ? "-" : text }
 
-    /// Left-aligned columns, indented four spaces; "none" when there are no rows.
+    /// Left-aligned columns under `header`, indented four spaces; nothing when there are no rows.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "" }
-        let all = [header] + rows
-        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
-        return all.map { row in
-            "    " + row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined()
-        }.joined(separator: "\n") + "\n"
+        rows.isEmpty ? "" : TextTable.aligned([header] + rows, indent: "    ") + "\n"
     }
 }

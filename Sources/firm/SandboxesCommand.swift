@@ -43,24 +43,7 @@ enum SandboxesCommand {
             rows.append([e.name, e.blueprint.isEmpty ? "-" : e.blueprint, String(e.apps.count), e.created ?? "-", e.lastApplied ?? "-",
                          e.expires ?? "never", e.status + (e.problem.map { ": \($0)" } ?? "")])
         }
-        Terminal.out(Terminal.stdoutIsTerminal ? alignedTable(rows) : rows.map { $0.joined(separator: "\t") }.joined(separator: "\n"))
-    }
-
-    /// The rows with each column padded to its widest cell and two spaces between columns; the
-    /// last column is not padded.
-    static func alignedTable(_ rows: [[String]]) -> String {
-        var widths: [Int] = []
-        for row in rows {
-            for (i, cell) in row.enumerated() {
-                if i == widths.count { widths.append(0) }
-                widths[i] = max(widths[i], cell.count)
-            }
-        }
-        return rows.map { row in
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
-            }.joined()
-        }.joined(separator: "\n")
+        Terminal.out(Terminal.stdoutIsTerminal ? TextTable.aligned(rows) : rows.map { $0.joined(separator: "\t") }.joined(separator: "\n"))
     }
 
     static func gc(_ args: Arguments) async throws {
