@@ -67,6 +67,9 @@ final class DriverChild: Sendable {
     var ending: String? {
         guard !isRunning, let status = ended.withLock({ $0 }) else { return nil }
         if status == -1 { return "exited" }
-        return status & 0x7f == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+        switch SpawnedChild.ending(status) {
+        case .exited(let code): return "exited with status \(code)"
+        case .killed(let signal): return "was killed by signal \(signal)"
+        }
     }
 }

@@ -20,7 +20,25 @@ public struct SpawnedChild: Sendable {
         while waitpid(pid, &status, 0) == -1 {
             if errno != EINTR { return -1 }
         }
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Self.ending(status).shellStatus
+    }
+
+    /// How a child ended, from the status `waitpid` gave.
+    public enum Ending: Sendable, Equatable {
+        case exited(Int32)
+        case killed(signal: Int32)
+
+        /// As a shell reports it: the exit status, or 128 + the signal.
+        public var shellStatus: Int32 {
+            switch self {
+            case .exited(let status): status
+            case .killed(let signal): 128 + signal
+            }
+        }
+    }
+
+    public static func ending(_ waitStatus: Int32) -> Ending {
+        waitStatus & 0x7f == 0 ? .exited((waitStatus >> 8) & 0xff) : .killed(signal: waitStatus & 0x7f)
     }
 
     public func signal(_ signal: Int32) {
