@@ -122,10 +122,16 @@ public enum Journal {
     }
 
     static func decodeLine(_ line: ArraySlice<UInt8>) -> JSONNode? {
-        guard line.count > 9, line[line.startIndex + 8] == 0x20 else { return nil }
+        guard let body = body(ofLine: line) else { return nil }
         let crc = String(decoding: line.prefix(8), as: UTF8.self)
-        let body = Array(line.dropFirst(9))
         guard CRC32.hex(body) == crc else { return nil }
         return try? JSONReader.parse(body)
+    }
+
+    /// What follows a line's `<crc> ` (8 hex digits and a space), unchecked; nil when the line
+    /// is not so laid out.
+    static func body(ofLine line: ArraySlice<UInt8>) -> [UInt8]? {
+        guard line.count > 9, line[line.startIndex + 8] == 0x20 else { return nil }
+        return Array(line.dropFirst(9))
     }
 }

@@ -16,8 +16,8 @@ extension LocalStateBackend {
                 if let bytes = try FileIO.read(file) { sealing.tally(bytes, into: &form) }
             }
             if let journal = try FileIO.read(paths.journal) {
-                for line in journal.split(separator: 0x0A).dropFirst() where line.count > 9 {
-                    sealing.tally(Array(line.dropFirst(9)), into: &form)
+                for line in journal.split(separator: 0x0A).dropFirst() {
+                    if let body = Journal.body(ofLine: line) { sealing.tally(body, into: &form) }
                 }
             }
             return form

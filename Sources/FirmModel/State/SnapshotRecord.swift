@@ -71,7 +71,7 @@ public struct SnapshotRecord: Sendable, Equatable {
 extension State {
     /// The apps whose deployment attribute `image` is `{"snapshot": name}`, sorted.
     public func apps(restoringFrom name: String) -> [String] {
-        apps.keys.filter { apps[$0]!.deploymentPath.attributes["image"] == .snapshot(name) }.sorted()
+        apps.keys.filter { apps[$0]!.deploymentPath.snapshot == name }.sorted()
     }
 }
 

@@ -152,7 +152,7 @@ public struct CheckedProvider: L2Connectivity, L3Infrastructure {
         func map(_ m: [String: String], _ field: String) throws -> [String: String] {
             guard m.count <= 100 else { throw AnswerError.other("\(field) has \(m.count) entries; at most 100 are taken") }
             var out: [String: String] = [:]
-            for (k, v) in m { out[try check.name(k, field + " name")] = secrets.redact(try check.text(v, field + " " + quoted(k))) }
+            for (k, v) in m { out[try check.name(k, field + " name")] = try check.text(v, field + " " + quoted(k)) }
             return out
         }
         guard !result.artifacts.isEmpty || !result.savedEntityAttributes.isEmpty else {
