@@ -18,17 +18,21 @@ enum Progress {
         "[" + DurationText.format(elapsed).leftPadded(to: 7) + "] " + text
     }
 
+    /// The line that says `event`'s action failed: the one line a status line lets scroll past.
+    static func failedLine(_ event: ExecutionEvent, _ failure: ActionFailure) -> String {
+        line(event.elapsed, "FAILED  \(PlanRenderer.line(event.action)): \(failure.description)")
+    }
+
     @Sendable static func print(_ event: ExecutionEvent) {
-        let time = "[" + DurationText.format(event.elapsed).leftPadded(to: 7) + "]"
         let what = PlanRenderer.line(event.action)
         switch event.kind {
-        case .started: Terminal.progress("\(time) start   \(what)", .soon)
-        case .succeeded(let detail): Terminal.progress("\(time) done    \(what): \(detail)", .roundEnd)
-        case .failed(let failure): Terminal.progress("\(time) FAILED  \(what): \(failure.description)", .roundEnd)
+        case .started: Terminal.progress(line(event.elapsed, "start   \(what)"), .soon)
+        case .succeeded(let detail): Terminal.progress(line(event.elapsed, "done    \(what): \(detail)"), .roundEnd)
+        case .failed(let failure): Terminal.progress(failedLine(event, failure), .roundEnd)
         case .awaitingDurability: break
         case .retrying(let attempt, let tries, let delay, let message):
-            Terminal.progress("\(time) retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)", .now)
-        case .skipped(let cause): Terminal.progress("\(time) skipped \(what) (\(cause) failed)", .roundEnd)
+            Terminal.progress(line(event.elapsed, "retry   \(what) (try \(attempt + 1) of \(tries) in \(DurationText.format(delay))): \(message)"), .now)
+        case .skipped(let cause): Terminal.progress(line(event.elapsed, "skipped \(what) (\(cause) failed)"), .roundEnd)
         }
     }
 

@@ -48,7 +48,7 @@ final class StatusLine: Sendable {
             case .failed(let failure):
                 c.running -= 1
                 c.failed += 1
-                scrolling = Progress.line(event.elapsed, "FAILED  \(PlanRenderer.line(event.action)): \(failure.description)")
+                scrolling = Progress.failedLine(event, failure)
             case .skipped: c.skipped += 1
             case .retrying, .awaitingDurability: break
             }
